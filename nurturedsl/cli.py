@@ -1,0 +1,167 @@
+"""The `nurturedsl` command. Imports of the pipeline stay inside the commands
+so that `nurturedsl --help` starts as fast as click itself."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  no problems
+  1  problems in the playbooks (errors printed on stderr)
+  2  usage error, or a file that cannot be read
+"""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, "--version", "-V", prog_name="nurturedsl")
+def main() -> None:
+    """nurturedsl: lead-nurture playbooks as code.
+
+    Write a programme in `.nurture` files (flows, content marked give or ask,
+    scoring, policy), check it, and compile it to JSON for an execution
+    engine. Run `nurturedsl COMMAND --help` for each command.
+
+    Colour is used only on a terminal; set NO_COLOR to turn it off.
+    """
+
+
+def _playbook_files(paths: tuple[str, ...]) -> list[str]:
+    files: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = []
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                found += [os.path.join(folder, name) for name in names if name.endswith(".nurture")]
+            files += sorted(found)
+        else:
+            files.append(path)
+    return files
+
+
+def _load(path: str):
+    """(programme or None, diagnostics, sources)."""
+    from .diagnostics import DiagnosticError
+    from .model import load
+
+    try:
+        return load(path), [], {}
+    except DiagnosticError as error:
+        return None, error.diagnostics, error.sources
+
+
+def _unreadable(diagnostics) -> bool:
+    return any(d.code == "NUR009" for d in diagnostics)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True))
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing when every file is clean.")
+def check(paths: tuple[str, ...], quiet: bool) -> None:
+    """Check playbooks for errors: syntax, undefined or duplicate names, wrong
+    kinds of content, type errors, impossible values and broken imports.
+
+    PATHS are `.nurture` files or folders, searched recursively for
+    `*.nurture`. Each file is checked with everything it imports. Problems
+    are printed on stderr as `path:line:col: error[CODE]: message` with the
+    source line, a caret under the spot and a hint where one helps.
+
+    \b
+    Examples:
+      nurturedsl check playbooks/
+      nurturedsl check playbooks/inbound.nurture
+    """
+    from .diagnostics import print_all, summary
+
+    files = _playbook_files(paths)
+    if not files:
+        click.echo("nurturedsl: no .nurture files found in " + ", ".join(paths), err=True)
+        sys.exit(EXIT_USAGE)
+    seen, shown, sources, unreadable = set(), [], {}, False
+    for path in files:
+        _, diagnostics, file_sources = _load(path)
+        sources.update(file_sources)
+        unreadable |= _unreadable(diagnostics)
+        for d in diagnostics:
+            key = (d.code, d.span, d.message)
+            if key not in seen:
+                seen.add(key)
+                shown.append(d)
+    print_all(shown, sources)
+    if shown or not quiet:
+        click.echo(summary(shown, len(files)), err=True)
+    sys.exit(EXIT_USAGE if unreadable else EXIT_PROBLEMS if shown else EXIT_OK)
+
+
+@main.command("compile")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the IR to this file (atomically) instead of stdout.")
+def compile_command(file: str, output: str | None) -> None:
+    """Compile a playbook and its imports to the JSON IR.
+
+    The IR (docs/ir.md; schema: `nurturedsl schema`) is what execution
+    engines and `nurturedsl simulate` run: conditions as JsonLogic,
+    durations in seconds with ISO 8601 beside them, imports inlined, policy
+    defaults applied, a source span on every node. The output is
+    byte-for-byte deterministic. Nothing is written when the playbook has
+    errors.
+
+    \b
+    Examples:
+      nurturedsl compile playbooks/programme.nurture -o programme.json
+      nurturedsl compile playbooks/inbound.nurture | jq '.flows | keys'
+    """
+    from .diagnostics import print_all, summary
+
+    programme, diagnostics, sources = _load(file)
+    if programme is None:
+        print_all(diagnostics, sources)
+        click.echo(summary(diagnostics, 1), err=True)
+        sys.exit(EXIT_USAGE if _unreadable(diagnostics) else EXIT_PROBLEMS)
+    from .ir import compile_programme, dumps
+
+    text = dumps(compile_programme(programme))
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    from .files import write_atomic
+
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as error:
+        click.echo(f"nurturedsl: cannot write {output}: {error.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the schema to this file (atomically) instead of stdout.")
+def schema(output: str | None) -> None:
+    """Print the JSON Schema (draft 2020-12) of the compiled IR.
+
+    Runner authors can validate IR documents with it; the copy in
+    docs/schema/ is this output.
+    """
+    from .ir import dumps, ir_schema
+
+    text = dumps(ir_schema())
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    from .files import write_atomic
+
+    write_atomic(output, text.encode("utf-8"))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,507 @@
+"""The JSON IR: a checked programme compiled for execution engines.
+
+The pydantic models below are the IR's definition: `compile_programme`
+builds them, and `ir_schema()` derives the committed JSON Schema from them,
+so the two cannot drift. Conditions are JsonLogic with four custom
+operations (`segment`, `event_count`, `score`, `inactive`), documented in
+docs/ir.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import graph as fg
+from . import nodes as n
+from . import vocabulary as vocab
+from .model import Programme, flow_setting
+from .source import Span
+
+FORMAT = "nurturedsl-ir"
+VERSION = "1.0.0"
+SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
+
+JsonLogic = Union[dict[str, Any], bool]
+
+
+class _IR(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SpanIR(_IR):
+    file: str = Field(description="Path of the source file, relative to the compiled playbook's folder.")
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class DurationIR(_IR):
+    seconds: int = Field(description="The duration in whole seconds.")
+    iso: str = Field(description="The same duration in ISO 8601, e.g. P3D.")
+
+
+class EventIR(_IR):
+    name: str
+    arg: Optional[str] = Field(None, description="The event's argument; absent means any.")
+
+
+class PlaybookIR(_IR):
+    name: str
+    owner: Optional[str] = None
+    reviewed: Optional[str] = Field(None, description="ISO 8601 date.")
+    version: Optional[str] = None
+    description: Optional[str] = None
+    span: Optional[SpanIR] = None
+
+
+class RatioIR(_IR):
+    gives: int
+    asks: int
+
+
+class RangeIR(_IR):
+    min: DurationIR
+    max: DurationIR
+
+
+class CapIR(_IR):
+    count: int
+    per: DurationIR
+
+
+class QuietHoursIR(_IR):
+    start: str = Field(description="HH:MM in the contact's time zone; no touch from here...")
+    end: str = Field(description="...until here (may wrap past midnight).")
+
+
+class PolicyIR(_IR):
+    give_to_get: RatioIR
+    cadence: RangeIR
+    first_touch: DurationIR
+    max_touches: int
+    frequency_cap: Optional[CapIR] = None
+    quiet_hours: Optional[QuietHoursIR] = None
+    send_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
+    timezone: str = Field(description="IANA zone for contacts without one of their own.")
+    unsubscribe_required: bool
+
+
+class SegmentIR(_IR):
+    condition: JsonLogic
+    span: SpanIR
+
+
+class ContentIR(_IR):
+    kind: Literal["give", "ask"]
+    title: str
+    stage: Optional[Literal["early", "mid", "late"]] = None
+    persona: Optional[str] = None
+    gated: bool = False
+    attached: bool = False
+    unsubscribe_link: bool = False
+    url: Optional[str] = None
+    subject: Optional[str] = None
+    body: Optional[str] = None
+    cta: Optional[str] = None
+    reviewed: Optional[str] = None
+    span: SpanIR
+
+
+class FitRuleIR(_IR):
+    points: int
+    condition: JsonLogic
+    span: SpanIR
+
+
+class BehaviourRuleIR(_IR):
+    points: int
+    event: EventIR
+    decay_half_life: Optional[DurationIR] = None
+    expires: Optional[DurationIR] = None
+    at_most: Optional[int] = Field(None, description="Occurrences counted at most; absent means all.")
+    span: SpanIR
+
+
+class ActionIR(_IR):
+    type: Literal["handoff", "notify", "move_to", "tag"]
+    team: Optional[str] = None
+    recipient: Optional[str] = None
+    text: Optional[str] = Field(None, description="Alert text; {name}, {score} and other {attribute} placeholders.")
+    flow: Optional[str] = None
+    tag: Optional[str] = None
+
+
+class ThresholdIR(_IR):
+    name: str
+    op: Literal[">=", ">"]
+    value: float
+    actions: list[ActionIR]
+    span: SpanIR
+
+
+class ScoreIR(_IR):
+    fit: list[FitRuleIR]
+    behaviour: list[BehaviourRuleIR]
+    thresholds: list[ThresholdIR]
+    span: SpanIR
+
+
+class EntryIR(_IR):
+    event: Optional[EventIR] = None
+    delay: Optional[DurationIR] = None
+    condition: Optional[JsonLogic] = None
+    span: SpanIR
+
+
+class ReentryIR(_IR):
+    allowed: bool
+    after: Optional[DurationIR] = None
+
+
+class TransitionIR(_IR):
+    to: str
+    kind: Literal["next", "branch", "else", "split", "event", "timeout", "loop", "done", "goto"]
+    guard: Optional[JsonLogic] = None
+    delay: Optional[DurationIR] = None
+    weight: Optional[float] = Field(None, description="Percentage of contacts, for split arms.")
+    label: Optional[str] = None
+
+
+NodeType = Literal["entry", "end", "email", "sms", "linkedin", "ads", "task", "notify", "wait", "wait_until",
+                   "branch", "split", "repeat", "goto", "move_to", "tag", "set", "suppress", "handoff", "exit"]
+
+
+class NodeIR(_IR):
+    type: NodeType
+    next: list[TransitionIR] = Field(description="Outgoing transitions in source order; none for terminal nodes.")
+    span: Optional[SpanIR] = None
+    content: Optional[str] = None
+    give_or_ask: Optional[Literal["give", "ask"]] = None
+    action: Optional[str] = None
+    audience: Optional[str] = None
+    text: Optional[str] = None
+    recipient: Optional[str] = None
+    duration: Optional[DurationIR] = None
+    condition: Optional[JsonLogic] = None
+    timeout: Optional[DurationIR] = None
+    every: Optional[DurationIR] = None
+    at_most: Optional[int] = None
+    repeat: Optional[str] = Field(None, description="For a repeat's own wait node: the repeat it belongs to.")
+    target: Optional[str] = None
+    flow: Optional[str] = None
+    tag: Optional[str] = None
+    remove: Optional[bool] = None
+    attribute: Optional[str] = None
+    value: Optional[Union[bool, int, float, str]] = None
+    suppression_list: Optional[str] = None
+    revisit: Optional[DurationIR] = None
+    team: Optional[str] = None
+    reason: Optional[str] = None
+
+
+class FlowIR(_IR):
+    title: Optional[str] = None
+    entry: list[EntryIR]
+    audience: Optional[JsonLogic] = None
+    goal: Optional[JsonLogic] = None
+    exit: list[JsonLogic]
+    cadence: RangeIR
+    max_touches: int
+    reentry: ReentryIR
+    reviewed: Optional[str] = None
+    start: str
+    nodes: dict[str, NodeIR]
+    span: SpanIR
+
+
+class ProgrammeIR(_IR):
+    model_config = ConfigDict(extra="forbid", title="nurturedsl IR")
+    format: Literal["nurturedsl-ir"]
+    version: str = Field(description="Semantic version of the IR format.")
+    playbook: PlaybookIR
+    sources: list[str]
+    policy: PolicyIR
+    attributes: dict[str, Literal["string", "number", "duration", "date", "bool"]]
+    events: list[str]
+    segments: dict[str, SegmentIR]
+    content: dict[str, ContentIR]
+    scores: dict[str, ScoreIR]
+    flows: dict[str, FlowIR]
+
+
+def ir_schema() -> dict:
+    schema = ProgrammeIR.model_json_schema()
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+# ---------------------------------------------------------------- compiler --
+
+
+def iso_duration(seconds: int) -> str:
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days and not rest and days % 7 == 0:
+        return f"P{days // 7}W"
+    text = "P" + (f"{days}D" if days else "")
+    if rest:
+        text += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
+    return text if text != "P" else "PT0S"
+
+
+def _duration(seconds: int | None) -> DurationIR | None:
+    return None if seconds is None else DurationIR(seconds=seconds, iso=iso_duration(seconds))
+
+
+class _Compiler:
+    def __init__(self, programme: Programme):
+        self.p = programme
+        self.base = os.path.dirname(programme.path)
+
+    def span(self, span: Span | None) -> SpanIR | None:
+        if span is None:
+            return None
+        file = os.path.relpath(span.file, self.base or ".").replace(os.sep, "/")
+        return SpanIR(file=file, line=span.line, column=span.column, end_line=span.end_line,
+                      end_column=span.end_column)
+
+    # ---- conditions
+    def logic(self, c: n.Condition | None) -> JsonLogic | None:
+        if c is None:
+            return None
+        if isinstance(c, n.And):
+            return {"and": [self.logic(x) for x in c.items]}
+        if isinstance(c, n.Or):
+            return {"or": [self.logic(x) for x in c.items]}
+        if isinstance(c, n.Not):
+            return {"!": [self.logic(c.item)]}
+        if isinstance(c, n.Ref):
+            return self.ref(c)
+        if isinstance(c, n.Compare):
+            left = {"score": [c.path[0]]} if c.resolved == "score" else {"var": ".".join(c.path)}
+            return {c.op: [left, _literal(c.value)]}
+        if isinstance(c, n.Member):
+            test = {"in": [{"var": ".".join(c.path)}, [_literal(v) for v in c.values]]}
+            return {"!": [test]} if c.negated else test
+        if isinstance(c, n.Tagged):
+            return {"in": [c.tag, {"var": "tags"}]}
+        if isinstance(c, n.Has):
+            return {"!!": [{"var": ".".join(c.path)}]}
+        if isinstance(c, n.Consent):
+            return {"in": [c.channel, {"var": "consent"}]}
+        if isinstance(c, n.Inactive):
+            return {"inactive": [c.duration.seconds]}
+        if isinstance(c, n.EventTest):
+            arg = _event_arg(c.args)
+            count = {"event_count": [c.name, arg, c.within.seconds if c.within else None]}
+            if c.count_op:
+                return {c.count_op: [count, c.count.value]}
+            return {">": [count, 0]}
+        raise AssertionError(type(c))
+
+    def ref(self, c: n.Ref) -> JsonLogic:
+        key = ".".join(c.path)
+        if c.resolved == "segment":
+            return {"segment": [key]}
+        if c.resolved == "event":
+            return {">": [{"event_count": [key, None, None]}, 0]}
+        if c.resolved == "threshold":
+            score = self.p.scores[c.path[0]]
+            t = next(t for t in score.thresholds if t.name == c.path[1])
+            return {_THRESHOLD_OPS[t.op]: [{"score": [score.name]}, t.value.value]}
+        return {"==": [{"var": key}, True]}
+
+    # ---- declarations
+    def policy(self) -> PolicyIR:
+        s = {k: v.value for k, v in self.p.policy.items()}
+        gives, asks = s.get("give_to_get", (None, None))
+        low, high = s.get("cadence", (None, None))
+        days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+        if "send_days" in s:
+            form, items = s["send_days"]
+            names = [d for d, _ in items]
+            if form == "range":
+                i, j = days.index(names[0]), days.index(names[1])
+                names = [days[(i + k) % 7] for k in range((j - i) % 7 + 1)]
+            days = sorted(set(names), key=days.index)
+        cap = s.get("frequency_cap")
+        quiet = s.get("quiet_hours")
+        return PolicyIR(
+            give_to_get=RatioIR(gives=gives.value if gives else 3, asks=asks.value if asks else 1),
+            cadence=RangeIR(min=_duration(low.seconds if low else 7 * 86400),
+                            max=_duration(high.seconds if high else 14 * 86400)),
+            first_touch=_duration(s["first_touch"].seconds if "first_touch" in s else 48 * 3600),
+            max_touches=s["max_touches"].value if "max_touches" in s else 12,
+            frequency_cap=CapIR(count=cap[0].value, per=_duration(cap[1].seconds)) if cap else None,
+            quiet_hours=QuietHoursIR(start=_hhmm(quiet[0][0]), end=_hhmm(quiet[1][0])) if quiet else None,
+            send_days=days,
+            timezone=s["timezone"][0] if "timezone" in s else "UTC",
+            unsubscribe_required=bool(s.get("unsubscribe_required", False)),
+        )
+
+    def playbook(self) -> PlaybookIR:
+        h = self.p.header
+        if h is None:
+            return PlaybookIR(name=self.p.name)
+        settings = {s.key: s.value for s in h.settings}
+        return PlaybookIR(name=h.name, span=self.span(h.span), **settings)
+
+    def content(self, c: n.Content) -> ContentIR:
+        options = {}
+        for o in c.options:
+            options[o.key] = o.value[0] if o.key == "stage" else o.value
+        return ContentIR(kind=c.kind, title=c.title, span=self.span(c.span), **options)
+
+    def event(self, pattern: n.EventPattern | None) -> EventIR | None:
+        if pattern is None:
+            return None
+        return EventIR(name=pattern.name, arg=_event_arg(pattern.args))
+
+    def score(self, s: n.Score) -> ScoreIR:
+        behaviour = []
+        for rule in s.behaviour_rules:
+            m = {x.key: x.value for x in rule.modifiers}
+            behaviour.append(BehaviourRuleIR(
+                points=rule.points, event=self.event(rule.event), span=self.span(rule.span),
+                decay_half_life=_duration(m["decay"].seconds) if "decay" in m else None,
+                expires=_duration(m["expires"].seconds) if "expires" in m else None,
+                at_most=m["at_most"].value if "at_most" in m else None,
+            ))
+        return ScoreIR(
+            fit=[FitRuleIR(points=r.points, condition=self.logic(r.condition), span=self.span(r.span))
+                 for r in s.fit_rules],
+            behaviour=behaviour,
+            thresholds=[ThresholdIR(name=t.name, op=_THRESHOLD_OPS[t.op], value=t.value.value,
+                                    actions=[_action(a) for a in t.actions], span=self.span(t.span))
+                        for t in s.thresholds],
+            span=self.span(s.span),
+        )
+
+    def flow(self, flow: n.Flow, policy: PolicyIR) -> FlowIR:
+        g = fg.flow_graph(flow)
+        cadence = flow_setting(flow, "cadence")
+        max_touches = flow_setting(flow, "max_touches")
+        reentry = flow_setting(flow, "reentry")
+        audience, goal, reviewed = (flow_setting(flow, k) for k in ("audience", "goal", "reviewed"))
+        return FlowIR(
+            title=flow.title,
+            entry=[EntryIR(event=self.event(e.event), delay=_duration(e.delay.seconds) if e.delay else None,
+                           condition=self.logic(e.condition), span=self.span(e.span)) for e in flow.entries],
+            audience=self.logic(audience.value) if audience else None,
+            goal=self.logic(goal.value) if goal else None,
+            exit=[self.logic(c) for c in flow.exits],
+            cadence=RangeIR(min=_duration(cadence.value[0].seconds), max=_duration(cadence.value[1].seconds))
+            if cadence else policy.cadence,
+            max_touches=max_touches.value.value if max_touches else policy.max_touches,
+            reentry=ReentryIR(allowed=reentry is not None,
+                              after=_duration(reentry.value.seconds) if reentry and reentry.value is not True else None),
+            reviewed=reviewed.value if reviewed else None,
+            start=fg.ENTRY,
+            nodes={node: self.node(g, node) for node in g.nodes},
+            span=self.span(flow.span),
+        )
+
+    def node(self, g, node_id: str) -> NodeIR:
+        data = g.nodes[node_id]
+        step = data["step"]
+        fields: dict[str, Any] = {}
+        if node_id.endswith("@wait"):
+            fields["repeat"] = data["repeat"]
+        if isinstance(step, n.Touch):
+            content = self.p.contents.get(step.content) if step.content else None
+            fields.update(content=step.content, give_or_ask=content.kind if content else None, action=step.action,
+                          audience=step.audience, text=step.text, recipient=step.recipient)
+        elif isinstance(step, n.Wait):
+            fields["duration"] = _duration(step.duration.seconds)
+        elif isinstance(step, n.WaitUntil):
+            fields.update(condition=self.logic(step.condition),
+                          timeout=_duration(step.timeout.seconds) if step.timeout else None)
+        elif isinstance(step, n.Repeat):
+            fields.update(every=_duration(step.every.seconds),
+                          at_most=step.at_most.value if step.at_most else None)
+        elif isinstance(step, n.Goto):
+            fields["target"] = step.target
+        elif isinstance(step, n.MoveTo):
+            fields["flow"] = step.flow
+        elif isinstance(step, n.TagStep):
+            fields.update(tag=step.tag, remove=step.remove)
+        elif isinstance(step, n.SetStep):
+            fields.update(attribute=".".join(step.path), value=_literal(step.value))
+        elif isinstance(step, n.Suppress):
+            fields.update(suppression_list=step.list_name, revisit=_duration(step.revisit.seconds) if step.revisit else None)
+        elif isinstance(step, n.Handoff):
+            fields["team"] = step.team
+        elif isinstance(step, n.ExitStep):
+            fields["reason"] = step.reason
+        elif node_id == fg.END:
+            fields["reason"] = "completed"
+        transitions = [
+            TransitionIR(to=target, kind=t["kind"], guard=self.logic(t["guard"]),
+                         delay=_duration(t["delay"]) if t["delay"] else None, weight=t["weight"], label=t["label"])
+            for target, t in fg.transitions(g, node_id)
+        ]
+        span = None if node_id in (fg.ENTRY, fg.END) else self.span(data["span"])
+        if node_id.endswith("@wait"):
+            fields["duration"] = transitions[0].delay
+        return NodeIR(type=data["type"], next=transitions, span=span, **fields)
+
+    def programme(self) -> ProgrammeIR:
+        p = self.p
+        policy = self.policy()
+        return ProgrammeIR(
+            format=FORMAT,
+            version=VERSION,
+            playbook=self.playbook(),
+            sources=sorted(self.span(Span.point(path, 1, 1)).file for path in p.sources),
+            policy=policy,
+            attributes=dict(p.attributes),
+            events=sorted(p.event_names()),
+            segments={k: SegmentIR(condition=self.logic(v.condition), span=self.span(v.span))
+                      for k, v in p.segments.items()},
+            content={k: self.content(v) for k, v in p.contents.items()},
+            scores={k: self.score(v) for k, v in p.scores.items()},
+            flows={k: self.flow(v, policy) for k, v in p.flows.items()},
+        )
+
+
+_THRESHOLD_OPS = {"at": ">=", "above": ">"}
+
+
+def _hhmm(text: str) -> str:
+    hour, minute = text.split(":")
+    return f"{int(hour):02d}:{minute}"
+
+
+def _literal(value: n.Value):
+    return value.value
+
+
+def _event_arg(args: list[n.EventArg]) -> str | None:
+    if not args or args[0].kind == "any":
+        return None
+    return args[0].value
+
+
+def _action(a) -> ActionIR:
+    if isinstance(a, n.Handoff):
+        return ActionIR(type="handoff", team=a.team)
+    if isinstance(a, n.MoveTo):
+        return ActionIR(type="move_to", flow=a.flow)
+    if isinstance(a, n.TagStep):
+        return ActionIR(type="tag", tag=a.tag)
+    return ActionIR(type="notify", recipient=a.recipient, text=a.text)
+
+
+def compile_programme(programme: Programme) -> dict:
+    """The IR of a checked programme, as plain JSON data."""
+    return _Compiler(programme).programme().model_dump(mode="json", exclude_none=True)
+
+
+def dumps(document: dict) -> str:
+    """Byte-for-byte deterministic JSON text: sorted keys, fixed layout."""
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

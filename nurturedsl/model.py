@@ -1,0 +1,750 @@
+"""Syntax trees to a checked programme: imports loaded, names resolved,
+meaning checked. Every problem found is reported, not just the first."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import nodes as n
+from . import vocabulary as vocab
+from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from .source import SourceFile, Span
+from .syntax import parse
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+ROOT_MARKERS = ("nurturedsl.toml", "pyproject.toml", ".git")
+
+
+@dataclass
+class Programme:
+    """A playbook with its imports: everything the later stages need."""
+
+    path: str
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    header: n.PlaybookHeader | None = None
+    policy: dict[str, n.Setting] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=lambda: dict(vocab.BUILTIN_ATTRIBUTES))
+    custom_attributes: dict[str, n.AttributeDecl] = field(default_factory=dict)
+    events: dict[str, n.EventDecl] = field(default_factory=dict)
+    segments: dict[str, n.Segment] = field(default_factory=dict)
+    contents: dict[str, n.Content] = field(default_factory=dict)
+    scores: dict[str, n.Score] = field(default_factory=dict)
+    flows: dict[str, n.Flow] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.header.name if self.header else Path(self.path).stem
+
+    def event_names(self) -> set[str]:
+        return set(vocab.BUILTIN_EVENTS) | set(self.events)
+
+
+# ------------------------------------------------------------------ loading --
+
+
+def read_source(path: str) -> SourceFile:
+    """Read a file as text, or raise a diagnostic saying why it cannot be."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise DiagnosticError([Diagnostic(
+                "NUR008", f"file is {size / 1048576:.1f} MiB; playbooks are limited to "
+                f"{MAX_FILE_BYTES // 1048576} MiB", None,
+                hints=(f"{path}: split it into files joined with `import`",),
+            )])
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except IsADirectoryError:
+        raise DiagnosticError([Diagnostic("NUR009", f"{path} is a directory, not a playbook", None)]) from None
+    except OSError as error:
+        raise DiagnosticError([Diagnostic("NUR009", f"cannot read {path}: {error.strerror}", None)]) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise DiagnosticError([Diagnostic(
+            "NUR007", "this is not UTF-8 text: a playbook must be a UTF-8 text file",
+            Span.point(path, line, column), notes=(f"byte 0x{data[error.start]:02x} at offset {error.start}",),
+        )]) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        column = nul - (text.rfind("\n", 0, nul) + 1) + 1
+        raise DiagnosticError([Diagnostic(
+            "NUR007", "this is not a text file: it contains a NUL byte", Span.point(path, line, column),
+        )])
+    return SourceFile(path, text)
+
+
+def project_root(path: Path) -> Path:
+    """The nearest folder above the playbook that marks a project; imports
+    may not reach outside it."""
+    start = path.resolve().parent
+    for folder in (start, *start.parents):
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            return folder
+    return start
+
+
+def load(path: str) -> Programme:
+    """Load, resolve and check a playbook and its imports. Raises
+    `DiagnosticError` with every problem found."""
+    loader = _Loader(path)
+    loader.load()
+    programme = loader.programme
+    if loader.diagnostics:
+        raise DiagnosticError(loader.diagnostics, programme.sources)
+    checker = _Checker(programme)
+    checker.run()
+    if checker.diagnostics:
+        raise DiagnosticError(checker.diagnostics, programme.sources)
+    return programme
+
+
+class _Loader:
+    def __init__(self, path: str):
+        self.path = path
+        self.programme = Programme(path=path)
+        self.diagnostics: list[Diagnostic] = []
+        self.root = project_root(Path(path))
+        self.done: set[Path] = set()
+        self.documents: list[n.Document] = []
+
+    def load(self) -> None:
+        self._load(self.path, Path(self.path).resolve(), [])
+        for document in self.documents:
+            self._collect(document)
+
+    def _load(self, display: str, real: Path, chain: list[tuple[Path, str, Span | None]]) -> None:
+        try:
+            source = read_source(display)
+        except DiagnosticError as error:
+            self.diagnostics.extend(error.diagnostics)
+            return
+        self.programme.sources[display] = source
+        try:
+            document = parse(source)
+        except DiagnosticError as error:
+            self.diagnostics.extend(error.diagnostics)
+            return
+        chain = chain + [(real, display, None)]
+        for declaration in document.declarations:
+            if isinstance(declaration, n.Import):
+                self._import(display, real, declaration, chain)
+        self.documents.append(document)
+        self.done.add(real)
+
+    def _import(self, display: str, real: Path, imp: n.Import, chain) -> None:
+        target_display = os.path.normpath(os.path.join(os.path.dirname(display), imp.path))
+        target = (real.parent / imp.path).resolve()
+        if os.path.isabs(imp.path) or not target.is_relative_to(self.root):
+            self.diagnostics.append(Diagnostic(
+                "NUR022", f"import `{imp.path}` reaches outside the project folder", imp.span,
+                notes=(f"the project folder is {self.root}",),
+                hints=("imports are relative to the importing file and must stay inside the project "
+                       "(the nearest folder with nurturedsl.toml, pyproject.toml or .git)",),
+            ))
+            return
+        on_chain = [entry for entry in chain if entry[0] == target]
+        if on_chain:
+            start = next(i for i, entry in enumerate(chain) if entry[0] == target)
+            names = [entry[1] for entry in chain[start:]] + [target_display]
+            self.diagnostics.append(Diagnostic(
+                "NUR021", "import cycle: " + " -> ".join(names), imp.span,
+                hints=("move what both files need into a third file that both import",),
+            ))
+            return
+        if target in self.done:
+            return
+        if not target.is_file():
+            known = [p.name for p in target.parent.glob("*.nurture")] if target.parent.is_dir() else []
+            self.diagnostics.append(Diagnostic(
+                "NUR020", f"imported file `{imp.path}` does not exist", imp.span,
+                notes=(f"looked for {target_display}",), hints=did_you_mean(target.name, known),
+            ))
+            return
+        self._load(target_display, target, chain)
+
+    # ---- symbol tables
+    def _define(self, table: dict, name: str, node, span: Span, what: str) -> None:
+        if name in table:
+            first = table[name]
+            first_span = getattr(first, "name_span", first.span)
+            self.diagnostics.append(Diagnostic(
+                "NUR011", f"{what} `{name}` is defined twice", span,
+                related=((first_span, "first defined here"),),
+                hints=("rename one of them",),
+            ))
+            return
+        table[name] = node
+
+    def _collect(self, document: n.Document) -> None:
+        p = self.programme
+        headers = [d for d in document.declarations if isinstance(d, n.PlaybookHeader)]
+        for extra in headers[1:]:
+            self.diagnostics.append(Diagnostic(
+                "NUR011", "a file has one `playbook` header; this is the second", extra.span,
+                related=((headers[0].span, "the first is here"),),
+            ))
+        if headers and document.span.file == self.path:
+            p.header = headers[0]
+        for d in document.declarations:
+            if isinstance(d, n.Policy):
+                self._merge_policy(d)
+            elif isinstance(d, n.AttributeDecl):
+                key = ".".join(d.path)
+                if key in vocab.BUILTIN_ATTRIBUTES:
+                    self.diagnostics.append(Diagnostic(
+                        "NUR011", f"`{key}` is a built-in attribute of type {vocab.BUILTIN_ATTRIBUTES[key]}",
+                        d.span, hints=("remove this declaration",)))
+                    continue
+                self._define(p.custom_attributes, key, d, d.span, "attribute")
+            elif isinstance(d, n.EventDecl):
+                if d.name in vocab.BUILTIN_EVENTS:
+                    self.diagnostics.append(Diagnostic(
+                        "NUR011", f"`{d.name}` is a built-in event", d.span, hints=("remove this declaration",)))
+                    continue
+                self._define(p.events, d.name, d, d.span, "event")
+            elif isinstance(d, n.Segment):
+                self._define(p.segments, d.name, d, d.name_span, "segment")
+            elif isinstance(d, n.Content):
+                self._define(p.contents, d.name, d, d.name_span, "content")
+            elif isinstance(d, n.Score):
+                self._define(p.scores, d.name, d, d.name_span, "score")
+            elif isinstance(d, n.Flow):
+                self._define(p.flows, d.name, d, d.name_span, "flow")
+
+    def _merge_policy(self, policy: n.Policy) -> None:
+        seen: dict[str, n.Setting] = {}
+        for setting in policy.settings:
+            if setting.key in seen:
+                self.diagnostics.append(Diagnostic(
+                    "NUR011", f"`{setting.key}` is set twice in this policy", setting.span,
+                    related=((seen[setting.key].span, "first set here"),)))
+                continue
+            seen[setting.key] = setting
+            earlier = self.programme.policy.get(setting.key)
+            if earlier is None:
+                self.programme.policy[setting.key] = setting
+            elif _policy_value(earlier) != _policy_value(setting):
+                self.diagnostics.append(Diagnostic(
+                    "NUR012", f"policy `{setting.key}` is set differently in two files", setting.span,
+                    related=((earlier.span, "also set here"),),
+                    hints=("a programme has one policy: keep the setting in one shared file",),
+                ))
+
+
+def _policy_value(setting: n.Setting):
+    """A comparable form of a policy value, without spans."""
+
+    def strip(value):
+        if isinstance(value, (n.Duration, n.Value)):
+            return value.text
+        if isinstance(value, Span):
+            return None
+        if isinstance(value, (tuple, list)):
+            return tuple(strip(v) for v in value)
+        return value
+
+    return strip(setting.value)
+
+
+# ----------------------------------------------------------------- checking --
+
+
+def iter_steps(steps: Iterable[n.AnyStep]) -> Iterator[n.AnyStep]:
+    """Every step in a body, nested ones included, in source order."""
+    stack = list(reversed(list(steps)))
+    while stack:
+        step = stack.pop()
+        yield step
+        stack.extend(reversed(list(child_steps(step))))
+
+
+def child_steps(step: n.AnyStep) -> list[n.AnyStep]:
+    if isinstance(step, n.Branch):
+        return [s for arm in step.arms for s in arm.steps] + list(step.otherwise or [])
+    if isinstance(step, n.Split):
+        return [s for arm in step.arms for s in arm.steps]
+    if isinstance(step, n.Repeat):
+        return list(step.steps)
+    if isinstance(step, n.WaitUntil):
+        return list(step.on_event or []) + list(step.on_timeout or [])
+    return []
+
+
+def iter_conditions(condition: n.Condition) -> Iterator[n.Condition]:
+    stack = [condition]
+    while stack:
+        c = stack.pop()
+        yield c
+        if isinstance(c, (n.And, n.Or)):
+            stack.extend(reversed(c.items))
+        elif isinstance(c, n.Not):
+            stack.append(c.item)
+
+
+def flow_setting(flow: n.Flow, key: str) -> n.Setting | None:
+    return next((s for s in flow.settings if s.key == key), None)
+
+
+_ALWAYS_NUMBERED = {"wait", "wait_until", "branch", "split", "repeat", "goto", "move_to", "tag", "set",
+                    "suppress", "handoff", "exit"}
+
+
+class _Checker:
+    def __init__(self, programme: Programme):
+        self.p = programme
+        self.diagnostics: list[Diagnostic] = []
+        self.labels: dict[str, str] = {}  # step label -> flow
+
+    def error(self, code: str, message: str, span: Span | None, **extra) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, **extra))
+
+    def run(self) -> None:
+        p = self.p
+        if p.header:
+            self.check_settings(p.header.settings, "playbook header")
+        self.check_policy()
+        for decl in p.custom_attributes.values():
+            if decl.type_name not in vocab.ATTRIBUTE_TYPES:
+                self.error("NUR013", f"unknown attribute type `{decl.type_name}`", decl.type_span,
+                           notes=("types: " + ", ".join(vocab.ATTRIBUTE_TYPES),),
+                           hints=did_you_mean(decl.type_name, vocab.ATTRIBUTE_TYPES))
+            else:
+                p.attributes[".".join(decl.path)] = decl.type_name
+        for flow in p.flows.values():
+            self.assign_ids(flow)
+        for segment in p.segments.values():
+            self.check_condition(segment.condition)
+        self.check_segment_cycles()
+        for content in p.contents.values():
+            self.check_content(content)
+        for score in p.scores.values():
+            self.check_score(score)
+        for flow in p.flows.values():
+            self.check_flow(flow)
+
+    # ---- values
+    def positive(self, duration: n.Duration | None, what: str) -> None:
+        if duration is not None and duration.seconds <= 0:
+            word = "zero" if duration.seconds == 0 else "negative"
+            self.error("NUR014", f"{what} must be longer than zero, not {word} (`{duration.text}`)", duration.span)
+
+    def whole(self, value: n.Value | None, what: str, minimum: int = 1) -> None:
+        if value is None:
+            return
+        v = value.value
+        if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+            self.error("NUR014", f"{what} must be a whole number of at least {minimum}, not `{value.text}`",
+                       value.span)
+
+    def date(self, text: str, span: Span) -> None:
+        try:
+            _dt.date.fromisoformat(text)
+        except ValueError:
+            self.error("NUR014", f"`{text}` is not a date on the calendar", span)
+
+    def check_settings(self, settings: list[n.Setting], where: str) -> None:
+        seen: dict[str, n.Setting] = {}
+        for s in settings:
+            if s.key in seen:
+                self.error("NUR011", f"`{s.key}` is given twice in this {where}", s.span,
+                           related=((seen[s.key].span, "first given here"),))
+            seen[s.key] = s
+            if s.key == "reviewed":
+                self.date(s.value, s.span)
+
+    def check_policy(self) -> None:
+        for key, s in self.p.policy.items():
+            v = s.value
+            if key == "give_to_get":
+                gives, asks = v
+                for part, what in ((gives, "gives"), (asks, "asks")):
+                    if not isinstance(part.value, int) or part.value < 1:
+                        self.error("NUR014", f"give_to_get needs at least one {what[:-1]} on each side, "
+                                   f"not `{gives.text}:{asks.text}`", s.span,
+                                   hints=("the usual ratio is `give_to_get 3:1`: three gives before an ask",))
+                        break
+            elif key == "cadence":
+                self.check_cadence(s)
+            elif key == "first_touch":
+                self.positive(v, "first_touch")
+            elif key == "max_touches":
+                self.whole(v, "max_touches")
+            elif key == "frequency_cap":
+                self.whole(v[0], "the frequency cap's count")
+                self.positive(v[1], "the frequency cap's window")
+            elif key == "quiet_hours":
+                for text, span in v:
+                    hour, minute = (int(x) for x in text.split(":"))
+                    if hour > 23 or minute > 59:
+                        self.error("NUR014", f"`{text}` is not a time of day (00:00 to 23:59)", span)
+                if v[0][0] == v[1][0]:
+                    self.error("NUR014", "quiet hours start and end at the same time", s.span)
+            elif key == "send_days":
+                for text, span in v[1]:
+                    if text not in vocab.DAYS:
+                        self.error("NUR010", f"unknown day `{text}`", span,
+                                   notes=("days: " + ", ".join(vocab.DAYS),),
+                                   hints=did_you_mean(text, vocab.DAYS))
+            elif key == "timezone":
+                self.check_timezone(*v)
+
+    def check_timezone(self, name: str, span: Span) -> None:
+        import zoneinfo
+
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.error("NUR010", f"unknown time zone `{name}`", span,
+                       hints=("use an IANA name such as \"Europe/Berlin\" or \"UTC\"",))
+
+    def check_cadence(self, s: n.Setting) -> None:
+        low, high = s.value
+        self.positive(low, "cadence")
+        if high is not low:
+            self.positive(high, "cadence")
+        if low.seconds > high.seconds:
+            self.error("NUR014", f"cadence `{low.text}..{high.text}` runs backwards: the shortest gap comes first",
+                       s.span)
+
+    # ---- names
+    def what_is(self, name: str) -> str | None:
+        for table, what in ((self.p.segments, "a segment"), (self.p.contents, "content"),
+                            (self.p.scores, "a score"), (self.p.flows, "a flow")):
+            if name in table:
+                return what
+        if name in self.labels:
+            return f"a step in flow `{self.labels[name]}`"
+        return None
+
+    def unknown(self, what: str, name: str, span: Span, known: Iterable[str], extra_hint: str | None = None) -> None:
+        other = self.what_is(name)
+        notes = (f"`{name}` is {other}",) if other else ()
+        hints = did_you_mean(name, known) if not other else ()
+        if extra_hint:
+            hints += (extra_hint,)
+        message = f"`{name}` is not {what}" if other else f"unknown {what} `{name}`"
+        self.error("NUR010", message, span, notes=notes, hints=hints)
+
+    def attribute_type(self, path: list[str], span: Span) -> str | None:
+        key = ".".join(path)
+        if key in self.p.attributes:
+            return self.p.attributes[key]
+        self.error("NUR010", f"unknown attribute `{key}`", span,
+                   hints=did_you_mean(key, self.p.attributes) + (f"declare a custom attribute with `attribute {key}: string` "
+                                                    "(or number, duration, date, bool)",))
+        return None
+
+    # ---- conditions
+    def check_condition(self, condition: n.Condition) -> None:
+        for c in iter_conditions(condition):
+            if isinstance(c, n.Ref):
+                self.resolve_ref(c)
+            elif isinstance(c, n.Compare):
+                self.check_compare(c)
+            elif isinstance(c, n.Member):
+                kind = self.attribute_type(c.path, c.path_span)
+                if kind:
+                    for value in c.values:
+                        self.check_literal(kind, value, ".".join(c.path))
+            elif isinstance(c, n.Has):
+                self.attribute_type(c.path, c.span)
+            elif isinstance(c, n.Consent):
+                if c.channel not in vocab.CONSENT_CHANNELS:
+                    self.error("NUR010", f"unknown consent channel `{c.channel}`", c.span,
+                               notes=("channels: " + ", ".join(vocab.CONSENT_CHANNELS),),
+                               hints=did_you_mean(c.channel, vocab.CONSENT_CHANNELS))
+            elif isinstance(c, n.Inactive):
+                self.positive(c.duration, "`inactive for`")
+            elif isinstance(c, n.EventTest):
+                self.check_event(c.name, c.name_span, c.args)
+                self.positive(c.within, "`within`")
+                if c.count is not None:
+                    self.whole(c.count, "an event count", minimum=0)
+
+    def resolve_ref(self, ref: n.Ref) -> None:
+        p = self.p
+        key = ".".join(ref.path)
+        head = ref.path[0]
+        if len(ref.path) == 1 and head in p.segments:
+            ref.resolved = "segment"
+        elif len(ref.path) == 1 and head in p.event_names():
+            ref.resolved = "event"
+        elif len(ref.path) == 2 and head in p.scores:
+            score = p.scores[head]
+            names = [t.name for t in score.thresholds]
+            if ref.path[1] in names:
+                ref.resolved = "threshold"
+            else:
+                self.error("NUR010", f"score `{head}` has no threshold `{ref.path[1]}`", ref.span,
+                           notes=("its thresholds: " + (", ".join(names) or "none"),),
+                           hints=did_you_mean(ref.path[1], names))
+        elif len(ref.path) == 1 and head in p.scores:
+            self.error("NUR013", f"`{head}` is a score, a number: compare it or name one of its thresholds",
+                       ref.span, hints=(f"for example `{head} >= 40` or `{head}.{(p.scores[head].thresholds or [n.Threshold.model_construct(name='mql')])[0].name}`",))
+        elif p.attributes.get(key) == "bool":
+            ref.resolved = "attribute"
+        elif key in p.attributes:
+            self.error("NUR013", f"`{key}` is a {p.attributes[key]} attribute, not a yes/no test", ref.span,
+                       hints=(f"compare it, e.g. `{key} == ...`, or test it is there with `has {key}`",))
+        else:
+            known = list(p.segments) + list(p.event_names()) + [k for k, t in p.attributes.items() if t == "bool"]
+            known += [f"{s}.{t.name}" for s in p.scores.values() for t in s.thresholds]
+            self.unknown("segment, event or threshold", key, ref.span, known)
+
+    def check_compare(self, c: n.Compare) -> None:
+        key = ".".join(c.path)
+        if len(c.path) == 1 and c.path[0] in self.p.scores:
+            c.resolved = "score"
+            if c.value.kind != "number":
+                self.error("NUR013", f"score `{key}` is a number and cannot be compared with "
+                           f"{_kind_words(c.value.kind)} `{c.value.text}`", c.value.span)
+            return
+        kind = self.attribute_type(c.path, c.path_span)
+        if kind is None:
+            return
+        c.resolved = "attribute"
+        if self.check_literal(kind, c.value, key) and c.op not in ("==", "!=") and kind in ("string", "bool"):
+            self.error("NUR013", f"`{c.op}` orders numbers, durations and dates; `{key}` is a {kind}", c.span,
+                       hints=("use `==`, `!=` or `in [...]`",))
+
+    def check_literal(self, kind: str, value: n.Value, key: str) -> bool:
+        if value.kind not in vocab.LITERAL_KINDS_FOR_TYPE[kind]:
+            self.error("NUR013", f"`{key}` is a {kind}, but `{value.text}` is {_kind_words(value.kind)}",
+                       value.span, hints=(_literal_hint(kind),))
+            return False
+        if value.kind == "date":
+            self.date(str(value.value), value.span)
+        return True
+
+    def check_event(self, name: str, span: Span, args: list[n.EventArg]) -> None:
+        events = self.p.event_names()
+        if "." in name or name not in events:
+            if name in self.p.segments or name in self.p.scores:
+                self.error("NUR010", f"`{name}` is {self.what_is(name)}, not an event", span)
+            else:
+                self.error("NUR010", f"unknown event `{name}`", span,
+                           hints=did_you_mean(name, events) + (f"declare a custom event with `event {name}`",))
+            return
+        if len(args) > 1:
+            self.error("NUR014", f"an event takes at most one argument; `{name}` has {len(args)}", args[1].span)
+        for arg in args:
+            if arg.kind == "name" and arg.value not in self.p.contents and arg.value not in self.labels:
+                self.unknown("content or step", arg.value, arg.span,
+                             list(self.p.contents) + list(self.labels),
+                             extra_hint=f"to match a literal value, quote it: `{name}(\"{arg.value}\")`")
+
+    def check_segment_cycles(self) -> None:
+        graph = {
+            name: [c.path[0] for c in iter_conditions(seg.condition) if isinstance(c, n.Ref) and c.resolved == "segment"]
+            for name, seg in self.p.segments.items()
+        }
+        state: dict[str, int] = {}
+        for start in sorted(graph):
+            if state.get(start):
+                continue
+            stack = [(start, iter(graph[start]))]
+            path = [start]
+            state[start] = 1
+            while stack:
+                node, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    state[node] = 2
+                    stack.pop()
+                    path.pop()
+                elif state.get(child) == 1:
+                    chain = path[path.index(child):] + [child]
+                    seg = self.p.segments[child]
+                    self.error("NUR021", "segments refer to each other in a circle: " + " -> ".join(chain),
+                               seg.name_span)
+                elif not state.get(child):
+                    state[child] = 1
+                    stack.append((child, iter(graph[child])))
+                    path.append(child)
+
+    # ---- declarations
+    def check_content(self, content: n.Content) -> None:
+        self.check_settings(content.options, f"content `{content.name}`")
+        for option in content.options:
+            if option.key == "stage":
+                stage, span = option.value
+                if stage not in vocab.STAGES:
+                    self.error("NUR010", f"unknown stage `{stage}`", span,
+                               notes=("stages: " + ", ".join(vocab.STAGES),), hints=did_you_mean(stage, vocab.STAGES))
+
+    def check_score(self, score: n.Score) -> None:
+        for rule in score.fit_rules:
+            self.check_points(rule.points, rule.span)
+            self.check_condition(rule.condition)
+        for rule in score.behaviour_rules:
+            self.check_points(rule.points, rule.span)
+            self.check_event(rule.event.name, rule.event.span, rule.event.args)
+            self.check_settings(rule.modifiers, "rule")
+            for m in rule.modifiers:
+                if m.key in ("decay", "expires"):
+                    self.positive(m.value, "`decay half_life`" if m.key == "decay" else "`expires`")
+                elif m.key == "at_most":
+                    self.whole(m.value, "`at most`")
+        seen: dict[str, n.Threshold] = {}
+        for t in score.thresholds:
+            if t.name in seen:
+                self.error("NUR011", f"threshold `{t.name}` is defined twice in score `{score.name}`", t.span,
+                           related=((seen[t.name].span, "first defined here"),))
+            seen[t.name] = t
+            if t.value.kind != "number" or t.value.value <= 0:
+                self.error("NUR014", f"a threshold must be a score above zero, not `{t.value.text}`", t.value.span)
+            for action in t.actions:
+                if isinstance(action, n.MoveTo) and action.flow not in self.p.flows:
+                    self.unknown("flow", action.flow, action.span, self.p.flows)
+
+    def check_points(self, points: int, span: Span) -> None:
+        if points == 0:
+            self.error("NUR014", "a rule worth 0 points does nothing", span, hints=("remove it or give it points",))
+
+    # ---- flows
+    def assign_ids(self, flow: n.Flow) -> None:
+        taken: dict[str, n.AnyStep] = {}
+        steps = list(iter_steps(flow.steps))
+        for step in steps:
+            if step.label is None:
+                continue
+            if step.label in taken:
+                self.error("NUR011", f"step `{step.label}` is defined twice in flow `{flow.name}`", step.span,
+                           related=((taken[step.label].span, "first defined here"),),
+                           hints=("step names must be unique within a flow",))
+                continue
+            taken[step.label] = step
+            step.id = step.label
+            self.labels.setdefault(step.label, flow.name)
+        for step in steps:
+            if step.id:
+                continue
+            base = _base_id(step)
+            numbered = step.type in _ALWAYS_NUMBERED or isinstance(step, n.Touch) and step.content is None
+            k = 1 if numbered else 2
+            candidate = f"{base}_{k}" if numbered else base
+            while candidate in taken:
+                k += 1
+                candidate = f"{base}_{k}"
+            taken[candidate] = step
+            step.id = candidate
+
+    def check_flow(self, flow: n.Flow) -> None:
+        self.check_settings([s for s in flow.settings if s.key != "entry"], f"flow `{flow.name}`")
+        for s in flow.settings:
+            if s.key in ("audience", "goal"):
+                self.check_condition(s.value)
+            elif s.key == "cadence":
+                self.check_cadence(s)
+            elif s.key == "max_touches":
+                self.whole(s.value, "max_touches")
+            elif s.key == "reentry" and isinstance(s.value, n.Duration):
+                self.positive(s.value, "`reentry after`")
+        for entry in flow.entries:
+            if entry.event:
+                self.check_event(entry.event.name, entry.event.span, entry.event.args)
+            self.positive(entry.delay, "`after`")
+            if entry.condition is not None:
+                self.check_condition(entry.condition)
+        for exit_condition in flow.exits:
+            self.check_condition(exit_condition)
+        labels = {s.id: s for s in iter_steps(flow.steps)}
+        for step in iter_steps(flow.steps):
+            self.check_step(flow, step, labels)
+
+    def check_step(self, flow: n.Flow, step: n.AnyStep, labels: dict) -> None:
+        if isinstance(step, n.Touch):
+            self.check_touch(step)
+        elif isinstance(step, n.Wait):
+            self.positive(step.duration, "a wait")
+        elif isinstance(step, n.WaitUntil):
+            self.check_condition(step.condition)
+            self.positive(step.timeout, "the `up to` time-out")
+            if step.timeout is None and step.on_timeout is not None:
+                self.error("NUR014", "`on timeout` needs a time-out: add `up to DURATION` to this `wait until`",
+                           step.on_timeout_span)
+        elif isinstance(step, n.Branch):
+            for arm in step.arms:
+                self.check_condition(arm.condition)
+        elif isinstance(step, n.Split):
+            total = sum(arm.percent for arm in step.arms)
+            for arm in step.arms:
+                if arm.percent <= 0:
+                    self.error("NUR014", f"a split arm needs a share above 0%, not {arm.percent_text}", arm.span)
+            if abs(total - 100) > 1e-9:
+                shares = " + ".join(arm.percent_text for arm in step.arms)
+                self.error("NUR015", f"split shares add up to {total:g}%, not 100% ({shares})", step.span)
+            names = [arm.name for arm in step.arms if arm.name]
+            for name in {x for x in names if names.count(x) > 1}:
+                self.error("NUR011", f"split arm \"{name}\" is named twice", step.span)
+        elif isinstance(step, n.Repeat):
+            self.positive(step.every, "`repeat every`")
+            self.whole(step.at_most, "`at most`")
+        elif isinstance(step, n.Goto):
+            if step.target not in labels:
+                other = self.labels.get(step.target)
+                if other and other != flow.name:
+                    self.error("NUR010", f"`goto` stays inside flow `{flow.name}`; `{step.target}` is a step of "
+                               f"flow `{other}`", step.span, hints=(f"to hand the contact over, use `move to {other}`",))
+                else:
+                    self.unknown(f"step in flow `{flow.name}`", step.target, step.span,
+                                 [k for k, s in labels.items() if s.label])
+        elif isinstance(step, n.MoveTo):
+            if step.flow not in self.p.flows:
+                self.unknown("flow", step.flow, step.span, self.p.flows)
+        elif isinstance(step, n.SetStep):
+            kind = self.attribute_type(step.path, step.span)
+            if kind:
+                self.check_literal(kind, step.value, ".".join(step.path))
+        elif isinstance(step, n.Suppress):
+            self.positive(step.revisit, "`revisit`")
+
+    def check_touch(self, step: n.Touch) -> None:
+        if step.channel == "linkedin":
+            if step.action in vocab.LINKEDIN_ACTIONS_WITH_CONTENT and step.action == "message" and not step.content:
+                self.error("NUR014", "`linkedin message` needs content to send", step.span,
+                           hints=("for example `linkedin message intro_note`",))
+            if step.content and step.action not in vocab.LINKEDIN_ACTIONS_WITH_CONTENT:
+                self.error("NUR014", f"`linkedin {step.action}` sends nothing, so it takes no content",
+                           step.content_span)
+        if step.content is None:
+            return
+        content = self.p.contents.get(step.content)
+        if content is None:
+            self.unknown("content", step.content, step.content_span, self.p.contents)
+            return
+        if step.intent and step.intent != content.kind:
+            self.error("NUR016", f"`{step.content}` is {content.kind} content, but this step sends it as {step.intent}",
+                       step.content_span, related=((content.name_span, f"`{step.content}` is defined as {content.kind} here"),),
+                       hints=(f"send {step.intent} content here, or change `as {step.intent}`",))
+
+
+def _base_id(step: n.AnyStep) -> str:
+    if isinstance(step, n.Touch):
+        if step.content:
+            return step.content
+        if step.channel == "linkedin":
+            return f"linkedin_{step.action}"
+        return step.channel
+    return step.type
+
+
+def _kind_words(kind: str) -> str:
+    return {"string": "a text", "number": "a number", "amount": "an amount", "duration": "a duration",
+            "date": "a date", "bool": "a yes/no value"}[kind]
+
+
+def _literal_hint(kind: str) -> str:
+    return {"string": 'compare it with a quoted text, e.g. "SaaS"', "number": "compare it with a number, e.g. 50 or 5M",
+            "duration": "compare it with a duration, e.g. 180d", "date": "compare it with a date, e.g. 2026-01-31",
+            "bool": "compare it with true or false"}[kind]

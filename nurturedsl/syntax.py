@@ -1,0 +1,822 @@
+"""Text to syntax tree: the one Lark parser, its errors in plain words, and
+the transformer that builds `nodes`.
+
+Nobody else constructs a `Lark`. Users never see a Lark class name: every
+`UnexpectedInput` becomes a `Diagnostic` here.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import nodes as n
+from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from .source import SourceFile, Span
+
+MAX_DEPTH = 64
+
+
+def grammar_path() -> Path:
+    """The grammar ships inside the wheel as `nurturedsl/grammar/`; in a
+    source checkout it is the top-level `grammar/` folder."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "grammar" / "nurture.lark", here.parent / "grammar" / "nurture.lark"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("nurture.lark is missing from this installation of nurturedsl")
+
+
+@functools.lru_cache(maxsize=None)
+def parser() -> Lark:
+    return Lark.open(
+        str(grammar_path()),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )
+
+
+# ------------------------------------------------------------ error words --
+
+_WORDS = {
+    "NAME": "a name",
+    "STRING": 'a quoted text like "..."',
+    "DURATION": "a duration like `3d` (units: m, h, d, w)",
+    "NUMBER": "a number",
+    "DATE": "a date like `2026-11-01`",
+    "TIME": "a time like `08:00`",
+    "PERCENT": "a percentage like `50%`",
+    "POINTS": "points like `+10` or `-5`",
+    "AMOUNT": "an amount like `5M` or `50k`",
+    "COMPARE": "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+    "$END": "the end of the file",
+}
+
+_STEP_KEYWORDS = {"email", "sms", "linkedin", "ads", "task", "notify", "wait", "branch", "split",
+                  "repeat", "goto", "move", "tag", "untag", "set", "suppress", "handoff", "exit"}
+_DECLARATION_KEYWORDS = {"import", "playbook", "policy", "attribute", "event", "segment", "content",
+                         "score", "flow"}
+_FLOW_HEADER_KEYWORDS = {"entry", "audience", "goal", "cadence", "max_touches", "reentry", "reviewed"}
+_CONDITION_TERMINALS = {"tagged", "has", "consent", "inactive", "not", "("}
+
+_TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[A-Za-z0-9_.:%+-]+|\S')
+
+
+def _terminal_text(name: str) -> str | None:
+    """The literal text of an anonymous or keyword terminal, if it has one."""
+    terminal = parser().get_terminal(name) if name != "$END" else None
+    if terminal is not None and terminal.pattern.type == "str":
+        return terminal.pattern.value
+    return None
+
+
+def _describe_expected(expected: set[str]) -> tuple[str, list[str]]:
+    """Plain words for what the parser would have accepted, and the keywords
+    among them (for "did you mean")."""
+    literals = {}
+    for name in expected:
+        text = _terminal_text(name)
+        if text is not None:
+            literals[name] = text
+    words = set(literals.values())
+    keywords = sorted(w for w in words if w[:1].isalpha())
+    phrases: list[str] = []
+    if _STEP_KEYWORDS <= words:
+        phrases.append("a step (`email`, `wait`, `branch`, ...)")
+        words -= _STEP_KEYWORDS | _FLOW_HEADER_KEYWORDS
+    if _DECLARATION_KEYWORDS <= words:
+        phrases.append("a declaration (`flow`, `content`, `segment`, `score`, ...)")
+        words -= _DECLARATION_KEYWORDS
+    if {"tagged", "has", "consent", "inactive"} <= words and "NAME" in expected:
+        phrases.append("a condition")
+        words -= _CONDITION_TERMINALS
+        expected = expected - {"NAME"}
+    for name in sorted(expected):
+        if name in literals:
+            continue
+        phrases.append(_WORDS.get(name, name.lower()))
+    phrases += [f"`{w}`" for w in sorted(words, key=lambda w: (w == "}", w))]
+    if len(phrases) > 6:
+        phrases = phrases[:6] + ["..."]
+    if len(phrases) <= 1:
+        return ("".join(phrases), keywords)
+    return (", ".join(phrases[:-1]) + " or " + phrases[-1], keywords)
+
+
+def _previous_word(text: str, offset: int) -> str | None:
+    last = None
+    for match in _TOKEN_RE.finditer(text, 0, offset):
+        if not match.group().startswith("#"):
+            last = match.group()
+    return last
+
+
+def _open_braces(text: str, offset: int) -> list[tuple[int, int]]:
+    """(line, column) of every `{` still open at `offset`, outermost first."""
+    stack: list[tuple[int, int]] = []
+    line, column, i = 1, 1, 0
+    while i < offset and i < len(text):
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < len(text) and text[j] not in '"\n':
+                j += 2 if text[j] == "\\" else 1
+            column += j + 1 - i
+            i = j + 1
+            continue
+        if ch == "#":
+            while i < len(text) and text[i] != "\n":
+                i += 1
+            continue
+        if ch == "{":
+            stack.append((line, column))
+        elif ch == "}" and stack:
+            stack.pop()
+        if ch == "\n":
+            line, column = line + 1, 1
+        else:
+            column += 1
+        i += 1
+    return stack
+
+
+def _offset(text: str, line: int, column: int) -> int:
+    lines = text.split("\n")
+    return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    lines = text.split("\n")
+    return len(lines), len(lines[-1]) + 1
+
+
+def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
+    text, file = source.text, source.path
+
+    if isinstance(error, UnexpectedCharacters):
+        span = Span.point(file, error.line, error.column)
+        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        if char == '"':
+            end = text.find("\n", error.pos_in_stream)
+            end = len(text) if end < 0 else end
+            width = end - error.pos_in_stream
+            return Diagnostic(
+                "NUR002", "unterminated text: this `\"` has no closing `\"` on the same line",
+                Span.point(file, error.line, error.column, width),
+                hints=("texts cannot span lines; close the quote before the end of the line",),
+            )
+        shown = char if char.isprintable() else repr(char)[1:-1]
+        return Diagnostic(
+            "NUR003", f"unexpected character `{shown}`", span,
+            notes=(f"expected {_describe_expected(set(error.allowed or ()))[0]}",) if error.allowed else (),
+        )
+
+    if isinstance(error, UnexpectedEOF):
+        expected = set(error.expected)
+        line, column = _end_position(text)
+        token_type, token_value = "$END", ""
+    else:
+        assert isinstance(error, UnexpectedToken)
+        expected = set(error.accepts or error.expected)
+        token = error.token
+        token_type, token_value = token.type, str(token.value)
+        if token_type == "$END":
+            line, column = _end_position(text)
+        else:
+            line, column = token.line, token.column
+
+    offset = min(_offset(text, line, column), len(text))
+    wanted, keywords = _describe_expected(expected)
+    previous = _previous_word(text, offset)
+    after = f" after `{previous}`" if previous else ""
+    open_braces = _open_braces(text, offset) if "RBRACE" in expected else []
+
+    if token_type == "$END":
+        if open_braces:
+            o_line, o_col = open_braces[-1]
+            return Diagnostic(
+                "NUR004", "missing `}`: this `{` is never closed",
+                Span.point(file, o_line, o_col),
+                notes=(f"the file ends at line {line} while this block is still open",),
+                hints=("add the closing `}` where the block should end",),
+            )
+        return Diagnostic("NUR001", f"the file ends too early: expected {wanted}{after}",
+                          Span.point(file, line, column))
+
+    span = Span(file, line, column, line, column + max(1, len(token_value)))
+    shown = token_value if token_value else token_type
+    hints: tuple[str, ...] = ()
+    related: tuple = ()
+    if token_type == "NAME" or re.fullmatch(r"[a-z_]+", token_value or ""):
+        suggestion = did_you_mean(token_value, keywords)
+        if suggestion and token_value not in keywords:
+            return Diagnostic("NUR005", f"unknown keyword `{token_value}`: expected {wanted}{after}", span,
+                              hints=suggestion)
+    if open_braces and token_value in _DECLARATION_KEYWORDS:
+        o_line, o_col = open_braces[-1]
+        related = ((Span.point(file, o_line, o_col), "this `{` is still open"),)
+        hints = ("a `}` is probably missing before this line",)
+    return Diagnostic("NUR001", f"unexpected `{shown}`: expected {wanted}{after}", span,
+                      hints=hints, related=related)
+
+
+# ------------------------------------------------------------ transformer --
+
+
+_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() and "." not in text else value
+
+
+def _unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    if "\\" not in body:
+        return body
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+class _Builder(Transformer_NonRecursive):
+    """Parse tree to `nodes`. Thin: meaning is checked in model.py."""
+
+    def __init__(self, file: str):
+        super().__init__(visit_tokens=False)
+        self.file = file
+        self.max_depth = 0
+
+    # spans
+    def tspan(self, token: Token) -> Span:
+        return Span(self.file, token.line, token.column, token.end_line, token.end_column)
+
+    def mspan(self, meta) -> Span:
+        return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    # values
+    def duration(self, token: Token) -> n.Duration:
+        text = str(token)
+        return n.Duration(span=self.tspan(token), seconds=int(text[:-1]) * _UNITS[text[-1]], text=text)
+
+    def value(self, token) -> n.Value:
+        if isinstance(token, n.Value):
+            return token
+        kind = token.type
+        text = str(token)
+        span = self.tspan(token)
+        if kind == "STRING":
+            return n.Value(span=span, kind="string", text=text, value=_unquote(token))
+        if kind == "NUMBER":
+            return n.Value(span=span, kind="number", text=text, value=_number(text))
+        if kind == "AMOUNT":
+            factor = 1_000 if text[-1] == "k" else 1_000_000
+            return n.Value(span=span, kind="amount", text=text, value=_number(text[:-1]) * factor)
+        if kind == "DURATION":
+            return n.Value(span=span, kind="duration", text=text, value=self.duration(token).seconds)
+        if kind == "DATE":
+            return n.Value(span=span, kind="date", text=text, value=text)
+        raise AssertionError(f"no value for {kind}")
+
+    def setting(self, meta, key: str, value) -> n.Setting:
+        return n.Setting(span=self.mspan(meta), key=key, value=value)
+
+    # ---- top level
+    @v_args(meta=True)
+    def start(self, meta, children):
+        span = self.mspan(meta) if not meta.empty else Span(self.file, 1, 1, 1, 1)
+        return n.Document(span=span, declarations=children, max_depth=self.max_depth)
+
+    @v_args(meta=True)
+    def import_decl(self, meta, children):
+        return n.Import(span=self.mspan(meta), path=_unquote(children[0]))
+
+    @v_args(meta=True)
+    def playbook_decl(self, meta, children):
+        return n.PlaybookHeader(span=self.mspan(meta), name=_unquote(children[0]), settings=children[1:])
+
+    @v_args(meta=True)
+    def owner(self, meta, c):
+        return self.setting(meta, "owner", _unquote(c[0]))
+
+    @v_args(meta=True)
+    def reviewed(self, meta, c):
+        return self.setting(meta, "reviewed", str(c[0]))
+
+    @v_args(meta=True)
+    def version(self, meta, c):
+        return self.setting(meta, "version", _unquote(c[0]))
+
+    @v_args(meta=True)
+    def description(self, meta, c):
+        return self.setting(meta, "description", _unquote(c[0]))
+
+    @v_args(meta=True)
+    def policy_decl(self, meta, children):
+        return n.Policy(span=self.mspan(meta), settings=children)
+
+    @v_args(meta=True)
+    def give_to_get(self, meta, c):
+        return self.setting(meta, "give_to_get", (self.value(c[0]), self.value(c[1])))
+
+    @v_args(meta=True)
+    def cadence(self, meta, c):
+        low = self.duration(c[0])
+        high = self.duration(c[1]) if len(c) > 1 else low
+        return self.setting(meta, "cadence", (low, high))
+
+    @v_args(meta=True)
+    def first_touch(self, meta, c):
+        return self.setting(meta, "first_touch", self.duration(c[0]))
+
+    @v_args(meta=True)
+    def max_touches(self, meta, c):
+        return self.setting(meta, "max_touches", self.value(c[0]))
+
+    @v_args(meta=True)
+    def frequency_cap(self, meta, c):
+        return self.setting(meta, "frequency_cap", (self.value(c[0]), self.duration(c[1])))
+
+    @v_args(meta=True)
+    def quiet_hours(self, meta, c):
+        return self.setting(meta, "quiet_hours", ((str(c[0]), self.tspan(c[0])), (str(c[1]), self.tspan(c[1]))))
+
+    @v_args(meta=True)
+    def send_day_range(self, meta, c):
+        return self.setting(meta, "send_days", ("range", [(str(t), self.tspan(t)) for t in c]))
+
+    @v_args(meta=True)
+    def send_day_list(self, meta, c):
+        return self.setting(meta, "send_days", ("list", [(str(t), self.tspan(t)) for t in c]))
+
+    @v_args(meta=True)
+    def timezone(self, meta, c):
+        return self.setting(meta, "timezone", (_unquote(c[0]), self.tspan(c[0])))
+
+    @v_args(meta=True)
+    def unsubscribe_required(self, meta, c):
+        return self.setting(meta, "unsubscribe_required", True)
+
+    @v_args(meta=True)
+    def attribute_decl(self, meta, c):
+        path, _ = c[0]
+        return n.AttributeDecl(span=self.mspan(meta), path=path, type_name=str(c[1]), type_span=self.tspan(c[1]))
+
+    @v_args(meta=True)
+    def event_decl(self, meta, c):
+        return [n.EventDecl(span=self.tspan(t), name=str(t)) for t in c]
+
+    @v_args(meta=True)
+    def segment_decl(self, meta, c):
+        return n.Segment(span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]), condition=c[1])
+
+    # ---- content
+    @v_args(meta=True)
+    def content_decl(self, meta, c):
+        return n.Content(span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]),
+                         kind=str(c[1].children[0]), title=_unquote(c[2]), options=c[3:])
+
+    @v_args(meta=True)
+    def stage(self, meta, c):
+        return self.setting(meta, "stage", (str(c[0]), self.tspan(c[0])))
+
+    @v_args(meta=True)
+    def persona(self, meta, c):
+        return self.setting(meta, "persona", str(c[0]))
+
+    @v_args(meta=True)
+    def gated(self, meta, c):
+        return self.setting(meta, "gated", True)
+
+    @v_args(meta=True)
+    def attached(self, meta, c):
+        return self.setting(meta, "attached", True)
+
+    @v_args(meta=True)
+    def unsubscribe_link(self, meta, c):
+        return self.setting(meta, "unsubscribe_link", True)
+
+    @v_args(meta=True)
+    def url(self, meta, c):
+        return self.setting(meta, "url", _unquote(c[0]))
+
+    @v_args(meta=True)
+    def subject(self, meta, c):
+        return self.setting(meta, "subject", _unquote(c[0]))
+
+    @v_args(meta=True)
+    def body(self, meta, c):
+        return self.setting(meta, "body", _unquote(c[0]))
+
+    @v_args(meta=True)
+    def cta(self, meta, c):
+        return self.setting(meta, "cta", _unquote(c[0]))
+
+    # ---- scoring
+    @v_args(meta=True)
+    def score_decl(self, meta, c):
+        score = n.Score(span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]))
+        for item in c[1:]:
+            if isinstance(item, n.FitRule):
+                score.fit_rules.append(item)
+            elif isinstance(item, n.BehaviourRule):
+                score.behaviour_rules.append(item)
+            else:
+                score.thresholds.append(item)
+        return score
+
+    @v_args(meta=True)
+    def fit_rule(self, meta, c):
+        return n.FitRule(span=self.mspan(meta), points=int(c[0]), condition=c[1])
+
+    @v_args(meta=True)
+    def behaviour_rule(self, meta, c):
+        return n.BehaviourRule(span=self.mspan(meta), points=int(c[0]), event=c[1], modifiers=c[2:])
+
+    @v_args(meta=True)
+    def decay(self, meta, c):
+        return self.setting(meta, "decay", self.duration(c[0]))
+
+    @v_args(meta=True)
+    def expires(self, meta, c):
+        return self.setting(meta, "expires", self.duration(c[0]))
+
+    @v_args(meta=True)
+    def at_most(self, meta, c):
+        return self.setting(meta, "at_most", self.value(c[0]))
+
+    @v_args(meta=True)
+    def threshold(self, meta, c):
+        return n.Threshold(span=self.mspan(meta), name=str(c[0]), op=str(c[1].children[0]),
+                           value=self.value(c[2]), actions=c[3:])
+
+    @v_args(meta=True)
+    def notify_action(self, meta, c):
+        recipient = str(c[0]) if len(c) == 2 else None
+        return n.Touch(span=self.mspan(meta), channel="notify", recipient=recipient, text=_unquote(c[-1]))
+
+    # ---- flows
+    @v_args(meta=True)
+    def flow_decl(self, meta, c):
+        name, rest = c[0], c[1:]
+        title = None
+        if rest and isinstance(rest[0], Token):
+            title, rest = _unquote(rest[0]), rest[1:]
+        flow = n.Flow(span=self.mspan(meta), name=str(name), name_span=self.tspan(name), title=title)
+        for item in rest:
+            if isinstance(item, n.Entry):
+                flow.entries.append(item)
+            elif isinstance(item, tuple) and item[0] == "exit":
+                flow.exits.extend(item[2])
+                flow.exit_span = flow.exit_span or item[1]
+            elif isinstance(item, n.Setting):
+                flow.settings.append(item)
+            else:
+                flow.steps.append(item)
+        return flow
+
+    @v_args(meta=True)
+    def entry(self, meta, c):
+        entry = n.Entry(span=self.mspan(meta))
+        for item in c:
+            if isinstance(item, n.EventPattern):
+                entry.event = item
+            elif isinstance(item, n.Duration):
+                entry.delay = item
+            else:
+                entry.condition = item
+        return entry
+
+    def entry_delay(self, c):
+        return self.duration(c[0])
+
+    def entry_condition(self, c):
+        return c[0]
+
+    @v_args(meta=True)
+    def audience(self, meta, c):
+        return self.setting(meta, "audience", c[0])
+
+    @v_args(meta=True)
+    def goal(self, meta, c):
+        return self.setting(meta, "goal", c[0])
+
+    @v_args(meta=True)
+    def exit_triggers(self, meta, c):
+        return ("exit", self.mspan(meta), list(c))
+
+    @v_args(meta=True)
+    def reentry_after(self, meta, c):
+        return self.setting(meta, "reentry", self.duration(c[0]))
+
+    @v_args(meta=True)
+    def reentry_allowed(self, meta, c):
+        return self.setting(meta, "reentry", True)
+
+    # ---- steps
+    @v_args(meta=True)
+    def block(self, meta, c):
+        return (self.mspan(meta) if not meta.empty else None, list(c))
+
+    def label(self, c):
+        return (str(c[0]), self.tspan(c[0]))
+
+    def _touch(self, meta, channel: str, c, **fields) -> n.Touch:
+        label = None
+        if c and isinstance(c[0], tuple):
+            label = c[0][0]
+        return n.Touch(span=self.mspan(meta), channel=channel, label=label, **fields)
+
+    def _content_fields(self, c) -> dict:
+        rest = [x for x in c if not isinstance(x, tuple)]
+        token = rest[0]
+        intent = str(rest[1].children[-1]) if len(rest) > 1 else None
+        return {"content": str(token), "content_span": self.tspan(token), "intent": intent}
+
+    @v_args(meta=True)
+    def email(self, meta, c):
+        return self._touch(meta, "email", c, **self._content_fields(c))
+
+    @v_args(meta=True)
+    def sms(self, meta, c):
+        return self._touch(meta, "sms", c, **self._content_fields(c))
+
+    @v_args(meta=True)
+    def linkedin(self, meta, c):
+        rest = [x for x in c if not isinstance(x, tuple)]
+        action = str(rest[0].children[0])
+        fields = self._content_fields(rest[1:]) if len(rest) > 1 else {}
+        return self._touch(meta, "linkedin", c, action=action, **fields)
+
+    @v_args(meta=True)
+    def ads(self, meta, c):
+        rest = [x for x in c if not isinstance(x, tuple)]
+        fields = self._content_fields(rest[2:]) if len(rest) > 2 else {}
+        return self._touch(meta, "ads", c, action=str(rest[0].children[0]), audience=_unquote(rest[1]), **fields)
+
+    @v_args(meta=True)
+    def task(self, meta, c):
+        rest = [x for x in c if not isinstance(x, tuple)]
+        owner = str(rest[1]) if len(rest) > 1 else None
+        return self._touch(meta, "task", c, text=_unquote(rest[0]), recipient=owner)
+
+    @v_args(meta=True)
+    def notify(self, meta, c):
+        rest = [x for x in c if not isinstance(x, tuple)]
+        recipient = str(rest[0]) if len(rest) > 1 else None
+        return self._touch(meta, "notify", c, text=_unquote(rest[-1]), recipient=recipient)
+
+    @v_args(meta=True)
+    def wait(self, meta, c):
+        return n.Wait(span=self.mspan(meta), duration=self.duration(c[0]))
+
+    @v_args(meta=True)
+    def wait_until(self, meta, c):
+        step = n.WaitUntil(span=self.mspan(meta), condition=c[0])
+        for item in c[1:]:
+            if isinstance(item, Token):
+                step.timeout = self.duration(item)
+            else:
+                for kind, span, steps, arm_span in item:
+                    if kind == "event":
+                        if step.on_event is not None:
+                            raise _Duplicate(arm_span, "`on event`")
+                        step.on_event, step.on_event_span = steps, arm_span
+                    else:
+                        if step.on_timeout is not None:
+                            raise _Duplicate(arm_span, "`on timeout`")
+                        step.on_timeout, step.on_timeout_span = steps, arm_span
+        self._nest(step, (step.on_event or []) + (step.on_timeout or []))
+        return step
+
+    def wait_arms(self, c):
+        return list(c)
+
+    @v_args(meta=True)
+    def on_event(self, meta, c):
+        return ("event", c[0][0], c[0][1], self.mspan(meta))
+
+    @v_args(meta=True)
+    def on_timeout(self, meta, c):
+        return ("timeout", c[0][0], c[0][1], self.mspan(meta))
+
+    def _nest(self, step, children) -> None:
+        depth = 1 + max((s._nesting for s in children), default=0)
+        step._nesting = depth
+        if depth > MAX_DEPTH:
+            raise _TooDeep(step.span)
+        self.max_depth = max(self.max_depth, depth)
+
+    @v_args(meta=True)
+    def branch(self, meta, c):
+        arms = [x for x in c if isinstance(x, n.BranchArm)]
+        otherwise = next((x for x in c if isinstance(x, tuple)), None)
+        step = n.Branch(span=self.mspan(meta), arms=arms,
+                        otherwise=otherwise[1] if otherwise else None,
+                        otherwise_span=otherwise[0] if otherwise else None)
+        self._nest(step, [s for arm in arms for s in arm.steps] + (step.otherwise or []))
+        return step
+
+    @v_args(meta=True)
+    def branch_arm(self, meta, c):
+        return n.BranchArm(span=self.mspan(meta), condition=c[0], steps=c[1][1])
+
+    @v_args(meta=True)
+    def else_arm(self, meta, c):
+        return (self.mspan(meta), c[0][1])
+
+    @v_args(meta=True)
+    def split(self, meta, c):
+        step = n.Split(span=self.mspan(meta), arms=list(c))
+        self._nest(step, [s for arm in step.arms for s in arm.steps])
+        return step
+
+    @v_args(meta=True)
+    def split_arm(self, meta, c):
+        text = str(c[0])
+        name = _unquote(c[1]) if len(c) == 3 else None
+        return n.SplitArm(span=self.mspan(meta), percent=float(text[:-1]), percent_text=text, name=name,
+                          steps=c[-1][1])
+
+    @v_args(meta=True)
+    def repeat(self, meta, c):
+        at_most = self.value(c[1]) if len(c) == 3 else None
+        step = n.Repeat(span=self.mspan(meta), every=self.duration(c[0]), at_most=at_most, steps=c[-1][1])
+        self._nest(step, step.steps)
+        return step
+
+    @v_args(meta=True)
+    def goto(self, meta, c):
+        return n.Goto(span=self.mspan(meta), target=str(c[0]))
+
+    @v_args(meta=True)
+    def move_to(self, meta, c):
+        return n.MoveTo(span=self.mspan(meta), flow=str(c[0]))
+
+    @v_args(meta=True)
+    def tag(self, meta, c):
+        return n.TagStep(span=self.mspan(meta), tag=_unquote(c[0]))
+
+    @v_args(meta=True)
+    def untag(self, meta, c):
+        return n.TagStep(span=self.mspan(meta), tag=_unquote(c[0]), remove=True)
+
+    @v_args(meta=True)
+    def set(self, meta, c):
+        return n.SetStep(span=self.mspan(meta), path=c[0][0], value=self.value(c[1]))
+
+    @v_args(meta=True)
+    def suppress(self, meta, c):
+        revisit = self.duration(c[1]) if len(c) > 1 else None
+        return n.Suppress(span=self.mspan(meta), list_name=_unquote(c[0]), revisit=revisit)
+
+    @v_args(meta=True)
+    def handoff(self, meta, c):
+        return n.Handoff(span=self.mspan(meta), team=str(c[0]))
+
+    @v_args(meta=True)
+    def exit_step(self, meta, c):
+        return n.ExitStep(span=self.mspan(meta), reason=_unquote(c[0]) if c else None)
+
+    # ---- conditions
+    @v_args(meta=True)
+    def or_cond(self, meta, c):
+        return n.Or(span=self.mspan(meta), items=c)
+
+    @v_args(meta=True)
+    def and_cond(self, meta, c):
+        return n.And(span=self.mspan(meta), items=c)
+
+    @v_args(meta=True)
+    def negation(self, meta, c):
+        return n.Not(span=self.mspan(meta), item=c[0])
+
+    @v_args(meta=True)
+    def path(self, meta, c):
+        return ([str(t) for t in c], self.mspan(meta))
+
+    @v_args(meta=True)
+    def reference(self, meta, c):
+        return n.Ref(span=self.mspan(meta), path=c[0][0])
+
+    @v_args(meta=True)
+    def comparison(self, meta, c):
+        path, path_span = c[0]
+        return n.Compare(span=self.mspan(meta), path=path, path_span=path_span, op=str(c[1]), value=self.value(c[2]))
+
+    @v_args(meta=True)
+    def membership(self, meta, c):
+        path, path_span = c[0]
+        negated = len(c) > 1 and getattr(c[1], "data", None) == "not_in"
+        values = [self.value(v) for v in c[2 if negated else 1:]]
+        return n.Member(span=self.mspan(meta), path=path, path_span=path_span, values=values, negated=negated)
+
+    @v_args(meta=True)
+    def true(self, meta, c):
+        return n.Value(span=self.mspan(meta), kind="bool", text="true", value=True)
+
+    @v_args(meta=True)
+    def false(self, meta, c):
+        return n.Value(span=self.mspan(meta), kind="bool", text="false", value=False)
+
+    @v_args(meta=True)
+    def tagged(self, meta, c):
+        return n.Tagged(span=self.mspan(meta), tag=_unquote(c[0]))
+
+    @v_args(meta=True)
+    def has(self, meta, c):
+        return n.Has(span=self.mspan(meta), path=c[0][0])
+
+    @v_args(meta=True)
+    def consent(self, meta, c):
+        return n.Consent(span=self.mspan(meta), channel=_unquote(c[0]))
+
+    @v_args(meta=True)
+    def inactive(self, meta, c):
+        return n.Inactive(span=self.mspan(meta), duration=self.duration(c[0]))
+
+    @v_args(meta=True)
+    def event(self, meta, c):
+        head = c[0]
+        if isinstance(head, tuple):  # bare path with modifiers: `replied within 3d`
+            path, name_span = head
+            name, args, mods = ".".join(path), [], c[1:]
+        else:
+            name, name_span = str(head), self.tspan(head)
+            args, mods = c[1], c[2:]
+        test = n.EventTest(span=self.mspan(meta), name=name, name_span=name_span, args=args)
+        for kind, payload in mods:
+            if kind == "within":
+                test.within = payload
+            else:
+                test.count_op, test.count = payload
+        return test
+
+    def within(self, c):
+        return ("within", self.duration(c[0]))
+
+    def count(self, c):
+        return ("count", (str(c[0]), self.value(c[1])))
+
+    @v_args(meta=True)
+    def event_pattern(self, meta, c):
+        return n.EventPattern(span=self.mspan(meta), name=str(c[0]), args=c[1] if len(c) > 1 else [])
+
+    def event_args(self, c):
+        args = []
+        for item in c:
+            if isinstance(item, Token) and item.type == "STRING":
+                args.append(n.EventArg(span=self.tspan(item), kind="string", value=_unquote(item)))
+            elif isinstance(item, Token):
+                args.append(n.EventArg(span=self.tspan(item), kind="name", value=str(item)))
+            else:
+                args.append(item)
+        return args
+
+    @v_args(meta=True)
+    def any(self, meta, c):
+        return n.EventArg(span=self.mspan(meta), kind="any", value="any")
+
+
+class _TooDeep(Exception):
+    def __init__(self, span: Span):
+        self.span = span
+
+
+class _Duplicate(Exception):
+    def __init__(self, span: Span, what: str):
+        self.span, self.what = span, what
+
+
+def parse(source: SourceFile) -> n.Document:
+    """Parse one file, raising `DiagnosticError` with a single diagnostic."""
+    try:
+        tree = parser().parse(source.text)
+    except UnexpectedInput as error:
+        raise DiagnosticError([translate_error(error, source)]) from None
+    builder = _Builder(source.path)
+    try:
+        document = builder.transform(tree)
+    except VisitError as error:
+        inner = error.orig_exc
+        if isinstance(inner, _TooDeep):
+            raise DiagnosticError([Diagnostic(
+                "NUR006", f"blocks are nested more than {MAX_DEPTH} deep here", inner.span,
+                hints=("split the logic into several flows joined with `move to`",),
+            )]) from None
+        if isinstance(inner, _Duplicate):
+            raise DiagnosticError([Diagnostic(
+                "NUR011", f"{inner.what} is given twice in this `wait until`", inner.span,
+            )]) from None
+        raise
+    flat = []
+    for declaration in document.declarations:
+        flat.extend(declaration if isinstance(declaration, list) else [declaration])
+    document.declarations = flat
+    return document
