@@ -1,0 +1,93 @@
+"""The state graph each flow becomes: what lint, render and simulate read."""
+
+import networkx as nx
+
+from nurturedsl import graph, model
+
+from .conftest import PLAYBOOKS, write
+
+
+def flow_graph(tmp_path, body: str, extra: str = "") -> nx.MultiDiGraph:
+    text = f'content a give "A"\ncontent b give "B"\ncontent c ask "C"\nsegment s = tagged "x"\n{extra}\n' \
+           f"flow f {{\n exit on unsubscribed\n{body}\n}}\n"
+    programme = model.load(str(write(tmp_path, "f.nurture", text)))
+    return graph.flow_graph(programme.flows["f"])
+
+
+def edges(g, node):
+    return [(target, data["kind"]) for target, data in graph.transitions(g, node)]
+
+
+def test_sequence_runs_from_entry_to_end_with_delays_on_wait_edges(tmp_path):
+    g = flow_graph(tmp_path, "email one: a\nwait 3d\nemail two: b")
+    assert edges(g, graph.ENTRY) == [("one", "next")]
+    assert edges(g, "one") == [("wait_1", "next")]
+    (_, data), = graph.transitions(g, "wait_1")
+    assert data["delay"] == 3 * 86400
+    assert edges(g, "two") == [(graph.END, "next")]
+    assert g.nodes["one"]["type"] == "email" and g.nodes["one"]["span"].line == 8
+
+
+def test_branch_fans_out_with_guards_and_rejoins(tmp_path):
+    g = flow_graph(tmp_path, "branch {\n when s { email x: a }\n when tagged \"y\" { }\n else { email z: b }\n}\nemail after: c")
+    assert edges(g, "branch_1") == [("x", "branch"), ("after", "branch"), ("z", "else")]
+    guards = [data["guard"] for _, data in graph.transitions(g, "branch_1")]
+    assert guards[0].type == "ref" and guards[2] is None
+    assert edges(g, "x") == [("after", "next")] and edges(g, "z") == [("after", "next")]
+
+
+def test_branch_without_else_falls_through(tmp_path):
+    g = flow_graph(tmp_path, "branch { when s { email x: a } }\nemail after: b")
+    assert edges(g, "branch_1") == [("x", "branch"), ("after", "else")]
+
+
+def test_wait_until_has_event_and_timeout_paths(tmp_path):
+    g = flow_graph(tmp_path, "wait until replied up to 5d {\n on event { exit \"won\" }\n on timeout { email last: c }\n}")
+    assert edges(g, "wait_until_1") == [("exit_1", "event"), ("last", "timeout")]
+    timeout = graph.transitions(g, "wait_until_1")[1][1]
+    assert timeout["delay"] == 5 * 86400
+    assert edges(g, "exit_1") == []  # terminal
+
+
+def test_split_arms_carry_weights(tmp_path):
+    g = flow_graph(tmp_path, 'split {\n 50% "A" { email x: a }\n 50% "B" { email y: b }\n}')
+    assert [(t, d["weight"], d["label"]) for t, d in graph.transitions(g, "split_1")] == [("x", 50, "A"), ("y", 50, "B")]
+
+
+def test_repeat_is_a_cycle_through_its_own_wait(tmp_path):
+    g = flow_graph(tmp_path, "repeat every 45d at most 8 { email note: a }")
+    assert edges(g, "repeat_1") == [("note", "loop"), (graph.END, "done")]
+    assert edges(g, "note") == [("repeat_1@wait", "next")]
+    assert edges(g, "repeat_1@wait") == [("repeat_1", "next")]
+    cycle = nx.find_cycle(g, "repeat_1")
+    assert "repeat_1@wait" in {u for u, *_ in cycle}
+
+
+def test_goto_makes_an_edge_and_steps_after_an_exit_are_unreachable(tmp_path):
+    g = flow_graph(tmp_path, "email top: a\nwait 7d\ngoto top\nemail never: b")
+    assert edges(g, "goto_1") == [("top", "goto")]
+    assert "never" in g.nodes
+    assert not nx.has_path(g, graph.ENTRY, "never")
+
+
+def test_terminal_steps_have_no_transitions(tmp_path):
+    g = flow_graph(tmp_path, 'branch {\n when s { handoff sales }\n when tagged "q" { suppress "cold" }\n else { move to f }\n}')
+    for node in ("handoff_1", "suppress_1", "move_to_1"):
+        assert edges(g, node) == []
+
+
+def test_every_step_is_a_node_in_every_bundled_flow():
+    programme = model.load(str(PLAYBOOKS / "programme.nurture"))
+    for flow in programme.flows.values():
+        g = graph.flow_graph(flow)
+        steps = {s.id for s in model.iter_steps(flow.steps)}
+        assert steps <= set(g.nodes)
+        assert all(nx.has_path(g, graph.ENTRY, s) for s in steps)
+
+
+def test_programme_graph_links_flows_moved_into(tmp_path):
+    text = 'content a give "A"\nflow one { exit on unsubscribed\n email a\n move to two }\n' \
+           'flow two { exit on unsubscribed\n email a }\n'
+    programme = model.load(str(write(tmp_path, "p.nurture", text)))
+    g = graph.programme_graph(programme)
+    assert list(g.edges) == [("one", "two")]
