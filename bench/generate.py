@@ -374,8 +374,12 @@ class Generator:
             self.flow_names.append(f"flow_{len(self.flow_names)}")
             budgets.append(12)
         self.scores()
+        overshoot = 0  # a flow ends on a whole beat, so it may run a few lines over its budget
         for fi, budget in enumerate(budgets):
-            self.flow(fi, budget)
+            before = len(self.lines)
+            wanted = max(12, budget - overshoot)
+            self.flow(fi, wanted)
+            overshoot = max(0, len(self.lines) - before - 1 - wanted)
         return "\n".join(self.lines) + "\n"
 
 
