@@ -10,17 +10,35 @@ import click
 
 from . import __version__
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no problems
   1  problems in the playbooks (errors printed on stderr)
-  2  usage error, or a file that cannot be read
+  2  usage error, or a file that cannot be read or written
+  3  internal error: a bug in nurturedsl, never a problem in your playbook
 """
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+class _Group(click.Group):
+    """Turns an unexpected exception into one line and exit 3, so scripts can
+    tell a crash from findings and users never see a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except RecursionError:
+            click.echo("nurturedsl: internal error: the input nests too deeply to process", err=True)
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            click.echo(f"nurturedsl: internal error: {type(error).__name__}: {error}", err=True)
+            click.echo("This is a bug in nurturedsl; please report it with the playbook that caused it.", err=True)
+        sys.exit(EXIT_BUG)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
              epilog=EXIT_CODES_HELP)
 @click.version_option(__version__, "--version", "-V", prog_name="nurturedsl")
 def main() -> None:
@@ -45,7 +63,10 @@ def _playbook_files(paths: tuple[str, ...]) -> list[str]:
             files += sorted(found)
         else:
             files.append(path)
-    return files
+    unique = {}
+    for path in files:
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
 
 
 def _load(path: str):
@@ -110,7 +131,7 @@ def compile_command(file: str, output: str | None) -> None:
     """Compile a playbook and its imports to the JSON IR.
 
     The IR (docs/ir.md; schema: `nurturedsl schema`) is what execution
-    engines and `nurturedsl simulate` run: conditions as JsonLogic,
+    engines run: conditions as JsonLogic,
     durations in seconds with ISO 8601 beside them, imports inlined, policy
     defaults applied, a source span on every node. The output is
     byte-for-byte deterministic. Nothing is written when the playbook has
@@ -134,10 +155,18 @@ def compile_command(file: str, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from .files import write_atomic
+    _write(output, text, inputs=list(programme.sources))
+
+
+def _write(output: str, text: str, inputs: list[str] = ()) -> None:
+    from .files import UnsafeOutput, check_output, write_atomic
 
     try:
+        check_output(output, inputs)
         write_atomic(output, text.encode("utf-8"))
+    except UnsafeOutput as error:
+        click.echo(f"nurturedsl: {error}", err=True)
+        sys.exit(EXIT_USAGE)
     except OSError as error:
         click.echo(f"nurturedsl: cannot write {output}: {error.strerror}", err=True)
         sys.exit(EXIT_USAGE)
@@ -158,9 +187,7 @@ def schema(output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from .files import write_atomic
-
-    write_atomic(output, text.encode("utf-8"))
+    _write(output, text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -139,7 +139,7 @@ class ActionIR(_IR):
 class ThresholdIR(_IR):
     name: str
     op: Literal[">=", ">"]
-    value: float
+    value: Union[int, float]
     actions: list[ActionIR]
     span: SpanIR
 

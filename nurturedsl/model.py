@@ -16,6 +16,8 @@ from .source import SourceFile, Span
 from .syntax import parse
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_DURATION_SECONDS = 3650 * 86400
+MAX_NUMBER = 10**15  # beyond this a JSON number loses precision in most runners
 ROOT_MARKERS = ("nurturedsl.toml", "pyproject.toml", ".git")
 
 
@@ -322,6 +324,11 @@ class _Checker:
                 p.attributes[".".join(decl.path)] = decl.type_name
         for flow in p.flows.values():
             self.assign_ids(flow)
+        for name, segment in p.segments.items():
+            clash = "a score" if name in p.scores else "an event" if name in p.event_names() else None
+            if clash:
+                self.error("NUR011", f"segment `{name}` has the name of {clash}; conditions could not tell them apart",
+                           segment.name_span, hints=("rename the segment",))
         for segment in p.segments.values():
             self.check_condition(segment.condition)
         self.check_segment_cycles()
@@ -337,9 +344,12 @@ class _Checker:
         if duration is not None and duration.seconds <= 0:
             word = "zero" if duration.seconds == 0 else "negative"
             self.error("NUR014", f"{what} must be longer than zero, not {word} (`{duration.text}`)", duration.span)
+        elif duration is not None and duration.seconds > MAX_DURATION_SECONDS:
+            self.error("NUR014", f"{what} of `{duration.text}` is longer than ten years", duration.span,
+                       hints=("durations are limited to 3650d",))
 
     def whole(self, value: n.Value | None, what: str, minimum: int = 1) -> None:
-        if value is None:
+        if value is None or not self.in_range(value):
             return
         v = value.value
         if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
@@ -505,6 +515,8 @@ class _Checker:
         key = ".".join(c.path)
         if len(c.path) == 1 and c.path[0] in self.p.scores:
             c.resolved = "score"
+            if not self.in_range(c.value):
+                return
             if c.value.kind != "number":
                 self.error("NUR013", f"score `{key}` is a number and cannot be compared with "
                            f"{_kind_words(c.value.kind)} `{c.value.text}`", c.value.span)
@@ -517,7 +529,18 @@ class _Checker:
             self.error("NUR013", f"`{c.op}` orders numbers, durations and dates; `{key}` is a {kind}", c.span,
                        hints=("use `==`, `!=` or `in [...]`",))
 
+    def in_range(self, value: n.Value) -> bool:
+        if value.kind in ("number", "amount") and abs(value.value) > MAX_NUMBER:
+            self.error("NUR014", f"`{value.text}` is too large: numbers are limited to 10^15", value.span)
+            return False
+        if value.kind == "duration" and abs(value.value) > MAX_DURATION_SECONDS:
+            self.error("NUR014", f"`{value.text}` is longer than ten years (3650d)", value.span)
+            return False
+        return True
+
     def check_literal(self, kind: str, value: n.Value, key: str) -> bool:
+        if not self.in_range(value):
+            return False
         if value.kind not in vocab.LITERAL_KINDS_FOR_TYPE[kind]:
             self.error("NUR013", f"`{key}` is a {kind}, but `{value.text}` is {_kind_words(value.kind)}",
                        value.span, hints=(_literal_hint(kind),))
@@ -532,8 +555,11 @@ class _Checker:
             if name in self.p.segments or name in self.p.scores:
                 self.error("NUR010", f"`{name}` is {self.what_is(name)}, not an event", span)
             else:
+                hint = (f"`{name}` is an attribute: compare it, e.g. `{name} == ...`",) if name in self.p.attributes \
+                    else (f"declare a custom event with `event {name}`",)
                 self.error("NUR010", f"unknown event `{name}`", span,
-                           hints=did_you_mean(name, events) + (f"declare a custom event with `event {name}`",))
+                           notes=("events: " + ", ".join(sorted(events)),),
+                           hints=did_you_mean(name, events) + hint)
             return
         if len(args) > 1:
             self.error("NUR014", f"an event takes at most one argument; `{name}` has {len(args)}", args[1].span)

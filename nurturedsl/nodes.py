@@ -101,17 +101,25 @@ class EventTest(Node):
     count: Optional[Value] = None
 
 
-class Not(Node):
+class _Combined(Node):
+    # How deeply and/or/not nest inside this condition.
+    _nesting: int = PrivateAttr(default=0)
+
+    def children(self) -> list["Condition"]:
+        return [self.item] if isinstance(self, Not) else list(self.items)
+
+
+class Not(_Combined):
     type: Literal["not"] = "not"
     item: "Condition"
 
 
-class And(Node):
+class And(_Combined):
     type: Literal["and"] = "and"
     items: list["Condition"]
 
 
-class Or(Node):
+class Or(_Combined):
     type: Literal["or"] = "or"
     items: list["Condition"]
 

@@ -291,7 +291,10 @@ class _Builder(Transformer_NonRecursive):
     @v_args(meta=True)
     def start(self, meta, children):
         span = self.mspan(meta) if not meta.empty else Span(self.file, 1, 1, 1, 1)
-        return n.Document(span=span, declarations=children, max_depth=self.max_depth)
+        declarations = []
+        for child in children:  # `event a, b` declares several at once
+            declarations.extend(child if isinstance(child, list) else [child])
+        return n.Document(span=span, declarations=declarations, max_depth=self.max_depth)
 
     @v_args(meta=True)
     def import_decl(self, meta, children):
@@ -685,17 +688,24 @@ class _Builder(Transformer_NonRecursive):
         return n.ExitStep(span=self.mspan(meta), reason=_unquote(c[0]) if c else None)
 
     # ---- conditions
+    def _nest_condition(self, condition):
+        depth = 1 + max((getattr(c, "_nesting", 0) for c in condition.children()), default=0)
+        condition._nesting = depth
+        if depth > MAX_DEPTH:
+            raise _TooDeep(condition.span, "conditions are")
+        return condition
+
     @v_args(meta=True)
     def or_cond(self, meta, c):
-        return n.Or(span=self.mspan(meta), items=c)
+        return self._nest_condition(n.Or(span=self.mspan(meta), items=c))
 
     @v_args(meta=True)
     def and_cond(self, meta, c):
-        return n.And(span=self.mspan(meta), items=c)
+        return self._nest_condition(n.And(span=self.mspan(meta), items=c))
 
     @v_args(meta=True)
     def negation(self, meta, c):
-        return n.Not(span=self.mspan(meta), item=c[0])
+        return self._nest_condition(n.Not(span=self.mspan(meta), item=c[0]))
 
     @v_args(meta=True)
     def path(self, meta, c):
@@ -785,8 +795,8 @@ class _Builder(Transformer_NonRecursive):
 
 
 class _TooDeep(Exception):
-    def __init__(self, span: Span):
-        self.span = span
+    def __init__(self, span: Span, what: str = "blocks are"):
+        self.span, self.what = span, what
 
 
 class _Duplicate(Exception):
@@ -807,16 +817,13 @@ def parse(source: SourceFile) -> n.Document:
         inner = error.orig_exc
         if isinstance(inner, _TooDeep):
             raise DiagnosticError([Diagnostic(
-                "NUR006", f"blocks are nested more than {MAX_DEPTH} deep here", inner.span,
-                hints=("split the logic into several flows joined with `move to`",),
+                "NUR006", f"{inner.what} nested more than {MAX_DEPTH} deep here", inner.span,
+                hints=("split the logic into several flows joined with `move to`" if inner.what == "blocks are"
+                       else "name parts of the condition as segments and refer to them",),
             )]) from None
         if isinstance(inner, _Duplicate):
             raise DiagnosticError([Diagnostic(
                 "NUR011", f"{inner.what} is given twice in this `wait until`", inner.span,
             )]) from None
         raise
-    flat = []
-    for declaration in document.declarations:
-        flat.extend(declaration if isinstance(declaration, list) else [declaration])
-    document.declarations = flat
     return document
