@@ -145,7 +145,12 @@ class _Loader:
 
     def _import(self, display: str, real: Path, imp: n.Import, chain) -> None:
         target_display = os.path.normpath(os.path.join(os.path.dirname(display), imp.path))
-        target = (real.parent / imp.path).resolve()
+        try:
+            target = (real.parent / imp.path).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            self.diagnostics.append(Diagnostic("NUR020", f"cannot follow import `{imp.path}`: its links form a loop",
+                                               imp.span))
+            return
         if os.path.isabs(imp.path) or not target.is_relative_to(self.root):
             self.diagnostics.append(Diagnostic(
                 "NUR022", f"import `{imp.path}` reaches outside the project folder", imp.span,
@@ -164,6 +169,10 @@ class _Loader:
             ))
             return
         if target in self.done:
+            return
+        if target.is_dir():
+            self.diagnostics.append(Diagnostic("NUR020", f"imported `{imp.path}` is a folder, not a playbook file",
+                                               imp.span))
             return
         if not target.is_file():
             known = [p.name for p in target.parent.glob("*.nurture")] if target.parent.is_dir() else []
@@ -377,8 +386,12 @@ class _Checker:
             v = s.value
             if key == "give_to_get":
                 gives, asks = v
+                if not all(isinstance(part.value, int) for part in v):
+                    self.error("NUR014", f"give_to_get takes whole numbers, not `{gives.text}:{asks.text}`", s.span,
+                               hints=("for example `give_to_get 3:1` or `give_to_get 5:2`",))
+                    continue
                 for part, what in ((gives, "gives"), (asks, "asks")):
-                    if not isinstance(part.value, int) or part.value < 1:
+                    if part.value < 1:
                         self.error("NUR014", f"give_to_get needs at least one {what[:-1]} on each side, "
                                    f"not `{gives.text}:{asks.text}`", s.span,
                                    hints=("the usual ratio is `give_to_get 3:1`: three gives before an ask",))
@@ -723,8 +736,8 @@ class _Checker:
                     self.error("NUR010", f"`goto` stays inside flow `{flow.name}`; `{step.target}` is a step of "
                                f"flow `{other}`", step.span, hints=(f"to hand the contact over, use `move to {other}`",))
                 else:
-                    self.unknown(f"step in flow `{flow.name}`", step.target, step.span,
-                                 [k for k, s in labels.items() if s.label])
+                    self.error("NUR010", f"unknown step `{step.target}` in flow `{flow.name}`", step.span,
+                               hints=did_you_mean(step.target, [k for k, s in labels.items() if s.label]))
         elif isinstance(step, n.MoveTo):
             if step.flow not in self.p.flows:
                 self.unknown("flow", step.flow, step.span, self.p.flows)

@@ -166,6 +166,8 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
         if char == '"':
             end = text.find("\n", error.pos_in_stream)
             end = len(text) if end < 0 else end
+            if text[end - 1:end] == "\r":
+                end -= 1
             width = end - error.pos_in_stream
             return Diagnostic(
                 "NUR002", "unterminated text: this `\"` has no closing `\"` on the same line",
