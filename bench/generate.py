@@ -396,11 +396,13 @@ def write(path: str, lines: int, seed: int = 1, custom_events: bool = False) -> 
     return path
 
 
-def check(path: str) -> int:
-    """Run `python -m nurturedsl check` on the file; return its exit code."""
+def check(path: str, verbose: bool = False) -> int:
+    """Run `python -m nurturedsl check` on the file; return its exit code.
+    Its output is shown when it fails, or always with `verbose`."""
     result = subprocess.run([sys.executable, "-m", "nurturedsl", "check", path], cwd=REPO,
                             capture_output=True, text=True)
-    sys.stderr.write(result.stderr[-4000:])
+    if verbose or result.returncode != 0:
+        sys.stderr.write(result.stderr[-4000:])
     return result.returncode
 
 
@@ -420,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         text = handle.read()
     print(f"wrote {path}: {text.count(chr(10))} lines, {len(text.encode()) / 1024:.0f} KiB")
     if args.check:
-        return check(path)
+        return check(path, verbose=True)
     return 0
 
 
