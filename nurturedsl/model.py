@@ -670,7 +670,7 @@ class _Checker:
                 continue
             base = _base_id(step)
             numbered = step.type in _ALWAYS_NUMBERED or isinstance(step, n.Touch) and step.content is None
-            k = 1 if numbered else 2
+            k = 1
             candidate = f"{base}_{k}" if numbered else base
             while candidate in taken:
                 k += 1

@@ -736,10 +736,10 @@ flow f {
 
 
 def test_repeated_content_ids_skip_2_as_documented(tmp_path):
-    """docs/language.md, Step ids: "currently `blog_post_3`, `blog_post_4`, ... (the compiler skips `_2`)"."""
+    """docs/language.md, Step ids: repeated content gets `_2`, `_3`, ..."""
     programme = load_text(tmp_path, 'content post give "A post"\nflow f {\n  email post\n  email post\n'
                                     '  email post\n}\n')
-    assert [s.id for s in programme.flows["f"].steps] == ["post", "post_3", "post_4"]
+    assert [s.id for s in programme.flows["f"].steps] == ["post", "post_2", "post_3"]
 
 
 # ------------------------------------------------------- text-level details --
