@@ -15,7 +15,9 @@ from .source import Span
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid")
+    # Schemas are built on first use, not at import: only the node types a
+    # playbook really uses cost start-up time.
+    model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", defer_build=True)
     span: Span
 
 
@@ -344,7 +346,3 @@ class Document(Node):
     declarations: list[Declaration] = Field(default_factory=list)
     max_depth: int = 0
 
-
-for _model in list(globals().values()):
-    if isinstance(_model, type) and issubclass(_model, BaseModel) and _model is not BaseModel:
-        _model.model_rebuild()

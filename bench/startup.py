@@ -1,0 +1,198 @@
+"""Whole-process start-up of the CLI against bare imports of its dependencies.
+
+    python bench/startup.py            # 20 interleaved rounds
+    python bench/startup.py -n 50      # steadier numbers on a busy machine
+
+Goals (from the issue), both measured in the same run:
+  * `nurturedsl check playbooks/inbound.nurture` within 1.3x of
+    `python -c "import click, lark, networkx; from pydantic import BaseModel"`
+  * `nurturedsl --help` within 2x of `python -c "import click"`
+
+Every command runs once to warm up (bytecode caches, Lark's grammar cache,
+the OS file cache), then all commands run in N rounds, in a shuffled order
+each round, so drift in machine load hits them alike. Wall time and the
+child's CPU time (user+sys, from wait4) are both recorded; CPU time is the
+steadier of the two on a shared machine. Ratios are given for the minimum
+and the median. `python -m nurturedsl` is always measured; the `nurturedsl`
+console script too when it is on PATH (`pip install -e .`).
+
+"Cold" runs point TMPDIR at a fresh empty folder, so Lark finds no cached
+grammar (`cache=True` keeps it in the temp dir) and builds the LALR tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+PY = sys.executable
+PLAYBOOK = "playbooks/inbound.nurture"
+BASELINE_IMPORTS = "import click, lark, networkx; from pydantic import BaseModel"
+
+BREAKDOWN = r"""
+import sys, time
+t0 = time.perf_counter()
+import click
+t1 = time.perf_counter()
+import nurturedsl.cli
+t2 = time.perf_counter()
+import nurturedsl.model
+t3 = time.perf_counter()
+from nurturedsl import syntax
+syntax.parser()
+t4 = time.perf_counter()
+nurturedsl.model.load(sys.argv[1])
+t5 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
+"""
+
+
+class Command:
+    def __init__(self, name: str, argv: list[str], cold: bool = False):
+        self.name, self.argv, self.cold = name, argv, cold
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def run(self) -> None:
+        env = dict(os.environ)
+        tmp = None
+        if self.cold:
+            tmp = tempfile.mkdtemp(prefix="lark-cold-")
+            env["TMPDIR"] = tmp
+        try:
+            t = time.perf_counter()
+            proc = subprocess.Popen(self.argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - t
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        finally:
+            if tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(self.argv)} exited with {proc.returncode}")
+        self.wall.append(wall)
+        self.cpu.append(usage.ru_utime + usage.ru_stime)
+
+
+def fmt(seconds: float) -> str:
+    return f"{seconds * 1000:7.0f}"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description="CLI start-up benchmark.")
+    ap.add_argument("-n", "--rounds", type=int, default=20, help="interleaved rounds (default 20)")
+    ap.add_argument("--no-cold", action="store_true", help="skip the cold-Lark-cache runs")
+    ap.add_argument("--no-breakdown", action="store_true", help="skip the where-the-time-goes section")
+    args = ap.parse_args(argv)
+
+    commands = [
+        Command("python -c pass", [PY, "-c", "pass"]),
+        Command("baseline: import click,lark,networkx,pydantic", [PY, "-c", BASELINE_IMPORTS]),
+        Command("python -m nurturedsl check inbound", [PY, "-m", "nurturedsl", "check", PLAYBOOK]),
+        Command("baseline: import click", [PY, "-c", "import click"]),
+        Command("python -m nurturedsl --help", [PY, "-m", "nurturedsl", "--help"]),
+    ]
+    if not args.no_cold:
+        commands.append(Command("python -m nurturedsl check inbound (cold)",
+                                [PY, "-m", "nurturedsl", "check", PLAYBOOK], cold=True))
+    script = shutil.which("nurturedsl")
+    if script:
+        commands += [Command("nurturedsl check inbound (script)", [script, "check", PLAYBOOK]),
+                     Command("nurturedsl --help (script)", [script, "--help"])]
+    by_name = {c.name: c for c in commands}
+
+    for c in commands:  # warm-up, not counted
+        c.run()
+        c.wall.clear()
+        c.cpu.clear()
+    rng = random.Random(0)
+    for _ in range(args.rounds):
+        order = commands[:]
+        rng.shuffle(order)
+        for c in order:
+            c.run()
+
+    print(f"# nurturedsl start-up  (Python {sys.version.split()[0]} at {PY}, {args.rounds} interleaved rounds, "
+          f"ms; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})\n")
+    print(f"{'command':<46} {'wall min':>8} {'wall med':>8} {'cpu min':>8} {'cpu med':>8}")
+    for c in commands:
+        print(f"{c.name:<46} {fmt(min(c.wall)):>8} {fmt(statistics.median(c.wall)):>8} "
+              f"{fmt(min(c.cpu)):>8} {fmt(statistics.median(c.cpu)):>8}")
+    if not script:
+        print("(the `nurturedsl` console script is not on PATH; `pip install -e .` to measure it too)")
+
+    def ratio_rows(label: str, subject: Command, base: Command, goal: float) -> None:
+        print(f"\n{label}  (goal <= {goal:.1f}x)")
+        for kind in ("wall", "cpu"):
+            a, b = getattr(subject, kind), getattr(base, kind)
+            for stat_name, stat in (("min", min), ("median", statistics.median)):
+                r = stat(a) / stat(b)
+                verdict = "PASS" if r <= goal else "MISS"
+                print(f"  {kind:>4} {stat_name:<6} {r:5.2f}x  {verdict}   ({fmt(stat(a)).strip()} / {fmt(stat(b)).strip()} ms)")
+
+    print("\n## Ratios")
+    base_imports = by_name["baseline: import click,lark,networkx,pydantic"]
+    base_click = by_name["baseline: import click"]
+    ratio_rows("check inbound / baseline imports", by_name["python -m nurturedsl check inbound"], base_imports, 1.3)
+    ratio_rows("--help / import click", by_name["python -m nurturedsl --help"], base_click, 2.0)
+    if script:
+        ratio_rows("check inbound (script) / baseline imports", by_name["nurturedsl check inbound (script)"],
+                   base_imports, 1.3)
+        ratio_rows("--help (script) / import click", by_name["nurturedsl --help (script)"], base_click, 2.0)
+    if not args.no_cold:
+        ratio_rows("check inbound, COLD Lark cache / baseline imports (informative)",
+                   by_name["python -m nurturedsl check inbound (cold)"], base_imports, 1.3)
+
+    if not args.no_breakdown:
+        breakdown()
+    return 0
+
+
+def breakdown(runs: int = 7) -> None:
+    """Median of `runs` fresh processes: what `check` spends its time on,
+    then the heaviest imports (-X importtime, self time) by package."""
+    rows = []
+    for _ in range(runs):
+        out = subprocess.run([PY, "-c", BREAKDOWN, PLAYBOOK], cwd=REPO, capture_output=True, text=True, check=True)
+        rows.append([float(x) for x in out.stdout.split()])
+    med = [statistics.median(col) for col in zip(*rows)]
+    labels = ["import click", "import nurturedsl.cli (rest)", "import nurturedsl.model (pydantic, nodes, lark, syntax)",
+              "syntax.parser() (grammar from warm cache)", "model.load(inbound) (read+parse+check, 4 files)"]
+    print(f"\n## Where `check inbound` spends its time (in-process, median of {runs} processes, ms)\n")
+    for label, value in zip(labels, med):
+        print(f"  {label:<58} {value * 1000:7.1f}")
+
+    out = subprocess.run([PY, "-X", "importtime", "-m", "nurturedsl", "check", PLAYBOOK], cwd=REPO,
+                         capture_output=True, text=True)
+    self_by_module: dict[str, int] = {}
+    for line in out.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        self_us, _, name = line[len("import time:"):].split("|")
+        name = name.strip()
+        self_by_module[name] = self_by_module.get(name, 0) + int(self_us)
+    by_package: dict[str, int] = {}
+    for name, us in self_by_module.items():
+        top = name.split(".")[0]
+        by_package[top] = by_package.get(top, 0) + us
+    print("\n## -X importtime of `python -m nurturedsl check inbound` (one run, self time, ms)\n")
+    print("  by top-level package:")
+    for name, us in sorted(by_package.items(), key=lambda x: -x[1])[:10]:
+        print(f"    {name:<28} {us / 1000:7.1f}")
+    print("  heaviest modules:")
+    for name, us in sorted(self_by_module.items(), key=lambda x: -x[1])[:10]:
+        print(f"    {name:<44} {us / 1000:7.1f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
