@@ -47,7 +47,7 @@ ATTRIBUTES = [
     ("account.seats", "number"),
     ("last_seen_ago", "duration"),
 ]
-EVENTS = ("trial_started", "webinar_joined", "invoice_paid", "feature_used", "nps_submitted", "seat_added")
+EVENTS = ("trial_started", "webinar_joined", "feature_used", "nps_submitted", "seat_added")
 
 # Leaf conditions that hold in any programme made by this generator.
 LEAF_CONDITIONS = (
@@ -80,15 +80,17 @@ LEAF_CONDITIONS = (
     "replied within 7d",
     'registered("trial")',
     'attended("webinar") within 30d',
+    "trial_started",
+    "feature_used count >= 5",
+    'nps_submitted within 30d',
     "lead.mql",
     "lead >= 30",
 )
 
 
 class Generator:
-    def __init__(self, target: int, seed: int, custom_events: bool = False):
+    def __init__(self, target: int, seed: int):
         self.target = target
-        self.custom_events = custom_events
         self.rng = random.Random(seed)
         self.lines: list[str] = []
         frac = target / 10_000
@@ -158,9 +160,7 @@ class Generator:
         )
         for name, kind in ATTRIBUTES:
             self.emit(f"attribute {name}: {kind}")
-        self.emit("")
-        if self.custom_events:
-            self.emit("event " + ", ".join(EVENTS), "")
+        self.emit("", "event " + ", ".join(EVENTS), "event invoice_paid", "")
 
     def contents(self) -> None:
         self.emit("# ---- content library: gives first, then asks")
@@ -214,7 +214,8 @@ class Generator:
                 '  +15 on visited("pricing")    decay half_life 30d  at most 2',
                 "  +10 when clicked(any) count >= 3",
                 '  +25 on attended("webinar")   expires 90d',
-                '  +10 on registered("trial")',
+                "  +10 on trial_started",
+                '  +5  on feature_used  decay half_life 14d  at most 4',
                 f"  +5  on opened({self.give()})  at most 3",
                 "  -40 on unsubscribed",
                 "",
@@ -316,8 +317,7 @@ class Generator:
         lines = [f'flow {name} "{topic.capitalize()} nurture {fi}" {{']
         events = ('downloaded("resource")', 'registered("webinar")', 'registered("trial")',
                   'visited("pricing")', 'attended("demo")', 'submitted("contact")')
-        if self.custom_events:
-            events += EVENTS
+        events += ("trial_started", "webinar_joined", "seat_added")
         entry_event = rng.choice(events)
         if rng.random() < 0.8:
             delay = f" after {rng.choice(('1h', '2h', '1d'))}" if rng.random() < 0.3 else ""
@@ -383,13 +383,13 @@ class Generator:
         return "\n".join(self.lines) + "\n"
 
 
-def generate(lines: int, seed: int = 1, custom_events: bool = False) -> str:
+def generate(lines: int, seed: int = 1) -> str:
     """The text of a generated playbook of about `lines` lines."""
-    return Generator(lines, seed, custom_events).generate()
+    return Generator(lines, seed).generate()
 
 
-def write(path: str, lines: int, seed: int = 1, custom_events: bool = False) -> str:
-    text = generate(lines, seed, custom_events)
+def write(path: str, lines: int, seed: int = 1) -> str:
+    text = generate(lines, seed)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
@@ -412,12 +412,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", help="file to write (default bench/out/gen-<lines>.nurture)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--check", action="store_true", help="then run `python -m nurturedsl check` on it")
-    ap.add_argument("--custom-events", action="store_true",
-                    help="also declare custom events (`event a, b`); off by default because any `event` "
-                         "declaration currently crashes the transformer (see bench/README.md)")
     args = ap.parse_args(argv)
     path = args.output or os.path.join(REPO, "bench", "out", f"gen-{args.lines}.nurture")
-    write(path, args.lines, args.seed, args.custom_events)
+    write(path, args.lines, args.seed)
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     print(f"wrote {path}: {text.count(chr(10))} lines, {len(text.encode()) / 1024:.0f} KiB")

@@ -13,8 +13,10 @@ the OS file cache), then all commands run in N rounds, in a shuffled order
 each round, so drift in machine load hits them alike. Wall time and the
 child's CPU time (user+sys, from wait4) are both recorded; CPU time is the
 steadier of the two on a shared machine. Ratios are given for the minimum
-and the median. `python -m nurturedsl` is always measured; the `nurturedsl`
-console script too when it is on PATH (`pip install -e .`).
+and the median. `python -m nurturedsl` (this checkout) is always measured;
+the `nurturedsl` console script too when one is installed beside this
+interpreter (else on PATH), with a note on which copy of the package it
+imports: an installed wheel may not be the code in this checkout.
 
 "Cold" runs point TMPDIR at a fresh empty folder, so Lark finds no cached
 grammar (`cache=True` keeps it in the temp dir) and builds the LALR tables.
@@ -105,7 +107,7 @@ def main(argv=None) -> int:
     if not args.no_cold:
         commands.append(Command("python -m nurturedsl check inbound (cold)",
                                 [PY, "-m", "nurturedsl", "check", PLAYBOOK], cold=True))
-    script = shutil.which("nurturedsl")
+    script, where = console_script()
     if script:
         commands += [Command("nurturedsl check inbound (script)", [script, "check", PLAYBOOK]),
                      Command("nurturedsl --help (script)", [script, "--help"])]
@@ -128,8 +130,10 @@ def main(argv=None) -> int:
     for c in commands:
         print(f"{c.name:<46} {fmt(min(c.wall)):>8} {fmt(statistics.median(c.wall)):>8} "
               f"{fmt(min(c.cpu)):>8} {fmt(statistics.median(c.cpu)):>8}")
-    if not script:
-        print("(the `nurturedsl` console script is not on PATH; `pip install -e .` to measure it too)")
+    if script:
+        print(f"(console script: {script}; {where})")
+    else:
+        print("(no `nurturedsl` console script beside this interpreter; `pip install -e .` to measure it too)")
 
     def ratio_rows(label: str, subject: Command, base: Command, goal: float) -> None:
         print(f"\n{label}  (goal <= {goal:.1f}x)")
@@ -156,6 +160,42 @@ def main(argv=None) -> int:
     if not args.no_breakdown:
         breakdown()
     return 0
+
+
+def console_script() -> tuple[str | None, str]:
+    """The `nurturedsl` script installed for this interpreter (not a PATH
+    shim such as pyenv's, a shell script that would add its own start-up),
+    and which copy of the package it imports."""
+    script = os.path.join(os.path.dirname(PY), "nurturedsl")
+    if not os.path.isfile(script):
+        found = shutil.which("nurturedsl")
+        if not found:
+            return None, ""
+        script = found
+    out = subprocess.run([PY, "-c", "import nurturedsl; print(nurturedsl.__file__)"], cwd="/",
+                         capture_output=True, text=True)
+    installed = os.path.dirname(out.stdout.strip()) if out.returncode == 0 else ""
+    if not installed:
+        return script, "it cannot import nurturedsl outside the checkout"
+    if os.path.realpath(installed) == os.path.realpath(os.path.join(REPO, "nurturedsl")):
+        return script, "it runs this checkout (editable install)"
+    differ = _differing_sources(installed, os.path.join(REPO, "nurturedsl"))
+    state = "the same code as this checkout" if not differ else \
+        "code that DIFFERS from this checkout (" + ", ".join(differ[:4]) + "): reinstall to compare"
+    return script, f"it imports the installed copy in {installed}, {state}"
+
+
+def _differing_sources(a: str, b: str) -> list[str]:
+    names = sorted({n for d in (a, b) if os.path.isdir(d) for n in os.listdir(d) if n.endswith(".py")})
+    differ = []
+    for name in names:
+        try:
+            with open(os.path.join(a, name), "rb") as x, open(os.path.join(b, name), "rb") as y:
+                if x.read() != y.read():
+                    differ.append(name)
+        except OSError:
+            differ.append(name)
+    return differ
 
 
 def breakdown(runs: int = 7) -> None:
