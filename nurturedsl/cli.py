@@ -69,32 +69,13 @@ def _playbook_files(paths: tuple[str, ...]) -> list[str]:
     return list(unique.values())
 
 
-class _GcPaused:
-    """The syntax tree holds no reference cycles, so the cyclic collector
-    only costs time: on a 100,000-line playbook it doubled the compile
-    (bench/compile.py). Memory is still freed by reference counting."""
-
-    def __enter__(self):
-        import gc
-
-        self.was_enabled = gc.isenabled()
-        gc.disable()
-
-    def __exit__(self, *exc):
-        import gc
-
-        if self.was_enabled:
-            gc.enable()
-
-
 def _load(path: str):
     """(programme or None, diagnostics, sources)."""
     from .diagnostics import DiagnosticError
     from .model import load
 
     try:
-        with _GcPaused():
-            return load(path), [], {}
+        return load(path), [], {}
     except DiagnosticError as error:
         return None, error.diagnostics, error.sources
 
@@ -170,8 +151,7 @@ def compile_command(file: str, output: str | None) -> None:
         sys.exit(EXIT_USAGE if _unreadable(diagnostics) else EXIT_PROBLEMS)
     from .ir import compile_programme, dumps
 
-    with _GcPaused():
-        text = dumps(compile_programme(programme))
+    text = dumps(compile_programme(programme))
     if output is None or output == "-":
         click.echo(text, nl=False)
         return

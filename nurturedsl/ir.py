@@ -499,7 +499,10 @@ def _action(a) -> ActionIR:
 
 def compile_programme(programme: Programme) -> dict:
     """The IR of a checked programme, as plain JSON data."""
-    return _Compiler(programme).programme().model_dump(mode="json", exclude_none=True)
+    from .gcpause import gc_paused
+
+    with gc_paused():
+        return _Compiler(programme).programme().model_dump(mode="json", exclude_none=True)
 
 
 def dumps(document: dict) -> str:

@@ -98,6 +98,13 @@ def project_root(path: Path) -> Path:
 def load(path: str) -> Programme:
     """Load, resolve and check a playbook and its imports. Raises
     `DiagnosticError` with every problem found."""
+    from .gcpause import gc_paused
+
+    with gc_paused():
+        return _load_and_check(path)
+
+
+def _load_and_check(path: str) -> Programme:
     loader = _Loader(path)
     loader.load()
     programme = loader.programme
