@@ -22,7 +22,7 @@ from __future__ import annotations
 import networkx as nx
 
 from . import nodes as n
-from .model import Programme
+from .model import Programme, iter_steps
 
 ENTRY = "@entry"
 END = "@end"
@@ -103,8 +103,6 @@ def programme_graph(programme: Programme) -> nx.DiGraph:
     g = nx.DiGraph()
     for name, flow in programme.flows.items():
         g.add_node(name, flow=flow)
-    from .model import iter_steps
-
     for name, flow in programme.flows.items():
         for step in iter_steps(flow.steps):
             if isinstance(step, n.MoveTo):

@@ -284,9 +284,9 @@ class _Compiler:
             return self.ref(c)
         if isinstance(c, n.Compare):
             left = {"score": [c.path[0]]} if c.resolved == "score" else {"var": ".".join(c.path)}
-            return {c.op: [left, _literal(c.value)]}
+            return {c.op: [left, c.value.value]}
         if isinstance(c, n.Member):
-            test = {"in": [{"var": ".".join(c.path)}, [_literal(v) for v in c.values]]}
+            test = {"in": [{"var": ".".join(c.path)}, [v.value for v in c.values]]}
             return {"!": [test]} if c.negated else test
         if isinstance(c, n.Tagged):
             return {"in": [c.tag, {"var": "tags"}]}
@@ -431,7 +431,7 @@ class _Compiler:
         elif isinstance(step, n.TagStep):
             fields.update(tag=step.tag, remove=step.remove)
         elif isinstance(step, n.SetStep):
-            fields.update(attribute=".".join(step.path), value=_literal(step.value))
+            fields.update(attribute=".".join(step.path), value=step.value.value)
         elif isinstance(step, n.Suppress):
             fields.update(suppression_list=step.list_name, revisit=_duration(step.revisit.seconds) if step.revisit else None)
         elif isinstance(step, n.Handoff):
@@ -475,10 +475,6 @@ _THRESHOLD_OPS = {"at": ">=", "above": ">"}
 def _hhmm(text: str) -> str:
     hour, minute = text.split(":")
     return f"{int(hour):02d}:{minute}"
-
-
-def _literal(value: n.Value):
-    return value.value
 
 
 def _event_arg(args: list[n.EventArg]) -> str | None:

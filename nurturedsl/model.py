@@ -520,7 +520,8 @@ class _Checker:
                            hints=did_you_mean(ref.path[1], names))
         elif len(ref.path) == 1 and head in p.scores:
             self.error("NUR013", f"`{head}` is a score, a number: compare it or name one of its thresholds",
-                       ref.span, hints=(f"for example `{head} >= 40` or `{head}.{(p.scores[head].thresholds or [n.Threshold.model_construct(name='mql')])[0].name}`",))
+                       ref.span, hints=(f"for example `{head} >= 40`"
+                                        + "".join(f" or `{head}.{t.name}`" for t in p.scores[head].thresholds[:1]),))
         elif p.attributes.get(key) == "bool":
             ref.resolved = "attribute"
         elif key in p.attributes:
@@ -757,7 +758,7 @@ class _Checker:
 
     def check_touch(self, step: n.Touch) -> None:
         if step.channel == "linkedin":
-            if step.action in vocab.LINKEDIN_ACTIONS_WITH_CONTENT and step.action == "message" and not step.content:
+            if step.action == "message" and not step.content:
                 self.error("NUR014", "`linkedin message` needs content to send", step.span,
                            hints=("for example `linkedin message intro_note`",))
             if step.content and step.action not in vocab.LINKEDIN_ACTIONS_WITH_CONTENT:

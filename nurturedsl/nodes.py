@@ -332,7 +332,6 @@ class Flow(Node):
     title: Optional[str] = None
     entries: list[Entry] = Field(default_factory=list)
     exits: list[Condition] = Field(default_factory=list)
-    exit_span: Optional[Span] = None
     settings: list[Setting] = Field(default_factory=list)  # audience, goal, cadence, ...
     steps: list[AnyStep] = Field(default_factory=list)
 
@@ -344,5 +343,4 @@ class Document(Node):
     """One parsed file."""
 
     declarations: list[Declaration] = Field(default_factory=list)
-    max_depth: int = 0
 

@@ -19,15 +19,6 @@ class Span:
     def point(cls, file: str, line: int, column: int, width: int = 1) -> "Span":
         return cls(file, line, column, line, column + width)
 
-    def as_dict(self) -> dict:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "end_line": self.end_line,
-            "end_column": self.end_column,
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:

@@ -253,7 +253,6 @@ class _Builder(Transformer_NonRecursive):
     def __init__(self, file: str):
         super().__init__(visit_tokens=False)
         self.file = file
-        self.max_depth = 0
 
     # spans
     def tspan(self, token: Token) -> Span:
@@ -296,7 +295,7 @@ class _Builder(Transformer_NonRecursive):
         declarations = []
         for child in children:  # `event a, b` declares several at once
             declarations.extend(child if isinstance(child, list) else [child])
-        return n.Document(span=span, declarations=declarations, max_depth=self.max_depth)
+        return n.Document(span=span, declarations=declarations)
 
     @v_args(meta=True)
     def import_decl(self, meta, children):
@@ -479,7 +478,6 @@ class _Builder(Transformer_NonRecursive):
                 flow.entries.append(item)
             elif isinstance(item, tuple) and item[0] == "exit":
                 flow.exits.extend(item[2])
-                flow.exit_span = flow.exit_span or item[1]
             elif isinstance(item, n.Setting):
                 flow.settings.append(item)
             else:
@@ -616,7 +614,6 @@ class _Builder(Transformer_NonRecursive):
         step._nesting = depth
         if depth > MAX_DEPTH:
             raise _TooDeep(step.span)
-        self.max_depth = max(self.max_depth, depth)
 
     @v_args(meta=True)
     def branch(self, meta, c):

@@ -60,10 +60,3 @@ LITERAL_KINDS_FOR_TYPE: dict[str, tuple[str, ...]] = {
     "date": ("date",),
     "bool": ("bool",),
 }
-
-POLICY_DEFAULTS_TEXT = {
-    "give_to_get": "3:1",
-    "cadence": "7d..14d",
-    "first_touch": "within 48h",
-    "max_touches": "12",
-}

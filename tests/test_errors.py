@@ -29,6 +29,12 @@ from nurturedsl.cli import main
 ERRORS = Path(__file__).resolve().parent / "errors"
 
 
+
+def _nested_branches(depth: int) -> str:
+    """A flow whose single wait sits `depth` branches deep."""
+    return ('segment icp = industry == "SaaS"\nflow f {\n'
+            + "branch { when icp {\n" * depth + "wait 1d\n" + "} }\n" * depth + "}\n")
+
 def check(*paths: str):
     """Run `nurturedsl check PATHS` in-process, without colour."""
     runner = CliRunner()
@@ -172,8 +178,7 @@ def test_import_cycle_is_reported_from_any_file_of_the_cycle(in_errors):
 
 def test_nesting_500_deep_is_refused(tmp_path, monkeypatch):
     depth = 500
-    text = ('segment icp = industry == "SaaS"\nflow f {\n'
-            + "branch { when icp {\n" * depth + "wait 1d\n" + "} }\n" * depth + "}\n")
+    text = _nested_branches(depth)
     (tmp_path / "deep.nurture").write_text(text)
     monkeypatch.chdir(tmp_path)
     started = time.perf_counter()
@@ -188,8 +193,7 @@ def test_nesting_500_deep_is_refused(tmp_path, monkeypatch):
 
 def test_nesting_64_deep_is_accepted(tmp_path, monkeypatch):
     depth = 64
-    text = ('segment icp = industry == "SaaS"\nflow f {\n'
-            + "branch { when icp {\n" * depth + "wait 1d\n" + "} }\n" * depth + "}\n")
+    text = _nested_branches(depth)
     (tmp_path / "deep.nurture").write_text(text)
     monkeypatch.chdir(tmp_path)
     result = check("deep.nurture")
@@ -279,8 +283,7 @@ def test_fractional_give_to_get_message(tmp_path, monkeypatch):
                    "nor the first block past the limit (line 67)")
 def test_nesting_error_points_at_a_useful_block(tmp_path, monkeypatch):
     depth = 500
-    text = ('segment icp = industry == "SaaS"\nflow f {\n'
-            + "branch { when icp {\n" * depth + "wait 1d\n" + "} }\n" * depth + "}\n")
+    text = _nested_branches(depth)
     (tmp_path / "deep.nurture").write_text(text)
     monkeypatch.chdir(tmp_path)
     result = check("deep.nurture")
