@@ -93,7 +93,7 @@ def check(paths: tuple[str, ...], quiet: bool) -> None:
 
     PATHS are `.nurture` files or folders, searched recursively for
     `*.nurture`. Each file is checked with everything it imports. Problems
-    are printed on stderr as `path:line:col: error[CODE]: message` with the
+    are printed on stderr as `path:line:col: error[CODE] message` with the
     source line, a caret under the spot and a hint where one helps.
 
     \b

@@ -28,6 +28,8 @@ class Diagnostic:
     hints: tuple[str, ...] = ()
     # Secondary places worth showing, e.g. the first definition of a duplicate.
     related: tuple[tuple[Span, str], ...] = ()
+    # The lint rule's kebab-case name; empty for the core's errors.
+    name: str = ""
 
     def sort_key(self) -> tuple:
         if self.span is None:
@@ -87,7 +89,8 @@ def render_text(
     sources: Mapping[str, SourceFile],
     colour: bool = False,
 ) -> str:
-    """`path:line:col: error[CODE]: message`, a code frame, then notes."""
+    """`path:line:col: severity[CODE] message [rule-name]`, a code frame, then
+    notes and hints."""
 
     def paint(style: str, text: str) -> str:
         return f"{style}{text}{_RESET}" if colour else text
@@ -95,7 +98,9 @@ def render_text(
     d = diagnostic
     level = paint(_STYLE[d.severity], f"{d.severity.value}[{d.code}]")
     where = f"{d.span.file}:{d.span.line}:{d.span.column}: " if d.span else ""
-    lines = [f"{paint(_BOLD, where)}{level}: {paint(_BOLD, d.message)}" if colour else f"{where}{level}: {d.message}"]
+    name = f" [{d.name}]" if d.name else ""
+    lines = [f"{paint(_BOLD, where)}{level} {paint(_BOLD, d.message)}{name}" if colour
+             else f"{where}{level} {d.message}{name}"]
     if d.span:
         lines += _frame(sources.get(d.span.file), d.span, paint)
     for span, message in d.related:

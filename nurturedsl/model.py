@@ -28,6 +28,8 @@ class Programme:
     path: str
     sources: dict[str, SourceFile] = field(default_factory=dict)
     header: n.PlaybookHeader | None = None
+    # Every file's own `playbook` header, imports included, by file.
+    headers: dict[str, n.PlaybookHeader] = field(default_factory=dict)
     policy: dict[str, n.Setting] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=lambda: dict(vocab.BUILTIN_ATTRIBUTES))
     custom_attributes: dict[str, n.AttributeDecl] = field(default_factory=dict)
@@ -211,8 +213,10 @@ class _Loader:
                 "NUR011", "a file has one `playbook` header; this is the second", extra.span,
                 related=((headers[0].span, "the first is here"),),
             ))
-        if headers and document.span.file == self.path:
-            p.header = headers[0]
+        if headers:
+            p.headers[document.span.file] = headers[0]
+            if document.span.file == self.path:
+                p.header = headers[0]
         for d in document.declarations:
             if isinstance(d, n.Policy):
                 self._merge_policy(d)
