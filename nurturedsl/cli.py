@@ -123,6 +123,61 @@ def check(paths: tuple[str, ...], quiet: bool) -> None:
     sys.exit(EXIT_USAGE if unreadable else EXIT_PROBLEMS if shown else EXIT_OK)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True))
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True,
+              help="text for people; json, sarif (GitHub code scanning) and github (workflow annotations) for machines.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Exit 1 when a finding is at least this severe. [default: warning, or the config's fail-on]")
+@click.option("--select", multiple=True, metavar="RULES",
+              help="Run only these rules: codes (NUR301), prefixes (NUR3), families (timing) or names, "
+                   "comma-separated or repeated. Replaces the config's select.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules (added to the config's).")
+@click.option("--extend-select", multiple=True, metavar="RULES", help="Run these rules as well.")
+@click.option("--today", metavar="DATE", help="Lint as if today were DATE (YYYY-MM-DD), for reproducible freshness checks.")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+              help="Use this config file instead of looking for nurturedsl.toml / pyproject.toml.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report to this file (atomically) instead of stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="Text format: print nothing when there are no findings.")
+def lint(paths, output_format, fail_on, select, ignore, extend_select, today, config_file, output, quiet) -> None:
+    """Lint playbooks against nurture best practice: give-to-get, timing and
+    cadence, exits and structure, scoring, consent, content, segmentation,
+    re-engagement and freshness. `nurturedsl rules` lists every rule.
+
+    PATHS are `.nurture` files or folders (searched recursively). Files are
+    linted with what they import, and findings are reported in the files
+    named. Playbooks that fail `check` are reported with their errors and
+    make the run exit 2.
+
+    \b
+    Configuration: [tool.nurturedsl] in pyproject.toml, or nurturedsl.toml,
+    found by walking up from each file (docs/rules.md). A playbook's policy
+    block (give_to_get, cadence, first_touch, max_touches, frequency_cap)
+    sets the defaults for its flows. Silence one finding with a comment
+    `# nurture: ignore[NUR201]` on its line or on the first line of its block.
+
+    \b
+    Exit codes:
+      0  no findings at or above --fail-on
+      1  findings at or above --fail-on
+      2  usage or config error, or a playbook that cannot be read, parsed or checked
+      3  internal error (a bug in nurturedsl)
+
+    \b
+    Examples:
+      nurturedsl lint playbooks/
+      nurturedsl lint playbooks/ --format sarif -o lint.sarif
+      nurturedsl lint playbooks/inbound.nurture --select give-to-get --today 2026-12-01
+    """
+    from .lint.command import run_lint
+
+    sys.exit(run_lint(paths=_playbook_files(paths), raw_paths=paths, output_format=output_format,
+                      fail_on=fail_on, select=select, ignore=ignore, extend_select=extend_select,
+                      today=today, config_file=config_file, output=output, quiet=quiet, write=_write))
+
+
 @main.command("compile")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),

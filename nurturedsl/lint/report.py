@@ -1,0 +1,203 @@
+"""A lint result in each output format: text for people, a versioned JSON
+document, SARIF 2.1.0 for code scanning, and GitHub workflow commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .. import __version__
+from ..diagnostics import Diagnostic, Severity, render_text, summary
+from .rule import Rule
+
+JSON_REPORT_VERSION = "1.0"
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def render(output_format: str, result, rules: list[type[Rule]], colour: bool = False) -> str:
+    if output_format == "text":
+        return text(result, colour)
+    if output_format == "json":
+        return json_report(result)
+    if output_format == "sarif":
+        return sarif(result, rules)
+    if output_format == "github":
+        return github(result)
+    raise ValueError(output_format)
+
+
+def text(result, colour: bool = False) -> str:
+    parts = [render_text(d, result.sources, colour) + "\n\n" for d in result.diagnostics]
+    return "".join(parts) + summary(result.diagnostics, len(result.files)) + "\n"
+
+
+def _counts(diagnostics: list[Diagnostic]) -> dict[str, int]:
+    counts = {"errors": 0, "warnings": 0, "infos": 0}
+    for d in diagnostics:
+        counts[{"error": "errors", "warning": "warnings", "info": "infos"}[d.severity.value]] += 1
+    return counts
+
+
+def json_report(result) -> str:
+    diagnostics = []
+    for d in result.diagnostics:
+        span = d.span
+        diagnostics.append({
+            "code": d.code,
+            "name": d.name or None,
+            "severity": d.severity.value,
+            "message": d.message,
+            "path": _slash(span.file) if span else None,
+            "line": span.line if span else None,
+            "column": span.column if span else None,
+            "end_line": span.end_line if span else None,
+            "end_column": span.end_column if span else None,
+            "notes": list(d.notes),
+            "hints": list(d.hints),
+        })
+    document = {
+        "version": JSON_REPORT_VERSION,
+        "tool": {"name": "nurturedsl", "version": __version__},
+        "summary": {**_counts(result.diagnostics), "files": len(result.files), "broken": result.broken},
+        "diagnostics": diagnostics,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# ------------------------------------------------------------------- SARIF --
+
+_CORE_RULE = {
+    "id": "NUR000",
+    "name": "playbook-error",
+    "short": "The playbook cannot be read, parsed or checked.",
+    "full": ("Errors from `nurturedsl check`: syntax, unknown or duplicate names, type errors, impossible "
+             "values and broken imports. A playbook with such errors is not linted."),
+}
+
+
+def _slash(path: str) -> str:
+    return path.replace(os.sep, "/")
+
+
+def _uri(path: str) -> tuple[str, str | None]:
+    """A URI relative to the source root (the working directory), or an
+    absolute file URI for a file outside it."""
+    relative = os.path.relpath(os.path.abspath(path))
+    if relative.startswith(".."):
+        return Path(os.path.abspath(path)).as_uri(), None
+    return _slash(relative), "%SRCROOT%"
+
+
+def _descriptor(rule: type[Rule]) -> dict:
+    doc = rule.doc()
+    help_text = doc.rationale
+    markdown = f"{doc.rationale}\n\n**Bad**\n\n```nurture\n{doc.bad}\n```\n\n**Good**\n\n```nurture\n{doc.good}\n```"
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": doc.summary},
+        "fullDescription": {"text": doc.rationale or doc.summary},
+        "help": {"text": help_text or doc.summary, "markdown": markdown},
+        "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
+        "properties": {"tags": ["nurture", rule.family], "family": rule.family},
+    }
+
+
+def sarif(result, rules: list[type[Rule]]) -> str:
+    descriptors = [_descriptor(rule) for rule in rules]
+    index = {rule.code: i for i, rule in enumerate(rules)}
+    core_codes = sorted({d.code for d in result.diagnostics if d.code not in index})
+    for code in core_codes:
+        index[code] = len(descriptors)
+        descriptors.append({
+            "id": code, "name": _CORE_RULE["name"],
+            "shortDescription": {"text": _CORE_RULE["short"]},
+            "fullDescription": {"text": _CORE_RULE["full"]},
+            "help": {"text": _CORE_RULE["full"]},
+            "defaultConfiguration": {"level": "error"},
+            "properties": {"tags": ["nurture", "core"]},
+        })
+    results = []
+    occurrences: dict[str, int] = {}
+    for d in result.diagnostics:
+        message = d.message
+        if d.notes or d.hints:
+            message += "\n" + "\n".join([f"note: {x}" for x in d.notes] + [f"help: {x}" for x in d.hints])
+        entry: dict = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _SARIF_LEVEL[d.severity],
+            "message": {"text": message},
+        }
+        if d.span is not None:
+            uri, base = _uri(d.span.file)
+            location = {"uri": uri}
+            if base:
+                location["uriBaseId"] = base
+            entry["locations"] = [{"physicalLocation": {
+                "artifactLocation": location,
+                "region": {"startLine": d.span.line, "startColumn": d.span.column,
+                           "endLine": d.span.end_line, "endColumn": max(d.span.end_column, d.span.column + 1)
+                           if d.span.end_line == d.span.line else d.span.end_column},
+            }}]
+            fingerprint = _fingerprint(d, result.sources, uri, occurrences)
+            entry["partialFingerprints"] = {"nurturedslFinding/v1": fingerprint}
+        results.append(entry)
+    run = {
+        "tool": {"driver": {"name": "nurturedsl", "version": __version__, "semanticVersion": __version__,
+                            "rules": descriptors}},
+        "columnKind": "unicodeCodePoints",
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+        "results": results,
+    }
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [run],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _fingerprint(d: Diagnostic, sources, uri: str, occurrences: dict[str, int]) -> str:
+    """Stable while the finding stays: the rule, the file, the message and
+    the text of the line, not its number, so edits above it do not make
+    code scanning see a new alert. Identical ones are told apart by order."""
+    source = sources.get(d.span.file)
+    line = source.line_text(d.span.line).strip() if source else ""
+    base = hashlib.sha256("\x1f".join((d.code, uri, d.message, line)).encode("utf-8")).hexdigest()[:32]
+    count = occurrences.get(base, 0)
+    occurrences[base] = count + 1
+    return f"{base}:{count + 1}"
+
+
+# ------------------------------------------------------------------ GitHub --
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(result) -> str:
+    """Workflow commands: each finding becomes an annotation on the line in
+    the pull request's diff."""
+    lines = []
+    for d in result.diagnostics:
+        title = f"{d.code} {d.name}" if d.name else d.code
+        properties = []
+        if d.span is not None:
+            properties += [f"file={_escape_property(_slash(d.span.file))}", f"line={d.span.line}",
+                           f"col={d.span.column}", f"endLine={d.span.end_line}"]
+            if d.span.end_line == d.span.line:
+                properties.append(f"endColumn={d.span.end_column}")
+        properties.append(f"title={_escape_property(title)}")
+        message = d.message + "".join(f"\n{note}" for note in d.notes)
+        lines.append(f"::{_GITHUB_COMMAND[d.severity]} {','.join(properties)}::{_escape_data(message)}")
+    lines.append(summary(result.diagnostics, len(result.files)))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,285 @@
+"""What a lint rule is, and what it sees while it runs.
+
+A rule is a small class: metadata as class attributes, documentation in its
+docstring, and one `check(ctx)` generator that yields `Finding`s. The engine
+(`engine.py`) turns findings into diagnostics with the rule's code, name and
+configured severity.
+
+Docstring layout (the docs page and `nurturedsl rules CODE` are made from
+it): a one-line summary; the rationale, ending with its source; then a
+`Bad:` and a `Good:` section, each an indented `.nurture` snippet.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Iterator
+
+from ..diagnostics import Severity
+from ..source import Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx as nx
+
+    from .. import nodes as n
+    from ..model import Programme
+    from .dataflow import FlowAnalysis
+
+FAMILIES = ("suppression", "structure", "timing", "give-to-get", "scoring", "compliance", "content", "segmentation",
+            "re-engagement", "freshness")
+
+
+# ---------------------------------------------------------------- options --
+
+_DURATION = re.compile(r"^\s*(-?\d+)\s*([mhdw])\s*$")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_duration(text: str) -> int:
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"`{text}` is not a duration like `48h`, `7d` or `2w`")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def format_duration(seconds: int) -> str:
+    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0 and (unit != "w" or seconds >= 14 * 86400):
+            return f"{seconds // size}{unit}"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 60}m"
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting of a rule, configurable per rule in the config file.
+
+    `kind` says how the value is written and read:
+      int       a whole number               -> int
+      duration  `48h`, `7d`, `2w`            -> seconds (int)
+      range     `7d..14d` (or `45d`)         -> (low, high) seconds
+      ratio     `3:1`                        -> (gives, asks)
+      cap       `2 per 7d`                   -> (count, seconds)
+      words     a list of strings            -> tuple[str, ...]
+
+    `policy` names the policy setting that, when the playbook sets it, takes
+    precedence over the config file; `flow` the flow header setting that
+    takes precedence over both for that flow.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    help: str
+    policy: str | None = None
+    flow: str | None = None
+
+    def parse(self, raw: Any) -> Any:
+        """A config value to the option's value; ValueError saying why not."""
+        kind = self.kind
+        if kind == "int":
+            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+                raise ValueError(f"expected a whole number, not {raw!r}")
+            return raw
+        if kind == "duration":
+            return parse_duration(raw)
+        if kind == "range":
+            low, _, high = str(raw).partition("..")
+            low_s = parse_duration(low)
+            high_s = parse_duration(high) if high else low_s
+            if low_s > high_s:
+                raise ValueError(f"`{raw}` runs backwards")
+            return (low_s, high_s)
+        if kind == "ratio":
+            match = re.match(r"^\s*(\d+)\s*:\s*(\d+)\s*$", str(raw))
+            if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+                raise ValueError(f"`{raw}` is not a ratio like `3:1`")
+            return (int(match.group(1)), int(match.group(2)))
+        if kind == "cap":
+            match = re.match(r"^\s*(\d+)\s+per\s+(.+)$", str(raw))
+            if not match:
+                raise ValueError(f"`{raw}` is not a cap like `2 per 7d`")
+            return (int(match.group(1)), parse_duration(match.group(2)))
+        if kind == "words":
+            if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+                raise ValueError("expected a list of strings")
+            return tuple(raw)
+        raise AssertionError(kind)
+
+    def format(self, value: Any) -> str:
+        """An option's value as it is written in the config file."""
+        kind = self.kind
+        if kind == "duration":
+            return format_duration(value)
+        if kind == "range":
+            low, high = value
+            return format_duration(low) if low == high else f"{format_duration(low)}..{format_duration(high)}"
+        if kind == "ratio":
+            return f"{value[0]}:{value[1]}"
+        if kind == "cap":
+            return f"{value[0]} per {format_duration(value[1])}"
+        if kind == "words":
+            return ", ".join(f'"{w}"' for w in value)
+        return str(value)
+
+
+def setting_value(kind: str, value: Any) -> Any:
+    """A policy or flow setting from the syntax tree as an option value."""
+    if kind == "duration":
+        return value.seconds
+    if kind == "range":
+        low, high = value
+        return (low.seconds, high.seconds)
+    if kind == "ratio":
+        return (int(value[0].value), int(value[1].value))
+    if kind == "cap":
+        return (int(value[0].value), value[1].seconds)
+    if kind == "int":
+        return int(value.value)
+    raise AssertionError(kind)
+
+
+# ---------------------------------------------------------------- findings --
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem a rule found. `path` is a witness: the node ids of one
+    path through the flow that shows the problem."""
+
+    message: str
+    span: Span | None
+    notes: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    related: tuple[tuple[Span, str], ...] = ()
+    flow: str | None = None
+    path: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------- rules --
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    family: ClassVar[str]
+    severity: ClassVar[Severity]
+    options: ClassVar[tuple[Option, ...]] = ()
+
+    def check(self, ctx: "Context") -> Iterator[Finding]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def option(cls, name: str) -> Option:
+        return next(o for o in cls.options if o.name == name)
+
+    @classmethod
+    def doc(cls) -> "RuleDoc":
+        return RuleDoc.parse(inspect.cleandoc(cls.__doc__ or ""))
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    summary: str
+    rationale: str
+    bad: str
+    good: str
+
+    @classmethod
+    def parse(cls, text: str) -> "RuleDoc":
+        sections = {"": []}
+        current = ""
+        for line in text.splitlines():
+            if line.strip() in ("Bad:", "Good:"):
+                current = line.strip()[:-1].lower()
+                sections[current] = []
+            else:
+                sections[current].append(line)
+        head = "\n".join(sections[""]).strip()
+        summary, _, rationale = head.partition("\n\n")
+        return cls(
+            summary=" ".join(summary.split()),
+            rationale=rationale.strip(),
+            bad=inspect.cleandoc("\n".join(sections.get("bad", []))),
+            good=inspect.cleandoc("\n".join(sections.get("good", []))),
+        )
+
+
+# ----------------------------------------------------------------- context --
+
+
+@dataclass
+class RunInfo:
+    """What the rules may know about the whole lint run, beyond one
+    programme: which files were named, and every name any of them uses."""
+
+    linted_files: set[str] = field(default_factory=set)
+    used_segments: set[str] = field(default_factory=set)
+    used_contents: set[str] = field(default_factory=set)
+    # files imported by some other linted file
+    imported_files: set[str] = field(default_factory=set)
+
+
+class Context:
+    """What a rule sees: one checked programme, its flows' state graphs, the
+    run, the date, and each option's value with policy and flow settings
+    applied."""
+
+    def __init__(self, programme: "Programme", run: RunInfo, today: _dt.date,
+                 config_options: dict[str, dict[str, Any]] | None = None):
+        self.programme = programme
+        self.run = run
+        self.today = today
+        self._config_options = config_options or {}
+        self._analyses: dict[str, "FlowAnalysis"] = {}
+
+    @property
+    def flows(self) -> list["n.Flow"]:
+        return list(self.programme.flows.values())
+
+    @property
+    def is_library(self) -> bool:
+        """A file of shared definitions (no flows): completeness rules such as
+        "no score model" do not apply to it."""
+        return not self.programme.flows
+
+    def analysis(self, flow: "n.Flow") -> "FlowAnalysis":
+        found = self._analyses.get(flow.name)
+        if found is None:
+            from ..graph import flow_graph
+            from .dataflow import FlowAnalysis
+
+            found = self._analyses[flow.name] = FlowAnalysis(flow, flow_graph(flow), self.programme)
+        return found
+
+    def graph(self, flow: "n.Flow") -> "nx.MultiDiGraph":
+        return self.analysis(flow).g
+
+    def option(self, rule: type[Rule] | Rule, name: str, flow: "n.Flow | None" = None) -> Any:
+        """Flow setting, then policy, then config file, then the default."""
+        option = rule.option(name)
+        if flow is not None and option.flow:
+            setting = next((s for s in flow.settings if s.key == option.flow), None)
+            if setting is not None:
+                return setting_value(option.kind, setting.value)
+        if option.policy and option.policy in self.programme.policy:
+            return setting_value(option.kind, self.programme.policy[option.policy].value)
+        configured = self._config_options.get(rule.code, {})
+        if name in configured:
+            return configured[name]
+        return option.default
+
+    def option_source(self, rule: type[Rule] | Rule, name: str, flow: "n.Flow | None" = None) -> str:
+        """Where an option's value came from, for messages."""
+        option = rule.option(name)
+        if flow is not None and option.flow and any(s.key == option.flow for s in flow.settings):
+            return f"flow `{flow.name}`'s `{option.flow}`"
+        if option.policy and option.policy in self.programme.policy:
+            return f"the policy's `{option.policy}`"
+        if name in self._config_options.get(rule.code, {}):
+            return "the config file"
+        return "the default"
