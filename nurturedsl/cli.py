@@ -178,6 +178,49 @@ def lint(paths, output_format, fail_on, select, ignore, extend_select, today, co
                       today=today, config_file=config_file, output=output, quiet=quiet, write=_write))
 
 
+@main.command()
+@click.argument("rule", required=False, metavar="[CODE|NAME]")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="json: the whole catalogue for tools; markdown: docs/rules.md.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (atomically) instead of stdout.")
+def rules(rule: str | None, output_format: str, output: str | None) -> None:
+    """List the lint rules, or explain one: why it exists, its options and
+    their defaults, a bad and a good example.
+
+    \b
+    Examples:
+      nurturedsl rules
+      nurturedsl rules NUR301
+      nurturedsl rules ask-before-gives
+      nurturedsl rules --format markdown -o docs/rules.md
+    """
+    from .lint import catalogue
+    from .lint.registry import RULES, get
+
+    chosen = list(RULES)
+    if rule is not None:
+        try:
+            chosen = [get(rule)]
+        except KeyError:
+            from .diagnostics import did_you_mean
+
+            hint = did_you_mean(rule.upper() if rule.lower().startswith("nur") else rule, [r.code for r in RULES] + [r.name for r in RULES])
+            click.echo(f"nurturedsl: error: no rule `{rule}`" + (f"; {hint[0]}" if hint else "")
+                       + " (`nurturedsl rules` lists them)", err=True)
+            sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        text = catalogue.as_json(chosen)
+    elif output_format == "markdown":
+        text = catalogue.markdown(chosen)
+    else:
+        text = catalogue.explain(chosen[0]) if rule is not None else catalogue.table(chosen)
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    _write(output, text)
+
+
 @main.command("compile")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from .rule import Rule
 from .rules import (compliance, content, freshness, give_to_get, reengagement, scoring, segmentation,
-                    structure, timing)
+                    structure, timing, timing_volume)
 from .suppress import UnusedSuppression
 
 RULES: tuple[type[Rule], ...] = (
     UnusedSuppression,
     *structure.RULES,
     *timing.RULES,
+    *timing_volume.RULES,
     *give_to_get.RULES,
     *scoring.RULES,
     *compliance.RULES,
