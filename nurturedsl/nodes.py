@@ -7,7 +7,8 @@ node can never hold a value of the wrong shape whatever the transformer does.
 
 from __future__ import annotations
 
-from typing import Literal, Optional, Union
+import os
+from typing import Literal, Optional, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -19,6 +20,21 @@ class Node(BaseModel):
     # playbook really uses cost start-up time.
     model_config = ConfigDict(arbitrary_types_allowed=True, extra="forbid", defer_build=True)
     span: Span
+
+
+_N = TypeVar("_N", bound=Node)
+
+# Validating every node makes pydantic build a schema for each node class on
+# first use, which costs a command-line run more than the parse itself. The
+# parser's builder is the only producer of nodes, so its output is validated
+# where its bugs would show: in the test suite, which sets this variable.
+VALIDATE = os.environ.get("NURTUREDSL_VALIDATE_NODES") == "1"
+
+
+def make(cls: type[_N], **fields) -> _N:
+    """A node from the parser's builder: validated under test, trusted
+    otherwise."""
+    return cls(**fields) if VALIDATE else cls.model_construct(**fields)
 
 
 # ------------------------------------------------------------------ values --

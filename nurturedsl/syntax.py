@@ -264,7 +264,7 @@ class _Builder(Transformer_NonRecursive):
     # values
     def duration(self, token: Token) -> n.Duration:
         text = str(token)
-        return n.Duration(span=self.tspan(token), seconds=int(text[:-1]) * _UNITS[text[-1]], text=text)
+        return n.make(n.Duration, span=self.tspan(token), seconds=int(text[:-1]) * _UNITS[text[-1]], text=text)
 
     def value(self, token) -> n.Value:
         if isinstance(token, n.Value):
@@ -273,20 +273,20 @@ class _Builder(Transformer_NonRecursive):
         text = str(token)
         span = self.tspan(token)
         if kind == "STRING":
-            return n.Value(span=span, kind="string", text=text, value=_unquote(token))
+            return n.make(n.Value, span=span, kind="string", text=text, value=_unquote(token))
         if kind == "NUMBER":
-            return n.Value(span=span, kind="number", text=text, value=_number(text))
+            return n.make(n.Value, span=span, kind="number", text=text, value=_number(text))
         if kind == "AMOUNT":
             factor = 1_000 if text[-1] == "k" else 1_000_000
-            return n.Value(span=span, kind="amount", text=text, value=_number(text[:-1]) * factor)
+            return n.make(n.Value, span=span, kind="amount", text=text, value=_number(text[:-1]) * factor)
         if kind == "DURATION":
-            return n.Value(span=span, kind="duration", text=text, value=self.duration(token).seconds)
+            return n.make(n.Value, span=span, kind="duration", text=text, value=self.duration(token).seconds)
         if kind == "DATE":
-            return n.Value(span=span, kind="date", text=text, value=text)
+            return n.make(n.Value, span=span, kind="date", text=text, value=text)
         raise AssertionError(f"no value for {kind}")
 
     def setting(self, meta, key: str, value) -> n.Setting:
-        return n.Setting(span=self.mspan(meta), key=key, value=value)
+        return n.make(n.Setting, span=self.mspan(meta), key=key, value=value)
 
     # ---- top level
     @v_args(meta=True)
@@ -295,15 +295,15 @@ class _Builder(Transformer_NonRecursive):
         declarations = []
         for child in children:  # `event a, b` declares several at once
             declarations.extend(child if isinstance(child, list) else [child])
-        return n.Document(span=span, declarations=declarations)
+        return n.make(n.Document, span=span, declarations=declarations)
 
     @v_args(meta=True)
     def import_decl(self, meta, children):
-        return n.Import(span=self.mspan(meta), path=_unquote(children[0]))
+        return n.make(n.Import, span=self.mspan(meta), path=_unquote(children[0]))
 
     @v_args(meta=True)
     def playbook_decl(self, meta, children):
-        return n.PlaybookHeader(span=self.mspan(meta), name=_unquote(children[0]), settings=children[1:])
+        return n.make(n.PlaybookHeader, span=self.mspan(meta), name=_unquote(children[0]), settings=children[1:])
 
     @v_args(meta=True)
     def owner(self, meta, c):
@@ -323,7 +323,7 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def policy_decl(self, meta, children):
-        return n.Policy(span=self.mspan(meta), settings=children)
+        return n.make(n.Policy, span=self.mspan(meta), settings=children)
 
     @v_args(meta=True)
     def give_to_get(self, meta, c):
@@ -370,20 +370,20 @@ class _Builder(Transformer_NonRecursive):
     @v_args(meta=True)
     def attribute_decl(self, meta, c):
         path, _ = c[0]
-        return n.AttributeDecl(span=self.mspan(meta), path=path, type_name=str(c[1]), type_span=self.tspan(c[1]))
+        return n.make(n.AttributeDecl, span=self.mspan(meta), path=path, type_name=str(c[1]), type_span=self.tspan(c[1]))
 
     @v_args(meta=True)
     def event_decl(self, meta, c):
-        return [n.EventDecl(span=self.tspan(t), name=str(t)) for t in c]
+        return [n.make(n.EventDecl, span=self.tspan(t), name=str(t)) for t in c]
 
     @v_args(meta=True)
     def segment_decl(self, meta, c):
-        return n.Segment(span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]), condition=c[1])
+        return n.make(n.Segment, span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]), condition=c[1])
 
     # ---- content
     @v_args(meta=True)
     def content_decl(self, meta, c):
-        return n.Content(span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]),
+        return n.make(n.Content, span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]),
                          kind=str(c[1].children[0]), title=_unquote(c[2]), options=c[3:])
 
     @v_args(meta=True)
@@ -425,7 +425,7 @@ class _Builder(Transformer_NonRecursive):
     # ---- scoring
     @v_args(meta=True)
     def score_decl(self, meta, c):
-        score = n.Score(span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]))
+        score = n.make(n.Score, span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]))
         for item in c[1:]:
             if isinstance(item, n.FitRule):
                 score.fit_rules.append(item)
@@ -437,11 +437,11 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def fit_rule(self, meta, c):
-        return n.FitRule(span=self.mspan(meta), points=int(c[0]), condition=c[1])
+        return n.make(n.FitRule, span=self.mspan(meta), points=int(c[0]), condition=c[1])
 
     @v_args(meta=True)
     def behaviour_rule(self, meta, c):
-        return n.BehaviourRule(span=self.mspan(meta), points=int(c[0]), event=c[1], modifiers=c[2:])
+        return n.make(n.BehaviourRule, span=self.mspan(meta), points=int(c[0]), event=c[1], modifiers=c[2:])
 
     @v_args(meta=True)
     def decay(self, meta, c):
@@ -457,13 +457,13 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def threshold(self, meta, c):
-        return n.Threshold(span=self.mspan(meta), name=str(c[0]), op=str(c[1].children[0]),
+        return n.make(n.Threshold, span=self.mspan(meta), name=str(c[0]), op=str(c[1].children[0]),
                            value=self.value(c[2]), actions=c[3:])
 
     @v_args(meta=True)
     def notify_action(self, meta, c):
         recipient = str(c[0]) if len(c) == 2 else None
-        return n.Touch(span=self.mspan(meta), channel="notify", recipient=recipient, text=_unquote(c[-1]))
+        return n.make(n.Touch, span=self.mspan(meta), channel="notify", recipient=recipient, text=_unquote(c[-1]))
 
     # ---- flows
     @v_args(meta=True)
@@ -472,7 +472,7 @@ class _Builder(Transformer_NonRecursive):
         title = None
         if rest and isinstance(rest[0], Token):
             title, rest = _unquote(rest[0]), rest[1:]
-        flow = n.Flow(span=self.mspan(meta), name=str(name), name_span=self.tspan(name), title=title)
+        flow = n.make(n.Flow, span=self.mspan(meta), name=str(name), name_span=self.tspan(name), title=title)
         for item in rest:
             if isinstance(item, n.Entry):
                 flow.entries.append(item)
@@ -486,7 +486,7 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def entry(self, meta, c):
-        entry = n.Entry(span=self.mspan(meta))
+        entry = n.make(n.Entry, span=self.mspan(meta))
         for item in c:
             if isinstance(item, n.EventPattern):
                 entry.event = item
@@ -534,7 +534,7 @@ class _Builder(Transformer_NonRecursive):
         label = None
         if c and isinstance(c[0], tuple):
             label = c[0][0]
-        return n.Touch(span=self.mspan(meta), channel=channel, label=label, **fields)
+        return n.make(n.Touch, span=self.mspan(meta), channel=channel, label=label, **fields)
 
     def _content_fields(self, c) -> dict:
         rest = [x for x in c if not isinstance(x, tuple)]
@@ -577,11 +577,11 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def wait(self, meta, c):
-        return n.Wait(span=self.mspan(meta), duration=self.duration(c[0]))
+        return n.make(n.Wait, span=self.mspan(meta), duration=self.duration(c[0]))
 
     @v_args(meta=True)
     def wait_until(self, meta, c):
-        step = n.WaitUntil(span=self.mspan(meta), condition=c[0])
+        step = n.make(n.WaitUntil, span=self.mspan(meta), condition=c[0])
         for item in c[1:]:
             if isinstance(item, Token):
                 step.timeout = self.duration(item)
@@ -619,7 +619,7 @@ class _Builder(Transformer_NonRecursive):
     def branch(self, meta, c):
         arms = [x for x in c if isinstance(x, n.BranchArm)]
         otherwise = next((x for x in c if isinstance(x, tuple)), None)
-        step = n.Branch(span=self.mspan(meta), arms=arms,
+        step = n.make(n.Branch, span=self.mspan(meta), arms=arms,
                         otherwise=otherwise[1] if otherwise else None,
                         otherwise_span=otherwise[0] if otherwise else None)
         self._nest(step, [s for arm in arms for s in arm.steps] + (step.otherwise or []))
@@ -627,7 +627,7 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def branch_arm(self, meta, c):
-        return n.BranchArm(span=self.mspan(meta), condition=c[0], steps=c[1][1])
+        return n.make(n.BranchArm, span=self.mspan(meta), condition=c[0], steps=c[1][1])
 
     @v_args(meta=True)
     def else_arm(self, meta, c):
@@ -635,7 +635,7 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def split(self, meta, c):
-        step = n.Split(span=self.mspan(meta), arms=list(c))
+        step = n.make(n.Split, span=self.mspan(meta), arms=list(c))
         self._nest(step, [s for arm in step.arms for s in arm.steps])
         return step
 
@@ -643,48 +643,48 @@ class _Builder(Transformer_NonRecursive):
     def split_arm(self, meta, c):
         text = str(c[0])
         name = _unquote(c[1]) if len(c) == 3 else None
-        return n.SplitArm(span=self.mspan(meta), percent=float(text[:-1]), percent_text=text, name=name,
+        return n.make(n.SplitArm, span=self.mspan(meta), percent=float(text[:-1]), percent_text=text, name=name,
                           steps=c[-1][1])
 
     @v_args(meta=True)
     def repeat(self, meta, c):
         at_most = self.value(c[1]) if len(c) == 3 else None
-        step = n.Repeat(span=self.mspan(meta), every=self.duration(c[0]), at_most=at_most, steps=c[-1][1])
+        step = n.make(n.Repeat, span=self.mspan(meta), every=self.duration(c[0]), at_most=at_most, steps=c[-1][1])
         self._nest(step, step.steps)
         return step
 
     @v_args(meta=True)
     def goto(self, meta, c):
-        return n.Goto(span=self.mspan(meta), target=str(c[0]))
+        return n.make(n.Goto, span=self.mspan(meta), target=str(c[0]))
 
     @v_args(meta=True)
     def move_to(self, meta, c):
-        return n.MoveTo(span=self.mspan(meta), flow=str(c[0]))
+        return n.make(n.MoveTo, span=self.mspan(meta), flow=str(c[0]))
 
     @v_args(meta=True)
     def tag(self, meta, c):
-        return n.TagStep(span=self.mspan(meta), tag=_unquote(c[0]))
+        return n.make(n.TagStep, span=self.mspan(meta), tag=_unquote(c[0]))
 
     @v_args(meta=True)
     def untag(self, meta, c):
-        return n.TagStep(span=self.mspan(meta), tag=_unquote(c[0]), remove=True)
+        return n.make(n.TagStep, span=self.mspan(meta), tag=_unquote(c[0]), remove=True)
 
     @v_args(meta=True)
     def set(self, meta, c):
-        return n.SetStep(span=self.mspan(meta), path=c[0][0], value=self.value(c[1]))
+        return n.make(n.SetStep, span=self.mspan(meta), path=c[0][0], value=self.value(c[1]))
 
     @v_args(meta=True)
     def suppress(self, meta, c):
         revisit = self.duration(c[1]) if len(c) > 1 else None
-        return n.Suppress(span=self.mspan(meta), list_name=_unquote(c[0]), revisit=revisit)
+        return n.make(n.Suppress, span=self.mspan(meta), list_name=_unquote(c[0]), revisit=revisit)
 
     @v_args(meta=True)
     def handoff(self, meta, c):
-        return n.Handoff(span=self.mspan(meta), team=str(c[0]))
+        return n.make(n.Handoff, span=self.mspan(meta), team=str(c[0]))
 
     @v_args(meta=True)
     def exit_step(self, meta, c):
-        return n.ExitStep(span=self.mspan(meta), reason=_unquote(c[0]) if c else None)
+        return n.make(n.ExitStep, span=self.mspan(meta), reason=_unquote(c[0]) if c else None)
 
     # ---- conditions
     def _nest_condition(self, condition):
@@ -696,15 +696,15 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def or_cond(self, meta, c):
-        return self._nest_condition(n.Or(span=self.mspan(meta), items=c))
+        return self._nest_condition(n.make(n.Or, span=self.mspan(meta), items=c))
 
     @v_args(meta=True)
     def and_cond(self, meta, c):
-        return self._nest_condition(n.And(span=self.mspan(meta), items=c))
+        return self._nest_condition(n.make(n.And, span=self.mspan(meta), items=c))
 
     @v_args(meta=True)
     def negation(self, meta, c):
-        return self._nest_condition(n.Not(span=self.mspan(meta), item=c[0]))
+        return self._nest_condition(n.make(n.Not, span=self.mspan(meta), item=c[0]))
 
     @v_args(meta=True)
     def path(self, meta, c):
@@ -712,43 +712,43 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def reference(self, meta, c):
-        return n.Ref(span=self.mspan(meta), path=c[0][0])
+        return n.make(n.Ref, span=self.mspan(meta), path=c[0][0])
 
     @v_args(meta=True)
     def comparison(self, meta, c):
         path, path_span = c[0]
-        return n.Compare(span=self.mspan(meta), path=path, path_span=path_span, op=str(c[1]), value=self.value(c[2]))
+        return n.make(n.Compare, span=self.mspan(meta), path=path, path_span=path_span, op=str(c[1]), value=self.value(c[2]))
 
     @v_args(meta=True)
     def membership(self, meta, c):
         path, path_span = c[0]
         negated = len(c) > 1 and getattr(c[1], "data", None) == "not_in"
         values = [self.value(v) for v in c[2 if negated else 1:]]
-        return n.Member(span=self.mspan(meta), path=path, path_span=path_span, values=values, negated=negated)
+        return n.make(n.Member, span=self.mspan(meta), path=path, path_span=path_span, values=values, negated=negated)
 
     @v_args(meta=True)
     def true(self, meta, c):
-        return n.Value(span=self.mspan(meta), kind="bool", text="true", value=True)
+        return n.make(n.Value, span=self.mspan(meta), kind="bool", text="true", value=True)
 
     @v_args(meta=True)
     def false(self, meta, c):
-        return n.Value(span=self.mspan(meta), kind="bool", text="false", value=False)
+        return n.make(n.Value, span=self.mspan(meta), kind="bool", text="false", value=False)
 
     @v_args(meta=True)
     def tagged(self, meta, c):
-        return n.Tagged(span=self.mspan(meta), tag=_unquote(c[0]))
+        return n.make(n.Tagged, span=self.mspan(meta), tag=_unquote(c[0]))
 
     @v_args(meta=True)
     def has(self, meta, c):
-        return n.Has(span=self.mspan(meta), path=c[0][0])
+        return n.make(n.Has, span=self.mspan(meta), path=c[0][0])
 
     @v_args(meta=True)
     def consent(self, meta, c):
-        return n.Consent(span=self.mspan(meta), channel=_unquote(c[0]))
+        return n.make(n.Consent, span=self.mspan(meta), channel=_unquote(c[0]))
 
     @v_args(meta=True)
     def inactive(self, meta, c):
-        return n.Inactive(span=self.mspan(meta), duration=self.duration(c[0]))
+        return n.make(n.Inactive, span=self.mspan(meta), duration=self.duration(c[0]))
 
     @v_args(meta=True)
     def event(self, meta, c):
@@ -759,7 +759,7 @@ class _Builder(Transformer_NonRecursive):
         else:
             name, name_span = str(head), self.tspan(head)
             args, mods = c[1], c[2:]
-        test = n.EventTest(span=self.mspan(meta), name=name, name_span=name_span, args=args)
+        test = n.make(n.EventTest, span=self.mspan(meta), name=name, name_span=name_span, args=args)
         for kind, payload in mods:
             if kind == "within":
                 test.within = payload
@@ -775,22 +775,22 @@ class _Builder(Transformer_NonRecursive):
 
     @v_args(meta=True)
     def event_pattern(self, meta, c):
-        return n.EventPattern(span=self.mspan(meta), name=str(c[0]), args=c[1] if len(c) > 1 else [])
+        return n.make(n.EventPattern, span=self.mspan(meta), name=str(c[0]), args=c[1] if len(c) > 1 else [])
 
     def event_args(self, c):
         args = []
         for item in c:
             if isinstance(item, Token) and item.type == "STRING":
-                args.append(n.EventArg(span=self.tspan(item), kind="string", value=_unquote(item)))
+                args.append(n.make(n.EventArg, span=self.tspan(item), kind="string", value=_unquote(item)))
             elif isinstance(item, Token):
-                args.append(n.EventArg(span=self.tspan(item), kind="name", value=str(item)))
+                args.append(n.make(n.EventArg, span=self.tspan(item), kind="name", value=str(item)))
             else:
                 args.append(item)
         return args
 
     @v_args(meta=True)
     def any(self, meta, c):
-        return n.EventArg(span=self.mspan(meta), kind="any", value="any")
+        return n.make(n.EventArg, span=self.mspan(meta), kind="any", value="any")
 
 
 class _TooDeep(Exception):

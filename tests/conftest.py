@@ -1,6 +1,10 @@
 import os
 from pathlib import Path
 
+# Every syntax node the parser builds is validated by pydantic under test
+# (nodes.make); outside tests it is constructed without validation.
+os.environ["NURTUREDSL_VALIDATE_NODES"] = "1"
+
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
