@@ -27,9 +27,10 @@ from ..graph import END, ENTRY
 
 INFINITY = math.inf
 
-# Touches a contact notices from us. Ads audiences and internal notifications
-# are not contact: they count neither for speed-to-lead nor for cadence.
-CONTACT_CHANNELS = ("email", "sms", "linkedin", "task")
+# The contact-facing touches, as docs/ir.md defines them for runners (and
+# the frequency cap): a task or a notification goes to our own team, so it
+# counts neither for speed-to-lead nor for cadence.
+CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 
 
 class FlowAnalysis:
@@ -86,7 +87,7 @@ class FlowAnalysis:
 
     # ---- what a node does
     def is_contact(self, node: str) -> bool:
-        """A touch the contact notices (see CONTACT_CHANNELS)."""
+        """A touch that reaches the contact (see CONTACT_CHANNELS)."""
         step = self.step(node)
         return isinstance(step, n.Touch) and step.channel in CONTACT_CHANNELS
 

@@ -1,12 +1,511 @@
 """Timing: speed-to-lead, cadence, touch counts and frequency caps.
 
 Family `timing`, codes NUR2xx.
+
+How the speed-to-lead and cadence rules (NUR201, NUR202, NUR203, NUR207)
+count time:
+
+- Only contact-facing touches count (`FlowAnalysis.is_contact`: email, sms,
+  linkedin, ads, as docs/ir.md defines them). Tasks and notifications go to
+  our own team: they are neither a first touch nor the end of a gap; time
+  simply runs on through them.
+- Time passes on waits, `wait until` time-outs and `repeat` intervals
+  (`FlowAnalysis.delays`). An `on event` edge takes anything from no time at
+  all (the condition may already hold) up to the `up to` time-out, and has no
+  upper bound when the `wait until` has none (NUR208 reports that wait).
+- Speed-to-lead is measured from the moment a contact enters the flow, that
+  is after any `entry on EVENT after D` delay: the delay is part of the entry,
+  not of the flow.
+- A gap runs from one contact touch to the next on the same path through one
+  flow. A wait that is not followed by a touch (a trailing wait before the
+  end of the flow or a terminal step, a `repeat`'s interval after its last
+  run) makes no gap: nothing is checked when a contact leaves the flow. A
+  wait before the first touch is speed-to-lead (NUR201), not cadence.
+- Each touch gets at most one finding per rule, about the closest (NUR202,
+  NUR207) or farthest (NUR203) previous touch over all paths into it. A zero
+  gap is NUR207's alone: NUR202 stays quiet about it.
+
+Every path property here is one forward dataflow run (`FlowAnalysis.forward`),
+never a walk over paths; loops get the analysis's second pass, so the gap
+between two runs of a `repeat` body is checked too.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from typing import Iterator
+
+from ... import nodes as n
 from ...diagnostics import Severity
-from ..dataflow import FlowAnalysis, days
+from ...graph import ENTRY
+from ...model import iter_steps
+from ...source import Span
+from ..dataflow import INFINITY, FlowAnalysis, days
 from ..rule import Context, Finding, Option, Rule
 
-RULES: tuple[type[Rule], ...] = ()
+_WITHIN = Option("within", "duration", 48 * 3600,
+                 "longest time from entering a flow to the first contact touch", policy="first_touch")
+_CADENCE = Option("cadence", "range", (7 * 86400, 14 * 86400),
+                  "shortest and longest gap between two contact touches, as `min..max`",
+                  policy="cadence", flow="cadence")
+
+
+# ----------------------------------------------------------------- helpers --
+
+
+def _short(seconds: float) -> str:
+    """Speed-to-lead times: hours up to three days (`48h`, `60h`), then days."""
+    if seconds != INFINITY and seconds < 3 * 86400 and seconds % 3600 == 0:
+        return f"{int(seconds) // 3600}h"
+    return days(seconds)
+
+
+def _cadence_text(value: tuple[int, int]) -> str:
+    low, high = value
+    return days(low) if low == high else f"{days(low)}..{days(high)}"
+
+
+class _Paths:
+    """Witness paths that start at the entry.
+
+    `forward` remembers one predecessor per node, so a witness read back
+    through a loop can stop short of the entry (and the gap between two runs
+    of a `repeat` body starts and ends at the same node). The missing head is
+    filled in from a breadth-first tree over the flow, built once, on first
+    need: linear in the size of the graph.
+    """
+
+    def __init__(self, fa: FlowAnalysis):
+        self.fa = fa
+        self._parents: dict[str, str] | None = None
+        self.wait_untils = {node for node, step in fa.steps() if isinstance(step, n.WaitUntil)}
+
+    def to(self, node: str) -> tuple[str, ...]:
+        if self._parents is None:
+            parents: dict[str, str] = {}
+            queue = deque([ENTRY])
+            while queue:
+                here = queue.popleft()
+                for target, _ in self.fa.successors(here):
+                    if target != ENTRY and target not in parents:
+                        parents[target] = here
+                        queue.append(target)
+            self._parents = parents
+        path = [node]
+        while path[-1] in self._parents and len(path) <= len(self._parents):
+            path.append(self._parents[path[-1]])
+        return tuple(reversed(path))
+
+    def complete(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        if path and path[0] != ENTRY:
+            return self.to(path[0])[:-1] + path
+        return path
+
+    def reaching(self, preds: dict[str, str], node: str) -> tuple[str, ...]:
+        return self.complete(self.fa.witness(preds, node))
+
+    def gap(self, preds: dict[str, str], before: str, touch: str) -> tuple[str, ...]:
+        """A path through `before` and then, with no contact touch between
+        them, `touch`: read back along `preds` from `touch` to `before`."""
+        segment = [touch]
+        seen = {touch}
+        node = touch
+        while True:
+            previous = preds.get(node)
+            if previous is None or (previous != before and (previous in seen or self.fa.is_contact(previous))):
+                return self.reaching(preds, touch)  # not expected; still a real path
+            segment.append(previous)
+            if previous == before:
+                break
+            seen.add(previous)
+            node = previous
+        segment.reverse()
+        return self.to(before)[:-1] + tuple(segment)
+
+
+def _from(path: tuple[str, ...], before: str) -> tuple[str, ...]:
+    """The part of a gap's witness from the earlier touch on."""
+    return path[path.index(before):] if before in path else path
+
+
+def _text(ctx: Context, span: Span) -> str | None:
+    """The source text under a one-line span."""
+    source = ctx.programme.sources.get(span.file)
+    if source is None or span.end_line != span.line:
+        return None
+    return " ".join(source.line_text(span.line)[span.column - 1:span.end_column - 1].split()) or None
+
+
+def _wait_until_head(step: n.WaitUntil) -> Span:
+    """`wait until CONDITION`, without the `up to` and the arms."""
+    cond = step.condition.span
+    return Span(step.span.file, step.span.line, step.span.column, cond.end_line, cond.end_column)
+
+
+def _wait_notes(ctx: Context, paths: _Paths, path: tuple[str, ...], longest: bool) -> list[str]:
+    """What each `wait until` on a witness path adds to its time, which the
+    path itself does not show: at the least (or the most)."""
+    fa = paths.fa
+    notes = []
+    for node, after in zip(path, path[1:]):
+        if node not in paths.wait_untils:
+            continue
+        step = fa.step(node)
+        kinds = {edge["kind"] for target, edge in fa.successors(node) if target == after}
+        head = _text(ctx, _wait_until_head(step))
+        name = f"`{node}` (`{head}`)" if head else f"`{node}`"
+        if longest and step.timeout is None:
+            notes.append(f"{name} has no `up to`: it can hold the contact for ever")
+        elif longest:
+            notes.append(f"{name} can hold the contact up to {step.timeout.text}")
+        elif "event" in kinds:
+            notes.append(f"{name} ends at once if its condition already holds")
+        elif step.timeout is not None:
+            notes.append(f"{name} times out after {step.timeout.text} on this path")
+    return notes
+
+
+def _since_entry(fa: FlowAnalysis):
+    """Per node, the longest time since entry on a path with no contact
+    touch yet; paths stop at their first touch."""
+    def transfer(node, elapsed):
+        return None if fa.is_contact(node) else elapsed
+
+    def along(elapsed, node, edge):
+        return elapsed + fa.delays(node, edge)[1]
+
+    return fa.forward(0, transfer, along, lambda a, b: a > b)
+
+
+def _since_touch(fa: FlowAnalysis, longest: bool):
+    """Per node, `(gap, touch)`: the shortest (or longest) time since the
+    last contact touch over the paths that have had one, and that touch.
+    `(0, None)` while no path into the node has had a touch."""
+    pick = 1 if longest else 0
+
+    def transfer(node, value):
+        return (0, node) if fa.is_contact(node) else value
+
+    def along(value, node, edge):
+        gap, last = value
+        if last is None:
+            return value
+        return (gap + fa.delays(node, edge)[pick], last)
+
+    def better(a, b):
+        if a[1] is None:
+            return False
+        if b[1] is None:
+            return True
+        return a[0] > b[0] if longest else a[0] < b[0]
+
+    return fa.forward((0, None), transfer, along, better)
+
+
+# ------------------------------------------------------------------- rules --
+
+
+class SlowFirstTouch(Rule):
+    """The first contact touch can come too long after a contact enters the flow.
+
+    Speed-to-lead: the first value touch should reach a new contact within 48
+    hours of entry; waiting three days to send the first value-add loses the
+    attention war. On every path, the first email, SMS, LinkedIn touch or
+    ad must come no later than `within` after entry (tasks and notifications
+    go to our own team and do not count). Time counts from the moment the contact
+    enters the flow, after any `entry ... after D` delay; an `on event` arm
+    can take as long as its `wait until` time-out, or for ever without one. A
+    flow with no contact touch at all gets no finding here. Source: [004],
+    speed-to-lead.
+
+    Bad:
+        flow inbound {
+          entry on downloaded("resource")
+          wait 3d
+          email welcome: blog_post   # three days after the download
+        }
+
+    Good:
+        flow inbound {
+          entry on downloaded("resource")
+          email welcome: blog_post   # at once
+          wait 3d
+          email checklist: gdpr_list
+        }
+    """
+
+    code = "NUR201"
+    name = "slow-first-touch"
+    family = "timing"
+    severity = Severity.WARNING
+    options = (_WITHIN,)
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            limit = ctx.option(self, "within", flow)
+            fa = ctx.analysis(flow)
+            values, preds = _since_entry(fa)
+            paths = _Paths(fa)
+            for node in fa.order:
+                if not fa.is_contact(node) or node not in values or values[node] <= limit:
+                    continue
+                elapsed = values[node]
+                path = paths.reaching(preds, node)
+                notes = _wait_notes(ctx, paths, path, longest=True)
+                if elapsed == INFINITY:
+                    message = (f"first touch `{node}` can come any time after entry, however late; "
+                               f"the limit is {_short(limit)}")
+                else:
+                    message = (f"first touch `{node}` can come {_short(elapsed)} after entry; "
+                               f"the limit is {_short(limit)}")
+                delayed = [e.delay for e in flow.entries if e.delay is not None]
+                if delayed:
+                    notes.append(f"time counts from entering the flow, after the entry's "
+                                 f"`after {delayed[0].text}`")
+                notes.append(f"the limit comes from {ctx.option_source(self, 'within', flow)}")
+                yield Finding(
+                    message, fa.span(node), flow=flow.name, path=path, notes=tuple(notes),
+                    hints=("send a first touch sooner on every path (a give at entry), or shorten the waits "
+                           "before this one",),
+                )
+
+
+class CadenceTooTight(Rule):
+    """Two consecutive contact touches can come closer together than the cadence allows.
+
+    In B2B, one contact every one to two weeks: more often reads as spam and
+    drives unsubscribes. On every path, the time between a contact touch
+    (email, SMS, LinkedIn, ad) and the next one must be at least the
+    cadence minimum: the flow's `cadence`, else the policy's (an inbound flow
+    may be denser, e.g. `cadence 3d..5d`). An `on event` arm counts as taking
+    no time, and the gap between two runs of a `repeat` body counts too. Two
+    touches with no time at all between them are NUR207's. Source: [004],
+    cadence.
+
+    Bad:
+        flow reengage {
+          email honest: still_useful
+          wait 2d
+          email trends: trends_report   # 2 days later; cadence 7d..14d
+        }
+
+    Good:
+        flow reengage {
+          email honest: still_useful
+          wait 7d
+          email trends: trends_report
+        }
+    """
+
+    code = "NUR202"
+    name = "cadence-too-tight"
+    family = "timing"
+    severity = Severity.WARNING
+    options = (_CADENCE,)
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            cadence = ctx.option(self, "cadence", flow)
+            low = cadence[0]
+            fa = ctx.analysis(flow)
+            values, preds = _since_touch(fa, longest=False)
+            paths = _Paths(fa)
+            for node in fa.order:
+                if not fa.is_contact(node) or node not in values:
+                    continue
+                gap, before = values[node]
+                if before is None or gap == 0 or gap >= low:
+                    continue
+                path = paths.gap(preds, before, node)
+                if before == node:
+                    message = (f"`{node}` can be sent again {days(gap)} after the last `{node}`; "
+                               f"the cadence minimum is {days(low)}")
+                    related = ()
+                else:
+                    message = (f"`{node}` can come {days(gap)} after `{before}`; "
+                               f"the cadence minimum is {days(low)}")
+                    related = ((fa.span(before), f"the touch before it, `{before}`"),)
+                notes = _wait_notes(ctx, paths, _from(path, before), longest=False)
+                notes.append(f"the cadence {_cadence_text(cadence)} comes from "
+                             f"{ctx.option_source(self, 'cadence', flow)}")
+                yield Finding(
+                    message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
+                    hints=(f"wait at least {days(low)} between the two touches, or set a denser `cadence` on "
+                           f"the flow if it is meant to be",),
+                )
+
+
+class CadenceTooLoose(Rule):
+    """Two consecutive contact touches can come further apart than the cadence allows.
+
+    In B2B, one contact every one to two weeks: less often and the contact
+    forgets you. On every path, the time between a contact touch (email,
+    SMS, LinkedIn, ad) and the next one must be at most the cadence
+    maximum: the flow's `cadence`, else the policy's (a long-term archive
+    may be sparser, e.g. `cadence 45d`). An `on event` arm can take as long as
+    its `wait until` time-out, or for ever without one. Only gaps between two
+    touches count: a wait after the last touch of a path is not a gap.
+    Source: [004], cadence.
+
+    Bad:
+        flow reengage {
+          email honest: still_useful
+          wait 21d
+          email trends: trends_report   # 3 weeks later; cadence 7d..14d
+        }
+
+    Good:
+        flow reengage {
+          email honest: still_useful
+          wait 10d
+          email trends: trends_report
+        }
+    """
+
+    code = "NUR203"
+    name = "cadence-too-loose"
+    family = "timing"
+    severity = Severity.WARNING
+    options = (_CADENCE,)
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            cadence = ctx.option(self, "cadence", flow)
+            high = cadence[1]
+            fa = ctx.analysis(flow)
+            values, preds = _since_touch(fa, longest=True)
+            paths = _Paths(fa)
+            for node in fa.order:
+                if not fa.is_contact(node) or node not in values:
+                    continue
+                gap, before = values[node]
+                if before is None or gap <= high:
+                    continue
+                path = paths.gap(preds, before, node)
+                when = "any time, however late," if gap == INFINITY else days(gap)
+                if before == node:
+                    message = (f"`{node}` can be sent again {when} after the last `{node}`; "
+                               f"the cadence maximum is {days(high)}")
+                    related = ()
+                else:
+                    message = f"`{node}` can come {when} after `{before}`; the cadence maximum is {days(high)}"
+                    related = ((fa.span(before), f"the touch before it, `{before}`"),)
+                notes = _wait_notes(ctx, paths, _from(path, before), longest=True)
+                notes.append(f"the cadence {_cadence_text(cadence)} comes from "
+                             f"{ctx.option_source(self, 'cadence', flow)}")
+                yield Finding(
+                    message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
+                    hints=(f"keep the gap to {days(high)} or less (shorten the waits, or add a touch between), "
+                           f"or set a sparser `cadence` on the flow if it is meant to be",),
+                )
+
+
+class BackToBackTouches(Rule):
+    """Two contact touches can go out with no time at all between them.
+
+    A zero effective wait: an email and then an SMS (or a LinkedIn message,
+    or an ad) at the same moment reads as pressure, not nurture, and the
+    second touch gets none of the attention the first one earned. On every
+    path, some time must pass between two contact touches (tasks and
+    notifications do not count), even with a cadence minimum of `0d` in the
+    config file. An `on event` arm counts as taking no time: a
+    `wait until` whose condition already holds ends at once. Source: [004],
+    cadence.
+
+    Bad:
+        flow surround {
+          email welcome: blog_post
+          sms nudge: sms_reminder     # the same moment as the email
+        }
+
+    Good:
+        flow surround {
+          email welcome: blog_post
+          wait 7d
+          sms nudge: sms_reminder
+        }
+    """
+
+    code = "NUR207"
+    name = "back-to-back-touches"
+    family = "timing"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            fa = ctx.analysis(flow)
+            values, preds = _since_touch(fa, longest=False)
+            paths = _Paths(fa)
+            for node in fa.order:
+                if not fa.is_contact(node) or node not in values:
+                    continue
+                gap, before = values[node]
+                if before is None or gap != 0:
+                    continue
+                path = paths.gap(preds, before, node)
+                if before == node:
+                    message = f"`{node}` can be sent again straight after itself, with no wait between"
+                    related = ()
+                else:
+                    message = f"`{node}` can go out at the same moment as `{before}`, with no wait between them"
+                    related = ((fa.span(before), f"the touch before it, `{before}`"),)
+                notes = tuple(_wait_notes(ctx, paths, _from(path, before), longest=False))
+                yield Finding(
+                    message, fa.span(node), flow=flow.name, path=path, related=related, notes=notes,
+                    hints=("put a wait between the two touches, or drop one of them",),
+                )
+
+
+class WaitUntilWithoutTimeout(Rule):
+    """A `wait until` has no `up to`, so it can wait for ever.
+
+    Automation must react to what contacts do, but it must also let go of
+    those who do nothing: without `up to`, a contact for whom the condition
+    never holds waits at this step for ever, gets no further touch and never
+    finishes the flow (only an exit trigger takes them out). Give every
+    `wait until` a time-out, and an `on timeout` arm if those contacts should
+    get something else. Source: [004], exit triggers and real-time reaction.
+
+    Bad:
+        flow ghost {
+          email case_study: case_study
+          wait until replied              # silent contacts wait for ever
+        }
+
+    Good:
+        flow ghost {
+          email case_study: case_study
+          wait until replied up to 5d {
+            on timeout { email close: close_file as ask }
+          }
+        }
+    """
+
+    code = "NUR208"
+    name = "wait-until-without-timeout"
+    family = "timing"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            for step in iter_steps(flow.steps):
+                if not isinstance(step, n.WaitUntil) or step.timeout is not None:
+                    continue
+                head = _text(ctx, _wait_until_head(step)) or f"{step.id}"
+                yield Finding(
+                    f"`{head}` has no `up to`: a contact for whom it never holds waits here for ever and "
+                    f"never finishes the flow",
+                    _wait_until_head(step), flow=flow.name,
+                    hints=("add a time-out, e.g. `up to 7d`, and an `on timeout { ... }` arm if those "
+                           "contacts should get something else",),
+                )
+
+
+# In code order; NUR204-NUR206 go between CadenceTooLoose and BackToBackTouches.
+RULES: tuple[type[Rule], ...] = (
+    SlowFirstTouch,
+    CadenceTooTight,
+    CadenceTooLoose,
+    BackToBackTouches,
+    WaitUntilWithoutTimeout,
+)
