@@ -5,8 +5,370 @@ Family `re-engagement`, codes NUR8xx.
 
 from __future__ import annotations
 
+import math
+from typing import Iterator
+
+import networkx as nx
+
+from ... import nodes as n
 from ...diagnostics import Severity
-from ..dataflow import FlowAnalysis, days
+from ...graph import END, ENTRY
+from ...model import child_steps, iter_conditions
+from ...source import Span
+from ..dataflow import FlowAnalysis
 from ..rule import Context, Finding, Option, Rule
 
-RULES: tuple[type[Rule], ...] = ()
+_SUPPRESS_HINT = 'end it with `suppress "cold-contacts" revisit 180d`'
+
+
+def _head(span: Span, word: str) -> Span:
+    """The keyword a block starts with, for a caret that does not run to the
+    end of a many-line block."""
+    return Span(span.file, span.line, span.column, span.line, span.column + len(word))
+
+
+_KEYWORDS = {n.Repeat: "repeat", n.Branch: "branch", n.Split: "split", n.WaitUntil: "wait until"}
+
+
+def _step_span(fa: FlowAnalysis, node: str) -> Span:
+    """Where a step is, only its first keyword for a block."""
+    step = fa.step(node)
+    if step is None and fa.g.nodes[node].get("repeat"):
+        step = fa.step(fa.g.nodes[node]["repeat"])
+    if step is None:
+        return fa.span(node)
+    word = _KEYWORDS.get(type(step))
+    return _head(step.span, word) if word else step.span
+
+
+def _inactive_test(ctx: Context, condition: n.Condition | None) -> n.Inactive | None:
+    """The `inactive for D` a condition requires: itself, a term of an `and`,
+    or the same inside a segment it refers to. Under `or` or `not` it is not
+    required, so it does not count."""
+    stack = [condition] if condition is not None else []
+    seen: set[str] = set()
+    while stack:
+        c = stack.pop()
+        if isinstance(c, n.Inactive):
+            return c
+        if isinstance(c, n.And):
+            stack.extend(reversed(c.items))
+        elif isinstance(c, n.Ref) and c.resolved == "segment" and c.path[0] not in seen:
+            seen.add(c.path[0])
+            stack.append(ctx.programme.segments[c.path[0]].condition)
+    return None
+
+
+def reengagement_test(ctx: Context, flow: n.Flow) -> str | None:
+    """Whether a flow is a re-engagement flow: an `entry` (or its `audience`)
+    requires `inactive for D`. Returns a note saying so, for findings."""
+    for entry in flow.entries:
+        found = _inactive_test(ctx, entry.condition)
+        if found is not None:
+            return (f"`{flow.name}` counts as a re-engagement flow: its entry requires "
+                    f"`inactive for {found.duration.text}`")
+    audience = next((s for s in flow.settings if s.key == "audience"), None)
+    found = _inactive_test(ctx, audience.value) if audience is not None else None
+    if found is not None:
+        return (f"`{flow.name}` counts as a re-engagement flow: its audience requires "
+                f"`inactive for {found.duration.text}`")
+    return None
+
+
+# ------------------------------------------------------------------ NUR801 --
+
+
+def _unrolled(fa: FlowAnalysis) -> FlowAnalysis:
+    """The flow with each `repeat` run once: its interval wait leads on to
+    what follows the repeat instead of back to its start, and the repeat's
+    own `done` edge (taken only after the body) is dropped. A repeat without
+    `at most` never finishes, so nothing follows it. What is left has loops
+    only where a backwards `goto` closes one."""
+    g = nx.MultiDiGraph()
+    g.add_nodes_from(fa.g.nodes(data=True))
+    after = {node: target for node, _ in fa.steps() if isinstance(fa.step(node), n.Repeat)
+             for target, data in fa.successors(node) if data["kind"] == "done"}
+    for source, target, data in fa.g.edges(data=True):
+        repeat = fa.g.nodes[source].get("repeat")
+        if repeat is not None:
+            if fa.step(repeat).at_most is not None:
+                g.add_edge(source, after[repeat], **data)
+        elif data["kind"] != "done" or source not in after:
+            g.add_edge(source, target, **data)
+    return FlowAnalysis(fa.flow, g, fa.programme)
+
+
+def _email_weights(fa: FlowAnalysis) -> tuple[dict[str, float], dict[str, tuple[n.AnyStep, ...]]]:
+    """How many emails each email step of an unrolled flow (`_unrolled`) can
+    send on one way through it (the product of the `at most` of the repeats around it;
+    infinite inside a repeat without `at most` or a `goto` loop), and the
+    loops around it."""
+    weights: dict[str, float] = {}
+    loops: dict[str, tuple[n.AnyStep, ...]] = {}
+    stack: list[tuple[n.AnyStep, float, tuple[n.AnyStep, ...]]] = [(s, 1, ()) for s in fa.flow.steps]
+    while stack:
+        step, times, around = stack.pop()
+        if isinstance(step, n.Touch) and step.channel == "email":
+            weights[step.id] = times
+            loops[step.id] = around
+        inner_times, inner_around = times, around
+        if isinstance(step, n.Repeat):
+            inner_times = times * int(step.at_most.value) if step.at_most is not None else math.inf
+            inner_around = around + (step,)
+        stack.extend((child, inner_times, inner_around) for child in child_steps(step))
+    # A loop left in the unrolled flow is closed by a `goto` and has no
+    # count: the emails on it can be sent again and again.
+    g = nx.DiGraph()
+    g.add_edges_from((source, target) for source, target in fa.g.edges() if source in fa.reachable)
+    position = {node: i for i, node in enumerate(fa.order)}
+    for component in nx.strongly_connected_components(g):
+        if len(component) < 2:
+            continue
+        gotos = tuple(fa.step(node) for node in sorted(component, key=position.__getitem__)
+                      if isinstance(fa.step(node), n.Goto))
+        for node in component:
+            if node in weights:
+                weights[node] = math.inf
+                loops[node] = loops[node] + gotos
+    return weights, loops
+
+
+class ReengagementTooLong(Rule):
+    """A re-engagement flow sends more than three emails on some path.
+
+    A re-engagement sequence should be short: three honest emails at most.
+    Someone who does not respond to three well-crafted attempts is not in the
+    market or has moved on, and every further email hurts sender reputation
+    and clutters reporting. A flow is a re-engagement flow when an `entry` (or
+    its `audience`) requires `inactive for D`, directly, in an `and`, or
+    through a segment. Every path counts, branches separately; a `repeat`
+    counts its body `at most` times, and a `repeat` without `at most` or a
+    backwards `goto` around an email has no limit at all. Source: [000],
+    re-engagement: three emails at most, then suppression.
+
+    Bad:
+        flow reengage {
+          entry when inactive for 90d
+          repeat every 7d {              # no `at most`: emails forever
+            email honest: still_useful
+          }
+        }
+
+    Good:
+        flow reengage {
+          entry when inactive for 90d
+          email honest: still_useful
+          wait 7d
+          email trends: trends_report
+          wait 7d
+          email last: close_file as ask
+          wait 7d
+          suppress "cold-contacts" revisit 180d
+        }
+    """
+
+    code = "NUR801"
+    name = "reengagement-too-long"
+    family = "re-engagement"
+    severity = Severity.WARNING
+    options = (Option("max-emails", "int", 3, "the most emails one contact gets on any path of a re-engagement flow"),)
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            test = reengagement_test(ctx, flow)
+            if test is None:
+                continue
+            limit = ctx.option(self, "max-emails", flow)
+            fa = _unrolled(ctx.analysis(flow))
+            weights, loops = _email_weights(fa)
+            back = {(source, order) for source, _, order in fa.back_edges}
+            # The most emails on any path into each node; loops are already
+            # in the weights, so their closing edges are left out and one
+            # pass in topological order is exact.
+            values, preds = fa.forward(
+                0, lambda node, count: count + weights.get(node, 0),
+                lambda count, node, edge: None if (node, edge["order"]) in back else count,
+                lambda a, b: a > b, passes=1)
+            node = next((node for node in fa.order
+                         if node in weights and node in values and values[node] + weights[node] > limit), None)
+            if node is None:
+                continue
+            path = fa.witness(preds, node)
+            notes = [test, f"the limit of {limit} comes from {ctx.option_source(self, 'max-emails', flow)}"]
+            if weights[node] == math.inf:
+                loop = next((r for r in reversed(loops[node])
+                             if isinstance(r, n.Goto) or r.at_most is None), fa.step(node))
+                if isinstance(loop, n.Repeat):
+                    path += (f"{loop.id}@wait", loop.id, node)
+                    message = (f"email `{node}` repeats every {loop.every.text} with no `at most`: re-engagement "
+                               f"flow `{flow.name}` can email a contact without end; the limit is {limit}")
+                    hint = f"give the repeat `at most N` so no path sends more than {limit} emails, then suppress"
+                    span = _head(loop.span, "repeat")
+                else:
+                    if loop.id in values:
+                        path = fa.witness(preds, loop.id) + (loop.target,)
+                    message = (f"`{loop.id}` can send the contact round email `{node}` again and again: re-engagement "
+                               f"flow `{flow.name}` can email a contact without end; the limit is {limit}")
+                    hint = f"drop the `goto` loop: send at most {limit} emails, then suppress"
+                    span = loop.span
+                yield Finding(message, span, flow=flow.name, path=path, notes=tuple(notes), hints=(hint,))
+                continue
+            total = int(values[node] + weights[node])
+            repeats = {r.id: r for step in path if step in loops for r in loops[step]}
+            notes[1:1] = [f"`{r.id}` sends its body up to {r.at_most.text} times" for r in repeats.values()]
+            yield Finding(
+                f"re-engagement flow `{flow.name}` can send {total} emails on one path, up to and including "
+                f"`{node}`; the limit is {limit}",
+                fa.span(node), flow=flow.name, path=path, notes=tuple(notes),
+                hints=(f"keep to {limit} honest email{'s' if limit != 1 else ''}, then {_SUPPRESS_HINT}",),
+            )
+
+
+# ------------------------------------------------------------------ NUR802 --
+
+
+def _engaged_segments(ctx: Context) -> dict[str, bool]:
+    """`_engaged` for every segment, each after the segments it uses, so a
+    long chain of segments needs no deep recursion."""
+    segments = ctx.programme.segments
+    result: dict[str, bool] = {}
+    for start in segments:
+        stack = [start]
+        while stack:
+            name = stack[-1]
+            if name in result:
+                stack.pop()
+                continue
+            needed = [c.path[0] for c in iter_conditions(segments[name].condition)
+                      if isinstance(c, n.Ref) and c.resolved == "segment" and c.path[0] not in result]
+            if needed:
+                stack.extend(needed)  # segments form no circle (NUR021)
+                continue
+            result[name] = _engaged(segments[name].condition, result)
+            stack.pop()
+    return result
+
+
+def _engaged(c: n.Condition, segments: dict[str, bool]) -> bool:
+    """A condition that holds only for a contact who did something: an event
+    (other than unsubscribing or bouncing) or a score threshold. `not`,
+    `inactive` and who-they-are tests (role, industry, consent) do not say
+    the contact came back."""
+    if isinstance(c, n.EventTest):
+        return c.name not in ("unsubscribed", "bounced")
+    if isinstance(c, n.Ref):
+        if c.resolved == "event":
+            return c.path[0] not in ("unsubscribed", "bounced")
+        if c.resolved == "threshold":
+            return True
+        if c.resolved == "segment":
+            return segments.get(c.path[0], False)
+        return False
+    if isinstance(c, n.Compare):
+        return c.resolved == "score"
+    if isinstance(c, n.And):
+        return any(_engaged(item, segments) for item in c.items)
+    if isinstance(c, n.Or):
+        return all(_engaged(item, segments) for item in c.items)
+    return False
+
+
+def _failed_engaged(c: n.Condition, segments: dict[str, bool]) -> bool:
+    """When `c` does not hold, did the contact do something? (`not clicked`
+    failing means they clicked.)"""
+    return isinstance(c, n.Not) and _engaged(c.item, segments)
+
+
+class ReengagementWithoutSuppress(Rule):
+    """A re-engagement flow lets non-responders leave without suppressing them.
+
+    After the last re-engagement email a contact who did not respond must go
+    off active sequences and onto a suppression list, to be revisited in
+    about six months if the business case justifies it; otherwise they stay
+    mailable and the next campaign writes to them again. In a flow whose
+    `entry` (or `audience`) requires `inactive for D`, every path a
+    non-responder can walk must reach `suppress`: running off the end of the
+    flow, an `exit` step, or a `move to` into another flow on such a path is
+    a finding. A path counts as a non-responder's until it passes a `when`
+    or `on event` arm whose condition says the contact did something (an
+    event such as `clicked(any)` or a score threshold; not `not ...`,
+    `inactive` or who-they-are tests), or an `else` or `on timeout` of a
+    `not clicked(...)`-style test; after that, an `exit "re-engaged"` is
+    fine. `exit on` triggers take responders out anyway. Source: [000],
+    re-engagement: remove to a suppression list, revisit in six months.
+
+    Bad:
+        flow reengage {
+          entry when inactive for 90d
+          exit on replied, clicked(any), unsubscribed
+          email honest: still_useful
+          wait 7d
+          email last: close_file as ask
+        }
+
+    Good:
+        flow reengage {
+          entry when inactive for 90d
+          exit on replied, clicked(any), unsubscribed
+          email honest: still_useful
+          wait 7d
+          email last: close_file as ask
+          wait 7d
+          suppress "cold-contacts" revisit 180d
+        }
+    """
+
+    code = "NUR802"
+    name = "reengagement-without-suppress"
+    family = "re-engagement"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        segments = None
+        for flow in ctx.flows:
+            test = reengagement_test(ctx, flow)
+            if test is None:
+                continue
+            fa = ctx.analysis(flow)
+            if segments is None:
+                segments = _engaged_segments(ctx)
+            unbounded = {node for node, step in fa.steps() if isinstance(step, n.Repeat) and step.at_most is None}
+
+            def along(engaged: bool, node: str, edge: dict) -> bool | None:
+                kind = edge["kind"]
+                if kind == "done" and node in unbounded:
+                    return None  # loops until the contact leaves the flow
+                if engaged or kind not in ("branch", "event", "else", "timeout"):
+                    return engaged
+                if kind in ("branch", "event"):
+                    return _engaged(edge["guard"], segments)
+                step = fa.step(node)
+                tests = [arm.condition for arm in step.arms] if kind == "else" else [step.condition]
+                return any(_failed_engaged(c, segments) for c in tests)
+
+            # The worst path into each node is one where the contact never
+            # did anything: False wins.
+            values, preds = fa.forward(False, lambda node, engaged: engaged, along, lambda a, b: not a and b)
+            for node in fa.order:
+                step = fa.step(node)
+                if values.get(node) is not False or node != END and not isinstance(step, (n.ExitStep, n.MoveTo)):
+                    continue
+                path = fa.witness(preds, node)
+                if node == END:
+                    last = next((p for p in reversed(path[:-1]) if p != ENTRY), None)
+                    span = _step_span(fa, last) if last else flow.name_span
+                    message = (f"contacts who never respond run off the end of re-engagement flow `{flow.name}` "
+                               "without being suppressed")
+                    hint = _SUPPRESS_HINT.replace("end it", "end the flow")
+                elif isinstance(step, n.ExitStep):
+                    message = (f"`{node}` takes contacts who never responded out of re-engagement flow "
+                               f"`{flow.name}` without suppressing them")
+                    span, hint = step.span, 'suppress them instead: `suppress "cold-contacts" revisit 180d`'
+                elif isinstance(step, n.MoveTo):
+                    message = (f"`{node}` moves contacts who never responded from re-engagement flow `{flow.name}` "
+                               f"into flow `{step.flow}` instead of suppressing them")
+                    span, hint = step.span, 'suppress them instead: `suppress "cold-contacts" revisit 180d`'
+                yield Finding(message, span, flow=flow.name, path=path, notes=(test,), hints=(hint,))
+
+
+RULES: tuple[type[Rule], ...] = (ReengagementTooLong, ReengagementWithoutSuppress)
