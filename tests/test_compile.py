@@ -144,7 +144,7 @@ def test_conditions_are_jsonlogic():
     }
     fit = document["scores"]["lead"]["fit"]
     assert {"rule": fit[2]["condition"]} == {"rule": {">": [{"var": "revenue"}, 5_000_000]}}
-    assert fit[3]["condition"] == {">=": [{"event_count": ["clicked", None, None]}, 3]}
+    assert fit[3]["condition"] == {">=": [{"event_count": ["clicked", None, 90 * 86400]}, 3]}
     inbound = json.loads(compile_path(PLAYBOOKS / "inbound.nurture"))["flows"]["inbound"]
     assert inbound["exit"][-1] == {">": [{"score": ["lead"]}, 60]}
     assert inbound["entry"][0]["event"] == {"name": "downloaded", "arg": "resource"}

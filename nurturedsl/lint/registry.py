@@ -1,6 +1,6 @@
 """The one place rules are registered. A rule not listed here does not run.
 
-Rules are listed by family, in code order; `get` finds one by code or name.
+Rules are listed in code order; `get` finds one by code or name.
 """
 
 from __future__ import annotations
@@ -12,16 +12,47 @@ from .suppress import UnusedSuppression
 
 RULES: tuple[type[Rule], ...] = (
     UnusedSuppression,
-    *structure.RULES,
-    *timing.RULES,
-    *timing_volume.RULES,
-    *give_to_get.RULES,
-    *scoring.RULES,
-    *compliance.RULES,
-    *content.RULES,
-    *segmentation.RULES,
-    *reengagement.RULES,
-    *freshness.RULES,
+    structure.UnreachableStep,
+    structure.LoopWithoutWait,
+    structure.NoExitTriggers,
+    structure.MissingUnsubscribeExit,
+    structure.MissingConversionExit,
+    structure.NoGoal,
+    structure.BranchNotExhaustive,
+    structure.EmptyBranchArm,
+    structure.UnreachableFlow,
+    timing.SlowFirstTouch,
+    timing.CadenceTooTight,
+    timing.CadenceTooLoose,
+    timing_volume.TooManyTouches,
+    timing_volume.FlowFrequencyCap,
+    timing_volume.ProgrammeFrequencyCap,
+    timing.BackToBackTouches,
+    timing.WaitUntilWithoutTimeout,
+    give_to_get.AskBeforeGives,
+    give_to_get.AskShare,
+    give_to_get.ConsecutiveAsks,
+    give_to_get.AllAsks,
+    scoring.NoScoreModel,
+    scoring.NoHandoffThreshold,
+    scoring.ScoreNeverDecays,
+    scoring.ScoresEmailOpens,
+    scoring.UnreachableThreshold,
+    scoring.FitOnlyThreshold,
+    compliance.SmsWithoutConsent,
+    compliance.MissingUnsubscribeLink,
+    content.GatedGive,
+    content.DeadWeightCopy,
+    content.RepeatedContent,
+    content.AskWithoutNextStep,
+    segmentation.BroadcastFlow,
+    segmentation.UnusedSegment,
+    segmentation.UnusedContent,
+    segmentation.EmailOnlyFlow,
+    reengagement.ReengagementTooLong,
+    reengagement.ReengagementWithoutSuppress,
+    freshness.StaleReview,
+    freshness.MissingReviewDate,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Iterator
 
@@ -204,8 +205,8 @@ class RuleDoc:
         return cls(
             summary=" ".join(summary.split()),
             rationale=rationale.strip(),
-            bad=inspect.cleandoc("\n".join(sections.get("bad", []))),
-            good=inspect.cleandoc("\n".join(sections.get("good", []))),
+            bad=textwrap.dedent("\n".join(sections.get("bad", []))).strip("\n"),
+            good=textwrap.dedent("\n".join(sections.get("good", []))).strip("\n"),
         )
 
 
