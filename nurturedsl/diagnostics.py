@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 from .source import SourceFile, Span

@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import graph as fg
 from . import nodes as n
-from . import vocabulary as vocab
 from .model import Programme, flow_setting
 from .source import Span
 

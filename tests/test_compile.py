@@ -2,8 +2,6 @@
 committed schema, and deterministic."""
 
 import json
-import os
-import random
 import re
 
 import jsonschema

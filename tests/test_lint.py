@@ -16,7 +16,7 @@ from nurturedsl.lint import catalogue
 from nurturedsl.lint.registry import RULES
 from nurturedsl.lint.rule import FAMILIES
 
-from .conftest import PLAYBOOKS, ROOT, SHARED, write
+from .conftest import ROOT, SHARED, write
 
 TODAY = "2026-11-22"
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"

@@ -17,7 +17,7 @@ import inspect
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
 
 from ..diagnostics import Severity
 from ..source import Span
@@ -161,6 +161,12 @@ class Finding:
     path: tuple[str, ...] = ()
 
 
+def head(span: Span, word: str) -> Span:
+    """The keyword a block starts with: a caret there, not under the whole
+    many-line block."""
+    return Span(span.file, span.line, span.column, span.line, span.column + len(word))
+
+
 # ------------------------------------------------------------------- rules --
 
 
@@ -259,6 +265,48 @@ class Context:
 
     def graph(self, flow: "n.Flow") -> "nx.MultiDiGraph":
         return self.analysis(flow).g
+
+    def segment_facts(self, fact: "Callable[[n.Condition, dict[str, bool]], bool]") -> dict[str, bool]:
+        """`fact(condition, known)` for every segment's condition, each
+        segment after the segments it uses (`known` holds theirs), without
+        recursion: a long chain of segments costs nothing special."""
+        from .. import nodes as n
+        from ..model import iter_conditions
+
+        segments = self.programme.segments
+        result: dict[str, bool] = {}
+        for start in segments:
+            stack = [start]
+            while stack:
+                name = stack[-1]
+                if name in result:
+                    stack.pop()
+                    continue
+                needed = [c.path[0] for c in iter_conditions(segments[name].condition)
+                          if isinstance(c, n.Ref) and c.resolved == "segment" and c.path[0] not in result]
+                if needed:
+                    stack.extend(needed)  # segments form no circle (NUR021)
+                    continue
+                result[name] = fact(segments[name].condition, result)
+                stack.pop()
+        return result
+
+    def source_text(self, span: Span | None) -> str:
+        """The source under a span, whitespace collapsed onto one line, for
+        quoting in messages; empty when there is none."""
+        if span is None:
+            return ""
+        source = self.programme.sources.get(span.file)
+        if source is None:
+            return ""
+        lines = source.text.splitlines()[span.line - 1:span.end_line]
+        if not lines:
+            return ""
+        if len(lines) == 1:
+            return " ".join(lines[0][span.column - 1:span.end_column - 1].split())
+        lines[0] = lines[0][span.column - 1:]
+        lines[-1] = lines[-1][:span.end_column - 1]
+        return " ".join(" ".join(lines).split())
 
     def option(self, rule: type[Rule] | Rule, name: str, flow: "n.Flow | None" = None) -> Any:
         """Flow setting, then policy, then config file, then the default."""

@@ -13,18 +13,14 @@ import networkx as nx
 from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import END, ENTRY
-from ...model import child_steps, iter_conditions
+from ...model import child_steps
 from ...source import Span
 from ..dataflow import FlowAnalysis
-from ..rule import Context, Finding, Option, Rule
+from ..rule import Context, Finding, Option, Rule, head
 
 _SUPPRESS_HINT = 'end it with `suppress "cold-contacts" revisit 180d`'
 
 
-def _head(span: Span, word: str) -> Span:
-    """The keyword a block starts with, for a caret that does not run to the
-    end of a many-line block."""
-    return Span(span.file, span.line, span.column, span.line, span.column + len(word))
 
 
 _KEYWORDS = {n.Repeat: "repeat", n.Branch: "branch", n.Split: "split", n.WaitUntil: "wait until"}
@@ -38,7 +34,7 @@ def _step_span(fa: FlowAnalysis, node: str) -> Span:
     if step is None:
         return fa.span(node)
     word = _KEYWORDS.get(type(step))
-    return _head(step.span, word) if word else step.span
+    return head(step.span, word) if word else step.span
 
 
 def _inactive_test(ctx: Context, condition: n.Condition | None) -> n.Inactive | None:
@@ -203,7 +199,7 @@ class ReengagementTooLong(Rule):
                     message = (f"email `{node}` repeats every {loop.every.text} with no `at most`: re-engagement "
                                f"flow `{flow.name}` can email a contact without end; the limit is {limit}")
                     hint = f"give the repeat `at most N` so no path sends more than {limit} emails, then suppress"
-                    span = _head(loop.span, "repeat")
+                    span = head(loop.span, "repeat")
                 else:
                     if loop.id in values:
                         path = fa.witness(preds, loop.id) + (loop.target,)
@@ -226,27 +222,6 @@ class ReengagementTooLong(Rule):
 
 # ------------------------------------------------------------------ NUR802 --
 
-
-def _engaged_segments(ctx: Context) -> dict[str, bool]:
-    """`_engaged` for every segment, each after the segments it uses, so a
-    long chain of segments needs no deep recursion."""
-    segments = ctx.programme.segments
-    result: dict[str, bool] = {}
-    for start in segments:
-        stack = [start]
-        while stack:
-            name = stack[-1]
-            if name in result:
-                stack.pop()
-                continue
-            needed = [c.path[0] for c in iter_conditions(segments[name].condition)
-                      if isinstance(c, n.Ref) and c.resolved == "segment" and c.path[0] not in result]
-            if needed:
-                stack.extend(needed)  # segments form no circle (NUR021)
-                continue
-            result[name] = _engaged(segments[name].condition, result)
-            stack.pop()
-    return result
 
 
 def _engaged(c: n.Condition, segments: dict[str, bool]) -> bool:
@@ -331,7 +306,7 @@ class ReengagementWithoutSuppress(Rule):
                 continue
             fa = ctx.analysis(flow)
             if segments is None:
-                segments = _engaged_segments(ctx)
+                segments = ctx.segment_facts(_engaged)
             unbounded = {node for node, step in fa.steps() if isinstance(step, n.Repeat) and step.at_most is None}
 
             def along(engaged: bool, node: str, edge: dict) -> bool | None:

@@ -26,19 +26,6 @@ def _event_text(name: str, args: list[n.EventArg]) -> str:
     return f'{name}("{arg.value}")' if arg.kind == "string" else f"{name}({arg.value})"
 
 
-def _text(ctx: Context, span: Span) -> str:
-    """The source text under a span, on one line."""
-    source = ctx.programme.sources.get(span.file)
-    if source is None:
-        return ""
-    lines = source.text.splitlines()[span.line - 1:span.end_line]
-    if not lines:
-        return ""
-    if len(lines) == 1:
-        return lines[0][span.column - 1:span.end_column - 1]
-    lines[0] = lines[0][span.column - 1:]
-    lines[-1] = lines[-1][:span.end_column - 1]
-    return " ".join(" ".join(line.split()) for line in lines)
 
 
 def _num(value: float) -> str:
@@ -325,7 +312,7 @@ class ScoreNeverDecays(Rule):
                 span, test, segment = found
                 owner = f"segment `{segment}`'s " if segment else ""
                 yield Finding(
-                    f"fit rule `{_text(ctx, rule.span)}` in score `{score.name}` never fades: {owner}"
+                    f"fit rule `{ctx.source_text(rule.span)}` in score `{score.name}` never fades: {owner}"
                     f"`{_condition_text(test)}` has no `within`, so it counts the contact's whole history",
                     span,
                     hints=("add `within D` to the event test, e.g. `clicked(any) count >= 3 within 90d`",),
@@ -377,7 +364,7 @@ class ScoresEmailOpens(Rule):
                 span, segment = found
                 via = f" through segment `{segment}`" if segment else ""
                 yield Finding(
-                    f"fit rule `{_text(ctx, rule.span)}` in score `{score.name}` tests email opens{via}, "
+                    f"fit rule `{ctx.source_text(rule.span)}` in score `{score.name}` tests email opens{via}, "
                     "which mail privacy protection inflates",
                     span, hints=hint,
                 )
@@ -488,7 +475,7 @@ class FitOnlyThreshold(Rule):
             for t in score.thresholds:
                 if not t.actions or not _reaches(fit, t):
                     continue
-                made = " + ".join(f"`{_text(ctx, rule.condition.span)}` {rule.points}" for rule in fit_rules)
+                made = " + ".join(f"`{ctx.source_text(rule.condition.span)}` {rule.points}" for rule in fit_rules)
                 actions = ", ".join(f"`{_action_words(a)}`" for a in t.actions)
                 yield Finding(
                     f"threshold {_threshold_words(t)} of score `{score.name}` fires on fit alone: a contact who "

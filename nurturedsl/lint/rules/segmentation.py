@@ -18,44 +18,7 @@ from ..rule import Context, Finding, Rule
 _HYGIENE_EVENTS = ("unsubscribed", "bounced")
 
 
-def _text(ctx: Context, span: Span | None) -> str:
-    """The source text under a span, on one line."""
-    if span is None:
-        return ""
-    source = ctx.programme.sources.get(span.file)
-    if source is None:
-        return ""
-    lines = source.text.splitlines()[span.line - 1:span.end_line]
-    if not lines:
-        return ""
-    if len(lines) == 1:
-        return lines[0][span.column - 1:span.end_column - 1]
-    lines[0] = lines[0][span.column - 1:]
-    lines[-1] = lines[-1][:span.end_column - 1]
-    return " ".join(" ".join(lines).split())
 
-
-def _broad_segments(ctx: Context) -> dict[str, bool]:
-    """For every segment: does it select nobody in particular (see
-    `_broad`)? Segments are visited after the segments they use, without
-    recursion, so a long chain of segments costs nothing special."""
-    segments = ctx.programme.segments
-    result: dict[str, bool] = {}
-    for start in segments:
-        stack = [start]
-        while stack:
-            name = stack[-1]
-            if name in result:
-                stack.pop()
-                continue
-            needed = [c.path[0] for c in iter_conditions(segments[name].condition)
-                      if isinstance(c, n.Ref) and c.resolved == "segment" and c.path[0] not in result]
-            if needed:
-                stack.extend(needed)  # segments form no circle (NUR021)
-                continue
-            result[name] = _broad(segments[name].condition, result)
-            stack.pop()
-    return result
 
 
 def _broad(c: n.Condition, broad_segments: dict[str, bool]) -> bool:
@@ -124,7 +87,7 @@ class BroadcastFlow(Rule):
             if not flow.entries:
                 continue
             if broad_segments is None:
-                broad_segments = _broad_segments(ctx)
+                broad_segments = ctx.segment_facts(_broad)
             audience = next((s for s in flow.settings if s.key == "audience"), None)
             if audience is not None and not _broad(audience.value, broad_segments):
                 continue
@@ -138,12 +101,12 @@ class BroadcastFlow(Rule):
                    for node, step in fa.steps()):
                 continue
             if entry.condition is None:
-                who = f"everyone who triggers `{_text(ctx, entry.event.span)}`"
+                who = f"everyone who triggers `{ctx.source_text(entry.event.span)}`"
             else:
-                who = f"every contact it can reach: `{_text(ctx, entry.condition.span)}` selects no segment"
+                who = f"every contact it can reach: `{ctx.source_text(entry.condition.span)}` selects no segment"
             notes = ["no `audience`, and no `branch` sends different contacts different steps"
                      if audience is None else
-                     f"`audience {_text(ctx, audience.value.span)}` selects no segment either, "
+                     f"`audience {ctx.source_text(audience.value.span)}` selects no segment either, "
                      "and no `branch` sends different contacts different steps"]
             yield Finding(
                 f"flow `{flow.name}` sends one track to {who}",

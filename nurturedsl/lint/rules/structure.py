@@ -16,25 +16,13 @@ from ...graph import END, ENTRY, TERMINAL_TYPES, programme_graph
 from ...model import flow_setting, iter_steps
 from ...source import Span
 from ..dataflow import FlowAnalysis
-from ..rule import Context, Finding, Option, Rule
+from ..rule import Context, Finding, Option, Rule, head
 
 # ---------------------------------------------------------------- helpers --
 
 
-def _head(span: Span, word: str) -> Span:
-    """The keyword a step starts with, for a caret that does not run to the
-    end of a many-line block."""
-    return Span(span.file, span.line, span.column, span.line, span.column + len(word))
 
 
-def _text(ctx: Context, span: Span | None) -> str | None:
-    """The source text of a one-line span."""
-    if span is None or span.end_line != span.line:
-        return None
-    source = ctx.programme.sources.get(span.file)
-    if source is None:
-        return None
-    return source.line_text(span.line)[span.column - 1:span.end_column - 1] or None
 
 
 def _where(node: str) -> str:
@@ -227,7 +215,7 @@ class UnreachableStep(Rule):
         if previous is None:
             why = "no path from the entry reaches it"
         else:
-            related = ((_head(previous.span, _keyword(previous)), "no contact gets past this step"),)
+            related = ((head(previous.span, _keyword(previous)), "no contact gets past this step"),)
             if isinstance(previous, n.Goto):
                 why = f"`{previous.id}` before it jumps to `{previous.target}`"
             elif previous.type in TERMINAL_TYPES:
@@ -247,7 +235,7 @@ class UnreachableStep(Rule):
             hints = (f"give `{previous.id}` an `at most` so the flow carries on after it",)
         return Finding(
             f"step `{step.id}` can never run{tail}: {why}",
-            _head(step.span, _keyword(step)),
+            head(step.span, _keyword(step)),
             related=related, hints=hints,
         )
 
@@ -358,7 +346,7 @@ class LoopWithoutWait(Rule):
         for u, v in edges:
             if instant.edges[u, v]["kind"] == "event":
                 wait = fa.step(u)
-                condition = _text(ctx, wait.condition.span) or "its condition"
+                condition = ctx.source_text(wait.condition.span) or "its condition"
                 notes.append(f"`{u}` is no wait here: `{condition}` may already be in the contact's history, "
                              f"so its `on event` arm runs at once")
         prefix = [head]
@@ -490,7 +478,7 @@ class MissingUnsubscribeExit(Rule):
                        if positive and _is_event(c, ("unsubscribed",))]
             notes = ()
             if partial:
-                written = _text(ctx, partial[0].span) or "unsubscribed"
+                written = ctx.source_text(partial[0].span) or "unsubscribed"
                 notes = (f"`{written}` only takes some of them out: it is combined with other tests, "
                          f"or limited to some events",)
             yield Finding(
@@ -648,7 +636,7 @@ class BranchNotExhaustive(Rule):
                 if _exhaustive(step.arms):
                     continue
                 after = next((target for target, data in fa.successors(step.id) if data["kind"] == "else"), END)
-                tests = [_text(ctx, arm.condition.span) for arm in step.arms]
+                tests = [ctx.source_text(arm.condition.span) for arm in step.arms]
                 if len(tests) == 1 and tests[0]:
                     who = f"contacts who do not match `{tests[0]}`"
                 elif all(tests) and len(tests) <= 3:
@@ -657,7 +645,7 @@ class BranchNotExhaustive(Rule):
                     who = "contacts who match no arm"
                 yield Finding(
                     f"`{step.id}` has no `else`: {who} fall through to {_where(after)} silently",
-                    _head(step.span, "branch"),
+                    head(step.span, "branch"),
                     hints=("add `else { ... }` for them, or an empty `else { }` if carrying on is intended",),
                 )
 
@@ -698,14 +686,14 @@ class EmptyBranchArm(Rule):
                     for index, arm in enumerate(step.arms):
                         if arm.steps:
                             continue
-                        test = _text(ctx, arm.condition.span)
+                        test = ctx.source_text(arm.condition.span)
                         later = any(a.steps for a in step.arms[index + 1:]) or bool(step.otherwise)
                         what = f"contacts who match `{test}`" if test else "contacts who match it"
                         effect = "skip the later arms and get nothing here" if later else \
                             "get nothing here, as if the arm were not there"
                         yield Finding(
                             f"this `when` arm of `{step.id}` is empty: {what} {effect}",
-                            _head(arm.span, "when"),
+                            head(arm.span, "when"),
                             hints=("add the steps these contacts should get; if they are meant to get nothing, "
                                    "test for the others instead" + (f" (e.g. `when not {test} {{ ... }}`)"
                                                                       if test and " " not in test else ""),),
@@ -728,7 +716,7 @@ class EmptyBranchArm(Rule):
                             continue
                         yield Finding(
                             f"the `{word}` block of `{step.id}` is empty: it is the same as leaving it out",
-                            _head(span, word),
+                            head(span, word),
                             hints=(f"add its steps, or remove the empty `{word} {{ }}`",),
                         )
 

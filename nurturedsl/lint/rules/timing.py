@@ -128,12 +128,6 @@ def _from(path: tuple[str, ...], before: str) -> tuple[str, ...]:
     return path[path.index(before):] if before in path else path
 
 
-def _text(ctx: Context, span: Span) -> str | None:
-    """The source text under a one-line span."""
-    source = ctx.programme.sources.get(span.file)
-    if source is None or span.end_line != span.line:
-        return None
-    return " ".join(source.line_text(span.line)[span.column - 1:span.end_column - 1].split()) or None
 
 
 def _wait_until_head(step: n.WaitUntil) -> Span:
@@ -152,7 +146,7 @@ def _wait_notes(ctx: Context, paths: _Paths, path: tuple[str, ...], longest: boo
             continue
         step = fa.step(node)
         kinds = {edge["kind"] for target, edge in fa.successors(node) if target == after}
-        head = _text(ctx, _wait_until_head(step))
+        head = ctx.source_text(_wait_until_head(step))
         name = f"`{node}` (`{head}`)" if head else f"`{node}`"
         if longest and step.timeout is None:
             notes.append(f"{name} has no `up to`: it can hold the contact for ever")
@@ -491,7 +485,7 @@ class WaitUntilWithoutTimeout(Rule):
             for step in iter_steps(flow.steps):
                 if not isinstance(step, n.WaitUntil) or step.timeout is not None:
                     continue
-                head = _text(ctx, _wait_until_head(step)) or f"{step.id}"
+                head = ctx.source_text(_wait_until_head(step)) or f"{step.id}"
                 yield Finding(
                     f"`{head}` has no `up to`: a contact for whom it never holds waits here for ever and "
                     f"never finishes the flow",

@@ -46,17 +46,12 @@ from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import END, ENTRY, programme_graph
 from ...model import child_steps
-from ...source import Span
 from ..dataflow import INFINITY, FlowAnalysis, days
-from ..rule import Context, Finding, Option, Rule
+from ..rule import Context, Finding, Option, Rule, head
 
 # ---------------------------------------------------------------- helpers --
 
 
-def _head(span: Span, word: str) -> Span:
-    """The keyword a step starts with, for a caret that does not run to the
-    end of a many-line block."""
-    return Span(span.file, span.line, span.column, span.line, span.column + len(word))
 
 
 def _ordinal(number: int) -> str:
@@ -475,7 +470,7 @@ class TooManyTouches(Rule):
             one_round = s.path_back(counts.round_preds, s.loops[culprit].wait, stop=culprit)
             path = to_loop + one_round[1:] + (culprit,)
             message = f"`{culprit}` has no `at most`, so flow `{flow.name}` {sending}"
-            span = _head(step.span, "repeat")
+            span = head(step.span, "repeat")
             hint = f"bound it: `repeat every {step.every.text} at most 3 {{ ... }}`"
         elif isinstance(step, n.Goto):
             path = to_loop + (step.target,)
