@@ -67,7 +67,7 @@ def _frame(source: SourceFile | None, span: Span, paint) -> list[str]:
     if source is None:
         return []
     text = source.line_text(span.line)
-    if not text and span.line > len(source.text.splitlines()):
+    if not text and span.line > len(source.lines):
         return []
     gutter = str(span.line)
     pad = " " * len(gutter)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +26,14 @@ class SourceFile:
 
     path: str
     text: str
+    # Split once: diagnostics and lint messages quote lines by number, and
+    # splitting per quote made reporting quadratic in the file's size.
+    lines: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lines", tuple(self.text.splitlines()))
 
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
-        if 1 <= line <= len(lines):
-            return lines[line - 1]
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1]
         return ""

@@ -299,7 +299,7 @@ class Context:
         source = self.programme.sources.get(span.file)
         if source is None:
             return ""
-        lines = source.text.splitlines()[span.line - 1:span.end_line]
+        lines = list(source.lines[span.line - 1:span.end_line])
         if not lines:
             return ""
         if len(lines) == 1:
