@@ -209,7 +209,11 @@ def console_script() -> tuple[str | None, str]:
 
 
 def _differing_sources(a: str, b: str) -> list[str]:
-    names = sorted({n for d in (a, b) if os.path.isdir(d) for n in os.listdir(d) if n.endswith(".py")})
+    """The .py files, subpackages (nurturedsl/lint/...) included, that are
+    not the same in both folders, as paths relative to them."""
+    names = sorted({os.path.relpath(os.path.join(folder, n), d) for d in (a, b) if os.path.isdir(d)
+                    for folder, _, files in os.walk(d) if "__pycache__" not in folder
+                    for n in files if n.endswith(".py")})
     differ = []
     for name in names:
         try:
