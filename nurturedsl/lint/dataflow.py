@@ -18,7 +18,7 @@ go without one; NUR102 and NUR204 speak about such loops directly.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Hashable, Iterable
 
 import networkx as nx
 
@@ -33,6 +33,33 @@ INFINITY = math.inf
 CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 
 
+def depth_first(start: str, children: Callable[[str], Iterable[tuple[str, Hashable]]]
+                ) -> tuple[list[str], set[tuple[str, str, Hashable]]]:
+    """Reverse postorder of the nodes reachable from `start`, and the edges
+    that close a loop (to a node still on the stack), as (source, target,
+    key). `children(node)` gives each outgoing edge as (target, key)."""
+    postorder: list[str] = []
+    back: set[tuple[str, str, Hashable]] = set()
+    state: dict[str, int] = {start: 1}  # 1 on the stack, 2 done
+    stack = [(start, iter(children(start)))]
+    while stack:
+        node, pending = stack[-1]
+        for target, key in pending:
+            seen = state.get(target)
+            if seen is None:
+                state[target] = 1
+                stack.append((target, iter(children(target))))
+                break
+            if seen == 1:
+                back.add((node, target, key))
+        else:
+            stack.pop()
+            state[node] = 2
+            postorder.append(node)
+    postorder.reverse()
+    return postorder, back
+
+
 class FlowAnalysis:
     def __init__(self, flow: n.Flow, g: nx.MultiDiGraph, programme=None):
         self.flow = flow
@@ -43,34 +70,11 @@ class FlowAnalysis:
             self._successors.setdefault(source, []).append((target, data))
         for out in self._successors.values():
             out.sort(key=lambda item: item[1]["order"])
-        self.order, self.back_edges = self._depth_first()
+        self.order, self.back_edges = depth_first(
+            ENTRY, lambda node: ((target, data["order"]) for target, data in self._successors.get(node, ())))
         self.reachable = set(self.order)
 
     # ---- structure
-    def _depth_first(self) -> tuple[list[str], set[tuple[str, str, int]]]:
-        """Reverse postorder of the nodes reachable from the entry, and the
-        edges that close a loop (to a node still on the DFS stack)."""
-        postorder: list[str] = []
-        back: set[tuple[str, str, int]] = set()
-        state: dict[str, int] = {ENTRY: 1}  # 1 on the stack, 2 done
-        stack = [(ENTRY, iter(self._successors.get(ENTRY, ())))]
-        while stack:
-            node, children = stack[-1]
-            for target, data in children:
-                seen = state.get(target)
-                if seen is None:
-                    state[target] = 1
-                    stack.append((target, iter(self._successors.get(target, ()))))
-                    break
-                if seen == 1:
-                    back.add((node, target, data["order"]))
-            else:
-                stack.pop()
-                state[node] = 2
-                postorder.append(node)
-        postorder.reverse()
-        return postorder, back
-
     def successors(self, node: str) -> list[tuple[str, dict]]:
         return self._successors.get(node, [])
 

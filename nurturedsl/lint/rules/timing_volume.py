@@ -46,7 +46,7 @@ from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import END, ENTRY, programme_graph
 from ...model import child_steps
-from ..dataflow import INFINITY, FlowAnalysis, days
+from ..dataflow import INFINITY, FlowAnalysis, days, depth_first
 from ..rule import Context, Finding, Option, Rule, head
 
 # ---------------------------------------------------------------- helpers --
@@ -103,7 +103,11 @@ class _Shape:
                 self.loops[node] = _Loop(node, f"{node}@wait", body, after, step.every.seconds, bound, step)
         self.level = self._levels(fa.flow)
         self.succ: dict[str, list[tuple[str, str, float]]] = {}
-        self.order, self.back = self._depth_first()
+        # `again` edges (a repeat's way round) are left out; the back edges
+        # that remain are backward `goto`s.
+        order, back = depth_first(
+            ENTRY, lambda node: ((t, None) for t, k, _ in self.successors(node) if k != "again"))
+        self.order, self.back = order, {(source, target) for source, target, _ in back}
         self.index = {node: i for i, node in enumerate(self.order)}
 
     @staticmethod
@@ -138,31 +142,6 @@ class _Shape:
             found = [(target, data["kind"], fa.delays(node, data)[0]) for target, data in fa.successors(node)]
         self.succ[node] = found
         return found
-
-    def _depth_first(self) -> tuple[list[str], set[tuple[str, str]]]:
-        """Reverse postorder over the rewired graph (`again` edges left out)
-        and the edges that close a loop: backward `goto`s."""
-        postorder: list[str] = []
-        back: set[tuple[str, str]] = set()
-        state = {ENTRY: 1}
-        forward = lambda node: iter([(t, k) for t, k, _ in self.successors(node) if k != "again"])  # noqa: E731
-        stack = [(ENTRY, forward(ENTRY))]
-        while stack:
-            node, children = stack[-1]
-            for target, _kind in children:
-                seen = state.get(target)
-                if seen is None:
-                    state[target] = 1
-                    stack.append((target, forward(target)))
-                    break
-                if seen == 1:
-                    back.add((node, target))
-            else:
-                stack.pop()
-                state[node] = 2
-                postorder.append(node)
-        postorder.reverse()
-        return postorder, back
 
     def path_back(self, preds: dict[str, str], node: str, stop: str | None = None) -> tuple[str, ...]:
         """The remembered path into `node`, from the entry or from `stop`."""
