@@ -256,6 +256,55 @@ def compile_command(file: str, output: str | None) -> None:
     _write(output, text, inputs=list(programme.sources))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--flow", "flow_name", metavar="NAME", help="Draw this flow in full instead of the programme overview.")
+@click.option("-f", "--format", "output_format", type=click.Choice(["dot", "svg", "png", "mermaid", "html"]),
+              default=None, help="[default: from -o's suffix (.dot .gv .svg .png .mmd .md .html), else dot]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to this file (atomically) instead of stdout; required for png.")
+@click.option("--lint", is_flag=True, help="Outline nodes with lint findings in red, with the rule code; "
+                                           "the finding is in the tooltip (SVG) or a note (Mermaid).")
+@click.option("--no-legend", is_flag=True, help="Leave out the legend.")
+def render(file: str, flow_name: str | None, output_format: str | None, output: str | None, lint: bool,
+           no_legend: bool) -> None:
+    """Draw a playbook: the programme overview, or one flow in full.
+
+    The overview shows what starts each flow, `move to` and score-threshold
+    arrows between flows, and the shared exits (handoff, suppression lists,
+    unsubscribed). A flow shows every step: touches shaped by channel and
+    coloured by give (green) or ask (amber), waits on the arrows, branches
+    and splits as diamonds with their conditions and shares, and the day of
+    each step counted from entry where every path agrees (docs/render.md).
+    Diagrams come from the same state graph as lint and compile, so they
+    cannot drift from the playbook, and the output is deterministic.
+
+    dot and mermaid need nothing but Python; svg, png and html need
+    Graphviz's `dot` program (`sudo apt-get install graphviz`). html is one
+    self-contained page with the overview, every flow and the lint findings
+    beside them. Text goes to stdout without -o; png needs -o.
+
+    \b
+    Examples:
+      nurturedsl render playbooks/programme.nurture -o programme.svg
+      nurturedsl render playbooks/programme.nurture --flow inbound --format mermaid
+      nurturedsl render playbooks/programme.nurture --flow inbound --lint -o inbound.png
+      nurturedsl render playbooks/programme.nurture -o programme.html
+
+    \b
+    Exit codes:
+      0  drawn (lint findings do not change it)
+      1  the playbook has errors (printed on stderr, as `check` does)
+      2  usage error: unknown flow, png without -o, `dot` not installed, a bad
+         lint config, or a file that cannot be read or written
+      3  internal error (a bug in nurturedsl)
+    """
+    from .render.command import run_render
+
+    sys.exit(run_render(file=file, flow_name=flow_name, fmt=output_format, output=output, lint=lint,
+                        legend=not no_legend, load=_load, unreadable=_unreadable))
+
+
 def _write(output: str, text: str, inputs: list[str] = ()) -> None:
     from .files import UnsafeOutput, check_output, write_atomic
 

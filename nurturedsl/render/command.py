@@ -1,0 +1,162 @@
+"""`nurturedsl render` behind click: options to a diagram, a format, a file."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+FORMATS = ("dot", "svg", "png", "mermaid", "html")
+NEEDS_DOT = ("svg", "png", "html")
+BINARY = ("png",)
+SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid",
+            ".md": "mermaid", ".html": "html", ".htm": "html"}
+
+DOT_MISSING = (
+    "SVG/PNG/HTML need Graphviz's `dot` program, which is not installed. Install it with "
+    "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
+    "`sudo dnf install graphviz` (Fedora) or `winget install graphviz` (Windows), "
+    "or see https://graphviz.org/download/; DOT and Mermaid output need nothing."
+)
+
+
+def _usage(message: str) -> int:
+    click.echo(f"nurturedsl: error: {message}", err=True)
+    return EXIT_USAGE
+
+
+def output_format(chosen: str | None, output: str | None) -> str:
+    """--format, else what -o's suffix says, else DOT."""
+    if chosen:
+        return chosen
+    if output and output != "-":
+        return SUFFIXES.get(os.path.splitext(output)[1].lower(), "dot")
+    return "dot"
+
+
+def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str | None, lint: bool,
+               legend: bool, load, unreadable) -> int:
+    from .dot import DotMissing, dot_available
+
+    fmt = output_format(fmt, output)
+    to_stdout = output is None or output == "-"
+    if fmt in BINARY and to_stdout:
+        return _usage(f"{fmt.upper()} is binary: write it to a file with -o, e.g. `-o {flow_name or 'overview'}.{fmt}`")
+    if fmt in NEEDS_DOT and not dot_available():
+        return _usage(DOT_MISSING)
+
+    programme, diagnostics, sources = load(file)
+    if programme is None:
+        from ..diagnostics import print_all, summary
+
+        print_all(diagnostics, sources)
+        click.echo(summary(diagnostics, 1), err=True)
+        return EXIT_USAGE if unreadable(diagnostics) else EXIT_PROBLEMS
+    if flow_name is not None and flow_name not in programme.flows:
+        from ..diagnostics import did_you_mean
+
+        hint = did_you_mean(flow_name, programme.flows)
+        known = ", ".join(programme.flows) or "none"
+        return _usage(f"no flow `{flow_name}` in {file}" + (f"; {hint[0]}" if hint else "") + f" (flows: {known})")
+
+    findings = []
+    if lint or fmt == "html":
+        from ..lint.config import ConfigError
+        from .overlay import lint_programme
+
+        try:
+            findings = lint_programme(programme)
+        except ConfigError as error:
+            return _usage(str(error))
+    try:
+        data = _produce(programme, flow_name, fmt, findings, legend, wrap_markdown=_suffix(output) == ".md")
+    except DotMissing:
+        return _usage(DOT_MISSING)
+    if to_stdout:
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            click.echo(data, nl=False)
+        return EXIT_OK
+    return _write(output, data if isinstance(data, bytes) else data.encode("utf-8"), list(programme.sources))
+
+
+def _suffix(output: str | None) -> str:
+    return os.path.splitext(output or "")[1].lower()
+
+
+def diagram_for(programme, flow_name: str | None, findings=()):
+    """The overview, or one flow, with the findings drawn on it."""
+    from ..graph import flow_graph
+    from .diagram import flow_diagram
+    from .overlay import place_on_flow, place_on_overview
+    from .overview import overview_diagram
+
+    if flow_name is None:
+        diagram = overview_diagram(programme)
+        place_on_overview(diagram, programme, list(findings))
+        return diagram
+    flow = programme.flows[flow_name]
+    g = flow_graph(flow)
+    diagram = flow_diagram(programme, flow, g)
+    place_on_flow(diagram, flow, g, list(findings))
+    return diagram
+
+
+def _produce(programme, flow_name, fmt: str, findings, legend: bool, wrap_markdown: bool) -> str | bytes:
+    if fmt == "html":
+        return _html(programme, flow_name, findings, legend)
+    diagram = diagram_for(programme, flow_name, findings)
+    if fmt == "mermaid":
+        from .mermaid import to_mermaid
+
+        text = to_mermaid(diagram, legend)
+        return f"```mermaid\n{text}```\n" if wrap_markdown else text
+    from .dot import render, to_dot
+
+    source = to_dot(diagram, legend)
+    if fmt == "dot":
+        return source
+    data = render(source, fmt)
+    return data.decode("utf-8") if fmt == "svg" else data
+
+
+def _html(programme, flow_name, findings, legend: bool) -> str:
+    from .. import __version__
+    from .diagram import where
+    from .html import page
+    from .overlay import inside
+    from .words import clean
+
+    names = [flow_name] if flow_name else list(programme.flows)
+    in_flows = {name: [d for d in findings if d.span and inside(programme.flows[name].span, d.span)]
+                for name in programme.flows}
+    placed = {id(d) for found in in_flows.values() for d in found}
+    sections = []
+    if flow_name is None:
+        overview = diagram_for(programme, None, findings)
+        overview.links = {name: f"#flow-{name}" for name in names}
+        sections.append(("overview", "Overview", overview, [d for d in findings if id(d) not in placed]))
+    for name in names:
+        flow = programme.flows[name]
+        heading = f"flow {name}" + (f": {clean(flow.title)}" if flow.title else "")
+        sections.append((f"flow-{name}", heading, diagram_for(programme, name, findings), in_flows[name]))
+    subtitle = (f"{len(programme.flows)} flows, {len(findings)} lint findings. "
+                f"Drawn from the playbook by nurturedsl {__version__}.")
+    return page(clean(programme.name), subtitle, sections, lambda span: where(programme, span), legend)
+
+
+def _write(output: str, data: bytes, inputs: list[str]) -> int:
+    from ..files import UnsafeOutput, check_output, write_atomic
+
+    try:
+        check_output(output, inputs)
+        write_atomic(output, data)
+    except UnsafeOutput as error:
+        return _usage(str(error))
+    except OSError as error:
+        return _usage(f"cannot write {output}: {error.strerror}")
+    return EXIT_OK

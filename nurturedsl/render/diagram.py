@@ -1,0 +1,413 @@
+"""A flow's state graph as a neutral diagram: boxes with a shape, a tone and
+lines of text, arrows with labels. `dot.py` and `mermaid.py` draw the same
+diagram, so both formats say the same thing.
+
+The visual language:
+
+- a touch's shape is its channel (email, SMS, LinkedIn, ads, task/notify);
+  its tone is what it sends: give (green), ask (amber), nothing (blue) or
+  a message to your own team (grey);
+- waits are not boxes but the label of the arrow they hold back (`wait 4d`),
+  and `goto` is a dashed arrow: both only decide when and where the contact
+  goes next;
+- branch, split and repeat are diamonds, their conditions, shares and loop
+  on the arrows; `wait until` is a hexagon with `event` and `timeout` arrows;
+- entry, completion, exit, handoff, suppression and `move to` each have a
+  terminal shape of their own;
+- a node says its step name, the content's title and the day it happens,
+  counted from entry, when every path to it agrees on that day.
+
+Node order is source order and edge order is transition order, so the
+output depends on nothing but the playbook.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from .. import nodes as n
+from ..graph import END, ENTRY, flow_graph, transitions
+from ..model import Programme, flow_setting
+from . import words
+
+
+@dataclass
+class Node:
+    id: str
+    shape: str  # a key of SHAPES
+    tone: str  # a key of TONES
+    lines: list[str]
+    tooltip: list[str] = field(default_factory=list)
+    # lint findings on this node: (code, one-line description)
+    findings: list[tuple[str, str]] = field(default_factory=list)
+    # the graph node it stands for, when it stands for one
+    source: str | None = None
+
+
+@dataclass
+class Edge:
+    source: str
+    target: str
+    lines: list[str] = field(default_factory=list)
+    style: str = "solid"  # solid, dashed, dotted
+    tooltip: list[str] = field(default_factory=list)
+    findings: list[tuple[str, str]] = field(default_factory=list)
+    # the transition's kind, and the first wait or goto folded into it
+    kind: str = "next"
+    via: str | None = None
+
+
+@dataclass
+class Diagram:
+    name: str
+    title: list[str]
+    nodes: list[Node] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    # node ids drawn side by side (terminals on the right of the overview)
+    same_rank: list[list[str]] = field(default_factory=list)
+    # graph nodes drawn as arrow labels (waits, gotos), not boxes
+    folded: set[str] = field(default_factory=set)
+    # what the legend says beside its boxes
+    notes: tuple[str, ...] = ()
+    # a flow's node -> the page to open when it is clicked (the HTML page)
+    links: dict[str, str] = field(default_factory=dict)
+
+    def node(self, node_id: str) -> Node:
+        return next(node for node in self.nodes if node.id == node_id)
+
+
+# shape -> what a marketer calls it (the legend)
+SHAPES = {
+    "start": "entry",
+    "email": "email",
+    "sms": "SMS",
+    "linkedin": "LinkedIn",
+    "ads": "ads audience",
+    "internal": "task or notify (your team)",
+    "action": "tag or set",
+    "wait": "wait",
+    "decision": "branch, split or repeat",
+    "wait_until": "wait until an event",
+    "end": "completed",
+    "exit": "exit",
+    "handoff": "handoff",
+    "suppress": "suppression list",
+    "move": "move to another flow",
+    "flow": "flow",
+    "threshold": "score threshold",
+}
+
+# tone -> (fill, border, legend word)
+TONES = {
+    "give": ("#dcefdc", "#2e7d32", "give"),
+    "ask": ("#ffe2ad", "#b26a00", "ask"),
+    "touch": ("#e3edf9", "#3d6fa8", ""),
+    "internal": ("#ececec", "#6d6d6d", ""),
+    "logic": ("#ffffff", "#546e7a", ""),
+    "start": ("#e1f0fb", "#1565c0", ""),
+    "end": ("#f2f2f2", "#424242", ""),
+    "exit": ("#f2f2f2", "#616161", ""),
+    "handoff": ("#e6e8f6", "#3949ab", ""),
+    "suppress": ("#e9edf0", "#455a64", ""),
+    "move": ("#f3e6f5", "#7b1fa2", ""),
+    "flow": ("#ffffff", "#263238", ""),
+}
+LINT_COLOUR = "#d32f2f"
+
+CHANNEL_SHAPES = {"email": "email", "sms": "sms", "linkedin": "linkedin", "ads": "ads", "task": "internal",
+                  "notify": "internal"}
+TERMINAL_SHAPES = {"exit": "exit", "handoff": "handoff", "suppress": "suppress", "move_to": "move"}
+
+
+def legend(diagram: Diagram) -> list[tuple[str, str, str]]:
+    """(shape, tone, words) for each kind of box the diagram uses, in a fixed
+    order: a legend of what is on the page, not of everything there is."""
+    used = {(node.shape, node.tone) for node in diagram.nodes}
+    order = list(TONES)
+    out = []
+    for shape in SHAPES:
+        for tone in sorted({t for s, t in used if s == shape}, key=order.index):
+            word = TONES[tone][2]
+            out.append((shape, tone, SHAPES[shape] + (f", {word}" if word else "")))
+    return out
+
+
+FLOW_NOTES = ("wait 4d on an arrow: the wait before the next step",
+              "day 7: days after entry, where every path agrees",
+              "dashed arrow: goto, repeat or time-out")
+
+
+# ------------------------------------------------------------- day offsets --
+
+VARIES = -1
+
+
+def day_offsets(g: nx.MultiDiGraph) -> dict[str, int]:
+    """Seconds from entry to each node, or VARIES when two paths disagree;
+    unreachable nodes are absent.
+
+    A forward dataflow over the graph: a node's value can only go from
+    unknown to a number to VARIES, so each node is visited at most twice
+    and the cost is linear however many paths there are. An `event` arm
+    varies (the event comes when it comes); a time-out arm does not.
+    """
+    offsets = {ENTRY: 0}
+    stack = [ENTRY]
+    while stack:
+        node = stack.pop()
+        here = offsets[node]
+        for _, target, data in g.out_edges(node, data=True):
+            there = VARIES if here == VARIES or data["kind"] == "event" else here + (data["delay"] or 0)
+            known = offsets.get(target)
+            if known is None:
+                offsets[target] = there
+                stack.append(target)
+            elif known != there and known != VARIES:
+                offsets[target] = VARIES
+                stack.append(target)
+    return offsets
+
+
+# ---------------------------------------------------------------- the flow --
+
+
+def flow_diagram(programme: Programme, flow: n.Flow, g: nx.MultiDiGraph | None = None) -> Diagram:
+    """The diagram of one flow of a checked programme."""
+    return _FlowDiagram(programme, flow, g if g is not None else flow_graph(flow)).build()
+
+
+def where(programme: Programme, span) -> str:
+    """`inbound.nurture:19`, relative to the playbook's folder, so output is
+    the same whatever folder the command runs in."""
+    folder = os.path.dirname(os.path.abspath(programme.path))
+    path = os.path.relpath(os.path.abspath(span.file), folder).replace(os.sep, "/")
+    return f"{path}:{span.line}"
+
+
+class _FlowDiagram:
+    def __init__(self, programme: Programme, flow: n.Flow, g: nx.MultiDiGraph):
+        self.programme = programme
+        self.flow = flow
+        self.g = g
+        self.offsets = day_offsets(g)
+
+    def build(self) -> Diagram:
+        flow = self.flow
+        title = [f"{flow.name}: {words.clean(flow.title)}" if flow.title else f"flow {flow.name}"]
+        if flow.exits:
+            title.append(words.shorten("exit on " + ", ".join(words.condition(c) for c in flow.exits), 100))
+        diagram = Diagram(flow.name, title, notes=FLOW_NOTES)
+        # `@end` is synthetic: when every path ends in exit, handoff or the
+        # like, a lone "completed" box would only confuse.
+        order = sorted((x for x in self.g.nodes if x != END or self.g.in_degree(END)), key=self._position)
+        passing = self._pass_through(order)
+        diagram.folded = set(passing)
+        for node_id in order:
+            if node_id not in passing:
+                diagram.nodes.append(self._node(node_id))
+        resolved = self._resolver(passing)
+        for node_id in order:
+            if node_id in passing:
+                continue
+            for target, data in transitions(self.g, node_id):
+                diagram.edges.append(self._edge(node_id, target, data, passing, resolved))
+        return diagram
+
+    def _position(self, node_id: str) -> tuple:
+        if node_id == ENTRY:
+            return (0, 0, 0, "")
+        if node_id == END:
+            return (2, 0, 0, "")
+        span = self.g.nodes[node_id]["span"]
+        return (1, span.line, span.column, node_id)
+
+    # ---- waits and gotos become edge labels
+
+    def _pass_through(self, order: list[str]) -> dict[str, tuple[str, dict]]:
+        """Waits and gotos to fold into the arrows through them: node -> its
+        one transition. Kept as boxes: those nothing leads to (unreachable,
+        they would vanish) and those on a loop of nothing but waits and
+        gotos (there would be no box left to draw the loop on)."""
+        g = self.g
+        passing = {}
+        for node_id in order:
+            if g.nodes[node_id]["type"] in ("wait", "goto") and g.in_degree(node_id):
+                (only,) = transitions(g, node_id)
+                passing[node_id] = only
+        state: dict[str, int] = {}
+        for start in passing:
+            path, node = [], start
+            while node in passing and node not in state:
+                state[node] = 1
+                path.append(node)
+                node = passing[node][0]
+            if node in passing and state[node] == 1:
+                for looped in path[path.index(node):]:
+                    del passing[looped]
+            for seen in path:
+                state[seen] = 2
+        return passing
+
+    def _resolver(self, passing: dict[str, tuple[str, dict]]):
+        """node -> (first box after it, total wait, a goto on the way, a
+        repeat's interval on the way), memoised so that a long run of waits
+        is walked once."""
+        memo: dict[str, tuple[str, int, bool, bool]] = {}
+
+        def resolve(node: str) -> tuple[str, int, bool, bool]:
+            chain = []
+            while node in passing and node not in memo:
+                chain.append(node)
+                node = passing[node][0]
+            target, delay, jump, again = memo.get(node, (node, 0, False, False))
+            for folded in reversed(chain):
+                data = passing[folded][1]
+                delay += data["delay"] or 0
+                jump = jump or data["kind"] == "goto"
+                again = again or "repeat" in self.g.nodes[folded]
+                memo[folded] = (target, delay, jump, again)
+            return target, delay, jump, again
+
+        return resolve
+
+    def _edge(self, source: str, target: str, data: dict, passing, resolve) -> Edge:
+        kind = data["kind"]
+        lines, tooltip, style = [], [], "solid"
+        guard = data["guard"]
+        if kind == "branch":
+            text = "when " + words.condition(guard)
+            lines.append(words.shorten(text, words.CONDITION_WIDTH))
+            tooltip.append(words.clean(text))
+        elif kind == "else":
+            lines.append(data["label"] or "else")
+        elif kind == "split":
+            lines.append(f"{data['weight']:g}%" + (f" {words.shorten(data['label'], 24)}" if data["label"] else ""))
+        elif kind == "event":
+            text = "event: " + words.condition(guard)
+            lines.append(words.shorten(text, words.CONDITION_WIDTH))
+            tooltip.append(words.clean(text))
+        elif kind == "timeout":
+            lines.append(f"timeout {words.duration(data['delay'])}")
+            style = "dashed"
+        elif kind == "loop":
+            lines.append("repeat")
+        elif kind == "done":
+            at_most = self.g.nodes[source]["step"].at_most
+            lines.append(f"done after {at_most.text}" if at_most is not None else "done")
+        elif kind == "goto":
+            style = "dashed"
+        via = target if target in passing else None
+        if via is not None:
+            target, delay, jump, again = resolve(target)
+            if delay:
+                lines.append(f"wait {words.duration(delay)}")
+            if jump:
+                lines.append("goto")
+            if jump or again:
+                style = "dashed"
+        return Edge(source, target, lines, style, tooltip, kind=kind, via=via)
+
+    # ---- boxes
+
+    def _node(self, node_id: str) -> Node:
+        attrs = self.g.nodes[node_id]
+        step = attrs["step"]
+        offset = self.offsets.get(node_id)
+        when = [words.day(offset)] if offset is not None and offset != VARIES else []
+        span = attrs["span"]
+        tooltip = [f"{node_id} ({where(self.programme, span)})"] if step is not None else []
+        if node_id == ENTRY:
+            return Node(node_id, "start", "start", ["entry", *self._entry_lines()], ["entry", *self._entry_lines(full=True)],
+                        source=node_id)
+        if node_id == END:
+            return Node(node_id, "end", "end", ["completed", *when], ["the contact completed the flow"], source=node_id)
+        if isinstance(step, n.Touch):
+            return self._touch(node_id, step, when, tooltip)
+        if step is None:  # a repeat's interval node kept as a box
+            return Node(node_id, "wait", "logic", [f"wait {words.duration(self._delay(node_id))}", *when], tooltip,
+                        source=node_id)
+        shape, tone, lines = self._step(step)
+        return Node(node_id, shape, tone, [*lines, *when], tooltip + self._full(step), source=node_id)
+
+    def _delay(self, node_id: str) -> int:
+        return transitions(self.g, node_id)[0][1]["delay"] or 0
+
+    def _entry_lines(self, full: bool = False) -> list[str]:
+        lines = []
+        for entry in self.flow.entries:
+            for line in words.trigger(entry):
+                lines.append(words.clean(line) if full else words.shorten(line, words.CONDITION_WIDTH))
+        audience = flow_setting(self.flow, "audience")
+        if audience is not None:
+            text = "audience " + words.condition(audience.value)
+            lines.append(words.clean(text) if full else words.shorten(text, words.CONDITION_WIDTH))
+        if not self.flow.entries:
+            lines.append("only by move to")
+        return lines
+
+    def _touch(self, node_id: str, step: n.Touch, when: list[str], tooltip: list[str]) -> Node:
+        channel = step.channel
+        head = {"email": "email", "sms": "SMS", "linkedin": f"LinkedIn {step.action}",
+                "ads": f"ads {step.action}", "task": "task", "notify": "notify"}[channel]
+        lines = [f"{head}: {node_id}"]
+        if channel == "ads" and step.audience:
+            lines.append(words.shorten(("to " if step.action == "add" else "from ") + words.quoted(step.audience), 34))
+        content = self.programme.contents.get(step.content) if step.content else None
+        if content is not None:
+            lines += words.wrap(content.title)
+            tooltip = tooltip + [f"{content.kind}: {content.name}: {words.clean(content.title)}"]
+            tone = step.intent or content.kind
+        elif channel in ("task", "notify"):
+            lines += words.wrap(step.text or "")
+            if step.recipient:
+                lines.append(("for " if channel == "task" else "to ") + step.recipient)
+            tooltip = tooltip + [words.clean(step.text or "")]
+            tone = "internal"
+        else:
+            tone = "touch"
+        return Node(node_id, CHANNEL_SHAPES[channel], tone, lines + when, tooltip, source=node_id)
+
+    def _step(self, step: n.AnyStep) -> tuple[str, str, list[str]]:
+        """(shape, tone, lines) of a step other than a touch."""
+        if isinstance(step, (n.Branch, n.Split)):
+            return "decision", "logic", [step.id]
+        if isinstance(step, n.Repeat):
+            every = f"every {words.duration(step.every.seconds)}"
+            return "decision", "logic", [step.id, every + (f", at most {step.at_most.text}" if step.at_most else "")]
+        if isinstance(step, n.WaitUntil):
+            text = words.wrap("wait until " + words.condition(step.condition))
+            return "wait_until", "logic", text + ([f"up to {words.duration(step.timeout.seconds)}"] if step.timeout else [])
+        if isinstance(step, n.Wait):
+            return "wait", "logic", [f"wait {words.duration(step.duration.seconds)}"]
+        if isinstance(step, n.Goto):
+            return "action", "logic", [f"goto {step.target}"]
+        if isinstance(step, n.TagStep):
+            return "action", "logic", [("untag " if step.remove else "tag ") + words.shorten(words.quoted(step.tag), 30)]
+        if isinstance(step, n.SetStep):
+            return "action", "logic", [words.shorten(f"set {'.'.join(step.path)} = {step.value.text}", 34)]
+        if isinstance(step, n.MoveTo):
+            return "move", "move", [f"move to {step.flow}"]
+        if isinstance(step, n.Suppress):
+            lines = ["suppress", words.shorten(words.quoted(step.list_name), 30)]
+            return "suppress", "suppress", lines + ([f"revisit {words.duration(step.revisit.seconds)}"] if step.revisit else [])
+        if isinstance(step, n.Handoff):
+            return "handoff", "handoff", [f"handoff to {step.team}"]
+        if isinstance(step, n.ExitStep):
+            return "exit", "exit", ["exit"] + ([words.shorten(words.quoted(step.reason), 30)] if step.reason else [])
+        raise AssertionError(type(step).__name__)
+
+    @staticmethod
+    def _full(step: n.AnyStep) -> list[str]:
+        """What a shortened label leaves out, for the tooltip."""
+        if isinstance(step, n.WaitUntil):
+            return [words.clean("wait until " + words.condition(step.condition))]
+        if isinstance(step, n.Suppress):
+            return [words.clean(f"suppression list {step.list_name}")]
+        if isinstance(step, n.ExitStep) and step.reason:
+            return [words.clean(step.reason)]
+        if isinstance(step, n.TagStep):
+            return [words.clean(step.tag)]
+        return []

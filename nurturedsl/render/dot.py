@@ -1,0 +1,139 @@
+"""A diagram as Graphviz DOT (with the `graphviz` package), and DOT as SVG or
+PNG (with Graphviz's `dot` program).
+
+Every text goes through `graphviz.escape` and `nohtml`: a backslash in a
+content title must not become a DOT escape such as `\\N`, and a title in
+angle brackets must not become an HTML-like label. Lines are then joined
+with DOT's own `\\n`.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from .diagram import LINT_COLOUR, TONES, Diagram, legend
+
+FONT = "Helvetica,Arial,sans-serif"
+
+SHAPES = {
+    "start": {"shape": "ellipse"},
+    "email": {"shape": "box", "style": "rounded,filled"},
+    "sms": {"shape": "box"},
+    # Graphviz's own parallelogram and trapezium grow very wide around a
+    # label of several lines; a gentler polygon keeps the shape readable.
+    "linkedin": {"shape": "polygon", "sides": "4", "skew": "0.25", "margin": "0.02,0.02"},
+    "ads": {"shape": "polygon", "sides": "4", "distortion": "-0.25", "margin": "0.02,0.02"},
+    "internal": {"shape": "polygon", "sides": "4", "distortion": "0.25", "margin": "0.02,0.02"},
+    "action": {"shape": "box", "style": "dashed,filled"},
+    "wait": {"shape": "box", "style": "dashed,rounded,filled"},
+    "decision": {"shape": "diamond"},
+    "wait_until": {"shape": "hexagon"},
+    "end": {"shape": "doublecircle"},
+    "exit": {"shape": "octagon"},
+    "handoff": {"shape": "box", "peripheries": "2"},
+    "suppress": {"shape": "cylinder"},
+    "move": {"shape": "rarrow"},
+    "flow": {"shape": "box", "style": "rounded,filled,bold"},
+    "threshold": {"shape": "diamond"},
+}
+EDGE_STYLES = {"solid": None, "dashed": "dashed", "dotted": "dotted"}
+
+
+class DotMissing(Exception):
+    """Graphviz's `dot` program is not installed."""
+
+
+def _text(lines: list[str], end: str = "\\n"):
+    """Lines as one DOT label: `\\n` centres each line, `\\l` left-aligns."""
+    import graphviz
+
+    text = end.join(graphviz.escape(line) for line in lines)
+    return graphviz.nohtml(text + end if end != "\\n" else text)
+
+
+def _node_attrs(shape: str, tone: str) -> dict[str, str]:
+    fill, border, _ = TONES[tone]
+    attrs = {"shape": "box", "style": "filled", "fillcolor": fill, "color": border}
+    attrs.update(SHAPES[shape])
+    return attrs
+
+
+def to_dot(diagram: Diagram, with_legend: bool = True) -> str:
+    import graphviz
+
+    g = graphviz.Digraph(
+        name=diagram.name,
+        graph_attr={"rankdir": "LR", "label": _text(diagram.title, "\\l"), "labelloc": "t", "labeljust": "l",
+                    "fontname": FONT, "fontsize": "14", "nodesep": "0.3", "ranksep": "0.45", "pad": "0.2"},
+        node_attr={"fontname": FONT, "fontsize": "10", "margin": "0.12,0.06", "penwidth": "1.2"},
+        edge_attr={"fontname": FONT, "fontsize": "9", "color": "#546e7a", "fontcolor": "#37474f",
+                   "arrowsize": "0.7"},
+    )
+    for node in diagram.nodes:
+        attrs = _node_attrs(node.shape, node.tone)
+        lines, tooltip = list(node.lines), list(node.tooltip)
+        if node.findings:
+            attrs.update(color=LINT_COLOUR, penwidth="3", fontcolor="#000000")
+            lines.append("lint: " + ", ".join(sorted({code for code, _ in node.findings})))
+            tooltip += [text for _, text in node.findings]
+        if node.id in diagram.links:
+            attrs.update(URL=diagram.links[node.id], target="_top")
+        g.node(node.id, label=_text(lines), tooltip=_text(tooltip or node.lines), **attrs)
+    for edge in diagram.edges:
+        attrs = {}
+        if EDGE_STYLES[edge.style]:
+            attrs["style"] = EDGE_STYLES[edge.style]
+        lines, tooltip = list(edge.lines), list(edge.tooltip)
+        if edge.findings:
+            attrs.update(color=LINT_COLOUR, fontcolor=LINT_COLOUR, penwidth="2.5")
+            lines.append("lint: " + ", ".join(sorted({code for code, _ in edge.findings})))
+            tooltip += [text for _, text in edge.findings]
+        if lines:
+            attrs["label"] = _text(lines)
+        if tooltip:
+            attrs["tooltip"] = attrs["labeltooltip"] = _text(tooltip)
+        g.edge(edge.source, edge.target, **attrs)
+    for group in diagram.same_rank:
+        if group:
+            with g.subgraph() as same:
+                same.attr(rank="same")
+                for node_id in group:
+                    same.node(node_id)
+    if with_legend:
+        _legend(g, diagram)
+    return g.source
+
+
+def _legend(g, diagram: Diagram) -> None:
+    with g.subgraph(name="cluster_legend") as box:
+        box.attr(label="Legend", style="rounded,dashed", color="#9e9e9e", fontsize="11", fontname=FONT)
+        previous = None
+        for k, (shape, tone, text) in enumerate(legend(diagram)):
+            node_id = f"legend.{k}"
+            box.node(node_id, label=_text([text]), tooltip=_text([text]), fontsize="9",
+                     **_node_attrs(shape, tone))
+            if previous is not None:
+                # Chained invisibly so the legend stays one tidy column.
+                box.edge(previous, node_id, style="invis")
+            previous = node_id
+        notes = "legend.notes"
+        box.node(notes, label=_text(list(diagram.notes), "\\l"), shape="plaintext", fontsize="9")
+        if previous is not None:
+            box.edge(previous, notes, style="invis")
+
+
+def dot_available() -> bool:
+    return shutil.which("dot") is not None
+
+
+def render(source: str, fmt: str) -> bytes:
+    """DOT source as `svg` or `png` bytes; DotMissing when `dot` is not
+    installed."""
+    import graphviz
+
+    if not dot_available():
+        raise DotMissing()
+    try:
+        return graphviz.Source(source).pipe(format=fmt, engine="dot")
+    except graphviz.ExecutableNotFound as error:
+        raise DotMissing() from error

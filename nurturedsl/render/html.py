@@ -1,0 +1,82 @@
+"""One self-contained HTML page: the overview and every flow as inline SVG,
+each beside its lint findings, for people who do not use git. No script,
+no stylesheet or font from the network: the file works opened from a mail
+attachment.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from ..diagnostics import Diagnostic
+from .dot import render, to_dot
+from .overlay import describe
+
+STYLE = """
+body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #1b1b1b; background: #fafafa; }
+header { padding: 16px 24px; background: #263238; color: #fff; }
+header h1 { margin: 0; font-size: 20px; }
+header p { margin: 4px 0 0; color: #cfd8dc; font-size: 13px; }
+nav { padding: 8px 24px; background: #eceff1; font-size: 14px; }
+nav a { margin-right: 14px; color: #1565c0; }
+section { display: flex; gap: 20px; align-items: flex-start; padding: 16px 24px; border-bottom: 1px solid #ddd; }
+.diagram { flex: 1 1 auto; overflow-x: auto; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; }
+.diagram svg { max-width: none; height: auto; }
+aside { flex: 0 0 320px; font-size: 13px; }
+aside h3 { margin: 0 0 8px; font-size: 14px; }
+aside li { margin-bottom: 8px; }
+.code { font-weight: bold; color: #d32f2f; }
+.none { color: #2e7d32; }
+h2 { margin: 0 0 8px; font-size: 16px; }
+"""
+
+_ID = re.compile(r'\bid="')
+
+
+def _inline(svg: bytes, prefix: str) -> str:
+    """Graphviz's SVG without its XML prolog, its ids made unique on the page."""
+    text = svg.decode("utf-8")
+    text = text[text.index("<svg"):]
+    return _ID.sub(f'id="{prefix}-', text)
+
+
+def _findings(diagnostics: list[Diagnostic], where) -> str:
+    if not diagnostics:
+        return '<p class="none">No lint findings.</p>'
+    items = []
+    for d in diagnostics:
+        location = html.escape(where(d.span)) if d.span else ""
+        code, _, rest = describe(d).partition(" ")
+        items.append(f'<li><span class="code">{html.escape(code)}</span> {html.escape(rest)}'
+                     f'{" (" + location + ")" if location else ""}</li>')
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def page(title: str, subtitle: str, sections: list[tuple[str, str, object, list[Diagnostic]]], where,
+         with_legend: bool = True) -> str:
+    """`sections` are (anchor, heading, diagram, findings) in page order."""
+    nav = " ".join(f'<a href="#{anchor}">{html.escape(heading)}</a>' for anchor, heading, _, _ in sections)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>",
+        f"<nav>{nav}</nav>",
+    ]
+    for anchor, heading, diagram, findings in sections:
+        svg = _inline(render(to_dot(diagram, with_legend), "svg"), anchor)
+        parts += [
+            f'<section id="{anchor}">',
+            f'<div class="diagram"><h2>{html.escape(heading)}</h2>{svg}</div>',
+            f"<aside><h3>Lint findings ({len(findings)})</h3>{_findings(findings, where)}</aside>",
+            "</section>",
+        ]
+    parts += ["</body>", "</html>"]
+    return "\n".join(parts) + "\n"

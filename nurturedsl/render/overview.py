@@ -1,0 +1,134 @@
+"""The whole programme on one page: what starts each flow, where flows hand
+contacts to each other (`move to`, score thresholds), and the exits they
+share: handoff to a team, a suppression list, unsubscribing.
+
+Flows appear in the programme's own order (the order of its imports), and
+shared exits in the order they are first used, so the page reads the way
+the playbook does.
+"""
+
+from __future__ import annotations
+
+from .. import nodes as n
+from ..graph import END, flow_graph
+from ..model import Programme, iter_conditions, iter_steps
+from . import words
+from .diagram import VARIES, Diagram, Edge, Node, day_offsets, where
+
+UNSUBSCRIBED = "@unsubscribed"
+CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
+OVERVIEW_NOTES = ("solid arrow: contacts go there (entry, move to, handoff, suppression)",
+                  "dashed arrow: contacts leave the flow when the exit condition holds")
+
+
+def overview_diagram(programme: Programme) -> Diagram:
+    title = [words.clean(programme.name), f"{len(programme.flows)} flows"]
+    diagram = Diagram("overview", title, notes=OVERVIEW_NOTES)
+    shared: dict[str, Node] = {}
+    # (source, target) -> edge, so several steps to one place make one arrow
+    arrows: dict[tuple[str, str], Edge] = {}
+
+    def arrow(source: str, target: str, line: str, style: str = "solid") -> None:
+        edge = arrows.get((source, target))
+        if edge is None:
+            edge = arrows[(source, target)] = Edge(source, target, [], style)
+            diagram.edges.append(edge)
+        if line and line not in edge.lines:
+            edge.lines.append(line)
+
+    def terminal(node_id: str, shape: str, lines: list[str], tooltip: list[str]) -> str:
+        if node_id not in shared:
+            shared[node_id] = Node(node_id, shape, shape, lines, tooltip)
+        return node_id
+
+    thresholds = _thresholds(programme)
+    for name, flow in programme.flows.items():
+        for k, entry in enumerate(flow.entries, 1):
+            trigger = f"{name}@entry.{k}"
+            lines = words.trigger(entry)
+            diagram.nodes.append(Node(trigger, "start", "start", [words.shorten(x, words.CONDITION_WIDTH) for x in lines],
+                                      [words.clean(x) for x in lines] + [where(programme, entry.span)]))
+            arrow(trigger, name, "")
+        diagram.nodes.append(_flow_node(programme, flow))
+
+    suppression_lists: dict[str, str] = {}
+    for name, flow in programme.flows.items():
+        for step in iter_steps(flow.steps):
+            if isinstance(step, n.MoveTo):
+                arrow(name, step.flow, f"move to ({step.id})")
+            elif isinstance(step, n.Handoff):
+                arrow(name, terminal(f"@handoff.{step.team}", "handoff", [f"handoff to {step.team}"],
+                                     [f"handed to the {step.team} team"]), step.id)
+            elif isinstance(step, n.Suppress):
+                list_id = suppression_lists.setdefault(step.list_name, f"@suppress.{len(suppression_lists) + 1}")
+                lines = ["suppression list", words.shorten(words.quoted(step.list_name), 30)]
+                terminal(list_id, "suppress", lines, [words.clean(f"suppression list {step.list_name}")])
+                arrow(name, list_id, step.id + (f", revisit {words.duration(step.revisit.seconds)}" if step.revisit else ""))
+        for condition in flow.exits:
+            if _is_unsubscribe(condition):
+                arrow(name, terminal(UNSUBSCRIBED, "exit", ["unsubscribed"], ["the contact unsubscribed"]),
+                      "exit on unsubscribed", "dashed")
+            elif isinstance(condition, n.Ref) and condition.resolved == "threshold":
+                key = ".".join(condition.path)
+                if key in thresholds:
+                    arrow(name, key, f"exit on {key}", "dashed")
+
+    for key, (score, threshold) in thresholds.items():
+        op = "at" if threshold.op == "at" else "above"
+        lines = [key, f"{score.name} score {op} {threshold.value.text}"]
+        tooltip = [f"threshold {threshold.name} of score {score.name} ({where(programme, threshold.span)})"]
+        for action in threshold.actions:
+            if isinstance(action, n.Handoff):
+                arrow(key, terminal(f"@handoff.{action.team}", "handoff", [f"handoff to {action.team}"],
+                                    [f"handed to the {action.team} team"]), "")
+            elif isinstance(action, n.MoveTo):
+                arrow(key, action.flow, "move to")
+            elif isinstance(action, n.TagStep):
+                lines.append(("untag " if action.remove else "tag ") + words.shorten(words.quoted(action.tag), 28))
+            elif isinstance(action, n.Touch):
+                lines.append(f"notify {action.recipient}" if action.recipient else "notify")
+                tooltip.append(words.clean(action.text or ""))
+        diagram.nodes.append(Node(key, "threshold", "logic", lines, tooltip))
+
+    diagram.nodes += shared.values()
+    diagram.same_rank.append([node_id for node_id in shared])
+    return diagram
+
+
+def _thresholds(programme: Programme) -> dict[str, tuple[n.Score, n.Threshold]]:
+    """`score.threshold` -> its score and threshold, for thresholds that act
+    (hand off, move, tag, notify) or that some flow exits on."""
+    used = {".".join(c.path) for flow in programme.flows.values() for exit_ in flow.exits
+            for c in iter_conditions(exit_) if isinstance(c, n.Ref) and c.resolved == "threshold"}
+    out = {}
+    for score in programme.scores.values():
+        for threshold in score.thresholds:
+            key = f"{score.name}.{threshold.name}"
+            if threshold.actions or key in used:
+                out[key] = (score, threshold)
+    return out
+
+
+def _is_unsubscribe(condition: n.Condition) -> bool:
+    return (isinstance(condition, n.Ref) and condition.path == ["unsubscribed"]
+            or isinstance(condition, n.EventTest) and condition.name == "unsubscribed" and not condition.args)
+
+
+def _flow_node(programme: Programme, flow: n.Flow) -> Node:
+    touches = [s for s in iter_steps(flow.steps) if isinstance(s, n.Touch) and s.channel in CONTACT_CHANNELS]
+    kinds = [s.intent or programme.contents[s.content].kind for s in touches if s.content in programme.contents]
+    gives, asks = kinds.count("give"), kinds.count("ask")
+    lines = [f"flow {flow.name}"]
+    if flow.title:
+        lines += words.wrap(flow.title)
+    summary = f"{len(touches)} touch{'' if len(touches) == 1 else 'es'}"
+    if gives or asks:
+        summary += f": {gives} give, {asks} ask"
+    lines.append(summary)
+    end = day_offsets(flow_graph(flow)).get(END)
+    if end is not None and end != VARIES:
+        lines.append(f"completes on {words.day(end)}")
+    tooltip = [f"flow {flow.name} ({where(programme, flow.span)})"]
+    if flow.exits:
+        tooltip.append("exit on " + ", ".join(words.clean(words.condition(c)) for c in flow.exits))
+    return Node(flow.name, "flow", "flow", lines, tooltip)

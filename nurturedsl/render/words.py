@@ -1,0 +1,123 @@
+"""The words on a diagram: conditions, durations and titles as short text.
+
+Conditions are printed from the syntax tree rather than cut from the source,
+so a condition written over several lines with comments in between still
+reads as one clean line, in the language's own notation.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import unicodedata
+
+from .. import nodes as n
+
+TITLE_WIDTH = 30
+TITLE_LINES = 2
+CONDITION_WIDTH = 44
+
+
+def clean(text: str) -> str:
+    """One line of printable text: a newline, tab or other control character
+    in a title would break a label in every output format."""
+    return " ".join("".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text).split())
+
+
+def shorten(text: str, width: int) -> str:
+    """At most `width` characters, cut at a word where there is one."""
+    text = clean(text)
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    if space > width // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def wrap(text: str, width: int = TITLE_WIDTH, lines: int = TITLE_LINES) -> list[str]:
+    """Up to `lines` lines of about `width` characters, the last one ending
+    in an ellipsis when the text does not fit."""
+    text = clean(text)
+    out = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    if len(out) <= lines:
+        return out
+    kept = out[: lines - 1]
+    rest = text[len(" ".join(kept)):].strip() if kept else text
+    return kept + [shorten(rest, width)]
+
+
+def duration(seconds: int) -> str:
+    """`4d`, `36h`, `90m`: days where they are whole, never weeks or months,
+    so that offsets and waits on one diagram add up at a glance."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def day(seconds: int) -> str:
+    """A cumulative offset from entry: `day 3`, `day 1 +12h`."""
+    days, rest = divmod(seconds, 86400)
+    return f"day {days}" if not rest else f"day {days} +{duration(rest)}"
+
+
+def quoted(text: str) -> str:
+    """A string as the language writes it."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def condition(c: n.Condition, within: int = 0) -> str:
+    """A condition in source notation, parenthesised only where precedence
+    needs it. `within` is the binding strength around it: 0 top level, 1
+    inside `or`, 2 inside `and`, 3 inside `not`."""
+    if isinstance(c, n.Or):
+        text = " or ".join(condition(item, 1) for item in c.items)
+        return f"({text})" if within >= 2 else text
+    if isinstance(c, n.And):
+        text = " and ".join(condition(item, 2) for item in c.items)
+        return f"({text})" if within >= 3 else text
+    if isinstance(c, n.Not):
+        return "not " + condition(c.item, 3)
+    if isinstance(c, n.Ref):
+        return ".".join(c.path)
+    if isinstance(c, n.Compare):
+        return f"{'.'.join(c.path)} {c.op} {c.value.text}"
+    if isinstance(c, n.Member):
+        values = ", ".join(v.text for v in c.values)
+        return f"{'.'.join(c.path)} {'not in' if c.negated else 'in'} [{values}]"
+    if isinstance(c, n.Tagged):
+        return f"tagged {quoted(c.tag)}"
+    if isinstance(c, n.Has):
+        return "has " + ".".join(c.path)
+    if isinstance(c, n.Consent):
+        return f"consent({quoted(c.channel)})"
+    if isinstance(c, n.Inactive):
+        return f"inactive for {c.duration.text}"
+    if isinstance(c, n.EventTest):
+        text = c.name + (f"({event_args(c.args)})" if c.args else "")
+        if c.within is not None:
+            text += f" within {c.within.text}"
+        if c.count_op is not None and c.count is not None:
+            text += f" count {c.count_op} {c.count.text}"
+        return text
+    raise AssertionError(type(c).__name__)
+
+
+def event_args(args: list[n.EventArg]) -> str:
+    return ", ".join(quoted(a.value) if a.kind == "string" else a.value for a in args)
+
+
+def event_pattern(pattern: n.EventPattern) -> str:
+    return pattern.name + (f"({event_args(pattern.args)})" if pattern.args else "")
+
+
+def trigger(entry: n.Entry) -> list[str]:
+    """An entry trigger as lines: `on downloaded("resource") after 1d`,
+    `when icp and not booked("demo")`."""
+    lines = []
+    if entry.event is not None:
+        lines.append("on " + event_pattern(entry.event) + (f" after {entry.delay.text}" if entry.delay else ""))
+    if entry.condition is not None:
+        lines.append("when " + condition(entry.condition))
+    return lines
