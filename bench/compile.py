@@ -47,7 +47,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import gc
-import io
 import json
 import os
 import pstats

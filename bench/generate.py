@@ -326,8 +326,8 @@ class Generator:
             lines.append(f"  entry    when {self.condition()}")
         if rng.random() < 0.5:
             lines.append(f"  audience {self.leaf()}")
-        lines.append(f'  goal     booked("demo")')
-        lines.append(f'  exit on  replied, booked("demo"), unsubscribed, lead.sql')
+        lines.append('  goal     booked("demo")')
+        lines.append('  exit on  replied, booked("demo"), unsubscribed, lead.sql')
         lines.append(f"  cadence  {rng.choice(('2d..5d', '3d..7d', '7d..14d'))}")
         if rng.random() < 0.3:
             lines.append(f"  max_touches {rng.randint(6, 15)}")
