@@ -337,5 +337,75 @@ def schema(output: str | None) -> None:
     _write(output, text)
 
 
+@main.command()
+@click.argument("playbook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--contacts", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Replay: contacts as CSV (with a header) or JSON Lines; `id` is required.")
+@click.option("--events", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Replay: events as JSON Lines or CSV (contact,at,event,args), times with a zone.")
+@click.option("--map", "mapping", multiple=True, metavar="FROM=TO|FILE.toml",
+              help="Rename a contacts column (repeatable), or read renames from a TOML file, "
+                   "so a CRM export works unedited.")
+@click.option("--skip-bad-rows", is_flag=True,
+              help="Skip rows that cannot be read, and list them, instead of stopping before the run.")
+@click.option("--cohort", type=click.IntRange(min=1), metavar="N", help="Forecast: simulate N synthetic contacts.")
+@click.option("--responses", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Forecast: the population and response model (TOML, docs/simulation.md).")
+@click.option("--runs", type=click.IntRange(min=1, max=1000), default=10, show_default=True,
+              help="Forecast: split the cohort into this many independent runs; 95% intervals come from "
+                   "their spread.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the forecast's random draws.")
+@click.option("--start", metavar="DATE", help="Start of the simulated time (YYYY-MM-DD, midnight UTC, or an "
+              "ISO time with a zone). [default: replay: the day of the first event; forecast: 2026-01-01]")
+@click.option("--until", metavar="DATE", help="End of the simulated time. [default: 365 days after the start]")
+@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people; json (versioned) for tools and `render`.")
+@click.option("--trace", type=click.Path(dir_okay=False, writable=True), metavar="OUT.jsonl",
+              help="Write one JSON line per touch and state change of every contact (atomically).")
+@click.option("--contact", metavar="ID", help="Print one contact's journey as a timeline instead of the report.")
+@click.option("--workers", type=click.IntRange(min=1, max=64), default=1, show_default=True,
+              help="Simulate in this many processes; the output is identical to one worker's.")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress bar on stderr. [default: only on a terminal, for 1,000 contacts or more]")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+              help="Write the report (or timeline) to this file (atomically) instead of stdout.")
+def simulate(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start, until,
+             output_format, trace, contact, workers, progress, output) -> None:
+    """Run a playbook against contacts before a single email goes out.
+
+    PLAYBOOK is a `.nurture` file (compiled first) or a compiled IR `.json`.
+    The simulator executes the compiled IR on a simulated clock: entries,
+    waits, branches, splits, exits the moment they happen, scoring with
+    decay and thresholds, hand-offs and alerts, quiet hours, send days, the
+    frequency cap and SMS consent (docs/simulation.md). Same inputs and seed
+    give byte-identical output.
+
+    \b
+    Replay real history: --contacts FILE [--events FILE]. Responses come only
+    from the events file; touches are recorded as `sent` events.
+    Forecast: --cohort N --responses FILE [--seed S] [--runs R]: synthetic
+    contacts with response probabilities; figures carry 95% intervals.
+
+    \b
+    Exit codes:
+      0  simulated
+      1  the playbook has errors (printed as `check` prints them)
+      2  usage error, or an input file with bad rows (path:line: message)
+      3  internal error (a bug in nurturedsl)
+
+    \b
+    Examples:
+      nurturedsl simulate playbooks/programme.nurture --contacts examples/contacts.csv --events examples/events.jsonl
+      nurturedsl simulate playbooks/programme.nurture --contacts examples/contacts.csv \\
+          --events examples/events.jsonl --contact c1
+      nurturedsl simulate playbooks/programme.nurture --cohort 100000 --responses examples/responses.toml \\
+          --seed 7 --workers 2 --format json -o forecast.json
+    """
+    from .sim.command import run_simulate
+
+    sys.exit(run_simulate(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start,
+                          until, output_format, trace, contact, workers, output, progress, _write))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

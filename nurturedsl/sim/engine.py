@@ -1,0 +1,1005 @@
+"""One contact's run through the compiled IR, as a discrete-event simulation.
+
+`Runner(ir, ...)` prepares a programme once (conditions compiled, nodes
+indexed); `Runner.run(contact, events, tally)` then simulates one contact
+from `start` to `until` on a simulated clock and adds what happened to the
+tally. Contacts are independent (the frequency cap and suppression are per
+contact), so the caller streams them one at a time and memory stays flat.
+
+The meaning of every step is docs/simulation.md's; the engine keeps to it in
+this order at each moment something happens: record the event, then fire
+score thresholds, then exits, then `wait until` guards, then entries. The
+clock jumps from one pending happening to the next (a heap): an input event,
+the end of a wait, a deferred send, a time-out, the end of a suppression,
+or a "wake" when a time-dependent condition (`within`, `inactive`,
+`deal.closed_ago`, an expiring score) may have changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import math
+import re
+from bisect import bisect_right
+from typing import Callable, Optional
+from zoneinfo import ZoneInfo
+
+from .contact import Contact, Event, Touch
+from .logic import Compiler, date_seconds, time_sources
+
+TOUCH_CHANNELS = ("email", "sms", "linkedin", "ads")
+_MESSAGES = ("email", "sms")  # what an unsubscribe stops
+_PASSIVE = ("sent", "bounced")  # events that are not the contact's own activity
+MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
+_EVENT, _TIMER, _ENTRY, _WAKE, _REVISIT = range(5)
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class IRError(Exception):
+    """The document is not an IR this runner understands."""
+
+
+def iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(round(seconds), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stable_fraction(*parts: str) -> float:
+    """A number in [0, 1) fixed by `parts`, the same in every process."""
+    digest = hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0 ** 64
+
+
+# -- the programme, prepared once ------------------------------------------
+
+class _Edge:
+    __slots__ = ("to", "kind", "guard", "delay", "weight", "index")
+
+    def __init__(self, data: dict, index: int, compile_):
+        self.to = data["to"]
+        self.kind = data["kind"]
+        self.guard = compile_(data["guard"]) if "guard" in data else None
+        self.delay = data["delay"]["seconds"] if "delay" in data else 0
+        self.weight = data.get("weight")
+        self.index = index
+
+
+class _Node:
+    __slots__ = ("id", "type", "next", "data", "condition", "sources", "deps")
+
+    def __init__(self, node_id: str, data: dict, compile_):
+        self.id = node_id
+        self.type = data["type"]
+        self.next = [_Edge(edge, i, compile_) for i, edge in enumerate(data["next"])]
+        self.data = data
+        self.condition = compile_(data["condition"]) if self.type == "wait_until" else None
+        self.sources: set = set()
+        self.deps = None
+
+
+class _Trigger:
+    __slots__ = ("event", "arg", "delay", "condition", "sources", "text")
+
+    def __init__(self, data: dict, compile_, describe_):
+        event = data.get("event")
+        self.event = event["name"] if event else None
+        self.arg = event.get("arg") if event else None
+        self.delay = data["delay"]["seconds"] if "delay" in data else 0
+        self.condition = compile_(data["condition"]) if "condition" in data else None
+        self.sources: set = set()
+        words = [f"on {self.event}" + (f"({self.arg})" if self.arg else "")] if event else []
+        if "condition" in data:
+            words.append(("when " if event else "") + describe_(data["condition"]))
+        self.text = " ".join(words)
+
+
+class _Flow:
+    def __init__(self, name: str, data: dict, compile_, describe_):
+        self.name = name
+        self.nodes = {node_id: _Node(node_id, node, compile_) for node_id, node in data["nodes"].items()}
+        self.start = data["start"]
+        self.triggers = [_Trigger(t, compile_, describe_) for t in data["entry"]]
+        self.on_event: dict[str, list[_Trigger]] = {}
+        for trigger in self.triggers:
+            if trigger.event is not None:
+                self.on_event.setdefault(trigger.event, []).append(trigger)
+        self.on_condition = [t for t in self.triggers if t.event is None]
+        self.audience = compile_(data["audience"]) if "audience" in data else None
+        self.exits = [(compile_(rule), describe_(rule)) for rule in data["exit"]]
+        self.goal = compile_(data["goal"]) if "goal" in data else None
+        reentry = data["reentry"]
+        self.reentry = reentry["allowed"]
+        self.reentry_after = reentry["after"]["seconds"] if "after" in reentry else 0
+        self.exit_sources: set = set()
+        self.entry_sources: set = set()
+
+
+class _Behaviour:
+    __slots__ = ("event", "arg", "points", "half_life", "expires", "at_most")
+
+    def __init__(self, data: dict):
+        self.event = data["event"]["name"]
+        self.arg = data["event"].get("arg")
+        self.points = data["points"]
+        self.half_life = data["decay_half_life"]["seconds"] if "decay_half_life" in data else None
+        self.expires = data["expires"]["seconds"] if "expires" in data else None
+        self.at_most = data.get("at_most")
+
+
+class _Score:
+    def __init__(self, name: str, data: dict, compile_):
+        self.name = name
+        self.fit = [(compile_(rule["condition"]), rule["points"]) for rule in data["fit"]]
+        self.behaviour = [_Behaviour(rule) for rule in data["behaviour"]]
+        self.thresholds = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
+
+
+class _Policy:
+    def __init__(self, data: dict):
+        self.timezone = data.get("timezone", "UTC")
+        self.days = frozenset(_DAYS.index(day) for day in data.get("send_days", _DAYS))
+        quiet = data.get("quiet_hours")
+        self.quiet = (_minutes(quiet["start"]), _minutes(quiet["end"])) if quiet else None
+        cap = data.get("frequency_cap")
+        self.cap = (cap["count"], cap["per"]["seconds"]) if cap else None
+
+    def quiet_at(self, minute: float) -> bool:
+        start, end = self.quiet
+        if start <= end:
+            return start <= minute < end
+        return minute >= start or minute < end
+
+    def next_open(self, when: float, zone: ZoneInfo) -> tuple[float, Optional[str]]:
+        """The first moment at or after `when` outside quiet hours on a send
+        day, in the contact's zone, and what held the touch back first."""
+        if self.quiet is None and len(self.days) == 7:
+            return when, None
+        local = dt.datetime.fromtimestamp(when, zone)
+        reason = None
+        for _ in range(16):
+            minute = local.hour * 60 + local.minute + local.second / 60
+            if local.weekday() not in self.days:
+                reason = reason or "send_days"
+                local = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), zone)
+                continue
+            if self.quiet is not None and self.quiet_at(minute):
+                reason = reason or "quiet_hours"
+                end = self.quiet[1]
+                day = local.date() if minute < end else local.date() + dt.timedelta(days=1)
+                local = dt.datetime.combine(day, dt.time(end // 60, end % 60), zone)
+                continue
+            return (local.timestamp() if reason else when), reason
+        return local.timestamp(), reason  # pragma: no cover - no send day at all is a checked error
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class Programme:
+    """An IR document prepared for running."""
+
+    def __init__(self, ir: dict):
+        if ir.get("format") != "nurturedsl-ir":
+            raise IRError("not a nurturedsl IR document (its `format` is not \"nurturedsl-ir\")")
+        version = str(ir.get("version", ""))
+        if version.split(".")[0] != "1":
+            raise IRError(f"IR version {version or '?'} is not supported; this runner reads 1.x")
+        from .describe import Describer
+
+        self.ir = ir
+        compiler = Compiler(ir["attributes"])
+        cache: dict[str, Callable] = {}
+
+        def compile_(rule):
+            import json
+
+            key = json.dumps(rule, sort_keys=True)
+            if key not in cache:
+                cache[key] = compiler.compile(rule)
+            return cache[key]
+
+        describe_ = Describer(ir).describe
+        self.describe = describe_
+        self.durations = compiler.durations
+        self.policy = _Policy(ir["policy"])
+        self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
+        self.scores = {name: _Score(name, data, compile_) for name, data in ir["scores"].items()}
+        self.flows = {name: _Flow(name, data, compile_, describe_) for name, data in ir["flows"].items()}
+        self.content = ir["content"]
+        self.aliases = {}  # touch step id -> its content, so opened(step) and opened(content) both match
+        for flow in self.flows.values():
+            for node in flow.nodes.values():
+                if node.type in TOUCH_CHANNELS and "content" in node.data:
+                    self.aliases.setdefault(node.id, node.data["content"])
+        self._prepare_time_sources(ir)
+        self.condition_flows = [f for f in self.flows.values() if f.on_condition]
+        self.triggers: dict[str, list[tuple[_Flow, _Trigger]]] = {}  # event name -> triggers it may fire
+        for flow in self.flows.values():
+            for trigger in flow.triggers:
+                if trigger.event is not None:
+                    self.triggers.setdefault(trigger.event, []).append((flow, trigger))
+        self.watched_scores = [s for s in self.scores.values() if s.thresholds]
+
+    def _prepare_time_sources(self, ir: dict) -> None:
+        def sources(rule) -> set:
+            return time_sources(rule, ir["segments"], self.durations)
+
+        self.score_sources = {}
+        for name, data in ir["scores"].items():
+            found = set()
+            for rule in data["fit"]:
+                found |= sources(rule["condition"])
+            for rule in data["behaviour"]:
+                if "expires" in rule:
+                    found.add(("within", rule["event"]["name"], rule["event"].get("arg"), rule["expires"]["seconds"]))
+            self.score_sources[name] = found
+
+        def note(rule):
+            return self._expand(sources(rule))
+
+        every = Deps()
+        for name, data in ir["flows"].items():
+            flow = self.flows[name]
+            flow.exit_sources = set().union(*(note(rule) for rule in data["exit"])) if data["exit"] else set()
+            flow.exit_deps = _deps(data["exit"], ir)
+            flow.entry_deps = Deps()
+            for trigger, raw in zip(flow.triggers, data["entry"]):
+                trigger.sources = note(raw["condition"]) if "condition" in raw else set()
+                if trigger.event is None:
+                    flow.entry_deps = flow.entry_deps | _deps(raw["condition"], ir)
+                else:
+                    every = every | Deps({trigger.event})
+            flow.entry_sources = set().union(*(t.sources for t in flow.on_condition)) if flow.on_condition else set()
+            if "audience" in data:
+                flow.entry_sources |= note(data["audience"])
+                flow.entry_deps = flow.entry_deps | _deps(data["audience"], ir)
+            for node_id, node in data["nodes"].items():
+                if node["type"] == "wait_until":
+                    flow.nodes[node_id].sources = note(node["condition"])
+                    flow.nodes[node_id].deps = _deps(node["condition"], ir)
+                    every = every | flow.nodes[node_id].deps
+            every = every | flow.exit_deps | flow.entry_deps
+        self.threshold_sources = self._expand(set().union(*(self.score_sources[s.name] for s in self.scores.values()
+                                                            if s.thresholds))) if self.scores else set()
+        self.threshold_deps = Deps()
+        for score in self.scores.values():
+            if score.thresholds:
+                self.threshold_deps = self.threshold_deps | _deps({"score": [score.name]}, ir)
+        every = every | self.threshold_deps
+        every_source = set(self.threshold_sources)
+        for flow in self.flows.values():
+            every_source |= flow.exit_sources | flow.entry_sources
+            for node in flow.nodes.values():
+                every_source |= node.sources
+        self.wake_events = frozenset(source[1] for source in every_source if source[0] == "within")
+        self.wake_activity = any(source[0] == "inactive" for source in every_source)
+        # Events nothing reads (typically `sent`) need no reaction at all.
+        self.reactive = every.events
+        self.any_activity = every.activity
+
+    def _expand(self, found: set) -> set:
+        """Replace ("score", name) by what makes that score change."""
+        out = set()
+        for source in found:
+            if source[0] == "score":
+                out |= {s for s in self.score_sources.get(source[1], ()) if s[0] != "score"}
+            else:
+                out.add(source)
+        return out
+
+
+class Deps:
+    """What a condition reads that can change while the clock stands still:
+    which events, whether any activity at all (`inactive`), and whether the
+    contact's attributes and tags (`data`)."""
+
+    __slots__ = ("events", "activity")
+
+    def __init__(self, events=frozenset(), activity=False):
+        self.events = frozenset(events)
+        self.activity = activity
+
+    def __or__(self, other: "Deps") -> "Deps":
+        return Deps(self.events | other.events, self.activity or other.activity)
+
+
+def _deps(rule, ir: dict, _seen=frozenset()) -> Deps:
+    found = Deps()
+    if isinstance(rule, list):
+        for item in rule:
+            found = found | _deps(item, ir, _seen)
+        return found
+    if not isinstance(rule, dict):
+        return found
+    (op, args), = rule.items()
+    if op == "event_count":
+        return Deps({args[0]})
+    if op == "inactive":
+        return Deps(activity=True)
+    if op in ("segment", "score") and (op, args[0]) in _seen:
+        return found
+    if op == "segment":
+        return _deps(ir["segments"][args[0]]["condition"], ir, _seen | {(op, args[0])})
+    if op == "score":
+        score = ir["scores"][args[0]]
+        found = Deps(rule["event"]["name"] for rule in score["behaviour"])
+        for fit in score["fit"]:
+            found = found | _deps(fit["condition"], ir, _seen | {(op, args[0])})
+        return found
+    return _deps(args if isinstance(args, list) else [args], ir, _seen)
+
+
+# -- one contact's run -------------------------------------------------------
+
+class _Run:
+    """A contact's stay in one flow."""
+
+    __slots__ = ("flow", "active", "ticket", "node", "waiting", "entered_at", "loops", "held_for", "via")
+
+    def __init__(self, flow: _Flow, now: float, via: str):
+        self.flow = flow
+        self.active = True
+        self.ticket = 0  # bumped whenever the run moves, so stale timers are ignored
+        self.node = flow.start
+        self.waiting: Optional[_Node] = None  # the wait_until node it sits at
+        self.entered_at = now
+        self.loops: dict[str, int] = {}
+        self.held_for: Optional[set] = None  # deferral reasons of the touch it waits to send
+        self.via = via
+
+
+class State:
+    """Everything known about one contact at the current moment: what
+    conditions read (see logic.py) and what the engine keeps between steps."""
+
+    def __init__(self, programme: Programme, contact: Contact, start: float):
+        self.programme = programme
+        self.contact = contact
+        self.data = contact.data
+        self.now = start
+        self.events: dict[str, list[tuple]] = {}
+        self.last_activity = start
+        created = contact.data.get("created_at")
+        if isinstance(created, str):
+            created_at = date_seconds(created)
+            if created_at is not None and created_at < start:
+                self.last_activity = created_at
+        self.version = 0
+        self._scores: dict[str, tuple] = {}
+
+    def count_events(self, name: str, arg, within) -> int:
+        found = self.events.get(name)
+        if not found:
+            return 0
+        if arg is None and within is None:
+            return len(found)
+        oldest = self.now - within if within is not None else -math.inf
+        count = 0
+        for at, first, second in reversed(found):
+            if at < oldest:
+                break
+            if arg is None or first == arg or second == arg:
+                count += 1
+        return count
+
+    def segment(self, name: str) -> bool:
+        return bool(self.programme.segments[name](self))
+
+    def score(self, name: str) -> float:
+        cached = self._scores.get(name)
+        if cached is not None and cached[0] == self.version and cached[1] == self.now:
+            return cached[2]
+        model = self.programme.scores[name]
+        total = 0
+        for condition, points in model.fit:
+            if condition(self):
+                total += points
+        now = self.now
+        for rule in model.behaviour:
+            found = self.events.get(rule.event)
+            if not found:
+                continue
+            counted = 0
+            for at, first, second in reversed(found):
+                if rule.expires is not None and now - at > rule.expires:
+                    break
+                if rule.arg is not None and first != rule.arg and second != rule.arg:
+                    continue
+                total += rule.points if rule.half_life is None else rule.points * 0.5 ** ((now - at) / rule.half_life)
+                counted += 1
+                if rule.at_most is not None and counted >= rule.at_most:
+                    break
+        self._scores[name] = (self.version, now, total)
+        return total
+
+
+class Runner:
+    """Runs contacts through a prepared programme between `start` and
+    `until` (epoch seconds). `responder(contact, touch, at, rng, in_segment)`
+    returns the events a delivered touch causes (cohort mode); `trace`
+    collects one dict per happening in `Runner.trace_records`."""
+
+    def __init__(self, programme: Programme, start: float, until: float, responder=None, trace: bool = False,
+                 rng_for: Optional[Callable] = None):
+        self.p = programme
+        self.start = start
+        self.until = until
+        self.responder = responder
+        self.rng_for = rng_for
+        self.tracing = trace
+        self.trace_records: list[dict] = []
+        self._zones: dict[str, ZoneInfo] = {}
+
+    def zone(self, name: Optional[str]) -> ZoneInfo:
+        name = name or self.p.policy.timezone
+        zone = self._zones.get(name)
+        if zone is None:
+            zone = self._zones[name] = ZoneInfo(name)
+        return zone
+
+    def run(self, contact: Contact, events: list[Event], tally) -> None:
+        _ContactRun(self, contact, events, tally).go()
+
+
+class _ContactRun:
+    def __init__(self, runner: Runner, contact: Contact, events: list[Event], tally):
+        self.r = runner
+        self.p = runner.p
+        self.contact = contact
+        self.tally = tally
+        self.s = State(runner.p, contact, runner.start)
+        self.zone = runner.zone(contact.timezone)
+        self.queue: list[tuple] = []
+        self.seq = 0
+        self.runs: dict[str, _Run] = {}
+        self.entries: dict[str, tuple[int, float]] = {}  # flow -> (times entered, last entry)
+        self.pending: list[tuple[_Flow, _Trigger]] = []
+        self.holding: set[tuple[str, str]] = set()
+        self.crossed: set[tuple[str, str]] = set()
+        self.changed: set[str] = set()  # events recorded since the last reaction
+        self.everything = True  # attributes, tags or the time changed: re-read every condition
+        self.wake_stale = True  # something the next wake depends on changed
+        self.wake_at = math.inf
+        self.suppressed_until = -math.inf
+        self.unsubscribed = False
+        self.with_sales = False
+        self.first_entry: Optional[float] = None
+        self.handed_off = False
+        self.touch_times: list[float] = []
+        self.touches = 0
+        self.tracing = runner.tracing
+        self.rng = runner.rng_for(contact.id) if runner.rng_for and runner.responder else None
+        consent = contact.data.get("consent") or ()
+        self.sms_consent = "sms" in consent
+        self.has_phone = bool(contact.data.get("phone"))
+        for event in events:
+            if event.at < runner.start:
+                self._record(event.name, event.arg, event.at, quiet=True)
+            elif event.at <= runner.until:
+                self._push(event.at, _EVENT, event)
+            else:
+                tally.late_event()
+
+    # -- the clock
+
+    def _push(self, at: float, kind: int, *payload) -> None:
+        self.seq += 1
+        heapq.heappush(self.queue, (at, self.seq, kind, payload))
+
+    def go(self) -> None:
+        s, until, queue = self.s, self.r.until, self.queue
+        self._react()
+        while queue:
+            at, _, kind, payload = heapq.heappop(queue)
+            if at > until:
+                break
+            s.now = at
+            if kind == _EVENT:
+                event = payload[0]
+                self._record(event.name, event.arg, at)
+                if self.tracing:
+                    self._trace("event", event=event.name, arg=event.arg)
+            elif kind == _TIMER:
+                run, ticket, action, node_id = payload
+                if run.active and run.ticket == ticket:
+                    self._resume(run, action, node_id)
+            elif kind == _ENTRY:
+                self.pending.append(payload)
+            elif kind == _WAKE:
+                if at >= self.wake_at:
+                    self.wake_at = math.inf
+                self.everything = self.wake_stale = True
+            elif kind == _REVISIT:
+                if self.suppressed_until <= at:
+                    if self.tracing:
+                        self._trace("revisit", reason="suppression ended")
+                    self.everything = self.wake_stale = True
+            if self.changed or self.everything or self.pending:
+                self._react()
+        s.now = until
+        for run in list(self.runs.values()):
+            self.tally.remaining(run.flow.name)
+        self.tally.contact(self.touches, self.first_entry is not None)
+
+    def _record(self, name: str, arg, at: float, alias=None, quiet: bool = False) -> None:
+        s = self.s
+        if alias is None and arg is not None:
+            alias = self.p.aliases.get(arg)
+        s.events.setdefault(name, []).append((at, arg, alias))
+        s.version += 1
+        if name not in _PASSIVE:
+            s.last_activity = at
+        if name == "unsubscribed" and not self.unsubscribed:
+            self.unsubscribed = True  # also from history: no email to someone who opted out before the start
+            if not quiet:
+                self.tally.unsubscribed()
+        if quiet:
+            return
+        if name in self.p.reactive or self.p.any_activity and name not in _PASSIVE:
+            self.changed.add(name)
+        if name in self.p.wake_events or self.p.wake_activity and name not in _PASSIVE:
+            self.wake_stale = True
+        for flow, trigger in self.p.triggers.get(name, ()):
+            if trigger.arg is None or trigger.arg == arg or trigger.arg == alias:
+                if trigger.delay:
+                    self._push(at + trigger.delay, _ENTRY, flow, trigger)
+                else:
+                    self.pending.append((flow, trigger))
+
+    # -- reacting to a change
+
+    def _react(self) -> None:
+        s = self.s
+        for _ in range(100):
+            if not (self.changed or self.everything or self.pending):
+                break
+            # Conditions are re-read only when something they depend on has
+            # changed since the last round; changes made while reacting
+            # (touches sent, tags set) are looked at in the next round.
+            changed, everything = self.changed, self.everything
+            self.changed, self.everything = set(), False
+            active = any(name not in _PASSIVE for name in changed)
+
+            def touched(deps: Deps) -> bool:
+                return everything or bool(deps.events & changed) or deps.activity and active
+            if touched(self.p.threshold_deps):
+                self._thresholds()
+            for run in list(self.runs.values()):
+                if run.active and touched(run.flow.exit_deps):
+                    reason = self._exit_reason(run)
+                    if reason:
+                        self._leave(run, reason)
+            for run in list(self.runs.values()):
+                node = run.waiting
+                if run.active and node is not None and touched(node.deps) and node.condition(s):
+                    run.waiting = None
+                    self.wake_stale = True
+                    run.ticket += 1
+                    self._take(run, node, node.next[0])
+            pending, self.pending = self.pending, []
+            for flow, trigger in pending:
+                if trigger.condition is None or trigger.condition(s):
+                    self._enter(flow, trigger.text, by_condition=False)
+            if not self.with_sales:
+                for flow in self.p.condition_flows:
+                    if flow.name not in self.runs and touched(flow.entry_deps) and self._may_enter(flow):
+                        for trigger in flow.on_condition:
+                            if trigger.condition(s):
+                                self._enter(flow, trigger.text, by_condition=True)
+                                break
+        self._schedule_wake()
+
+    def _exit_reason(self, run: _Run) -> Optional[str]:
+        for condition, text in run.flow.exits:
+            if condition(self.s):
+                return "exit on " + text
+        return None
+
+    def _thresholds(self) -> None:
+        s = self.s
+        for model in self.p.watched_scores:
+            value = s.score(model.name)
+            for name, op, bound, actions in model.thresholds:
+                key = (model.name, name)
+                holds = value >= bound if op == ">=" else value > bound
+                if holds and key not in self.holding:
+                    self.holding.add(key)
+                    self._crossed(model.name, name, value, actions)
+                elif not holds:
+                    self.holding.discard(key)
+
+    def _crossed(self, score: str, threshold: str, value: float, actions: list) -> None:
+        first = (score, threshold) not in self.crossed
+        self.crossed.add((score, threshold))
+        self.tally.crossed(f"{score}.{threshold}", first)
+        if self.tracing:
+            self._trace("threshold", threshold=f"{score}.{threshold}", value=_round(value))
+        for action in actions:
+            kind = action["type"]
+            if kind == "handoff":
+                self._handoff(action["team"], f"{score}.{threshold}")
+            elif kind == "notify":
+                self._notify(action.get("recipient"), action["text"], score)
+            elif kind == "move_to":
+                self._enter(self.p.flows[action["flow"]], f"{score}.{threshold}", by_condition=False)
+            elif kind == "tag":
+                self._tag(action["tag"], remove=False)
+
+    def _schedule_wake(self) -> None:
+        if not self.wake_stale:
+            return
+        self.wake_stale = False
+        groups = [self.p.threshold_sources]
+        for run in self.runs.values():
+            groups.append(run.flow.exit_sources)
+            if run.waiting is not None:
+                groups.append(run.waiting.sources)
+        if not self.with_sales:
+            for flow in self.p.condition_flows:
+                if flow.name not in self.runs and flow.entry_sources and self._may_enter(flow):
+                    groups.append(flow.entry_sources)
+        now, s = self.s.now, self.s
+        soonest = math.inf
+        for sources in groups:
+            for source in sources:
+                kind = source[0]
+                if kind == "within":
+                    _, name, arg, seconds = source
+                    found = s.events.get(name)
+                    if found:
+                        first = bisect_right(found, now - seconds, key=_time_of)
+                        for when, one, two in found[first:]:
+                            if arg is None or one == arg or two == arg:
+                                if when + seconds < soonest:
+                                    soonest = when + seconds
+                                break
+                elif kind == "inactive":
+                    when = s.last_activity + source[1]
+                    if now < when < soonest:
+                        soonest = when
+                elif kind == "since":
+                    base = _lookup(s.data, source[1])
+                    start = date_seconds(base) if isinstance(base, str) else None
+                    if start is not None and now < start + source[2] + 1 < soonest:
+                        soonest = start + source[2] + 1
+        if now < soonest < self.wake_at and soonest <= self.r.until:
+            self.wake_at = soonest
+            self._push(soonest, _WAKE)
+
+    # -- entering and leaving flows
+
+    def _may_enter(self, flow: _Flow) -> bool:
+        if self.s.now < self.suppressed_until:
+            return False
+        entered = self.entries.get(flow.name)
+        if entered is None:
+            return True
+        if not flow.reentry:
+            return False
+        return self.s.now - entered[1] >= flow.reentry_after
+
+    def _enter(self, flow: _Flow, via: str, by_condition: bool) -> None:
+        if flow.name in self.runs or not self._may_enter(flow):
+            return
+        if flow.audience is not None and not flow.audience(self.s):
+            return
+        now = self.s.now
+        count = self.entries.get(flow.name, (0, 0))[0]
+        self.entries[flow.name] = (count + 1, now)
+        if self.first_entry is None:
+            self.first_entry = now
+        run = self.runs[flow.name] = _Run(flow, now, via)
+        self.wake_stale = True
+        self.tally.entry(flow.name, count == 0)
+        if self.tracing:
+            self._trace("enter", flow=flow.name, reason=via)
+        reason = self._exit_reason(run)
+        if reason:
+            self._leave(run, reason)
+            return
+        self._walk(run, flow.start)
+
+    def _leave(self, run: _Run, reason: str) -> None:
+        if not run.active:
+            return
+        run.active = False
+        run.ticket += 1
+        flow = run.flow
+        del self.runs[flow.name]
+        self.wake_stale = True
+        goal = bool(flow.goal(self.s)) if flow.goal is not None else None
+        self.tally.left(flow.name, reason, goal)
+        if self.tracing:
+            self._trace("exit", flow=flow.name, step=run.node, reason=reason)
+
+    def _handoff(self, team: str, via: str) -> None:
+        for run in list(self.runs.values()):
+            self._leave(run, f"handoff to {team}")
+        self.with_sales = True
+        self.wake_stale = True
+        since = None if self.first_entry is None else self.s.now - self.first_entry
+        self.tally.handoff(team, None if self.handed_off else since)
+        self.handed_off = True
+        if self.tracing:
+            self._trace("handoff", team=team, reason=via)
+
+    def _notify(self, recipient: Optional[str], text: str, score: Optional[str]) -> None:
+        rendered = self._fill(text, score)
+        self.tally.notified(recipient)
+        if self.tracing:
+            self._trace("notify", recipient=recipient, text=rendered)
+
+    def _fill(self, text: str, score: Optional[str]) -> str:
+        def value(match):
+            key = match.group(1)
+            if key == "score" and score is not None:
+                return _number_text(self.s.score(score))
+            if key in self.p.scores:
+                return _number_text(self.s.score(key))
+            found = _lookup(self.s.data, key)
+            if found is None:
+                return self.contact.id if key == "name" else match.group(0)
+            return _number_text(found) if isinstance(found, (int, float)) else str(found)
+        return _PLACEHOLDER.sub(value, text)
+
+    def _tag(self, tag: str, remove: bool) -> None:
+        tags = self.s.data.setdefault("tags", [])
+        if remove and tag in tags:
+            tags.remove(tag)
+        elif not remove and tag not in tags:
+            tags.append(tag)
+        else:
+            return
+        self.s.version += 1
+        self.everything = self.wake_stale = True
+
+    # -- walking a flow
+
+    def _resume(self, run: _Run, action: str, node_id: str) -> None:
+        node = run.flow.nodes[node_id]
+        if action == "send":
+            if self._deliver(run, node):
+                self._take(run, node, node.next[0])
+        elif action == "timeout":
+            run.waiting = None
+            self.wake_stale = True
+            self._take(run, node, node.next[1])
+        else:
+            self._walk(run, node_id, came_from=run.node)
+
+    def _take(self, run: _Run, node: _Node, edge) -> None:
+        self.tally.transition(run.flow.name, node.id, edge.index)
+        if edge.delay and edge.kind != "timeout":
+            run.ticket += 1
+            run.node = node.id
+            self._push(self.s.now + edge.delay, _TIMER, run, run.ticket, "walk", edge.to)
+            return
+        self._walk(run, edge.to, came_from=node.id)
+
+    def _walk(self, run: _Run, node_id: str, came_from: Optional[str] = None) -> None:
+        """Perform nodes from `node_id` until the run waits or leaves."""
+        s, flow = self.s, run.flow
+        for _ in range(MAX_STEPS_AT_ONCE):
+            if not run.active:
+                return
+            node = flow.nodes[node_id]
+            run.node = node_id
+            kind = node.type
+            data = node.data
+            edge = None
+            if kind in TOUCH_CHANNELS:
+                if not self._deliver(run, node):
+                    return
+                edge = node.next[0]
+            elif kind == "wait" or kind == "entry":
+                edge = node.next[0]
+            elif kind == "branch":
+                for candidate in node.next:
+                    if candidate.guard is None or candidate.guard(s):
+                        edge = candidate
+                        break
+            elif kind == "split":
+                point = stable_fraction(self.contact.id, flow.name, node.id) * 100
+                for candidate in node.next:
+                    point -= candidate.weight
+                    edge = candidate
+                    if point < 0:
+                        break
+            elif kind == "repeat":
+                loops = run.loops.get(node_id, 0) if came_from == node_id + "@wait" else 0
+                at_most = data.get("at_most")
+                if at_most is None or loops < at_most:
+                    run.loops[node_id] = loops + 1
+                    edge = node.next[0]
+                else:
+                    edge = node.next[1]
+            elif kind == "wait_until":
+                if node.condition(s):
+                    edge = node.next[0]
+                else:
+                    run.waiting = node
+                    self.wake_stale = True
+                    run.ticket += 1
+                    if len(node.next) > 1:
+                        self._push(s.now + node.next[1].delay, _TIMER, run, run.ticket, "timeout", node_id)
+                    self._schedule_wake()
+                    return
+            elif kind == "goto":
+                edge = node.next[0]
+            elif kind == "tag":
+                self._tag(data["tag"], data["remove"])
+                if self.tracing:
+                    self._trace("untag" if data["remove"] else "tag", flow=flow.name, step=node_id, tag=data["tag"])
+                edge = node.next[0]
+            elif kind == "set":
+                _assign(s.data, data["attribute"], data["value"])
+                s.version += 1
+                self.everything = self.wake_stale = True
+                if self.tracing:
+                    self._trace("set", flow=flow.name, step=node_id, attribute=data["attribute"], value=data["value"])
+                edge = node.next[0]
+            elif kind == "task":
+                self.tally.task(data.get("recipient"))
+                if self.tracing:
+                    self._trace("task", flow=flow.name, step=node_id, recipient=data.get("recipient"),
+                            text=self._fill(data["text"], None))
+                edge = node.next[0]
+            elif kind == "notify":
+                self._notify(data.get("recipient"), data["text"], None)
+                edge = node.next[0]
+            elif kind == "end":
+                self._leave(run, "completed")
+                return
+            elif kind == "exit":
+                self._leave(run, "exit " + (f'"{data["reason"]}"' if "reason" in data else "step"))
+                return
+            elif kind == "handoff":
+                self._handoff(data["team"], f"{flow.name}.{node_id}")
+                return
+            elif kind == "suppress":
+                revisit = data.get("revisit")
+                self.suppressed_until = s.now + revisit["seconds"] if revisit else math.inf
+                self.wake_stale = True
+                self._leave(run, f'suppressed "{data["suppression_list"]}"')
+                self.tally.suppress(data["suppression_list"])
+                if revisit:
+                    self._push(self.suppressed_until, _REVISIT)
+                return
+            elif kind == "move_to":
+                self._leave(run, f"moved to {data['flow']}")
+                self._enter(self.p.flows[data["flow"]], f"moved from {flow.name}", by_condition=False)
+                return
+            else:  # pragma: no cover - the schema admits no other type
+                raise IRError(f"unknown node type `{kind}`")
+            self.tally.transition(flow.name, node_id, edge.index)
+            if edge.delay:
+                run.ticket += 1
+                self._push(s.now + edge.delay, _TIMER, run, run.ticket, "walk", edge.to)
+                return
+            came_from, node_id = node_id, edge.to
+        self._leave(run, "loop without a wait")
+
+    def _deliver(self, run: _Run, node: _Node) -> bool:
+        """Send a touch now, count it as blocked, or hold it until it may
+        go out. False when the run stops here (held, or it left)."""
+        if self.changed or self.everything:
+            reason = self._exit_reason(run)
+            if reason:
+                self._leave(run, reason)
+                return False
+        s, data, channel = self.s, node.data, node.type
+        blocked = None
+        if s.now < self.suppressed_until:
+            blocked = "suppressed"
+        elif channel in _MESSAGES and self.unsubscribed:
+            blocked = "unsubscribed"
+        elif channel == "sms" and not self.has_phone:
+            blocked = "sms without phone"
+        elif channel == "sms" and not self.sms_consent:
+            blocked = "sms without consent"
+        if blocked:
+            self.tally.block(blocked)
+            if self.tracing:
+                self._trace("blocked", flow=run.flow.name, step=node.id, channel=channel, content=data.get("content"),
+                        reason=blocked)
+            return True
+        when = self._open_at(s.now, run)
+        if when > s.now:
+            run.ticket += 1
+            run.node = node.id
+            self._push(when, _TIMER, run, run.ticket, "send", node.id)
+            return False
+        run.held_for = None
+        self.touches += 1
+        self.touch_times.append(s.now)
+        content, kind = data.get("content"), data.get("give_or_ask")
+        self.tally.touch(run.flow.name, channel, kind)
+        if self.tracing:
+            self._trace("touch", flow=run.flow.name, step=node.id, channel=channel, content=content, give_or_ask=kind,
+                    action=data.get("action"))
+        self._record("sent", node.id, s.now, alias=content)
+        if self.r.responder is not None:
+            touch = Touch(run.flow.name, node.id, channel, content, kind, data.get("action"))
+            for event in self.r.responder(self.contact, touch, s.now, self.rng, self._in_segment):
+                if event.at <= self.r.until:
+                    self._push(event.at, _EVENT, event)
+        return True
+
+    def _in_segment(self, name: str, contact=None) -> bool:
+        return self.s.segment(name)
+
+    def _open_at(self, when: float, run: _Run) -> float:
+        """The first moment a touch due at `when` may go out; counts each
+        reason it is held once per touch."""
+        policy = self.p.policy
+        held = run.held_for if run.held_for is not None else set()
+        run.held_for = held
+        for _ in range(100):
+            when, reason = policy.next_open(when, self.zone)
+            if reason and reason not in held:
+                held.add(reason)
+                self.tally.defer(reason)
+                if self.tracing:
+                    self._trace("deferred", flow=run.flow.name, step=run.node, reason=reason, until=iso(when))
+            if policy.cap is None:
+                return when
+            count, per = policy.cap
+            times = self.touch_times
+            if len(times) - bisect_right(times, when - per) < count:
+                return when
+            when = times[-count] + per
+            if "frequency_cap" not in held:
+                held.add("frequency_cap")
+                self.tally.defer("frequency_cap")
+                if self.tracing:
+                    self._trace("deferred", flow=run.flow.name, step=run.node, reason="frequency_cap", until=iso(when))
+        return when  # pragma: no cover
+
+    # -- the trace
+
+    def _trace(self, kind: str, **fields) -> None:
+        if not self.r.tracing:
+            return
+        record = {"at": iso(self.s.now), "contact": self.contact.id, "type": kind}
+        for key, value in fields.items():
+            if value is not None:
+                record[key] = value
+        if self.p.scores:
+            record["score"] = {name: _round(self.s.score(name)) for name in sorted(self.p.scores)}
+        self.r.trace_records.append(record)
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+
+
+def _time_of(event: tuple) -> float:
+    return event[0]
+
+
+def _round(value: float):
+    value = round(value, 2)
+    return int(value) if value == int(value) else value
+
+
+def _number_text(value) -> str:
+    value = _round(value)
+    return str(value)
+
+
+def _lookup(data: dict, path: str):
+    value = data
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _assign(data: dict, path: str, value) -> None:
+    keys = path.split(".")
+    for key in keys[:-1]:
+        data = data.setdefault(key, {})
+    data[keys[-1]] = value

@@ -1,0 +1,420 @@
+"""Figures over many contacts: the tally the engine fills, and the report
+printed from it (text for people, versioned JSON for tools), plus one
+contact's journey as a timeline.
+
+Everything in a tally is a whole number or a histogram of whole numbers, so
+tallies from worker processes add up to exactly what one process would
+count, and the report is byte-identical whatever `--workers` is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from typing import Optional
+
+REPORT_FORMAT = "nurturedsl-simulation"
+REPORT_VERSION = "1.0.0"
+_REASONS = ("quiet_hours", "send_days", "frequency_cap")
+
+
+class Tally:
+    def __init__(self):
+        self.contacts = 0
+        self.nurtured = 0  # contacts that entered at least one flow
+        self.entered = Counter()  # flow -> entries
+        self.entered_contacts = Counter()  # flow -> contacts
+        self.exits: dict[str, Counter] = defaultdict(Counter)  # flow -> reason -> count
+        self.goals = Counter()  # flow -> contacts that left with the goal reached
+        self.still_in = Counter()
+        self.transitions: dict[str, Counter] = defaultdict(Counter)  # flow -> (node, index) -> count
+        self.handoffs = Counter()  # team -> handoffs
+        self.handed_off = 0  # contacts
+        self.velocity = Counter()  # minutes from first entry to first handoff -> contacts
+        self.crossings = Counter()  # "score.threshold" -> crossings
+        self.crossed_contacts = Counter()
+        self.touches = Counter()  # channel -> touches
+        self.flow_touches = Counter()
+        self.kinds = Counter()  # give/ask -> touches
+        self.per_contact = Counter()  # touches -> nurtured contacts
+        self.deferred = Counter()
+        self.blocked = Counter()
+        self.suppressed = Counter()
+        self.unsubscribes = 0
+        self.notifications = Counter()
+        self.tasks = Counter()
+        self.late_events = 0
+
+    # -- what the engine calls
+
+    def contact(self, touches: int, nurtured: bool) -> None:
+        self.contacts += 1
+        if nurtured:
+            self.nurtured += 1
+            self.per_contact[touches] += 1
+
+    def entry(self, flow: str, first: bool) -> None:
+        self.entered[flow] += 1
+        if first:
+            self.entered_contacts[flow] += 1
+
+    def left(self, flow: str, reason: str, goal: Optional[bool]) -> None:
+        self.exits[flow][reason] += 1
+        if goal:
+            self.goals[flow] += 1
+
+    def transition(self, flow: str, node: str, index: int) -> None:
+        self.transitions[flow][(node, index)] += 1
+
+    def handoff(self, team: str, since: Optional[float]) -> None:
+        self.handoffs[team] += 1
+        if since is not None:
+            self.handed_off += 1
+            self.velocity[round(since / 60)] += 1
+
+    def crossed(self, name: str, first: bool) -> None:
+        self.crossings[name] += 1
+        if first:
+            self.crossed_contacts[name] += 1
+
+    def touch(self, flow: str, channel: str, kind: Optional[str]) -> None:
+        self.touches[channel] += 1
+        self.flow_touches[flow] += 1
+        if kind:
+            self.kinds[kind] += 1
+
+    def defer(self, reason: str) -> None:
+        self.deferred[reason] += 1
+
+    def block(self, reason: str) -> None:
+        self.blocked[reason] += 1
+
+    def suppress(self, name: str) -> None:
+        self.suppressed[name] += 1
+
+    def unsubscribed(self) -> None:
+        self.unsubscribes += 1
+
+    def notified(self, recipient: Optional[str]) -> None:
+        self.notifications[recipient or "(default)"] += 1
+
+    def task(self, recipient: Optional[str]) -> None:
+        self.tasks[recipient or "(default)"] += 1
+
+    def remaining(self, flow: str) -> None:
+        self.still_in[flow] += 1
+
+    def late_event(self) -> None:
+        self.late_events += 1
+
+    # -- adding up
+
+    def add(self, other: "Tally") -> None:
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(value, int):
+                setattr(self, name, mine + value)
+            elif isinstance(value, defaultdict):
+                for key, counter in value.items():
+                    mine[key].update(counter)
+            else:
+                mine.update(value)
+
+
+def _quantile(histogram: Counter, q: float) -> Optional[float]:
+    """The q-quantile (nearest rank) of a histogram of values."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    rank = max(1, -(-int(q * total * 1000) // 1000))  # ceil without float drift for the usual q
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if seen >= rank:
+            return value
+    return max(histogram)  # pragma: no cover
+
+
+def _ratio(gives: int, asks: int) -> Optional[float]:
+    return round(gives / asks, 2) if asks else None
+
+
+def figures(tally: Tally, flows: list[str]) -> dict:
+    """The report's numbers as a nested dict (the JSON report's body)."""
+    per_contact = tally.per_contact
+    velocity = tally.velocity
+    body = {
+        "contacts": tally.contacts,
+        "nurtured": tally.nurtured,
+        "flows": {},
+        "handoffs": {
+            "contacts": tally.handed_off,
+            "by_team": dict(sorted(tally.handoffs.items())),
+            "velocity_days": {
+                "median": _days(_quantile(velocity, 0.5)),
+                "p90": _days(_quantile(velocity, 0.9)),
+            },
+        },
+        "thresholds": {name: {"contacts": tally.crossed_contacts[name], "crossings": tally.crossings[name]}
+                       for name in sorted(tally.crossings)},
+        "touches": {
+            "total": sum(tally.touches.values()),
+            "by_channel": dict(sorted(tally.touches.items())),
+            "per_contact": {
+                "median": _quantile(per_contact, 0.5),
+                "p90": _quantile(per_contact, 0.9),
+                "max": max(per_contact) if per_contact else None,
+            },
+            "gives": tally.kinds["give"],
+            "asks": tally.kinds["ask"],
+            "gives_per_ask": _ratio(tally.kinds["give"], tally.kinds["ask"]),
+        },
+        "deferred": {reason: tally.deferred[reason] for reason in _REASONS},
+        "blocked": dict(sorted(tally.blocked.items())),
+        "suppressed": dict(sorted(tally.suppressed.items())),
+        "unsubscribes": tally.unsubscribes,
+        "notifications": dict(sorted(tally.notifications.items())),
+        "tasks": dict(sorted(tally.tasks.items())),
+    }
+    for flow in flows:
+        transitions: dict[str, list[int]] = {}
+        for (node, index), count in sorted(tally.transitions[flow].items()):
+            counts = transitions.setdefault(node, [])
+            counts.extend([0] * (index + 1 - len(counts)))
+            counts[index] = count
+        body["flows"][flow] = {
+            "entered": tally.entered[flow],
+            "contacts": tally.entered_contacts[flow],
+            "exits": dict(sorted(tally.exits[flow].items())),
+            "goal_reached": tally.goals[flow],
+            "still_in": tally.still_in[flow],
+            "touches": tally.flow_touches[flow],
+            "transitions": transitions,
+        }
+    return body
+
+
+def _days(minutes: Optional[float]) -> Optional[float]:
+    return None if minutes is None else round(minutes / 1440, 2)
+
+
+def flatten(body: dict, prefix: str = "") -> dict[str, float]:
+    """Dotted key -> number, for every number of a report body (intervals are
+    keyed like this). Transitions are left out: they are for diagrams."""
+    out = {}
+    for key, value in body.items():
+        name = f"{prefix}{key}"
+        if key == "transitions":
+            continue
+        if isinstance(value, dict):
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[name] = value
+    return out
+
+
+# Figures that grow with the number of contacts; a run's value is scaled to
+# the whole cohort before intervals are taken. The others are medians,
+# quantiles and ratios, which do not.
+def _extensive(key: str) -> bool:
+    last = key.rsplit(".", 1)[-1]
+    return not (last in ("median", "p90", "max", "gives_per_ask") or ".per_contact." in key
+                or ".velocity_days." in key)
+
+
+def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, list[float]]:
+    """95% intervals of each figure over the runs: (contacts in the run, its
+    flattened figures) each. A count missing from a run is 0 there; a
+    median that a run has no data for is left out. Figures every run agrees
+    on (the number of contacts) get no interval, and none for maxima, which
+    do not average."""
+    from .cohort import interval
+
+    keys = sorted(set().union(*(figs.keys() for _, figs in runs)))
+    out = {}
+    for key in keys:
+        if key.endswith(".max"):
+            continue
+        extensive = _extensive(key)
+        values = []
+        for size, figs in runs:
+            if not size:
+                continue
+            if key in figs:
+                values.append(figs[key] * total_contacts / size if extensive else figs[key])
+            elif extensive:
+                values.append(0)
+        if len(values) < 2:
+            continue
+        _, low, high = interval(values)
+        low = max(low, 0.0)
+        if extensive:
+            low, high = int(low), int(-(-high // 1))  # outwards to whole numbers
+        if low != high:
+            out[key] = [_neat(low), _neat(high)]
+    return out
+
+
+def _neat(value: float):
+    value = round(value, 2)
+    return int(value) if value == int(value) else value
+
+
+def as_json(header: dict, body: dict, interval_map: Optional[dict] = None) -> str:
+    document = {"format": REPORT_FORMAT, "version": REPORT_VERSION, **header, **body}
+    if interval_map is not None:
+        document["intervals"] = interval_map
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# -- text
+
+def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> str:
+    ranges = interval_map or {}
+
+    def n(key: str, value) -> str:
+        if value is None:
+            return "-"
+        text = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}".rstrip("0").rstrip(".")
+        if key in ranges:
+            low, high = ranges[key]
+            text += f" [{low:,}–{high:,}]"
+        return text
+
+    lines = []
+    mode = header["mode"]
+    contacts = f"{n('contacts', body['contacts'])} {_plural(body['contacts'], 'contact')}"
+    what = (f"cohort of {contacts} in {header['runs']} runs, seed {header['seed']}"
+            if mode == "cohort" else f"replay of {contacts}")
+    lines.append(f"{header['playbook']}: {what}")
+    lines.append(f"from {header['start']} until {header['until']}")
+    if ranges:
+        lines.append("figures in [brackets]: 95% interval over the runs")
+    lines.append("")
+    lines.append(f"Flows ({n('nurtured', body['nurtured'])} contacts entered at least one)")
+    width = max([len(name) for name in body["flows"]] + [4])
+    for name, flow in body["flows"].items():
+        base = f"flows.{name}"
+        head = f"  {name:<{width}}  entered {n(base + '.entered', flow['entered'])}"
+        if flow["entered"] != flow["contacts"]:
+            head += f" ({n(base + '.contacts', flow['contacts'])} contacts)"
+        head += f", touches {n(base + '.touches', flow['touches'])}, goal reached {n(base + '.goal_reached', flow['goal_reached'])}"
+        if flow["still_in"]:
+            head += f", still in at the end {n(base + '.still_in', flow['still_in'])}"
+        lines.append(head)
+        if flow["exits"]:
+            exits = ", ".join(f"{reason} {n(f'{base}.exits.{reason}', count)}" for reason, count in
+                              sorted(flow["exits"].items(), key=lambda item: (-item[1], item[0])))
+            lines.append(f"  {'':<{width}}  left: {exits}")
+    lines.append("")
+    handoffs = body["handoffs"]
+    lines.append("Sales")
+    velocity = handoffs["velocity_days"]
+    line = f"  handed off     {n('handoffs.contacts', handoffs['contacts'])} {_plural(handoffs['contacts'], 'contact')}"
+    if velocity["median"] is not None:
+        line += (f"; time from first entry to handoff (nurture velocity): median "
+                 f"{n('handoffs.velocity_days.median', velocity['median'])} days, "
+                 f"p90 {n('handoffs.velocity_days.p90', velocity['p90'])} days")
+    lines.append(line)
+    for name, threshold in body["thresholds"].items():
+        lines.append(f"  {name:<14} {n(f'thresholds.{name}.contacts', threshold['contacts'])} "
+                     f"{_plural(threshold['contacts'], 'contact')} crossed")
+    if body["notifications"]:
+        lines.append("  alerts         " + ", ".join(f"{who} {n(f'notifications.{who}', count)}"
+                                                    for who, count in body["notifications"].items()))
+    if body["tasks"]:
+        lines.append("  tasks          " + ", ".join(f"{who} {n(f'tasks.{who}', count)}"
+                                                    for who, count in body["tasks"].items()))
+    lines.append("")
+    touches = body["touches"]
+    lines.append("Touches")
+    channels = ", ".join(f"{channel} {n(f'touches.by_channel.{channel}', count)}"
+                         for channel, count in touches["by_channel"].items())
+    lines.append(f"  sent           {n('touches.total', touches['total'])}" + (f" ({channels})" if channels else ""))
+    per = touches["per_contact"]
+    lines.append(f"  per contact    median {n('touches.per_contact.median', per['median'])}, "
+                 f"p90 {n('touches.per_contact.p90', per['p90'])}, max {n('touches.per_contact.max', per['max'])}"
+                 " (contacts who entered a flow)")
+    ratio = touches["gives_per_ask"]
+    lines.append(f"  gives / asks   {n('touches.gives', touches['gives'])} / {n('touches.asks', touches['asks'])}"
+                 + (f": {n('touches.gives_per_ask', ratio)} gives per ask" if ratio is not None else ""))
+    lines.append("")
+    lines.append("Policy")
+    deferred = body["deferred"]
+    lines.append("  deferred       " + ", ".join(f"{reason.replace('_', ' ')} {n(f'deferred.{reason}', deferred[reason])}"
+                                                for reason in _REASONS))
+    blocked = body["blocked"]
+    lines.append("  blocked        " + (", ".join(f"{reason} {n(f'blocked.{reason}', count)}"
+                                                 for reason, count in blocked.items()) or "none"))
+    if body["suppressed"]:
+        lines.append("  suppressed     " + ", ".join(f'"{name}" {n(f"suppressed.{name}", count)}'
+                                                    for name, count in body["suppressed"].items()))
+    lines.append(f"  unsubscribes   {n('unsubscribes', body['unsubscribes'])}")
+    notes = header.get("notes") or []
+    if notes:
+        lines.append("")
+        lines.extend(notes)
+    return "\n".join(lines) + "\n"
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+# -- one contact's journey
+
+def timeline(records: list[dict], contact: dict, zone: str) -> str:
+    """A trace of one contact as lines a person reads top to bottom, in the
+    contact's own time zone, where quiet hours and send days make sense."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    local = ZoneInfo(zone)
+    name = contact.get("name")
+    lines = [f"Contact {contact['id']}" + (f" ({name})" if name else "") + f", times in {zone}"]
+    for record in records:
+        moment = dt.datetime.fromisoformat(record["at"].replace("Z", "+00:00")).astimezone(local)
+        score = record.get("score")
+        score_text = "  [" + ", ".join(f"{k} {v}" for k, v in score.items()) + "]" if score else ""
+        lines.append(f"  {moment:%a %Y-%m-%d %H:%M}  {_describe(record, local)}{score_text}")
+    if len(lines) == 1:
+        lines.append("  nothing happened")
+    return "\n".join(lines) + "\n"
+
+
+def _describe(record: dict, local) -> str:
+    kind = record["type"]
+    flow = record.get("flow", "")
+    step = record.get("step", "")
+    if kind == "event":
+        return f"event      {record['event']}" + (f"({record['arg']})" if record.get("arg") else "")
+    if kind == "enter":
+        return f"enter      {flow}" + (f"  ({record['reason']})" if record.get("reason") else "")
+    if kind == "exit":
+        return f"leave      {flow} at {step}: {record['reason']}"
+    if kind == "touch":
+        what = record.get("content") or record.get("action") or ""
+        tag = f" [{record['give_or_ask']}]" if record.get("give_or_ask") else ""
+        return f"{record['channel']:<10} {flow}.{step}: {what}{tag}"
+    if kind == "deferred":
+        import datetime as dt
+
+        until = dt.datetime.fromisoformat(record["until"].replace("Z", "+00:00")).astimezone(local)
+        return f"held       {flow}.{step} until {until:%a %H:%M} ({record['reason'].replace('_', ' ')})"
+    if kind == "blocked":
+        return f"blocked    {flow}.{step} ({record['channel']}): {record['reason']}"
+    if kind == "threshold":
+        return f"threshold  {record['threshold']} crossed at {record['value']}"
+    if kind == "handoff":
+        return f"handoff    to {record['team']} ({record['reason']})"
+    if kind == "notify":
+        return f"notify     {record.get('recipient') or '(default)'}: {record['text']}"
+    if kind == "task":
+        return f"task       {record.get('recipient') or '(default)'}: {record['text']}"
+    if kind in ("tag", "untag"):
+        return f"{kind:<10} {record['tag']} ({flow}.{step})"
+    if kind == "set":
+        return f"set        {record['attribute']} = {record['value']} ({flow}.{step})"
+    if kind == "revisit":
+        return "revisit    suppression ended"
+    return kind
