@@ -265,9 +265,12 @@ def compile_command(file: str, output: str | None) -> None:
               help="Write to this file (atomically) instead of stdout; required for png.")
 @click.option("--lint", is_flag=True, help="Outline nodes with lint findings in red, with the rule code; "
                                            "the finding is in the tooltip (SVG) or a note (Mermaid).")
+@click.option("--sim", "sim", metavar="REPORT.json",
+              help="Overlay a `simulate --format json` report: contacts and percentages on the arrows, "
+                   "arrow widths by volume, entries and drop-off in the boxes.")
 @click.option("--no-legend", is_flag=True, help="Leave out the legend.")
 def render(file: str, flow_name: str | None, output_format: str | None, output: str | None, lint: bool,
-           no_legend: bool) -> None:
+           sim: str | None, no_legend: bool) -> None:
     """Draw a playbook: the programme overview, or one flow in full.
 
     The overview shows what starts each flow, `move to` and score-threshold
@@ -278,6 +281,11 @@ def render(file: str, flow_name: str | None, output_format: str | None, output: 
     each step counted from entry where every path agrees (docs/render.md).
     Diagrams come from the same state graph as lint and compile, so they
     cannot drift from the playbook, and the output is deterministic.
+
+    --sim REPORT.json draws a simulation report on it: how many contacts
+    took each arrow and what share of those who reached its box, arrows as
+    wide as their volume, never-taken arrows thin and grey; on the overview,
+    entries per flow and exits on the arrows they match.
 
     dot and mermaid need nothing but Python; svg, png and html need
     Graphviz's `dot` program (`sudo apt-get install graphviz`). html is one
@@ -290,19 +298,21 @@ def render(file: str, flow_name: str | None, output_format: str | None, output: 
       nurturedsl render playbooks/programme.nurture --flow inbound --format mermaid
       nurturedsl render playbooks/programme.nurture --flow inbound --lint -o inbound.png
       nurturedsl render playbooks/programme.nurture -o programme.html
+      nurturedsl render playbooks/programme.nurture --flow inbound --sim report.json -o inbound.svg
 
     \b
     Exit codes:
       0  drawn (lint findings do not change it)
       1  the playbook has errors (printed on stderr, as `check` does)
       2  usage error: unknown flow, png without -o, `dot` not installed, a bad
-         lint config, or a file that cannot be read or written
+         lint config, a file that cannot be read or written, or a --sim
+         report that is not one or was made from another playbook version
       3  internal error (a bug in nurturedsl)
     """
     from .render.command import run_render
 
     sys.exit(run_render(file=file, flow_name=flow_name, fmt=output_format, output=output, lint=lint,
-                        legend=not no_legend, load=_load, unreadable=_unreadable))
+                        legend=not no_legend, load=_load, unreadable=_unreadable, sim=sim))
 
 
 def _write(output: str, text: str, inputs: list[str] = ()) -> None:

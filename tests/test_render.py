@@ -445,3 +445,229 @@ def test_docs_svgs_show_what_their_dot_says():
         arrows = [f"{a}->{b}" for a, b, _ in _dot_edges(dot)]
         assert texts == _dot_texts(dot), f"{svg_file.name} is stale: run `python3 docs/diagrams/regenerate.py`"
         assert titles == Counter(boxes + arrows), f"{svg_file.name} is stale: run `python3 docs/diagrams/regenerate.py`"
+
+
+# ------------------------------------------------------ --sim overlay --
+
+EXAMPLES = ROOT / "examples"
+PROGRAMME = str(PLAYBOOKS / "programme.nurture")
+
+
+@pytest.fixture(scope="module")
+def sim_report(tmp_path_factory) -> str:
+    """A real report: the simulator replaying the bundled 12 contacts."""
+    out = tmp_path_factory.mktemp("sim") / "report.json"
+    result = CliRunner().invoke(main, ["simulate", PROGRAMME, "--contacts", str(EXAMPLES / "contacts.csv"),
+                                       "--events", str(EXAMPLES / "events.jsonl"), "--format", "json",
+                                       "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return str(out)
+
+
+def _sim_diagram(report_path: str, flow: str | None):
+    from nurturedsl.render.simoverlay import check_report, load_report
+
+    programme = load("programme.nurture")
+    report = load_report(report_path)
+    check_report(report, programme, report_path)
+    return programme, report, diagram_for(programme, flow, report=report)
+
+
+_COUNT = re.compile(r"(?:^| · )([\d,]+)(?: \((?:\d+%|<1%|>99%)\))?$")
+
+
+def _edge_count(edge) -> int:
+    return int(_COUNT.search(edge.lines[-1]).group(1).replace(",", ""))
+
+
+def _box_counts(node) -> tuple[int, int]:
+    came, _, dropped = node.lines[-1].partition(", ")
+    return int(came.split()[0]), int(dropped.split()[0]) if dropped else 0
+
+
+@pytest.mark.parametrize("flow", ["inbound", "ghost", "archive", "reengage", "surround"])
+def test_sim_counts_sit_on_the_arrows_they_count(sim_report, flow):
+    programme, report, diagram = _sim_diagram(sim_report, flow)
+    data = report["flows"][flow]
+    g = graph.flow_graph(programme.flows[flow])
+    for edge in diagram.edges:
+        counts = data["transitions"].get(edge.source, [])
+        expected = counts[edge.index] if edge.index < len(counts) else 0
+        assert _edge_count(edge) == expected, (edge.source, edge.target, edge.lines)
+        if edge.via is not None:  # a folded wait counts what its source sent into it
+            assert data["transitions"].get(edge.via, [0])[0] == expected or g.in_degree(edge.via) > 1
+    entry = diagram.node(graph.ENTRY)
+    assert entry.lines[-1].startswith(f"{data['entered']} entered")
+    # every box: what came in is what went out plus what dropped there
+    for node in diagram.nodes:
+        came, dropped = _box_counts(node)
+        inward = [_edge_count(e) for e in diagram.edges if e.target == node.id]
+        outward = [_edge_count(e) for e in diagram.edges if e.source == node.id]
+        assert came == (data["entered"] if node.id == graph.ENTRY else sum(inward))
+        if outward:
+            assert sum(outward) + dropped == came, node.id
+
+
+def test_sim_inbound_entry_and_branch_arms(sim_report):
+    _, report, diagram = _sim_diagram(sim_report, "inbound")
+    data = report["flows"]["inbound"]
+    (entry,) = [e for e in diagram.edges if e.source == graph.ENTRY]
+    assert _edge_count(entry) == data["entered"] == data["transitions"]["@entry"][0]
+    assert entry.lines == [f"{data['entered']} (100%)"]
+    arms = [e for e in diagram.edges if e.source == "branch_1"]
+    assert [e.kind for e in arms] == ["branch", "branch", "else"]
+    came, dropped = _box_counts(diagram.node("branch_1"))
+    assert sum(_edge_count(e) for e in arms) + dropped == came
+    assert sum(_edge_count(e) for e in arms) == sum(data["transitions"]["branch_1"])
+    # a folded wait: its count on the arrow out of the box before it
+    (into_branch,) = [e for e in diagram.edges if e.target == "branch_1"]
+    assert into_branch.lines[-1].startswith("wait 4d · ")
+    assert _edge_count(into_branch) == data["transitions"]["video"][0] == data["transitions"]["wait_3"][0]
+
+
+def test_sim_pen_widths_grow_with_volume(sim_report):
+    for flow in ("inbound", "surround", "reengage"):
+        _, _, diagram = _sim_diagram(sim_report, flow)
+        edges = [(_edge_count(e), e) for e in diagram.edges]
+        most = max(c for c, _ in edges)
+        for count, edge in edges:
+            assert edge.width == pytest.approx(1 + 5 * count / most)
+            assert edge.muted == (count == 0)
+        for (a, x), (b, y) in zip(sorted(edges, key=lambda p: p[0]), sorted(edges, key=lambda p: p[0])[1:]):
+            assert x.width <= y.width and (a == b or x.width < y.width)
+        dot = to_dot(diagram)
+        assert "penwidth=6" in dot and ('color="#b0bec5"' in dot) == any(e.muted for _, e in edges)
+        mermaid = to_mermaid(diagram)
+        assert re.search(r"linkStyle [\d,]+ stroke-width:6px", mermaid)
+
+
+def test_sim_overview_puts_exits_on_their_arrows(sim_report):
+    programme, report, diagram = _sim_diagram(sim_report, None)
+    arrows = {(e.source, e.target): e for e in diagram.edges}
+    reengage = report["flows"]["reengage"]
+    suppress = arrows[("reengage", "@suppress.1")]
+    assert _edge_count(suppress) == reengage["exits"]['suppressed "cold-contacts"']
+    assert suppress.width == 6
+    unsubscribed = arrows[("inbound", "@unsubscribed")]
+    assert _edge_count(unsubscribed) == report["flows"]["inbound"]["exits"]["exit on unsubscribed"]
+    never = arrows[("inbound", "lead.sql")]
+    assert _edge_count(never) == 0 and never.muted
+    inbound = diagram.node("inbound")
+    assert f"{report['flows']['inbound']['entered']} entered" in inbound.lines
+    text = " ".join(inbound.lines)
+    assert "left: completed" in text and "unsubscribed" not in text.partition("left:")[2]
+    assert f"{report['suppressed']['cold-contacts']} suppressed" in diagram.node("@suppress.1").lines
+    assert all(not e.lines for e in diagram.edges if e.target in programme.flows and "@entry" in e.source)
+
+
+def test_sim_via_the_command_is_deterministic_and_keeps_the_report(sim_report, tmp_path):
+    args = (PROGRAMME, "--flow", "inbound", "--sim", sim_report)
+    first, second = run(*args), run(*args)
+    assert first.exit_code == 0 and first.stdout == second.stdout and " · " in first.stdout
+    mermaid = run(*args, "--format", "mermaid").stdout
+    assert "linkStyle" in mermaid and "(100#37;)" in mermaid
+    assert run(PROGRAMME, "--sim", sim_report, "-o", sim_report).exit_code == 2  # never overwrites its input
+    assert run(PROGRAMME, "--sim", sim_report).exit_code == 0
+
+
+def test_sim_accepts_a_cohort_report(tmp_path):
+    out = tmp_path / "cohort.json"
+    result = CliRunner().invoke(main, ["simulate", PROGRAMME, "--cohort", "20", "--responses",
+                                       str(EXAMPLES / "responses.toml"), "--format", "json", "-o", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    drawn = run(PROGRAMME, "--flow", "surround", "--sim", str(out))
+    assert drawn.exit_code == 0 and "entered" in drawn.stdout
+
+
+def _broken(tmp_path, sim_report, change) -> str:
+    import json
+
+    report = json.loads(open(sim_report, encoding="utf-8").read())
+    change(report)
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda r: r["flows"]["inbound"]["transitions"].update(wait_9=[1]), "flow `inbound` has no step `wait_9`"),
+    (lambda r: r["flows"].pop("ghost"), "flow `ghost` is not in the report"),
+    (lambda r: r["flows"].update(extra=r["flows"]["ghost"]), "a flow `extra` that the playbook has not"),
+    (lambda r: r["flows"]["inbound"]["transitions"].update(welcome=[1, 1]),
+     "step `welcome` of flow `inbound` has 1 transition in the playbook, 2 in the report"),
+])
+def test_sim_refuses_a_report_from_another_playbook(tmp_path, sim_report, change, message):
+    result = run(PROGRAMME, "--flow", "inbound", "--sim", _broken(tmp_path, sim_report, change))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "was made from a different version of the playbook" in result.stderr and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_sim_refuses_a_report_for_one_playbook_on_another(sim_report):
+    result = run(str(PLAYBOOKS / "inbound.nurture"), "--sim", sim_report)
+    assert result.exit_code == 2 and "different version of the playbook" in result.stderr
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "cannot read simulation report"),
+    ("{", "not JSON"),
+    ("[1, 2]", 'it has no "format"'),
+    ('{"format": "nurturedsl-ir", "version": "1.0.0"}', 'its format is "nurturedsl-ir"'),
+    ('{"format": "nurturedsl-simulation", "version": "2.0.0", "flows": {}}', "version 2.0.0"),
+    ('{"format": "nurturedsl-simulation", "version": 1, "flows": {}}', "no valid version"),
+    ('{"format": "nurturedsl-simulation", "version": "1.0.0"}', "flows is missing"),
+    ('{"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {"inbound": {"entered": -1}}}',
+     "flows.inbound.entered"),
+    ('{"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {"inbound": '
+     '{"entered": 1, "exits": {}, "transitions": {"welcome": [true]}}}}', "flows.inbound.transitions.welcome"),
+])
+def test_sim_refuses_what_is_not_a_report(tmp_path, content, message):
+    path = tmp_path / "report.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    result = run(PROGRAMME, "--sim", str(path))
+    assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_sim_percentages_have_no_decimals():
+    from nurturedsl.render.simoverlay import number, percent
+
+    assert percent(0, 0) is None and percent(0, 5) == "0%" and percent(5, 5) == "100%"
+    assert percent(1, 3) == "33%" and percent(2, 3) == "67%" and percent(1, 2) == "50%"
+    assert percent(1, 1000) == "<1%" and percent(999, 1000) == ">99%"
+    assert number(12000) == "12,000" and number(2.0) == "2" and number(2.25) == "2.2"
+
+
+# A report frozen from the simulator (bundled contacts and events), so
+# that the pinned drawing changes only when the drawing does.
+FROZEN = {"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {
+    "inbound": {"contacts": 4, "entered": 4, "goal_reached": 0, "still_in": 0, "touches": 12,
+                "exits": {"completed": 1, "exit on replied": 1, "exit on unsubscribed": 1, "handoff to sales": 1},
+                "transitions": {"@entry": [4], "ask": [1], "biz_proof": [1], "branch_1": [0, 1], "checklist": [4],
+                                "video": [2], "wait_1": [4], "wait_2": [4], "wait_3": [2], "wait_4": [1],
+                                "welcome": [4]}}}}
+
+
+def test_sim_inbound_is_pinned(tmp_path, snapshot):
+    import json
+
+    from nurturedsl.render.simoverlay import check_report, load_report
+
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(FROZEN), encoding="utf-8")
+    programme = load("inbound.nurture")
+    report = load_report(str(path))
+    check_report(report, programme, str(path))
+    diagram = diagram_for(programme, "inbound", report=report)
+    assert to_dot(diagram) == snapshot.use_extension(DotSnapshot)
+    assert to_mermaid(diagram) == snapshot.use_extension(MermaidSnapshot)
+
+
+@needs_dot
+def test_sim_on_the_html_page(sim_report, tmp_path):
+    out = tmp_path / "programme.html"
+    assert run(PROGRAMME, "--sim", sim_report, "-o", str(out)).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<svg") == 6 and page.count(" entered") >= 10 and "dropped" in page

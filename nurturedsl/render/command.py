@@ -37,7 +37,7 @@ def output_format(chosen: str | None, output: str | None) -> str:
 
 
 def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str | None, lint: bool,
-               legend: bool, load, unreadable) -> int:
+               legend: bool, load, unreadable, sim: str | None = None) -> int:
     from .dot import DotMissing, dot_available
 
     fmt = output_format(fmt, output)
@@ -46,6 +46,15 @@ def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str
         return _usage(f"{fmt.upper()} is binary: write it to a file with -o, e.g. `-o {flow_name or 'overview'}.{fmt}`")
     if fmt in NEEDS_DOT and not dot_available():
         return _usage(DOT_MISSING)
+
+    report = None
+    if sim is not None:
+        from .simoverlay import ReportError, load_report
+
+        try:
+            report = load_report(sim)
+        except ReportError as error:
+            return _usage(str(error))
 
     programme, diagnostics, sources = load(file)
     if programme is None:
@@ -60,6 +69,13 @@ def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str
         hint = did_you_mean(flow_name, programme.flows)
         known = ", ".join(programme.flows) or "none"
         return _usage(f"no flow `{flow_name}` in {file}" + (f"; {hint[0]}" if hint else "") + f" (flows: {known})")
+    if report is not None:
+        from .simoverlay import ReportError, check_report
+
+        try:
+            check_report(report, programme, sim)
+        except ReportError as error:
+            return _usage(str(error))
 
     findings = []
     if lint or fmt == "html":
@@ -71,7 +87,8 @@ def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str
         except ConfigError as error:
             return _usage(str(error))
     try:
-        data = _produce(programme, flow_name, fmt, findings, legend, wrap_markdown=_suffix(output) == ".md")
+        data = _produce(programme, flow_name, fmt, findings, legend, wrap_markdown=_suffix(output) == ".md",
+                        report=report)
     except DotMissing:
         return _usage(DOT_MISSING)
     if to_stdout:
@@ -81,15 +98,17 @@ def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str
         else:
             click.echo(data, nl=False)
         return EXIT_OK
-    return _write(output, data if isinstance(data, bytes) else data.encode("utf-8"), list(programme.sources))
+    inputs = list(programme.sources) + ([sim] if sim is not None else [])
+    return _write(output, data if isinstance(data, bytes) else data.encode("utf-8"), inputs)
 
 
 def _suffix(output: str | None) -> str:
     return os.path.splitext(output or "")[1].lower()
 
 
-def diagram_for(programme, flow_name: str | None, findings=()):
-    """The overview, or one flow, with the findings drawn on it."""
+def diagram_for(programme, flow_name: str | None, findings=(), report: dict | None = None):
+    """The overview, or one flow, with the findings drawn on it and, given a
+    simulation report checked against the programme, its counts."""
     from ..graph import flow_graph
     from .diagram import flow_diagram
     from .overlay import place_on_flow, place_on_overview
@@ -98,18 +117,27 @@ def diagram_for(programme, flow_name: str | None, findings=()):
     if flow_name is None:
         diagram = overview_diagram(programme)
         place_on_overview(diagram, programme, list(findings))
+        if report is not None:
+            from .simoverlay import place_on_overview as place_counts
+
+            place_counts(diagram, programme, report)
         return diagram
     flow = programme.flows[flow_name]
     g = flow_graph(flow)
     diagram = flow_diagram(programme, flow, g)
     place_on_flow(diagram, flow, g, list(findings))
+    if report is not None:
+        from .simoverlay import place_on_flow as place_counts
+
+        place_counts(diagram, g, report["flows"][flow_name])
     return diagram
 
 
-def _produce(programme, flow_name, fmt: str, findings, legend: bool, wrap_markdown: bool) -> str | bytes:
+def _produce(programme, flow_name, fmt: str, findings, legend: bool, wrap_markdown: bool,
+             report: dict | None = None) -> str | bytes:
     if fmt == "html":
-        return _html(programme, flow_name, findings, legend)
-    diagram = diagram_for(programme, flow_name, findings)
+        return _html(programme, flow_name, findings, legend, report)
+    diagram = diagram_for(programme, flow_name, findings, report)
     if fmt == "mermaid":
         from .mermaid import to_mermaid
 
@@ -124,7 +152,7 @@ def _produce(programme, flow_name, fmt: str, findings, legend: bool, wrap_markdo
     return data.decode("utf-8") if fmt == "svg" else data
 
 
-def _html(programme, flow_name, findings, legend: bool) -> str:
+def _html(programme, flow_name, findings, legend: bool, report: dict | None = None) -> str:
     from .. import __version__
     from .diagram import where
     from .html import page
@@ -137,13 +165,13 @@ def _html(programme, flow_name, findings, legend: bool) -> str:
     placed = {id(d) for found in in_flows.values() for d in found}
     sections = []
     if flow_name is None:
-        overview = diagram_for(programme, None, findings)
+        overview = diagram_for(programme, None, findings, report)
         overview.links = {name: f"#flow-{name}" for name in names}
         sections.append(("overview", "Overview", overview, [d for d in findings if id(d) not in placed]))
     for name in names:
         flow = programme.flows[name]
         heading = f"flow {name}" + (f": {clean(flow.title)}" if flow.title else "")
-        sections.append((f"flow-{name}", heading, diagram_for(programme, name, findings), in_flows[name]))
+        sections.append((f"flow-{name}", heading, diagram_for(programme, name, findings, report), in_flows[name]))
     subtitle = (f"{len(programme.flows)} flows, {len(findings)} lint findings. "
                 f"Drawn from the playbook by nurturedsl {__version__}.")
     return page(clean(programme.name), subtitle, sections, lambda span: where(programme, span), legend)

@@ -58,6 +58,11 @@ class Edge:
     # the transition's kind, and the first wait or goto folded into it
     kind: str = "next"
     via: str | None = None
+    # the transition's position among its source's (the IR's order)
+    index: int | None = None
+    # `render --sim`: pen width by volume; muted: a transition never taken
+    width: float | None = None
+    muted: bool = False
 
 
 @dataclass
@@ -116,6 +121,12 @@ TONES = {
     "flow": ("#ffffff", "#263238", ""),
 }
 LINT_COLOUR = "#d32f2f"
+MUTED = "#b0bec5"  # `render --sim`: an arrow no contact took
+
+
+def pen(width: float) -> str:
+    """A pen width as DOT and Mermaid write it: one decimal, `2.5`, `1`."""
+    return f"{width:.1f}".removesuffix(".0")
 
 CHANNEL_SHAPES = {"email": "email", "sms": "sms", "linkedin": "linkedin", "ads": "ads", "task": "internal",
                   "notify": "internal"}
@@ -212,8 +223,10 @@ class _FlowDiagram:
         for node_id in order:
             if node_id in passing:
                 continue
-            for target, data in transitions(self.g, node_id):
-                diagram.edges.append(self._edge(node_id, target, data, passing, resolved))
+            for index, (target, data) in enumerate(transitions(self.g, node_id)):
+                edge = self._edge(node_id, target, data, passing, resolved)
+                edge.index = index
+                diagram.edges.append(edge)
         return diagram
 
     def _position(self, node_id: str) -> tuple:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 
-from .diagram import LINT_COLOUR, TONES, Diagram, legend
+from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen
 
 FONT = "Helvetica,Arial,sans-serif"
 
@@ -84,8 +84,12 @@ def to_dot(diagram: Diagram, with_legend: bool = True) -> str:
         if EDGE_STYLES[edge.style]:
             attrs["style"] = EDGE_STYLES[edge.style]
         lines, tooltip = list(edge.lines), list(edge.tooltip)
+        if edge.width is not None:
+            attrs["penwidth"] = pen(edge.width)
+        if edge.muted:
+            attrs.update(color=MUTED, fontcolor="#78909c")
         if edge.findings:
-            attrs.update(color=LINT_COLOUR, fontcolor=LINT_COLOUR, penwidth="2.5")
+            attrs.update(color=LINT_COLOUR, fontcolor=LINT_COLOUR, penwidth=pen(max(2.5, edge.width or 0)))
             lines.append("lint: " + ", ".join(sorted({code for code, _ in edge.findings})))
             tooltip += [text for _, text in edge.findings]
         if lines:

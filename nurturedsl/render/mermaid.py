@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .diagram import LINT_COLOUR, TONES, Diagram, legend
+from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen
 from .words import clean, shorten
 
 # shape -> (open, close) around the quoted label
@@ -87,7 +87,12 @@ def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
             styles.append(f"  style {ids[node.id]} stroke:{LINT_COLOUR},stroke-width:3px")
             notes.append((ids[node.id], node.findings))
     red_links = []
+    # `render --sim`: (stroke, width) -> the links drawn that way
+    widths: dict[tuple[str, str], list[str]] = {}
     for k, edge in enumerate(diagram.edges):
+        if edge.width is not None or edge.muted:
+            key = (MUTED if edge.muted else "", pen(edge.width if edge.width is not None else 1))
+            widths.setdefault(key, []).append(str(k))
         lines = list(edge.lines)
         if edge.findings:
             lines.append("lint: " + ", ".join(sorted({code for code, _ in edge.findings})))
@@ -110,6 +115,9 @@ def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
             out.append(f"  classDef tone_{tone} {style}")
             out.append(f"  class {','.join(by_tone[tone])} tone_{tone}")
     out += styles
+    for (stroke, width), links in widths.items():
+        colour = f"stroke:{stroke}," if stroke else ""
+        out.append(f"  linkStyle {','.join(links)} {colour}stroke-width:{width}px")
     if red_links:
         out.append(f"  linkStyle {','.join(red_links)} stroke:{LINT_COLOUR},stroke-width:3px,color:{LINT_COLOUR}")
     return "\n".join(out) + "\n"

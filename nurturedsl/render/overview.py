@@ -51,7 +51,7 @@ def overview_diagram(programme: Programme) -> Diagram:
             arrow(trigger, name, "")
         diagram.nodes.append(_flow_node(programme, flow))
 
-    suppression_lists: dict[str, str] = {}
+    suppression_lists = suppression_ids(programme)
     for name, flow in programme.flows.items():
         for step in iter_steps(flow.steps):
             if isinstance(step, n.MoveTo):
@@ -60,7 +60,7 @@ def overview_diagram(programme: Programme) -> Diagram:
                 arrow(name, terminal(f"@handoff.{step.team}", "handoff", [f"handoff to {step.team}"],
                                      [f"handed to the {step.team} team"]), step.id)
             elif isinstance(step, n.Suppress):
-                list_id = suppression_lists.setdefault(step.list_name, f"@suppress.{len(suppression_lists) + 1}")
+                list_id = suppression_lists[step.list_name]
                 lines = ["suppression list", words.shorten(words.quoted(step.list_name), 30)]
                 terminal(list_id, "suppress", lines, [words.clean(f"suppression list {step.list_name}")])
                 arrow(name, list_id, step.id + (f", revisit {words.duration(step.revisit.seconds)}" if step.revisit else ""))
@@ -93,6 +93,16 @@ def overview_diagram(programme: Programme) -> Diagram:
     diagram.nodes += shared.values()
     diagram.same_rank.append([node_id for node_id in shared])
     return diagram
+
+
+def suppression_ids(programme: Programme) -> dict[str, str]:
+    """Suppression list -> its box, numbered in the order of first use."""
+    out: dict[str, str] = {}
+    for flow in programme.flows.values():
+        for step in iter_steps(flow.steps):
+            if isinstance(step, n.Suppress):
+                out.setdefault(step.list_name, f"@suppress.{len(out) + 1}")
+    return out
 
 
 def _thresholds(programme: Programme) -> dict[str, tuple[n.Score, n.Threshold]]:
