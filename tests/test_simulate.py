@@ -498,3 +498,34 @@ flow inbound {
     assert sim.of("old") == []
     assert sim.touches("opted-out") == [], "no email to a contact who unsubscribed before the start"
     assert sim.tally.blocked == {"unsubscribed": 2} and sim.tally.unsubscribes == 0
+
+
+def test_a_threshold_fires_again_after_decay_took_the_score_below_it(tmp_path):
+    ir = playbook(tmp_path, """
+score lead {
+  +40 when title == "CEO"
+  +25 on visited("pricing") decay half_life 30d
+  threshold sql above 60 -> notify sdr "{name} is at {score}"
+}
+""")
+    visits = [Event(at("2026-01-05T10:00:00Z"), "visited", "pricing"),   # 65: crosses
+              Event(at("2026-03-01T10:00:00Z"), "visited", "pricing")]   # the first is worth ~7 by now: ~72
+    sim = Sim(ir, [Contact("c1", {"title": "CEO", "name": "Ada"})], {"c1": visits})
+    alerts = sim.of("c1", "notify")
+    assert [a["at"][:10] for a in alerts] == ["2026-01-05", "2026-03-01"]
+    assert alerts[0]["text"] == "Ada is at 65"
+    assert sim.tally.crossings["lead.sql"] == 2 and sim.tally.crossed_contacts["lead.sql"] == 1
+
+
+def test_a_within_window_is_looked_at_again_when_its_event_has_left_it(tmp_path):
+    ir = playbook(tmp_path, """
+content note give "Note"
+flow recent {
+  entry when not visited("pricing") within 7d and tagged "watch"
+  email nudge: note
+}
+""")
+    visit = Event(at("2026-01-05T10:00:00Z"), "visited", "pricing")  # history before the start
+    sim = Sim(ir, [Contact("c1", {"tags": ["watch"]})], {"c1": [visit]}, start="2026-01-06T00:00:00Z")
+    entered = sim.of("c1", "enter")
+    assert [e["at"] for e in entered] == ["2026-01-12T10:00:01Z"]

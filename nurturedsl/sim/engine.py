@@ -128,9 +128,16 @@ class _Behaviour:
 
 
 class _Score:
-    def __init__(self, name: str, data: dict, compile_):
+    def __init__(self, name: str, data: dict, compile_, ir: dict, durations: dict):
         self.name = name
-        self.fit = [(compile_(rule["condition"]), rule["points"]) for rule in data["fit"]]
+        # Fit rules that read only attributes and tags change only when those
+        # do, so their sum is kept until then; the others are summed each time.
+        self.static_fit, self.fit = [], []
+        for rule in data["fit"]:
+            condition = rule["condition"]
+            reads = _deps(condition, ir)
+            static = not reads.events and not reads.activity and not time_sources(condition, ir["segments"], durations)
+            (self.static_fit if static else self.fit).append((compile_(condition), rule["points"]))
         self.behaviour = [_Behaviour(rule) for rule in data["behaviour"]]
         self.thresholds = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
 
@@ -206,7 +213,7 @@ class Programme:
         self.durations = compiler.durations
         self.policy = _Policy(ir["policy"])
         self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
-        self.scores = {name: _Score(name, data, compile_) for name, data in ir["scores"].items()}
+        self.scores = {name: _Score(name, data, compile_, ir, self.durations) for name, data in ir["scores"].items()}
         self.flows = {name: _Flow(name, data, compile_, describe_) for name, data in ir["flows"].items()}
         self.content = ir["content"]
         self.aliases = {}  # touch step id -> its content, so opened(step) and opened(content) both match
@@ -367,8 +374,10 @@ class State:
             created_at = date_seconds(created)
             if created_at is not None and created_at < start:
                 self.last_activity = created_at
-        self.version = 0
+        self.version = 0  # bumped by every recorded event and every change of attributes or tags
+        self.data_version = 0  # bumped by changes of attributes or tags only
         self._scores: dict[str, tuple] = {}
+        self._fit: dict[str, tuple] = {}
 
     def count_events(self, name: str, arg, within) -> int:
         found = self.events.get(name)
@@ -393,7 +402,11 @@ class State:
         if cached is not None and cached[0] == self.version and cached[1] == self.now:
             return cached[2]
         model = self.programme.scores[name]
-        total = 0
+        fixed = self._fit.get(name)
+        if fixed is None or fixed[0] != self.data_version:
+            fixed = self._fit[name] = (self.data_version,
+                                       sum(points for condition, points in model.static_fit if condition(self)))
+        total = fixed[1]
         for condition, points in model.fit:
             if condition(self):
                 total += points
@@ -528,6 +541,8 @@ class _ContactRun:
         s = self.s
         if alias is None and arg is not None:
             alias = self.p.aliases.get(arg)
+        if self.holding and not quiet and name in self.p.threshold_deps.events:
+            self._release_thresholds()
         s.events.setdefault(name, []).append((at, arg, alias))
         s.version += 1
         if name not in _PASSIVE:
@@ -611,6 +626,18 @@ class _ContactRun:
                 elif not holds:
                     self.holding.discard(key)
 
+    def _release_thresholds(self) -> None:
+        """Forget thresholds the score has fallen below since they fired.
+        Between changes a score only decays, so looking just before each
+        change is enough to see every time it stopped holding, and a
+        threshold fires again on the next crossing."""
+        s = self.s
+        for model in self.p.watched_scores:
+            value = s.score(model.name)
+            for name, op, bound, _ in model.thresholds:
+                if (model.name, name) in self.holding and not (value >= bound if op == ">=" else value > bound):
+                    self.holding.discard((model.name, name))
+
     def _crossed(self, score: str, threshold: str, value: float, actions: list) -> None:
         first = (score, threshold) not in self.crossed
         self.crossed.add((score, threshold))
@@ -653,8 +680,10 @@ class _ContactRun:
                         first = bisect_right(found, now - seconds, key=_time_of)
                         for when, one, two in found[first:]:
                             if arg is None or one == arg or two == arg:
-                                if when + seconds < soonest:
-                                    soonest = when + seconds
+                                # a window still holds an event exactly `seconds`
+                                # old: look a second later, when it has left
+                                if when + seconds + 1 < soonest:
+                                    soonest = when + seconds + 1
                                 break
                 elif kind == "inactive":
                     when = s.last_activity + source[1]
@@ -746,6 +775,8 @@ class _ContactRun:
         return _PLACEHOLDER.sub(value, text)
 
     def _tag(self, tag: str, remove: bool) -> None:
+        if self.holding:
+            self._release_thresholds()
         tags = self.s.data.setdefault("tags", [])
         if remove and tag in tags:
             tags.remove(tag)
@@ -754,6 +785,7 @@ class _ContactRun:
         else:
             return
         self.s.version += 1
+        self.s.data_version += 1
         self.everything = self.wake_stale = True
 
     # -- walking a flow
@@ -835,8 +867,11 @@ class _ContactRun:
                     self._trace("untag" if data["remove"] else "tag", flow=flow.name, step=node_id, tag=data["tag"])
                 edge = node.next[0]
             elif kind == "set":
+                if self.holding:
+                    self._release_thresholds()
                 _assign(s.data, data["attribute"], data["value"])
                 s.version += 1
+                s.data_version += 1
                 self.everything = self.wake_stale = True
                 if self.tracing:
                     self._trace("set", flow=flow.name, step=node_id, attribute=data["attribute"], value=data["value"])
