@@ -529,3 +529,12 @@ flow recent {
     sim = Sim(ir, [Contact("c1", {"tags": ["watch"]})], {"c1": [visit]}, start="2026-01-06T00:00:00Z")
     entered = sim.of("c1", "enter")
     assert [e["at"] for e in entered] == ["2026-01-12T10:00:01Z"]
+
+
+def test_a_contact_created_after_the_start_exists_only_from_then_on():
+    late = ceo("late", created_at="2026-01-20")
+    sim = Sim(programme_ir(), [late], {}, start="2026-01-05T00:00:00Z")
+    first = sim.of("late")[0]
+    assert (first["type"], first["at"]) == ("threshold", "2026-01-20T00:00:00Z")  # fit alone: 50, lead.mql
+    entered = [e for e in sim.of("late", "enter") if e["flow"] == "reengage"]
+    assert entered[0]["at"] == "2026-04-20T00:00:00Z", "inactive for 90 days counted from created_at"

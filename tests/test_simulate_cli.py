@@ -186,3 +186,60 @@ def test_help_is_complete_on_its_own():
     for needle in ("--contacts", "--events", "--cohort", "--responses", "--trace", "--contact", "--workers",
                    "--skip-bad-rows", "--map", "Exit codes:", "Examples:"):
         assert needle in text
+
+
+def _compiled(tmp_path):
+    target = tmp_path / "programme.json"
+    assert CliRunner().invoke(main, ["compile", PROGRAMME, "-o", str(target)]).exit_code == 0
+    return target, json.loads(target.read_text())
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"]["next"][0].update(to="nosuch"),
+     "flows.inbound.nodes.welcome.next[0].to: no node `nosuch`"),
+    (lambda ir: ir.pop("policy"), "policy: Field required"),
+    (lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"].update(type="fax"), "flows.inbound.nodes.welcome.type"),
+    (lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"].update(content="nosuch"),
+     "flows.inbound.nodes.welcome.content: no content `nosuch`"),
+    (lambda ir: ir["policy"].update(timezone="Mars/Olympus"), "policy.timezone: unknown time zone `Mars/Olympus`"),
+    (lambda ir: ir["flows"]["inbound"]["entry"][0].update(condition={"segment": ["nope"]}),
+     "flows.inbound.entry[0].condition: no segment `nope`"),
+    (lambda ir: ir.update(version="2.0.0"), "IR version 2.0.0 is not supported"),
+])
+def test_a_hand_edited_ir_is_refused_with_the_path_of_the_problem(tmp_path, edit, message):
+    target, ir = _compiled(tmp_path)
+    edit(ir)
+    target.write_text(json.dumps(ir))
+    result = run(target, "--contacts", CONTACTS, "--events", EVENTS)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_unwritable_outputs_are_refused_before_the_run(tmp_path):
+    for option in ("--trace", "-o"):
+        result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, option, tmp_path / "missing" / "x")
+        assert result.exit_code == 2
+        assert f"{option} {tmp_path / 'missing' / 'x'}: the folder {tmp_path / 'missing'} does not exist" in result.stderr
+
+
+def test_contact_timelines_do_not_take_whole_run_options(tmp_path):
+    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--contact", "c1", "--trace", tmp_path / "t")
+    assert result.exit_code == 2 and "--contact prints one contact's timeline" in result.stderr
+
+
+def test_every_threshold_and_step_is_in_the_report_even_at_zero():
+    report = json.loads(run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--until", "2026-01-06",
+                            "-f", "json").stdout)
+    assert set(report["thresholds"]) == {"lead.mql", "lead.sql"}
+    assert report["flows"]["inbound"]["transitions"]["branch_1"] == [0, 0, 0]
+    assert report["flows"]["ghost"]["transitions"]["wait_until_1"] == [0, 0]
+
+
+def test_a_misspelt_column_is_an_error_not_a_silent_custom_attribute(tmp_path):
+    contacts = write(tmp_path, "contacts.csv", "id,industy,timezone\nc1,SaaS,Asia/Tokyo\n")
+    result = run(PROGRAMME, "--contacts", contacts, "--start", "2026-01-05")
+    assert result.exit_code == 2
+    assert "column `industy` is not an attribute; did you mean `industry`?" in result.stderr
+    mapped = run(PROGRAMME, "--contacts", contacts, "--start", "2026-01-05", "--map", "industy=industry")
+    assert mapped.exit_code == 0, mapped.stderr

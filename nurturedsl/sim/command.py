@@ -19,7 +19,7 @@ from typing import Optional
 import click
 
 from .engine import IRError, Programme, Runner, iso
-from .report import Tally, as_json, as_text, figures, flatten, intervals, timeline
+from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COHORT_START = "2026-01-01"
@@ -72,8 +72,15 @@ def load_ir(path: str) -> tuple[dict, list[str]]:
             raise UsageError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
         except json.JSONDecodeError as error:
             raise UsageError(f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
-        if not isinstance(ir, dict):
-            raise UsageError(f"{path}: not a nurturedsl IR document")
+        if not isinstance(ir, dict) or ir.get("format") != "nurturedsl-ir":
+            raise UsageError(f"{path}: not a nurturedsl IR document (its `format` is not \"nurturedsl-ir\")")
+        if str(ir.get("version", "")).split(".")[0] != "1":
+            raise UsageError(f"{path}: IR version {ir.get('version', '?')} is not supported; this runner reads 1.x")
+        from .checkir import problems
+
+        found = problems(ir)
+        if found:
+            raise UsageError(f"{path} cannot be run:\n" + "\n".join(f"  {problem}" for problem in found))
         return ir, [path]
     from ..diagnostics import DiagnosticError, print_all, summary
     from ..ir import compile_programme, dumps
@@ -184,11 +191,11 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
     total = Tally()
     for run in sorted(tallies):
         total.add(tallies[run])
-    flows = sorted(job.ir["flows"])
-    body = figures(total, flows)
+    shape = layout(job.ir)
+    body = figures(total, shape)
     ranges = None
     if job.cohort is not None and job.runs > 1:
-        ranges = intervals([(tallies[r].contacts, flatten(figures(tallies[r], flows))) for r in sorted(tallies)],
+        ranges = intervals([(tallies[r].contacts, flatten(figures(tallies[r], shape))) for r in sorted(tallies)],
                            total.contacts)
     if output_format == "json":
         return as_json(header, body, ranges)
@@ -261,6 +268,12 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
         raise UsageError("--events goes with --contacts")
     if mapping and contacts is None:
         raise UsageError("--map renames columns of --contacts; there is no contacts file in cohort mode")
+    if contact is not None and (trace is not None or output_format != "text"):
+        raise UsageError("--contact prints one contact's timeline; --trace and --format json are for whole runs "
+                         "(--trace writes every contact's records, which you can filter)")
+    for option, path in (("-o", output), ("--trace", trace)):
+        if path not in (None, "-"):
+            _writable(option, path)
     ir, sources = load_ir(playbook)
     try:
         Programme(ir)
@@ -308,7 +321,8 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
         else:
             first = min((e[0].at for e in job.events.values() if e), default=None)
             if first is None:
-                raise UsageError("no events to start from: give --start DATE")
+                raise UsageError("no events to start from: give --start DATE (the start defaults to the day of "
+                                 "the first event)")
             job.start = first - first % 86400  # midnight UTC of the first event's day
         count = len(job.contacts)
     job.until = parse_moment(until, "--until") if until else job.start + DEFAULT_SPAN_DAYS * 86400
@@ -342,6 +356,17 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")
     header = header_for(job, "cohort" if cohort is not None else "replay", inputs, notes)
     return _emit(report(job, tallies, header, output_format), output, write)
+
+
+def _writable(option: str, path: str) -> None:
+    """Refuse an output nobody could write before spending a minute on the run."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise UsageError(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"{option} {path}: the folder {folder} is not writable")
+    if os.path.isdir(path):
+        raise UsageError(f"{option} {path}: is a folder")
 
 
 def _emit(text: str, output: Optional[str], write) -> int:

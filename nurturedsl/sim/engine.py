@@ -368,12 +368,13 @@ class State:
         self.data = contact.data
         self.now = start
         self.events: dict[str, list[tuple]] = {}
+        # With no activity, a contact is inactive since it was created (or
+        # since the start, when that is unknown).
         self.last_activity = start
         created = contact.data.get("created_at")
-        if isinstance(created, str):
-            created_at = date_seconds(created)
-            if created_at is not None and created_at < start:
-                self.last_activity = created_at
+        self.created_at = date_seconds(created) if isinstance(created, str) else None
+        if self.created_at is not None:
+            self.last_activity = self.created_at
         self.version = 0  # bumped by every recorded event and every change of attributes or tags
         self.data_version = 0  # bumped by changes of attributes or tags only
         self._scores: dict[str, tuple] = {}
@@ -504,7 +505,12 @@ class _ContactRun:
 
     def go(self) -> None:
         s, until, queue = self.s, self.r.until, self.queue
-        self._react()
+        if s.created_at is not None and s.created_at > s.now:
+            # Nothing is looked at before the contact exists (unless an
+            # event of theirs comes earlier).
+            self._push(s.created_at, _WAKE)
+        else:
+            self._react()
         while queue:
             at, _, kind, payload = heapq.heappop(queue)
             if at > until:

@@ -76,6 +76,7 @@ Bad rows
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import math
@@ -614,6 +615,17 @@ class _Contacts:
                 return (
                     f"{self.noun} `{source}` is not an attribute; did you mean `{known}`? "
                     f"map it with --map '{source}={known}' (or --map '{source}=' to ignore it)"
+                )
+            # A near miss of an attribute the playbook reads (`industy`) would
+            # otherwise become a custom attribute nobody reads, and change
+            # every result without a word.
+            close = difflib.get_close_matches(_squash(name), list(self.squashed), n=1, cutoff=0.8)
+            if close and self.squashed[close[0]] not in present:
+                known = self.squashed[close[0]]
+                return (
+                    f"{self.noun} `{source}` is not an attribute; did you mean `{known}`? "
+                    f"map it with --map '{source}={known}', or declare `attribute {name}: string` "
+                    f"in the playbook if it is one of your own"
                 )
         return None
 

@@ -139,8 +139,21 @@ def _ratio(gives: int, asks: int) -> Optional[float]:
     return round(gives / asks, 2) if asks else None
 
 
-def figures(tally: Tally, flows: list[str]) -> dict:
-    """The report's numbers as a nested dict (the JSON report's body)."""
+def layout(ir: dict) -> dict:
+    """What every report lists, whether it happened or not: each flow's
+    steps with their number of transitions, and each score threshold."""
+    return {
+        "flows": {name: {node_id: len(node["next"]) for node_id, node in sorted(flow["nodes"].items())
+                         if node["next"]}
+                  for name, flow in sorted(ir["flows"].items())},
+        "thresholds": sorted(f"{score}.{t['name']}" for score, data in ir["scores"].items()
+                             for t in data["thresholds"]),
+    }
+
+
+def figures(tally: Tally, shape: dict) -> dict:
+    """The report's numbers as a nested dict (the JSON report's body);
+    `shape` is `layout(ir)`."""
     per_contact = tally.per_contact
     velocity = tally.velocity
     body = {
@@ -156,7 +169,7 @@ def figures(tally: Tally, flows: list[str]) -> dict:
             },
         },
         "thresholds": {name: {"contacts": tally.crossed_contacts[name], "crossings": tally.crossings[name]}
-                       for name in sorted(tally.crossings)},
+                       for name in sorted(set(shape["thresholds"]) | set(tally.crossings))},
         "touches": {
             "total": sum(tally.touches.values()),
             "by_channel": dict(sorted(tally.touches.items())),
@@ -176,12 +189,9 @@ def figures(tally: Tally, flows: list[str]) -> dict:
         "notifications": dict(sorted(tally.notifications.items())),
         "tasks": dict(sorted(tally.tasks.items())),
     }
-    for flow in flows:
-        transitions: dict[str, list[int]] = {}
-        for (node, index), count in sorted(tally.transitions[flow].items()):
-            counts = transitions.setdefault(node, [])
-            counts.extend([0] * (index + 1 - len(counts)))
-            counts[index] = count
+    for flow, steps in shape["flows"].items():
+        taken = tally.transitions[flow]
+        transitions = {node: [taken[(node, index)] for index in range(count)] for node, count in steps.items()}
         body["flows"][flow] = {
             "entered": tally.entered[flow],
             "contacts": tally.entered_contacts[flow],
@@ -233,8 +243,8 @@ def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, li
     keys = sorted(set().union(*(figs.keys() for _, figs in runs)))
     out = {}
     for key in keys:
-        if key.endswith(".max"):
-            continue
+        if not _extensive(key) and key.rsplit(".", 1)[-1] in ("median", "p90", "max"):
+            continue  # quantiles of a run's share are not quantiles of the cohort
         extensive = _extensive(key)
         values = []
         for size, figs in runs:
@@ -250,6 +260,8 @@ def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, li
         low = max(low, 0.0)
         if extensive:
             low, high = int(low), int(-(-high // 1))  # outwards to whole numbers
+            if key == "nurtured" or key.endswith(".contacts"):
+                high = min(high, total_contacts)  # no more contacts than the cohort has
         if low != high:
             out[key] = [_neat(low), _neat(high)]
     return out
@@ -284,7 +296,7 @@ def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
     lines = []
     mode = header["mode"]
     contacts = f"{n('contacts', body['contacts'])} {_plural(body['contacts'], 'contact')}"
-    what = (f"cohort of {contacts} in {header['runs']} runs, seed {header['seed']}"
+    what = (f"cohort of {contacts} in {header['runs']} {_plural(header['runs'], 'run')}, seed {header['seed']}"
             if mode == "cohort" else f"replay of {contacts}")
     lines.append(f"{header['playbook']}: {what}")
     lines.append(f"from {header['start']} until {header['until']}")
