@@ -671,3 +671,15 @@ def test_sim_on_the_html_page(sim_report, tmp_path):
     assert run(PROGRAMME, "--sim", sim_report, "-o", str(out)).exit_code == 0
     page = out.read_text(encoding="utf-8")
     assert page.count("<svg") == 6 and page.count(" entered") >= 10 and "dropped" in page
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "x.pdf"], "render cannot write .pdf files"),
+    (["--format", "svg", "-o", "x.png"], "--format svg but -o x.png names a png file"),
+])
+def test_an_output_name_that_lies_about_its_format_is_refused(tmp_path, args, message):
+    args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
+    result = CliRunner().invoke(main, ["render", str(PLAYBOOKS / "programme.nurture"), *args])
+    assert result.exit_code == 2
+    assert message.replace("x.png", str(tmp_path / "x.png")) in result.stderr
+    assert list(tmp_path.iterdir()) == []

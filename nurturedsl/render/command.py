@@ -27,20 +27,35 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
+class FormatError(Exception):
+    """--format and -o disagree, or -o names a format render cannot write."""
+
+
 def output_format(chosen: str | None, output: str | None) -> str:
-    """--format, else what -o's suffix says, else DOT."""
+    """--format, else what -o's suffix says, else DOT. A suffix that names
+    another format (`--format svg -o x.png`) or none render writes
+    (`-o x.pdf`) is refused: a file that is not what its name says is worse
+    than an error."""
+    suffix = os.path.splitext(output)[1].lower() if output and output != "-" else ""
+    implied = SUFFIXES.get(suffix)
     if chosen:
+        if implied and implied != chosen and not (chosen == "mermaid" and suffix == ".md"):
+            raise FormatError(f"--format {chosen} but -o {output} names a {implied} file")
         return chosen
-    if output and output != "-":
-        return SUFFIXES.get(os.path.splitext(output)[1].lower(), "dot")
-    return "dot"
+    if suffix and implied is None:
+        known = " ".join(sorted(SUFFIXES))
+        raise FormatError(f"-o {output}: render cannot write {suffix} files; use one of {known}, or --format")
+    return implied or "dot"
 
 
 def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str | None, lint: bool,
                legend: bool, load, unreadable, sim: str | None = None) -> int:
     from .dot import DotMissing, dot_available
 
-    fmt = output_format(fmt, output)
+    try:
+        fmt = output_format(fmt, output)
+    except FormatError as error:
+        return _usage(str(error))
     to_stdout = output is None or output == "-"
     if fmt in BINARY and to_stdout:
         return _usage(f"{fmt.upper()} is binary: write it to a file with -o, e.g. `-o {flow_name or 'overview'}.{fmt}`")
