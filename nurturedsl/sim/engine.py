@@ -100,10 +100,6 @@ class _Flow:
         self.nodes = {node_id: _Node(node_id, node, compile_) for node_id, node in data["nodes"].items()}
         self.start = data["start"]
         self.triggers = [_Trigger(t, compile_, describe_) for t in data["entry"]]
-        self.on_event: dict[str, list[_Trigger]] = {}
-        for trigger in self.triggers:
-            if trigger.event is not None:
-                self.on_event.setdefault(trigger.event, []).append(trigger)
         self.on_condition = [t for t in self.triggers if t.event is None]
         self.audience = compile_(data["audience"]) if "audience" in data else None
         self.exits = [(compile_(rule), describe_(rule)) for rule in data["exit"]]
@@ -196,7 +192,6 @@ class Programme:
             raise IRError(f"IR version {version or '?'} is not supported; this runner reads 1.x")
         from .describe import Describer
 
-        self.ir = ir
         compiler = Compiler(ir["attributes"])
         cache: dict[str, Callable] = {}
 
@@ -209,13 +204,11 @@ class Programme:
             return cache[key]
 
         describe_ = Describer(ir).describe
-        self.describe = describe_
         self.durations = compiler.durations
         self.policy = _Policy(ir["policy"])
         self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
         self.scores = {name: _Score(name, data, compile_, ir, self.durations) for name, data in ir["scores"].items()}
         self.flows = {name: _Flow(name, data, compile_, describe_) for name, data in ir["flows"].items()}
-        self.content = ir["content"]
         self.aliases = {}  # touch step id -> its content, so opened(step) and opened(content) both match
         for flow in self.flows.values():
             for node in flow.nodes.values():
