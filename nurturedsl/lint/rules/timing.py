@@ -298,35 +298,12 @@ class CadenceTooTight(Rule):
     options = (_CADENCE,)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for flow in ctx.flows:
-            cadence = ctx.option(self, "cadence", flow)
-            low = cadence[0]
-            fa = ctx.analysis(flow)
-            values, preds = _since_touch(fa, longest=False)
-            paths = _Paths(fa)
-            for node in fa.order:
-                if not fa.is_contact(node) or node not in values:
-                    continue
-                gap, before = values[node]
-                if before is None or gap == 0 or gap >= low:
-                    continue
-                path = paths.gap(preds, before, node)
-                if before == node:
-                    message = (f"`{node}` can be sent again {days(gap)} after the last `{node}`; "
-                               f"the cadence minimum is {days(low)}")
-                    related = ()
-                else:
-                    message = (f"`{node}` can come {days(gap)} after `{before}`; "
-                               f"the cadence minimum is {days(low)}")
-                    related = ((fa.span(before), f"the touch before it, `{before}`"),)
-                notes = _wait_notes(ctx, paths, _from(path, before), longest=False)
-                notes.append(f"the cadence {_cadence_text(cadence)} comes from "
-                             f"{ctx.option_source(self, 'cadence', flow)}")
-                yield Finding(
-                    message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
-                    hints=(f"wait at least {days(low)} between the two touches, or set a denser `cadence` on "
-                           f"the flow if it is meant to be",),
-                )
+        return _cadence_gaps(
+            self, ctx, longest=False, bound=0, word="minimum",
+            outside=lambda gap, low: gap != 0 and gap < low,
+            hint=lambda low: (f"wait at least {days(low)} between the two touches, or set a denser `cadence` on "
+                              f"the flow if it is meant to be"),
+        )
 
 
 class CadenceTooLoose(Rule):
@@ -363,35 +340,49 @@ class CadenceTooLoose(Rule):
     options = (_CADENCE,)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for flow in ctx.flows:
-            cadence = ctx.option(self, "cadence", flow)
-            high = cadence[1]
-            fa = ctx.analysis(flow)
-            values, preds = _since_touch(fa, longest=True)
-            paths = _Paths(fa)
-            for node in fa.order:
-                if not fa.is_contact(node) or node not in values:
-                    continue
-                gap, before = values[node]
-                if before is None or gap <= high:
-                    continue
-                path = paths.gap(preds, before, node)
-                when = "any time, however late," if gap == INFINITY else days(gap)
-                if before == node:
-                    message = (f"`{node}` can be sent again {when} after the last `{node}`; "
-                               f"the cadence maximum is {days(high)}")
-                    related = ()
-                else:
-                    message = f"`{node}` can come {when} after `{before}`; the cadence maximum is {days(high)}"
-                    related = ((fa.span(before), f"the touch before it, `{before}`"),)
-                notes = _wait_notes(ctx, paths, _from(path, before), longest=True)
-                notes.append(f"the cadence {_cadence_text(cadence)} comes from "
-                             f"{ctx.option_source(self, 'cadence', flow)}")
-                yield Finding(
-                    message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
-                    hints=(f"keep the gap to {days(high)} or less (shorten the waits, or add a touch between), "
-                           f"or set a sparser `cadence` on the flow if it is meant to be",),
-                )
+        return _cadence_gaps(
+            self, ctx, longest=True, bound=1, word="maximum",
+            outside=lambda gap, high: gap > high,
+            hint=lambda high: (f"keep the gap to {days(high)} or less (shorten the waits, or add a touch between), "
+                               f"or set a sparser `cadence` on the flow if it is meant to be"),
+        )
+
+
+def _touch_gaps(fa, paths: "_Paths", longest: bool, keep) -> Iterator[tuple]:
+    """(touch, gap, touch before it, witness path) for every contact touch
+    whose gap since the previous touch (the longest or the shortest over all
+    paths) passes `keep`."""
+    values, preds = _since_touch(fa, longest=longest)
+    for node in fa.order:
+        if not fa.is_contact(node) or node not in values:
+            continue
+        gap, before = values[node]
+        if before is not None and keep(gap):
+            yield node, gap, before, paths.gap(preds, before, node)
+
+
+def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str, outside, hint) -> Iterator[Finding]:
+    """Findings for gaps between consecutive touches outside one end of the
+    cadence (NUR202: the shortest gap below the minimum; NUR203: the longest
+    above the maximum)."""
+    for flow in ctx.flows:
+        cadence = ctx.option(rule, "cadence", flow)
+        limit = cadence[bound]
+        fa = ctx.analysis(flow)
+        paths = _Paths(fa)
+        for node, gap, before, path in _touch_gaps(fa, paths, longest, lambda gap: outside(gap, limit)):
+            when = "any time, however late," if gap == INFINITY else days(gap)
+            rule_text = f"the cadence {word} is {days(limit)}"
+            if before == node:
+                message = f"`{node}` can be sent again {when} after the last `{node}`; {rule_text}"
+                related = ()
+            else:
+                message = f"`{node}` can come {when} after `{before}`; {rule_text}"
+                related = ((fa.span(before), f"the touch before it, `{before}`"),)
+            notes = _wait_notes(ctx, paths, _from(path, before), longest=longest)
+            notes.append(f"the cadence {_cadence_text(cadence)} comes from {ctx.option_source(rule, 'cadence', flow)}")
+            yield Finding(message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
+                          hints=(hint(limit),))
 
 
 class BackToBackTouches(Rule):
@@ -428,15 +419,8 @@ class BackToBackTouches(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for flow in ctx.flows:
             fa = ctx.analysis(flow)
-            values, preds = _since_touch(fa, longest=False)
             paths = _Paths(fa)
-            for node in fa.order:
-                if not fa.is_contact(node) or node not in values:
-                    continue
-                gap, before = values[node]
-                if before is None or gap != 0:
-                    continue
-                path = paths.gap(preds, before, node)
+            for node, _, before, path in _touch_gaps(fa, paths, False, lambda gap: gap == 0):
                 if before == node:
                     message = f"`{node}` can be sent again straight after itself, with no wait between"
                     related = ()
