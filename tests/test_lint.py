@@ -135,6 +135,7 @@ def test_sarif_validates_against_the_official_schema(project):
     assert set(by_rule) >= {"NUR301", "NUR001"}
     finding = by_rule["NUR301"]
     assert rules[finding["ruleIndex"]]["id"] == "NUR301"
+    assert "The Complete Guide to Converting Leads into Sales" in rules[finding["ruleIndex"]]["help"]["text"]
     location = finding["locations"][0]["physicalLocation"]
     assert location["artifactLocation"] == {"uri": "f.nurture", "uriBaseId": "%SRCROOT%"}
     assert location["region"]["startLine"] == 10
@@ -284,7 +285,12 @@ def test_rules_are_well_formed():
         assert re.fullmatch(r"[a-z]+(-[a-z0-9]+)*", rule.name), rule.name
         doc = rule.doc()
         assert doc.summary and doc.rationale and doc.bad and doc.good, f"{rule.code} docstring is incomplete"
-        assert rule.code == "NUR099" or re.search(r"\[(000|004)\]", doc.rationale), f"{rule.code} names no source"
+        if rule.code != "NUR099":
+            _, found, source = doc.rationale.partition("Source:")
+            assert found and source.strip(), f"{rule.code} has no `Source:` sentence"
+            rests_on = " ".join(source.split()).startswith("neither article; it rests on ")
+            assert catalogue.cited(doc.rationale) or rests_on, (
+                f"{rule.code} cites no article of catalogue.SOURCES and says nothing about what it rests on")
     assert codes == sorted(codes), "register rules in code order"
 
 
@@ -295,6 +301,8 @@ def test_rules_lists_every_rule_and_explains_one():
     explained = run("rules", "ask-before-gives").stdout
     assert explained.startswith("NUR301 ask-before-gives:")
     assert "Bad:" in explained and "Good:" in explained and "`ratio` (ratio, default `3:1`)" in explained
+    words = " ".join(explained.split())
+    assert 'Source: Vanderbuild, "Mistake 3' in words and 'Vanderbuild: "B2B Lead Nurturing: The Complete' in words
     result = run("rules", "NUR3011")
     assert result.exit_code == 2 and "did you mean `NUR301`?" in result.stderr
 
@@ -305,6 +313,9 @@ def test_rules_json_catalogue():
     ratio = next(r for r in document["rules"] if r["code"] == "NUR301")["options"][0]
     assert ratio == {"name": "ratio", "kind": "ratio", "default": "3:1", "policy": "give_to_get", "flow": None,
                      "help": ratio["help"]}
+    by_code = {r["code"]: r for r in document["rules"]}
+    assert by_code["NUR301"]["sources"] == ["Vanderbuild"] and by_code["NUR404"]["sources"] == ["Lacy", "Vanderbuild"]
+    assert "vanderbuild.cp/blog/" in document["sources"]["Vanderbuild"]
 
 
 def test_docs_rules_md_is_current():

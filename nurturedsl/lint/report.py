@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Severity, render_text, summary
+from . import catalogue
 from .rule import Rule
 
 JSON_REPORT_VERSION = "1.0"
@@ -93,8 +94,10 @@ def _uri(path: str) -> tuple[str, str | None]:
 
 def _descriptor(rule: type[Rule]) -> dict:
     doc = rule.doc()
-    help_text = doc.rationale
-    markdown = f"{doc.rationale}\n\n**Bad**\n\n```nurture\n{doc.bad}\n```\n\n**Good**\n\n```nurture\n{doc.good}\n```"
+    cites = [(key, catalogue.SOURCES[key]) for key in catalogue.cited(doc.rationale)]
+    help_text = "\n\n".join([doc.rationale] + [f"{key}: {reference}" for key, reference in cites])
+    markdown = "\n\n".join([doc.rationale] + [f"**{key}**: {reference}" for key, reference in cites])
+    markdown = f"{markdown}\n\n**Bad**\n\n```nurture\n{doc.bad}\n```\n\n**Good**\n\n```nurture\n{doc.good}\n```"
     return {
         "id": rule.code,
         "name": rule.name,
