@@ -48,7 +48,7 @@ over SLOW seconds: the 100k case), `gc.collect()` before
 each run, grammar already loaded from Lark's warm cache. Stages are timed
 by wrapping the engine's own functions:
 
-  load     engine.load (nurturedsl.model.load: read, parse, check)
+  load     engine.load_each (nurturedsl.model.load_each: read, parse, check every file)
   rules    engine._lint_programme (Context, flow analyses, every rule,
            suppressions, findings to diagnostics)
   lint     everything but load (rules + the run info the engine gathers)
@@ -109,14 +109,14 @@ from nurturedsl.cli import _playbook_files
 from nurturedsl.lint.config import LintConfig
 files = _playbook_files((sys.argv[1],))
 spent = [0.0]
-inner = engine.load
+inner = engine.load_each
 def load(path):
     t = time.perf_counter()
     try:
         return inner(path)
     finally:
         spent[0] += time.perf_counter() - t
-engine.load = load
+engine.load_each = load
 result = engine.lint(files, lambda path: LintConfig(), datetime.date.fromisoformat(sys.argv[2]))
 t6 = time.perf_counter()
 report.render("text", result, list(registry.RULES))
@@ -308,7 +308,7 @@ def worker(args) -> int:
                 acc[stage] = acc.get(stage, 0.0) + time.perf_counter() - t
         return wrapper
 
-    engine.load = timed("load", engine.load)  # engine did `from ..model import load`
+    engine.load_each = timed("load", engine.load_each)  # engine did `from ..model import load_each`
     engine._lint_programme = timed("rules", engine._lint_programme, capture=True)
 
     # Say which rule starts, during the first run only: if the worker is
@@ -518,7 +518,7 @@ def breakdown(today: str, baseline: float, whole: float, runs: int = 7) -> None:
     labels = ("import click", "import nurturedsl.cli, .model, with lark, pydantic (as check)",
               "import networkx (check does not; the baseline does)",
               "import nurturedsl.lint: engine, every rule module, report", "grammar from Lark's cache",
-              f"load {files} files (engine.load)", "the rest of engine.lint: analyses, rules, diagnostics",
+              f"load {files} files (engine.load_each)", "the rest of engine.lint: analyses, rules, diagnostics",
               "render the text report")
     print(f"\n## Where `lint playbooks/` spends its time  (in-process, median of {runs} fresh processes, ms)\n")
     for label, seconds in zip(labels, median):

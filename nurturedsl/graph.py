@@ -5,19 +5,34 @@ between the same nodes, as two empty branch arms do). Nodes are step ids
 plus `@entry` and `@end`; each node carries `type`, `step` (its syntax node,
 or None) and `span`. Each edge is one transition, with:
 
-- `kind`: next, branch, else, split, event, timeout, loop, done, goto
+- `kind`: next, branch, else, split, event, timeout, loop, again, done, goto
 - `guard`: the condition that must hold (branch arms, `on event`), or None
 - `delay`: seconds the contact waits before taking it (waits, time-outs)
+- `min_delay`, `max_delay`: the shortest and longest time a contact can
+  spend on it (an `on event` arm: from at once to the time-out, or for ever)
 - `weight`: the share of contacts, for split arms
 - `order`: the position among the node's transitions, for stable output
 
 Steps that end the contact's time in the flow (`exit`, `handoff`,
 `suppress`, `move to`) have no outgoing edges; falling off the end of the
-body goes to `@end`. A `repeat` becomes a cycle through a wait node of its
-own (`<id>@wait`; no step name holds an `@`), so every loop holds its wait in the graph.
+body goes to `@end`.
+
+A `repeat` runs its body at once, so the graph holds no way past it that
+skips the body: `repeat` --loop--> body --> `<id>@wait` (a wait node of its
+own; no step name holds an `@`) --again, `every`--> `repeat`, and, for a
+repeat with `at most N`, `<id>@wait` --done, `every`--> what follows, taken
+after the N-th run (the `again` edge is taken N-1 times; both carry
+`bound` = N). A repeat without `at most` has no `done` edge: it runs until
+the contact leaves the flow, so what follows it is unreachable. Every
+analysis reads these edges as they are; only a runner counts loops, and
+`transitions` gives the runner's view, the compiled IR's (see docs/ir.md).
+Each node inside a repeat's body (and its wait) carries `loop`: the
+innermost repeat it belongs to.
 """
 
 from __future__ import annotations
+
+import math
 
 import networkx as nx
 
@@ -36,48 +51,57 @@ class _FlowBuilder:
 
     def edge(self, source: str, target: str, kind: str, **attrs) -> None:
         order = self.g.out_degree(source)
-        self.g.add_edge(source, target, kind=kind, guard=attrs.get("guard"), delay=attrs.get("delay", 0),
-                        weight=attrs.get("weight"), label=attrs.get("label"), order=order)
+        delay = attrs.get("delay", 0)
+        self.g.add_edge(source, target, kind=kind, guard=attrs.get("guard"), delay=delay,
+                        min_delay=attrs.get("min_delay", delay), max_delay=attrs.get("max_delay", delay),
+                        weight=attrs.get("weight"), label=attrs.get("label"), bound=attrs.get("bound"),
+                        order=order)
 
     def build(self) -> nx.MultiDiGraph:
         self.g.add_node(ENTRY, type="entry", step=None, span=self.flow.span)
         self.g.add_node(END, type="end", step=None, span=self.flow.span)
-        first = self.body(self.flow.steps, END)
+        first = self.body(self.flow.steps, END, None)
         self.edge(ENTRY, first, "next")
         return self.g
 
-    def body(self, steps: list[n.AnyStep], continuation: str) -> str:
+    def body(self, steps: list[n.AnyStep], continuation: str, loop: str | None) -> str:
         """Add `steps` so that the last one leads to `continuation`; return the
-        id of the first (or `continuation` for an empty body)."""
+        id of the first (or `continuation` for an empty body). `loop` is the
+        innermost repeat they are inside, or None."""
         for step in reversed(steps):
-            self.step(step, continuation)
+            self.step(step, continuation, loop)
             continuation = step.id
         return continuation
 
-    def step(self, step: n.AnyStep, after: str) -> None:
+    def step(self, step: n.AnyStep, after: str, loop: str | None) -> None:
         g = self.g
         g.add_node(step.id, type=step.type if not isinstance(step, n.Touch) else step.channel,
-                   step=step, span=step.span)
+                   step=step, span=step.span, loop=loop)
         if isinstance(step, n.Wait):
             self.edge(step.id, after, "next", delay=step.duration.seconds)
         elif isinstance(step, n.WaitUntil):
-            self.edge(step.id, self.body(step.on_event or [], after), "event", guard=step.condition)
+            timeout = step.timeout.seconds if step.timeout is not None else math.inf
+            self.edge(step.id, self.body(step.on_event or [], after, loop), "event", guard=step.condition,
+                      min_delay=0, max_delay=timeout)
             if step.timeout is not None:
-                self.edge(step.id, self.body(step.on_timeout or [], after), "timeout", delay=step.timeout.seconds)
+                self.edge(step.id, self.body(step.on_timeout or [], after, loop), "timeout", delay=timeout)
         elif isinstance(step, n.Branch):
             for arm in step.arms:
-                self.edge(step.id, self.body(arm.steps, after), "branch", guard=arm.condition)
-            self.edge(step.id, self.body(step.otherwise or [], after), "else",
+                self.edge(step.id, self.body(arm.steps, after, loop), "branch", guard=arm.condition)
+            self.edge(step.id, self.body(step.otherwise or [], after, loop), "else",
                       label=None if step.otherwise is not None else "no arm matched")
         elif isinstance(step, n.Split):
             for arm in step.arms:
-                self.edge(step.id, self.body(arm.steps, after), "split", weight=arm.percent, label=arm.name)
+                self.edge(step.id, self.body(arm.steps, after, loop), "split", weight=arm.percent, label=arm.name)
         elif isinstance(step, n.Repeat):
-            wait_id = f"{step.id}@wait"
-            g.add_node(wait_id, type="wait", step=None, span=step.span, repeat=step.id)
-            self.edge(wait_id, step.id, "next", delay=step.every.seconds)
-            self.edge(step.id, self.body(step.steps, wait_id), "loop")
-            self.edge(step.id, after, "done")
+            wait_id = repeat_wait(step.id)
+            bound = int(step.at_most.value) if step.at_most is not None else None
+            g.nodes[step.id].update(after=after, wait=wait_id, bound=bound)
+            g.add_node(wait_id, type="wait", step=None, span=step.span, repeat=step.id, loop=step.id)
+            self.edge(step.id, self.body(step.steps, wait_id, step.id), "loop")
+            self.edge(wait_id, step.id, "again", delay=step.every.seconds, bound=bound)
+            if bound is not None:
+                self.edge(wait_id, after, "done", delay=step.every.seconds, bound=bound)
         elif isinstance(step, n.Goto):
             self.edge(step.id, step.target, "goto")
         elif step.type in TERMINAL_TYPES:
@@ -91,10 +115,33 @@ def flow_graph(flow: n.Flow) -> nx.MultiDiGraph:
     return _FlowBuilder(flow).build()
 
 
-def transitions(g: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
-    """A node's outgoing transitions in source order."""
+def repeat_wait(repeat: str) -> str:
+    """The id of a repeat's own interval wait node."""
+    return f"{repeat}@wait"
+
+
+def edges(g: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
+    """A node's outgoing edges in source order: what analyses read."""
     out = [(target, data) for _, target, data in g.out_edges(node, data=True)]
     return sorted(out, key=lambda item: item[1]["order"])
+
+
+def transitions(g: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
+    """A node's transitions as a runner takes them, in the compiled IR's
+    order: the edges, except that a runner counts a repeat's loops itself.
+    So a `repeat` has `loop` and then `done` (to what follows, taken once
+    `at most` loops were taken; a repeat without `at most` keeps it but
+    never takes it), and its interval wait one `next` back to the repeat."""
+    data = g.nodes[node]
+    if data["type"] == "repeat":
+        loop = [edge for edge in edges(g, node) if edge[1]["kind"] == "loop"]
+        done = dict(kind="done", guard=None, delay=0, min_delay=0, max_delay=0, weight=None, label=None,
+                    bound=data["bound"], order=len(loop))
+        return loop + [(data["after"], done)]
+    if data.get("repeat") is not None:
+        again = next(edge for edge in edges(g, node) if edge[1]["kind"] == "again")
+        return [(again[0], dict(again[1], kind="next"))]
+    return edges(g, node)
 
 
 def programme_graph(programme: Programme) -> nx.DiGraph:

@@ -54,13 +54,43 @@ def test_split_arms_carry_weights(tmp_path):
     assert [(t, d["weight"], d["label"]) for t, d in graph.transitions(g, "split_1")] == [("x", 50, "A"), ("y", 50, "B")]
 
 
-def test_repeat_is_a_cycle_through_its_own_wait(tmp_path):
+def analysis_edges(g, node):
+    return [(target, data["kind"], data["min_delay"], data["max_delay"], data["bound"])
+            for target, data in graph.edges(g, node)]
+
+
+def test_repeat_is_left_only_after_its_body_ran(tmp_path):
+    # the runner's view (the IR's): the repeat counts its loops and takes `done`
     g = flow_graph(tmp_path, "repeat every 45d at most 8 { email note: a }")
     assert edges(g, "repeat_1") == [("note", "loop"), (graph.END, "done")]
     assert edges(g, "note") == [("repeat_1@wait", "next")]
     assert edges(g, "repeat_1@wait") == [("repeat_1", "next")]
+    # what analyses read: no way past the repeat that skips the body; `done`
+    # leaves from the interval wait, 45 days after the last run
+    day45 = 45 * 86400
+    assert analysis_edges(g, "repeat_1") == [("note", "loop", 0, 0, None)]
+    assert analysis_edges(g, "repeat_1@wait") == [("repeat_1", "again", day45, day45, 8),
+                                                  (graph.END, "done", day45, day45, 8)]
+    assert g.nodes["note"]["loop"] == "repeat_1" and g.nodes["repeat_1@wait"]["loop"] == "repeat_1"
     cycle = nx.find_cycle(g, "repeat_1")
     assert "repeat_1@wait" in {u for u, *_ in cycle}
+
+
+def test_a_repeat_without_at_most_is_never_left(tmp_path):
+    g = flow_graph(tmp_path, "repeat every 7d { email note: a }\nemail after: b")
+    assert [kind for _, kind, *_ in analysis_edges(g, "repeat_1@wait")] == ["again"]
+    assert not nx.has_path(g, graph.ENTRY, "after")
+    assert edges(g, "repeat_1") == [("note", "loop"), ("after", "done")]  # the IR keeps its shape
+
+
+def test_edges_carry_time_bounds(tmp_path):
+    g = flow_graph(tmp_path, "wait until replied up to 5d {\n on timeout { email last: c }\n}\n"
+                             "wait until opened(last)\nemail end: a")
+    event, timeout = graph.edges(g, "wait_until_1")
+    assert (event[1]["min_delay"], event[1]["max_delay"]) == (0, 5 * 86400)
+    assert (timeout[1]["min_delay"], timeout[1]["max_delay"]) == (5 * 86400, 5 * 86400)
+    (forever,) = graph.edges(g, "wait_until_2")
+    assert forever[1]["max_delay"] == float("inf")
 
 
 def test_goto_makes_an_edge_and_steps_after_an_exit_are_unreachable(tmp_path):

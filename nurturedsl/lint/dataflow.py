@@ -23,13 +23,21 @@ from typing import Any, Callable, Hashable, Iterable
 import networkx as nx
 
 from .. import nodes as n
-from ..graph import END, ENTRY
+from ..graph import END, ENTRY, repeat_wait
 
 INFINITY = math.inf
 
-# The contact-facing touches, as docs/ir.md defines them for runners (and
-# the frequency cap): a task or a notification goes to our own team, so it
-# counts neither for speed-to-lead nor for cadence.
+# Runs of one repeat followed one by one. A repeat's runs stop changing
+# anything (and are followed no further) once a run starts where the one
+# before started; additive counts (gives, touches) never do, and are followed
+# for `at most` runs up to this many: far past every rule's threshold.
+ROUNDS = 64
+
+# The channels whose touches reach the contact (docs/ir.md); a task or a
+# notification goes to our own team. What the timing rules count is narrower:
+# the messages among these touches, as the policy's `messages` says
+# (`FlowAnalysis.is_contact`); the rest (a LinkedIn follow, an ad audience
+# change, by default) is presence and counts for nothing there.
 CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 
 
@@ -73,6 +81,13 @@ class FlowAnalysis:
         self.order, self.back_edges = depth_first(
             ENTRY, lambda node: ((target, data["order"]) for target, data in self._successors.get(node, ())))
         self.reachable = set(self.order)
+        # each repeat's own nodes (its body's top level and its wait), and the
+        # flow's top level, in order
+        self._top: list[str] = []
+        self._regions: dict[str, list[str]] = {}
+        for node in self.order:
+            loop = g.nodes[node].get("loop")
+            (self._top if loop is None else self._regions.setdefault(loop, [])).append(node)
 
     # ---- structure
     def successors(self, node: str) -> list[tuple[str, dict]]:
@@ -91,9 +106,17 @@ class FlowAnalysis:
 
     # ---- what a node does
     def is_contact(self, node: str) -> bool:
-        """A touch that reaches the contact (see CONTACT_CHANNELS)."""
-        step = self.step(node)
-        return isinstance(step, n.Touch) and step.channel in CONTACT_CHANNELS
+        """A message: a touch the policy's `messages` counts (see
+        nurturedsl/policy.py). Presence, tasks and notifications are not;
+        cadence, speed-to-lead, touch counts and caps count only these."""
+        found = self.__dict__.get("_messages")  # node -> is a message, worked out once
+        if found is None:
+            from ..model import message_items
+            from ..policy import is_message
+
+            items = message_items(self.programme)
+            found = self.__dict__["_messages"] = {v: is_message(step, items) for v, step in self.steps()}
+        return found.get(node, False)
 
     def intent(self, node: str) -> str | None:
         """"give" or "ask" for a touch that sends content, else None.
@@ -105,18 +128,24 @@ class FlowAnalysis:
             return self.programme.contents[step.content].kind
         return step.intent
 
+    def way_out(self, node: str) -> bool:
+        """A touch that sends content marked `way out` (an honest "should I
+        close your file?")."""
+        step = self.step(node)
+        if not isinstance(step, n.Touch) or not step.content or self.programme is None:
+            return False
+        content = self.programme.contents.get(step.content)
+        return content is not None and any(o.key == "way_out" for o in content.options)
+
     def delays(self, node: str, data: dict) -> tuple[float, float]:
-        """The shortest and longest time a contact spends on an edge. An `on
-        event` edge is taken any time from at once to the time-out."""
-        if data["kind"] == "event":
-            step = self.step(node)
-            timeout = getattr(step, "timeout", None)
-            return 0, (timeout.seconds if timeout is not None else INFINITY)
-        return data["delay"], data["delay"]
+        """The shortest and longest time a contact spends on an edge (the
+        graph's time bounds: an `on event` edge is taken any time from at
+        once to the time-out)."""
+        return data["min_delay"], data["max_delay"]
 
     # ---- dataflow
     def forward(self, init: Any, transfer: Callable[[str, Any], Any], along: Callable[[Any, str, dict], Any],
-                better: Callable[[Any, Any], bool], passes: int = 2) -> tuple[dict[str, Any], dict[str, str]]:
+                better: Callable[[Any, Any], bool], passes: int = 2) -> tuple[dict[str, Any], "Preds"]:
         """The worst value over all paths into each node.
 
         `transfer(node, value)` is the value after the node (None: paths stop
@@ -124,41 +153,49 @@ class FlowAnalysis:
         `better(a, b)` says a is worse for the contact than b, so a wins.
         Returns the value on the way into each reachable node and, for
         witnesses, the predecessor that gave it.
+
+        A `repeat` is followed run by run (see the module docstring): its
+        `done` edge carries only what the last run left, and its `again`
+        edge starts the next run from what the one before left.
         """
         values: dict[str, Any] = {ENTRY: init}
-        preds: dict[str, str] = {}
+        preds = Preds()
+        sweep = _Sweep(self, transfer, along, better, preds)
         for _ in range(passes):
-            changed = False
-            for node in self.order:
-                if node not in values:
-                    continue
-                out = transfer(node, values[node])
-                if out is None:
-                    continue
-                for target, data in self.successors(node):
-                    candidate = along(out, node, data)
-                    if candidate is None:
-                        continue
-                    old = values.get(target)
-                    if old is None or better(candidate, old):
-                        values[target] = candidate
-                        preds[target] = node
-                        changed = True
-            if not changed:
+            if not sweep.run(self._top, values, preds):
                 break
         return values, preds
 
     def witness(self, preds: dict[str, str], node: str) -> tuple[str, ...]:
-        """The path from the entry to `node` that `forward` remembered."""
+        """The path from the entry to `node` that `forward` remembered; a
+        node whose worst value came in a repeat's k-th run is reached through
+        k-1 runs of its body before it."""
         path = [node]
         seen = {node}
+        rounds = getattr(preds, "rounds", {})
         while path[-1] in preds:
-            previous = preds[path[-1]]
+            current = path[-1]
+            previous = preds[current]
             if previous in seen:
                 break
+            run = rounds.get(current, 1)
+            if run > 1 and previous == self.g.nodes[current].get("loop"):
+                # the runs before: back through the repeat and one run of its body each
+                body = self._run_back(preds, previous)
+                for _ in range(run - 1):
+                    path.append(previous)
+                    path.extend(body)
             seen.add(previous)
             path.append(previous)
         return tuple(reversed(path))
+
+    def _run_back(self, preds: dict[str, str], repeat: str) -> list[str]:
+        """One run of a repeat's body, backwards: its interval wait, then the
+        remembered nodes back to (not including) the repeat."""
+        chain = [repeat_wait(repeat)]
+        while chain[-1] in preds and preds[chain[-1]] != repeat and len(chain) <= len(self.order):
+            chain.append(preds[chain[-1]])
+        return chain
 
     def describe(self, path: Iterable[str]) -> str:
         """A witness path for people: step names, waits with their length."""
@@ -190,3 +227,91 @@ def days(seconds: float) -> str:
     if seconds % 3600 == 0:
         return f"{seconds // 3600}h"
     return f"{seconds // 60}m"
+
+
+class Preds(dict):
+    """Predecessors `forward` remembered, and for nodes inside a repeat the
+    run (1, 2, ...) in which their worst value came."""
+
+    def __init__(self):
+        super().__init__()
+        self.rounds: dict[str, int] = {}
+
+
+class _Sweep:
+    """One pass of `FlowAnalysis.forward` over a level of the flow (the top
+    level, or one repeat's body), a repeat run by run."""
+
+    def __init__(self, fa: FlowAnalysis, transfer, along, better, preds: Preds):
+        self.fa = fa
+        self.transfer, self.along, self.better = transfer, along, better
+        self.rounds = preds.rounds
+
+    def offer(self, values: dict, preds: dict, target: str, candidate: Any, source: str) -> bool:
+        if candidate is None:
+            return False
+        old = values.get(target)
+        if old is None or self.better(candidate, old):
+            values[target] = candidate
+            preds[target] = source
+            return True
+        return False
+
+    def run(self, nodes: list[str], values: dict, preds: dict) -> bool:
+        changed = False
+        fa = self.fa
+        for node in nodes:
+            value = values.get(node)
+            if value is None:
+                continue
+            if node in fa._regions or fa.g.nodes[node]["type"] == "repeat":
+                changed |= self.repeat(node, values, preds)
+                continue
+            out = self.transfer(node, value)
+            if out is None:
+                continue
+            for target, data in fa.successors(node):
+                if data["kind"] not in ("again", "done"):  # a repeat's runs take those
+                    changed |= self.offer(values, preds, target, self.along(out, node, data), node)
+        return changed
+
+    def repeat(self, node: str, values: dict, preds: dict) -> bool:
+        """Follow a repeat's runs from the value into it; merge each run's
+        values into `values` (worst wins) and send what the last run left
+        along `done`."""
+        fa = self.fa
+        wait = repeat_wait(node)
+        bound = fa.g.nodes[node]["bound"]
+        out_edges = {data["kind"]: (target, data) for target, data in fa.successors(wait)}
+        region = fa._regions.get(node, [])
+        start = values[node]
+        changed = False
+        runs = min(bound, ROUNDS) if bound is not None else ROUNDS
+        if "again" not in out_edges:
+            runs = 1  # a graph unrolled to one run (NUR801's)
+        for run in range(1, runs + 1):
+            local: dict[str, Any] = {node: start}
+            local_preds: dict[str, str] = {}
+            out = self.transfer(node, start)
+            if out is None:
+                return changed
+            for target, data in fa.successors(node):
+                self.offer(local, local_preds, target, self.along(out, node, data), node)
+            self.run(region, local, local_preds)
+            for inner, value in local.items():
+                if inner != node and self.offer(values, preds, inner, value, local_preds[inner]):
+                    self.rounds[inner] = run
+                    changed = True
+            if wait not in local:
+                return changed  # every run leaves the flow in the body
+            left = self.transfer(wait, local[wait])
+            if left is None:
+                return changed
+            following = self.along(left, wait, out_edges["again"][1]) if run < runs else None
+            if run == runs or following == start:
+                if "done" in out_edges:
+                    target, data = out_edges["done"]
+                    changed |= self.offer(values, preds, target, self.along(left, wait, data), wait)
+                return changed
+            start = following
+        return changed

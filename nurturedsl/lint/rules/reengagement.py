@@ -75,22 +75,14 @@ def reengagement_test(ctx: Context, flow: n.Flow) -> str | None:
 
 
 def _unrolled(fa: FlowAnalysis) -> FlowAnalysis:
-    """The flow with each `repeat` run once: its interval wait leads on to
-    what follows the repeat instead of back to its start, and the repeat's
-    own `done` edge (taken only after the body) is dropped. A repeat without
-    `at most` never finishes, so nothing follows it. What is left has loops
-    only where a backwards `goto` closes one."""
+    """The flow with each `repeat` run once: the graph without the `again`
+    edges that start a repeat's next run (its interval wait still leads on
+    to what follows a repeat with `at most`; one without never finishes).
+    What is left has loops only where a backwards `goto` closes one."""
     g = nx.MultiDiGraph()
     g.add_nodes_from(fa.g.nodes(data=True))
-    after = {node: target for node, _ in fa.steps() if isinstance(fa.step(node), n.Repeat)
-             for target, data in fa.successors(node) if data["kind"] == "done"}
-    for source, target, data in fa.g.edges(data=True):
-        repeat = fa.g.nodes[source].get("repeat")
-        if repeat is not None:
-            if fa.step(repeat).at_most is not None:
-                g.add_edge(source, after[repeat], **data)
-        elif data["kind"] != "done" or source not in after:
-            g.add_edge(source, target, **data)
+    g.add_edges_from((source, target, data) for source, target, data in fa.g.edges(data=True)
+                     if data["kind"] != "again")
     return FlowAnalysis(fa.flow, g, fa.programme)
 
 
@@ -139,8 +131,9 @@ class ReengagementTooLong(Rule):
     its `audience`) requires `inactive for D`, directly, in an `and`, or
     through a segment. Every path counts, branches separately; a `repeat`
     counts its body `at most` times, and a `repeat` without `at most` or a
-    backwards `goto` around an email has no limit at all. Source: [000],
-    re-engagement: three emails at most, then suppression.
+    backwards `goto` around an email has no limit at all. Source: Lacy, "How
+    Do You Re-Engage Prospects Who Have Gone Cold?" (three emails at most,
+    then a suppression list).
 
     Bad:
         flow reengage {
@@ -269,8 +262,9 @@ class ReengagementWithoutSuppress(Rule):
     event such as `clicked(any)` or a score threshold; not `not ...`,
     `inactive` or who-they-are tests), or an `else` or `on timeout` of a
     `not clicked(...)`-style test; after that, an `exit "re-engaged"` is
-    fine. `exit on` triggers take responders out anyway. Source: [000],
-    re-engagement: remove to a suppression list, revisit in six months.
+    fine. `exit on` triggers take responders out anyway. Source: Lacy, "How Do
+    You Re-Engage Prospects Who Have Gone Cold?" (move them to a suppression
+    list; revisit in six months).
 
     Bad:
         flow reengage {
@@ -307,12 +301,9 @@ class ReengagementWithoutSuppress(Rule):
             fa = ctx.analysis(flow)
             if segments is None:
                 segments = ctx.segment_facts(_engaged)
-            unbounded = {node for node, step in fa.steps() if isinstance(step, n.Repeat) and step.at_most is None}
 
             def along(engaged: bool, node: str, edge: dict) -> bool | None:
                 kind = edge["kind"]
-                if kind == "done" and node in unbounded:
-                    return None  # loops until the contact leaves the flow
                 if engaged or kind not in ("branch", "event", "else", "timeout"):
                     return engaged
                 if kind in ("branch", "event"):

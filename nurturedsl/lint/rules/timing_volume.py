@@ -3,17 +3,16 @@
 Family `timing`, codes NUR204-NUR206 (timing.py holds the rest of the
 family: speed-to-lead and cadence).
 
-Only contact-facing touches count (`FlowAnalysis.is_contact`: email, sms,
-linkedin, ads, as docs/ir.md defines them); tasks and notifications go to
-our own team and do not.
+Only messages count (`FlowAnalysis.is_contact`: the touches the policy's
+`messages` lists, by default email, sms, LinkedIn message and connect);
+presence (a LinkedIn follow or engage, an ad audience change, by default),
+tasks and notifications do not.
 
-All three rules work on `_Shape`, a flow's graph rewired so that a `repeat`
-is left through its interval wait: `repeat` → body → interval wait → what
-follows (the body runs at once, so the graph's direct `done` edge, which
-skips it, is dropped; a repeat without `at most` is never left, it loops
-until the contact leaves the flow). The wait's edge back to the repeat is
-kept aside as an `again` edge. What is left has no loops except backward
-`goto`s. Two computations, both linear in the size of the graph (times the
+All three rules work on `_Shape`, a flow's graph as graph.py builds it: a
+`repeat` is left through its interval wait (`repeat` → body → interval wait
+→ `done` → what follows; a repeat without `at most` is never left), and the
+wait's edge back to the repeat, `again`, is kept aside. What is left has no
+loops except backward `goto`s. Two computations, both linear in the size of the graph (times the
 cap's count for the second), serve the rules:
 
 - `_touch_counts` (NUR204): the most contact touches on one path, a
@@ -45,7 +44,6 @@ import networkx as nx
 from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import END, ENTRY, programme_graph
-from ...model import child_steps
 from ..dataflow import INFINITY, FlowAnalysis, days, depth_first
 from ..rule import Context, Finding, Option, Rule, head
 
@@ -84,63 +82,32 @@ class _Loop:
 
 
 class _Shape:
-    """A flow's graph with repeats rewired (see the module docstring): the
+    """A flow's graph as these rules read it (see the module docstring): the
     successors of each node as (target, kind, shortest delay), a topological
-    order from a depth-first search, and the edges that close a loop."""
+    order from a depth-first search with the `again` edges left out, and the
+    edges that close a loop (backward `goto`s)."""
 
     def __init__(self, fa: FlowAnalysis):
         self.fa = fa
         self.loops: dict[str, _Loop] = {}
         for node, step in fa.steps():
             if isinstance(step, n.Repeat):
-                body = after = None
-                for target, data in fa.successors(node):
-                    if data["kind"] == "loop":
-                        body = target
-                    elif data["kind"] == "done":
-                        after = target
-                bound = int(step.at_most.value) if step.at_most is not None else None
-                self.loops[node] = _Loop(node, f"{node}@wait", body, after, step.every.seconds, bound, step)
-        self.level = self._levels(fa.flow)
+                attrs = fa.g.nodes[node]
+                body = next((target for target, data in fa.successors(node) if data["kind"] == "loop"), None)
+                after = attrs["after"] if attrs["bound"] is not None else None
+                self.loops[node] = _Loop(node, attrs["wait"], body, after, step.every.seconds, attrs["bound"], step)
+        self.level = {node: fa.g.nodes[node].get("loop") for node in fa.g.nodes}
         self.succ: dict[str, list[tuple[str, str, float]]] = {}
-        # `again` edges (a repeat's way round) are left out; the back edges
-        # that remain are backward `goto`s.
         order, back = depth_first(
             ENTRY, lambda node: ((t, None) for t, k, _ in self.successors(node) if k != "again"))
         self.order, self.back = order, {(source, target) for source, target, _ in back}
         self.index = {node: i for i, node in enumerate(self.order)}
 
-    @staticmethod
-    def _levels(flow: n.Flow) -> dict[str, str | None]:
-        """Each node's innermost enclosing repeat (None at the top)."""
-        level: dict[str, str | None] = {ENTRY: None, END: None}
-        stack: list[tuple[n.AnyStep, str | None]] = [(s, None) for s in flow.steps]
-        while stack:
-            step, inside = stack.pop()
-            level[step.id] = inside
-            if isinstance(step, n.Repeat):
-                level[f"{step.id}@wait"] = step.id
-                stack.extend((child, step.id) for child in step.steps)
-            else:
-                stack.extend((child, inside) for child in child_steps(step))
-        return level
-
     def successors(self, node: str) -> list[tuple[str, str, float]]:
         found = self.succ.get(node)
-        if found is not None:
-            return found
-        fa = self.fa
-        loop = self.loops.get(node)
-        repeat = fa.g.nodes[node].get("repeat") if node in fa.g else None
-        if loop is not None:
-            found = [(loop.body, "loop", 0)] if loop.body is not None else []
-        elif repeat is not None and repeat in self.loops:
-            loop = self.loops[repeat]
-            found = [(loop.after, "done", loop.every)] if loop.bound is not None and loop.after else []
-            found.append((loop.node, "again", loop.every))
-        else:
-            found = [(target, data["kind"], fa.delays(node, data)[0]) for target, data in fa.successors(node)]
-        self.succ[node] = found
+        if found is None:
+            found = self.succ[node] = [(target, data["kind"], self.fa.delays(node, data)[0])
+                                       for target, data in self.fa.successors(node)]
         return found
 
     def path_back(self, preds: dict[str, str], node: str, stop: str | None = None) -> tuple[str, ...]:
@@ -369,14 +336,18 @@ class TooManyTouches(Rule):
     More touches do not make a better flow: three well-timed emails beat
     twelve generic ones, and sequences with 22 touchpoints did worse than
     sequences with six. Every path through a flow must stay within
-    `max_touches` contact touches (email, SMS, LinkedIn, ads). A
+    `max_touches` messages (what the policy's `messages` lists; presence
+    such as a LinkedIn follow or an ad audience does not count). A
     `repeat ... at most N` counts its body N times, and a loop that sends
     with nothing counting its rounds (a `repeat` without `at most`, a `goto`
-    back) can send without limit. Source: [000], fewer, better touches.
+    back) can send without limit. Source: Lacy, "Key Takeaways" (three
+    well-timed emails beat twelve generic ones) and "What Content Should Go
+    Into a B2B Nurture Sequence?" (22 touchpoints did worse than six).
 
     Bad:
         flow archive {
           entry when deal.stage == "closed_lost"
+          cadence 45d
           max_touches 6
           repeat every 45d at most 8 {     # eight emails
             email market_note
@@ -386,6 +357,7 @@ class TooManyTouches(Rule):
     Good:
         flow archive {
           entry when deal.stage == "closed_lost"
+          cadence 45d
           max_touches 6
           repeat every 45d at most 6 {
             email market_note
@@ -473,18 +445,21 @@ class FlowFrequencyCap(Rule):
     """One flow alone can send more contact touches in one window than the
     frequency cap allows.
 
-    The policy's `frequency_cap N per D` allows at most N contact touches in
-    any window of D, across all flows. A flow that on some path sends N+1
+    The policy's `frequency_cap N per D` allows at most N messages in any
+    window of D, across all flows (presence, such as a LinkedIn follow or
+    an ad audience, is not counted or held). A flow that on some path sends N+1
     touches within D fights its own cap: the runner holds the extra touch
     back until the window allows it (it never drops it), so the flow does not
     run on the timing it was written with, and every later step slips too.
-    Space the touches so the cap never has to step in. Source: [004],
-    cadence: one contact every 1-2 weeks; more often reads as spam.
+    Space the touches so the cap never has to step in. Source: Vanderbuild,
+    "Contact Frequency" (one contact every 1-2 weeks; more often is perceived
+    as spam).
 
     Bad:
         policy { frequency_cap 2 per 7d }
 
         flow inbound {
+          cadence 2d..7d
           email welcome: blog_post
           wait 2d
           email checklist: gdpr_list
@@ -496,6 +471,7 @@ class FlowFrequencyCap(Rule):
         policy { frequency_cap 2 per 7d }
 
         flow inbound {
+          cadence 2d..7d
           email welcome: blog_post
           wait 4d
           email checklist: gdpr_list
@@ -543,7 +519,8 @@ class ProgrammeFrequencyCap(Rule):
     """Flows a contact can be in at once can together send more contact
     touches in one window than the frequency cap allows.
 
-    The frequency cap counts touches across all flows. A contact in several
+    The frequency cap counts messages (what the policy's `messages` lists,
+    not presence) across all flows. A contact in several
     flows at once (an inbound download, a webinar registration, an archive
     entry) gets all of them, and in the worst case each flow's busiest window
     lands on the same days. Each flow with an entry of its own counts with
@@ -551,8 +528,8 @@ class ProgrammeFrequencyCap(Rule):
     step's `move to` counts as part of the flow that moves the contact there
     (the contact leaves one for the other). The runner holds touches over the
     cap back rather than dropping them, so this is a forecast of flows
-    running late when they overlap, not a fault. Source: [004], cadence:
-    one contact every 1-2 weeks; more often reads as spam.
+    running late when they overlap, not a fault. Source: Vanderbuild, "Contact
+    Frequency" (one contact every 1-2 weeks; more often is perceived as spam).
 
     Bad:
         policy { frequency_cap 2 per 7d }
