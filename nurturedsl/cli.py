@@ -53,6 +53,9 @@ def main() -> None:
 
 
 def _playbook_files(paths: tuple[str, ...]) -> list[str]:
+    """The files named, and the `.nurture` files under the folders named, each
+    once and spelt as imports spell them (`./a.nurture` is `a.nurture`), so a
+    file named and imported is one file in every report."""
     files: list[str] = []
     for path in paths:
         if os.path.isdir(path):
@@ -65,7 +68,9 @@ def _playbook_files(paths: tuple[str, ...]) -> list[str]:
             files.append(path)
     unique = {}
     for path in files:
-        unique.setdefault(os.path.realpath(path), path)
+        real, tidy = os.path.realpath(path), os.path.normpath(path)
+        # `a/link/../b` is not `a/b` when `link` is a symlink to a folder
+        unique.setdefault(real, tidy if os.path.realpath(tidy) == real else path)
     return list(unique.values())
 
 
@@ -92,9 +97,12 @@ def check(paths: tuple[str, ...], quiet: bool) -> None:
     kinds of content, type errors, impossible values and broken imports.
 
     PATHS are `.nurture` files or folders, searched recursively for
-    `*.nurture`. Each file is checked with everything it imports. Problems
-    are printed on stderr as `path:line:col: error[CODE] message` with the
-    source line, a caret under the spot and a hint where one helps.
+    `*.nurture`. Every file is checked on its own with everything it
+    imports, whether or not another file imports it; `lint` checks the same
+    files the same way. Problems are printed on stderr as
+    `path:line:col: error[CODE] message` with the source line, a caret under
+    the spot and a hint where one helps (a name another playbook of the
+    project defines gets the missing `import`).
 
     \b
     Examples:
@@ -102,25 +110,18 @@ def check(paths: tuple[str, ...], quiet: bool) -> None:
       nurturedsl check playbooks/inbound.nurture
     """
     from .diagnostics import print_all, summary
+    from .model import load_each
 
     files = _playbook_files(paths)
     if not files:
         click.echo("nurturedsl: no .nurture files found in " + ", ".join(paths), err=True)
         sys.exit(EXIT_USAGE)
-    seen, shown, sources, unreadable = set(), [], {}, False
-    for path in files:
-        _, diagnostics, file_sources = _load(path)
-        sources.update(file_sources)
-        unreadable |= _unreadable(diagnostics)
-        for d in diagnostics:
-            key = (d.code, d.span, d.message)
-            if key not in seen:
-                seen.add(key)
-                shown.append(d)
-    print_all(shown, sources)
+    loaded = load_each(files)
+    shown = loaded.diagnostics
+    print_all(shown, loaded.sources)
     if shown or not quiet:
         click.echo(summary(shown, len(files)), err=True)
-    sys.exit(EXIT_USAGE if unreadable else EXIT_PROBLEMS if shown else EXIT_OK)
+    sys.exit(EXIT_USAGE if loaded.unreadable else EXIT_PROBLEMS if shown else EXIT_OK)
 
 
 @main.command()
@@ -146,10 +147,11 @@ def lint(paths, output_format, fail_on, select, ignore, extend_select, today, co
     cadence, exits and structure, scoring, consent, content, segmentation,
     re-engagement and freshness. `nurturedsl rules` lists every rule.
 
-    PATHS are `.nurture` files or folders (searched recursively). Files are
-    linted with what they import, and findings are reported in the files
-    named. Playbooks that fail `check` are reported with their errors and
-    make the run exit 2.
+    PATHS are `.nurture` files or folders (searched recursively). Every
+    file is checked as `check` checks it, so the two report the same
+    errors; playbooks that fail are reported with their errors and make the
+    run exit 2. Files are linted with what they import, and findings are
+    reported in the files named.
 
     \b
     Configuration: [tool.nurturedsl] in pyproject.toml, or nurturedsl.toml,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -12,6 +13,8 @@ from typing import Iterable, Iterator
 from . import nodes as n
 from . import vocabulary as vocab
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
+# `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
+from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, expand_days, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
 from .syntax import parse
 
@@ -38,6 +41,9 @@ class Programme:
     contents: dict[str, n.Content] = field(default_factory=dict)
     scores: dict[str, n.Score] = field(default_factory=dict)
     flows: dict[str, n.Flow] = field(default_factory=dict)
+    # The files each file read imports, by display path, as the loader
+    # followed them (an import that failed is not here).
+    imports: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -107,16 +113,86 @@ def load(path: str) -> Programme:
 
 
 def _load_and_check(path: str) -> Programme:
+    programme, diagnostics = _load_partial(path)
+    if diagnostics:
+        raise DiagnosticError(diagnostics, programme.sources)
+    return programme
+
+
+def _load_partial(path: str) -> tuple[Programme, list[Diagnostic]]:
+    """The programme as far as it could be loaded, and its problems."""
     loader = _Loader(path)
     loader.load()
     programme = loader.programme
     if loader.diagnostics:
-        raise DiagnosticError(loader.diagnostics, programme.sources)
+        return programme, loader.diagnostics
     checker = _Checker(programme)
     checker.run()
-    if checker.diagnostics:
-        raise DiagnosticError(checker.diagnostics, programme.sources)
-    return programme
+    return programme, checker.diagnostics
+
+
+@dataclass
+class Loaded:
+    """Several files, each loaded and checked on its own with what it
+    imports: what `check` reports and what `lint` starts from, so that the
+    two always find the same core errors."""
+
+    programmes: list[Programme] = field(default_factory=list)  # the files that checked clean
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # every problem once, in file order
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    # Every file read, named or imported, by real path: what it imports
+    # (real paths), and the path it is shown as.
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    displays: dict[str, str] = field(default_factory=dict)
+    # Real paths of the files read that define at least one flow.
+    flow_files: set[str] = field(default_factory=set)
+    unreadable: bool = False  # a file could not be read at all (NUR009)
+
+
+def load_each(paths: Iterable[str]) -> Loaded:
+    """Load and check every file in `paths` on its own, as `load` does,
+    collecting instead of raising. A problem found from several files (in a
+    file they all import) is reported once."""
+    from .gcpause import gc_paused
+
+    result = Loaded()
+    real = _real_paths()
+    seen: set[tuple] = set()
+    with gc_paused():
+        for path in paths:
+            programme, diagnostics = _load_partial(path)
+            result.sources.update(programme.sources)
+            for display in programme.sources:
+                result.displays.setdefault(real(display), display)
+                result.imports.setdefault(real(display), set())
+            for display, targets in programme.imports.items():
+                result.imports.setdefault(real(display), set()).update(real(t) for t in targets)
+            result.flow_files |= {real(flow.span.file) for flow in programme.flows.values()}
+            if not diagnostics:
+                result.programmes.append(programme)
+                continue
+            for d in diagnostics:
+                span = d.span
+                where = (real(span.file), span.line, span.column, span.end_line, span.end_column) if span else None
+                key = (d.code, where, d.message)
+                if key not in seen:
+                    seen.add(key)
+                    result.diagnostics.append(d)
+                    result.unreadable |= d.code == "NUR009"
+    return result
+
+
+def _real_paths():
+    """os.path.realpath, remembered for the run."""
+    cache: dict[str, str] = {}
+
+    def real(path: str) -> str:
+        found = cache.get(path)
+        if found is None:
+            found = cache[path] = os.path.realpath(path)
+        return found
+
+    return real
 
 
 class _Loader:
@@ -178,6 +254,7 @@ class _Loader:
             ))
             return
         if target in self.done:
+            self.programme.imports.setdefault(display, []).append(target_display)
             return
         if target.is_dir():
             self.diagnostics.append(Diagnostic("NUR020", f"imported `{imp.path}` is a folder, not a playbook file",
@@ -190,6 +267,7 @@ class _Loader:
                 notes=(f"looked for {target_display}",), hints=did_you_mean(target.name, known),
             ))
             return
+        self.programme.imports.setdefault(display, []).append(target_display)
         self._load(target_display, target, chain)
 
     # ---- symbol tables
@@ -317,6 +395,142 @@ def flow_setting(flow: n.Flow, key: str) -> n.Setting | None:
     return next((s for s in flow.settings if s.key == key), None)
 
 
+def message_items(programme: Programme | None) -> tuple[str, ...]:
+    """The policy's `messages` list, or the default one: what every stage
+    hands `is_message` (nurturedsl/policy.py) to tell a message from
+    presence."""
+    setting = programme.policy.get("messages") if programme is not None else None
+    return tuple(text for text, _ in setting.value) if setting is not None else DEFAULT_MESSAGES
+
+
+def send_days(programme: Programme) -> list[str]:
+    """The days the policy allows sending on, in week order."""
+    setting = programme.policy.get("send_days")
+    if setting is None:
+        return list(vocab.DAYS)
+    form, items = setting.value
+    return expand_days(form, [text for text, _ in items])
+
+
+def calendar_hold(programme: Programme):
+    """The longest the policy's calendar can hold a message (a
+    `policy.Hold`), and the settings that make it in words (`send days
+    mon..fri, quiet hours 20:00..08:00`)."""
+    days, quiet = programme.policy.get("send_days"), programme.policy.get("quiet_hours")
+    hours = (quiet.value[0][0], quiet.value[1][0]) if quiet is not None else None
+    words = []
+    if days is not None:
+        form, items = days.value
+        words.append("send days " + (".." if form == "range" else ", ").join(text for text, _ in items))
+    if hours is not None:
+        words.append(f"quiet hours {hours[0]}..{hours[1]}")
+    return longest_hold(send_days(programme), hours), ", ".join(words)
+
+
+# ------------------------------------------------------------ import hints --
+# When a name is unknown, the checker looks for a playbook nearby that
+# defines it, to say which import is missing. It reads declarations off the
+# text (they start a line: `content NAME`, `event A, B`, `attribute a.b:`)
+# rather than parsing, and remembers each file's until it changes.
+
+_DECLARATION = re.compile(r"^[ \t]*(content|segment|score|flow)[ \t]+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+_EVENT_DECLARATION = re.compile(r"^[ \t]*event[ \t]+([A-Za-z_]\w*(?:[ \t]*,\s*[A-Za-z_]\w*)*)", re.MULTILINE)
+_ATTRIBUTE_DECLARATION = re.compile(r"^[ \t]*attribute[ \t]+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*:", re.MULTILINE)
+_NOT_PLAYBOOK_FOLDERS = {"node_modules", "__pycache__"}
+MAX_HINT_FOLDERS = 256  # folders looked through for one import hint, nearest first
+_DEFINED: dict[str, tuple[int, int, frozenset[tuple[str, str]]]] = {}
+
+
+def _wanted(what: str, name: str) -> tuple[tuple[str, str], ...]:
+    """The declarations that would define an unknown name of this kind."""
+    if what in ("content", "content or step"):
+        return (("content", name),)
+    if what == "flow":
+        return (("flow", name),)
+    if what == "segment, event or threshold":
+        if "." in name:
+            return (("score", name.split(".")[0]), ("attribute", name))
+        return (("segment", name), ("event", name), ("attribute", name))
+    return ()
+
+
+def _defined_in(path: str) -> frozenset[tuple[str, str]]:
+    """(kind, name) of every top-level declaration in a playbook, from its text."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return frozenset()
+    cached = _DEFINED.get(path)
+    if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
+        return cached[2]
+    names: set[tuple[str, str]] = set()
+    if stat.st_size <= MAX_FILE_BYTES:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            return frozenset()
+        names |= {(kind, name) for kind, name in _DECLARATION.findall(text)}
+        names |= {("event", event.strip()) for found in _EVENT_DECLARATION.findall(text) for event in found.split(",")}
+        names |= {("attribute", key) for key in _ATTRIBUTE_DECLARATION.findall(text)}
+    frozen = _DEFINED[path] = (stat.st_mtime_ns, stat.st_size, frozenset(names))
+    return frozen[2]
+
+
+def _nearby_playbooks(start: Path, root: Path) -> Iterator[list[Path]]:
+    """The `.nurture` files of the project folder `root`, nearest to the
+    folder `start` first: its own, then those one folder away (its
+    subfolders and its parent), and so on; one list per distance. Hidden
+    folders and symlinked ones are not entered."""
+    seen, level, visited = {start}, [start], 0
+    while level and visited < MAX_HINT_FOLDERS:
+        files: list[Path] = []
+        following: list[Path] = []
+        for folder in level:
+            visited += 1
+            if visited > MAX_HINT_FOLDERS:
+                break
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        child = Path(entry.path)
+                        if entry.name not in _NOT_PLAYBOOK_FOLDERS and child not in seen:
+                            seen.add(child)
+                            following.append(child)
+                    elif entry.name.endswith(".nurture") and entry.is_file():
+                        files.append(Path(entry.path))
+                except OSError:
+                    continue
+            if folder != root and folder.parent not in seen and folder.parent.is_relative_to(root):
+                seen.add(folder.parent)
+                following.append(folder.parent)
+        yield files
+        level = following
+
+
+class _Nearby:
+    """`_nearby_playbooks` with each file's declarations, read once: a
+    file with hundreds of unknown names looks around once, not hundreds of
+    times."""
+
+    def __init__(self, start: Path, root: Path):
+        self._walk = _nearby_playbooks(start, root)
+        self._levels: list[list[tuple[str, frozenset[tuple[str, str]]]]] = []
+
+    def levels(self) -> Iterator[list[tuple[str, frozenset[tuple[str, str]]]]]:
+        yield from self._levels[:]
+        for files in self._walk:
+            level = [(str(path), _defined_in(str(path))) for path in files]
+            self._levels.append(level)
+            yield level
+
+
 _ALWAYS_NUMBERED = {"wait", "wait_until", "branch", "split", "repeat", "goto", "move_to", "tag", "set",
                     "suppress", "handoff", "exit"}
 
@@ -326,6 +540,8 @@ class _Checker:
         self.p = programme
         self.diagnostics: list[Diagnostic] = []
         self.labels: dict[str, str] = {}  # step label -> flow
+        self._loaded: set[str] | None = None  # real paths of the programme's files, for import hints
+        self._nearby: dict[Path, _Nearby] = {}  # the playbooks around each folder, read once per check
 
     def error(self, code: str, message: str, span: Span | None, **extra) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, **extra))
@@ -431,6 +647,38 @@ class _Checker:
                                    hints=did_you_mean(text, vocab.DAYS))
             elif key == "timezone":
                 self.check_timezone(*v)
+            elif key == "messages":
+                self.check_messages(v)
+
+    def check_messages(self, items: list[tuple[str, Span]]) -> None:
+        """`messages`: known items, each said once (`linkedin` already says
+        `linkedin message`)."""
+        seen: dict[str, Span] = {}
+        for text, span in items:
+            if text not in MESSAGE_ITEMS:
+                words = text.split(" ")
+                if len(words) == 2 and all(word in MESSAGE_ITEMS for word in words):
+                    hints = (f"separate the items with commas: `{words[0]}, {words[1]}`",)
+                else:
+                    hints = did_you_mean(text, MESSAGE_ITEMS)
+                self.error("NUR010", f"unknown message kind `{text}`", span,
+                           notes=("kinds: " + ", ".join(MESSAGE_ITEMS),), hints=hints)
+                continue
+            channel = text.split(" ")[0]
+            if text in seen or channel in seen:
+                first = text if text in seen else channel
+                what = "listed twice" if first == text else f"already covered by `{channel}` (every {channel} action)"
+                self.error("NUR011", f"`{text}` is {what} in `messages`", span,
+                           related=((seen[first], "first listed here" if first == text else f"`{channel}` is here"),),
+                           hints=("remove one of them",))
+                continue
+            covered = [other for other in seen if other.startswith(text + " ")]
+            if covered:
+                self.error("NUR011", f"`{text}` covers `{covered[0]}`, listed before it in `messages`", span,
+                           related=((seen[covered[0]], "listed here"),),
+                           hints=(f"keep `{text}` (every {channel} action) or the single actions, not both",))
+                continue
+            seen[text] = span
 
     def check_timezone(self, name: str, span: Span) -> None:
         import zoneinfo
@@ -463,19 +711,47 @@ class _Checker:
     def unknown(self, what: str, name: str, span: Span, known: Iterable[str], extra_hint: str | None = None) -> None:
         other = self.what_is(name)
         notes = (f"`{name}` is {other}",) if other else ()
-        hints = did_you_mean(name, known) if not other else ()
+        hints = (self.import_hint(_wanted(what, name), span) or did_you_mean(name, known)) if not other else ()
         if extra_hint:
             hints += (extra_hint,)
         message = f"`{name}` is not {what}" if other else f"unknown {what} `{name}`"
         self.error("NUR010", message, span, notes=notes, hints=hints)
 
+    def import_hint(self, wanted: tuple[tuple[str, str], ...], span: Span | None) -> tuple[str, ...]:
+        """`add import "content.nurture"` when a playbook this one does not
+        import defines the unknown name: the nearest such files in the
+        project folder, found by a look at their text, never a full check.
+        Only runs for a name that is unknown, so a clean check costs nothing."""
+        if not wanted or span is None:
+            return ()
+        if self._loaded is None:
+            self._loaded = {os.path.realpath(path) for path in self.p.sources}
+        user = Path(os.path.realpath(span.file))
+        nearby = self._nearby.get(user.parent)
+        if nearby is None:
+            nearby = self._nearby[user.parent] = _Nearby(user.parent, project_root(user))
+        for files in nearby.levels():
+            found = []
+            for path, defined in files:
+                if path in self._loaded:
+                    continue
+                hit = next((w for w in wanted if w in defined), None)
+                if hit is not None:
+                    found.append((os.path.relpath(path, user.parent).replace(os.sep, "/"), hit))
+            if found:
+                first, (kind, name) = found[0]
+                others = [path for path, _ in found[1:]]
+                also = f" (also in {', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
+                return (f'add `import "{first}"`: {kind} `{name}` is defined there{also}',)
+        return ()
+
     def attribute_type(self, path: list[str], span: Span) -> str | None:
         key = ".".join(path)
         if key in self.p.attributes:
             return self.p.attributes[key]
-        self.error("NUR010", f"unknown attribute `{key}`", span,
-                   hints=did_you_mean(key, self.p.attributes) + (f"declare a custom attribute with `attribute {key}: string` "
-                                                    "(or number, duration, date, bool)",))
+        hints = self.import_hint((("attribute", key),), span) or did_you_mean(key, self.p.attributes) + (
+            f"declare a custom attribute with `attribute {key}: string` (or number, duration, date, bool)",)
+        self.error("NUR010", f"unknown attribute `{key}`", span, hints=hints)
         return None
 
     # ---- conditions
@@ -580,11 +856,12 @@ class _Checker:
             if name in self.p.segments or name in self.p.scores:
                 self.error("NUR010", f"`{name}` is {self.what_is(name)}, not an event", span)
             else:
+                imported = () if name in self.p.attributes else self.import_hint((("event", name),), span)
                 hint = (f"`{name}` is an attribute: compare it, e.g. `{name} == ...`",) if name in self.p.attributes \
                     else (f"declare a custom event with `event {name}`",)
                 self.error("NUR010", f"unknown event `{name}`", span,
                            notes=("events: " + ", ".join(sorted(events)),),
-                           hints=did_you_mean(name, events) + hint)
+                           hints=imported or did_you_mean(name, events) + hint)
             return
         if len(args) > 1:
             self.error("NUR014", f"an event takes at most one argument; `{name}` has {len(args)}", args[1].span)
@@ -632,6 +909,10 @@ class _Checker:
                 if stage not in vocab.STAGES:
                     self.error("NUR010", f"unknown stage `{stage}`", span,
                                notes=("stages: " + ", ".join(vocab.STAGES),), hints=did_you_mean(stage, vocab.STAGES))
+            elif option.key == "way_out" and content.kind != "ask":
+                # a way out asks one thing, whether to stop: a give has nothing to ask
+                self.error("NUR013", f"`way out` marks ask content, but `{content.name}` is give content",
+                           option.span, hints=(f"declare `{content.name}` as `ask`, or drop `way out`",))
 
     def check_score(self, score: n.Score) -> None:
         for rule in score.fit_rules:

@@ -6,7 +6,8 @@ output of `nurturedsl lint --select CODE` on it is pinned in a snapshot
 review). tests/lint/<CODE>/pass.nurture is the same idea done right: it must
 check clean and give no finding of that rule. A fixture may start with
 `# select: NURxxx, ...` to run other rules beside its own (a suppression
-needs the rule it suppresses).
+needs the rule it suppresses). A rule about how files fit together has
+folders instead, tests/lint/<CODE>/fail/ and pass/, each linted whole.
 
 Add a rule: add its two fixtures, run
 `python -m pytest tests/test_lint_rules.py --snapshot-update`, read the
@@ -44,7 +45,16 @@ def lint(*args: str):
                               env={"NO_COLOR": "1", "FORCE_COLOR": None}, catch_exceptions=False)
 
 
+def _fixture(code: str, kind: str) -> Path:
+    """tests/lint/<CODE>/<kind>.nurture, or the folder <kind>/ for a rule
+    about several files."""
+    folder = Path(code) / kind
+    return folder if (FIXTURES / folder).is_dir() else Path(code) / f"{kind}.nurture"
+
+
 def _select(fixture: Path, code: str) -> str:
+    if (FIXTURES / fixture).is_dir():
+        return code
     first = fixture.read_text(encoding="utf-8").splitlines()[0]
     match = re.match(r"#\s*select:\s*(.*)", first)
     return ",".join([code] + ([match.group(1)] if match else []))
@@ -57,8 +67,8 @@ def in_fixtures(monkeypatch):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
 def test_fail_fixture_shows_the_rule(rule, in_fixtures, text_snapshot):
-    fixture = Path(rule.code) / "fail.nurture"
-    assert fixture.is_file(), f"{rule.code} needs a failing fixture at tests/lint/{fixture}"
+    fixture = _fixture(rule.code, "fail")
+    assert fixture.exists(), f"{rule.code} needs a failing fixture at tests/lint/{fixture}"
     result = lint("--select", _select(fixture, rule.code), "--fail-on", "info", str(fixture))
     assert "Traceback" not in result.output
     assert f"[{rule.code}]" in result.stdout and f"[{rule.name}]" in result.stdout, result.output
@@ -68,8 +78,8 @@ def test_fail_fixture_shows_the_rule(rule, in_fixtures, text_snapshot):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
 def test_pass_fixture_is_clean_of_the_rule(rule, in_fixtures):
-    fixture = Path(rule.code) / "pass.nurture"
-    assert fixture.is_file(), f"{rule.code} needs a passing fixture at tests/lint/{fixture}"
+    fixture = _fixture(rule.code, "pass")
+    assert fixture.exists(), f"{rule.code} needs a passing fixture at tests/lint/{fixture}"
     result = lint("--select", _select(fixture, rule.code), "--fail-on", "info", str(fixture))
     assert result.exit_code == 0, result.output
     assert f"[{rule.code}]" not in result.stdout

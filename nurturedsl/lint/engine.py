@@ -2,8 +2,11 @@
 the import tree, and turn findings into diagnostics that respect the config
 and the inline suppressions.
 
-Every named file is loaded with its imports (that is how core errors are
-found). Rules then run only on the *roots*: named files that no other named
+Every named file is loaded and checked on its own with its imports, exactly
+as `nurturedsl check` does (`model.load_each`), so lint reports the same core
+errors as check, including those of a file that only fails alone (it uses a
+name that only its importer's other imports define). Rules then run only on
+the *roots*: named files that check clean and that no other clean named
 file imports. `nurturedsl lint playbooks/` so lints `programme.nurture`,
 which holds every flow, once, instead of each flow once per file that
 imports it. Findings are kept only in files that were named: imports are
@@ -15,12 +18,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..diagnostics import Diagnostic, DiagnosticError, Severity
-from ..model import Programme, iter_steps, load
+from ..diagnostics import Diagnostic, Severity
+from ..model import Programme, iter_steps, load_each
 from ..source import SourceFile
 from . import suppress
 from .config import LintConfig
@@ -48,27 +50,14 @@ def lint(files: list[str], config_for: Callable[[str], LintConfig], today: _dt.d
 def _lint(files: list[str], config_for: Callable[[str], LintConfig], today: _dt.date) -> LintResult:
     result = LintResult(files=list(files))
     real = _RealPaths()
-    programmes: list[Programme] = []
-    # Load the likely roots first: a file already loaded as another's import
-    # has been checked with it and need not be loaded again.
-    imported = _imported_by_text(files, real)
-    covered: set[str] = set()
-    for path in sorted(files, key=lambda f: real(f) in imported):
-        if real(path) in covered:
-            continue
-        try:
-            programme = load(path)
-        except DiagnosticError as error:
-            result.broken = True
-            result.diagnostics += error.diagnostics
-            result.sources.update(error.sources)
-            covered |= {real(f) for f in error.sources}
-            continue
-        result.sources.update(programme.sources)
-        covered |= {real(f) for f in programme.sources}
-        programmes.append(programme)
+    loaded = load_each(files)
+    result.diagnostics += loaded.diagnostics
+    result.sources.update(loaded.sources)
+    result.broken = bool(loaded.diagnostics)
+    programmes = loaded.programmes
 
-    run = RunInfo(linted_files={real(f) for f in files})
+    run = RunInfo(linted_files={real(f) for f in files}, imports=loaded.imports, displays=loaded.displays,
+                  flow_files=loaded.flow_files)
     for programme in programmes:
         run.imported_files |= {real(f) for f in programme.sources if real(f) != real(programme.path)}
         run.used_segments |= _segments_used(programme)
@@ -191,24 +180,6 @@ def _segments_used(programme: Programme) -> set[str]:
                 used.add(c.path[0])
                 stack.append(programme.segments[c.path[0]].condition)
     return used
-
-
-_IMPORT_LINE = re.compile(r'^[ \t]*import[ \t]+"([^"\n]*)"', re.MULTILINE)
-
-
-def _imported_by_text(files: list[str], real: "_RealPaths") -> set[str]:
-    """Files that some named file imports, by a quick look at the text. Only
-    the loading order depends on it: a wrong guess costs time, not findings."""
-    found: set[str] = set()
-    for path in files:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError:
-            continue
-        for match in _IMPORT_LINE.finditer(text):
-            found.add(real(os.path.join(os.path.dirname(path), match.group(1))))
-    return found
 
 
 class _RealPaths:

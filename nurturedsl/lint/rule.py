@@ -229,6 +229,12 @@ class RunInfo:
     used_contents: set[str] = field(default_factory=set)
     # files imported by some other linted file
     imported_files: set[str] = field(default_factory=set)
+    # every file read in the run (named, or imported by one that was), by
+    # real path: the files it imports, and how it is shown
+    imports: dict[str, set[str]] = field(default_factory=dict)
+    displays: dict[str, str] = field(default_factory=dict)
+    # real paths of the files read that define at least one flow
+    flow_files: set[str] = field(default_factory=set)
 
 
 class Context:

@@ -30,23 +30,11 @@ def _where(node: str) -> str:
 
 
 def _reachable(fa: FlowAnalysis) -> tuple[set[str], set[str]]:
-    """The nodes a contact can reach, and the unbounded repeats.
-
-    Like `fa.reachable`, but a `repeat` without `at most` never takes its
-    `done` edge (it loops until the contact leaves the flow), so what follows
-    it is not reached through it."""
+    """The nodes a contact can reach (`fa.reachable`: the graph has no way
+    past a `repeat` without `at most`, which loops until the contact leaves
+    the flow), and those unbounded repeats."""
     unbounded = {node for node, step in fa.steps() if isinstance(step, n.Repeat) and step.at_most is None}
-    seen = {ENTRY}
-    queue = deque([ENTRY])
-    while queue:
-        node = queue.popleft()
-        for target, data in fa.successors(node):
-            if data["kind"] == "done" and node in unbounded:
-                continue
-            if target not in seen:
-                seen.add(target)
-                queue.append(target)
-    return seen, unbounded
+    return fa.reachable, unbounded
 
 
 def _shape(value: Any) -> Any:
@@ -159,20 +147,28 @@ class UnreachableStep(Rule):
     leftover of an edit, or a sign that the flow does not do what its author
     thinks: a follow-up that was meant to run never does. Each unreachable
     run of steps is reported once, at its first step; a step that a `goto`
-    targets is reachable. Source: [004], automation that reacts to what the
-    contact does, step by step.
+    targets is reachable. Source: neither article; it rests on ordinary
+    program checking: a step nothing can reach is a leftover or a bug, as
+    unreachable code is in any language.
 
     Bad:
         flow ghost {
+          entry on attended("demo")
+          goal    booked("demo")
+          exit on unsubscribed, replied, booked("demo")
           email case_study: case_study
+          wait 7d
           exit "done"
           email close: close_file as ask   # never sent
         }
 
     Good:
         flow ghost {
+          entry on attended("demo")
+          goal    booked("demo")
+          exit on unsubscribed, replied, booked("demo")
           email case_study: case_study
-          wait 5d
+          wait 7d
           email close: close_file as ask
           exit "done"
         }
@@ -271,23 +267,32 @@ class LoopWithoutWait(Rule):
     every way round it; `repeat every` always has one. An `on event` arm of a
     `wait until` counts as no wait, because event tests look at the
     contact's whole history: a contact who replied once passes `wait until
-    replied` at once, every time round. Source: [004], one touch every one
-    to two weeks.
+    replied` at once, every time round. Source: Vanderbuild, "Contact
+    Frequency" (contacting too often is perceived as spam); a loop with no
+    wait is also a plain program fault.
 
     Bad:
         flow inbound {
+          entry on downloaded("resource")
+          goal    booked("demo")
+          exit on unsubscribed, replied, booked("demo")
           email reminder: trends_report
           branch {
             when not opened(reminder) { goto reminder }   # resent at once
+            else { }
           }
         }
 
     Good:
         flow inbound {
+          entry on downloaded("resource")
+          goal    booked("demo")
+          exit on unsubscribed, replied, booked("demo")
           email reminder: trends_report
           wait 7d
           branch {
             when not opened(reminder) { goto reminder }
+            else { }
           }
         }
     """
@@ -300,13 +305,11 @@ class LoopWithoutWait(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for flow in ctx.flows:
             fa = ctx.analysis(flow)
-            reachable, unbounded = _reachable(fa)
+            reachable = fa.reachable
             instant = nx.DiGraph()
             for node in reachable:
                 instant.add_node(node)
                 for target, data in fa.successors(node):
-                    if data["kind"] == "done" and node in unbounded:
-                        continue
                     if fa.delays(node, data)[0] == 0 and target in reachable:
                         instant.add_edge(node, target, kind=data["kind"])
             rank = {node: i for i, node in enumerate(fa.order)}
@@ -405,17 +408,20 @@ class NoExitTriggers(Rule):
     contact does in real time, or it keeps sending nurture email to someone
     who has just booked a demo, bought, replied or opted out. Without `exit
     on`, a contact leaves only at the end of the flow or at an `exit` step.
-    Source: [004], exit triggers.
+    Source: Vanderbuild, "What to automate in lead nurturing?" ("Always build
+    exit triggers into your workflows").
 
     Bad:
         flow inbound {
           entry on downloaded("resource")
+          goal    booked("demo")
           email welcome: blog_post
         }
 
     Good:
         flow inbound {
           entry on downloaded("resource")
+          goal    booked("demo")
           exit on replied, booked("demo"), unsubscribed
           email welcome: blog_post
         }
@@ -447,17 +453,22 @@ class MissingUnsubscribeExit(Rule):
     under GDPR and CAN-SPAM a message after an opt-out is a breach. The
     trigger must be `unsubscribed` on its own (or an `or` alternative):
     `unsubscribed and icp` lets the others stay. Flows with no exit triggers
-    at all are NUR103's. Source: [004], an easy way to unsubscribe;
-    exit triggers.
+    at all are NUR103's. Source: Vanderbuild, FAQ "How do you distinguish lead
+    nurturing from spam?" (an easy way to unsubscribe) and "What to automate
+    in lead nurturing?" (exit triggers).
 
     Bad:
         flow inbound {
+          entry on downloaded("resource")
+          goal    booked("demo")
           exit on replied, booked("demo")
           email welcome: blog_post
         }
 
     Good:
         flow inbound {
+          entry on downloaded("resource")
+          goal    booked("demo")
           exit on replied, booked("demo"), unsubscribed
           email welcome: blog_post
         }
@@ -506,17 +517,23 @@ class MissingConversionExit(Rule):
     it keeps nurturing someone who is already in a sales conversation, and
     the next email reads as if nobody noticed. An exit on a conversion event
     (option `conversions`) or on a score threshold (`lead.sql`: the contact
-    is handed to sales) counts. Source: [004], exit triggers: booked a demo,
-    replied, bought.
+    is handed to sales) counts. Source: Vanderbuild, "What to automate in lead
+    nurturing?" and FAQ "Can I automate my entire lead nurturing process?"
+    (exit triggers for real-time actions such as booking a demo or making a
+    purchase).
 
     Bad:
         flow inbound {
+          entry on downloaded("resource")
+          goal    booked("demo")
           exit on unsubscribed
           email welcome: blog_post
         }
 
     Good:
         flow inbound {
+          entry on downloaded("resource")
+          goal    booked("demo")
           exit on unsubscribed, replied, booked("demo"), lead.sql
           email welcome: blog_post
         }
@@ -563,17 +580,22 @@ class NoGoal(Rule):
     re-conversion rate, MQL-to-SQL rate and pipeline influence are counted
     against, and what tells a reviewer whether each touch earns its place.
     Say what success is (`goal booked("demo")`), and list it under `exit on`
-    too if reaching it should end the flow. Source: [000], what to measure;
-    [004], measure conversion, not opens.
+    too if reaching it should end the flow. Source: Lacy, "What Metrics Should
+    You Track in a B2B Nurture Programme?" (pipeline contribution and close
+    rate, not opens); Vanderbuild, "Designing Communication Scenarios" (a
+    clearly defined goal for each stage) and "How to measure lead nurturing
+    effectiveness?".
 
     Bad:
         flow inbound {
+          entry on downloaded("resource")
           exit on unsubscribed, booked("demo")
           email welcome: blog_post
         }
 
     Good:
         flow inbound {
+          entry on downloaded("resource")
           goal    booked("demo")
           exit on unsubscribed, booked("demo")
           email welcome: blog_post
@@ -605,7 +627,9 @@ class BranchNotExhaustive(Rule):
     get, or write an empty `else { }` to show that carrying on is meant.
     Arms that cover everyone by their form (`X` and `not X`, `a == v` and
     `a != v`, `a in [...]` and `a not in [...]` with the same list) need no
-    `else`. Source: [004], branch by persona; [000], segmentation.
+    `else`. Source: Vanderbuild, "Mistake 1: The One-Size-Fits-All Content
+    Trap" ("Branch the logic" by persona tag); Lacy, "How Should You Segment a
+    B2B Nurture Database?".
 
     Bad:
         branch {
@@ -658,8 +682,9 @@ class EmptyBranchArm(Rule):
     An empty `on event` or `on timeout` block is the same as leaving it
     out. Two empty blocks are idiomatic and not reported: `else { }` (the
     explicit "otherwise carry on" that NUR107 asks for) and a named split
-    arm such as `10% "control" { }` (a hold-out group). Source: [004],
-    behaviour-based nurture: every arm says what the contact gets.
+    arm such as `10% "control" { }` (a hold-out group). Source: neither
+    article; it rests on code review: an empty block is usually a step never
+    written or half deleted.
 
     Bad:
         branch {
@@ -727,19 +752,23 @@ class UnreachableFlow(Rule):
     A flow without `entry` is entered only through `move to`, from a step of
     another flow or from a score threshold. When nothing moves contacts into
     it (or only flows that no contact can enter do), the flow is dead: its
-    content is maintained, reviewed and counted for nothing. Source: [000],
-    fewer, better sequences; [004], audit every sequence.
+    content is maintained, reviewed and counted for nothing. Source:
+    Vanderbuild, "Mistake 5: Setting and Forgetting Your Sequences" (every
+    sequence is audited quarterly, this one for nothing); otherwise a
+    dead-code check, like NUR101.
 
     Bad:
         flow followup {
-          exit on unsubscribed
+          goal    booked("demo")
+          exit on unsubscribed, booked("demo")
           email video: loom_video
         }
 
     Good:
         flow followup {
           entry on attended("webinar")
-          exit on unsubscribed
+          goal    booked("demo")
+          exit on unsubscribed, booked("demo")
           email video: loom_video
         }
     """
@@ -782,6 +811,129 @@ class UnreachableFlow(Rule):
             )
 
 
+# ------------------------------------------------------------ orphan files --
+
+
+class OrphanFile(Rule):
+    """A flow file that no file imports, beside a programme file that imports the others.
+
+    A programme is the file you compile and everything it imports; the IR,
+    the simulator and `render` see nothing else. When a folder has a
+    programme file, one that defines no flow itself and gathers the flow
+    files with `import` (`programme.nurture`), a flow file that no file
+    imports is in no programme: its flows never run, however well written,
+    and nothing else says so, since `check` passes a correct file whether or
+    not it is imported. Usually the import was forgotten when the file was
+    added. The rule judges the files of the run, those named and what they
+    import, so it needs the programme file in the run: lint the whole
+    folder, as CI does. A folder of playbooks that each stand alone (no
+    programme file) is never reported. The examples below are folders: each
+    `# file:` line starts a file. Source:
+    neither article; it rests on how imports make a programme
+    (docs/language.md, "Files and imports").
+
+    Bad:
+        # file: programme.nurture
+        import "inbound.nurture"
+
+        # file: inbound.nurture
+        import "content.nurture"
+        flow inbound {
+          entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          email welcome: blog_post
+        }
+
+        # file: webinar.nurture
+        # added last week; programme.nurture was not told
+        import "content.nurture"
+        flow webinar {
+          entry on attended("webinar")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          email video: loom_video
+        }
+
+    Good:
+        # file: programme.nurture
+        import "inbound.nurture"
+        import "webinar.nurture"
+
+        # file: inbound.nurture
+        import "content.nurture"
+        flow inbound {
+          entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          email welcome: blog_post
+        }
+
+        # file: webinar.nurture
+        import "content.nurture"
+        flow webinar {
+          entry on attended("webinar")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          email video: loom_video
+        }
+    """
+
+    code = "NUR110"
+    name = "orphan-file"
+    family = "structure"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        import os
+
+        run = ctx.run
+        me = os.path.realpath(ctx.programme.path)
+        if me not in run.flow_files or any(me in targets for source, targets in run.imports.items() if source != me):
+            return
+        imported = set().union(*run.imports.values())
+        programmes = []  # programme files: roots with no flows of their own that import flow files
+        for root in sorted(run.imports, key=lambda f: run.displays.get(f, f)):
+            if root != me and root not in imported and root not in run.flow_files:
+                gathered = self._flow_files_under(run, root)
+                if gathered:
+                    programmes.append((root, gathered))
+        if not programmes:
+            return
+        flows = sorted((f for f in ctx.flows if os.path.realpath(f.span.file) == me),
+                       key=lambda f: (f.span.line, f.span.column))
+        if not flows:
+            return
+        names = ", ".join(f"`{f.name}`" for f in flows)
+        shown = os.path.basename(ctx.programme.path)
+        message = (f"flow {names} is in no programme: no file imports `{shown}`" if len(flows) == 1 else
+                   f"flows {names} are in no programme: no file imports `{shown}`")
+        notes = []
+        for root, gathered in programmes[:3]:
+            others = sorted(run.displays.get(f, f) for f in gathered)
+            listed = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            notes.append(f"{run.displays.get(root, root)} imports the flow file{'s' if len(others) != 1 else ''} "
+                         f"{listed}, but not this one")
+        root = programmes[0][0]
+        where = os.path.relpath(me, os.path.dirname(root)).replace(os.sep, "/")
+        target = run.displays.get(root, root) if len(programmes) == 1 else "the programme it belongs to"
+        yield Finding(message, flows[0].name_span, notes=tuple(notes),
+                      hints=(f'add `import "{where}"` to {target}, or delete this file if its flows are retired',))
+
+    @staticmethod
+    def _flow_files_under(run, start: str) -> list[str]:
+        """The files with flows that `start` imports, directly or not, other than itself."""
+        seen, stack, found = {start}, [start], []
+        while stack:
+            for target in run.imports.get(stack.pop(), ()):
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+                    if target in run.flow_files:
+                        found.append(target)
+        return found
+
+
 RULES: tuple[type[Rule], ...] = (UnreachableStep, LoopWithoutWait, NoExitTriggers, MissingUnsubscribeExit,
                                  MissingConversionExit, NoGoal, BranchNotExhaustive, EmptyBranchArm,
-                                 UnreachableFlow)
+                                 UnreachableFlow, OrphanFile)
