@@ -17,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import graph as fg
 from . import nodes as n
-from .model import Programme, flow_setting
+from .model import Programme, flow_setting, message_items, send_days
+from .policy import MESSAGE_ITEMS, is_message
 from .source import Span
 
 FORMAT = "nurturedsl-ir"
-VERSION = "1.0.0"
+VERSION = "1.1.0"
 SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
 
 JsonLogic = Union[dict[str, Any], bool]
@@ -88,6 +89,10 @@ class PolicyIR(_IR):
     send_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
     timezone: str = Field(description="IANA zone for contacts without one of their own.")
     unsubscribe_required: bool
+    messages: Optional[list[Literal[MESSAGE_ITEMS]]] = Field(
+        None, description="What counts as a message: a channel (every action on it) or `channel action`. Other "
+                          "contact-facing touches are presence. Always present since 1.1; absent in 1.0 documents, "
+                          "where the default [email, sms, linkedin message, linkedin connect] applies.")
 
 
 class SegmentIR(_IR):
@@ -103,6 +108,8 @@ class ContentIR(_IR):
     gated: bool = False
     attached: bool = False
     unsubscribe_link: bool = False
+    way_out: bool = Field(False, description="An ask that offers the contact a way out of the conversation "
+                                             "(\"Should I close your file?\"); the give-to-get rules do not count it.")
     url: Optional[str] = None
     subject: Optional[str] = None
     body: Optional[str] = None
@@ -185,6 +192,9 @@ class NodeIR(_IR):
     audience: Optional[str] = None
     text: Optional[str] = None
     recipient: Optional[str] = None
+    message: Optional[bool] = Field(
+        None, description="On email, sms, linkedin and ads nodes (since 1.1): true for a message, false for "
+                          "presence, under the policy's `messages`.")
     duration: Optional[DurationIR] = None
     condition: Optional[JsonLogic] = None
     timeout: Optional[DurationIR] = None
@@ -320,14 +330,7 @@ class _Compiler:
         s = {k: v.value for k, v in self.p.policy.items()}
         gives, asks = s.get("give_to_get", (None, None))
         low, high = s.get("cadence", (None, None))
-        days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-        if "send_days" in s:
-            form, items = s["send_days"]
-            names = [d for d, _ in items]
-            if form == "range":
-                i, j = days.index(names[0]), days.index(names[1])
-                names = [days[(i + k) % 7] for k in range((j - i) % 7 + 1)]
-            days = sorted(set(names), key=days.index)
+        days = send_days(self.p)
         cap = s.get("frequency_cap")
         quiet = s.get("quiet_hours")
         return PolicyIR(
@@ -341,6 +344,7 @@ class _Compiler:
             send_days=days,
             timezone=s["timezone"][0] if "timezone" in s else "UTC",
             unsubscribe_required=bool(s.get("unsubscribe_required", False)),
+            messages=list(message_items(self.p)),
         )
 
     def playbook(self) -> PlaybookIR:
@@ -401,11 +405,11 @@ class _Compiler:
                               after=_duration(reentry.value.seconds) if reentry and reentry.value is not True else None),
             reviewed=reviewed.value if reviewed else None,
             start=fg.ENTRY,
-            nodes={node: self.node(g, node) for node in g.nodes},
+            nodes={node: self.node(g, node, policy) for node in g.nodes},
             span=self.span(flow.span),
         )
 
-    def node(self, g, node_id: str) -> NodeIR:
+    def node(self, g, node_id: str, policy: PolicyIR) -> NodeIR:
         data = g.nodes[node_id]
         step = data["step"]
         fields: dict[str, Any] = {}
@@ -415,6 +419,8 @@ class _Compiler:
             content = self.p.contents.get(step.content) if step.content else None
             fields.update(content=step.content, give_or_ask=content.kind if content else None, action=step.action,
                           audience=step.audience, text=step.text, recipient=step.recipient)
+            if step.channel not in ("task", "notify"):
+                fields["message"] = is_message(step, policy.messages)
         elif isinstance(step, n.Wait):
             fields["duration"] = _duration(step.duration.seconds)
         elif isinstance(step, n.WaitUntil):

@@ -368,6 +368,15 @@ class _Builder(Transformer_NonRecursive):
         return self.setting(meta, "unsubscribe_required", True)
 
     @v_args(meta=True)
+    def messages(self, meta, c):
+        # each item as its words joined by one space (`linkedin follow`), with its span
+        return self.setting(meta, "messages", list(c))
+
+    @v_args(meta=True)
+    def message_item(self, meta, c):
+        return (" ".join(str(t) for t in c), self.mspan(meta))
+
+    @v_args(meta=True)
     def attribute_decl(self, meta, c):
         path, _ = c[0]
         return n.make(n.AttributeDecl, span=self.mspan(meta), path=path, type_name=str(c[1]), type_span=self.tspan(c[1]))
@@ -405,6 +414,10 @@ class _Builder(Transformer_NonRecursive):
     @v_args(meta=True)
     def unsubscribe_link(self, meta, c):
         return self.setting(meta, "unsubscribe_link", True)
+
+    @v_args(meta=True)
+    def way_out(self, meta, c):
+        return self.setting(meta, "way_out", True)
 
     @v_args(meta=True)
     def url(self, meta, c):

@@ -550,7 +550,10 @@ def test_sim_overview_puts_exits_on_their_arrows(sim_report):
     assert suppress.width == 6
     unsubscribed = arrows[("inbound", "@unsubscribed")]
     assert _edge_count(unsubscribed) == report["flows"]["inbound"]["exits"]["exit on unsubscribed"]
-    never = arrows[("inbound", "lead.sql")]
+    # the SQL who was in inbound left it by `exit on lead.sql` (the threshold also handed them off)
+    sql = arrows[("inbound", "lead.sql")]
+    assert _edge_count(sql) == report["flows"]["inbound"]["exits"]["exit on lead.sql"] == 1 and not sql.muted
+    never = arrows[("archive", "lead.sql")]
     assert _edge_count(never) == 0 and never.muted
     inbound = diagram.node("inbound")
     assert f"{report['flows']['inbound']['entered']} entered" in inbound.lines

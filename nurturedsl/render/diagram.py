@@ -6,7 +6,8 @@ The visual language:
 
 - a touch's shape is its channel (email, SMS, LinkedIn, ads, task/notify);
   its tone is what it sends: give (green), ask (amber), nothing (blue) or
-  a message to your own team (grey);
+  a message to your own team (grey); a touch that is presence, not a
+  message (the policy's `messages`), says `presence`;
 - waits are not boxes but the label of the arrow they hold back (`wait 4d`),
   and `goto` is a dashed arrow: both only decide when and where the contact
   goes next;
@@ -30,7 +31,8 @@ import networkx as nx
 
 from .. import nodes as n
 from ..graph import END, ENTRY, flow_graph, transitions
-from ..model import Programme, flow_setting
+from ..model import Programme, flow_setting, message_items
+from ..policy import CONTACT_CHANNELS, is_message
 from . import words
 
 
@@ -366,6 +368,10 @@ class _FlowDiagram:
         head = {"email": "email", "sms": "SMS", "linkedin": f"LinkedIn {step.action}",
                 "ads": f"ads {step.action}", "task": "task", "notify": "notify"}[channel]
         lines = [f"{head}: {node_id}"]
+        if channel in CONTACT_CHANNELS and not is_message(step, message_items(self.programme)):
+            lines.append("presence")
+            tooltip = tooltip + ["presence, not a message: no cadence, touch count, cap or quiet hours "
+                                 "(policy `messages`)"]
         if channel == "ads" and step.audience:
             lines.append(words.shorten(("to " if step.action == "add" else "from ") + words.quoted(step.audience), 34))
         content = self.programme.contents.get(step.content) if step.content else None

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..graph import END, flow_graph
-from ..model import Programme, iter_conditions, iter_steps
+from ..model import Programme, iter_conditions, iter_steps, message_items
+from ..policy import CONTACT_CHANNELS, is_message
 from . import words
 from .diagram import VARIES, Diagram, Edge, Node, day_offsets, where
 
 UNSUBSCRIBED = "@unsubscribed"
-CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 OVERVIEW_NOTES = ("solid arrow: contacts go there (entry, move to, handoff, suppression)",
                   "dashed arrow: contacts leave the flow when the exit condition holds")
 
@@ -128,10 +128,14 @@ def _flow_node(programme: Programme, flow: n.Flow) -> Node:
     touches = [s for s in iter_steps(flow.steps) if isinstance(s, n.Touch) and s.channel in CONTACT_CHANNELS]
     kinds = [s.intent or programme.contents[s.content].kind for s in touches if s.content in programme.contents]
     gives, asks = kinds.count("give"), kinds.count("ask")
+    items = message_items(programme)
+    messages = sum(1 for s in touches if is_message(s, items))
+    presence = len(touches) - messages
     lines = [f"flow {flow.name}"]
     if flow.title:
         lines += words.wrap(flow.title)
-    summary = f"{len(touches)} touch{'' if len(touches) == 1 else 'es'}"
+    # messages are what cadence, touch counts and caps count; presence (a follow, an ad audience) is not
+    summary = f"{messages} message{'' if messages == 1 else 's'}" + (f" + {presence} presence" if presence else "")
     if gives or asks:
         summary += f": {gives} give, {asks} ask"
     lines.append(summary)

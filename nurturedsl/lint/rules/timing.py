@@ -5,10 +5,17 @@ Family `timing`, codes NUR2xx.
 How the speed-to-lead and cadence rules (NUR201, NUR202, NUR203, NUR207)
 count time:
 
-- Only contact-facing touches count (`FlowAnalysis.is_contact`: email, sms,
-  linkedin, ads, as docs/ir.md defines them). Tasks and notifications go to
-  our own team: they are neither a first touch nor the end of a gap; time
-  simply runs on through them.
+- Only messages count (`FlowAnalysis.is_contact`: the touches the policy's
+  `messages` lists, by default email, sms, LinkedIn message and connect).
+  Presence (by default a LinkedIn follow or engage, an ad audience change),
+  tasks and notifications are neither a first touch nor the end of a gap;
+  time simply runs on through them.
+- The calendar holds a message due when `send_days`/`quiet_hours` allow no
+  sending until the next allowed moment, and the flow waits with it, so a
+  hold only ever lengthens the time to the first message and a gap. NUR201
+  and NUR203 add the longest hold (`calendar_hold`: the longest stretch of
+  the week with no allowed moment) to their worst case; NUR202 and NUR207,
+  about the shortest gap, do not.
 - Time passes on waits, `wait until` time-outs and `repeat` intervals
   (`FlowAnalysis.delays`). An `on event` edge takes anything from no time at
   all (the condition may already hold) up to the `up to` time-out, and has no
@@ -38,7 +45,7 @@ from typing import Iterator
 from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import ENTRY
-from ...model import iter_steps
+from ...model import calendar_hold, iter_steps
 from ...source import Span
 from ..dataflow import INFINITY, FlowAnalysis, days
 from ..rule import Context, Finding, Option, Rule
@@ -58,6 +65,27 @@ def _short(seconds: float) -> str:
     if seconds != INFINITY and seconds < 3 * 86400 and seconds % 3600 == 0:
         return f"{int(seconds) // 3600}h"
     return days(seconds)
+
+
+def _long(seconds: float) -> str:
+    """A time with a calendar hold in it: `60h`, `16d`, `16d 12h`, `59h 30m`."""
+    if seconds == INFINITY or seconds % 86400 == 0 or seconds < 3 * 86400 and seconds % 3600 == 0:
+        return _short(seconds)
+    days_, rest = divmod(int(seconds), 86400)
+    if seconds < 3 * 86400:
+        days_, rest = 0, int(seconds)
+    hours, rest = divmod(rest, 3600)
+    parts = [f"{days_}d"] * bool(days_) + [f"{hours}h"] * bool(hours) + [f"{rest // 60}m"] * bool(rest // 60)
+    return " ".join(parts)
+
+
+def _held(hold, words: str) -> str:
+    """What the calendar adds to a message's time, for a finding."""
+    return f"up to {_long(hold.seconds)} more when it falls on {hold.starts} ({words})"
+
+
+_HELD_NOTE = ("a message due when the policy allows no sending is held to the next allowed moment in the "
+              "contact's time zone, and the flow waits with it")
 
 
 def _cadence_text(value: tuple[int, int]) -> str:
@@ -204,13 +232,21 @@ class SlowFirstTouch(Rule):
 
     Speed-to-lead: the first value touch should reach a new contact within 48
     hours of entry; waiting three days to send the first value-add loses the
-    attention war. On every path, the first email, SMS, LinkedIn touch or
-    ad must come no later than `within` after entry (tasks and notifications
-    go to our own team and do not count). Time counts from the moment the contact
+    attention war. On every path, the first message (what the policy's
+    `messages` lists: by default an email, SMS, LinkedIn message or
+    connection request; a LinkedIn follow or an ad audience change is
+    presence, and tasks and notifications go to our own team: none of these
+    count) must come no later than `within` after entry, counting the
+    longest the calendar can hold it: a message due in quiet hours or on a
+    day that is not a send day waits for the next allowed moment, up to 60h
+    from Friday 20:00 with `send_days mon..fri` and `quiet_hours
+    20:00..08:00`. Time counts from the moment the contact
     enters the flow, after any `entry ... after D` delay; an `on event` arm
     can take as long as its `wait until` time-out, or for ever without one. A
-    flow with no contact touch at all gets no finding here. Source: [004],
-    speed-to-lead.
+    flow with no contact touch at all gets no finding here. Source:
+    Vanderbuild, "Contact Frequency" (the first 48 hours are the "Golden
+    Window"; a first value-add after 3 days has lost the attention war) and
+    the "Speed" line of its Quarterly Audit Checklist.
 
     Bad:
         flow inbound {
@@ -223,7 +259,7 @@ class SlowFirstTouch(Rule):
         flow inbound {
           entry on downloaded("resource")
           email welcome: blog_post   # at once
-          wait 3d
+          wait 7d
           email checklist: gdpr_list
         }
     """
@@ -240,15 +276,27 @@ class SlowFirstTouch(Rule):
             fa = ctx.analysis(flow)
             values, preds = _since_entry(fa)
             paths = _Paths(fa)
+            hold, words = calendar_hold(ctx.programme)
             for node in fa.order:
-                if not fa.is_contact(node) or node not in values or values[node] <= limit:
+                if not fa.is_contact(node) or node not in values or values[node] + hold.seconds <= limit:
                     continue
                 elapsed = values[node]
+                hint = ("send a first touch sooner on every path (a give at entry), or shorten the waits "
+                        "before this one")
                 path = paths.reaching(preds, node)
                 notes = _wait_notes(ctx, paths, path, longest=True)
                 if elapsed == INFINITY:
                     message = (f"first touch `{node}` can come any time after entry, however late; "
                                f"the limit is {_short(limit)}")
+                elif hold.seconds:
+                    due = "at once" if elapsed == 0 else f"{_short(elapsed)} after entry"
+                    message = (f"first touch `{node}` can come {_long(elapsed + hold.seconds)} after entry: it is due "
+                               f"{due} and can wait {_held(hold, words)}; the limit is {_short(limit)}")
+                    notes.append(_HELD_NOTE)
+                    if elapsed <= limit:
+                        hint = ("the waits keep to the limit, the calendar does not: allow sending in that "
+                                "stretch (more `send_days`, shorter `quiet_hours`), or give `first_touch` room "
+                                "for it")
                 else:
                     message = (f"first touch `{node}` can come {_short(elapsed)} after entry; "
                                f"the limit is {_short(limit)}")
@@ -259,8 +307,7 @@ class SlowFirstTouch(Rule):
                 notes.append(f"the limit comes from {ctx.option_source(self, 'within', flow)}")
                 yield Finding(
                     message, fa.span(node), flow=flow.name, path=path, notes=tuple(notes),
-                    hints=("send a first touch sooner on every path (a give at entry), or shorten the waits "
-                           "before this one",),
+                    hints=(hint,),
                 )
 
 
@@ -268,13 +315,15 @@ class CadenceTooTight(Rule):
     """Two consecutive contact touches can come closer together than the cadence allows.
 
     In B2B, one contact every one to two weeks: more often reads as spam and
-    drives unsubscribes. On every path, the time between a contact touch
-    (email, SMS, LinkedIn, ad) and the next one must be at least the
+    drives unsubscribes. On every path, the time between a message (what
+    the policy's `messages` lists; presence such as a LinkedIn follow does
+    not count) and the next one must be at least the
     cadence minimum: the flow's `cadence`, else the policy's (an inbound flow
     may be denser, e.g. `cadence 3d..5d`). An `on event` arm counts as taking
     no time, and the gap between two runs of a `repeat` body counts too. Two
-    touches with no time at all between them are NUR207's. Source: [004],
-    cadence.
+    touches with no time at all between them are NUR207's. Source:
+    Vanderbuild, "Contact Frequency" and FAQ "How often should I contact leads
+    in nurturing campaigns?" (one contact every 1-2 weeks).
 
     Bad:
         flow reengage {
@@ -310,13 +359,16 @@ class CadenceTooLoose(Rule):
     """Two consecutive contact touches can come further apart than the cadence allows.
 
     In B2B, one contact every one to two weeks: less often and the contact
-    forgets you. On every path, the time between a contact touch (email,
-    SMS, LinkedIn, ad) and the next one must be at most the cadence
+    forgets you. On every path, the time between a message (what the
+    policy's `messages` lists; presence such as a LinkedIn follow does not
+    count) and the next one, plus the longest the calendar can hold the
+    next one (quiet hours, send days), must be at most the cadence
     maximum: the flow's `cadence`, else the policy's (a long-term archive
     may be sparser, e.g. `cadence 45d`). An `on event` arm can take as long as
     its `wait until` time-out, or for ever without one. Only gaps between two
     touches count: a wait after the last touch of a path is not a gap.
-    Source: [004], cadence.
+    Source: Vanderbuild, "Contact Frequency" and FAQ "How often should I
+    contact leads in nurturing campaigns?" (one contact every 1-2 weeks).
 
     Bad:
         flow reengage {
@@ -370,16 +422,25 @@ def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str
         limit = cadence[bound]
         fa = ctx.analysis(flow)
         paths = _Paths(fa)
-        for node, gap, before, path in _touch_gaps(fa, paths, longest, lambda gap: outside(gap, limit)):
+        # a hold only ever lengthens a gap: the longest gap gets the calendar's worst case, the shortest none
+        hold, words = calendar_hold(ctx.programme) if longest else (None, "")
+        extra = hold.seconds if hold else 0
+        for node, gap, before, path in _touch_gaps(fa, paths, longest, lambda gap: outside(gap + extra, limit)):
             when = "any time, however late," if gap == INFINITY else days(gap)
+            held = ""
+            if extra and gap != INFINITY:
+                when = _long(gap + extra)
+                held = f": {f'{days(gap)} of waits' if gap else 'no wait'}, and {_held(hold, words)}"
             rule_text = f"the cadence {word} is {days(limit)}"
             if before == node:
-                message = f"`{node}` can be sent again {when} after the last `{node}`; {rule_text}"
+                message = f"`{node}` can be sent again {when} after the last `{node}`{held}; {rule_text}"
                 related = ()
             else:
-                message = f"`{node}` can come {when} after `{before}`; {rule_text}"
+                message = f"`{node}` can come {when} after `{before}`{held}; {rule_text}"
                 related = ((fa.span(before), f"the touch before it, `{before}`"),)
             notes = _wait_notes(ctx, paths, _from(path, before), longest=longest)
+            if held:
+                notes.append(_HELD_NOTE)
             notes.append(f"the cadence {_cadence_text(cadence)} comes from {ctx.option_source(rule, 'cadence', flow)}")
             yield Finding(message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
                           hints=(hint(limit),))
@@ -388,14 +449,16 @@ def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str
 class BackToBackTouches(Rule):
     """Two contact touches can go out with no time at all between them.
 
-    A zero effective wait: an email and then an SMS (or a LinkedIn message,
-    or an ad) at the same moment reads as pressure, not nurture, and the
+    A zero effective wait: an email and then an SMS (or a LinkedIn message)
+    at the same moment reads as pressure, not nurture, and the
     second touch gets none of the attention the first one earned. On every
-    path, some time must pass between two contact touches (tasks and
+    path, some time must pass between two messages (what the policy's
+    `messages` lists; presence such as a LinkedIn follow beside an email, tasks and
     notifications do not count), even with a cadence minimum of `0d` in the
     config file. An `on event` arm counts as taking no time: a
-    `wait until` whose condition already holds ends at once. Source: [004],
-    cadence.
+    `wait until` whose condition already holds ends at once. Source:
+    Vanderbuild, "Contact Frequency" (contacting too often is perceived as
+    spam).
 
     Bad:
         flow surround {
@@ -442,7 +505,9 @@ class WaitUntilWithoutTimeout(Rule):
     never holds waits at this step for ever, gets no further touch and never
     finishes the flow (only an exit trigger takes them out). Give every
     `wait until` a time-out, and an `on timeout` arm if those contacts should
-    get something else. Source: [004], exit triggers and real-time reaction.
+    get something else. Source: Vanderbuild, "What to automate in lead
+    nurturing?" (sequences must account for real-time actions); the time-out
+    itself is this rule's own addition, for the reason above.
 
     Bad:
         flow ghost {
@@ -453,7 +518,7 @@ class WaitUntilWithoutTimeout(Rule):
     Good:
         flow ghost {
           email case_study: case_study
-          wait until replied up to 5d {
+          wait until replied up to 7d {
             on timeout { email close: close_file as ask }
           }
         }

@@ -1,0 +1,132 @@
+"""What two policy settings mean, in one place for the compiler, lint,
+render and the simulator: which touches are messages (`messages`), and how
+long the calendar (`send_days`, `quiet_hours`) can hold a message back.
+
+Standard library only, so that a runner reading a compiled IR can import
+it without the parser.
+
+**Messages and presence.** A touch that reaches the contact is either a
+message (it counts for cadence, speed-to-lead, `max_touches` and the
+frequency cap, and a runner holds it for quiet hours and send days) or
+presence (a LinkedIn follow, an ad audience change: "no pitch, just
+presence", which none of those count and nothing holds). The policy's
+`messages` setting lists what is a message; everything else on the
+contact-facing channels is presence. Tasks and notifications go to our own
+team and are neither.
+
+**The calendar's longest hold.** A message due in quiet hours or on a day
+that is not a send day is held to the next allowed moment. The longest it
+can be held is the longest stretch of the week with no allowed moment:
+`send_days mon..fri` with `quiet_hours 20:00..08:00` allows nothing from
+Friday 20:00 to Monday 08:00, 60 hours. Times are the contact's wall clock:
+a stretch the clocks go back in lasts an hour longer in elapsed time, which
+this does not count.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable, NamedTuple, Optional
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# The touch channels that reach the contact; `task` and `notify` do not.
+CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
+# What a `messages` item may name: a channel (every action on it) or one action.
+MESSAGE_ITEMS = ("email", "sms", "linkedin", "linkedin follow", "linkedin engage", "linkedin connect",
+                 "linkedin message", "ads", "ads add", "ads remove")
+DEFAULT_MESSAGES = ("email", "sms", "linkedin message", "linkedin connect")
+
+
+def is_message(step, messages: Optional[Iterable[str]] = None) -> bool:
+    """Whether a touch is a message under the policy's `messages` list
+    (None: the default list). `step` is a syntax-tree step (`channel`,
+    `action`) or a compiled IR node (`type`, `action`); anything that is not
+    a contact-facing touch (a task, a notification, a wait) is not."""
+    if isinstance(step, dict):
+        channel, action = step.get("type"), step.get("action")
+    else:
+        channel, action = getattr(step, "channel", None), getattr(step, "action", None)
+    if channel not in CONTACT_CHANNELS:
+        return False
+    items = DEFAULT_MESSAGES if messages is None else messages
+    return channel in items or (action is not None and f"{channel} {action}" in items)
+
+
+# ------------------------------------------------------------- the calendar --
+
+
+def expand_days(form: str, names: list[str]) -> list[str]:
+    """`send_days` as written (`("range", ["fri", "mon"])` or `("list",
+    [...])`) as the days it allows, in week order; a range may wrap."""
+    if form == "range":
+        i, j = DAYS.index(names[0]), DAYS.index(names[1])
+        names = [DAYS[(i + k) % 7] for k in range((j - i) % 7 + 1)]
+    return sorted(set(names), key=DAYS.index)
+
+
+def minutes(text: str) -> int:
+    """`HH:MM` as minutes after midnight."""
+    hours, mins = text.split(":")
+    return int(hours) * 60 + int(mins)
+
+
+class Hold(NamedTuple):
+    """The longest a message can be held: `seconds`, and when that stretch
+    starts in the week (`day` 0 = Monday, `minute` after midnight)."""
+
+    seconds: int
+    day: int
+    minute: int
+
+    @property
+    def starts(self) -> str:
+        """`Friday 20:00`."""
+        return f"{DAY_NAMES[self.day]} {self.minute // 60:02d}:{self.minute % 60:02d}"
+
+
+@lru_cache(maxsize=64)
+def _longest(days: tuple[int, ...], quiet: Optional[tuple[int, int]]) -> Hold:
+    week = 7 * 1440
+
+    def allowed(minute: int) -> bool:
+        day, of_day = divmod(minute, 1440)
+        if day not in days:
+            return False
+        if quiet is None:
+            return True
+        start, end = quiet
+        inside = start <= of_day < end if start <= end else (of_day >= start or of_day < end)
+        return not inside
+
+    open_ = [allowed(m) for m in range(week)]
+    if not any(open_):
+        return Hold(week, 0, 0)  # nothing is ever allowed: checked out, but not by this function
+    if all(open_):
+        return Hold(0, 0, 0)
+    first_open = open_.index(True)
+    best, best_start, run, run_start = 0, 0, 0, 0
+    # Walk one week starting at an allowed minute, so that a closed stretch
+    # wrapping past Sunday midnight is counted in one piece.
+    for k in range(1, week + 1):
+        m = (first_open + k) % week
+        if open_[m]:
+            if run > best:
+                best, best_start = run, run_start
+            run = 0
+        else:
+            if run == 0:
+                run_start = m
+            run += 1
+    day, minute = divmod(best_start, 1440)
+    return Hold(best * 60, day, minute)
+
+
+def longest_hold(send_days: Iterable[str] = DAYS, quiet_hours: Optional[tuple[str, str]] = None) -> Hold:
+    """The longest stretch of the week with no allowed sending moment, for
+    the allowed `send_days` (day names) and `quiet_hours` (`("20:00",
+    "08:00")`, or None). `Hold(0, 0, 0)` when every moment is allowed."""
+    days = tuple(sorted({DAYS.index(d) for d in send_days}))
+    quiet = (minutes(quiet_hours[0]), minutes(quiet_hours[1])) if quiet_hours else None
+    return _longest(days, quiet)
