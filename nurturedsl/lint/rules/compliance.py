@@ -56,8 +56,9 @@ class SmsWithoutConsent(Rule):
     of both, as plain conditions joined with `and` (directly or through a
     segment): the flow's `audience`, a condition every `entry` has, a
     `branch` arm or a `wait until` whose `on event` arm the SMS is in. An
-    `else` arm and an `on timeout` arm know nothing. Source: [004], SMS only
-    with a phone number and consent.
+    `else` arm and an `on timeout` arm know nothing. Source: Vanderbuild,
+    "Multi-Channel Surround Sound Strategy" (an SMS only "if phone number is
+    available and consent is given").
 
     Bad:
         flow surround {
@@ -135,8 +136,9 @@ class MissingUnsubscribeLink(Rule):
     (option `channels`, by default email only: an SMS opts out by replying
     STOP, and LinkedIn and ads carry their own) must be declared with
     `unsubscribe link`. Reported once per content, at its declaration.
-    Without the policy setting nothing is checked. Source: [004], an easy
-    way to unsubscribe in every message.
+    Without the policy setting nothing is checked. Source: Vanderbuild, FAQ
+    "How do you distinguish lead nurturing from spam?" (an easy way to
+    unsubscribe).
 
     Bad:
         policy { unsubscribe required }

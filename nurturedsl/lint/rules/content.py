@@ -24,8 +24,9 @@ class GatedGive(Rule):
     A give delivers value and asks for nothing; content behind a form asks
     the contact to type in details you already have. You already have their
     email: link the asset directly or attach it. Gate content for strangers,
-    not for contacts in a nurture flow. Source: [004], friction: do not gate
-    every piece of content.
+    not for contacts in a nurture flow. Source: Vanderbuild, "Mistake 3:
+    Friction-Heavy Content Delivery" (gating every piece of content; "You
+    already have their email").
 
     Bad:
         content benchmark give "2026 onboarding benchmarks" gated
@@ -97,7 +98,9 @@ class DeadWeightCopy(Rule):
     or give them an honest way out. Checked, case-insensitively, in each
     content's title, `subject`, `body` and `cta`, and in the text of `task`
     steps (what a person will say to the contact); internal `notify` texts
-    are not checked. Source: [004], copy anti-patterns.
+    are not checked. Source: Vanderbuild, "The Nurturing Playbook" (Flow 2:
+    "Did you have a chance to think it over?" is dead weight; "Should I close
+    your file?" gives the prospect an out).
 
     Bad:
         content nudge ask "Just checking in"
@@ -164,7 +167,9 @@ class RepeatedContent(Rule):
     exempt for its own rounds: sending the same content again each time
     round is what it is for (a market note every 45 days); content sent
     before the loop and again in it, twice in one round, or again after it
-    still counts. Source: [000], fewer, better touches.
+    still counts. Source: Lacy, "What Content Should Go Into a B2B Nurture
+    Sequence?" (long sequences "ran out of things to say and started repeating
+    themselves").
 
     Bad:
         flow inbound {
@@ -233,8 +238,10 @@ class AskWithoutNextStep(Rule):
     contact should do and how long it takes ("Book a 20-minute walkthrough",
     "Reply 'not now' and we'll check back in six months"); late-stage
     content is about clear next steps that make the decision feel safe and
-    straightforward. Every `ask` content declares a `cta`. Source: [000],
-    late-stage content; [004], "Book a tailored walkthrough".
+    straightforward. Every `ask` content declares a `cta`. Source: Lacy, "What
+    Content Should Go Into a B2B Nurture Sequence?" (late-stage content: clear
+    next steps); Vanderbuild, "Mistake 3: Friction-Heavy Content Delivery"
+    ("Book a tailored walkthrough").
 
     Bad:
         content walkthrough ask "Ready to see how this works for {company}?"

@@ -47,8 +47,8 @@ class StaleReview(Rule):
     and a flow's own `reviewed` (it covers that flow). A date after today
     (more than a day ahead, to allow for time zones) is a typo, and a typo
     that would keep the rule quiet for ever, so it is a finding too. Source:
-    [004], quarterly audit: has the sequence been updated in the last 90
-    days?
+    Vanderbuild, "Mistake 5: Setting and Forgetting Your Sequences" (Quarterly
+    Audit Checklist: "Has the sequence been updated in the last 90 days?").
 
     Bad:
         playbook "Inbound" {
@@ -109,8 +109,9 @@ class MissingReviewDate(Rule):
     ago. A file that defines flows needs a `reviewed DATE` in its `playbook`
     header, unless every flow in it carries its own `reviewed`. Files without
     flows (content, segment, scoring and policy libraries) are not required
-    to carry one; if they do, NUR901 checks it. Source: [004], quarterly
-    audit: has the sequence been updated in the last 90 days?
+    to carry one; if they do, NUR901 checks it. Source: Vanderbuild, "Mistake
+    5: Setting and Forgetting Your Sequences" (Quarterly Audit Checklist: "Has
+    the sequence been updated in the last 90 days?").
 
     Bad:
         playbook "Inbound" {

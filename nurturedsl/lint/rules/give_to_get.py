@@ -5,7 +5,7 @@ Family `give-to-get`, codes NUR3xx.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from ...diagnostics import Severity
 from ..dataflow import FlowAnalysis
@@ -23,7 +23,13 @@ class AskBeforeGives(Rule):
     have not yet extended. With a ratio of `g:a`, every path must carry at
     least `g` gives for each `a` asks up to and including each ask, so the
     second ask needs six gives at 3:1. Branches count separately: an ask after
-    a branch needs enough gives in every arm. Source: [004], give-to-get 3:1.
+    a branch needs enough gives in every arm; a give in a `repeat` counts once
+    per run. A way out (content marked `way out`, an honest "should I close
+    your file?") is not counted as an ask. A flow that only `move to` steps of
+    other flows lead into (no `entry`, no threshold moving contacts there)
+    starts with the gives the contact had before the fewest-gives such step.
+    Source: Vanderbuild, "Mistake 3:
+    Friction-Heavy Content Delivery" (the 3:1 give-to-get ratio).
 
     Bad:
         flow inbound {
@@ -51,36 +57,102 @@ class AskBeforeGives(Rule):
     options = (_RATIO,)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        gives, asks = ctx.option(self, "ratio")
+        credit = _credits(ctx, gives, asks)
         for flow in ctx.flows:
-            gives, asks = ctx.option(self, "ratio")
             fa = ctx.analysis(flow)
-            # balance = asks*gives_seen - gives*asks_seen; it must not drop
-            # below zero at an ask. The worst path is the lowest balance.
-            def transfer(node, balance):
-                intent = fa.intent(node)
-                if intent == "give":
-                    return balance + asks
-                if intent == "ask":
-                    return balance - gives
-                return balance
-
-            values, preds = fa.forward(0, transfer, lambda value, node, edge: value, lambda a, b: a < b)
+            start = credit.get(flow.name)
+            values, preds = ledger(fa, gives, asks, start.value if start else _Ledger(0, 0, 0))
             for node in fa.order:
-                if fa.intent(node) != "ask" or node not in values:
+                if counted(fa, node) != "ask" or node not in values:
                     continue
-                after = values[node] - gives
-                if after >= 0:
+                value = values[node]
+                if value.balance - gives >= 0:
                     continue
-                path = fa.witness(preds, node)
-                seen = sum(1 for step in path[:-1] if fa.intent(step) == "give")
-                source = ctx.option_source(self, "ratio")
+                notes = [f"the ratio comes from {ctx.option_source(self, 'ratio')}"]
+                if start is not None:
+                    notes.insert(0, f"counting the {_plural(start.value.gives, 'give')} a contact has had before "
+                                    f"`{start.source}` moves them here")
                 yield Finding(
-                    f"ask `{node}` can be reached after only {seen} give{'s' if seen != 1 else ''}; "
+                    f"ask `{node}` can be reached after only {_plural(value.gives, 'give')}; "
                     f"give-to-get is {gives}:{asks}",
-                    fa.span(node), flow=flow.name, path=path,
-                    notes=(f"the ratio comes from {source}",),
+                    fa.span(node), flow=flow.name, path=fa.witness(preds, node),
+                    notes=tuple(notes),
                     hints=("send more give content before this ask on every path, or move the ask later",),
                 )
+
+
+class _Ledger(NamedTuple):
+    """Along one path: asks*gives_seen - gives*asks_seen at ratio gives:asks
+    (below zero: too many asks), and the gives and asks seen."""
+    balance: int
+    gives: int
+    asks: int
+
+
+def counted(fa: FlowAnalysis, node: str) -> str | None:
+    """"give" or "ask" as the give-to-get ratio counts a node: a way out
+    (content marked `way out`) is neither."""
+    return None if fa.way_out(node) else fa.intent(node)
+
+
+def ledger(fa: FlowAnalysis, gives: int, asks: int, start: _Ledger) -> tuple[dict[str, _Ledger], dict[str, str]]:
+    """The lowest ledger balance on any path into each node, a give in a
+    repeat counted once per run. Worked out once per flow, ratio and start
+    (NUR301, NUR302 and the credits of flows moved into all read it)."""
+    cache = fa.__dict__.setdefault("_ledgers", {})
+    found = cache.get((gives, asks, start))
+    if found is None:
+        def transfer(node: str, value: _Ledger) -> _Ledger:
+            return _after(fa, node, value, gives, asks)
+
+        found = cache[(gives, asks, start)] = fa.forward(
+            start, transfer, lambda value, node, edge: value, lambda a, b: a.balance < b.balance)
+    return found
+
+
+class _Credit(NamedTuple):
+    value: _Ledger
+    source: str  # a `move to` step, as `flow.step`
+
+
+def _credits(ctx: Context, gives: int, asks: int) -> dict[str, _Credit]:
+    """What a contact has had before a flow that only `move to` steps of
+    other flows lead into (no `entry` of its own, no threshold moving
+    contacts there): the lowest ledger over every such step. A flow on a
+    circle of moves gets none."""
+    import networkx as nx
+
+    from ...graph import programme_graph
+
+    pg = programme_graph(ctx.programme)
+    flows = ctx.programme.flows
+    credits: dict[str, _Credit] = {}
+    condensed = nx.condensation(pg)
+    for component in nx.topological_sort(condensed):
+        members = condensed.nodes[component]["members"]
+        if len(members) != 1:
+            continue
+        (name,) = members
+        flow = flows.get(name)
+        if flow is None or flow.entries:
+            continue
+        sources = list(pg.predecessors(name))
+        if not sources or any(source not in flows or source == name for source in sources):
+            continue
+        worst: _Credit | None = None
+        for source in sources:
+            fa = ctx.analysis(flows[source])
+            before = credits.get(source)
+            values, _ = ledger(fa, gives, asks, before.value if before else _Ledger(0, 0, 0))
+            for node, step in fa.steps():
+                if getattr(step, "type", None) == "move_to" and step.flow == name and node in values:
+                    value = values[node]
+                    if worst is None or value.balance < worst.value.balance:
+                        worst = _Credit(value, f"{source}.{node}")
+        if worst is not None and worst.value.balance > 0:
+            credits[name] = worst
+    return credits
 
 
 def _plural(count: int, word: str) -> str:
@@ -92,7 +164,7 @@ def _content_touches(fa: FlowAnalysis) -> tuple[list[str], list[str]]:
     flow order."""
     gives, asks = [], []
     for node in fa.order:
-        intent = fa.intent(node)
+        intent = counted(fa, node)
         if intent == "give":
             gives.append(node)
         elif intent == "ask":
@@ -103,23 +175,25 @@ def _content_touches(fa: FlowAnalysis) -> tuple[list[str], list[str]]:
 class AskShare(Rule):
     """A flow asks more often than the give-to-get ratio allows.
 
-    Asking for a demo in every message creates decision fatigue: across a
-    flow, gives must outnumber asks by the give-to-get ratio, so at 3:1 at
-    most one touch in four may be an ask. This counts each give and ask touch
-    of the flow once, whichever path it is on (NUR301 checks the order along
-    each path); touches without content and internal notifications do not
-    count. A flow with no give at all is NUR304's. Source: [004], give-to-get
-    3:1.
+    Asking for a demo in every message creates decision fatigue: on every
+    way through a flow, from its entry to where the contact leaves it, gives
+    must outnumber asks by the give-to-get ratio, so at 3:1 at most one touch
+    in four that a contact receives may be an ask. Counts are per path, what
+    one contact receives: the arms of a `split` (an A/B test of the ask) or
+    of a `branch` are alternatives and never add up, and a touch in a
+    `repeat` counts once per run. Touches without content, internal
+    notifications and a way out (content marked `way out`) do not count.
+    Unlike NUR301, this reads the flow on its own, without the gives a
+    contact had in an earlier flow. A flow with no give at all is NUR304's. Source: Vanderbuild,
+    "Mistake 3: Friction-Heavy Content Delivery" (the 3:1 give-to-get ratio).
 
     Bad:
         flow inbound {
           email welcome: blog_post
           wait 4d
-          email ask: walkthrough as ask
-          wait 4d
           email video: loom_video
           wait 4d
-          email close: close_file as ask   # 2 asks in 4 touches
+          email ask: walkthrough as ask    # 1 ask in 3 touches
         }
 
     Good:
@@ -144,23 +218,43 @@ class AskShare(Rule):
         for flow in ctx.flows:
             g, a = ctx.option(self, "ratio", flow)
             fa = ctx.analysis(flow)
-            gives, asks = _content_touches(fa)
-            if not gives or len(asks) * g <= len(gives) * a:
+            values, preds = ledger(fa, g, a, _Ledger(0, 0, 0))
+            # where paths end: the steps with no way on, and the end of the flow
+            worst: tuple[_Ledger, str] | None = None
+            for node in fa.order:
+                if node in values and not fa.successors(node):
+                    after = _after(fa, node, values[node], g, a)
+                    if after.gives and (worst is None or after.balance < worst[0].balance):
+                        worst = (after, node)
+            if worst is None or worst[0].balance >= 0:
                 continue
-            total = len(gives) + len(asks)
-            needed = -(-len(asks) * g // a)
-            need = "needs" if len(asks) == 1 else "need"
+            value, end = worst
+            path = fa.witness(preds, end)
+            total = value.gives + value.asks
+            needed = -(-value.asks * g // a)
+            need = "needs" if value.asks == 1 else "need"
+            asks_on_path = [node for node in path if counted(fa, node) == "ask"]
             yield Finding(
-                f"flow `{flow.name}` has {_plural(len(asks), 'ask')} among {total} give and ask touches "
-                f"({round(100 * len(asks) / total)}%); give-to-get {g}:{a} allows at most {a} in {g + a} "
-                f"({round(100 * a / (g + a))}%)",
-                flow.name_span,
-                notes=(f"{_plural(len(asks), 'ask')} {need} at least {needed} gives at {g}:{a}; "
-                       f"the flow has {len(gives)}",
+                f"flow `{flow.name}` can send {_plural(value.asks, 'ask')} among {total} give and ask touches "
+                f"on one path ({round(100 * value.asks / total)}%); give-to-get {g}:{a} allows at most {a} in "
+                f"{g + a} ({round(100 * a / (g + a))}%)",
+                flow.name_span, flow=flow.name, path=path,
+                notes=(f"{_plural(value.asks, 'ask')} {need} at least {needed} gives at {g}:{a}; "
+                       f"this path has {value.gives}",
                        f"the ratio comes from {ctx.option_source(self, 'ratio', flow)}"),
                 hints=("turn an ask into a give (a post, a checklist, a case study), or add gives",),
-                related=tuple((fa.span(node), f"ask `{node}`") for node in asks),
+                related=tuple((fa.span(node), f"ask `{node}`") for node in dict.fromkeys(asks_on_path)),
             )
+
+
+def _after(fa: FlowAnalysis, node: str, value: _Ledger, gives: int, asks: int) -> _Ledger:
+    """The ledger once `node` itself has been sent."""
+    intent = counted(fa, node)
+    if intent == "give":
+        return _Ledger(value.balance + asks, value.gives + 1, value.asks)
+    if intent == "ask":
+        return _Ledger(value.balance - gives, value.gives, value.asks + 1)
+    return value
 
 
 # ------------------------------------------------- "the last X since Y" --
@@ -247,24 +341,39 @@ class ConsecutiveAsks(Rule):
     come between two asks; touches without content (a LinkedIn follow, a
     task) and internal notifications do not break a run of asks. Going round
     a `repeat` or a `goto` counts: a loop whose only content is an ask asks
-    every time. Source: [004], give-to-get 3:1.
+    every time. Source: Vanderbuild, "Mistake 3: Friction-Heavy Content
+    Delivery" (the 3:1 give-to-get ratio).
 
     Bad:
+        policy { give_to_get 1:1 }       # so two asks fit in a short flow
+        content call ask "Worth a 15-minute call this week?"  cta "Pick a time"
+
         flow ghost {
+          email proof: case_study
+          wait 7d
+          email video: loom_video
+          wait 7d
           email ask: walkthrough as ask
-          wait 5d
-          linkedin follow
-          wait 5d
-          email close: close_file as ask   # ask right after an ask
+          wait 7d
+          linkedin follow                  # presence, not a give
+          wait 7d
+          email call: call as ask          # ask right after an ask
         }
 
     Good:
+        policy { give_to_get 1:1 }       # so two asks fit in a short flow
+        content call ask "Worth a 15-minute call this week?"  cta "Pick a time"
+
         flow ghost {
+          email proof: case_study
+          wait 7d
+          email video: loom_video
+          wait 7d
           email ask: walkthrough as ask
-          wait 5d
-          email proof: case_study          # a give in between
-          wait 5d
-          email close: close_file as ask
+          wait 7d
+          email note: market_note          # a give in between
+          wait 7d
+          email call: call as ask
         }
     """
 
@@ -276,10 +385,10 @@ class ConsecutiveAsks(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for flow in ctx.flows:
             fa = ctx.analysis(flow)
-            is_ask = lambda node: fa.intent(node) == "ask"  # noqa: E731
+            is_ask = lambda node: counted(fa, node) == "ask"  # noqa: E731
             if sum(1 for node in fa.order if is_ask(node)) == 0:
                 continue
-            values, preds = since_mark(fa, is_ask, lambda node: fa.intent(node) == "give")
+            values, preds = since_mark(fa, is_ask, lambda node: counted(fa, node) == "give")
             reach = reach_preds(fa)
             for node in fa.order:
                 if not is_ask(node) or not values.get(node):
@@ -304,20 +413,21 @@ class AllAsks(Rule):
     never gives anything spends trust the contact has not extended and gives
     them no reason to stay. Every flow that sends content should give value
     (an ungated post, an attached checklist, a short video) as well as ask.
-    Source: [004], give-to-get 3:1.
+    Source: Vanderbuild, "Mistake 3: Friction-Heavy Content Delivery" (the 3:1
+    give-to-get ratio).
 
     Bad:
         flow chase {
-          email ask: walkthrough as ask
+          email ask: walkthrough as ask    # the only content, an ask
           wait 7d
-          email close: close_file as ask
+          email close: close_file          # a way out counts as neither
         }
 
     Good:
         flow chase {
-          email proof: case_study
+          email proof: case_study          # a give first
           wait 7d
-          email ask: walkthrough as ask
+          email close: close_file
         }
     """
 
@@ -340,4 +450,63 @@ class AllAsks(Rule):
             )
 
 
-RULES: tuple[type[Rule], ...] = (AskBeforeGives, AskShare, ConsecutiveAsks, AllAsks)
+class WayOutNotLast(Rule):
+    """Content follows a way out.
+
+    "Should I close your file?" gives the prospect an out: it builds trust
+    and keeps the relationship intact even when the timing is not right. It
+    is why the give-to-get rules do not count content marked `way out` as an
+    ask. A way out is the end of the conversation, so no give or ask may
+    follow it on any path (waits, tags, `suppress`, `exit` and the like
+    may); otherwise it is an ask that escapes the ratio. A way out sent again
+    round a loop follows itself. Source: Vanderbuild, "Post-demo ghost
+    recovery" (the "Should I close your file?" email: "Give the prospect an
+    out").
+
+    Bad:
+        flow ghost {
+          email case_study: case_study
+          wait 5d
+          email close: close_file          # a way out...
+          wait 5d
+          email ask: walkthrough as ask    # ...and then another ask
+        }
+
+    Good:
+        flow ghost {
+          email case_study: case_study
+          wait 5d
+          email close: close_file          # the way out comes last
+          wait 7d
+          suppress "cold-contacts" revisit 180d
+        }
+    """
+
+    code = "NUR305"
+    name = "way-out-not-last"
+    family = "give-to-get"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            fa = ctx.analysis(flow)
+            if not any(fa.way_out(node) for node in fa.order):
+                continue
+            values, preds = since_mark(fa, fa.way_out)
+            reach = reach_preds(fa)
+            for node in fa.order:
+                if not values.get(node) or (fa.intent(node) is None):
+                    continue
+                before, path = mark_witness(fa, preds, reach, node, fa.way_out)
+                before = before or values[node][0]
+                what = (f"way out `{node}` can be sent again round a loop" if before == node
+                        else f"`{node}` can follow the way out `{before}`")
+                yield Finding(
+                    f"{what}; a way out ends the conversation",
+                    fa.span(node), flow=flow.name, path=path,
+                    related=() if before == node else ((fa.span(before), f"the way out, `{before}`"),),
+                    hints=("make the way out the last content the flow sends, or drop `way out` from its content",),
+                )
+
+
+RULES: tuple[type[Rule], ...] = (AskBeforeGives, AskShare, ConsecutiveAsks, AllAsks, WayOutNotLast)

@@ -171,7 +171,9 @@ class NoScoreModel(Rule):
     moment: without a score nothing says which contacts are ready, so sales
     either hears about every lead or about none, and flows cannot exit
     contacts who became sales-qualified. A file of shared definitions with
-    no flows is not checked. Source: [000][004], scoring agreed with sales.
+    no flows is not checked. Source: Lacy, "How Do You Build a Lead Scoring
+    Model That Sales Will Actually Use?"; Vanderbuild, "Mistake 4: Misaligned
+    Sales and Marketing Hand-Off".
 
     Bad:
         flow inbound {
@@ -188,7 +190,7 @@ class NoScoreModel(Rule):
 
         flow inbound {
           entry on downloaded("resource")
-          exit on lead.sql
+          exit on unsubscribed, lead.sql
           email welcome: blog_post
         }
     """
@@ -221,7 +223,9 @@ class NoHandoffThreshold(Rule):
     whose actions include `handoff`, a hot lead keeps getting nurture email
     and sales never hears about it. A `handoff` step inside a flow, behind a
     test of the score, does not count: the threshold fires whichever flow the
-    contact is in, or none. Source: [004], a handoff threshold exists.
+    contact is in, or none. Source: Vanderbuild, "Mistake 4: Misaligned Sales
+    and Marketing Hand-Off" (alert sales only when the score passes a
+    threshold) and the "Handoff" line of its Quarterly Audit Checklist.
 
     Bad:
         score lead {
@@ -269,12 +273,14 @@ class ScoreNeverDecays(Rule):
     an opt-out should keep counting. A fit rule that is behaviour in
     disguise (`+10 when clicked(any) count >= 3`) counts the contact's
     whole history unless its event test has `within D`, so it is checked
-    too. Source: [000], scoring decays.
+    too. Source: Lacy, "How Do You Build a Lead Scoring Model That Sales Will
+    Actually Use?" ("Lead scoring should also decay over time").
 
     Bad:
         score lead {
           +15 on visited("pricing")
           +10 when clicked(any) count >= 3
+          threshold sql above 60 -> handoff sales
         }
 
     Good:
@@ -282,6 +288,7 @@ class ScoreNeverDecays(Rule):
           +15 on visited("pricing")  decay half_life 30d
           +10 when clicked(any) count >= 3 within 90d
           -40 on unsubscribed
+          threshold sql above 60 -> handoff sales
         }
     """
 
@@ -327,17 +334,22 @@ class ScoresEmailOpens(Rule):
     everyone on Apple Mail and hands sales leads who never read a line. Score
     what signals intent instead: clicks, replies, pricing-page visits, demo
     requests. Fit rules are checked too, through the segments they use.
-    Source: [000][004], do not score email opens.
+    Source: Lacy, "How Do You Build a Lead Scoring Model That Sales Will
+    Actually Use?" (sales did not take an email open as evidence of anything);
+    Vanderbuild, "How to measure lead nurturing effectiveness?" (Apple's Mail
+    Privacy Protection inflates opens).
 
     Bad:
         score lead {
           +5 on opened(any)  expires 30d
+          threshold sql above 60 -> handoff sales
         }
 
     Good:
         score lead {
           +5  on clicked(any)         expires 30d
           +15 on visited("pricing")   decay half_life 30d
+          threshold sql above 60 -> handoff sales
         }
     """
 
@@ -379,7 +391,9 @@ class UnreachableThreshold(Rule):
     and any flow waiting on it waits forever. A behaviour rule without
     `at most` can add up without limit, so then every threshold is
     reachable. `at N` needs a score of at least N, `above N` more than N.
-    Source: [004], a handoff threshold exists.
+    Source: Vanderbuild, "Mistake 4: Misaligned Sales and Marketing Hand-Off"
+    (the hand-off fires at a score threshold); that the threshold must be
+    reachable is plain arithmetic on the score rules.
 
     Bad:
         score lead {
@@ -441,14 +455,18 @@ class FitOnlyThreshold(Rule):
     they were ready to buy. Only thresholds with actions are checked: one
     without is a label that flows test. Fit rules that need an event to hold
     (`+10 when clicked(any) count >= 3`) are behaviour in disguise and count
-    as behaviour here. Source: [004], score what signals intent.
+    as behaviour here. Source: Vanderbuild, "Mistake 4: Misaligned Sales and
+    Marketing Hand-Off" (a hand-off "based on real behavior") and FAQ "When
+    should a lead move from nurturing to sales?" (intent signals); Lacy, "How
+    Do You Build a Lead Scoring Model That Sales Will Actually Use?" (real
+    intent versus casual curiosity).
 
     Bad:
         score lead {
           +20 when title == "CEO"
           +20 when industry == "SaaS"
           +10 when revenue > 5M
-          threshold mql at 40 -> notify sdr "Lead {name} is ready"
+          threshold sql at 40 -> handoff sales
         }
 
     Good:
@@ -457,7 +475,7 @@ class FitOnlyThreshold(Rule):
           +20 when industry == "SaaS"
           +10 when revenue > 5M
           +15 on visited("pricing")  decay half_life 30d
-          threshold mql above 50 -> notify sdr "Lead {name} is ready"
+          threshold sql above 50 -> handoff sales
         }
     """
 

@@ -56,14 +56,16 @@ class BroadcastFlow(Rule):
     Any of an `audience`, a real `when` on every entry, or one `branch` on a
     segment or behaviour is enough. A flow without `entry` is entered only
     through `move to`, which does the choosing, so it is not judged.
-    Source: [000], segmentation is not optional; [004], a segment per
-    scenario.
+    Source: Lacy, "How Should You Segment a B2B Nurture Database?" ("broadcast
+    email with a drip timer attached"); Vanderbuild, "Designing Communication
+    Scenarios" (each segment needs its own scenario).
 
     Bad:
         flow inbound {
           entry on downloaded("resource")   # everyone who downloads
           email welcome: blog_post
-          wait 3d
+          linkedin follow
+          wait 7d
           email checklist: gdpr_list
         }
 
@@ -71,7 +73,8 @@ class BroadcastFlow(Rule):
         flow inbound {
           entry on downloaded("resource") when icp and not booked("demo")
           email welcome: blog_post
-          wait 3d
+          linkedin follow
+          wait 7d
           email checklist: gdpr_list
         }
     """
@@ -141,15 +144,17 @@ class UnusedSegment(Rule):
     a segment used only by unused segments is unused too. Uses are looked for
     in every file linted in the same run, so lint the folder (or the file
     that imports the whole programme) to judge a shared segment library; a
-    library linted on its own, with no flows, is not judged. Source: [000],
-    segmentation is not optional; [004], a segment per scenario.
+    library linted on its own, with no flows, is not judged. Source: Lacy,
+    "How Should You Segment a B2B Nurture Database?"; Vanderbuild, "Designing
+    Communication Scenarios" (each segment needs its own scenario).
 
     Bad:
         segment technical = role in ["CTO", "VP Engineering"]
         segment economic  = role in ["CFO", "VP Finance"]   # used nowhere
         flow inbound {
           entry on downloaded("resource") when technical
-          email welcome: api_docs
+          email welcome: blog_post
+          linkedin follow
         }
 
     Good:
@@ -158,6 +163,7 @@ class UnusedSegment(Rule):
         flow inbound {
           entry on downloaded("resource") when technical or economic
           email welcome: blog_post
+          linkedin follow
         }
     """
 
@@ -202,25 +208,28 @@ class UnusedContent(Rule):
     looked for in every file linted in the same run, so lint the folder (or
     the file that imports the whole programme) to judge a shared content
     library; a library linted on its own, with no flows, is not judged.
-    Source: [004], map content to buying stages and personas, audit it
-    quarterly.
+    Source: Lacy, "The Practical Starting Point for B2B Lead Nurturing" (map
+    your content to buying stages); Vanderbuild, "Mistake 5: Setting and
+    Forgetting Your Sequences" (the quarterly audit).
 
     Bad:
-        content blog_post give "Ungated post"
-        content api_docs  give "API docs"      # sent by no flow
+        content post give "Ungated post"
+        content docs give "API docs"      # sent by no flow
         flow inbound {
           entry on downloaded("resource") when icp
-          email welcome: blog_post
+          email welcome: post
+          linkedin follow
         }
 
     Good:
-        content blog_post give "Ungated post"
-        content api_docs  give "API docs"
+        content post give "Ungated post"
+        content docs give "API docs"
         flow inbound {
           entry on downloaded("resource") when icp
-          email welcome: blog_post
-          wait 3d
-          branch { when technical { email tech_proof: api_docs } }
+          email welcome: post
+          linkedin follow
+          wait 7d
+          branch { when technical { email tech_proof: docs } else { } }
         }
     """
 
@@ -249,8 +258,9 @@ class EmailOnlyFlow(Rule):
     those who do not respond, a retargeting ads audience with a different
     angle, an SMS where there is a phone number and consent, a task for a
     call. Internal notifications do not count as a channel; a flow with no
-    touches at all is not judged. Source: [004], surround sound and the
-    20-30% open rate.
+    touches at all is not judged. Source: Vanderbuild, "Mistake 2: Relying
+    Exclusively on Email" (a 20-30% open rate at best) and "Multi-Channel
+    Surround Sound Strategy".
 
     Bad:
         flow ghost {

@@ -1,0 +1,149 @@
+"""Path semantics every lint rule reads from the state graph: a `repeat`
+runs its body before anything after it, `at most N` times; alternatives
+(split and branch arms) never add up. Each case is a twin: the shape that
+must fire and the one that must stay silent, told apart only by the fix."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from nurturedsl.cli import main
+
+from .conftest import write
+
+HEAD = """\
+playbook "t" { reviewed 2026-11-20 }
+policy { give_to_get 3:1  cadence 1d..30d  max_touches 20 }
+content post give "Ungated post" unsubscribe link
+content guide give "A guide" unsubscribe link
+content demo ask "Book a demo" cta "Book a demo" unsubscribe link
+content demo2 ask "Book a call" cta "Book a call" unsubscribe link
+segment tech = role == "CTO"
+"""
+
+
+def codes(tmp_path, body: str, select: str) -> list[tuple[str, int]]:
+    path = write(tmp_path, "f.nurture", HEAD + "flow f {\n  entry on downloaded(\"guide\")\n"
+                 "  exit on unsubscribed, booked(\"demo\")\n" + body + "\n}\n")
+    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
+                                       "--select", select], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    found = json.loads(result.output)
+    return [(d["code"], d["line"]) for d in found["diagnostics"]]
+
+
+def line_of(body: str, text: str) -> int:
+    return HEAD.count("\n") + 3 + next(i for i, line in enumerate(body.splitlines()) if text in line) + 1
+
+
+@pytest.mark.parametrize("runs, fires", [(3, False), (2, True)])
+def test_gives_in_a_repeat_count_once_per_run(tmp_path, runs, fires):
+    # 3 runs of the give precede the ask on the only path; 2 are too few at 3:1.
+    body = f"  repeat every 7d at most {runs} {{\n    email post\n  }}\n  email ask: demo as ask"
+    found = codes(tmp_path, body, "NUR301")
+    assert (("NUR301", line_of(body, "email ask")) in found) is fires
+
+
+@pytest.mark.parametrize("between, fires", [("repeat every 7d at most 1 {\n    email post\n  }", False),
+                                            ("wait 7d", True)])
+def test_the_step_after_a_repeat_follows_its_body(tmp_path, between, fires):
+    # The give in the repeat always comes between the two asks: no ask-after-ask.
+    body = f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email post\n  wait 7d\n" \
+           f"  email ask: demo as ask\n  wait 7d\n  {between}\n  wait 7d\n  email ask2: demo2 as ask"
+    found = codes(tmp_path, body, "NUR303")
+    assert (("NUR303", line_of(body, "email ask2")) in found) is fires
+
+
+@pytest.mark.parametrize("arm, fires", [("exit \"done\"", True), ("wait 1d", False)])
+def test_a_repeat_whose_body_always_leaves_makes_what_follows_dead(tmp_path, arm, fires):
+    body = f"  email post\n  repeat every 7d at most 2 {{\n    email guide\n    {arm}\n  }}\n  email after: post"
+    found = codes(tmp_path, body, "NUR101")
+    assert (("NUR101", line_of(body, "email after")) in found) is fires
+
+
+@pytest.mark.parametrize("at_most, fires", [("", True), ("at most 2", False)])
+def test_what_follows_a_repeat_without_at_most_is_dead(tmp_path, at_most, fires):
+    body = f"  email post\n  repeat every 7d {at_most} {{\n    email guide\n  }}\n  email after: post"
+    found = codes(tmp_path, body, "NUR101")
+    assert (("NUR101", line_of(body, "email after")) in found) is fires
+
+
+@pytest.mark.parametrize("arms, fires", [
+    # an A/B test of the ask: one contact gets one ask, after three gives
+    ('50% "A" { email ask_a: demo as ask }\n    50% "B" { email ask_b: demo2 as ask }', False),
+    # both asks on one path: two asks after three gives
+    ('100% "A" { email ask_a: demo as ask\n wait 7d\n email ask_b: demo2 as ask }', True),
+])
+def test_split_arms_are_alternatives_for_the_ask_share(tmp_path, arms, fires):
+    body = f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n  split {{\n    {arms}\n  }}"
+    found = codes(tmp_path, body, "NUR302")
+    assert any(code == "NUR302" for code, _ in found) is fires
+
+
+@pytest.mark.parametrize("arms, fires", [
+    ("when tech { email ask_a: demo as ask }\n    else { email ask_b: demo2 as ask }", False),
+    ("when tech { email ask_a: demo as ask\n wait 7d\n email ask_b: demo2 as ask }", True),
+])
+def test_branch_arms_are_alternatives_for_the_ask_share(tmp_path, arms, fires):
+    body = f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n  branch {{\n    {arms}\n  }}"
+    found = codes(tmp_path, body, "NUR302")
+    assert any(code == "NUR302" for code, _ in found) is fires
+
+
+@pytest.mark.parametrize("runs, fires", [(5, True), (4, False)])
+def test_touches_in_a_repeat_count_per_run_against_max_touches(tmp_path, runs, fires):
+    # one email before, `runs` in the repeat: 6 > 5, 5 <= 5
+    body = f"  max_touches 5\n  email post\n  wait 7d\n  repeat every 7d at most {runs} {{\n    email guide\n  }}"
+    found = codes(tmp_path, body, "NUR204")
+    assert any(code == "NUR204" for code, _ in found) is fires
+
+
+CLOSE = 'content close ask "Should I close your file?" cta "Reply not now" unsubscribe link'
+
+
+@pytest.mark.parametrize("marked, fires", [(" way out", False), ("", True)])
+def test_a_way_out_is_not_counted_as_an_ask(tmp_path, marked, fires):
+    # ghost recovery as the seed recommends: a case study, then "should I close your file?"
+    path = write(tmp_path, "g.nurture", HEAD + CLOSE + marked + "\n" + """\
+flow ghost {
+  entry on attended("demo") after 3d
+  exit on replied, unsubscribed
+  email proof: guide
+  wait until replied up to 5d {
+    on event   { exit "re-engaged" }
+    on timeout { email close: close as ask }
+  }
+}
+""")
+    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
+                                       "--select", "give-to-get"], catch_exceptions=False)
+    found = {d["code"] for d in json.loads(result.output)["diagnostics"]}
+    assert bool(found & {"NUR301", "NUR302"}) is fires
+    assert "NUR305" not in found
+
+
+@pytest.mark.parametrize("gives, own_entry, fires", [(3, False, False), (2, False, True), (3, True, True)])
+def test_gives_before_a_move_to_count_in_the_flow_moved_into(tmp_path, gives, own_entry, fires):
+    sends = "\n  wait 7d\n".join(["  email post"] + ["  email guide"] * (gives - 1))
+    entry = '  entry on booked("call")\n' if own_entry else ""
+    path = write(tmp_path, "m.nurture", HEAD + f"""\
+flow first {{
+  entry on downloaded("guide")
+  exit on unsubscribed
+{sends}
+  wait 7d
+  move to second
+}}
+
+flow second {{
+{entry}  exit on unsubscribed, booked("demo")
+  email ask: demo as ask
+}}
+""")
+    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
+                                       "--select", "NUR301"], catch_exceptions=False)
+    found = [d for d in json.loads(result.output)["diagnostics"] if d["code"] == "NUR301"]
+    assert bool(found) is fires
