@@ -816,10 +816,20 @@ class _Duplicate(Exception):
         self.span, self.what = span, what
 
 
+@functools.lru_cache(maxsize=64)
+def _tree(text: str):
+    """Lark's parse tree of a text. `check DIR` and `lint DIR` load every file
+    with its imports, so a shared file is read again for each file that
+    imports it: its tree is made once (the transformer builds new nodes from
+    it and never changes it, so each programme still gets nodes, and spans,
+    of its own). A syntax error is not cached."""
+    return parser().parse(text)
+
+
 def parse(source: SourceFile) -> n.Document:
     """Parse one file, raising `DiagnosticError` with a single diagnostic."""
     try:
-        tree = parser().parse(source.text)
+        tree = _tree(source.text)
     except UnexpectedInput as error:
         raise DiagnosticError([translate_error(error, source)]) from None
     builder = _Builder(source.path)

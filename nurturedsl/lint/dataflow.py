@@ -85,9 +85,14 @@ class FlowAnalysis:
         # flow's top level, in order
         self._top: list[str] = []
         self._regions: dict[str, list[str]] = {}
+        self._repeats: set[str] = set()
         for node in self.order:
-            loop = g.nodes[node].get("loop")
+            attrs = g.nodes[node]
+            loop = attrs.get("loop")
             (self._top if loop is None else self._regions.setdefault(loop, [])).append(node)
+            if attrs["type"] == "repeat":
+                self._repeats.add(node)
+        self._way_outs: set[str] | None = None
 
     # ---- structure
     def successors(self, node: str) -> list[tuple[str, dict]]:
@@ -131,11 +136,13 @@ class FlowAnalysis:
     def way_out(self, node: str) -> bool:
         """A touch that sends content marked `way out` (an honest "should I
         close your file?")."""
-        step = self.step(node)
-        if not isinstance(step, n.Touch) or not step.content or self.programme is None:
-            return False
-        content = self.programme.contents.get(step.content)
-        return content is not None and any(o.key == "way_out" for o in content.options)
+        if self._way_outs is None:
+            marked = set() if self.programme is None else {
+                name for name, content in self.programme.contents.items()
+                if any(o.key == "way_out" for o in content.options)}
+            self._way_outs = {node for node, step in self.steps()
+                              if isinstance(step, n.Touch) and step.content in marked}
+        return node in self._way_outs
 
     def delays(self, node: str, data: dict) -> tuple[float, float]:
         """The shortest and longest time a contact spends on an edge (the
@@ -264,7 +271,7 @@ class _Sweep:
             value = values.get(node)
             if value is None:
                 continue
-            if node in fa._regions or fa.g.nodes[node]["type"] == "repeat":
+            if node in fa._repeats:
                 changed |= self.repeat(node, values, preds)
                 continue
             out = self.transfer(node, value)
