@@ -147,3 +147,12 @@ flow second {{
                                        "--select", "NUR301"], catch_exceptions=False)
     found = [d for d in json.loads(result.output)["diagnostics"] if d["code"] == "NUR301"]
     assert bool(found) is fires
+
+
+@pytest.mark.parametrize("jump, fires", [('branch { when tagged "vip" { goto inner } }', True), ("wait 1d", False)])
+def test_a_goto_into_a_repeat_body_is_followed(tmp_path, jump, fires):
+    # the vip path jumps past g1 and g2: the ask after one give
+    body = f"  email first: post\n  wait 7d\n  {jump}\n  repeat every 7d at most 1 {{\n    email g1: guide\n" \
+           f"    wait 7d\n    email g2: post\n    wait 7d\n    email inner: demo as ask\n  }}"
+    found = codes(tmp_path, body, "NUR301")
+    assert (("NUR301", line_of(body, "email inner")) in found) is fires

@@ -81,17 +81,25 @@ class FlowAnalysis:
         self.order, self.back_edges = depth_first(
             ENTRY, lambda node: ((target, data["order"]) for target, data in self._successors.get(node, ())))
         self.reachable = set(self.order)
-        # each repeat's own nodes (its body's top level and its wait), and the
-        # flow's top level, in order
-        self._top: list[str] = []
-        self._regions: dict[str, list[str]] = {}
-        self._repeats: set[str] = set()
+        # The flow's top level and each repeat's own level (its body's steps
+        # and its wait), each in an order of its own: a `goto` into a body
+        # can put the body's nodes out of order in `order`.
+        self._repeats = {node for node in self.order if g.nodes[node]["type"] == "repeat"}
+        level_of = {node: g.nodes[node].get("loop") for node in self.order}
+        members: dict[str | None, list[str]] = {}
         for node in self.order:
-            attrs = g.nodes[node]
-            loop = attrs.get("loop")
-            (self._top if loop is None else self._regions.setdefault(loop, [])).append(node)
-            if attrs["type"] == "repeat":
-                self._repeats.add(node)
+            members.setdefault(level_of[node], []).append(node)
+        self._top = _level_order(self, None, [ENTRY] + members.get(None, []), level_of)
+        self._regions: dict[str, list[str]] = {}
+        self._region_sets: dict[str, set[str]] = {}  # a repeat's whole body, nested bodies included
+        for repeat in self._repeats:
+            firsts = [target for target, data in self.successors(repeat) if data["kind"] == "loop"]
+            self._regions[repeat] = _level_order(self, repeat, firsts + members.get(repeat, []), level_of)
+        for node in self.order:
+            level = level_of[node]
+            while level is not None:
+                self._region_sets.setdefault(level, set()).add(node)
+                level = level_of.get(level)
         self._way_outs: set[str] | None = None
 
     # ---- structure
@@ -236,6 +244,39 @@ def days(seconds: float) -> str:
     return f"{seconds // 60}m"
 
 
+def _level_order(fa: "FlowAnalysis", level: str | None, starts: list[str], level_of: dict) -> list[str]:
+    """Reverse postorder of one level's nodes (`level`: a repeat, or None
+    for the top), from `starts` in turn. A nested repeat is passed through
+    to what follows its last run; edges leaving the level are not followed."""
+    def children(node: str):
+        if node in fa._repeats and node != level:
+            wait = fa.g.nodes[node]["wait"]
+            targets = [t for t, data in fa.successors(wait) if data["kind"] == "done"]
+        else:
+            targets = [t for t, data in fa.successors(node) if data["kind"] not in ("again", "done")]
+        return [t for t in targets if level_of.get(t) == level and t != level]
+
+    postorder: list[str] = []
+    seen: set[str] = set()
+    for start in starts:
+        if start in seen or level_of.get(start) != level:
+            continue
+        seen.add(start)
+        stack = [(start, iter(children(start)))]
+        while stack:
+            node, pending = stack[-1]
+            for target in pending:
+                if target not in seen:
+                    seen.add(target)
+                    stack.append((target, iter(children(target))))
+                    break
+            else:
+                stack.pop()
+                postorder.append(node)
+    postorder.reverse()
+    return postorder
+
+
 class Preds(dict):
     """Predecessors `forward` remembered, and for nodes inside a repeat the
     run (1, 2, ...) in which their worst value came."""
@@ -268,11 +309,11 @@ class _Sweep:
         changed = False
         fa = self.fa
         for node in nodes:
-            value = values.get(node)
-            if value is None:
-                continue
             if node in fa._repeats:
                 changed |= self.repeat(node, values, preds)
+                continue
+            value = values.get(node)
+            if value is None:
                 continue
             out = self.transfer(node, value)
             if out is None:
@@ -291,19 +332,30 @@ class _Sweep:
         bound = fa.g.nodes[node]["bound"]
         out_edges = {data["kind"]: (target, data) for target, data in fa.successors(wait)}
         region = fa._regions.get(node, [])
-        start = values[node]
+        inside = fa._region_sets.get(node, set())
+        # A `goto` from outside into the body joins the first run where it lands.
+        entries = {target: values[target] for target in region
+                   if target in values and preds.get(target) not in inside and preds.get(target) != node}
+        start = values.get(node)
         changed = False
+        if start is None and not entries:
+            return changed
         runs = min(bound, ROUNDS) if bound is not None else ROUNDS
         if "again" not in out_edges:
             runs = 1  # a graph unrolled to one run (NUR801's)
         for run in range(1, runs + 1):
-            local: dict[str, Any] = {node: start}
+            local: dict[str, Any] = {}
             local_preds: dict[str, str] = {}
-            out = self.transfer(node, start)
-            if out is None:
-                return changed
-            for target, data in fa.successors(node):
-                self.offer(local, local_preds, target, self.along(out, node, data), node)
+            if start is not None:
+                local[node] = start
+                out = self.transfer(node, start)
+                if out is None:
+                    return changed
+                for target, data in fa.successors(node):
+                    self.offer(local, local_preds, target, self.along(out, node, data), node)
+            if run == 1:
+                for target, value in entries.items():
+                    self.offer(local, local_preds, target, value, preds[target])
             self.run(region, local, local_preds)
             for inner, value in local.items():
                 if inner != node and self.offer(values, preds, inner, value, local_preds[inner]):
