@@ -14,7 +14,7 @@ from . import nodes as n
 from . import vocabulary as vocab
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
 # `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
-from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, expand_days, is_message, longest_hold  # noqa: F401
+from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, expand_days, hold_after, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
 from .syntax import parse
 
@@ -412,10 +412,11 @@ def send_days(programme: Programme) -> list[str]:
     return expand_days(form, [text for text, _ in items])
 
 
-def calendar_hold(programme: Programme):
+def calendar_hold(programme: Programme, gap: float | None = None):
     """The longest the policy's calendar can hold a message (a
     `policy.Hold`), and the settings that make it in words (`send days
-    mon..fri, quiet hours 20:00..08:00`)."""
+    mon..fri, quiet hours 20:00..08:00`). With `gap`: the longest it can
+    hold a message due that long after the one before went out."""
     days, quiet = programme.policy.get("send_days"), programme.policy.get("quiet_hours")
     hours = (quiet.value[0][0], quiet.value[1][0]) if quiet is not None else None
     words = []
@@ -424,6 +425,8 @@ def calendar_hold(programme: Programme):
         words.append("send days " + (".." if form == "range" else ", ").join(text for text, _ in items))
     if hours is not None:
         words.append(f"quiet hours {hours[0]}..{hours[1]}")
+    if gap is not None:
+        return hold_after(gap, send_days(programme), hours), ", ".join(words)
     return longest_hold(send_days(programme), hours), ", ".join(words)
 
 

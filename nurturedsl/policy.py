@@ -123,6 +123,52 @@ def _longest(days: tuple[int, ...], quiet: Optional[tuple[int, int]]) -> Hold:
     return Hold(best * 60, day, minute)
 
 
+@lru_cache(maxsize=256)
+def _after(days: tuple[int, ...], quiet: Optional[tuple[int, int]], gap: int) -> Hold:
+    week = 7 * 1440
+    whole = _longest(days, quiet)
+    if whole.seconds in (0, week * 60):
+        return whole
+    open_ = [_open(days, quiet, m) for m in range(week)]
+    # minutes from each minute of the week to the next allowed one
+    wait = [0] * week
+    first_open = open_.index(True)
+    ahead = 0
+    for k in range(week, 0, -1):
+        m = (first_open + k) % week
+        ahead = 0 if open_[m] else ahead + 1
+        wait[m] = ahead
+    best, at = 0, 0
+    for m in range(week):
+        if open_[m]:
+            due = (m + gap) % week
+            if wait[due] > best:
+                best, at = wait[due], due
+    day, minute = divmod(at, 1440)
+    return Hold(best * 60, day, minute)
+
+
+def _open(days: tuple[int, ...], quiet: Optional[tuple[int, int]], minute: int) -> bool:
+    day, of_day = divmod(minute, 1440)
+    if day not in days:
+        return False
+    if quiet is None:
+        return True
+    start, end = quiet
+    return not (start <= of_day < end if start <= end else (of_day >= start or of_day < end))
+
+
+def hold_after(gap_seconds: float, send_days: Iterable[str] = DAYS,
+               quiet_hours: Optional[tuple[str, str]] = None) -> Hold:
+    """The longest hold of a message due `gap_seconds` after one that went
+    out (at an allowed moment, as every message does): a gap of whole days
+    with quiet hours only is never held, one that lands on a weekend is.
+    (Clock changes are left out, as in `longest_hold`.)"""
+    days = tuple(sorted({DAYS.index(d) for d in send_days}))
+    quiet = (minutes(quiet_hours[0]), minutes(quiet_hours[1])) if quiet_hours else None
+    return _after(days, quiet, int(gap_seconds // 60) % (7 * 1440))
+
+
 def longest_hold(send_days: Iterable[str] = DAYS, quiet_hours: Optional[tuple[str, str]] = None) -> Hold:
     """The longest stretch of the week with no allowed sending moment, for
     the allowed `send_days` (day names) and `quiet_hours` (`("20:00",

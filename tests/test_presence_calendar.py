@@ -197,14 +197,21 @@ def test_a_first_touch_at_entry_can_wait_60h_over_a_weekend(project):
 
 
 def test_the_calendar_lengthens_the_longest_gap_and_says_how(project):
-    loose = flow("email welcome: post", "wait 13d", "email second: guide")
+    # `welcome` went out on a weekday between 08:00 and 20:00; 12 days on is a
+    # Saturday for a Monday send: held to Monday 08:00, 48h at the most
+    loose = flow("email welcome: post", "wait 12d", "email second: guide", settings="  cadence 7d..13d\n")
     result = lint(project, HEAD + CALENDAR + loose, "NUR203")
-    assert ("`second` can come 15d 12h after `welcome`: 13d of waits, and up to 60h more when it falls on "
-            "Friday 20:00 (send days mon..fri, quiet hours 20:00..08:00); the cadence maximum is 14d"
+    assert ("`second` can come 14d after `welcome`: 12d of waits, and up to 48h more when it falls on "
+            "Saturday 08:00 (send days mon..fri, quiet hours 20:00..08:00); the cadence maximum is 13d"
             ) in result.stdout
     assert lint(project, HEAD + loose, "NUR203").exit_code == 0
-    fine = flow("email welcome: post", "wait 11d", "email second: guide")
-    assert lint(project, HEAD + CALENDAR + fine, "NUR203").exit_code == 0  # 11d + 60h = 13d 12h
+    # 14 days on is the same weekday and time: never held, though the week's worst hold is 60h
+    fine = flow("email welcome: post", "wait 14d", "email second: guide", settings="  cadence 7d..15d\n")
+    assert lint(project, HEAD + CALENDAR + fine, "NUR203").exit_code == 0
+    # a gap through an `on event` arm can end at any moment: the week's worst hold
+    event = flow("email welcome: post", "wait until clicked(welcome) up to 12d", "email second: guide",
+                 settings="  cadence 1m..13d\n")
+    assert "up to 60h more when it falls on Friday 20:00" in lint(project, HEAD + CALENDAR + event, "NUR203").stdout
 
 
 def test_the_calendar_never_shortens_a_gap(project):
@@ -260,6 +267,32 @@ def test_the_linters_hold_is_the_simulators_longest_deferral(days, quiet):
     longest = max(waits.values())
     assert longest == hold.seconds
     assert waits[hold.day * 1440 + hold.minute] == hold.seconds
+
+
+@pytest.mark.parametrize("gap_days", [1, 5, 6.5, 12, 13, 14])
+@pytest.mark.parametrize("days, quiet", [
+    (("mon", "tue", "wed", "thu", "fri"), ("20:00", "08:00")),
+    (policy.DAYS, ("20:00", "08:00")),
+    (("mon", "wed", "fri"), None),
+])
+def test_the_hold_after_a_gap_is_the_simulators_longest_deferral_of_it(days, quiet, gap_days):
+    """A message due a gap after one that went out (at a moment the runner
+    allows): the longest the runner holds it, over every 5 minutes of a week
+    at which the one before can go out, is `hold_after`."""
+    gap = int(gap_days * 86400)
+    hold = policy.hold_after(gap, days, quiet)
+    runner = _Policy({"send_days": list(days),
+                      "quiet_hours": {"start": quiet[0], "end": quiet[1]} if quiet else None})
+    zone = dt.timezone.utc
+    monday = dt.datetime(2026, 1, 5, tzinfo=zone).timestamp()
+    longest = 0
+    for step in range(0, 7 * 1440, 5):
+        sent = monday + step * 60
+        if runner.next_open(sent, zone)[0] != sent:
+            continue  # no message goes out then
+        due = sent + gap
+        longest = max(longest, runner.next_open(due, zone)[0] - due)
+    assert longest == hold.seconds
 
 
 # ------------------------------------------------------------------ render --

@@ -686,3 +686,16 @@ def test_an_output_name_that_lies_about_its_format_is_refused(tmp_path, args, me
     assert result.exit_code == 2
     assert message.replace("x.png", str(tmp_path / "x.png")) in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("body", [
+    "email first: a\nrepeat every 7d { email again: b }",  # a repeat without `at most` at the end
+    "wait 3d\ngoto wait_1",  # a loop of nothing but a wait and a goto
+])
+def test_flows_that_never_end_are_drawn(tmp_path, body):
+    programme = playbook(tmp_path, body)
+    diagram = flow_diagram(programme, programme.flows["f"])
+    boxes = {node.id for node in diagram.nodes}
+    assert all(edge.source in boxes and edge.target in boxes for edge in diagram.edges)
+    to_mermaid(diagram)
+    to_dot(diagram)

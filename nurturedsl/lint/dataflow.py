@@ -27,11 +27,13 @@ from ..graph import END, ENTRY, repeat_wait
 
 INFINITY = math.inf
 
-# Runs of one repeat followed one by one. A repeat's runs stop changing
-# anything (and are followed no further) once a run starts where the one
-# before started; additive counts (gives, touches) never do, and are followed
-# for `at most` runs up to this many: far past every rule's threshold.
-ROUNDS = 64
+# Runs of a repeat are followed one by one, and no further once a run starts
+# where the one before started. Additive counts (gives, touches) never do:
+# they are followed for `at most` runs, up to ROUNDS, and nested repeats so
+# that the product of the runs followed at each level stays within ROUNDS
+# (an inner repeat is followed at least once per outer run), which keeps the
+# cost linear in the flow's size times ROUNDS however deep repeats nest.
+ROUNDS = 256
 
 # The channels whose touches reach the contact (docs/ir.md); a task or a
 # notification goes to our own team. What the timing rules count is narrower:
@@ -213,9 +215,27 @@ class FlowAnalysis:
         return chain
 
     def describe(self, path: Iterable[str]) -> str:
-        """A witness path for people: step names, waits with their length."""
+        """A witness path for people: step names, waits with their length;
+        three or more identical runs of a repeat in a row are shortened to the
+        first, a count, and the last."""
         words = []
-        for node in path:
+        path = list(path)
+        i = 0
+        while i < len(path):
+            node = path[i]
+            i += 1
+            if node in self._repeats:
+                after = path.index(node, i) if node in path[i:] else -1
+                run = path[i - 1:after] if after > 0 else []
+                count = 1
+                while run and path[i - 1 + count * len(run):i - 1 + (count + 1) * len(run)] == run:
+                    count += 1
+                if count >= 3:
+                    words.append(self.describe(run))
+                    words.append(f"… {count - 2} more runs of `{node}` …")
+                    words.append(self.describe(run))
+                    i += count * len(run) - 1
+                    continue
             if node == ENTRY:
                 words.append("entry")
             elif node == END:
@@ -294,6 +314,7 @@ class _Sweep:
         self.fa = fa
         self.transfer, self.along, self.better = transfer, along, better
         self.rounds = preds.rounds
+        self.outer_runs = 1  # the product of the runs followed of the repeats around the one being run
 
     def offer(self, values: dict, preds: dict, target: str, candidate: Any, source: str) -> bool:
         if candidate is None:
@@ -340,14 +361,23 @@ class _Sweep:
         changed = False
         if start is None and not entries:
             return changed
-        runs = min(bound, ROUNDS) if bound is not None else ROUNDS
+        runs = max(1, min(bound if bound is not None else ROUNDS, ROUNDS // self.outer_runs))
         if "again" not in out_edges:
             runs = 1  # a graph unrolled to one run (NUR801's)
+        outer = self.outer_runs
+        self.outer_runs = outer * runs
+        try:
+            return self._runs(node, wait, runs, start, entries, region, out_edges, values, preds)
+        finally:
+            self.outer_runs = outer
+
+    def _runs(self, node, wait, runs, start, entries, region, out_edges, values, preds) -> bool:
+        fa = self.fa
+        changed = False
         for run in range(1, runs + 1):
             local: dict[str, Any] = {}
             local_preds: dict[str, str] = {}
             if start is not None:
-                local[node] = start
                 out = self.transfer(node, start)
                 if out is None:
                     return changed
@@ -357,9 +387,12 @@ class _Sweep:
                 for target, value in entries.items():
                     self.offer(local, local_preds, target, value, preds[target])
             self.run(region, local, local_preds)
+            # what the run left, the repeat itself included: a `goto` back to
+            # it from the body arrives afresh (a runner starts counting again)
             for inner, value in local.items():
-                if inner != node and self.offer(values, preds, inner, value, local_preds[inner]):
-                    self.rounds[inner] = run
+                if self.offer(values, preds, inner, value, local_preds[inner]):
+                    if inner != node:
+                        self.rounds[inner] = run
                     changed = True
             if wait not in local:
                 return changed  # every run leaves the flow in the body

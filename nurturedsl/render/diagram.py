@@ -215,7 +215,9 @@ class _FlowDiagram:
         diagram = Diagram(flow.name, title, notes=FLOW_NOTES)
         # `@end` is synthetic: when every path ends in exit, handoff or the
         # like, a lone "completed" box would only confuse.
-        order = sorted((x for x in self.g.nodes if x != END or self.g.in_degree(END)), key=self._position)
+        # (the runner's transitions: a repeat without `at most` keeps a `done` arrow)
+        ends = any(target == END for node in self.g.nodes for target, _ in transitions(self.g, node))
+        order = sorted((x for x in self.g.nodes if x != END or ends), key=self._position)
         passing = self._pass_through(order)
         diagram.folded = set(passing)
         for node_id in order:
@@ -253,7 +255,9 @@ class _FlowDiagram:
                 (only,) = transitions(g, node_id)
                 passing[node_id] = only
         state: dict[str, int] = {}
-        for start in passing:
+        for start in list(passing):
+            if start not in passing:
+                continue
             path, node = [], start
             while node in passing and node not in state:
                 state[node] = 1

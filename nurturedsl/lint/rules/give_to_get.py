@@ -73,9 +73,11 @@ class AskBeforeGives(Rule):
                 if start is not None:
                     notes.insert(0, f"counting the {_plural(start.value.gives, 'give')} a contact has had before "
                                     f"`{start.source}` moves them here")
+                before = (f"after only {_plural(value.gives, 'give')}" if not value.asks else
+                          f"as ask {value.asks + 1} after only {_plural(value.gives, 'give')} "
+                          f"({-(-(value.asks + 1) * gives // asks)} needed)")
                 yield Finding(
-                    f"ask `{node}` can be reached after only {_plural(value.gives, 'give')}; "
-                    f"give-to-get is {gives}:{asks}",
+                    f"ask `{node}` can be reached {before}; give-to-get is {gives}:{asks}",
                     fa.span(node), flow=flow.name, path=fa.witness(preds, node),
                     notes=tuple(notes),
                     hints=("send more give content before this ask on every path, or move the ask later",),
@@ -119,8 +121,11 @@ class _Credit(NamedTuple):
 def _credits(ctx: Context, gives: int, asks: int) -> dict[str, _Credit]:
     """What a contact has had before a flow that only `move to` steps of
     other flows lead into (no `entry` of its own, no threshold moving
-    contacts there): the lowest ledger over every such step. A flow on a
-    circle of moves gets none."""
+    contacts there): the lowest ledger over every such step, each source
+    read from its own credit. Flows that move contacts round a circle are
+    worked out together, from the highest credit down, until nothing
+    changes; a circle that keeps lowering them (a lap with more asks than
+    gives) gets none."""
     import networkx as nx
 
     from ...graph import programme_graph
@@ -128,30 +133,53 @@ def _credits(ctx: Context, gives: int, asks: int) -> dict[str, _Credit]:
     pg = programme_graph(ctx.programme)
     flows = ctx.programme.flows
     credits: dict[str, _Credit] = {}
-    condensed = nx.condensation(pg)
-    for component in nx.topological_sort(condensed):
-        members = condensed.nodes[component]["members"]
-        if len(members) != 1:
-            continue
-        (name,) = members
+
+    def eligible(name: str) -> bool:
         flow = flows.get(name)
-        if flow is None or flow.entries:
-            continue
         sources = list(pg.predecessors(name))
-        if not sources or any(source not in flows or source == name for source in sources):
-            continue
+        return flow is not None and not flow.entries and bool(sources) and all(s in flows for s in sources)
+
+    def lowest(name: str, unknown: set[str]) -> _Credit | None:
+        """The lowest ledger at the `move to` steps into `name`, sources in
+        `unknown` left out (they can only raise it)."""
         worst: _Credit | None = None
-        for source in sources:
+        for source in pg.predecessors(name):
+            if source in unknown:
+                continue
             fa = ctx.analysis(flows[source])
             before = credits.get(source)
             values, _ = ledger(fa, gives, asks, before.value if before else _Ledger(0, 0, 0))
             for node, step in fa.steps():
                 if getattr(step, "type", None) == "move_to" and step.flow == name and node in values:
-                    value = values[node]
-                    if worst is None or value.balance < worst.value.balance:
-                        worst = _Credit(value, f"{source}.{node}")
-        if worst is not None and worst.value.balance > 0:
-            credits[name] = worst
+                    if worst is None or values[node].balance < worst.value.balance:
+                        worst = _Credit(values[node], f"{source}.{node}")
+        return worst
+
+    condensed = nx.condensation(pg)
+    for component in nx.topological_sort(condensed):
+        members = sorted(condensed.nodes[component]["members"])
+        if not all(eligible(name) for name in members):
+            continue  # a flow of the circle that contacts enter afresh: all start from nothing
+        unknown = set(members)  # not worked out yet: counted as the highest credit
+        for _ in range(2 * len(members) + 2):
+            changed = False
+            for name in members:
+                found = lowest(name, unknown)
+                old = credits.get(name)
+                if found is None or (name not in unknown and old is not None
+                                     and found.value.balance >= old.value.balance):
+                    continue
+                credits[name] = found
+                unknown.discard(name)
+                changed = True
+            if not changed:
+                break
+        else:
+            for name in members:
+                credits.pop(name, None)
+        for name in members:
+            if name in credits and credits[name].value.balance <= 0:
+                del credits[name]
     return credits
 
 
@@ -218,13 +246,15 @@ class AskShare(Rule):
         for flow in ctx.flows:
             g, a = ctx.option(self, "ratio", flow)
             fa = ctx.analysis(flow)
+            if not _content_touches(fa)[0]:
+                continue  # no give at all: NUR304's
             values, preds = ledger(fa, g, a, _Ledger(0, 0, 0))
             # where paths end: the steps with no way on, and the end of the flow
             worst: tuple[_Ledger, str] | None = None
             for node in fa.order:
                 if node in values and not fa.successors(node):
                     after = _after(fa, node, values[node], g, a)
-                    if after.gives and (worst is None or after.balance < worst[0].balance):
+                    if after.asks and (worst is None or after.balance < worst[0].balance):
                         worst = (after, node)
             if worst is None or worst[0].balance >= 0:
                 continue

@@ -13,9 +13,11 @@ count time:
 - The calendar holds a message due when `send_days`/`quiet_hours` allow no
   sending until the next allowed moment, and the flow waits with it, so a
   hold only ever lengthens the time to the first message and a gap. NUR201
-  and NUR203 add the longest hold (`calendar_hold`: the longest stretch of
-  the week with no allowed moment) to their worst case; NUR202 and NUR207,
-  about the shortest gap, do not.
+  adds the longest hold (`calendar_hold`: the longest stretch of the week
+  with no allowed moment) to its worst case; NUR203 the longest hold of a
+  message due its gap after an allowed moment (`calendar_hold(gap=...)`), or
+  the longest hold when the gap runs through an `on event` arm; NUR202 and
+  NUR207, about the shortest gap, do not.
 - Time passes on waits, `wait until` time-outs and `repeat` intervals
   (`FlowAnalysis.delays`). An `on event` edge takes anything from no time at
   all (the condition may already hold) up to the `up to` time-out, and has no
@@ -362,7 +364,9 @@ class CadenceTooLoose(Rule):
     forgets you. On every path, the time between a message (what the
     policy's `messages` lists; presence such as a LinkedIn follow does not
     count) and the next one, plus the longest the calendar can hold the
-    next one (quiet hours, send days), must be at most the cadence
+    next one (quiet hours, send days: the message before went out at an
+    allowed moment, so a gap of whole days with quiet hours only is never
+    held, while one that lands on a weekend is), must be at most the cadence
     maximum: the flow's `cadence`, else the policy's (a long-term archive
     may be sparser, e.g. `cadence 45d`). An `on event` arm can take as long as
     its `wait until` time-out, or for ever without one. Only gaps between two
@@ -422,10 +426,23 @@ def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str
         limit = cadence[bound]
         fa = ctx.analysis(flow)
         paths = _Paths(fa)
-        # a hold only ever lengthens a gap: the longest gap gets the calendar's worst case, the shortest none
-        hold, words = calendar_hold(ctx.programme) if longest else (None, "")
-        extra = hold.seconds if hold else 0
-        for node, gap, before, path in _touch_gaps(fa, paths, longest, lambda gap: outside(gap + extra, limit)):
+        # A hold only ever lengthens a gap: the longest gap gets the calendar's
+        # worst case, the shortest none. The message before went out at an
+        # allowed moment, so a gap of fixed waits is held only as far as that
+        # moment plus the gap can fall in a closed stretch; a gap through an
+        # `on event` arm can end at any moment.
+        def hold_of(gap: float, path=()):
+            if not longest or gap == INFINITY:
+                return None, ""
+            fixed = not any(fa.g.nodes[x]["type"] == "wait_until" for x in path)
+            return calendar_hold(ctx.programme, gap if fixed else None)
+
+        most = calendar_hold(ctx.programme)[0].seconds if longest else 0  # no gap is held longer
+        for node, gap, before, path in _touch_gaps(fa, paths, longest, lambda gap: outside(gap + most, limit)):
+            hold, words = hold_of(gap, _from(path, before))
+            extra = hold.seconds if hold else 0
+            if not outside(gap + extra, limit):
+                continue
             when = "any time, however late," if gap == INFINITY else days(gap)
             held = ""
             if extra and gap != INFINITY:
