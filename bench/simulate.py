@@ -208,7 +208,8 @@ def run_engine(ir: dict, contacts, events, start: float, until: float) -> tuple[
 #   welcome, 3d, checklist, 4d, video, 4d, branch technical / economic / else
 #   linkedin follow, 3d, ask; exits on replied, booked("demo"), unsubscribed,
 #   lead > 60, checked at entry and the moment any of them becomes true;
-#   threshold sql (> 60): handoff to sales (leaves every flow) and notify;
+#   threshold sql (> 60): handoff to sales and notify; the contact leaves
+#   the flow by its `exit on lead.sql` (an exit that holds names the way out);
 #   threshold mql (>= 40): no action (counted); a threshold fires when it
 #   starts to hold, again only after it has stopped holding;
 #   a touch due in quiet hours (20:00-08:00) or on a weekend, in the contact's
@@ -304,15 +305,18 @@ class SimpyInbound:
                     st.holding.add(name)
                     st.out["crossings " + name] += 1
                     if name == "lead.sql":
-                        self.handoff(st)
+                        self.handoff(env, st)
             else:
                 st.holding.discard(name)
 
-    def handoff(self, st) -> None:
+    def handoff(self, env, st) -> None:
+        # out of the flow by its exit condition when one holds (lead > 60
+        # does), else by the hand-off; contacts are counted once, in a flow
+        # or not (docs/simulation.md, "Counts")
         if st.flow is not None:
-            self.leave(st, "handoff")
-        st.out["handoffs sales"] += 1
-        if not st.handed_off and st.entered:
+            self.leave(st, self.exit_reason(env, st) or "handoff")
+        if not st.handed_off:
+            st.out["handoffs sales"] += 1
             st.out["handed off contacts"] += 1
         st.handed_off = True
 

@@ -79,7 +79,9 @@ def test_six_signals_score_65_hand_off_at_the_visit_and_stop_nurture():
     assert alert["recipient"] == "sdr"
     assert alert["text"] == ("Lead Ada Lovelace just visited the pricing page and has a score of 65. Call now.")
     left = sim.of("c1", "exit")
-    assert [(e["flow"], e["reason"], e["at"]) for e in left] == [("inbound", "handoff to sales", "2026-01-08T09:00:00Z")]
+    # inbound says `exit on lead.sql`: the crossing takes the contact out by that exit (the overview's arrow
+    # from inbound to lead.sql), and the threshold's hand-off counts them as handed off
+    assert [(e["flow"], e["reason"], e["at"]) for e in left] == [("inbound", "exit on lead.sql", "2026-01-08T09:00:00Z")]
     assert all(t["at"] < "2026-01-08T09:00:00Z" for t in sim.touches("c1"))
     assert sim.touches("c1"), "the welcome email went out before the hand-off"
     # a whole year later, no flow has taken the contact back in
@@ -131,17 +133,17 @@ def webinar(contact: str, *more: Event) -> list[Event]:
 def test_surround_sound_retargets_only_openers_of_email_3_who_did_not_click():
     icp = {"industry": "SaaS", "employees": 200}
     contacts = [Contact(c, dict(icp), "Europe/Berlin") for c in ("opener", "clicker", "silent")]
-    # email 3 (`video`) is due on Saturday, day 5, so it goes out on Monday
-    # 08:00 in Berlin; the branch comes two days later
+    # email 3 (`video`) is due on Saturday, day 5, at 10:00 in Berlin: the
+    # policy sends on every day outside quiet hours; the branch comes two days later
     events = {
-        "opener": webinar("opener", Event(at("2026-01-12T12:00:00Z"), "opened", "video")),
-        "clicker": webinar("clicker", Event(at("2026-01-12T12:00:00Z"), "opened", "video"),
-                           Event(at("2026-01-12T12:05:00Z"), "clicked", "video")),
+        "opener": webinar("opener", Event(at("2026-01-10T12:00:00Z"), "opened", "video")),
+        "clicker": webinar("clicker", Event(at("2026-01-10T12:00:00Z"), "opened", "video"),
+                           Event(at("2026-01-10T12:05:00Z"), "clicked", "video")),
         "silent": webinar("silent"),
     }
     sim = Sim(programme_ir(), contacts, events)
     video = [t for t in sim.touches("opener") if t["step"] == "video"][0]
-    assert video["at"] == "2026-01-12T07:00:00Z"
+    assert video["at"] == "2026-01-10T09:00:00Z"
     ads = {c: [t for t in sim.touches(c) if t["step"] == "retarget"] for c in events}
     assert len(ads["opener"]) == 1 and ads["opener"][0]["channel"] == "ads"
     assert ads["clicker"] == [] and ads["silent"] == []
@@ -202,6 +204,7 @@ content close ask "Close your file?"
 flow ghost {
   entry on attended("demo")
   exit on unsubscribed
+  cadence 1d..7d
   email first: case
   wait until replied up to 5d {
     on event   { tag "re-engaged" }
@@ -374,6 +377,7 @@ def test_two_flows_capped_at_2_per_7_days_never_send_a_third_in_any_7_day_window
 content note give "Note"
 policy {
   frequency_cap 2 per 7d
+  cadence 1d..14d
 }
 flow one {
   entry on registered("webinar")

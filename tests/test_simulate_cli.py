@@ -30,7 +30,8 @@ def test_replaying_the_examples_reports_flows_sales_touches_and_policy():
     for heading in ("\nFlows (", "\nSales\n", "\nTouches\n", "\nPolicy\n"):
         assert heading in out
     assert "lead.sql       2 contacts crossed" in out
-    assert "handoff to sales" in out
+    # both SQLs were in a flow that exits on lead.sql: they leave by that exit, and are handed off
+    assert "exit on lead.sql 1" in out and "handed off     2 contacts;" in out
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
@@ -54,7 +55,8 @@ def test_the_json_report_is_versioned_and_has_every_figure():
     assert touches["total"] == sum(touches["by_channel"].values())
     assert touches["total"] == sum(flow["touches"] for flow in report["flows"].values())
     assert touches["gives"] + touches["asks"] <= touches["total"]
-    assert set(report["deferred"]) == {"quiet_hours", "send_days", "frequency_cap"}
+    assert set(report["deferred"]) == {"quiet_hours", "send_days", "frequency_cap", "cadence"}
+    assert report["first_touch"] == {"within": "P2D", "late": 0}
 
 
 def test_a_compiled_ir_runs_exactly_like_its_playbook(tmp_path):

@@ -27,6 +27,11 @@ On a flow:
 On the overview, flow boxes say their entries, exits go on the arrows to
 the handoff, suppression, unsubscribed, threshold and `move to` boxes
 they match, and the rest of the ways out are listed in the flow's box.
+The shared boxes show the report's own figures (docs/simulation.md,
+"Counts"): `handoffs.by_team` (contacts handed to the team, in a flow or
+not), `suppressed`, `unsubscribes` and each threshold's contacts. A flow
+left by a threshold's hand-off while its `exit on` that threshold held is
+reported as that exit, so it is on the flow's arrow to the threshold.
 """
 
 from __future__ import annotations

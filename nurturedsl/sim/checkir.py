@@ -97,6 +97,8 @@ def _flow(ir: dict, name: str, flow: dict) -> Iterator[str]:
             yield f"{here}.content: no content `{node['content']}`"
         if kind == "move_to" and node.get("flow") is not None and node["flow"] not in ir["flows"]:
             yield f"{here}.flow: no flow `{node['flow']}`"
+        if "message" in node:
+            yield from _message_flag(ir, node, here)
         if kind == "wait_until" and node.get("condition") is not None:
             yield from _condition(ir, node["condition"], f"{here}.condition")
         edges = node["next"]
@@ -108,6 +110,23 @@ def _flow(ir: dict, name: str, flow: dict) -> Iterator[str]:
         expected = _transitions(kind, edges)
         if expected:
             yield f"{here}.next: {expected}"
+
+
+def _message_flag(ir: dict, node: dict, here: str) -> Iterator[str]:
+    """A touch's `message` flag agrees with the policy's `messages`: the
+    runner holds and counts by the flag, the linter by the list."""
+    from ..policy import CONTACT_CHANNELS, is_message
+
+    if node["type"] not in CONTACT_CHANNELS:
+        yield f"{here}.message: only email, sms, linkedin and ads nodes are messages or presence"
+        return
+    messages = ir["policy"].get("messages")
+    if messages is None or bool(node["message"]) == is_message(node, messages):
+        return
+    what = node["type"] + (f" {node['action']}" if node.get("action") else "")
+    listed = "lists" if not node["message"] else "does not list"
+    yield (f"{here}.message: {str(node['message']).lower()}, but policy.messages {listed} `{what}` "
+           f"({', '.join(messages)})")
 
 
 def _transitions(kind: str, edges: list[dict]) -> str | None:

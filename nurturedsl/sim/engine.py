@@ -12,7 +12,9 @@ score thresholds, then exits, then `wait until` guards, then entries. The
 clock jumps from one pending happening to the next (a heap): an input event,
 the end of a wait, a deferred send, a time-out, the end of a suppression,
 or a "wake" when a time-dependent condition (`within`, `inactive`,
-`deal.closed_ago`, an expiring score) may have changed.
+`deal.closed_ago`, an expiring score, a decaying score crossing the number
+it is compared with) may have changed, or when a flow's re-entry delay
+runs out.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from typing import Callable, Optional
 from zoneinfo import ZoneInfo
 
 from .contact import Contact, Event, Touch
+from .describe import _duration as _duration_text
 from .logic import Compiler, date_seconds, time_sources
 
 TOUCH_CHANNELS = ("email", "sms", "linkedin", "ads")
-_MESSAGES = ("email", "sms")  # what an unsubscribe stops
+TOUCH_EVENTS = frozenset(("sent", "opened", "clicked", "replied"))  # events whose argument is a step or content
+_UNSUBSCRIBE_STOPS = ("email", "sms")  # what an unsubscribe stops
 _PASSIVE = ("sent", "bounced")  # events that are not the contact's own activity
 MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
 _EVENT, _TIMER, _ENTRY, _WAKE, _REVISIT = range(5)
@@ -39,6 +43,20 @@ _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 class IRError(Exception):
     """The document is not an IR this runner understands."""
+
+
+def is_message(node: dict) -> bool:
+    """Whether a node of the IR is a message: what max_touches, the cadence
+    minimum, first_touch and the frequency cap count, and what quiet hours
+    and send days hold. Other touches (a LinkedIn follow, an ad audience
+    change, by default) are presence: sent at once, counted by none of
+    these. The node's `message` flag says which (IR 1.1); a 1.0 document
+    has none, and the default `messages` list decides."""
+    if "message" in node:
+        return bool(node["message"])
+    from ..policy import is_message as by_default
+
+    return by_default(node)
 
 
 def iso(seconds: float) -> str:
@@ -66,25 +84,27 @@ class _Edge:
 
 
 class _Node:
-    __slots__ = ("id", "type", "next", "data", "condition", "sources", "deps")
+    __slots__ = ("id", "type", "next", "data", "condition", "sources", "deps", "message", "timed", "pairs")
 
     def __init__(self, node_id: str, data: dict, compile_):
         self.id = node_id
         self.type = data["type"]
         self.next = [_Edge(edge, i, compile_) for i, edge in enumerate(data["next"])]
         self.data = data
+        self.message = is_message(data)
         self.condition = compile_(data["condition"]) if self.type == "wait_until" else None
         self.sources: set = set()
         self.deps = None
 
 
 class _Trigger:
-    __slots__ = ("event", "arg", "delay", "condition", "sources", "text")
+    __slots__ = ("event", "arg", "match", "delay", "condition", "sources", "text")
 
-    def __init__(self, data: dict, compile_, describe_):
+    def __init__(self, data: dict, compile_, describe_, match_):
         event = data.get("event")
         self.event = event["name"] if event else None
         self.arg = event.get("arg") if event else None
+        self.match = match_(self.event, self.arg)  # the event arguments it matches; None: any
         self.delay = data["delay"]["seconds"] if "delay" in data else 0
         self.condition = compile_(data["condition"]) if "condition" in data else None
         self.sources: set = set()
@@ -95,11 +115,11 @@ class _Trigger:
 
 
 class _Flow:
-    def __init__(self, name: str, data: dict, compile_, describe_):
+    def __init__(self, name: str, data: dict, compile_, describe_, match_):
         self.name = name
         self.nodes = {node_id: _Node(node_id, node, compile_) for node_id, node in data["nodes"].items()}
         self.start = data["start"]
-        self.triggers = [_Trigger(t, compile_, describe_) for t in data["entry"]]
+        self.triggers = [_Trigger(t, compile_, describe_, match_) for t in data["entry"]]
         self.on_condition = [t for t in self.triggers if t.event is None]
         self.audience = compile_(data["audience"]) if "audience" in data else None
         self.exits = [(compile_(rule), describe_(rule)) for rule in data["exit"]]
@@ -107,6 +127,10 @@ class _Flow:
         reentry = data["reentry"]
         self.reentry = reentry["allowed"]
         self.reentry_after = reentry["after"]["seconds"] if "after" in reentry else 0
+        self.max_touches = data.get("max_touches", math.inf)
+        self.readmits = bool(self.on_condition) and self.reentry  # an `entry when` flow that takes contacts back
+        cadence = data.get("cadence")
+        self.cadence_min = cadence["min"]["seconds"] if cadence and "min" in cadence else 0
         self.exit_sources: set = set()
         self.entry_sources: set = set()
 
@@ -114,9 +138,9 @@ class _Flow:
 class _Behaviour:
     __slots__ = ("event", "arg", "points", "half_life", "expires", "at_most")
 
-    def __init__(self, data: dict):
+    def __init__(self, data: dict, match_):
         self.event = data["event"]["name"]
-        self.arg = data["event"].get("arg")
+        self.arg = match_(self.event, data["event"].get("arg"))  # the event arguments it counts; None: any
         self.points = data["points"]
         self.half_life = data["decay_half_life"]["seconds"] if "decay_half_life" in data else None
         self.expires = data["expires"]["seconds"] if "expires" in data else None
@@ -124,7 +148,7 @@ class _Behaviour:
 
 
 class _Score:
-    def __init__(self, name: str, data: dict, compile_, ir: dict, durations: dict):
+    def __init__(self, name: str, data: dict, compile_, ir: dict, durations: dict, match_):
         self.name = name
         # Fit rules that read only attributes and tags change only when those
         # do, so their sum is kept until then; the others are summed each time.
@@ -134,7 +158,8 @@ class _Score:
             reads = _deps(condition, ir)
             static = not reads.events and not reads.activity and not time_sources(condition, ir["segments"], durations)
             (self.static_fit if static else self.fit).append((compile_(condition), rule["points"]))
-        self.behaviour = [_Behaviour(rule) for rule in data["behaviour"]]
+        self.behaviour = [_Behaviour(rule, match_) for rule in data["behaviour"]]
+        self.decaying = [rule for rule in self.behaviour if rule.half_life is not None]
         self.thresholds = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
 
 
@@ -192,7 +217,8 @@ class Programme:
             raise IRError(f"IR version {version or '?'} is not supported; this runner reads 1.x")
         from .describe import Describer
 
-        compiler = Compiler(ir["attributes"])
+        match_ = self.matcher(ir)
+        compiler = Compiler(ir["attributes"], match_)
         cache: dict[str, Callable] = {}
 
         def compile_(rule):
@@ -207,13 +233,11 @@ class Programme:
         self.durations = compiler.durations
         self.policy = _Policy(ir["policy"])
         self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
-        self.scores = {name: _Score(name, data, compile_, ir, self.durations) for name, data in ir["scores"].items()}
-        self.flows = {name: _Flow(name, data, compile_, describe_) for name, data in ir["flows"].items()}
-        self.aliases = {}  # touch step id -> its content, so opened(step) and opened(content) both match
-        for flow in self.flows.values():
-            for node in flow.nodes.values():
-                if node.type in TOUCH_CHANNELS and "content" in node.data:
-                    self.aliases.setdefault(node.id, node.data["content"])
+        self.scores = {name: _Score(name, data, compile_, ir, self.durations, match_)
+                       for name, data in ir["scores"].items()}
+        self.flows = {name: _Flow(name, data, compile_, describe_, match_) for name, data in ir["flows"].items()}
+        self.match = match_
+        self.first_touch = ir["policy"]["first_touch"]["seconds"] if "first_touch" in ir["policy"] else math.inf
         self._prepare_time_sources(ir)
         self.condition_flows = [f for f in self.flows.values() if f.on_condition]
         self.triggers: dict[str, list[tuple[_Flow, _Trigger]]] = {}  # event name -> triggers it may fire
@@ -222,6 +246,31 @@ class Programme:
                 if trigger.event is not None:
                     self.triggers.setdefault(trigger.event, []).append((flow, trigger))
         self.watched_scores = [s for s in self.scores.values() if s.thresholds]
+
+    @staticmethod
+    def matcher(ir: dict) -> Callable:
+        """`match(event, arg)`: the set of arguments of `event` events that
+        a test naming `arg` matches (None for no argument: any). For the
+        events about a touch (TOUCH_EVENTS), a step label matches events
+        about that step or about its content, and a content name events
+        about that content or about any step (of any flow) that sends it;
+        anything else, and any argument of another event
+        (`submitted("guide")`), only itself."""
+        related: dict[str, set] = {}
+        for flow in ir["flows"].values():
+            for node_id, node in flow["nodes"].items():
+                content = node.get("content")
+                if node["type"] in TOUCH_CHANNELS and content is not None:
+                    related.setdefault(node_id, {node_id}).add(content)
+                    related.setdefault(content, {content}).add(node_id)
+        known = {arg: frozenset(names) for arg, names in related.items()}
+
+        def match(event, arg):
+            if arg is None:
+                return None
+            found = known.get(arg) if event in TOUCH_EVENTS else None
+            return found if found is not None else frozenset((arg,))
+        return match
 
     def _prepare_time_sources(self, ir: dict) -> None:
         def sources(rule) -> set:
@@ -262,8 +311,9 @@ class Programme:
                     flow.nodes[node_id].deps = _deps(node["condition"], ir)
                     every = every | flow.nodes[node_id].deps
             every = every | flow.exit_deps | flow.entry_deps
-        self.threshold_sources = self._expand(set().union(*(self.score_sources[s.name] for s in self.scores.values()
-                                                            if s.thresholds))) if self.scores else set()
+        self.threshold_sources = self._expand(set().union(
+            *(self.score_sources[s.name] | {("decay", s.name, "rise", value) for _, _, value, _ in s.thresholds}
+              for s in self.scores.values() if s.thresholds))) if self.scores else set()
         self.threshold_deps = Deps()
         for score in self.scores.values():
             if score.thresholds:
@@ -274,21 +324,64 @@ class Programme:
             every_source |= flow.exit_sources | flow.entry_sources
             for node in flow.nodes.values():
                 every_source |= node.sources
+        # Events that move the next wake: those a `within` window counts (and,
+        # below, those a score counts with decay, when decay is watched).
         self.wake_events = frozenset(source[1] for source in every_source if source[0] == "within")
         self.wake_activity = any(source[0] == "inactive" for source in every_source)
         # Events nothing reads (typically `sent`) need no reaction at all.
         self.reactive = every.events
         self.any_activity = every.activity
+        # what _schedule_wake reads: each set of sources cut in two, the
+        # moments to compute from events and data, and the (score, number)
+        # pairs whose crossing by decay _decay_wake computes
+        self.threshold_timed, self.threshold_pairs = _split(self.threshold_sources)
+        self.decay_events = {name: tuple({rule.event for rule in score.decaying})
+                             for name, score in self.scores.items()}
+        # a threshold that holds and whose score decay can lower: the fall
+        # below it is woken for too (a later rise, by an expiry or a fit rule,
+        # is a new crossing)
+        self.threshold_falls = {(score.name, name): value for score in self.scores.values()
+                                for name, _, value, _ in score.thresholds
+                                if any(rule.points > 0 for rule in score.decaying)}
+        watched = {source[1] for source in every_source if source[0] == "decay"}
+        watched |= {score for score, _ in self.threshold_falls}
+        self.any_decay_event = frozenset(event for name in watched for event in self.decay_events[name])
+        self.wake_events |= self.any_decay_event
+        for flow in self.flows.values():
+            flow.exit_timed, flow.exit_pairs = _split(flow.exit_sources)
+            flow.entry_timed, flow.entry_pairs = _split(flow.entry_sources)
+            for node in flow.nodes.values():
+                node.timed, node.pairs = _split(node.sources)
 
     def _expand(self, found: set) -> set:
-        """Replace ("score", name) by what makes that score change."""
+        """Replace ("score", name) by what makes that score change; give
+        `within` sources the set of arguments they match; keep a decay
+        source only when decay can move the score the way that makes the
+        condition true (a score whose decaying points are all positive only
+        falls between events: `lead > 60` cannot become true by decay, nor a
+        threshold be crossed by it; the fall below a held threshold has its
+        own wake, `threshold_falls`)."""
         out = set()
         for source in found:
             if source[0] == "score":
-                out |= {s for s in self.score_sources.get(source[1], ()) if s[0] != "score"}
+                nested = {s for s in self.score_sources.get(source[1], ()) if s[0] != "score"}
+                # a comparison inside a fit rule moves the score either way
+                out |= self._expand({s[:2] + ("both",) + s[3:] if s[0] == "decay" else s for s in nested})
+            elif source[0] == "within":
+                out.add(("within", source[1], self.match(source[1], source[2]), source[3]))
+            elif source[0] == "decay":
+                points = [rule.points for rule in self.scores[source[1]].decaying]
+                way = source[2]
+                if points and (way == "both" or way == "rise" and min(points) < 0 or way == "fall" and max(points) > 0):
+                    out.add(source)
             else:
                 out.add(source)
         return out
+
+
+def _split(sources: set) -> tuple[tuple, frozenset]:
+    return (tuple(source for source in sources if source[0] != "decay"),
+            frozenset((source[1], source[3]) for source in sources if source[0] == "decay"))
 
 
 class Deps:
@@ -337,7 +430,8 @@ def _deps(rule, ir: dict, _seen=frozenset()) -> Deps:
 class _Run:
     """A contact's stay in one flow."""
 
-    __slots__ = ("flow", "active", "ticket", "node", "waiting", "entered_at", "loops", "held_for", "via")
+    __slots__ = ("flow", "active", "ticket", "node", "waiting", "entered_at", "loops", "held_for", "via", "messages",
+                 "cadence_until")
 
     def __init__(self, flow: _Flow, now: float, via: str):
         self.flow = flow
@@ -349,6 +443,8 @@ class _Run:
         self.loops: dict[str, int] = {}
         self.held_for: Optional[set] = None  # deferral reasons of the touch it waits to send
         self.via = via
+        self.messages = 0  # messages sent in this run (max_touches, first_touch)
+        self.cadence_until = -math.inf  # no message before: the previous one (in any run of the flow) + cadence min
 
 
 class State:
@@ -373,18 +469,20 @@ class State:
         self._scores: dict[str, tuple] = {}
         self._fit: dict[str, tuple] = {}
 
-    def count_events(self, name: str, arg, within) -> int:
+    def count_events(self, name: str, match, within) -> int:
+        """Events `name` whose argument is in `match` (None: any), within
+        the last `within` seconds (None: ever)."""
         found = self.events.get(name)
         if not found:
             return 0
-        if arg is None and within is None:
+        if match is None and within is None:
             return len(found)
         oldest = self.now - within if within is not None else -math.inf
         count = 0
-        for at, first, second in reversed(found):
+        for at, arg in reversed(found):
             if at < oldest:
                 break
-            if arg is None or first == arg or second == arg:
+            if match is None or arg in match:
                 count += 1
         return count
 
@@ -410,10 +508,11 @@ class State:
             if not found:
                 continue
             counted = 0
-            for at, first, second in reversed(found):
+            match = rule.arg
+            for at, arg in reversed(found):
                 if rule.expires is not None and now - at > rule.expires:
                     break
-                if rule.arg is not None and first != rule.arg and second != rule.arg:
+                if match is not None and arg not in match:
                     continue
                 total += rule.points if rule.half_life is None else rule.points * 0.5 ** ((now - at) / rule.half_life)
                 counted += 1
@@ -421,6 +520,28 @@ class State:
                     break
         self._scores[name] = (self.version, now, total)
         return total
+
+    def decaying(self, name: str) -> dict[float, float]:
+        """The decaying part of a score now, by half-life: the score in
+        `dt` seconds, if nothing else changes, is
+        score - sum(parts) + sum(part * 0.5 ** (dt / half_life))."""
+        parts: dict[float, float] = {}
+        now = self.now
+        for rule in self.programme.scores[name].decaying:
+            found = self.events.get(rule.event)
+            if not found:
+                continue
+            counted, match, half_life = 0, rule.arg, rule.half_life
+            for at, arg in reversed(found):
+                if rule.expires is not None and now - at > rule.expires:
+                    break
+                if match is not None and arg not in match:
+                    continue
+                parts[half_life] = parts.get(half_life, 0.0) + rule.points * 0.5 ** ((now - at) / half_life)
+                counted += 1
+                if rule.at_most is not None and counted >= rule.at_most:
+                    break
+        return parts
 
 
 class Runner:
@@ -452,6 +573,12 @@ class Runner:
 
 
 class _ContactRun:
+    # state most contacts never change, kept off the instance until they do
+    teams: frozenset = frozenset()  # teams the contact was handed to
+    recheck_next = False  # an `entry when` flow was left the moment it was entered: look again at the next happening
+    cadence_until: Optional[dict] = None  # flow -> cadence_until of its last run that sent a message
+    decay_seen = False  # an event some score counts with decay has been recorded
+
     def __init__(self, runner: Runner, contact: Contact, events: list[Event], tally):
         self.r = runner
         self.p = runner.p
@@ -489,6 +616,8 @@ class _ContactRun:
                 self._push(event.at, _EVENT, event)
             else:
                 tally.late_event()
+        if self.s.events and not self.p.any_decay_event.isdisjoint(self.s.events):
+            self.decay_seen = True  # from history
 
     # -- the clock
 
@@ -508,6 +637,9 @@ class _ContactRun:
             at, _, kind, payload = heapq.heappop(queue)
             if at > until:
                 break
+            if self.recheck_next and at > s.now:
+                self.recheck_next = False
+                self.everything = True
             s.now = at
             if kind == _EVENT:
                 event = payload[0]
@@ -536,13 +668,11 @@ class _ContactRun:
             self.tally.remaining(run.flow.name)
         self.tally.contact(self.touches, self.first_entry is not None)
 
-    def _record(self, name: str, arg, at: float, alias=None, quiet: bool = False) -> None:
+    def _record(self, name: str, arg, at: float, quiet: bool = False) -> None:
         s = self.s
-        if alias is None and arg is not None:
-            alias = self.p.aliases.get(arg)
         if self.holding and not quiet and name in self.p.threshold_deps.events:
             self._release_thresholds()
-        s.events.setdefault(name, []).append((at, arg, alias))
+        s.events.setdefault(name, []).append((at, arg))
         s.version += 1
         if name not in _PASSIVE:
             s.last_activity = at
@@ -556,8 +686,10 @@ class _ContactRun:
             self.changed.add(name)
         if name in self.p.wake_events or self.p.wake_activity and name not in _PASSIVE:
             self.wake_stale = True
+            if not self.decay_seen and name in self.p.any_decay_event:
+                self.decay_seen = True
         for flow, trigger in self.p.triggers.get(name, ()):
-            if trigger.arg is None or trigger.arg == arg or trigger.arg == alias:
+            if trigger.match is None or arg in trigger.match:
                 if trigger.delay:
                     self._push(at + trigger.delay, _ENTRY, flow, trigger)
                 else:
@@ -596,13 +728,13 @@ class _ContactRun:
             pending, self.pending = self.pending, []
             for flow, trigger in pending:
                 if trigger.condition is None or trigger.condition(s):
-                    self._enter(flow, trigger.text, by_condition=False)
+                    self._enter(flow, trigger.text)
             if not self.with_sales:
                 for flow in self.p.condition_flows:
                     if flow.name not in self.runs and touched(flow.entry_deps) and self._may_enter(flow):
                         for trigger in flow.on_condition:
                             if trigger.condition(s):
-                                self._enter(flow, trigger.text, by_condition=True)
+                                self._enter(flow, trigger.text)
                                 break
         self._schedule_wake()
 
@@ -621,15 +753,17 @@ class _ContactRun:
                 holds = value >= bound if op == ">=" else value > bound
                 if holds and key not in self.holding:
                     self.holding.add(key)
+                    self.wake_stale = True  # its fall by decay may be due
                     self._crossed(model.name, name, value, actions)
                 elif not holds:
                     self.holding.discard(key)
 
     def _release_thresholds(self) -> None:
-        """Forget thresholds the score has fallen below since they fired.
-        Between changes a score only decays, so looking just before each
-        change is enough to see every time it stopped holding, and a
-        threshold fires again on the next crossing."""
+        """Forget thresholds the score has fallen below since they fired,
+        looking just before a change (an event, an attribute); a fall by
+        decay or expiry alone wakes the clock when it crosses (see
+        _schedule_wake), so every time a threshold stopped holding is seen
+        and it fires again on the next crossing."""
         s = self.s
         for model in self.p.watched_scores:
             value = s.score(model.name)
@@ -640,45 +774,59 @@ class _ContactRun:
     def _crossed(self, score: str, threshold: str, value: float, actions: list) -> None:
         first = (score, threshold) not in self.crossed
         self.crossed.add((score, threshold))
-        self.tally.crossed(f"{score}.{threshold}", first)
+        name = f"{score}.{threshold}"
+        self.tally.crossed(name, first)
         if self.tracing:
-            self._trace("threshold", threshold=f"{score}.{threshold}", value=_round(value))
+            self._trace("threshold", threshold=name, value=_round(value))
         for action in actions:
             kind = action["type"]
             if kind == "handoff":
-                self._handoff(action["team"], f"{score}.{threshold}")
+                self._handoff(action["team"], name)
             elif kind == "notify":
-                self._notify(action.get("recipient"), action["text"], score)
+                self._notify(action.get("recipient"), action["text"], score, threshold=name)
             elif kind == "move_to":
-                self._enter(self.p.flows[action["flow"]], f"{score}.{threshold}", by_condition=False)
+                self._enter(self.p.flows[action["flow"]], name, moved=True)
             elif kind == "tag":
                 self._tag(action["tag"], remove=False)
+                if self.tracing:
+                    self._trace("tag", threshold=name, tag=action["tag"])
 
     def _schedule_wake(self) -> None:
         if not self.wake_stale:
             return
         self.wake_stale = False
-        groups = [self.p.threshold_sources]
+        groups = [self.p.threshold_timed]
         for run in self.runs.values():
-            groups.append(run.flow.exit_sources)
+            groups.append(run.flow.exit_timed)
             if run.waiting is not None:
-                groups.append(run.waiting.sources)
-        if not self.with_sales:
-            for flow in self.p.condition_flows:
-                if flow.name not in self.runs and flow.entry_sources and self._may_enter(flow):
-                    groups.append(flow.entry_sources)
+                groups.append(run.waiting.timed)
         now, s = self.s.now, self.s
         soonest = math.inf
+        if not self.with_sales:
+            for flow in self.p.condition_flows:
+                if flow.name in self.runs:
+                    continue
+                entered = self.entries.get(flow.name)
+                if entered is None:
+                    if flow.entry_sources and now >= self.suppressed_until:
+                        groups.append(flow.entry_timed)
+                elif flow.reentry:
+                    allowed = entered[1] + flow.reentry_after
+                    if now < allowed:
+                        if allowed < soonest:  # re-entry: look again the moment it is allowed
+                            soonest = allowed
+                    elif flow.entry_sources and self._may_enter(flow):
+                        groups.append(flow.entry_timed)
         for sources in groups:
             for source in sources:
                 kind = source[0]
                 if kind == "within":
-                    _, name, arg, seconds = source
+                    _, name, match, seconds = source
                     found = s.events.get(name)
                     if found:
                         first = bisect_right(found, now - seconds, key=_time_of)
-                        for when, one, two in found[first:]:
-                            if arg is None or one == arg or two == arg:
+                        for when, arg in found[first:]:
+                            if match is None or arg in match:
                                 # a window still holds an event exactly `seconds`
                                 # old: look a second later, when it has left
                                 if when + seconds + 1 < soonest:
@@ -693,33 +841,95 @@ class _ContactRun:
                     start = date_seconds(base) if isinstance(base, str) else None
                     if start is not None and now < start + source[2] + 1 < soonest:
                         soonest = start + source[2] + 1
+        if self.decay_seen:
+            when = self._decay_wake()
+            if when is not None and when < soonest:
+                soonest = when
         if now < soonest < self.wake_at and soonest <= self.r.until:
             self.wake_at = soonest
             self._push(soonest, _WAKE)
 
+    def _decay_wake(self) -> Optional[float]:
+        """The next moment decay takes a score across a number that a
+        watched condition or a held threshold compares it with (only for
+        contacts with events some score counts with decay)."""
+        p, s = self.p, self.s
+        pairs = [p.threshold_pairs]
+        if self.holding:
+            falls = p.threshold_falls
+            pairs.append([(key[0], falls[key]) for key in self.holding if key in falls])
+        for run in self.runs.values():
+            pairs.append(run.flow.exit_pairs)
+            if run.waiting is not None:
+                pairs.append(run.waiting.pairs)
+        if not self.with_sales:
+            for flow in p.condition_flows:
+                if flow.entry_pairs and flow.name not in self.runs and self._may_enter(flow):
+                    pairs.append(flow.entry_pairs)
+        soonest, now, until = None, s.now, self.r.until
+        parts: dict = {}
+        for group in pairs:
+            for name, bound in group:
+                decaying = parts.get(name)
+                if decaying is None:
+                    decaying = parts[name] = s.decaying(name)
+                if decaying:
+                    when = _crossing(s.score(name), decaying, bound, now, until)
+                    if when is not None and (soonest is None or when < soonest):
+                        soonest = when
+        return soonest
+
     # -- entering and leaving flows
 
     def _may_enter(self, flow: _Flow) -> bool:
-        if self.s.now < self.suppressed_until:
+        """Whether suppression and the re-entry rule let the contact into
+        `flow` now: at most once ever without `reentry`; with it, once
+        `reentry_after` has passed since the previous entry, and never twice
+        at one moment (a flow that sends the contact straight back in must
+        not spin)."""
+        now = self.s.now
+        if now < self.suppressed_until:
             return False
         entered = self.entries.get(flow.name)
         if entered is None:
             return True
         if not flow.reentry:
             return False
-        return self.s.now - entered[1] >= flow.reentry_after
+        return now > entered[1] and now >= entered[1] + flow.reentry_after  # the moment the clock wakes for
 
-    def _enter(self, flow: _Flow, via: str, by_condition: bool) -> None:
-        if flow.name in self.runs or not self._may_enter(flow):
-            return
-        if flow.audience is not None and not flow.audience(self.s):
-            return
+    def _refusal(self, flow: _Flow) -> str:
+        """Why a move into `flow` did not take the contact in."""
+        if flow.name in self.runs:
+            return "already in the flow"
+        if self.s.now < self.suppressed_until:
+            return "suppressed"
+        entered = self.entries.get(flow.name)
+        if entered is not None:
+            if not flow.reentry:
+                return "entered before; no reentry"
+            if entered[1] == self.s.now:
+                return "entered at this moment already"
+            if self.s.now < entered[1] + flow.reentry_after:
+                return (f"reentry after {_duration_text(flow.reentry_after)}: "
+                        f"not before {iso(entered[1] + flow.reentry_after)}")
+        return "not in its audience"
+
+    def _enter(self, flow: _Flow, via: str, moved: bool = False) -> bool:
+        """Take the contact into `flow` if its rules allow; a move (`move
+        to`, a step's or a threshold's) that is refused is traced."""
+        if flow.name in self.runs or not self._may_enter(flow) or (
+                flow.audience is not None and not flow.audience(self.s)):
+            if moved and self.tracing:
+                self._trace("refused", flow=flow.name, reason=via, why=self._refusal(flow))
+            return False
         now = self.s.now
         count = self.entries.get(flow.name, (0, 0))[0]
         self.entries[flow.name] = (count + 1, now)
         if self.first_entry is None:
             self.first_entry = now
         run = self.runs[flow.name] = _Run(flow, now, via)
+        if self.cadence_until is not None and flow.name in self.cadence_until:
+            run.cadence_until = self.cadence_until[flow.name]
         self.wake_stale = True
         self.tally.entry(flow.name, count == 0)
         if self.tracing:
@@ -727,8 +937,9 @@ class _ContactRun:
         reason = self._exit_reason(run)
         if reason:
             self._leave(run, reason)
-            return
+            return True
         self._walk(run, flow.start)
+        return True
 
     def _leave(self, run: _Run, reason: str) -> None:
         if not run.active:
@@ -737,28 +948,49 @@ class _ContactRun:
         run.ticket += 1
         flow = run.flow
         del self.runs[flow.name]
+        if run.messages and flow.cadence_min:
+            if self.cadence_until is None:
+                self.cadence_until = {}
+            self.cadence_until[flow.name] = run.cadence_until
         self.wake_stale = True
         goal = bool(flow.goal(self.s)) if flow.goal is not None else None
         self.tally.left(flow.name, reason, goal)
         if self.tracing:
-            self._trace("exit", flow=flow.name, step=run.node, reason=reason)
+            self._trace("exit", flow=flow.name, step=run.node, reason=reason, goal=goal)
+        if flow.readmits and not self.with_sales:
+            # an `entry when` flow that re-admits: look at the entries again
+            # now (or at the next happening when it was entered just now);
+            # when the re-entry delay has not passed, the clock wakes for it
+            last = self.entries[flow.name][1]
+            if last == self.s.now:
+                self.recheck_next = True
+            elif self.s.now >= last + flow.reentry_after:
+                self.everything = True
 
-    def _handoff(self, team: str, via: str) -> None:
-        for run in list(self.runs.values()):
-            self._leave(run, f"handoff to {team}")
+    def _handoff(self, team: str, via: str, run: Optional[_Run] = None) -> None:
+        """Hand the contact to `team` (`via`: the threshold or the step; `run`:
+        the run whose `handoff` step this is). They leave every flow they are
+        in; a flow whose exit condition holds at this moment records that
+        exit, as it would have taken them out at this moment anyway."""
+        for other in list(self.runs.values()):
+            reason = None if other is run else self._exit_reason(other)
+            self._leave(other, reason or f"handoff to {team}")
         self.with_sales = True
+        self.recheck_next = False
         self.wake_stale = True
-        since = None if self.first_entry is None else self.s.now - self.first_entry
-        self.tally.handoff(team, None if self.handed_off else since)
+        first = not self.handed_off
+        since = None if not first or self.first_entry is None else self.s.now - self.first_entry
+        self.tally.handoff(team, first, team not in self.teams, since)
         self.handed_off = True
+        self.teams = self.teams | {team}
         if self.tracing:
             self._trace("handoff", team=team, reason=via)
 
-    def _notify(self, recipient: Optional[str], text: str, score: Optional[str]) -> None:
+    def _notify(self, recipient: Optional[str], text: str, score: Optional[str], **where) -> None:
         rendered = self._fill(text, score)
         self.tally.notified(recipient)
         if self.tracing:
-            self._trace("notify", recipient=recipient, text=rendered)
+            self._trace("notify", recipient=recipient, text=rendered, **where)
 
     def _fill(self, text: str, score: Optional[str]) -> str:
         def value(match):
@@ -882,7 +1114,7 @@ class _ContactRun:
                             text=self._fill(data["text"], None))
                 edge = node.next[0]
             elif kind == "notify":
-                self._notify(data.get("recipient"), data["text"], None)
+                self._notify(data.get("recipient"), data["text"], None, flow=flow.name, step=node_id)
                 edge = node.next[0]
             elif kind == "end":
                 self._leave(run, "completed")
@@ -891,12 +1123,15 @@ class _ContactRun:
                 self._leave(run, "exit " + (f'"{data["reason"]}"' if "reason" in data else "step"))
                 return
             elif kind == "handoff":
-                self._handoff(data["team"], f"{flow.name}.{node_id}")
+                self._handoff(data["team"], f"{flow.name}.{node_id}", run)
                 return
             elif kind == "suppress":
                 revisit = data.get("revisit")
                 self.suppressed_until = s.now + revisit["seconds"] if revisit else math.inf
                 self.wake_stale = True
+                if self.tracing:
+                    self._trace("suppress", flow=flow.name, step=node_id, list=data["suppression_list"],
+                                until=iso(self.suppressed_until) if revisit else None)
                 self._leave(run, f'suppressed "{data["suppression_list"]}"')
                 self.tally.suppress(data["suppression_list"])
                 if revisit:
@@ -904,7 +1139,7 @@ class _ContactRun:
                 return
             elif kind == "move_to":
                 self._leave(run, f"moved to {data['flow']}")
-                self._enter(self.p.flows[data["flow"]], f"moved from {flow.name}", by_condition=False)
+                self._enter(self.p.flows[data["flow"]], f"moved from {flow.name}", moved=True)
                 return
             else:  # pragma: no cover - the schema admits no other type
                 raise IRError(f"unknown node type `{kind}`")
@@ -928,19 +1163,21 @@ class _ContactRun:
         blocked = None
         if s.now < self.suppressed_until:
             blocked = "suppressed"
-        elif channel in _MESSAGES and self.unsubscribed:
+        elif channel in _UNSUBSCRIBE_STOPS and self.unsubscribed:
             blocked = "unsubscribed"
         elif channel == "sms" and not self.has_phone:
             blocked = "sms without phone"
         elif channel == "sms" and not self.sms_consent:
             blocked = "sms without consent"
+        elif node.message and run.messages >= run.flow.max_touches:
+            blocked = "max_touches"
         if blocked:
             self.tally.block(blocked)
             if self.tracing:
                 self._trace("blocked", flow=run.flow.name, step=node.id, channel=channel, content=data.get("content"),
                         reason=blocked)
             return True
-        when = self._open_at(s.now, run)
+        when = self._open_at(s.now, run) if node.message else s.now  # presence is never held
         if when > s.now:
             run.ticket += 1
             run.node = node.id
@@ -948,13 +1185,24 @@ class _ContactRun:
             return False
         run.held_for = None
         self.touches += 1
-        self.touch_times.append(s.now)
+        late = None
+        if node.message:  # the frequency cap, the cadence and first_touch count messages
+            now = s.now
+            self.touch_times.append(now)
+            run.cadence_until = now + run.flow.cadence_min
+            if run.messages:
+                run.messages += 1
+            else:
+                run.messages = 1
+                if now - run.entered_at > self.p.first_touch:
+                    late = True
+                    self.tally.late_first_touch(run.flow.name)
         content, kind = data.get("content"), data.get("give_or_ask")
         self.tally.touch(run.flow.name, channel, kind)
         if self.tracing:
             self._trace("touch", flow=run.flow.name, step=node.id, channel=channel, content=content, give_or_ask=kind,
-                    action=data.get("action"))
-        self._record("sent", node.id, s.now, alias=content)
+                        action=data.get("action"), late_first_touch=late)
+        self._record("sent", node.id, s.now)
         if self.r.responder is not None:
             touch = Touch(run.flow.name, node.id, channel, content, kind, data.get("action"))
             for event in self.r.responder(self.contact, touch, s.now, self.rng, self._in_segment):
@@ -971,6 +1219,13 @@ class _ContactRun:
         policy = self.p.policy
         held = run.held_for if run.held_for is not None else set()
         run.held_for = held
+        if when < run.cadence_until:  # the flow's cadence minimum since its previous message
+            when = run.cadence_until
+            if "cadence" not in held:
+                held.add("cadence")
+                self.tally.defer("cadence")
+                if self.tracing:
+                    self._trace("deferred", flow=run.flow.name, step=run.node, reason="cadence", until=iso(when))
         for _ in range(100):
             when, reason = policy.next_open(when, self.zone)
             if reason and reason not in held:
@@ -1007,6 +1262,58 @@ class _ContactRun:
 
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+
+
+_SOON = 0.001  # seconds: "just after now", when a score sits on the number it is compared with
+
+
+def _crossing(total: float, parts: dict[float, float], bound: float, now: float, until: float) -> Optional[float]:
+    """When a score that is `total` now, `parts` of it decaying (by
+    half-life), next reaches `bound` if nothing else happens, from the decay
+    law (docs/ir.md): the moment itself, so `lead <= 8` holds then (a strict
+    `<` a moment later, when the score is found sitting on the number); or
+    None when it does not before `until`."""
+    parts = {half_life: part for half_life, part in parts.items() if part}
+    if not parts:
+        return None
+    rest = total - sum(parts.values())
+    gap = total - bound
+    if gap == 0:
+        when = now + _SOON
+    elif len(parts) == 1:
+        (half_life, part), = parts.items()
+        ratio = (bound - rest) / part  # 0.5 ** (dt / half_life) at the crossing
+        if not 0 < ratio < 1:
+            return None
+        when = now - half_life * math.log2(ratio)
+    else:
+        def value(dt: float) -> float:
+            return rest - bound + sum(part * 0.5 ** (dt / half_life) for half_life, part in parts.items())
+
+        # several half-lives: step through the future (a quarter of the
+        # shortest half-life at a time, in at most 10,000 steps) to the first
+        # change of side, then halve; after 64 of the longest half-lives the
+        # score is its rest for good
+        horizon = min(until - now, 64 * max(parts))
+        step = max(min(parts) / 4, horizon / 10_000)
+        low, high = 0.0, step
+        while True:
+            if low > horizon:
+                return None
+            if (value(high) > 0) != (gap > 0):
+                break
+            low, high = high, high + step
+        while high - low > _SOON:
+            middle = (low + high) / 2
+            if (value(middle) > 0) == (gap > 0):
+                low = middle
+            else:
+                high = middle
+        when = now + high
+    # rounding may leave the score a hair short of the number at `when`:
+    # then the next look is just after, never at the same moment again
+    when = max(when, now + _SOON)
+    return when if when <= until else None
 
 
 def _time_of(event: tuple) -> float:

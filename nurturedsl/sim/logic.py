@@ -82,9 +82,12 @@ def date_seconds(text: str) -> float | None:
 class Compiler:
     """Compiles the conditions of one IR document. `durations` maps each
     elapsed-time attribute (`deal.closed_ago`) to the date attribute it is
-    counted from (`deal.closed_at`)."""
+    counted from (`deal.closed_at`). `match(event, arg)` gives the event
+    arguments a test of `event` naming `arg` matches (docs/ir.md, event
+    arguments); by default only `arg` itself."""
 
-    def __init__(self, attributes: dict[str, str]):
+    def __init__(self, attributes: dict[str, str], match: Callable | None = None):
+        self.match = match or (lambda event, arg: None if arg is None else frozenset((arg,)))
         self.durations: dict[str, str] = {}
         for path, kind in attributes.items():
             if kind == "duration" and path.endswith("_ago") and attributes.get(path[:-4] + "_at") == "date":
@@ -214,7 +217,8 @@ class Compiler:
 
     def _op_event_count(self, op, args) -> Condition:
         name, arg, within = args
-        return lambda s: s.count_events(name, arg, within)
+        match = self.match(name, arg)
+        return lambda s: s.count_events(name, match, within)
 
     def _op_score(self, op, args) -> Condition:
         name = args[0]
@@ -228,6 +232,9 @@ class Compiler:
         raise ValueError(f"unknown JsonLogic operation `{op}`")
 
 
+_ORDER = ("<", "<=", ">", ">=")
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
 _OP_NAMES = {
     "var": "var", "==": "compare", "!=": "compare", "<": "compare", "<=": "compare", ">": "compare",
     ">=": "compare", "in": "in", "and": "and", "or": "or", "!": "not", "!!": "truthy",
@@ -236,14 +243,18 @@ _OP_NAMES = {
 
 
 def time_sources(rule, segments: dict[str, dict], durations: dict[str, str], scores: set[str] = frozenset(),
-                 _seen: frozenset = frozenset()) -> set[tuple]:
+                 _seen: frozenset = frozenset(), _positive: bool = True) -> set[tuple]:
     """What makes `rule` change as time passes, with nothing happening:
     ("within", event, arg, seconds), ("inactive", seconds),
-    ("since", date attribute, seconds) and ("score", name)."""
+    ("since", date attribute, seconds), ("score", name) (whatever changes
+    that score) and ("decay", name, way, number): a score compared with a
+    number, which decay alone can flip; `way` is "rise" when the rule can
+    become true as the score rises past the number, "fall" when it can as
+    the score falls (`lead < 20`, `not lead.mql`)."""
     found: set[tuple] = set()
     if isinstance(rule, list):
         for item in rule:
-            found |= time_sources(item, segments, durations, scores, _seen)
+            found |= time_sources(item, segments, durations, scores, _seen, _positive)
         return found
     if not isinstance(rule, dict):
         return found
@@ -255,13 +266,20 @@ def time_sources(rule, segments: dict[str, dict], durations: dict[str, str], sco
     elif op == "score":
         found.add(("score", args[0]))
     elif op == "segment" and args[0] not in _seen:
-        found |= time_sources(segments[args[0]]["condition"], segments, durations, scores, _seen | {args[0]})
+        found |= time_sources(segments[args[0]]["condition"], segments, durations, scores, _seen | {args[0]},
+                              _positive)
+    elif op == "!":
+        found |= time_sources(args, segments, durations, scores, _seen, not _positive)
     elif op in _COMPARE and isinstance(args, list):
-        for side, other in ((args[0], args[1]), (args[1], args[0])):
-            if isinstance(side, dict) and "var" in side and side["var"] in durations \
-                    and isinstance(other, (int, float)) and not isinstance(other, bool):
+        for side, other, mirrored in ((args[0], args[1], False), (args[1], args[0], True)):
+            number = isinstance(other, (int, float)) and not isinstance(other, bool)
+            if isinstance(side, dict) and "var" in side and side["var"] in durations and number:
                 found.add(("since", durations[side["var"]], other))
-        found |= time_sources(args, segments, durations, scores, _seen)
+            if isinstance(side, dict) and "score" in side and number and op in _ORDER:
+                upward = (_MIRROR[op] if mirrored else op) in (">", ">=")
+                found.add(("decay", side["score"][0], "rise" if upward == _positive else "fall", other))
+        found |= time_sources(args, segments, durations, scores, _seen, _positive)
     else:
-        found |= time_sources(args if isinstance(args, list) else [args], segments, durations, scores, _seen)
+        found |= time_sources(args if isinstance(args, list) else [args], segments, durations, scores, _seen,
+                              _positive)
     return found

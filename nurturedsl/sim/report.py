@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 from typing import Optional
 
 REPORT_FORMAT = "nurturedsl-simulation"
-REPORT_VERSION = "1.0.0"
-_REASONS = ("quiet_hours", "send_days", "frequency_cap")
+REPORT_VERSION = "1.1.0"
+_REASONS = ("quiet_hours", "send_days", "frequency_cap", "cadence")
 
 
 class Tally:
@@ -28,13 +28,14 @@ class Tally:
         self.goals = Counter()  # flow -> contacts that left with the goal reached
         self.still_in = Counter()
         self.transitions: dict[str, Counter] = defaultdict(Counter)  # flow -> (node, index) -> count
-        self.handoffs = Counter()  # team -> handoffs
-        self.handed_off = 0  # contacts
+        self.handoffs = Counter()  # team -> contacts handed to that team
+        self.handed_off = 0  # contacts handed off, in a flow or not
         self.velocity = Counter()  # minutes from first entry to first handoff -> contacts
         self.crossings = Counter()  # "score.threshold" -> crossings
         self.crossed_contacts = Counter()
         self.touches = Counter()  # channel -> touches
         self.flow_touches = Counter()
+        self.late_first = Counter()  # flow -> runs whose first message went out later than first_touch
         self.kinds = Counter()  # give/ask -> touches
         self.per_contact = Counter()  # touches -> nurtured contacts
         self.deferred = Counter()
@@ -66,11 +67,19 @@ class Tally:
     def transition(self, flow: str, node: str, index: int) -> None:
         self.transitions[flow][(node, index)] += 1
 
-    def handoff(self, team: str, since: Optional[float]) -> None:
-        self.handoffs[team] += 1
-        if since is not None:
+    def handoff(self, team: str, first: bool, first_to_team: bool, since: Optional[float]) -> None:
+        """A hand-off: `first` for the contact's first, `first_to_team` for
+        their first to this team; `since`: seconds from their first flow
+        entry (None when they entered none before)."""
+        if first_to_team:
+            self.handoffs[team] += 1
+        if first:
             self.handed_off += 1
-            self.velocity[round(since / 60)] += 1
+            if since is not None:
+                self.velocity[round(since / 60)] += 1
+
+    def late_first_touch(self, flow: str) -> None:
+        self.late_first[flow] += 1
 
     def crossed(self, name: str, first: bool) -> None:
         self.crossings[name] += 1
@@ -148,6 +157,7 @@ def layout(ir: dict) -> dict:
                   for name, flow in sorted(ir["flows"].items())},
         "thresholds": sorted(f"{score}.{t['name']}" for score, data in ir["scores"].items()
                              for t in data["thresholds"]),
+        "first_touch": ir["policy"].get("first_touch", {}).get("iso"),
     }
 
 
@@ -182,6 +192,7 @@ def figures(tally: Tally, shape: dict) -> dict:
             "asks": tally.kinds["ask"],
             "gives_per_ask": _ratio(tally.kinds["give"], tally.kinds["ask"]),
         },
+        "first_touch": {"within": shape.get("first_touch"), "late": sum(tally.late_first.values())},
         "deferred": {reason: tally.deferred[reason] for reason in _REASONS},
         "blocked": dict(sorted(tally.blocked.items())),
         "suppressed": dict(sorted(tally.suppressed.items())),
@@ -199,6 +210,7 @@ def figures(tally: Tally, shape: dict) -> dict:
             "goal_reached": tally.goals[flow],
             "still_in": tally.still_in[flow],
             "touches": tally.flow_touches[flow],
+            "late_first_touches": tally.late_first[flow],
             "transitions": transitions,
         }
     return body
@@ -358,6 +370,13 @@ def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
     blocked = body["blocked"]
     lines.append("  blocked        " + (", ".join(f"{reason} {n(f'blocked.{reason}', count)}"
                                                  for reason, count in blocked.items()) or "none"))
+    first = body.get("first_touch") or {}
+    if first.get("within"):
+        late = [f"{name} {n(f'flows.{name}.late_first_touches', flow['late_first_touches'])}"
+                for name, flow in body["flows"].items() if flow.get("late_first_touches")]
+        lines.append(f"  first touch    late {n('first_touch.late', first['late'])} "
+                     f"(first message more than {_iso_words(first['within'])} after entry"
+                     + (": " + ", ".join(late) if late else "") + ")")
     if body["suppressed"]:
         lines.append("  suppressed     " + ", ".join(f'"{name}" {n(f"suppressed.{name}", count)}'
                                                     for name, count in body["suppressed"].items()))
@@ -367,6 +386,12 @@ def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
         lines.append("")
         lines.extend(notes)
     return "\n".join(lines) + "\n"
+
+
+def _iso_words(text: str) -> str:
+    """An ISO 8601 duration of the IR in the language's words: P2D -> 2d,
+    PT48H -> 48h, P1DT12H -> 1d12h."""
+    return text.replace("P", "").replace("T", "").lower()
 
 
 def _plural(count: int, word: str) -> str:
@@ -407,7 +432,8 @@ def _describe(record: dict, local) -> str:
     if kind == "touch":
         what = record.get("content") or record.get("action") or ""
         tag = f" [{record['give_or_ask']}]" if record.get("give_or_ask") else ""
-        return f"{record['channel']:<10} {flow}.{step}: {what}{tag}"
+        late = " (late first touch)" if record.get("late_first_touch") else ""
+        return f"{record['channel']:<10} {flow}.{step}: {what}{tag}{late}"
     if kind == "deferred":
         import datetime as dt
 
@@ -424,9 +450,19 @@ def _describe(record: dict, local) -> str:
     if kind == "task":
         return f"task       {record.get('recipient') or '(default)'}: {record['text']}"
     if kind in ("tag", "untag"):
-        return f"{kind:<10} {record['tag']} ({flow}.{step})"
+        return f"{kind:<10} {record['tag']} ({record.get('threshold') or f'{flow}.{step}'})"
+    if kind == "refused":
+        return f"refused    {flow} ({record['reason']}): {record['why']}"
     if kind == "set":
         return f"set        {record['attribute']} = {record['value']} ({flow}.{step})"
+    if kind == "suppress":
+        until = record.get("until")
+        if until:
+            import datetime as dt
+
+            until = dt.datetime.fromisoformat(until.replace("Z", "+00:00")).astimezone(local)
+        return (f'suppress   "{record["list"]}" ({flow}.{step})'
+                + (f", revisit {until:%a %Y-%m-%d %H:%M}" if until else ", for good"))
     if kind == "revisit":
         return "revisit    suppression ended"
     return kind
