@@ -89,18 +89,7 @@ class Hold(NamedTuple):
 @lru_cache(maxsize=64)
 def _longest(days: tuple[int, ...], quiet: Optional[tuple[int, int]]) -> Hold:
     week = 7 * 1440
-
-    def allowed(minute: int) -> bool:
-        day, of_day = divmod(minute, 1440)
-        if day not in days:
-            return False
-        if quiet is None:
-            return True
-        start, end = quiet
-        inside = start <= of_day < end if start <= end else (of_day >= start or of_day < end)
-        return not inside
-
-    open_ = [allowed(m) for m in range(week)]
+    open_ = [_open(days, quiet, m) for m in range(week)]
     if not any(open_):
         return Hold(week, 0, 0)  # nothing is ever allowed: checked out, but not by this function
     if all(open_):
@@ -149,6 +138,7 @@ def _after(days: tuple[int, ...], quiet: Optional[tuple[int, int]], gap: int) ->
 
 
 def _open(days: tuple[int, ...], quiet: Optional[tuple[int, int]], minute: int) -> bool:
+    """Whether a message may go out at `minute` of the week (0: Monday 00:00)."""
     day, of_day = divmod(minute, 1440)
     if day not in days:
         return False

@@ -363,6 +363,19 @@ def mark_witness(fa: FlowAnalysis, preds: dict[str, str], reach: dict[str, str],
     return chain[0], fa.witness(reach, chain[0]) + tuple(chain[1:])
 
 
+def _following(fa: FlowAnalysis, mark: Callable[[str], bool], target: Callable[[str], bool],
+               clear: Callable[[str], bool] = lambda node: False) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+    """(node, the marked node it can follow, a witness path) for every
+    `target` node that some path reaches after a `mark`ed one with no
+    `clear`ed one in between."""
+    values, preds = since_mark(fa, mark, clear)
+    reach = reach_preds(fa)
+    for node in fa.order:
+        if target(node) and values.get(node):
+            before, path = mark_witness(fa, preds, reach, node, mark)
+            yield node, before or values[node][0], path
+
+
 class ConsecutiveAsks(Rule):
     """An ask can directly follow another ask, with no give in between.
 
@@ -418,13 +431,7 @@ class ConsecutiveAsks(Rule):
             is_ask = lambda node: counted(fa, node) == "ask"  # noqa: E731
             if sum(1 for node in fa.order if is_ask(node)) == 0:
                 continue
-            values, preds = since_mark(fa, is_ask, lambda node: counted(fa, node) == "give")
-            reach = reach_preds(fa)
-            for node in fa.order:
-                if not is_ask(node) or not values.get(node):
-                    continue
-                before, path = mark_witness(fa, preds, reach, node, is_ask)
-                before = before or values[node][0]
+            for node, before, path in _following(fa, is_ask, is_ask, lambda node: counted(fa, node) == "give"):
                 what = (f"ask `{node}` can follow itself round a loop" if before == node
                         else f"ask `{node}` can directly follow ask `{before}`")
                 yield Finding(
@@ -522,13 +529,7 @@ class WayOutNotLast(Rule):
             fa = ctx.analysis(flow)
             if not any(fa.way_out(node) for node in fa.order):
                 continue
-            values, preds = since_mark(fa, fa.way_out)
-            reach = reach_preds(fa)
-            for node in fa.order:
-                if not values.get(node) or (fa.intent(node) is None):
-                    continue
-                before, path = mark_witness(fa, preds, reach, node, fa.way_out)
-                before = before or values[node][0]
+            for node, before, path in _following(fa, fa.way_out, lambda node: fa.intent(node) is not None):
                 what = (f"way out `{node}` can be sent again round a loop" if before == node
                         else f"`{node}` can follow the way out `{before}`")
                 yield Finding(
