@@ -5,7 +5,9 @@ another playbook nearby defines gets the missing `import` as its hint."""
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -202,3 +204,23 @@ def test_a_clean_check_reads_no_other_file(monkeypatch):
     monkeypatch.setattr(model, "_nearby_playbooks", refuse)
     result = run("check", str(PLAYBOOKS))
     assert result.exit_code == 0, result.output
+
+
+def test_a_file_that_does_not_check_is_not_linted_through_its_importer(tmp_path):
+    """ghost.nurture uses content it does not import: it is reported with its
+    errors, and the programme that imports it (and the content) is linted,
+    but nothing is said of ghost.nurture's flow but its errors."""
+    for name in ("policy.nurture", "content.nurture", "scoring.nurture", "ghost-recovery.nurture"):
+        shutil.copy(PLAYBOOKS / name, tmp_path / name)
+    (tmp_path / "nurturedsl.toml").write_text("")
+    ghost = tmp_path / "ghost-recovery.nurture"
+    ghost.write_text(ghost.read_text().replace('import "content.nurture"\n', "")
+                     .replace('import "scoring.nurture"\n', ""))
+    policy = tmp_path / "policy.nurture"
+    policy.write_text(policy.read_text().replace("  timezone ", "  send_days mon..fri\n  timezone "))
+    (tmp_path / "programme.nurture").write_text(
+        'import "policy.nurture"\nimport "content.nurture"\nimport "scoring.nurture"\nimport "ghost-recovery.nurture"\n')
+    result = CliRunner().invoke(main, ["lint", str(tmp_path), "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 2
+    about_ghost = [d for d in json.loads(result.output)["diagnostics"] if d["path"].endswith("ghost-recovery.nurture")]
+    assert about_ghost and all(d["severity"] == "error" for d in about_ghost)

@@ -212,6 +212,10 @@ def test_the_calendar_lengthens_the_longest_gap_and_says_how(project):
     event = flow("email welcome: post", "wait until clicked(welcome) up to 12d", "email second: guide",
                  settings="  cadence 1m..13d\n")
     assert "up to 60h more when it falls on Friday 20:00" in lint(project, HEAD + CALENDAR + event, "NUR203").stdout
+    # a time-out comes exactly its `up to` after the wait began: held like a wait
+    timeout = flow("email welcome: post", "wait until clicked(welcome) up to 12d { on timeout { email second: guide } }",
+                   settings="  cadence 1m..13d\n")
+    assert "up to 48h more when it falls on Saturday 08:00" in lint(project, HEAD + CALENDAR + timeout, "NUR203").stdout
 
 
 def test_the_calendar_never_shortens_a_gap(project):

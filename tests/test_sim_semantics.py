@@ -599,3 +599,64 @@ def test_text_json_overview_and_trace_agree_on_a_cohort(tmp_path):
         if edge.target == "lead.sql" and edge.source in report["flows"]:
             count = int(re.search(r"([\d,]+)(?: \([^)]*\))?$", edge.lines[-1]).group(1).replace(",", ""))
             assert count == report["flows"][edge.source]["exits"].get("exit on lead.sql", 0), edge.source
+
+
+# -- found on review ---------------------------------------------------------------
+
+def test_exits_of_a_flow_moved_into_by_a_timer_wake_the_clock(tmp_path):
+    # the move happens when a wait ends; only decay can make g's exit hold:
+    # 16 points, half life 10d, at or below 8 exactly 10 days after the visit
+    ir = playbook(tmp_path, """
+content note give "Note"
+score lead {
+  +16 on visited("pricing") decay half_life 10d
+}
+flow f {
+  entry on downloaded("guide")
+  wait 1d
+  move to g
+}
+flow g {
+  exit on lead <= 8
+  email g1: note
+  wait 60d
+  email g2: note
+}
+""")
+    events = {"c1": [Event(day(0, 0), "visited", "pricing"), Event(day(0, 0), "downloaded", "guide")]}
+    sim = Sim(ir, [Contact("c1", {})], events, start=START, until="2026-06-01T00:00:00Z")
+    (left,) = [e for e in sim.of("c1", "exit") if e["flow"] == "g"]
+    assert left["reason"] == "exit on lead <= 8" and days_after_start(left) == 10
+    assert [e["step"] for e in sim.of("c1", "touch")] == ["g1"]
+
+
+def test_a_flow_that_takes_the_contact_back_in_at_every_event_stops(tmp_path):
+    # every entry sends a presence touch at once, whose responses bring two
+    # more events: without a bound, entries grow without end
+    text = """
+flow always {
+  entry when not tagged "never"
+  reentry allowed
+  linkedin follow
+}
+"""
+    path = write(tmp_path, "p.nurture", text)
+    responses = write(tmp_path, "r.toml", "[responses.linkedin]\nclick = 1.0\nreply = 1.0\n")
+    out = tmp_path / "r.json"
+    result = CliRunner().invoke(main, ["simulate", str(path), "--cohort", "1", "--responses", str(responses),
+                                       "--runs", "1", "--format", "json", "-o", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    from nurturedsl.sim.engine import MAX_ENTRIES
+    assert json.loads(out.read_text())["flows"]["always"]["entered"] == MAX_ENTRIES
+
+
+@pytest.mark.parametrize("value", [None, "yes", 1])
+def test_a_message_flag_that_is_not_a_boolean_is_refused(tmp_path, value):
+    compiled = CliRunner().invoke(main, ["compile", str(PLAYBOOKS / "inbound.nurture")]).output
+    ir = json.loads(compiled)
+    ir["flows"]["inbound"]["nodes"]["welcome"]["message"] = value
+    path = write(tmp_path, "p.json", json.dumps(ir))
+    contacts = write(tmp_path, "c.jsonl", '{"id": "c1"}\n')
+    result = CliRunner().invoke(main, ["simulate", str(path), "--contacts", str(contacts)])
+    assert result.exit_code == 2
+    assert "flows.inbound.nodes.welcome.message: must be true or false" in result.output

@@ -58,6 +58,7 @@ def _lint(files: list[str], config_for: Callable[[str], LintConfig], today: _dt.
 
     run = RunInfo(linted_files={real(f) for f in files}, imports=loaded.imports, displays=loaded.displays,
                   flow_files=loaded.flow_files)
+    run.failed_files = run.linted_files - {real(p.path) for p in programmes}
     for programme in programmes:
         run.imported_files |= {real(f) for f in programme.sources if real(f) != real(programme.path)}
         run.used_segments |= _segments_used(programme)
@@ -88,7 +89,7 @@ def _lint_programme(programme: Programme, config: LintConfig, run: RunInfo, toda
     for rule in enabled:
         for finding in rule().check(ctx):
             span = finding.span
-            if span is not None and real(span.file) not in run.linted_files:
+            if span is not None and (real(span.file) not in run.linted_files or real(span.file) in run.failed_files):
                 continue
             if span is not None:
                 ignored = ignored_by_file.get(span.file)

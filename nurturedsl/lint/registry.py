@@ -53,6 +53,7 @@ RULES: tuple[type[Rule], ...] = (
     segmentation.EmailOnlyFlow,
     reengagement.ReengagementTooLong,
     reengagement.ReengagementWithoutSuppress,
+    reengagement.ExitOnOldActivity,
     freshness.StaleReview,
     freshness.MissingReviewDate,
 )

@@ -235,6 +235,9 @@ class RunInfo:
     displays: dict[str, str] = field(default_factory=dict)
     # real paths of the files read that define at least one flow
     flow_files: set[str] = field(default_factory=set)
+    # named files that do not check on their own: reported with their
+    # errors and not linted, even where a programme that imports them is
+    failed_files: set[str] = field(default_factory=set)
 
 
 class Context:

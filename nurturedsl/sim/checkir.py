@@ -11,6 +11,7 @@ come back as `path: message` lines, the path in the document's own terms
 
 from __future__ import annotations
 
+import json
 from typing import Iterator
 
 _OPERATIONS = {"var", "==", "!=", "<", "<=", ">", ">=", "in", "and", "or", "!", "!!",
@@ -117,6 +118,9 @@ def _message_flag(ir: dict, node: dict, here: str) -> Iterator[str]:
     runner holds and counts by the flag, the linter by the list."""
     from ..policy import CONTACT_CHANNELS, is_message
 
+    if not isinstance(node["message"], bool):
+        yield f"{here}.message: must be true or false, not {json.dumps(node['message'])}"
+        return
     if node["type"] not in CONTACT_CHANNELS:
         yield f"{here}.message: only email, sms, linkedin and ads nodes are messages or presence"
         return

@@ -37,6 +37,10 @@ TOUCH_EVENTS = frozenset(("sent", "opened", "clicked", "replied"))  # events who
 _UNSUBSCRIBE_STOPS = ("email", "sms")  # what an unsubscribe stops
 _PASSIVE = ("sent", "bounced")  # events that are not the contact's own activity
 MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
+# Nor may a flow that takes a contact back in at every event (`reentry
+# allowed`, `entry when`, a body that takes no time) while each entry brings
+# more events: one contact enters one flow at most this often in a run.
+MAX_ENTRIES = 10_000
 _EVENT, _TIMER, _ENTRY, _WAKE, _REVISIT = range(5)
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -52,7 +56,7 @@ def is_message(node: dict) -> bool:
     change, by default) are presence: sent at once, counted by none of
     these. The node's `message` flag says which (IR 1.1); a 1.0 document
     has none, and the default `messages` list decides."""
-    if "message" in node:
+    if node.get("message") is not None:
         return bool(node["message"])
     from ..policy import is_message as by_default
 
@@ -663,6 +667,10 @@ class _ContactRun:
                     self.everything = self.wake_stale = True
             if self.changed or self.everything or self.pending:
                 self._react()
+            elif self.wake_stale:
+                # a timer moved the contact on (into another flow, say): the
+                # conditions it now waits on may need a wake of their own
+                self._schedule_wake()
         s.now = until
         for run in list(self.runs.values()):
             self.tally.remaining(run.flow.name)
@@ -893,7 +901,7 @@ class _ContactRun:
         entered = self.entries.get(flow.name)
         if entered is None:
             return True
-        if not flow.reentry:
+        if not flow.reentry or entered[0] >= MAX_ENTRIES:
             return False
         return now > entered[1] and now >= entered[1] + flow.reentry_after  # the moment the clock wakes for
 
@@ -907,6 +915,8 @@ class _ContactRun:
         if entered is not None:
             if not flow.reentry:
                 return "entered before; no reentry"
+            if entered[0] >= MAX_ENTRIES:
+                return f"entered {MAX_ENTRIES:,} times, the most a run allows"
             if entered[1] == self.s.now:
                 return "entered at this moment already"
             if self.s.now < entered[1] + flow.reentry_after:

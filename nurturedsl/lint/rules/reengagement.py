@@ -269,7 +269,7 @@ class ReengagementWithoutSuppress(Rule):
     Bad:
         flow reengage {
           entry when inactive for 90d
-          exit on replied, clicked(any), unsubscribed
+          exit on replied within 90d, clicked(any) within 90d, unsubscribed
           email honest: still_useful
           wait 7d
           email last: close_file as ask
@@ -278,7 +278,7 @@ class ReengagementWithoutSuppress(Rule):
     Good:
         flow reengage {
           entry when inactive for 90d
-          exit on replied, clicked(any), unsubscribed
+          exit on replied within 90d, clicked(any) within 90d, unsubscribed
           email honest: still_useful
           wait 7d
           email last: close_file as ask
@@ -337,4 +337,87 @@ class ReengagementWithoutSuppress(Rule):
                 yield Finding(message, span, flow=flow.name, path=path, notes=(test,), hints=(hint,))
 
 
-RULES: tuple[type[Rule], ...] = (ReengagementTooLong, ReengagementWithoutSuppress)
+class ExitOnOldActivity(Rule):
+    """A re-engagement flow's exit or goal counts what the contact did before going quiet.
+
+    The most effective re-engagement emails are honest about the silence,
+    and they only reach contacts who have gone quiet. An event test without
+    `within` counts the contact's whole history, and exit triggers apply
+    from the moment of entry: in a flow whose `entry` (or `audience`)
+    requires `inactive for D`, `exit on replied` takes out everyone who ever
+    replied, before the first email, and `goal clicked(any)` counts everyone
+    who ever clicked as re-engaged. Each event test of the contact's own
+    activity in the flow's `exit on` and `goal` needs `within`; `within D`
+    (the inactivity) sees nothing from before they went quiet. Source: Lacy,
+    "How Do You Re-Engage Prospects Who Have Gone Cold?" (re-engage the
+    contacts who went quiet, honestly).
+
+    Bad:
+        flow reengage {
+          entry when inactive for 90d
+          goal  clicked(any)
+          exit on replied, clicked(any), unsubscribed
+          email honest: still_useful
+          wait 7d
+          suppress "cold-contacts" revisit 180d
+        }
+
+    Good:
+        flow reengage {
+          entry when inactive for 90d
+          goal  clicked(any) within 90d
+          exit on replied within 90d, clicked(any) within 90d, unsubscribed
+          email honest: still_useful
+          wait 7d
+          suppress "cold-contacts" revisit 180d
+        }
+    """
+
+    code = "NUR803"
+    name = "exit-on-old-activity"
+    family = "re-engagement"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        from ...model import iter_conditions
+
+        for flow in ctx.flows:
+            test = reengagement_test(ctx, flow)
+            if test is None:
+                continue
+            quiet = _quiet(ctx, flow)
+            goal = next((s.value for s in flow.settings if s.key == "goal"), None)
+            for where, condition in [("exit on", c) for c in flow.exits] + ([("goal", goal)] if goal else []):
+                for c in iter_conditions(condition):
+                    # `unsubscribed` is not activity that ends (a contact who opted out stays out), and
+                    # sent/bounced are not the contact's own
+                    if isinstance(c, n.EventTest):
+                        if c.within is not None or c.name in _NOT_ACTIVITY:
+                            continue
+                    elif not (isinstance(c, n.Ref) and c.resolved == "event" and c.path[0] not in _NOT_ACTIVITY):
+                        continue  # a bare event name: happened at least once, ever
+                    what = ("leaves the flow the moment they enter it, before the first email" if where == "exit on"
+                            else "counts as re-engaged the moment they enter")
+                    yield Finding(
+                        f"`{where} {ctx.source_text(c.span)}` counts the contact's whole history: anyone who ever "
+                        f"did it {what}",
+                        c.span, flow=flow.name,
+                        notes=(test,),
+                        hints=(f"count only what they do after going quiet: `{ctx.source_text(c.span)} within "
+                               f"{quiet.duration.text}`",),
+                    )
+
+
+_NOT_ACTIVITY = ("sent", "bounced", "unsubscribed")
+
+
+def _quiet(ctx: Context, flow: n.Flow) -> n.Inactive:
+    """The `inactive for D` that makes a flow a re-engagement flow."""
+    for entry in flow.entries:
+        found = _inactive_test(ctx, entry.condition)
+        if found is not None:
+            return found
+    return _inactive_test(ctx, next(s.value for s in flow.settings if s.key == "audience"))
+
+
+RULES: tuple[type[Rule], ...] = (ReengagementTooLong, ReengagementWithoutSuppress, ExitOnOldActivity)

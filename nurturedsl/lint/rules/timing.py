@@ -434,8 +434,7 @@ def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str
         def hold_of(gap: float, path=()):
             if not longest or gap == INFINITY:
                 return None, ""
-            fixed = not any(fa.g.nodes[x]["type"] == "wait_until" for x in path)
-            return calendar_hold(ctx.programme, gap if fixed else None)
+            return calendar_hold(ctx.programme, gap if _fixed(fa, path) else None)
 
         most = calendar_hold(ctx.programme)[0].seconds if longest else 0  # no gap is held longer
         for node, gap, before, path in _touch_gaps(fa, paths, longest, lambda gap: outside(gap + most, limit)):
@@ -461,6 +460,16 @@ def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str
             notes.append(f"the cadence {_cadence_text(cadence)} comes from {ctx.option_source(rule, 'cadence', flow)}")
             yield Finding(message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
                           hints=(hint(limit),))
+
+
+def _fixed(fa, path) -> bool:
+    """Whether a path's time is fixed by its waits: it takes no `on event`
+    arm (an event comes when it comes; a time-out does not)."""
+    for source, target in zip(path, path[1:]):
+        kinds = {data["kind"] for t, data in fa.successors(source) if t == target}
+        if "event" in kinds:
+            return False
+    return True
 
 
 class BackToBackTouches(Rule):
