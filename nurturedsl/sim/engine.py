@@ -182,27 +182,31 @@ class _Policy:
             return start <= minute < end
         return minute >= start or minute < end
 
-    def next_open(self, when: float, zone: ZoneInfo) -> tuple[float, Optional[str]]:
+    def next_open(self, when: float, zone: ZoneInfo) -> tuple[float, tuple[str, ...]]:
         """The first moment at or after `when` outside quiet hours on a send
-        day, in the contact's zone, and what held the touch back first."""
+        day, in the contact's zone, and what held the touch back, in the
+        order met (a Friday-night message waits for the night and for the
+        weekend: both)."""
         if self.quiet is None and len(self.days) == 7:
-            return when, None
+            return when, ()
         local = dt.datetime.fromtimestamp(when, zone)
-        reason = None
+        reasons: tuple[str, ...] = ()
         for _ in range(16):
             minute = local.hour * 60 + local.minute + local.second / 60
             if local.weekday() not in self.days:
-                reason = reason or "send_days"
+                if "send_days" not in reasons:
+                    reasons += ("send_days",)
                 local = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0), zone)
                 continue
             if self.quiet is not None and self.quiet_at(minute):
-                reason = reason or "quiet_hours"
+                if "quiet_hours" not in reasons:
+                    reasons += ("quiet_hours",)
                 end = self.quiet[1]
                 day = local.date() if minute < end else local.date() + dt.timedelta(days=1)
                 local = dt.datetime.combine(day, dt.time(end // 60, end % 60), zone)
                 continue
-            return (local.timestamp() if reason else when), reason
-        return local.timestamp(), reason  # pragma: no cover - no send day at all is a checked error
+            return (local.timestamp() if reasons else when), reasons
+        return local.timestamp(), reasons  # pragma: no cover - no send day at all is a checked error
 
 
 def _minutes(text: str) -> int:
@@ -1237,12 +1241,13 @@ class _ContactRun:
                 if self.tracing:
                     self._trace("deferred", flow=run.flow.name, step=run.node, reason="cadence", until=iso(when))
         for _ in range(100):
-            when, reason = policy.next_open(when, self.zone)
-            if reason and reason not in held:
-                held.add(reason)
-                self.tally.defer(reason)
-                if self.tracing:
-                    self._trace("deferred", flow=run.flow.name, step=run.node, reason=reason, until=iso(when))
+            when, reasons = policy.next_open(when, self.zone)
+            for reason in reasons:
+                if reason not in held:
+                    held.add(reason)
+                    self.tally.defer(reason)
+                    if self.tracing:
+                        self._trace("deferred", flow=run.flow.name, step=run.node, reason=reason, until=iso(when))
             if policy.cap is None:
                 return when
             count, per = policy.cap
