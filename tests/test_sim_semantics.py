@@ -660,3 +660,22 @@ def test_a_message_flag_that_is_not_a_boolean_is_refused(tmp_path, value):
     result = CliRunner().invoke(main, ["simulate", str(path), "--contacts", str(contacts)])
     assert result.exit_code == 2
     assert "flows.inbound.nodes.welcome.message: must be true or false" in result.output
+
+
+def test_a_way_out_is_counted_apart_from_the_asks(tmp_path):
+    ir = playbook(tmp_path, """
+content proof give "Case study"
+content demo ask "Book a demo" cta "Book"
+content close ask "Should I close your file?" cta "Reply not now" way out
+flow f {
+  entry on downloaded("guide")
+  email p1: proof
+  wait 7d
+  email ask: demo as ask
+  wait 7d
+  email out: close
+}
+""")
+    sim = Sim(ir, [Contact("c1", {})], {"c1": [Event(day(0), "downloaded", "guide")]}, start=START,
+              until="2026-03-01T00:00:00Z")
+    assert dict(sim.tally.kinds) == {"give": 1, "ask": 1, "way_out": 1}

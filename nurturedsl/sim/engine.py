@@ -240,6 +240,8 @@ class Programme:
         describe_ = Describer(ir).describe
         self.durations = compiler.durations
         self.policy = _Policy(ir["policy"])
+        # asks that offer an honest way out: counted apart, as lint counts them
+        self.way_outs = frozenset(name for name, content in ir["content"].items() if content.get("way_out"))
         self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
         self.scores = {name: _Score(name, data, compile_, ir, self.durations, match_)
                        for name, data in ir["scores"].items()}
@@ -1212,7 +1214,7 @@ class _ContactRun:
                     late = True
                     self.tally.late_first_touch(run.flow.name)
         content, kind = data.get("content"), data.get("give_or_ask")
-        self.tally.touch(run.flow.name, channel, kind)
+        self.tally.touch(run.flow.name, channel, "way_out" if kind == "ask" and content in self.p.way_outs else kind)
         if self.tracing:
             self._trace("touch", flow=run.flow.name, step=node.id, channel=channel, content=content, give_or_ask=kind,
                         action=data.get("action"), late_first_touch=late)

@@ -190,6 +190,7 @@ def figures(tally: Tally, shape: dict) -> dict:
             },
             "gives": tally.kinds["give"],
             "asks": tally.kinds["ask"],
+            "way_outs": tally.kinds["way_out"],
             "gives_per_ask": _ratio(tally.kinds["give"], tally.kinds["ask"]),
         },
         "first_touch": {"within": shape.get("first_touch"), "late": sum(tally.late_first.values())},
@@ -361,7 +362,9 @@ def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
                  " (contacts who entered a flow)")
     ratio = touches["gives_per_ask"]
     lines.append(f"  gives / asks   {n('touches.gives', touches['gives'])} / {n('touches.asks', touches['asks'])}"
-                 + (f": {n('touches.gives_per_ask', ratio)} gives per ask" if ratio is not None else ""))
+                 + (f": {n('touches.gives_per_ask', ratio)} gives per ask" if ratio is not None else "")
+                 + (f"; ways out {n('touches.way_outs', touches['way_outs'])} (not asks: they offer to stop)"
+                    if touches["way_outs"] else ""))
     lines.append("")
     lines.append("Policy")
     deferred = body["deferred"]
