@@ -679,3 +679,20 @@ flow f {
     sim = Sim(ir, [Contact("c1", {})], {"c1": [Event(day(0), "downloaded", "guide")]}, start=START,
               until="2026-03-01T00:00:00Z")
     assert dict(sim.tally.kinds) == {"give": 1, "ask": 1, "way_out": 1}
+
+
+def test_a_delayed_event_entry_is_judged_by_its_events_time_for_reentry(tmp_path):
+    # entered on day 2 for the day-0 download; re-entry is allowed from day 12:
+    # a download on day 11 (entry due day 13) admits nobody, one on day 12 does
+    ir = playbook(tmp_path, """
+content note give "Note"
+flow late {
+  entry on downloaded("guide") after 2d
+  reentry after 10d
+  email hello: note
+}
+""")
+    for second, entries in ((11, [2]), (12, [2, 14])):
+        events = {"c1": [Event(day(0, 0), "downloaded", "guide"), Event(day(second, 0), "downloaded", "guide")]}
+        sim = Sim(ir, [Contact("c1", {})], events, start=START, until="2026-03-01T00:00:00Z")
+        assert [days_after_start(e) for e in sim.of("c1", "enter")] == entries

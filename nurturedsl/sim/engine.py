@@ -600,7 +600,7 @@ class _ContactRun:
         self.seq = 0
         self.runs: dict[str, _Run] = {}
         self.entries: dict[str, tuple[int, float]] = {}  # flow -> (times entered, last entry)
-        self.pending: list[tuple[_Flow, _Trigger]] = []
+        self.pending: list[tuple[_Flow, _Trigger, float]] = []  # with the time of the event
         self.holding: set[tuple[str, str]] = set()
         self.crossed: set[tuple[str, str]] = set()
         self.changed: set[str] = set()  # events recorded since the last reaction
@@ -705,9 +705,9 @@ class _ContactRun:
         for flow, trigger in self.p.triggers.get(name, ()):
             if trigger.match is None or arg in trigger.match:
                 if trigger.delay:
-                    self._push(at + trigger.delay, _ENTRY, flow, trigger)
+                    self._push(at + trigger.delay, _ENTRY, flow, trigger, at)
                 else:
-                    self.pending.append((flow, trigger))
+                    self.pending.append((flow, trigger, at))
 
     # -- reacting to a change
 
@@ -740,9 +740,9 @@ class _ContactRun:
                     run.ticket += 1
                     self._take(run, node, node.next[0])
             pending, self.pending = self.pending, []
-            for flow, trigger in pending:
+            for flow, trigger, event_at in pending:
                 if trigger.condition is None or trigger.condition(s):
-                    self._enter(flow, trigger.text)
+                    self._enter(flow, trigger.text, since=event_at)
             if not self.with_sales:
                 for flow in self.p.condition_flows:
                     if flow.name not in self.runs and touched(flow.entry_deps) and self._may_enter(flow):
@@ -895,7 +895,7 @@ class _ContactRun:
 
     # -- entering and leaving flows
 
-    def _may_enter(self, flow: _Flow) -> bool:
+    def _may_enter(self, flow: _Flow, since: Optional[float] = None) -> bool:
         """Whether suppression and the re-entry rule let the contact into
         `flow` now: at most once ever without `reentry`; with it, once
         `reentry_after` has passed since the previous entry, and never twice
@@ -909,7 +909,9 @@ class _ContactRun:
             return True
         if not flow.reentry or entered[0] >= MAX_ENTRIES:
             return False
-        return now > entered[1] and now >= entered[1] + flow.reentry_after  # the moment the clock wakes for
+        # an event entry is judged by its event's time (`after D` delays it),
+        # a condition entry by now, the moment the clock wakes for
+        return now > entered[1] and (now if since is None else since) >= entered[1] + flow.reentry_after
 
     def _refusal(self, flow: _Flow) -> str:
         """Why a move into `flow` did not take the contact in."""
@@ -930,10 +932,10 @@ class _ContactRun:
                         f"not before {iso(entered[1] + flow.reentry_after)}")
         return "not in its audience"
 
-    def _enter(self, flow: _Flow, via: str, moved: bool = False) -> bool:
+    def _enter(self, flow: _Flow, via: str, moved: bool = False, since: Optional[float] = None) -> bool:
         """Take the contact into `flow` if its rules allow; a move (`move
         to`, a step's or a threshold's) that is refused is traced."""
-        if flow.name in self.runs or not self._may_enter(flow) or (
+        if flow.name in self.runs or not self._may_enter(flow, since) or (
                 flow.audience is not None and not flow.audience(self.s)):
             if moved and self.tracing:
                 self._trace("refused", flow=flow.name, reason=via, why=self._refusal(flow))
