@@ -24,8 +24,10 @@ class AskBeforeGives(Rule):
     least `g` gives for each `a` asks up to and including each ask, so the
     second ask needs six gives at 3:1. Branches count separately: an ask after
     a branch needs enough gives in every arm; a give in a `repeat` counts once
-    per run. A way out (content marked `way out`, an honest "should I close
-    your file?") is not counted as an ask. A flow that only `move to` steps of
+    per run. A way out (content marked `way out`, the seed's "Should I close
+    your file?": "Give the prospect an out. This builds trust and keeps the
+    relationship intact") is not counted as an ask: it asks only whether to
+    stop. A flow that only `move to` steps of
     other flows lead into (no `entry`, no threshold moving contacts there)
     starts with the gives the contact had before the fewest-gives such step.
     Source: Vanderbuild, "Mistake 3:
