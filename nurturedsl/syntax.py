@@ -33,6 +33,10 @@ def grammar_path() -> Path:
 
 @functools.lru_cache(maxsize=None)
 def parser() -> Lark:
+    # Where only keywords can come (the start of a step, say), the contextual
+    # lexer takes a keyword off the front of a longer word: `emailblog` would
+    # read as `email blog`, `goalicp` as `goal icp`. Every keyword token is
+    # checked to end where its word ends.
     return Lark.open(
         str(grammar_path()),
         parser="lalr",
@@ -40,7 +44,30 @@ def parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         cache=True,
+        lexer_callbacks={word.upper(): _whole_word for word in _keywords()},
     )
+
+
+@functools.lru_cache(maxsize=None)
+def _keywords() -> tuple[str, ...]:
+    """The grammar's keywords: its quoted literals that are words (Lark names
+    each terminal after its word in capitals)."""
+    return tuple(sorted(set(re.findall(r'"([a-z_][a-z0-9_]*)"', grammar_path().read_text(encoding="utf-8")))))
+
+
+_text = [""]  # the text being lexed, for `_whole_word`
+
+
+class _RunTogether(Exception):
+    def __init__(self, token):
+        self.token = token
+
+
+def _whole_word(token):
+    text, end = _text[0], token.end_pos
+    if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        raise _RunTogether(token)
+    return token
 
 
 # ------------------------------------------------------------ error words --
@@ -823,13 +850,34 @@ def _tree(text: str):
     imports it: its tree is made once (the transformer builds new nodes from
     it and never changes it, so each programme still gets nodes, and spans,
     of its own). A syntax error is not cached."""
-    return parser().parse(text)
+    _text[0] = text
+    try:
+        return parser().parse(text)
+    finally:
+        _text[0] = ""
+
+
+def _run_together(error: _RunTogether, source: SourceFile) -> Diagnostic:
+    """`emailblog`: a keyword with no space after it."""
+    token = error.token
+    word = re.match(r"[A-Za-z0-9_]*", source.text[token.start_pos:]).group(0)
+    rest = word[len(token.value):].lstrip("_")
+    span = Span(source.path, token.line, token.column, token.line, token.column + len(word))
+    # a keyword with a letter too many (`goall`), or a keyword and a word
+    # run together (`goalicp`, `way_out`)
+    hint = token.value if len(rest) <= 1 else f"{token.value} {rest}"
+    hints = (f"did you mean `{hint}`?",)
+    return Diagnostic("NUR005", f"unknown keyword `{word}`: `{token.value}` must be followed by a space or a "
+                      f"symbol, not `{word[len(token.value)]}`", span, hints=hints)
+
 
 
 def parse(source: SourceFile) -> n.Document:
     """Parse one file, raising `DiagnosticError` with a single diagnostic."""
     try:
         tree = _tree(source.text)
+    except _RunTogether as error:
+        raise DiagnosticError([_run_together(error, source)]) from None
     except UnexpectedInput as error:
         raise DiagnosticError([translate_error(error, source)]) from None
     builder = _Builder(source.path)

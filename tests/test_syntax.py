@@ -805,3 +805,19 @@ def test_caret_lines_up_under_tab_indented_text(tmp_path, tab_size):
     column = source_line.expandtabs(tab_size).index("psot")
     assert caret_line.expandtabs(tab_size).index("^") == column
     assert caret_line.expandtabs(tab_size)[column:] == "^^^^"
+
+
+@pytest.mark.parametrize("text, word, hint", [
+    ("flow f {\n  emailblog\n}\n", "emailblog", "email blog"),  # was read as `email blog`
+    ('segment icp = tagged "x"\nflow f {\n  goalicp\n}\n', "goalicp", "goal icp"),  # was `goal icp`
+    ('content c give "C" way_out\n', "way_out", "way out"),
+    ("flow f {\n  goall replied\n}\n", "goall", "goal"),
+    ('content c give "C" stagelate\n', "stagelate", "stage late"),
+])
+def test_a_keyword_run_together_with_the_next_word_is_an_error(text, word, hint):
+    with pytest.raises(DiagnosticError) as caught:
+        parse_text(text)
+    (d,) = caught.value.diagnostics
+    assert d.code == "NUR005" and d.message.startswith(f"unknown keyword `{word}`")
+    assert d.span.end_column - d.span.column == len(word)
+    assert d.hints == (f"did you mean `{hint}`?",)
