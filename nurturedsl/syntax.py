@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from pathlib import Path
 
 from lark import Lark, Token, Transformer_NonRecursive, v_args
@@ -55,7 +56,7 @@ def _keywords() -> tuple[str, ...]:
     return tuple(sorted(set(re.findall(r'"([a-z_][a-z0-9_]*)"', grammar_path().read_text(encoding="utf-8")))))
 
 
-_text = [""]  # the text being lexed, for `_whole_word`
+_lexing = threading.local()  # the text being lexed (per thread), for `_whole_word`
 
 
 class _RunTogether(Exception):
@@ -64,7 +65,7 @@ class _RunTogether(Exception):
 
 
 def _whole_word(token):
-    text, end = _text[0], token.end_pos
+    text, end = getattr(_lexing, "text", ""), token.end_pos
     if end < len(text) and (text[end].isalnum() or text[end] == "_"):
         raise _RunTogether(token)
     return token
@@ -850,11 +851,11 @@ def _tree(text: str):
     imports it: its tree is made once (the transformer builds new nodes from
     it and never changes it, so each programme still gets nodes, and spans,
     of its own). A syntax error is not cached."""
-    _text[0] = text
+    _lexing.text = text
     try:
         return parser().parse(text)
     finally:
-        _text[0] = ""
+        _lexing.text = ""
 
 
 def _run_together(error: _RunTogether, source: SourceFile) -> Diagnostic:

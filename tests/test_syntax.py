@@ -821,3 +821,17 @@ def test_a_keyword_run_together_with_the_next_word_is_an_error(text, word, hint)
     assert d.code == "NUR005" and d.message.startswith(f"unknown keyword `{word}`")
     assert d.span.end_column - d.span.column == len(word)
     assert d.hints == (f"did you mean `{hint}`?",)
+
+
+def test_parsing_from_several_threads_checks_each_threads_own_text():
+    """The whole-word check reads the text being lexed: per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f'content c{i} give "C"\nsegment s{i} = tagged "x"\nflow f{i} {{\n  email c{i}\n  wait {i + 1}d\n}}\n'
+             for i in range(8)]
+
+    def work(text):
+        return [len(parse_text(text).declarations) for _ in range(25)]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(counts == [3] * 25 for counts in pool.map(work, texts))

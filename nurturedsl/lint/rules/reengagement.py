@@ -379,35 +379,64 @@ class ExitOnOldActivity(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        from ...model import iter_conditions
-
         for flow in ctx.flows:
             test = reengagement_test(ctx, flow)
             if test is None:
                 continue
-            quiet = _quiet(ctx, flow)
+            quiet = _quiet(ctx, flow).duration
             goal = next((s.value for s in flow.settings if s.key == "goal"), None)
             for where, condition in [("exit on", c) for c in flow.exits] + ([("goal", goal)] if goal else []):
-                for c in iter_conditions(condition):
-                    # `unsubscribed` is not activity that ends (a contact who opted out stays out), and
-                    # sent/bounced are not the contact's own
-                    if isinstance(c, n.EventTest):
-                        if c.within is not None or c.name in _NOT_ACTIVITY:
-                            continue
-                    elif not (isinstance(c, n.Ref) and c.resolved == "event" and c.path[0] not in _NOT_ACTIVITY):
-                        continue  # a bare event name: happened at least once, ever
-                    what = ("leaves the flow the moment they enter it, before the first email" if where == "exit on"
-                            else "counts as re-engaged the moment they enter")
-                    yield Finding(
-                        f"`{where} {ctx.source_text(c.span)}` counts the contact's whole history: anyone who ever "
-                        f"did it {what}",
-                        c.span, flow=flow.name,
-                        notes=(test,),
-                        hints=(f"count only what they do after going quiet: `{ctx.source_text(c.span)} within "
-                               f"{quiet.duration.text}`",),
-                    )
+                what = ("leaves the flow the moment they enter it, before the first email" if where == "exit on"
+                        else "counts as re-engaged the moment they enter")
+                for c, negated, via in _activity_tests(ctx, condition):
+                    within = c.within if isinstance(c, n.EventTest) else None
+                    recent = within is not None and within.seconds <= quiet.seconds
+                    shown = ctx.source_text(c.span)
+                    if negated:
+                        who = "every contact who went quiet" if recent else "every contact who never did it"
+                        message = f"`not {shown}` in `{where}` holds at entry: {who} {what}"
+                        hint = "test what the contact does after going quiet, not what they have not done"
+                    elif recent:
+                        continue
+                    elif within is None:
+                        message = (f"`{shown}` in `{where}` counts the contact's whole history: anyone who ever "
+                                   f"did it {what}")
+                        hint = f"count only what they do after going quiet: `{shown} within {quiet.text}`"
+                    else:
+                        message = (f"`{shown}` in `{where}` looks back {within.text}, past the {quiet.text} the "
+                                   f"contact was quiet: anyone who did it in that time {what}")
+                        hint = f"look back no further than they were quiet: `within {quiet.text}`"
+                    notes = [test]
+                    if via is not None:
+                        notes.append(f"through segment `{via.path[0]}`")
+                    yield Finding(message, (via or c).span, flow=flow.name, notes=tuple(notes), hints=(hint,))
 
 
+def _activity_tests(ctx: Context, condition: n.Condition) -> Iterator[tuple[n.Condition, bool, n.Ref | None]]:
+    """The tests of the contact's own activity in a condition, segments it
+    refers to included: (the test, whether a `not` is over it, the segment
+    reference in `condition` it was reached through)."""
+    stack: list[tuple[n.Condition, bool, n.Ref | None]] = [(condition, False, None)]
+    seen: set[str] = set()
+    while stack:
+        c, negated, via = stack.pop()
+        if isinstance(c, n.Not):
+            stack.append((c.item, not negated, via))
+        elif isinstance(c, (n.And, n.Or)):
+            stack.extend((item, negated, via) for item in reversed(c.items))
+        elif isinstance(c, n.Ref) and c.resolved == "segment":
+            if c.path[0] not in seen:
+                seen.add(c.path[0])
+                stack.append((ctx.programme.segments[c.path[0]].condition, negated, via or c))
+        elif isinstance(c, n.Ref) and c.resolved == "event":  # a bare event name: happened at least once, ever
+            if c.path[0] not in _NOT_ACTIVITY:
+                yield c, negated, via
+        elif isinstance(c, n.EventTest) and c.name not in _NOT_ACTIVITY:
+            yield c, negated, via
+
+
+# `unsubscribed` is not activity that ends a silence (a contact who opted out
+# stays out), and sent/bounced are not the contact's own
 _NOT_ACTIVITY = ("sent", "bounced", "unsubscribed")
 
 
