@@ -25,14 +25,18 @@ segment tech = role == "CTO"
 """
 
 
-def codes(tmp_path, body: str, select: str) -> list[tuple[str, int]]:
-    path = write(tmp_path, "f.nurture", HEAD + "flow f {\n  entry on downloaded(\"guide\")\n"
-                 "  exit on unsubscribed, booked(\"demo\")\n" + body + "\n}\n")
+def diagnostics(path, select: str) -> list[dict]:
+    """What `lint --format json --select SELECT` finds in a file."""
     result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
                                        "--select", select], catch_exceptions=False)
     assert result.exit_code in (0, 1), result.output
-    found = json.loads(result.output)
-    return [(d["code"], d["line"]) for d in found["diagnostics"]]
+    return json.loads(result.output)["diagnostics"]
+
+
+def codes(tmp_path, body: str, select: str) -> list[tuple[str, int]]:
+    path = write(tmp_path, "f.nurture", HEAD + "flow f {\n  entry on downloaded(\"guide\")\n"
+                 "  exit on unsubscribed, booked(\"demo\")\n" + body + "\n}\n")
+    return [(d["code"], d["line"]) for d in diagnostics(path, select)]
 
 
 def line_of(body: str, text: str) -> int:
@@ -118,9 +122,7 @@ flow ghost {
   }
 }
 """)
-    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
-                                       "--select", "give-to-get"], catch_exceptions=False)
-    found = {d["code"] for d in json.loads(result.output)["diagnostics"]}
+    found = {d["code"] for d in diagnostics(path, "give-to-get")}
     assert bool(found & {"NUR301", "NUR302"}) is fires
     assert "NUR305" not in found
 
@@ -143,9 +145,7 @@ flow second {{
   email ask: demo as ask
 }}
 """)
-    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
-                                       "--select", "NUR301"], catch_exceptions=False)
-    found = [d for d in json.loads(result.output)["diagnostics"] if d["code"] == "NUR301"]
+    found = [d for d in diagnostics(path, "NUR301") if d["code"] == "NUR301"]
     assert bool(found) is fires
 
 
@@ -212,9 +212,7 @@ flow d {
   email ask: demo as ask
 }
 """)
-    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
-                                       "--select", "NUR301"], catch_exceptions=False)
-    assert json.loads(result.output)["diagnostics"] == []
+    assert diagnostics(path, "NUR301") == []
 
 
 def test_many_runs_of_a_repeat_are_shortened_in_the_witness(tmp_path):
