@@ -3,6 +3,7 @@ so that `nurturedsl --help` starts as fast as click itself."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -16,14 +17,60 @@ EXIT_CODES_HELP = """\b
 Exit codes:
   0  no problems
   1  problems in the playbooks (errors printed on stderr)
-  2  usage error, or a file that cannot be read or written
+  2  usage error, or a file that cannot be read or written (stdout included:
+     a full disk, or a pipe closed early, which prints nothing)
   3  internal error: a bug in nurturedsl, never a problem in your playbook
 """
 
 
+# A write that fails for reasons of the device, not of nurturedsl: stdout on
+# a full disk (`> /dev/full`), past the file-size limit, into a closed pipe.
+_WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EPIPE}
+
+
+class _OutputFailed(Exception):
+    """A write failed on the device; carried past click's own OSError handling."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error.strerror)
+        self.error = error
+
+
+def _is_write_failure(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _WRITE_FAILURES and error.filename is None
+
+
+def _silence_stdout() -> None:
+    """Point stdout's descriptor at /dev/null so the interpreter's last flush
+    of what is still buffered cannot fail a second time at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (a test's captured stream)
+        pass
+
+
 class _Group(click.Group):
     """Turns an unexpected exception into one line and exit 3, so scripts can
-    tell a crash from findings and users never see a traceback."""
+    tell a crash from findings and users never see a traceback; a device that
+    refuses the output (a full disk, a closed pipe) is exit 2, as any other
+    file that cannot be written is."""
+
+    def main(self, *args, **kwargs):
+        try:
+            try:
+                return super().main(*args, **kwargs)
+            finally:
+                sys.stdout.flush()  # what is still buffered fails here, not in the interpreter's exit
+        except (OSError, _OutputFailed) as failure:
+            error = failure.error if isinstance(failure, _OutputFailed) else failure
+            if not _is_write_failure(error):
+                raise
+            _silence_stdout()
+            if error.errno != errno.EPIPE:  # `| head` closing the pipe early is not worth a message
+                click.echo(f"nurturedsl: cannot write the output: {error.strerror}", err=True)
+            sys.exit(EXIT_USAGE)
 
     def invoke(self, ctx):
         try:
@@ -33,6 +80,8 @@ class _Group(click.Group):
         except RecursionError:
             click.echo("nurturedsl: internal error: the input nests too deeply to process", err=True)
         except Exception as error:  # noqa: BLE001 - the last line of defence
+            if _is_write_failure(error):
+                raise _OutputFailed(error) from None
             click.echo(f"nurturedsl: internal error: {type(error).__name__}: {error}", err=True)
             click.echo("This is a bug in nurturedsl; please report it with the playbook that caused it.", err=True)
         sys.exit(EXIT_BUG)

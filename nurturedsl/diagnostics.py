@@ -130,10 +130,87 @@ def summary(diagnostics: Iterable[Diagnostic], files: int) -> str:
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> tuple[str, ...]:
+    """The hint naming the known name closest to `name`, if one is close."""
+    match = closest_name(name, known)
+    return (f"did you mean `{match}`?",) if match is not None else ()
+
+
+# "Did you mean" must stay cheap however many names are unknown and however
+# many are known: comparing every unknown name with every known one by
+# difflib made 2,000 typos in a playbook take seconds. A short list is
+# compared whole (difflib's answer exactly); a long one is indexed once by
+# trigram, and only the few names sharing the most uncommon trigrams with the
+# unknown one are compared. The cost per unknown name is bounded by
+# TRIGRAM_POSTINGS per trigram and SHORTLIST comparisons, and each unknown
+# name is looked up once per table.
+COMPARED_WHOLE = 200
+SHORTLIST = 24
+TRIGRAM_POSTINGS = 256
+
+
+def closest_name(name: str, known: Iterable[str]) -> str | None:
     import difflib
 
-    matches = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
-    return (f"did you mean `{matches[0]}`?",) if matches else ()
+    if isinstance(known, (list, tuple, set, frozenset, dict)) and len(known) <= COMPARED_WHOLE:
+        matches = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
+        return matches[0] if matches else None
+    return _NameIndex.of(known).closest(name)
+
+
+class _NameIndex:
+    """Known names by trigram, for `closest_name` over long lists."""
+
+    # By identity and size: the tables passed (symbol tables, column lists)
+    # are complete before the first lookup, and one table is asked about
+    # many unknown names; a strong reference keeps the id from being reused.
+    _cache: dict[tuple[int, int], tuple[object, "_NameIndex"]] = {}
+
+    @classmethod
+    def of(cls, known: Iterable[str]) -> "_NameIndex":
+        if isinstance(known, (list, tuple, set, frozenset, dict)):
+            key = (id(known), len(known))
+            hit = cls._cache.get(key)
+            if hit is not None and hit[0] is known:
+                return hit[1]
+            index = cls(known)
+            if len(cls._cache) >= 8:
+                cls._cache.pop(next(iter(cls._cache)))
+            cls._cache[key] = (known, index)
+            return index
+        return cls(known)
+
+    def __init__(self, known: Iterable[str]) -> None:
+        self.names = sorted(set(known))
+        self.postings: dict[str, list[int]] = {}
+        for number, name in enumerate(self.names):
+            for gram in _trigrams(name):
+                self.postings.setdefault(gram, []).append(number)
+        self.answers: dict[str, str | None] = {}
+
+    def closest(self, name: str) -> str | None:
+        if name in self.answers:
+            return self.answers[name]
+        import difflib
+
+        shared: dict[int, int] = {}
+        lists = sorted((self.postings[gram] for gram in _trigrams(name) if gram in self.postings), key=len)
+        # A trigram most names have (`ass` in a table of `asset_*`) says
+        # nothing about which is meant, and counting only part of its list
+        # would favour the names that sort first: such trigrams are left out,
+        # unless no trigram is rarer.
+        telling = [postings for postings in lists if len(postings) <= TRIGRAM_POSTINGS] or lists[:1]
+        for postings in telling:
+            for number in postings[:TRIGRAM_POSTINGS]:
+                shared[number] = shared.get(number, 0) + 1
+        shortlist = sorted(shared, key=lambda number: (-shared[number], number))[:SHORTLIST]
+        matches = difflib.get_close_matches(name, [self.names[n] for n in sorted(shortlist)], n=1, cutoff=0.6)
+        answer = self.answers[name] = matches[0] if matches else None
+        return answer
+
+
+def _trigrams(name: str) -> set[str]:
+    padded = f"  {name.lower()} "
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
 
 
 def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile], stream=None) -> None:

@@ -1,22 +1,131 @@
-"""Writing output files so that a crash never leaves half a file behind."""
+"""Reading inputs and writing outputs so that nothing is lost and nothing hangs.
+
+Every file a command reads goes through `read_input`: anything that is not a
+regular file (a FIFO would block in `open()` for ever, `/dev/zero` never
+ends) is refused before it is opened, and no more than the limit plus one
+byte is read, so a file that grows while it is read cannot exhaust memory.
+Every file a command writes goes through `check_output` (never one of the
+command's inputs, never something that is not a plain file) and
+`write_atomic` (a temporary file beside it, renamed into place).
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable
 
 
 class UnsafeOutput(Exception):
     """The output path names something that must not be replaced."""
 
 
-def check_output(path: str, inputs: list[str] = ()) -> None:
+class UnreadableInput(Exception):
+    """An input that cannot be read: the message says why, starting with the path."""
+
+
+class TooLarge(UnreadableInput):
+    """An input larger than its limit."""
+
+    def __init__(self, message: str, size: int, limit: int) -> None:
+        super().__init__(message)
+        self.size, self.limit = size, limit
+
+
+def describe_kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def check_input(path: str, limit: int, what: str = "file") -> int:
+    """The size of `path`, after refusing what is not a regular file or is
+    larger than `limit` bytes. Raises `UnreadableInput`."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        raise UnreadableInput(f"cannot read {path}: {error.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UnreadableInput(f"{path} is {describe_kind(info.st_mode)}, not a {what}; "
+                              "give the path of a regular file")
+    if info.st_size > limit:
+        raise TooLarge(f"{path} is {_size(info.st_size)}; a {what} is limited to {_size(limit)}",
+                       info.st_size, limit)
+    return info.st_size
+
+
+def read_input(path: str, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Raises
+    `UnreadableInput` with a one-line reason (never blocks on a FIFO)."""
+    check_input(path, limit, what)
+    try:
+        fd = _open_for_reading(path)
+    except OSError as error:
+        raise UnreadableInput(f"cannot read {path}: {error.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableInput(f"{path} is {describe_kind(info.st_mode)}, not a {what}")
+        chunks, total = [], 0
+        while total <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as error:
+        raise UnreadableInput(f"cannot read {path}: {error.strerror}") from None
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise TooLarge(f"{path} grew past {_size(limit)} while it was read; a {what} is limited to that",
+                       total, limit)
+    return b"".join(chunks)
+
+
+def _open_for_reading(path: str) -> int:
+    # O_NONBLOCK: if the path was swapped for a FIFO after the check, open()
+    # returns at once instead of waiting for a writer.
+    return os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+
+
+def _size(count: int) -> str:
+    if count >= 1 << 30:
+        return f"{count / (1 << 30):.1f} GiB"
+    if count >= 1 << 20:
+        return f"{count / (1 << 20):.1f} MiB"
+    if count >= 1 << 10:
+        return f"{count / (1 << 10):.1f} KiB"
+    return f"{count} bytes"
+
+
+def same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (by real path, or by device and inode
+    when both exist, so hard links count too)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_output(path: str, inputs: Iterable[str] = (), what: str = "one of the command's inputs") -> None:
     """Refuse to replace an input or anything that is not a plain file."""
     if os.path.exists(path) and not os.path.isfile(path) or os.path.islink(path):
         raise UnsafeOutput(f"{path} exists and is not a regular file; not replacing it")
-    target = os.path.realpath(path)
-    if any(os.path.realpath(p) == target for p in inputs):
-        raise UnsafeOutput(f"{path} is one of the playbook's own source files; not overwriting it")
+    for source in inputs:
+        if source and same_file(path, source):
+            raise UnsafeOutput(f"{path} is {what} ({source}); not overwriting it")
 
 
 def write_atomic(path: str, data: bytes) -> None:

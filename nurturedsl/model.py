@@ -4,8 +4,10 @@ meaning checked. Every problem found is reported, not just the first."""
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -58,20 +60,18 @@ class Programme:
 
 def read_source(path: str) -> SourceFile:
     """Read a file as text, or raise a diagnostic saying why it cannot be."""
+    from .files import TooLarge, UnreadableInput, read_input
+
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise DiagnosticError([Diagnostic(
-                "NUR008", f"file is {size / 1048576:.1f} MiB; playbooks are limited to "
-                f"{MAX_FILE_BYTES // 1048576} MiB", None,
-                hints=(f"{path}: split it into files joined with `import`",),
-            )])
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except IsADirectoryError:
-        raise DiagnosticError([Diagnostic("NUR009", f"{path} is a directory, not a playbook", None)]) from None
-    except OSError as error:
-        raise DiagnosticError([Diagnostic("NUR009", f"cannot read {path}: {error.strerror}", None)]) from None
+        data = read_input(path, MAX_FILE_BYTES, "playbook")
+    except TooLarge as error:
+        raise DiagnosticError([Diagnostic(
+            "NUR008", f"file is {error.size / 1048576:.1f} MiB; playbooks are limited to "
+            f"{MAX_FILE_BYTES // 1048576} MiB", None,
+            hints=(f"{path}: split it into files joined with `import`",),
+        )]) from None
+    except UnreadableInput as error:
+        raise DiagnosticError([Diagnostic("NUR009", str(error), None)]) from None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -91,6 +91,11 @@ def read_source(path: str) -> SourceFile:
             "NUR007", "this is not a text file: it contains a NUL byte", Span.point(path, line, column),
         )])
     return SourceFile(path, text)
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    """A path short enough to quote in a one-line message."""
+    return text if len(text) <= limit else text[: limit // 2] + "…" + text[-limit // 2 :]
 
 
 def project_root(path: Path) -> Path:
@@ -256,16 +261,35 @@ class _Loader:
         if target in self.done:
             self.programme.imports.setdefault(display, []).append(target_display)
             return
-        if target.is_dir():
+        # One stat, read by kind: Path.is_dir() raises on a name too long for
+        # the file system, and a FIFO is neither missing nor a playbook.
+        try:
+            mode = os.stat(target).st_mode
+        except OSError as error:
+            if error.errno not in (errno.ENOENT, errno.ENOTDIR):
+                self.diagnostics.append(Diagnostic(
+                    "NUR020", f"cannot read imported file `{_shorten(imp.path)}`: {error.strerror}", imp.span))
+                return
+            known = []
+            try:
+                if target.parent.is_dir():
+                    known = [p.name for p in target.parent.glob("*.nurture")]
+            except OSError:
+                pass
+            self.diagnostics.append(Diagnostic(
+                "NUR020", f"imported file `{_shorten(imp.path)}` does not exist", imp.span,
+                notes=(f"looked for {_shorten(target_display)}",), hints=did_you_mean(target.name, known),
+            ))
+            return
+        if stat.S_ISDIR(mode):
             self.diagnostics.append(Diagnostic("NUR020", f"imported `{imp.path}` is a folder, not a playbook file",
                                                imp.span))
             return
-        if not target.is_file():
-            known = [p.name for p in target.parent.glob("*.nurture")] if target.parent.is_dir() else []
+        if not stat.S_ISREG(mode):
+            from .files import describe_kind
+
             self.diagnostics.append(Diagnostic(
-                "NUR020", f"imported file `{imp.path}` does not exist", imp.span,
-                notes=(f"looked for {target_display}",), hints=did_you_mean(target.name, known),
-            ))
+                "NUR020", f"imported `{imp.path}` is {describe_kind(mode)}, not a playbook file", imp.span))
             return
         self.programme.imports.setdefault(display, []).append(target_display)
         self._load(target_display, target, chain)
@@ -460,23 +484,24 @@ def _wanted(what: str, name: str) -> tuple[tuple[str, str], ...]:
 def _defined_in(path: str) -> frozenset[tuple[str, str]]:
     """(kind, name) of every top-level declaration in a playbook, from its text."""
     try:
-        stat = os.stat(path)
+        info = os.stat(path)
     except OSError:
         return frozenset()
     cached = _DEFINED.get(path)
-    if cached is not None and cached[:2] == (stat.st_mtime_ns, stat.st_size):
+    if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
         return cached[2]
     names: set[tuple[str, str]] = set()
-    if stat.st_size <= MAX_FILE_BYTES:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as handle:
-                text = handle.read()
-        except OSError:
+    if info.st_size <= MAX_FILE_BYTES:
+        from .files import UnreadableInput, read_input
+
+        try:  # a FIFO among the project's files must not stall the hint
+            text = read_input(path, MAX_FILE_BYTES, "playbook").decode("utf-8", errors="replace")
+        except UnreadableInput:
             return frozenset()
         names |= {(kind, name) for kind, name in _DECLARATION.findall(text)}
         names |= {("event", event.strip()) for found in _EVENT_DECLARATION.findall(text) for event in found.split(",")}
         names |= {("attribute", key) for key in _ATTRIBUTE_DECLARATION.findall(text)}
-    frozen = _DEFINED[path] = (stat.st_mtime_ns, stat.st_size, frozenset(names))
+    frozen = _DEFINED[path] = (info.st_mtime_ns, info.st_size, frozenset(names))
     return frozen[2]
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nurturedsl import model
+from nurturedsl import files
 from nurturedsl.cli import main
 
 ERRORS = Path(__file__).resolve().parent / "errors"
@@ -245,7 +245,7 @@ def test_unreadable_file_exits_2(tmp_path, monkeypatch, snapshot):
     def refuse(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(model, "open", refuse, raising=False)
+    monkeypatch.setattr(files, "_open_for_reading", refuse)
     result = check("locked.nurture")
     assert_no_crash(result)
     assert result.exit_code == 2
