@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import gc
+from typing import Iterator
 
 
 @contextlib.contextmanager
-def gc_paused():
+def gc_paused() -> Iterator[None]:
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -33,6 +33,7 @@ innermost repeat it belongs to.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import networkx as nx
 
@@ -43,21 +44,27 @@ ENTRY = "@entry"
 END = "@end"
 TERMINAL_TYPES = ("exit", "handoff", "suppress", "move_to")
 
+# A node's or an edge's attributes, as networkx keeps them: the keys are
+# the ones listed above, their values of as many types.
+Attrs = dict[str, Any]
+
 
 class _FlowBuilder:
     def __init__(self, flow: n.Flow):
         self.flow = flow
-        self.g = nx.MultiDiGraph(flow=flow.name)
+        self.g: nx.MultiDiGraph[str] = nx.MultiDiGraph(flow=flow.name)
 
-    def edge(self, source: str, target: str, kind: str, **attrs) -> None:
+    def edge(self, source: str, target: str, kind: str, *, guard: n.Condition | None = None, delay: float = 0,
+             min_delay: float | None = None, max_delay: float | None = None, weight: float | None = None,
+             label: str | None = None, bound: int | None = None) -> None:
+        """An edge; `min_delay` and `max_delay` are `delay` unless given."""
         order = self.g.out_degree(source)
-        delay = attrs.get("delay", 0)
-        self.g.add_edge(source, target, kind=kind, guard=attrs.get("guard"), delay=delay,
-                        min_delay=attrs.get("min_delay", delay), max_delay=attrs.get("max_delay", delay),
-                        weight=attrs.get("weight"), label=attrs.get("label"), bound=attrs.get("bound"),
-                        order=order)
+        self.g.add_edge(source, target, kind=kind, guard=guard, delay=delay,
+                        min_delay=delay if min_delay is None else min_delay,
+                        max_delay=delay if max_delay is None else max_delay,
+                        weight=weight, label=label, bound=bound, order=order)
 
-    def build(self) -> nx.MultiDiGraph:
+    def build(self) -> nx.MultiDiGraph[str]:
         self.g.add_node(ENTRY, type="entry", step=None, span=self.flow.span)
         self.g.add_node(END, type="end", step=None, span=self.flow.span)
         first = self.body(self.flow.steps, END, None)
@@ -91,8 +98,8 @@ class _FlowBuilder:
             self.edge(step.id, self.body(step.otherwise or [], after, loop), "else",
                       label=None if step.otherwise is not None else "no arm matched")
         elif isinstance(step, n.Split):
-            for arm in step.arms:
-                self.edge(step.id, self.body(arm.steps, after, loop), "split", weight=arm.percent, label=arm.name)
+            for share in step.arms:
+                self.edge(step.id, self.body(share.steps, after, loop), "split", weight=share.percent, label=share.name)
         elif isinstance(step, n.Repeat):
             wait_id = repeat_wait(step.id)
             bound = int(step.at_most.value) if step.at_most is not None else None
@@ -110,7 +117,7 @@ class _FlowBuilder:
             self.edge(step.id, after, "next")
 
 
-def flow_graph(flow: n.Flow) -> nx.MultiDiGraph:
+def flow_graph(flow: n.Flow) -> nx.MultiDiGraph[str]:
     """The state graph of one checked flow."""
     return _FlowBuilder(flow).build()
 
@@ -120,13 +127,13 @@ def repeat_wait(repeat: str) -> str:
     return f"{repeat}@wait"
 
 
-def edges(g: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
+def edges(g: nx.MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
     """A node's outgoing edges in source order: what analyses read."""
     out = [(target, data) for _, target, data in g.out_edges(node, data=True)]
     return sorted(out, key=lambda item: item[1]["order"])
 
 
-def transitions(g: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
+def transitions(g: nx.MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
     """A node's transitions as a runner takes them, in the compiled IR's
     order: the edges, except that a runner counts a repeat's loops itself.
     So a `repeat` has `loop` and then `done` (to what follows, taken once
@@ -135,8 +142,8 @@ def transitions(g: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
     data = g.nodes[node]
     if data["type"] == "repeat":
         loop = [edge for edge in edges(g, node) if edge[1]["kind"] == "loop"]
-        done = dict(kind="done", guard=None, delay=0, min_delay=0, max_delay=0, weight=None, label=None,
-                    bound=data["bound"], order=len(loop))
+        done: Attrs = dict(kind="done", guard=None, delay=0, min_delay=0, max_delay=0, weight=None, label=None,
+                           bound=data["bound"], order=len(loop))
         return loop + [(data["after"], done)]
     if data.get("repeat") is not None:
         again = next(edge for edge in edges(g, node) if edge[1]["kind"] == "again")
@@ -144,10 +151,10 @@ def transitions(g: nx.MultiDiGraph, node: str) -> list[tuple[str, dict]]:
     return edges(g, node)
 
 
-def programme_graph(programme: Programme) -> nx.DiGraph:
+def programme_graph(programme: Programme) -> nx.DiGraph[str]:
     """Flows as nodes; an edge wherever a step or a score threshold moves a
     contact into another flow."""
-    g = nx.DiGraph()
+    g: nx.DiGraph[str] = nx.DiGraph()
     for name, flow in programme.flows.items():
         g.add_node(name, flow=flow)
     for name, flow in programme.flows.items():

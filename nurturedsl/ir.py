@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Literal, Optional, Union
+from typing import Any, Final, Literal, Optional, Union, cast, overload
 
+import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import graph as fg
 from . import nodes as n
 from .model import Programme, flow_setting, message_items, send_days
-from .policy import MESSAGE_ITEMS, is_message
+from .policy import MessageItem, is_message
 from .source import Span
 
-FORMAT = "nurturedsl-ir"
+FORMAT: Final = "nurturedsl-ir"
 VERSION = "1.1.0"
 SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
 
+# A JsonLogic rule is JSON: its operands are any JSON values.
 JsonLogic = Union[dict[str, Any], bool]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+AttributeType = Literal["string", "number", "duration", "date", "bool"]
 
 
 class _IR(BaseModel):
@@ -47,13 +51,13 @@ class DurationIR(_IR):
 
 class EventIR(_IR):
     name: str
-    arg: Optional[str] = Field(None, description="The event's argument; absent means any.")
+    arg: Optional[str] = Field(default=None, description="The event's argument; absent means any.")
 
 
 class PlaybookIR(_IR):
     name: str
     owner: Optional[str] = None
-    reviewed: Optional[str] = Field(None, description="ISO 8601 date.")
+    reviewed: Optional[str] = Field(default=None, description="ISO 8601 date.")
     version: Optional[str] = None
     description: Optional[str] = None
     span: Optional[SpanIR] = None
@@ -86,13 +90,14 @@ class PolicyIR(_IR):
     max_touches: int
     frequency_cap: Optional[CapIR] = None
     quiet_hours: Optional[QuietHoursIR] = None
-    send_days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
+    send_days: list[Day]
     timezone: str = Field(description="IANA zone for contacts without one of their own.")
     unsubscribe_required: bool
-    messages: Optional[list[Literal[MESSAGE_ITEMS]]] = Field(
-        None, description="What counts as a message: a channel (every action on it) or `channel action`. Other "
-                          "contact-facing touches are presence. Always present since 1.1; absent in 1.0 documents, "
-                          "where the default [email, sms, linkedin message, linkedin connect] applies.")
+    messages: Optional[list[MessageItem]] = Field(
+        default=None,
+        description="What counts as a message: a channel (every action on it) or `channel action`. Other "
+                    "contact-facing touches are presence. Always present since 1.1; absent in 1.0 documents, "
+                    "where the default [email, sms, linkedin message, linkedin connect] applies.")
 
 
 class SegmentIR(_IR):
@@ -108,8 +113,9 @@ class ContentIR(_IR):
     gated: bool = False
     attached: bool = False
     unsubscribe_link: bool = False
-    way_out: bool = Field(False, description="An ask that offers the contact a way out of the conversation "
-                                             "(\"Should I close your file?\"); the give-to-get rules do not count it.")
+    way_out: bool = Field(default=False,
+                          description="An ask that offers the contact a way out of the conversation "
+                                      "(\"Should I close your file?\"); the give-to-get rules do not count it.")
     url: Optional[str] = None
     subject: Optional[str] = None
     body: Optional[str] = None
@@ -129,7 +135,7 @@ class BehaviourRuleIR(_IR):
     event: EventIR
     decay_half_life: Optional[DurationIR] = None
     expires: Optional[DurationIR] = None
-    at_most: Optional[int] = Field(None, description="Occurrences counted at most; absent means all.")
+    at_most: Optional[int] = Field(default=None, description="Occurrences counted at most; absent means all.")
     span: SpanIR
 
 
@@ -137,7 +143,8 @@ class ActionIR(_IR):
     type: Literal["handoff", "notify", "move_to", "tag"]
     team: Optional[str] = None
     recipient: Optional[str] = None
-    text: Optional[str] = Field(None, description="Alert text; {name}, {score} and other {attribute} placeholders.")
+    text: Optional[str] = Field(default=None,
+                                description="Alert text; {name}, {score} and other {attribute} placeholders.")
     flow: Optional[str] = None
     tag: Optional[str] = None
 
@@ -174,7 +181,7 @@ class TransitionIR(_IR):
     kind: Literal["next", "branch", "else", "split", "event", "timeout", "loop", "done", "goto"]
     guard: Optional[JsonLogic] = None
     delay: Optional[DurationIR] = None
-    weight: Optional[float] = Field(None, description="Percentage of contacts, for split arms.")
+    weight: Optional[float] = Field(default=None, description="Percentage of contacts, for split arms.")
     label: Optional[str] = None
 
 
@@ -193,14 +200,15 @@ class NodeIR(_IR):
     text: Optional[str] = None
     recipient: Optional[str] = None
     message: Optional[bool] = Field(
-        None, description="On email, sms, linkedin and ads nodes (since 1.1): true for a message, false for "
-                          "presence, under the policy's `messages`.")
+        default=None,
+        description="On email, sms, linkedin and ads nodes (since 1.1): true for a message, false for "
+                    "presence, under the policy's `messages`.")
     duration: Optional[DurationIR] = None
     condition: Optional[JsonLogic] = None
     timeout: Optional[DurationIR] = None
     every: Optional[DurationIR] = None
     at_most: Optional[int] = None
-    repeat: Optional[str] = Field(None, description="For a repeat's own wait node: the repeat it belongs to.")
+    repeat: Optional[str] = Field(default=None, description="For a repeat's own wait node: the repeat it belongs to.")
     target: Optional[str] = None
     flow: Optional[str] = None
     tag: Optional[str] = None
@@ -235,7 +243,7 @@ class ProgrammeIR(_IR):
     playbook: PlaybookIR
     sources: list[str]
     policy: PolicyIR
-    attributes: dict[str, Literal["string", "number", "duration", "date", "bool"]]
+    attributes: dict[str, AttributeType]
     events: list[str]
     segments: dict[str, SegmentIR]
     content: dict[str, ContentIR]
@@ -243,7 +251,7 @@ class ProgrammeIR(_IR):
     flows: dict[str, FlowIR]
 
 
-def ir_schema() -> dict:
+def ir_schema() -> dict[str, Any]:
     schema = ProgrammeIR.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
 
@@ -263,14 +271,19 @@ def iso_duration(seconds: int) -> str:
     return text if text != "P" else "PT0S"
 
 
-def _duration(seconds: int | None) -> DurationIR | None:
-    return None if seconds is None else DurationIR(seconds=seconds, iso=iso_duration(seconds))
+def _duration(seconds: int) -> DurationIR:
+    return DurationIR(seconds=seconds, iso=iso_duration(seconds))
 
 
 class _Compiler:
     def __init__(self, programme: Programme):
         self.p = programme
         self.base = os.path.dirname(programme.path)
+
+    @overload
+    def span(self, span: Span) -> SpanIR: ...
+    @overload
+    def span(self, span: Span | None) -> SpanIR | None: ...
 
     def span(self, span: Span | None) -> SpanIR | None:
         if span is None:
@@ -280,6 +293,11 @@ class _Compiler:
                       end_column=span.end_column)
 
     # ---- conditions
+    @overload
+    def logic(self, c: n.Condition) -> JsonLogic: ...
+    @overload
+    def logic(self, c: n.Condition | None) -> JsonLogic | None: ...
+
     def logic(self, c: n.Condition | None) -> JsonLogic | None:
         if c is None:
             return None
@@ -292,7 +310,7 @@ class _Compiler:
         if isinstance(c, n.Ref):
             return self.ref(c)
         if isinstance(c, n.Compare):
-            left = {"score": [c.path[0]]} if c.resolved == "score" else {"var": ".".join(c.path)}
+            left: dict[str, Any] = {"score": [c.path[0]]} if c.resolved == "score" else {"var": ".".join(c.path)}
             return {c.op: [left, c.value.value]}
         if isinstance(c, n.Member):
             test = {"in": [{"var": ".".join(c.path)}, [v.value for v in c.values]]}
@@ -309,6 +327,7 @@ class _Compiler:
             arg = _event_arg(c.args)
             count = {"event_count": [c.name, arg, c.within.seconds if c.within else None]}
             if c.count_op:
+                assert c.count is not None  # the builder sets both or neither
                 return {c.count_op: [count, c.count.value]}
             return {">": [count, 0]}
         raise AssertionError(type(c))
@@ -327,24 +346,26 @@ class _Compiler:
 
     # ---- declarations
     def policy(self) -> PolicyIR:
-        s = {k: v.value for k, v in self.p.policy.items()}
-        gives, asks = s.get("give_to_get", (None, None))
-        low, high = s.get("cadence", (None, None))
-        days = send_days(self.p)
-        cap = s.get("frequency_cap")
-        quiet = s.get("quiet_hours")
+        s = self.p.policy
+        ratio = s["give_to_get"].pair(n.Value, n.Value) if "give_to_get" in s else None
+        cadence = s["cadence"].pair(n.Duration, n.Duration) if "cadence" in s else None
+        # model.py's checker accepts only the words of these Literal types,
+        # and pydantic validates them again as PolicyIR is made.
+        days = cast("list[Day]", send_days(self.p))
+        cap = s["frequency_cap"].pair(n.Value, n.Duration) if "frequency_cap" in s else None
+        quiet = s["quiet_hours"].pair(tuple, tuple) if "quiet_hours" in s else None  # (text, span) each
         return PolicyIR(
-            give_to_get=RatioIR(gives=gives.value if gives else 3, asks=asks.value if asks else 1),
-            cadence=RangeIR(min=_duration(low.seconds if low else 7 * 86400),
-                            max=_duration(high.seconds if high else 14 * 86400)),
-            first_touch=_duration(s["first_touch"].seconds if "first_touch" in s else 48 * 3600),
-            max_touches=s["max_touches"].value if "max_touches" in s else 12,
-            frequency_cap=CapIR(count=cap[0].value, per=_duration(cap[1].seconds)) if cap else None,
+            give_to_get=RatioIR(gives=ratio[0].whole() if ratio else 3, asks=ratio[1].whole() if ratio else 1),
+            cadence=RangeIR(min=_duration(cadence[0].seconds if cadence else 7 * 86400),
+                            max=_duration(cadence[1].seconds if cadence else 14 * 86400)),
+            first_touch=_duration(s["first_touch"].of(n.Duration).seconds if "first_touch" in s else 48 * 3600),
+            max_touches=s["max_touches"].of(n.Value).whole() if "max_touches" in s else 12,
+            frequency_cap=CapIR(count=cap[0].whole(), per=_duration(cap[1].seconds)) if cap else None,
             quiet_hours=QuietHoursIR(start=_hhmm(quiet[0][0]), end=_hhmm(quiet[1][0])) if quiet else None,
             send_days=days,
-            timezone=s["timezone"][0] if "timezone" in s else "UTC",
-            unsubscribe_required=bool(s.get("unsubscribe_required", False)),
-            messages=list(message_items(self.p)),
+            timezone=s["timezone"].pair(str, Span)[0] if "timezone" in s else "UTC",
+            unsubscribe_required=bool(s["unsubscribe_required"].value) if "unsubscribe_required" in s else False,
+            messages=cast("list[MessageItem]", list(message_items(self.p))),
         )
 
     def playbook(self) -> PlaybookIR:
@@ -352,13 +373,20 @@ class _Compiler:
         if h is None:
             return PlaybookIR(name=self.p.name)
         settings = {s.key: s.value for s in h.settings}
-        return PlaybookIR(name=h.name, span=self.span(h.span), **settings)
+        # the header's settings are texts under PlaybookIR's own field names
+        return PlaybookIR.model_validate({"name": h.name, "span": self.span(h.span), **settings})
 
     def content(self, c: n.Content) -> ContentIR:
-        options = {}
+        options: dict[str, object] = {}
         for o in c.options:
-            options[o.key] = o.value[0] if o.key == "stage" else o.value
-        return ContentIR(kind=c.kind, title=c.title, span=self.span(c.span), **options)
+            options[o.key] = o.pair(str, Span)[0] if o.key == "stage" else o.value
+        # each option under ContentIR's own field name: a text, or True for a flag
+        return ContentIR.model_validate({"kind": c.kind, "title": c.title, "span": self.span(c.span), **options})
+
+    @overload
+    def event(self, pattern: n.EventPattern) -> EventIR: ...
+    @overload
+    def event(self, pattern: n.EventPattern | None) -> EventIR | None: ...
 
     def event(self, pattern: n.EventPattern | None) -> EventIR | None:
         if pattern is None:
@@ -368,18 +396,18 @@ class _Compiler:
     def score(self, s: n.Score) -> ScoreIR:
         behaviour = []
         for rule in s.behaviour_rules:
-            m = {x.key: x.value for x in rule.modifiers}
+            m = {x.key: x for x in rule.modifiers}
             behaviour.append(BehaviourRuleIR(
                 points=rule.points, event=self.event(rule.event), span=self.span(rule.span),
-                decay_half_life=_duration(m["decay"].seconds) if "decay" in m else None,
-                expires=_duration(m["expires"].seconds) if "expires" in m else None,
-                at_most=m["at_most"].value if "at_most" in m else None,
+                decay_half_life=_duration(m["decay"].of(n.Duration).seconds) if "decay" in m else None,
+                expires=_duration(m["expires"].of(n.Duration).seconds) if "expires" in m else None,
+                at_most=m["at_most"].of(n.Value).whole() if "at_most" in m else None,
             ))
         return ScoreIR(
             fit=[FitRuleIR(points=r.points, condition=self.logic(r.condition), span=self.span(r.span))
                  for r in s.fit_rules],
             behaviour=behaviour,
-            thresholds=[ThresholdIR(name=t.name, op=_THRESHOLD_OPS[t.op], value=t.value.value,
+            thresholds=[ThresholdIR(name=t.name, op=_THRESHOLD_OPS[t.op], value=t.value.number(),
                                     actions=[_action(a) for a in t.actions], span=self.span(t.span))
                         for t in s.thresholds],
             span=self.span(s.span),
@@ -391,25 +419,31 @@ class _Compiler:
         max_touches = flow_setting(flow, "max_touches")
         reentry = flow_setting(flow, "reentry")
         audience, goal, reviewed = (flow_setting(flow, k) for k in ("audience", "goal", "reviewed"))
+        if cadence is not None:
+            low, high = cadence.pair(n.Duration, n.Duration)
+            flow_cadence = RangeIR(min=_duration(low.seconds), max=_duration(high.seconds))
+        else:
+            flow_cadence = policy.cadence
         return FlowIR(
             title=flow.title,
             entry=[EntryIR(event=self.event(e.event), delay=_duration(e.delay.seconds) if e.delay else None,
                            condition=self.logic(e.condition), span=self.span(e.span)) for e in flow.entries],
-            audience=self.logic(audience.value) if audience else None,
-            goal=self.logic(goal.value) if goal else None,
+            audience=self.logic(audience.condition()) if audience else None,
+            goal=self.logic(goal.condition()) if goal else None,
             exit=[self.logic(c) for c in flow.exits],
-            cadence=RangeIR(min=_duration(cadence.value[0].seconds), max=_duration(cadence.value[1].seconds))
-            if cadence else policy.cadence,
-            max_touches=max_touches.value.value if max_touches else policy.max_touches,
+            cadence=flow_cadence,
+            max_touches=max_touches.of(n.Value).whole() if max_touches else policy.max_touches,
+            # `reentry` alone allows it at once; `reentry after 30d` after a wait
             reentry=ReentryIR(allowed=reentry is not None,
-                              after=_duration(reentry.value.seconds) if reentry and reentry.value is not True else None),
-            reviewed=reviewed.value if reviewed else None,
+                              after=_duration(reentry.of(n.Duration).seconds)
+                              if reentry and reentry.value is not True else None),
+            reviewed=reviewed.of(str) if reviewed else None,
             start=fg.ENTRY,
             nodes={node: self.node(g, node, policy) for node in g.nodes},
             span=self.span(flow.span),
         )
 
-    def node(self, g, node_id: str, policy: PolicyIR) -> NodeIR:
+    def node(self, g: nx.MultiDiGraph[str], node_id: str, policy: PolicyIR) -> NodeIR:
         data = g.nodes[node_id]
         step = data["step"]
         fields: dict[str, Any] = {}
@@ -464,7 +498,8 @@ class _Compiler:
             playbook=self.playbook(),
             sources=sorted(self.span(Span.point(path, 1, 1)).file for path in p.sources),
             policy=policy,
-            attributes=dict(p.attributes),
+            # the checker accepts only these types (`attribute NAME: TYPE`)
+            attributes=cast("dict[str, AttributeType]", dict(p.attributes)),
             events=sorted(p.event_names()),
             segments={k: SegmentIR(condition=self.logic(v.condition), span=self.span(v.span))
                       for k, v in p.segments.items()},
@@ -474,7 +509,7 @@ class _Compiler:
         )
 
 
-_THRESHOLD_OPS = {"at": ">=", "above": ">"}
+_THRESHOLD_OPS: dict[n.ThresholdOp, Literal[">=", ">"]] = {"at": ">=", "above": ">"}
 
 
 def _hhmm(text: str) -> str:
@@ -488,7 +523,7 @@ def _event_arg(args: list[n.EventArg]) -> str | None:
     return args[0].value
 
 
-def _action(a) -> ActionIR:
+def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch) -> ActionIR:
     if isinstance(a, n.Handoff):
         return ActionIR(type="handoff", team=a.team)
     if isinstance(a, n.MoveTo):
@@ -498,7 +533,7 @@ def _action(a) -> ActionIR:
     return ActionIR(type="notify", recipient=a.recipient, text=a.text)
 
 
-def compile_programme(programme: Programme) -> dict:
+def compile_programme(programme: Programme) -> dict[str, Any]:
     """The IR of a checked programme, as plain JSON data."""
     from .gcpause import gc_paused
 
@@ -506,6 +541,6 @@ def compile_programme(programme: Programme) -> dict:
         return _Compiler(programme).programme().model_dump(mode="json", exclude_none=True)
 
 
-def dumps(document: dict) -> str:
+def dumps(document: dict[str, Any]) -> str:
     """Byte-for-byte deterministic JSON text: sorted keys, fixed layout."""
     return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

@@ -8,7 +8,7 @@ node can never hold a value of the wrong shape whatever the transformer does.
 from __future__ import annotations
 
 import os
-from typing import Literal, Optional, TypeVar, Union
+from typing import Callable, Literal, Optional, ParamSpec, TypeVar, Union, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -23,6 +23,7 @@ class Node(BaseModel):
 
 
 _N = TypeVar("_N", bound=Node)
+_Fields = ParamSpec("_Fields")
 
 # Validating every node makes pydantic build a schema for each node class on
 # first use, which costs a command-line run more than the parse itself. The
@@ -31,10 +32,34 @@ _N = TypeVar("_N", bound=Node)
 VALIDATE = os.environ.get("NURTUREDSL_VALIDATE_NODES") == "1"
 
 
-def make(cls: type[_N], **fields) -> _N:
+def make(cls: Callable[_Fields, _N], *args: _Fields.args, **fields: _Fields.kwargs) -> _N:
     """A node from the parser's builder: validated under test, trusted
-    otherwise."""
-    return cls(**fields) if VALIDATE else cls.model_construct(**fields)
+    otherwise. Typed as the class's constructor, so that the type checker
+    holds every call to the node's fields (they are keyword-only: `args` is
+    always empty)."""
+    if VALIDATE:
+        return cls(*args, **fields)
+    node_class = cast("type[_N]", cls)
+    for name, default, factory in _defaults(node_class):
+        if name not in fields:
+            fields[name] = factory() if factory is not None else default
+    return node_class.model_construct(None, **fields)
+
+
+_DEFAULTS: dict[type, tuple[tuple[str, object, Optional[Callable[[], object]]], ...]] = {}
+
+
+def _defaults(cls: type[Node]) -> tuple[tuple[str, object, Optional[Callable[[], object]]], ...]:
+    """(field, default, default factory) of a node class, read once. Filled in
+    here because pydantic's `model_construct` inspects the signature of a
+    default factory on every call, which cost more than the whole parse."""
+    found = _DEFAULTS.get(cls)
+    if found is None:
+        found = _DEFAULTS[cls] = tuple(
+            (name, info.default, cast("Callable[[], object]", info.default_factory))
+            for name, info in cls.model_fields.items() if not info.is_required()
+        )
+    return found
 
 
 # ------------------------------------------------------------------ values --
@@ -48,6 +73,18 @@ class Value(Node):
     # strings and dates as text, numbers and amounts as numbers, durations in
     # seconds, booleans as bool
     value: Union[bool, int, float, str]
+
+    def whole(self) -> int:
+        """The value of one the checker accepted as a whole number."""
+        if not isinstance(self.value, int) or isinstance(self.value, bool):
+            raise TypeError(f"`{self.text}` is not a whole number")
+        return self.value
+
+    def number(self) -> int | float:
+        """The value of a number or an amount."""
+        if isinstance(self.value, (str, bool)):
+            raise TypeError(f"`{self.text}` is not a number")
+        return self.value
 
 
 class Duration(Node):
@@ -67,11 +104,14 @@ class Ref(Node):
     resolved: Optional[str] = None
 
 
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
+
+
 class Compare(Node):
     type: Literal["compare"] = "compare"
     path: list[str]
     path_span: Span
-    op: Literal["==", "!=", "<", "<=", ">", ">="]
+    op: CompareOp
     value: Value
     resolved: Optional[str] = None  # "attribute" or "score"
 
@@ -124,25 +164,35 @@ class _Combined(Node):
     _nesting: int = PrivateAttr(default=0)
 
     def children(self) -> list["Condition"]:
-        return [self.item] if isinstance(self, Not) else list(self.items)
+        raise NotImplementedError  # pragma: no cover - each kind says
 
 
 class Not(_Combined):
     type: Literal["not"] = "not"
     item: "Condition"
 
+    def children(self) -> list["Condition"]:
+        return [self.item]
+
 
 class And(_Combined):
     type: Literal["and"] = "and"
     items: list["Condition"]
+
+    def children(self) -> list["Condition"]:
+        return list(self.items)
 
 
 class Or(_Combined):
     type: Literal["or"] = "or"
     items: list["Condition"]
 
+    def children(self) -> list["Condition"]:
+        return list(self.items)
 
-Condition = Union[Ref, Compare, Member, Tagged, Has, Consent, Inactive, EventTest, Not, And, Or]
+
+# A `|` union rather than `Union[...]`: `isinstance` takes it (Setting.condition).
+Condition = Ref | Compare | Member | Tagged | Has | Consent | Inactive | EventTest | Not | And | Or
 
 
 class EventPattern(Node):
@@ -153,6 +203,7 @@ class EventPattern(Node):
 # ------------------------------------------------------------------- steps --
 
 TouchKind = Literal["email", "sms", "linkedin", "ads", "task", "notify"]
+Intent = Literal["give", "ask"]
 
 
 class Step(Node):
@@ -168,7 +219,7 @@ class Touch(Step):
     channel: TouchKind
     content: Optional[str] = None
     content_span: Optional[Span] = None
-    intent: Optional[Literal["give", "ask"]] = None
+    intent: Optional[Intent] = None
     action: Optional[str] = None  # linkedin follow/engage/..., ads add/remove
     audience: Optional[str] = None  # ads
     text: Optional[str] = None  # task, notify
@@ -265,11 +316,39 @@ AnyStep = Union[Touch, Wait, WaitUntil, Branch, Split, Repeat, Goto, MoveTo, Tag
 # ------------------------------------------------------------ declarations --
 
 
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+
+
 class Setting(Node):
     """One `key value` line of a header or policy block."""
 
     key: str
+    # Its shape depends on the key: the parser's builder (syntax.py) makes a
+    # Duration for `first_touch`, a pair of Values for `give_to_get`, a
+    # (text, span) pair for `timezone`, and so on. The accessors below are
+    # for the stages after the checker, which has accepted that shape.
     value: object
+
+    def of(self, kind: type[_T]) -> _T:
+        """The value, which this setting's key makes a `kind`."""
+        if not isinstance(self.value, kind):
+            raise TypeError(f"setting `{self.key}` holds {type(self.value).__name__}, not {kind.__name__}")
+        return self.value
+
+    def pair(self, first: type[_T], second: type[_U]) -> tuple[_T, _U]:
+        """The value, which this setting's key makes a pair."""
+        value = self.value
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], first) \
+                and isinstance(value[1], second):
+            return value[0], value[1]
+        raise TypeError(f"setting `{self.key}` holds {value!r}, not a pair of {first.__name__} and {second.__name__}")
+
+    def condition(self) -> Condition:
+        """The value of an `audience` or `goal`."""
+        if not isinstance(self.value, Condition):
+            raise TypeError(f"setting `{self.key}` holds {type(self.value).__name__}, not a condition")
+        return self.value
 
 
 class Import(Node):
@@ -304,7 +383,7 @@ class Segment(Node):
 class Content(Node):
     name: str
     name_span: Span
-    kind: Literal["give", "ask"]
+    kind: Intent
     title: str
     options: list[Setting] = Field(default_factory=list)
 
@@ -320,9 +399,12 @@ class BehaviourRule(Node):
     modifiers: list[Setting] = Field(default_factory=list)
 
 
+ThresholdOp = Literal["at", "above"]
+
+
 class Threshold(Node):
     name: str
-    op: Literal["at", "above"]
+    op: ThresholdOp
     value: Value
     # handoff, move to, tag, and notify (a Touch on the notify channel)
     actions: list[Union["Handoff", "MoveTo", "TagStep", "Touch"]] = Field(default_factory=list)

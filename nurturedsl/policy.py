@@ -26,7 +26,7 @@ this does not count.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterable, NamedTuple, Optional
+from typing import Iterable, Literal, NamedTuple, Optional, get_args
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -34,12 +34,13 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 # The touch channels that reach the contact; `task` and `notify` do not.
 CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 # What a `messages` item may name: a channel (every action on it) or one action.
-MESSAGE_ITEMS = ("email", "sms", "linkedin", "linkedin follow", "linkedin engage", "linkedin connect",
-                 "linkedin message", "ads", "ads add", "ads remove")
+MessageItem = Literal["email", "sms", "linkedin", "linkedin follow", "linkedin engage", "linkedin connect",
+                      "linkedin message", "ads", "ads add", "ads remove"]
+MESSAGE_ITEMS: tuple[MessageItem, ...] = get_args(MessageItem)
 DEFAULT_MESSAGES = ("email", "sms", "linkedin message", "linkedin connect")
 
 
-def is_message(step, messages: Optional[Iterable[str]] = None) -> bool:
+def is_message(step: object, messages: Optional[Iterable[str]] = None) -> bool:
     """Whether a touch is a message under the policy's `messages` list
     (None: the default list). `step` is a syntax-tree step (`channel`,
     `action`) or a compiled IR node (`type`, `action`); anything that is not

@@ -11,13 +11,18 @@ import functools
 import re
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, TypedDict, TypeVar, cast
 
-from lark import Lark, Token, Transformer_NonRecursive, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.tree import Meta
 
 from . import nodes as n
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from .source import SourceFile, Span
+
+if TYPE_CHECKING:  # typing.Unpack is new in Python 3.11
+    from typing_extensions import Unpack
 
 MAX_DEPTH = 64
 
@@ -60,12 +65,15 @@ _lexing = threading.local()  # the text being lexed (per thread), for `_whole_wo
 
 
 class _RunTogether(Exception):
-    def __init__(self, token):
+    def __init__(self, token: Token):
         self.token = token
 
 
-def _whole_word(token):
-    text, end = getattr(_lexing, "text", ""), token.end_pos
+def _whole_word(token: Token) -> Token:
+    text: str = getattr(_lexing, "text", "")
+    end = token.end_pos
+    if end is None:
+        raise _unplaced(token)
     if end < len(text) and (text[end].isalnum() or text[end] == "_"):
         raise _RunTogether(token)
     return token
@@ -97,6 +105,12 @@ _CONDITION_TERMINALS = {"tagged", "has", "consent", "inactive", "not", "("}
 _TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[A-Za-z0-9_.:%+-]+|\S')
 
 
+def _unplaced(token: Token) -> AssertionError:
+    # Lark types a token's positions Optional, for tokens made by hand; the
+    # lexer sets every one.
+    return AssertionError(f"the lexer made token {token!r} without a position")
+
+
 def _terminal_text(name: str) -> str | None:
     """The literal text of an anonymous or keyword terminal, if it has one."""
     terminal = parser().get_terminal(name) if name != "$END" else None
@@ -108,7 +122,7 @@ def _terminal_text(name: str) -> str | None:
 def _describe_expected(expected: set[str]) -> tuple[str, list[str]]:
     """Plain words for what the parser would have accepted, and the keywords
     among them (for "did you mean")."""
-    literals = {}
+    literals: dict[str, str] = {}
     for name in expected:
         text = _terminal_text(name)
         if text is not None:
@@ -190,13 +204,15 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
 
     if isinstance(error, UnexpectedCharacters):
         span = Span.point(file, error.line, error.column)
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        # Lark declares the offset None on UnexpectedInput; the lexer sets it here.
+        pos = cast(int, error.pos_in_stream)
+        char = text[pos] if pos < len(text) else ""
         if char == '"':
-            end = text.find("\n", error.pos_in_stream)
+            end = text.find("\n", pos)
             end = len(text) if end < 0 else end
             if text[end - 1:end] == "\r":
                 end -= 1
-            width = end - error.pos_in_stream
+            width = end - pos
             return Diagnostic(
                 "NUR002", "unterminated text: this `\"` has no closing `\"` on the same line",
                 Span.point(file, error.line, error.column, width),
@@ -208,6 +224,7 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
             notes=(f"expected {_describe_expected(set(error.allowed or ()))[0]}",) if error.allowed else (),
         )
 
+    expected: set[str]
     if isinstance(error, UnexpectedEOF):
         expected = set(error.expected)
         line, column = _end_position(text)
@@ -243,7 +260,7 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
     span = Span(file, line, column, line, column + max(1, len(token_value)))
     shown = token_value if token_value else token_type
     hints: tuple[str, ...] = ()
-    related: tuple = ()
+    related: tuple[tuple[Span, str], ...] = ()
     if token_type == "NAME" or re.fullmatch(r"[a-z_]+", token_value or ""):
         suggestion = did_you_mean(token_value, keywords)
         if suggestion and token_value not in keywords:
@@ -275,8 +292,38 @@ def _unquote(token: Token) -> str:
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
 
 
-class _Builder(Transformer_NonRecursive):
-    """Parse tree to `nodes`. Thin: meaning is checked in model.py."""
+# A rule's children as its callback gets them: tokens, and what the callbacks
+# of its sub-rules returned. Their shapes are set by the grammar, which the
+# type checker cannot see, so each callback reads them as its rule defines.
+Children = list[Any]
+# A `{ ... }` body: its span (None when empty) and its steps.
+_Block = tuple[Optional[Span], list[n.AnyStep]]
+# One arm of a `wait until`: "event" or "timeout", its block and the arm's span.
+_WaitArm = tuple[str, Optional[Span], list[n.AnyStep], Span]
+
+
+class _ContentFields(TypedDict, total=False):
+    content: str
+    content_span: Span
+    intent: Optional[n.Intent]
+
+
+class _TouchFields(_ContentFields, total=False):
+    action: str
+    audience: str
+    text: str
+    recipient: Optional[str]
+
+
+_C = TypeVar("_C", n.Not, n.And, n.Or)
+
+
+class _Builder(Transformer_NonRecursive[Token, n.Document]):
+    """Parse tree to `nodes`. Thin: meaning is checked in model.py.
+
+    A word the grammar restricts (a content's kind, an operator, a channel)
+    is cast to its node field's Literal type: the grammar admits no other,
+    and the test suite validates every node built (`nodes.VALIDATE`)."""
 
     def __init__(self, file: str):
         super().__init__(visit_tokens=False)
@@ -284,9 +331,12 @@ class _Builder(Transformer_NonRecursive):
 
     # spans
     def tspan(self, token: Token) -> Span:
-        return Span(self.file, token.line, token.column, token.end_line, token.end_column)
+        line, column, end_line, end_column = token.line, token.column, token.end_line, token.end_column
+        if line is None or column is None or end_line is None or end_column is None:
+            raise _unplaced(token)
+        return Span(self.file, line, column, end_line, end_column)
 
-    def mspan(self, meta) -> Span:
+    def mspan(self, meta: Meta) -> Span:
         return Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
 
     # values
@@ -294,7 +344,7 @@ class _Builder(Transformer_NonRecursive):
         text = str(token)
         return n.make(n.Duration, span=self.tspan(token), seconds=int(text[:-1]) * _UNITS[text[-1]], text=text)
 
-    def value(self, token) -> n.Value:
+    def value(self, token: Token | n.Value) -> n.Value:
         if isinstance(token, n.Value):
             return token
         kind = token.type
@@ -313,12 +363,12 @@ class _Builder(Transformer_NonRecursive):
             return n.make(n.Value, span=span, kind="date", text=text, value=text)
         raise AssertionError(f"no value for {kind}")
 
-    def setting(self, meta, key: str, value) -> n.Setting:
+    def setting(self, meta: Meta, key: str, value: object) -> n.Setting:
         return n.make(n.Setting, span=self.mspan(meta), key=key, value=value)
 
     # ---- top level
     @v_args(meta=True)
-    def start(self, meta, children):
+    def start(self, meta: Meta, children: Children) -> n.Document:
         span = self.mspan(meta) if not meta.empty else Span(self.file, 1, 1, 1, 1)
         declarations = []
         for child in children:  # `event a, b` declares several at once
@@ -326,146 +376,146 @@ class _Builder(Transformer_NonRecursive):
         return n.make(n.Document, span=span, declarations=declarations)
 
     @v_args(meta=True)
-    def import_decl(self, meta, children):
+    def import_decl(self, meta: Meta, children: Children) -> n.Import:
         return n.make(n.Import, span=self.mspan(meta), path=_unquote(children[0]))
 
     @v_args(meta=True)
-    def playbook_decl(self, meta, children):
+    def playbook_decl(self, meta: Meta, children: Children) -> n.PlaybookHeader:
         return n.make(n.PlaybookHeader, span=self.mspan(meta), name=_unquote(children[0]), settings=children[1:])
 
     @v_args(meta=True)
-    def owner(self, meta, c):
+    def owner(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "owner", _unquote(c[0]))
 
     @v_args(meta=True)
-    def reviewed(self, meta, c):
+    def reviewed(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "reviewed", str(c[0]))
 
     @v_args(meta=True)
-    def version(self, meta, c):
+    def version(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "version", _unquote(c[0]))
 
     @v_args(meta=True)
-    def description(self, meta, c):
+    def description(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "description", _unquote(c[0]))
 
     @v_args(meta=True)
-    def policy_decl(self, meta, children):
+    def policy_decl(self, meta: Meta, children: Children) -> n.Policy:
         return n.make(n.Policy, span=self.mspan(meta), settings=children)
 
     @v_args(meta=True)
-    def give_to_get(self, meta, c):
+    def give_to_get(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "give_to_get", (self.value(c[0]), self.value(c[1])))
 
     @v_args(meta=True)
-    def cadence(self, meta, c):
+    def cadence(self, meta: Meta, c: Children) -> n.Setting:
         low = self.duration(c[0])
         high = self.duration(c[1]) if len(c) > 1 else low
         return self.setting(meta, "cadence", (low, high))
 
     @v_args(meta=True)
-    def first_touch(self, meta, c):
+    def first_touch(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "first_touch", self.duration(c[0]))
 
     @v_args(meta=True)
-    def max_touches(self, meta, c):
+    def max_touches(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "max_touches", self.value(c[0]))
 
     @v_args(meta=True)
-    def frequency_cap(self, meta, c):
+    def frequency_cap(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "frequency_cap", (self.value(c[0]), self.duration(c[1])))
 
     @v_args(meta=True)
-    def quiet_hours(self, meta, c):
+    def quiet_hours(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "quiet_hours", ((str(c[0]), self.tspan(c[0])), (str(c[1]), self.tspan(c[1]))))
 
     @v_args(meta=True)
-    def send_day_range(self, meta, c):
+    def send_day_range(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "send_days", ("range", [(str(t), self.tspan(t)) for t in c]))
 
     @v_args(meta=True)
-    def send_day_list(self, meta, c):
+    def send_day_list(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "send_days", ("list", [(str(t), self.tspan(t)) for t in c]))
 
     @v_args(meta=True)
-    def timezone(self, meta, c):
+    def timezone(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "timezone", (_unquote(c[0]), self.tspan(c[0])))
 
     @v_args(meta=True)
-    def unsubscribe_required(self, meta, c):
+    def unsubscribe_required(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "unsubscribe_required", True)
 
     @v_args(meta=True)
-    def messages(self, meta, c):
+    def messages(self, meta: Meta, c: Children) -> n.Setting:
         # each item as its words joined by one space (`linkedin follow`), with its span
         return self.setting(meta, "messages", list(c))
 
     @v_args(meta=True)
-    def message_item(self, meta, c):
+    def message_item(self, meta: Meta, c: Children) -> tuple[str, Span]:
         return (" ".join(str(t) for t in c), self.mspan(meta))
 
     @v_args(meta=True)
-    def attribute_decl(self, meta, c):
+    def attribute_decl(self, meta: Meta, c: Children) -> n.AttributeDecl:
         path, _ = c[0]
         return n.make(n.AttributeDecl, span=self.mspan(meta), path=path, type_name=str(c[1]), type_span=self.tspan(c[1]))
 
     @v_args(meta=True)
-    def event_decl(self, meta, c):
+    def event_decl(self, meta: Meta, c: Children) -> list[n.EventDecl]:
         return [n.make(n.EventDecl, span=self.tspan(t), name=str(t)) for t in c]
 
     @v_args(meta=True)
-    def segment_decl(self, meta, c):
+    def segment_decl(self, meta: Meta, c: Children) -> n.Segment:
         return n.make(n.Segment, span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]), condition=c[1])
 
     # ---- content
     @v_args(meta=True)
-    def content_decl(self, meta, c):
+    def content_decl(self, meta: Meta, c: Children) -> n.Content:
         return n.make(n.Content, span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]),
-                         kind=str(c[1].children[0]), title=_unquote(c[2]), options=c[3:])
+                      kind=cast(n.Intent, str(c[1].children[0])), title=_unquote(c[2]), options=c[3:])
 
     @v_args(meta=True)
-    def stage(self, meta, c):
+    def stage(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "stage", (str(c[0]), self.tspan(c[0])))
 
     @v_args(meta=True)
-    def persona(self, meta, c):
+    def persona(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "persona", str(c[0]))
 
     @v_args(meta=True)
-    def gated(self, meta, c):
+    def gated(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "gated", True)
 
     @v_args(meta=True)
-    def attached(self, meta, c):
+    def attached(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "attached", True)
 
     @v_args(meta=True)
-    def unsubscribe_link(self, meta, c):
+    def unsubscribe_link(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "unsubscribe_link", True)
 
     @v_args(meta=True)
-    def way_out(self, meta, c):
+    def way_out(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "way_out", True)
 
     @v_args(meta=True)
-    def url(self, meta, c):
+    def url(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "url", _unquote(c[0]))
 
     @v_args(meta=True)
-    def subject(self, meta, c):
+    def subject(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "subject", _unquote(c[0]))
 
     @v_args(meta=True)
-    def body(self, meta, c):
+    def body(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "body", _unquote(c[0]))
 
     @v_args(meta=True)
-    def cta(self, meta, c):
+    def cta(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "cta", _unquote(c[0]))
 
     # ---- scoring
     @v_args(meta=True)
-    def score_decl(self, meta, c):
+    def score_decl(self, meta: Meta, c: Children) -> n.Score:
         score = n.make(n.Score, span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]))
         for item in c[1:]:
             if isinstance(item, n.FitRule):
@@ -477,38 +527,38 @@ class _Builder(Transformer_NonRecursive):
         return score
 
     @v_args(meta=True)
-    def fit_rule(self, meta, c):
+    def fit_rule(self, meta: Meta, c: Children) -> n.FitRule:
         return n.make(n.FitRule, span=self.mspan(meta), points=int(c[0]), condition=c[1])
 
     @v_args(meta=True)
-    def behaviour_rule(self, meta, c):
+    def behaviour_rule(self, meta: Meta, c: Children) -> n.BehaviourRule:
         return n.make(n.BehaviourRule, span=self.mspan(meta), points=int(c[0]), event=c[1], modifiers=c[2:])
 
     @v_args(meta=True)
-    def decay(self, meta, c):
+    def decay(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "decay", self.duration(c[0]))
 
     @v_args(meta=True)
-    def expires(self, meta, c):
+    def expires(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "expires", self.duration(c[0]))
 
     @v_args(meta=True)
-    def at_most(self, meta, c):
+    def at_most(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "at_most", self.value(c[0]))
 
     @v_args(meta=True)
-    def threshold(self, meta, c):
-        return n.make(n.Threshold, span=self.mspan(meta), name=str(c[0]), op=str(c[1].children[0]),
-                           value=self.value(c[2]), actions=c[3:])
+    def threshold(self, meta: Meta, c: Children) -> n.Threshold:
+        return n.make(n.Threshold, span=self.mspan(meta), name=str(c[0]), op=cast(n.ThresholdOp, str(c[1].children[0])),
+                        value=self.value(c[2]), actions=c[3:])
 
     @v_args(meta=True)
-    def notify_action(self, meta, c):
+    def notify_action(self, meta: Meta, c: Children) -> n.Touch:
         recipient = str(c[0]) if len(c) == 2 else None
         return n.make(n.Touch, span=self.mspan(meta), channel="notify", recipient=recipient, text=_unquote(c[-1]))
 
     # ---- flows
     @v_args(meta=True)
-    def flow_decl(self, meta, c):
+    def flow_decl(self, meta: Meta, c: Children) -> n.Flow:
         name, rest = c[0], c[1:]
         title = None
         if rest and isinstance(rest[0], Token):
@@ -526,7 +576,7 @@ class _Builder(Transformer_NonRecursive):
         return flow
 
     @v_args(meta=True)
-    def entry(self, meta, c):
+    def entry(self, meta: Meta, c: Children) -> n.Entry:
         entry = n.make(n.Entry, span=self.mspan(meta))
         for item in c:
             if isinstance(item, n.EventPattern):
@@ -537,91 +587,92 @@ class _Builder(Transformer_NonRecursive):
                 entry.condition = item
         return entry
 
-    def entry_delay(self, c):
+    def entry_delay(self, c: Children) -> n.Duration:
         return self.duration(c[0])
 
-    def entry_condition(self, c):
-        return c[0]
+    def entry_condition(self, c: Children) -> n.Condition:
+        condition: n.Condition = c[0]
+        return condition
 
     @v_args(meta=True)
-    def audience(self, meta, c):
+    def audience(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "audience", c[0])
 
     @v_args(meta=True)
-    def goal(self, meta, c):
+    def goal(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "goal", c[0])
 
     @v_args(meta=True)
-    def exit_triggers(self, meta, c):
+    def exit_triggers(self, meta: Meta, c: Children) -> tuple[str, Span, list[n.Condition]]:
         return ("exit", self.mspan(meta), list(c))
 
     @v_args(meta=True)
-    def reentry_after(self, meta, c):
+    def reentry_after(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "reentry", self.duration(c[0]))
 
     @v_args(meta=True)
-    def reentry_allowed(self, meta, c):
+    def reentry_allowed(self, meta: Meta, c: Children) -> n.Setting:
         return self.setting(meta, "reentry", True)
 
     # ---- steps
     @v_args(meta=True)
-    def block(self, meta, c):
+    def block(self, meta: Meta, c: Children) -> _Block:
         return (self.mspan(meta) if not meta.empty else None, list(c))
 
-    def label(self, c):
+    def label(self, c: Children) -> tuple[str, Span]:
         return (str(c[0]), self.tspan(c[0]))
 
-    def _touch(self, meta, channel: str, c, **fields) -> n.Touch:
+    def _touch(self, meta: Meta, channel: n.TouchKind, c: Children, **fields: Unpack[_TouchFields]) -> n.Touch:
         label = None
         if c and isinstance(c[0], tuple):
             label = c[0][0]
         return n.make(n.Touch, span=self.mspan(meta), channel=channel, label=label, **fields)
 
-    def _content_fields(self, c) -> dict:
+    def _content_fields(self, c: Children) -> _ContentFields:
         rest = [x for x in c if not isinstance(x, tuple)]
         token = rest[0]
-        intent = str(rest[1].children[-1]) if len(rest) > 1 else None
+        intent = cast(n.Intent, str(rest[1].children[-1])) if len(rest) > 1 else None
         return {"content": str(token), "content_span": self.tspan(token), "intent": intent}
 
     @v_args(meta=True)
-    def email(self, meta, c):
+    def email(self, meta: Meta, c: Children) -> n.Touch:
         return self._touch(meta, "email", c, **self._content_fields(c))
 
     @v_args(meta=True)
-    def sms(self, meta, c):
+    def sms(self, meta: Meta, c: Children) -> n.Touch:
         return self._touch(meta, "sms", c, **self._content_fields(c))
 
     @v_args(meta=True)
-    def linkedin(self, meta, c):
+    def linkedin(self, meta: Meta, c: Children) -> n.Touch:
         rest = [x for x in c if not isinstance(x, tuple)]
         action = str(rest[0].children[0])
-        fields = self._content_fields(rest[1:]) if len(rest) > 1 else {}
+        fields: _ContentFields = self._content_fields(rest[1:]) if len(rest) > 1 else {}
         return self._touch(meta, "linkedin", c, action=action, **fields)
 
     @v_args(meta=True)
-    def ads(self, meta, c):
+    def ads(self, meta: Meta, c: Children) -> n.Touch:
         rest = [x for x in c if not isinstance(x, tuple)]
-        fields = self._content_fields(rest[2:]) if len(rest) > 2 else {}
+        fields: _ContentFields = self._content_fields(rest[2:]) if len(rest) > 2 else {}
         return self._touch(meta, "ads", c, action=str(rest[0].children[0]), audience=_unquote(rest[1]), **fields)
 
     @v_args(meta=True)
-    def task(self, meta, c):
+    def task(self, meta: Meta, c: Children) -> n.Touch:
         rest = [x for x in c if not isinstance(x, tuple)]
         owner = str(rest[1]) if len(rest) > 1 else None
         return self._touch(meta, "task", c, text=_unquote(rest[0]), recipient=owner)
 
     @v_args(meta=True)
-    def notify(self, meta, c):
+    def notify(self, meta: Meta, c: Children) -> n.Touch:
         rest = [x for x in c if not isinstance(x, tuple)]
         recipient = str(rest[0]) if len(rest) > 1 else None
         return self._touch(meta, "notify", c, text=_unquote(rest[-1]), recipient=recipient)
 
     @v_args(meta=True)
-    def wait(self, meta, c):
+    def wait(self, meta: Meta, c: Children) -> n.Wait:
         return n.make(n.Wait, span=self.mspan(meta), duration=self.duration(c[0]))
 
     @v_args(meta=True)
-    def wait_until(self, meta, c):
+    def wait_until(self, meta: Meta, c: Children) -> n.WaitUntil:
         step = n.make(n.WaitUntil, span=self.mspan(meta), condition=c[0])
         for item in c[1:]:
             if isinstance(item, Token):
@@ -639,25 +690,25 @@ class _Builder(Transformer_NonRecursive):
         self._nest(step, (step.on_event or []) + (step.on_timeout or []))
         return step
 
-    def wait_arms(self, c):
+    def wait_arms(self, c: Children) -> list[_WaitArm]:
         return list(c)
 
     @v_args(meta=True)
-    def on_event(self, meta, c):
+    def on_event(self, meta: Meta, c: Children) -> _WaitArm:
         return ("event", c[0][0], c[0][1], self.mspan(meta))
 
     @v_args(meta=True)
-    def on_timeout(self, meta, c):
+    def on_timeout(self, meta: Meta, c: Children) -> _WaitArm:
         return ("timeout", c[0][0], c[0][1], self.mspan(meta))
 
-    def _nest(self, step, children) -> None:
+    def _nest(self, step: n.Step, children: list[n.AnyStep]) -> None:
         depth = 1 + max((s._nesting for s in children), default=0)
         step._nesting = depth
         if depth > MAX_DEPTH:
             raise _TooDeep(step.span)
 
     @v_args(meta=True)
-    def branch(self, meta, c):
+    def branch(self, meta: Meta, c: Children) -> n.Branch:
         arms = [x for x in c if isinstance(x, n.BranchArm)]
         otherwise = next((x for x in c if isinstance(x, tuple)), None)
         step = n.make(n.Branch, span=self.mspan(meta), arms=arms,
@@ -667,68 +718,68 @@ class _Builder(Transformer_NonRecursive):
         return step
 
     @v_args(meta=True)
-    def branch_arm(self, meta, c):
+    def branch_arm(self, meta: Meta, c: Children) -> n.BranchArm:
         return n.make(n.BranchArm, span=self.mspan(meta), condition=c[0], steps=c[1][1])
 
     @v_args(meta=True)
-    def else_arm(self, meta, c):
+    def else_arm(self, meta: Meta, c: Children) -> tuple[Span, list[n.AnyStep]]:
         return (self.mspan(meta), c[0][1])
 
     @v_args(meta=True)
-    def split(self, meta, c):
+    def split(self, meta: Meta, c: Children) -> n.Split:
         step = n.make(n.Split, span=self.mspan(meta), arms=list(c))
         self._nest(step, [s for arm in step.arms for s in arm.steps])
         return step
 
     @v_args(meta=True)
-    def split_arm(self, meta, c):
+    def split_arm(self, meta: Meta, c: Children) -> n.SplitArm:
         text = str(c[0])
         name = _unquote(c[1]) if len(c) == 3 else None
         return n.make(n.SplitArm, span=self.mspan(meta), percent=float(text[:-1]), percent_text=text, name=name,
                           steps=c[-1][1])
 
     @v_args(meta=True)
-    def repeat(self, meta, c):
+    def repeat(self, meta: Meta, c: Children) -> n.Repeat:
         at_most = self.value(c[1]) if len(c) == 3 else None
         step = n.make(n.Repeat, span=self.mspan(meta), every=self.duration(c[0]), at_most=at_most, steps=c[-1][1])
         self._nest(step, step.steps)
         return step
 
     @v_args(meta=True)
-    def goto(self, meta, c):
+    def goto(self, meta: Meta, c: Children) -> n.Goto:
         return n.make(n.Goto, span=self.mspan(meta), target=str(c[0]))
 
     @v_args(meta=True)
-    def move_to(self, meta, c):
+    def move_to(self, meta: Meta, c: Children) -> n.MoveTo:
         return n.make(n.MoveTo, span=self.mspan(meta), flow=str(c[0]))
 
     @v_args(meta=True)
-    def tag(self, meta, c):
+    def tag(self, meta: Meta, c: Children) -> n.TagStep:
         return n.make(n.TagStep, span=self.mspan(meta), tag=_unquote(c[0]))
 
     @v_args(meta=True)
-    def untag(self, meta, c):
+    def untag(self, meta: Meta, c: Children) -> n.TagStep:
         return n.make(n.TagStep, span=self.mspan(meta), tag=_unquote(c[0]), remove=True)
 
     @v_args(meta=True)
-    def set(self, meta, c):
+    def set(self, meta: Meta, c: Children) -> n.SetStep:
         return n.make(n.SetStep, span=self.mspan(meta), path=c[0][0], value=self.value(c[1]))
 
     @v_args(meta=True)
-    def suppress(self, meta, c):
+    def suppress(self, meta: Meta, c: Children) -> n.Suppress:
         revisit = self.duration(c[1]) if len(c) > 1 else None
         return n.make(n.Suppress, span=self.mspan(meta), list_name=_unquote(c[0]), revisit=revisit)
 
     @v_args(meta=True)
-    def handoff(self, meta, c):
+    def handoff(self, meta: Meta, c: Children) -> n.Handoff:
         return n.make(n.Handoff, span=self.mspan(meta), team=str(c[0]))
 
     @v_args(meta=True)
-    def exit_step(self, meta, c):
+    def exit_step(self, meta: Meta, c: Children) -> n.ExitStep:
         return n.make(n.ExitStep, span=self.mspan(meta), reason=_unquote(c[0]) if c else None)
 
     # ---- conditions
-    def _nest_condition(self, condition):
+    def _nest_condition(self, condition: _C) -> _C:
         depth = 1 + max((getattr(c, "_nesting", 0) for c in condition.children()), default=0)
         condition._nesting = depth
         if depth > MAX_DEPTH:
@@ -736,63 +787,64 @@ class _Builder(Transformer_NonRecursive):
         return condition
 
     @v_args(meta=True)
-    def or_cond(self, meta, c):
+    def or_cond(self, meta: Meta, c: Children) -> n.Or:
         return self._nest_condition(n.make(n.Or, span=self.mspan(meta), items=c))
 
     @v_args(meta=True)
-    def and_cond(self, meta, c):
+    def and_cond(self, meta: Meta, c: Children) -> n.And:
         return self._nest_condition(n.make(n.And, span=self.mspan(meta), items=c))
 
     @v_args(meta=True)
-    def negation(self, meta, c):
+    def negation(self, meta: Meta, c: Children) -> n.Not:
         return self._nest_condition(n.make(n.Not, span=self.mspan(meta), item=c[0]))
 
     @v_args(meta=True)
-    def path(self, meta, c):
+    def path(self, meta: Meta, c: Children) -> tuple[list[str], Span]:
         return ([str(t) for t in c], self.mspan(meta))
 
     @v_args(meta=True)
-    def reference(self, meta, c):
+    def reference(self, meta: Meta, c: Children) -> n.Ref:
         return n.make(n.Ref, span=self.mspan(meta), path=c[0][0])
 
     @v_args(meta=True)
-    def comparison(self, meta, c):
+    def comparison(self, meta: Meta, c: Children) -> n.Compare:
         path, path_span = c[0]
-        return n.make(n.Compare, span=self.mspan(meta), path=path, path_span=path_span, op=str(c[1]), value=self.value(c[2]))
+        return n.make(n.Compare, span=self.mspan(meta), path=path, path_span=path_span, op=cast(n.CompareOp, str(c[1])),
+                      value=self.value(c[2]))
 
     @v_args(meta=True)
-    def membership(self, meta, c):
+    def membership(self, meta: Meta, c: Children) -> n.Member:
         path, path_span = c[0]
         negated = len(c) > 1 and getattr(c[1], "data", None) == "not_in"
         values = [self.value(v) for v in c[2 if negated else 1:]]
         return n.make(n.Member, span=self.mspan(meta), path=path, path_span=path_span, values=values, negated=negated)
 
     @v_args(meta=True)
-    def true(self, meta, c):
+    def true(self, meta: Meta, c: Children) -> n.Value:
         return n.make(n.Value, span=self.mspan(meta), kind="bool", text="true", value=True)
 
     @v_args(meta=True)
-    def false(self, meta, c):
+    def false(self, meta: Meta, c: Children) -> n.Value:
         return n.make(n.Value, span=self.mspan(meta), kind="bool", text="false", value=False)
 
     @v_args(meta=True)
-    def tagged(self, meta, c):
+    def tagged(self, meta: Meta, c: Children) -> n.Tagged:
         return n.make(n.Tagged, span=self.mspan(meta), tag=_unquote(c[0]))
 
     @v_args(meta=True)
-    def has(self, meta, c):
+    def has(self, meta: Meta, c: Children) -> n.Has:
         return n.make(n.Has, span=self.mspan(meta), path=c[0][0])
 
     @v_args(meta=True)
-    def consent(self, meta, c):
+    def consent(self, meta: Meta, c: Children) -> n.Consent:
         return n.make(n.Consent, span=self.mspan(meta), channel=_unquote(c[0]))
 
     @v_args(meta=True)
-    def inactive(self, meta, c):
+    def inactive(self, meta: Meta, c: Children) -> n.Inactive:
         return n.make(n.Inactive, span=self.mspan(meta), duration=self.duration(c[0]))
 
     @v_args(meta=True)
-    def event(self, meta, c):
+    def event(self, meta: Meta, c: Children) -> n.EventTest:
         head = c[0]
         if isinstance(head, tuple):  # bare path with modifiers: `replied within 3d`
             path, name_span = head
@@ -808,17 +860,17 @@ class _Builder(Transformer_NonRecursive):
                 test.count_op, test.count = payload
         return test
 
-    def within(self, c):
+    def within(self, c: Children) -> tuple[str, n.Duration]:
         return ("within", self.duration(c[0]))
 
-    def count(self, c):
+    def count(self, c: Children) -> tuple[str, tuple[str, n.Value]]:
         return ("count", (str(c[0]), self.value(c[1])))
 
     @v_args(meta=True)
-    def event_pattern(self, meta, c):
+    def event_pattern(self, meta: Meta, c: Children) -> n.EventPattern:
         return n.make(n.EventPattern, span=self.mspan(meta), name=str(c[0]), args=c[1] if len(c) > 1 else [])
 
-    def event_args(self, c):
+    def event_args(self, c: Children) -> list[n.EventArg]:
         args = []
         for item in c:
             if isinstance(item, Token) and item.type == "STRING":
@@ -830,7 +882,7 @@ class _Builder(Transformer_NonRecursive):
         return args
 
     @v_args(meta=True)
-    def any(self, meta, c):
+    def any(self, meta: Meta, c: Children) -> n.EventArg:
         return n.make(n.EventArg, span=self.mspan(meta), kind="any", value="any")
 
 
@@ -845,7 +897,7 @@ class _Duplicate(Exception):
 
 
 @functools.lru_cache(maxsize=64)
-def _tree(text: str):
+def _tree(text: str) -> Tree[Token]:
     """Lark's parse tree of a text. `check DIR` and `lint DIR` load every file
     with its imports, so a shared file is read again for each file that
     imports it: its tree is made once (the transformer builds new nodes from
@@ -861,9 +913,14 @@ def _tree(text: str):
 def _run_together(error: _RunTogether, source: SourceFile) -> Diagnostic:
     """`emailblog`: a keyword with no space after it."""
     token = error.token
-    word = re.match(r"[A-Za-z0-9_]*", source.text[token.start_pos:]).group(0)
+    start, line, column = token.start_pos, token.line, token.column
+    if start is None or line is None or column is None:
+        raise _unplaced(token)
+    match = re.match(r"[A-Za-z0-9_]*", source.text[start:])
+    assert match is not None  # `*` matches here if nothing else does
+    word = match.group(0)
     rest = word[len(token.value):].lstrip("_")
-    span = Span(source.path, token.line, token.column, token.line, token.column + len(word))
+    span = Span(source.path, line, column, line, column + len(word))
     # a keyword with a letter too many (`goall`), or a keyword and a word
     # run together (`goalicp`, `way_out`)
     hint = token.value if len(rest) <= 1 else f"{token.value} {rest}"

@@ -18,12 +18,16 @@ go without one; NUR102 and NUR204 speak about such loops directly.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Callable, Generic, Hashable, Iterable, Iterator, TypeVar
 
 import networkx as nx
 
 from .. import nodes as n
-from ..graph import END, ENTRY, repeat_wait
+from ..graph import END, ENTRY, Attrs, repeat_wait
+from ..source import Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..model import Programme
 
 INFINITY = math.inf
 
@@ -70,12 +74,16 @@ def depth_first(start: str, children: Callable[[str], Iterable[tuple[str, Hashab
     return postorder, back
 
 
+# What `FlowAnalysis.forward` computes per node: a rule's own kind of value.
+V = TypeVar("V")
+
+
 class FlowAnalysis:
-    def __init__(self, flow: n.Flow, g: nx.MultiDiGraph, programme=None):
+    def __init__(self, flow: n.Flow, g: nx.MultiDiGraph[str], programme: Programme | None = None):
         self.flow = flow
         self.g = g
         self.programme = programme
-        self._successors: dict[str, list[tuple[str, dict]]] = {}
+        self._successors: dict[str, list[tuple[str, Attrs]]] = {}
         for source, target, data in g.edges(data=True):
             self._successors.setdefault(source, []).append((target, data))
         for out in self._successors.values():
@@ -103,18 +111,21 @@ class FlowAnalysis:
                 self._region_sets.setdefault(level, set()).add(node)
                 level = level_of.get(level)
         self._way_outs: set[str] | None = None
+        self._messages: dict[str, bool] | None = None  # node -> is a message, worked out once
 
     # ---- structure
-    def successors(self, node: str) -> list[tuple[str, dict]]:
+    def successors(self, node: str) -> list[tuple[str, Attrs]]:
         return self._successors.get(node, [])
 
     def step(self, node: str) -> n.AnyStep | None:
-        return self.g.nodes[node].get("step")
+        step: n.AnyStep | None = self.g.nodes[node].get("step")
+        return step
 
-    def span(self, node: str):
-        return self.g.nodes[node]["span"]
+    def span(self, node: str) -> Span:
+        span: Span = self.g.nodes[node]["span"]
+        return span
 
-    def steps(self) -> Iterable[tuple[str, n.AnyStep]]:
+    def steps(self) -> Iterator[tuple[str, n.AnyStep]]:
         for node, data in self.g.nodes(data=True):
             if data.get("step") is not None:
                 yield node, data["step"]
@@ -124,13 +135,13 @@ class FlowAnalysis:
         """A message: a touch the policy's `messages` counts (see
         nurturedsl/policy.py). Presence, tasks and notifications are not;
         cadence, speed-to-lead, touch counts and caps count only these."""
-        found = self.__dict__.get("_messages")  # node -> is a message, worked out once
+        found = self._messages
         if found is None:
             from ..model import message_items
             from ..policy import is_message
 
             items = message_items(self.programme)
-            found = self.__dict__["_messages"] = {v: is_message(step, items) for v, step in self.steps()}
+            found = self._messages = {v: is_message(step, items) for v, step in self.steps()}
         return found.get(node, False)
 
     def intent(self, node: str) -> str | None:
@@ -154,15 +165,15 @@ class FlowAnalysis:
                               if isinstance(step, n.Touch) and step.content in marked}
         return node in self._way_outs
 
-    def delays(self, node: str, data: dict) -> tuple[float, float]:
+    def delays(self, node: str, data: Attrs) -> tuple[float, float]:
         """The shortest and longest time a contact spends on an edge (the
         graph's time bounds: an `on event` edge is taken any time from at
         once to the time-out)."""
         return data["min_delay"], data["max_delay"]
 
     # ---- dataflow
-    def forward(self, init: Any, transfer: Callable[[str, Any], Any], along: Callable[[Any, str, dict], Any],
-                better: Callable[[Any, Any], bool], passes: int = 2) -> tuple[dict[str, Any], "Preds"]:
+    def forward(self, init: V, transfer: Callable[[str, V], V | None], along: Callable[[V, str, Attrs], V | None],
+                better: Callable[[V, V], bool], passes: int = 2) -> tuple[dict[str, V], "Preds"]:
         """The worst value over all paths into each node.
 
         `transfer(node, value)` is the value after the node (None: paths stop
@@ -175,7 +186,7 @@ class FlowAnalysis:
         `done` edge carries only what the last run left, and its `again`
         edge starts the next run from what the one before left.
         """
-        values: dict[str, Any] = {ENTRY: init}
+        values: dict[str, V] = {ENTRY: init}
         preds = Preds()
         sweep = _Sweep(self, transfer, along, better, preds)
         for _ in range(passes):
@@ -189,7 +200,7 @@ class FlowAnalysis:
         k-1 runs of its body before it."""
         path = [node]
         seen = {node}
-        rounds = getattr(preds, "rounds", {})
+        rounds: dict[str, int] = getattr(preds, "rounds", {})
         while path[-1] in preds:
             current = path[-1]
             previous = preds[current]
@@ -246,6 +257,7 @@ class FlowAnalysis:
                     words.append(f"wait {step.duration.text}")
                 elif step is None and self.g.nodes[node].get("repeat"):
                     repeat = self.step(self.g.nodes[node]["repeat"])
+                    assert isinstance(repeat, n.Repeat)  # a repeat's own wait names it
                     words.append(f"wait {repeat.every.text} (repeat)")
                 else:
                     words.append(node)
@@ -264,11 +276,12 @@ def days(seconds: float) -> str:
     return f"{seconds // 60}m"
 
 
-def _level_order(fa: "FlowAnalysis", level: str | None, starts: list[str], level_of: dict) -> list[str]:
+def _level_order(fa: "FlowAnalysis", level: str | None, starts: list[str], level_of: dict[str, str | None]
+                 ) -> list[str]:
     """Reverse postorder of one level's nodes (`level`: a repeat, or None
     for the top), from `starts` in turn. A nested repeat is passed through
     to what follows its last run; edges leaving the level are not followed."""
-    def children(node: str):
+    def children(node: str) -> list[str]:
         if node in fa._repeats and node != level:
             wait = fa.g.nodes[node]["wait"]
             targets = [t for t, data in fa.successors(wait) if data["kind"] == "done"]
@@ -297,26 +310,28 @@ def _level_order(fa: "FlowAnalysis", level: str | None, starts: list[str], level
     return postorder
 
 
-class Preds(dict):
+class Preds(dict[str, str]):
     """Predecessors `forward` remembered, and for nodes inside a repeat the
     run (1, 2, ...) in which their worst value came."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.rounds: dict[str, int] = {}
 
 
-class _Sweep:
+class _Sweep(Generic[V]):
     """One pass of `FlowAnalysis.forward` over a level of the flow (the top
     level, or one repeat's body), a repeat run by run."""
 
-    def __init__(self, fa: FlowAnalysis, transfer, along, better, preds: Preds):
+    def __init__(self, fa: FlowAnalysis, transfer: Callable[[str, V], V | None],
+                 along: Callable[[V, str, Attrs], V | None], better: Callable[[V, V], bool], preds: Preds):
         self.fa = fa
         self.transfer, self.along, self.better = transfer, along, better
         self.rounds = preds.rounds
         self.outer_runs = 1  # the product of the runs followed of the repeats around the one being run
 
-    def offer(self, values: dict, preds: dict, target: str, candidate: Any, source: str) -> bool:
+    def offer(self, values: dict[str, V], preds: dict[str, str], target: str, candidate: V | None, source: str
+              ) -> bool:
         if candidate is None:
             return False
         old = values.get(target)
@@ -326,7 +341,7 @@ class _Sweep:
             return True
         return False
 
-    def run(self, nodes: list[str], values: dict, preds: dict) -> bool:
+    def run(self, nodes: list[str], values: dict[str, V], preds: dict[str, str]) -> bool:
         changed = False
         fa = self.fa
         for node in nodes:
@@ -344,14 +359,14 @@ class _Sweep:
                     changed |= self.offer(values, preds, target, self.along(out, node, data), node)
         return changed
 
-    def repeat(self, node: str, values: dict, preds: dict) -> bool:
+    def repeat(self, node: str, values: dict[str, V], preds: dict[str, str]) -> bool:
         """Follow a repeat's runs from the value into it; merge each run's
         values into `values` (worst wins) and send what the last run left
         along `done`."""
         fa = self.fa
         wait = repeat_wait(node)
-        bound = fa.g.nodes[node]["bound"]
-        out_edges = {data["kind"]: (target, data) for target, data in fa.successors(wait)}
+        bound: int | None = fa.g.nodes[node]["bound"]
+        out_edges: dict[str, tuple[str, Attrs]] = {data["kind"]: (target, data) for target, data in fa.successors(wait)}
         region = fa._regions.get(node, [])
         inside = fa._region_sets.get(node, set())
         # A `goto` from outside into the body joins the first run where it lands.
@@ -371,11 +386,12 @@ class _Sweep:
         finally:
             self.outer_runs = outer
 
-    def _runs(self, node, wait, runs, start, entries, region, out_edges, values, preds) -> bool:
+    def _runs(self, node: str, wait: str, runs: int, start: V | None, entries: dict[str, V], region: list[str],
+              out_edges: dict[str, tuple[str, Attrs]], values: dict[str, V], preds: dict[str, str]) -> bool:
         fa = self.fa
         changed = False
         for run in range(1, runs + 1):
-            local: dict[str, Any] = {}
+            local: dict[str, V] = {}
             local_preds: dict[str, str] = {}
             if start is not None:
                 out = self.transfer(node, start)

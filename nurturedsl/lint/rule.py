@@ -198,7 +198,7 @@ class RuleDoc:
 
     @classmethod
     def parse(cls, text: str) -> "RuleDoc":
-        sections = {"": []}
+        sections: dict[str, list[str]] = {"": []}
         current = ""
         for line in text.splitlines():
             if line.strip() in ("Bad:", "Good:"):
@@ -272,7 +272,7 @@ class Context:
             found = self._analyses[flow.name] = FlowAnalysis(flow, flow_graph(flow), self.programme)
         return found
 
-    def graph(self, flow: "n.Flow") -> "nx.MultiDiGraph":
+    def graph(self, flow: "n.Flow") -> "nx.MultiDiGraph[str]":
         return self.analysis(flow).g
 
     def segment_facts(self, fact: "Callable[[n.Condition, dict[str, bool]], bool]") -> dict[str, bool]:
