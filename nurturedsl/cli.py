@@ -12,6 +12,7 @@ import click
 from . import __version__
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -20,6 +21,7 @@ Exit codes:
   2  usage error, or a file that cannot be read or written (stdout included:
      a full disk, or a pipe closed early, which prints nothing)
   3  internal error: a bug in nurturedsl, never a problem in your playbook
+  130  interrupted (Ctrl-C); no output file is left half-written
 """
 
 
@@ -75,8 +77,14 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except KeyboardInterrupt:
+            # Outputs are written to a temporary file and renamed into place,
+            # and the temporary files are removed on the way out: an
+            # interrupted run leaves what was there before.
+            click.echo("\nnurturedsl: interrupted; no output file was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
         except RecursionError:
             click.echo("nurturedsl: internal error: the input nests too deeply to process", err=True)
         except Exception as error:  # noqa: BLE001 - the last line of defence

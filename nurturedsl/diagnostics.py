@@ -7,7 +7,7 @@ import enum
 import os
 import sys
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, TextIO
 
 from .source import SourceFile, Span
 
@@ -31,7 +31,7 @@ class Diagnostic:
     # The lint rule's kebab-case name; empty for the core's errors.
     name: str = ""
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         if self.span is None:
             return ("", 0, 0, self.code, self.message)
         return (self.span.file, self.span.line, self.span.column, self.code, self.message)
@@ -46,12 +46,13 @@ class DiagnosticError(Exception):
         super().__init__("\n".join(d.message for d in self.diagnostics))
 
 
-def use_colour(stream) -> bool:
+def use_colour(stream: object) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
-    return hasattr(stream, "isatty") and stream.isatty()
+    isatty = getattr(stream, "isatty", None)
+    return callable(isatty) and bool(isatty())
 
 
 _STYLE = {
@@ -62,7 +63,7 @@ _STYLE = {
 _BOLD, _BLUE, _RESET = "\033[1m", "\033[1;34m", "\033[0m"
 
 
-def _frame(source: SourceFile | None, span: Span, paint) -> list[str]:
+def _frame(source: SourceFile | None, span: Span, paint: Callable[[str, str], str]) -> list[str]:
     """The source line and a caret run under the span."""
     if source is None:
         return []
@@ -213,7 +214,7 @@ def _trigrams(name: str) -> set[str]:
     return {padded[i:i + 3] for i in range(len(padded) - 2)}
 
 
-def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile], stream=None) -> None:
+def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile], stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     colour = use_colour(stream)
     for d in sorted(diagnostics, key=Diagnostic.sort_key):

@@ -215,3 +215,22 @@ def test_trusted_nodes_equal_validated_nodes():
                                            text=True, check=True, env=env).stdout
     assert outputs["0"] == outputs["1"]
     assert len(outputs["0"]) > 10_000
+
+
+def test_ctrl_c_mid_run_exits_130_and_leaves_no_file(tmp_path):
+    import signal
+    import time
+
+    out, trace = tmp_path / "report.json", tmp_path / "trace.jsonl"
+    child = subprocess.Popen([*CLI, "simulate", PROGRAMME, "--cohort", "2000000", "--responses",
+                              "examples/responses.toml", "--format", "json", "-o", str(out), "--trace", str(trace)],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    # wait until the run has begun writing its trace (a temporary file beside it)
+    while not any(tmp_path.iterdir()) and time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.05)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []

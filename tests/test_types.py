@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The core modules: strict, and no override may relax them.
 CORE = ("nurturedsl", "nurturedsl.source", "nurturedsl.policy", "nurturedsl.graph", "nurturedsl.nodes",
         "nurturedsl.ir", "nurturedsl.vocabulary", "nurturedsl.gcpause", "nurturedsl.syntax", "nurturedsl.files",
-        "nurturedsl.lint.dataflow", "nurturedsl.lint.registry", "nurturedsl.lint.rule")
+        "nurturedsl.lint.dataflow", "nurturedsl.lint.registry", "nurturedsl.lint.rule", "nurturedsl.diagnostics")
 
 
 def _config() -> dict:
