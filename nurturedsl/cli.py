@@ -379,7 +379,9 @@ def _write(output: str, text: str, inputs: list[str] = ()) -> None:
 
     try:
         check_output(output, inputs)
-        write_atomic(output, text.encode("utf-8"))
+        # surrogateescape: a file name that is not UTF-8 comes back as the
+        # bytes it was, as it does on stdout
+        write_atomic(output, text.encode("utf-8", "surrogateescape"))
     except UnsafeOutput as error:
         click.echo(f"nurturedsl: {error}", err=True)
         sys.exit(EXIT_USAGE)

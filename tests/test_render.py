@@ -344,7 +344,10 @@ def test_render_refuses_to_overwrite_its_playbook(tmp_path):
 def test_missing_dot_says_how_to_install_it(tmp_path):
     python_only = tmp_path / "bin"
     python_only.mkdir()
-    (python_only / "python").symlink_to(sys.executable)
+    # A script, not a symlink: a symlinked venv python outside the venv's
+    # folder no longer finds its pyvenv.cfg, and with it the venv's packages.
+    (python_only / "python").write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    (python_only / "python").chmod(0o755)
     env = {**os.environ, "PATH": str(python_only), "PYTHONPATH": str(ROOT)}
     for fmt in ("svg", "html"):
         result = subprocess.run([str(python_only / "python"), "-m", "nurturedsl", "render",
@@ -358,6 +361,14 @@ def test_missing_dot_says_how_to_install_it(tmp_path):
     assert dot.returncode == 0 and dot.stdout.startswith("flowchart LR")
 
 
+def mermaid_style(text: str, node_id: str) -> dict[str, str]:
+    """The properties of the one class a Mermaid node is in."""
+    [name] = [line.split()[2] for line in text.splitlines()
+              if line.startswith("  class ") and node_id in line.split()[1].split(",")]
+    [style] = [line.split()[2] for line in text.splitlines() if line.startswith(f"  classDef {name} ")]
+    return dict(part.split(":", 1) for part in style.split(","))
+
+
 def test_lint_overlay_marks_the_step_with_the_finding(tmp_path):
     source = write(tmp_path, "p.nurture", 'content a give "A"\ncontent c ask "C"\n'
                    "flow f {\n entry when inactive for 30d\n exit on unsubscribed, replied\n"
@@ -366,7 +377,8 @@ def test_lint_overlay_marks_the_step_with_the_finding(tmp_path):
     first = next(line for line in dot.splitlines() if line.startswith("\tfirst ["))
     assert 'color="#d32f2f"' in first and "lint: NUR301" in first and "tooltip=" in first and "give-to-get" in first
     mermaid = run(str(source), "--flow", "f", "--lint", "--format", "mermaid").stdout
-    assert "style n_first stroke:#d32f2f" in mermaid and re.search(r"n_first -\.- lint_\d+\n", mermaid)
+    assert mermaid_style(mermaid, "n_first")["stroke"] == "#d32f2f" and re.search(r"n_first -\.- lint_\d+\n", mermaid)
+    assert "\n  style " not in mermaid  # one mechanism, classes: Mermaid 10 lets a class's CSS beat a `style` line
     assert "lint" not in run(str(source), "--flow", "f").stdout
 
 
@@ -631,6 +643,27 @@ def test_sim_refuses_what_is_not_a_report(tmp_path, content, message):
         path.write_text(content, encoding="utf-8")
     result = run(PROGRAMME, "--sim", str(path))
     assert result.exit_code == 2 and message in result.stderr and result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "huge"])
+def test_sim_refuses_a_report_that_is_not_a_regular_file_without_reading_it(tmp_path, kind):
+    from nurturedsl.render.simoverlay import MAX_REPORT_BYTES
+
+    path = tmp_path / "report.json"
+    if kind == "fifo" and not hasattr(os, "mkfifo") or kind == "device" and not os.path.exists("/dev/zero"):
+        pytest.skip(f"no {kind} here")
+    if kind == "fifo":
+        os.mkfifo(path)  # open() would wait for a writer for ever
+    elif kind == "device":
+        path.symlink_to("/dev/zero")  # read() would never end
+    else:
+        with open(path, "wb") as handle:
+            handle.truncate(MAX_REPORT_BYTES + 1)
+    result = run(PROGRAMME, "--sim", str(path))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert {"fifo": "is a named pipe (FIFO), not a simulation report", "device": "is a character device",
+            "huge": "a simulation report is limited to 64.0 MiB"}[kind] in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 

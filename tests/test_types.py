@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # The core modules: strict, and no override may relax them.
 CORE = ("nurturedsl", "nurturedsl.source", "nurturedsl.policy", "nurturedsl.graph", "nurturedsl.nodes",
         "nurturedsl.ir", "nurturedsl.vocabulary", "nurturedsl.gcpause", "nurturedsl.syntax", "nurturedsl.files",
-        "nurturedsl.lint.dataflow", "nurturedsl.lint.registry", "nurturedsl.lint.rule", "nurturedsl.diagnostics")
+        "nurturedsl.lint.dataflow", "nurturedsl.lint.registry", "nurturedsl.lint.rule", "nurturedsl.diagnostics",
+        "nurturedsl.lint.config", "nurturedsl.lint.command", "nurturedsl.lint.report")
 
 
 def _config() -> dict:

@@ -6,7 +6,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import os
+import re
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
 
 import click
 
@@ -26,8 +30,9 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def run_lint(*, paths, raw_paths, output_format, fail_on, select, ignore, extend_select, today, config_file,
-             output, quiet, write) -> int:
+def run_lint(*, paths: list[str], raw_paths: tuple[str, ...], output_format: str, fail_on: str | None,
+             select: tuple[str, ...], ignore: tuple[str, ...], extend_select: tuple[str, ...], today: str | None,
+             config_file: str | None, output: str | None, quiet: bool, write: Callable[..., Any]) -> int:
     from .engine import lint
     from .registry import RULES
     from .report import render
@@ -36,6 +41,10 @@ def run_lint(*, paths, raw_paths, output_format, fail_on, select, ignore, extend
     if not paths:
         return _usage("no .nurture files found in " + ", ".join(raw_paths))
     try:
+        # the form the help names only: Python 3.11 would also take `20261122`
+        # and `2026-W47-1`, 3.10 would not
+        if today and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", today):
+            raise ValueError(today)
         day = _dt.date.fromisoformat(today) if today else _dt.date.today()
     except ValueError:
         return _usage(f"--today takes a date as YYYY-MM-DD, not `{today}`")
@@ -44,6 +53,8 @@ def run_lint(*, paths, raw_paths, output_format, fail_on, select, ignore, extend
         for selectors in (select_, ignore_, extend_):
             resolve(selectors, rules)
         configs: dict[str, LintConfig] = {}
+        found_in: dict[str, Path | None] = {}
+        config_files: set[str] = {config_file} if config_file else set()
 
         def overridden(config: LintConfig) -> LintConfig:
             return dataclasses.replace(
@@ -58,13 +69,20 @@ def run_lint(*, paths, raw_paths, output_format, fail_on, select, ignore, extend
         def config_for(path: str) -> LintConfig:
             if fixed is not None:
                 return fixed
-            found = find_config(os.path.dirname(os.path.abspath(path)))
+            folder = os.path.dirname(os.path.abspath(path))
+            if folder not in found_in:
+                found_in[folder] = find_config(folder, read=config_files)
+            found = found_in[folder]
             key = str(found)
             if key not in configs:
                 configs[key] = overridden(load_config(found, rules) if found else LintConfig())
             return configs[key]
 
+        # Every file's config is read here, before linting, so that a broken
+        # one is a usage error (exit 2) whichever file needs it.
         first = config_for(paths[0])
+        for path in paths[1:]:
+            config_for(path)
     except ConfigError as error:
         return _usage(str(error))
 
@@ -80,11 +98,11 @@ def run_lint(*, paths, raw_paths, output_format, fail_on, select, ignore, extend
     if output is None or output == "-":
         click.echo(text, nl=False)
     else:
-        write(output, text, inputs=list(result.sources))
+        write(output, text, inputs=list(result.sources) + sorted(config_files))
     return code
 
 
-def _colour(stream) -> bool:
+def _colour(stream: TextIO) -> bool:
     from ..diagnostics import use_colour
 
     return use_colour(stream)

@@ -6,19 +6,27 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import urllib.parse
+from collections.abc import Mapping
+from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..diagnostics import Diagnostic, Severity, render_text, summary
+from ..source import SourceFile
 from . import catalogue
 from .rule import Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import LintResult
 
 JSON_REPORT_VERSION = "1.0"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _GITHUB_COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
-def render(output_format: str, result, rules: list[type[Rule]], colour: bool = False) -> str:
+def render(output_format: str, result: LintResult, rules: list[type[Rule]], colour: bool = False) -> str:
     if output_format == "text":
         return text(result, colour)
     if output_format == "json":
@@ -30,7 +38,7 @@ def render(output_format: str, result, rules: list[type[Rule]], colour: bool = F
     raise ValueError(output_format)
 
 
-def text(result, colour: bool = False) -> str:
+def text(result: LintResult, colour: bool = False) -> str:
     parts = [render_text(d, result.sources, colour) + "\n\n" for d in result.diagnostics]
     return "".join(parts) + summary(result.diagnostics, len(result.files)) + "\n"
 
@@ -42,8 +50,8 @@ def _counts(diagnostics: list[Diagnostic]) -> dict[str, int]:
     return counts
 
 
-def json_report(result) -> str:
-    diagnostics = []
+def json_report(result: LintResult) -> str:
+    diagnostics: list[dict[str, Any]] = []
     for d in result.diagnostics:
         span = d.span
         diagnostics.append({
@@ -84,15 +92,27 @@ def _slash(path: str) -> str:
 
 
 def _uri(path: str) -> tuple[str, str | None]:
-    """A URI relative to the source root (the working directory), or an
-    absolute file URI for a file outside it."""
-    relative = os.path.relpath(os.path.abspath(path))
-    if relative.startswith(".."):
-        return Path(os.path.abspath(path)).as_uri(), None
-    return _slash(relative), "%SRCROOT%"
+    """A URI reference relative to the source root (the working directory),
+    or an absolute file URI for a file outside it. Percent-encoded (RFC
+    3986): a space, `#`, `%`, `:` or non-ASCII in a path written raw is no
+    URI, and a raw `#` would cut the path short at a fragment."""
+    absolute = os.path.abspath(path)
+    try:
+        relative = os.path.relpath(absolute)
+    except ValueError:  # another drive, on Windows
+        relative = os.pardir
+    if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+        return Path(absolute).as_uri(), None
+    # the bytes the file system uses, so a name that is not UTF-8 is kept
+    return urllib.parse.quote(os.fsencode(_slash(relative)), safe="/"), "%SRCROOT%"
 
 
-def _descriptor(rule: type[Rule]) -> dict:
+def _source_root() -> str:
+    uri = Path(os.getcwd()).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def _descriptor(rule: type[Rule]) -> dict[str, Any]:
     doc = rule.doc()
     cites = [(key, catalogue.SOURCES[key]) for key in catalogue.cited(doc.rationale)]
     help_text = "\n\n".join([doc.rationale] + [f"{key}: {reference}" for key, reference in cites])
@@ -109,7 +129,7 @@ def _descriptor(rule: type[Rule]) -> dict:
     }
 
 
-def sarif(result, rules: list[type[Rule]]) -> str:
+def sarif(result: LintResult, rules: list[type[Rule]]) -> str:
     descriptors = [_descriptor(rule) for rule in rules]
     index = {rule.code: i for i, rule in enumerate(rules)}
     core_codes = sorted({d.code for d in result.diagnostics if d.code not in index})
@@ -125,11 +145,12 @@ def sarif(result, rules: list[type[Rule]]) -> str:
         })
     results = []
     occurrences: dict[str, int] = {}
+    hashes_by_file: dict[str, dict[int, str]] = {}
     for d in result.diagnostics:
         message = d.message
         if d.notes or d.hints:
             message += "\n" + "\n".join([f"note: {x}" for x in d.notes] + [f"help: {x}" for x in d.hints])
-        entry: dict = {
+        entry: dict[str, Any] = {
             "ruleId": d.code,
             "ruleIndex": index[d.code],
             "level": _SARIF_LEVEL[d.severity],
@@ -146,14 +167,18 @@ def sarif(result, rules: list[type[Rule]]) -> str:
                            "endLine": d.span.end_line, "endColumn": max(d.span.end_column, d.span.column + 1)
                            if d.span.end_line == d.span.line else d.span.end_column},
             }}]
-            fingerprint = _fingerprint(d, result.sources, uri, occurrences)
-            entry["partialFingerprints"] = {"nurturedslFinding/v1": fingerprint}
+            fingerprints = {"nurturedslFinding/v1": _fingerprint(d, result.sources, uri, occurrences)}
+            if d.span.file not in hashes_by_file:
+                hashes_by_file[d.span.file] = _line_hashes_of(d.span.file, result.sources)
+            if d.span.line in hashes_by_file[d.span.file]:
+                fingerprints["primaryLocationLineHash"] = hashes_by_file[d.span.file][d.span.line]
+            entry["partialFingerprints"] = fingerprints
         results.append(entry)
     run = {
         "tool": {"driver": {"name": "nurturedsl", "version": __version__, "semanticVersion": __version__,
                             "rules": descriptors}},
         "columnKind": "unicodeCodePoints",
-        "originalUriBaseIds": {"%SRCROOT%": {"uri": Path(os.getcwd()).as_uri() + "/"}},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": _source_root()}},
         "results": results,
     }
     document = {
@@ -164,16 +189,94 @@ def sarif(result, rules: list[type[Rule]]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _fingerprint(d: Diagnostic, sources, uri: str, occurrences: dict[str, int]) -> str:
+def _fingerprint(d: Diagnostic, sources: Mapping[str, SourceFile], uri: str, occurrences: dict[str, int]) -> str:
     """Stable while the finding stays: the rule, the file, the message and
     the text of the line, not its number, so edits above it do not make
     code scanning see a new alert. Identical ones are told apart by order."""
+    assert d.span is not None
     source = sources.get(d.span.file)
     line = source.line_text(d.span.line).strip() if source else ""
-    base = hashlib.sha256("\x1f".join((d.code, uri, d.message, line)).encode("utf-8")).hexdigest()[:32]
+    base = hashlib.sha256(f"{d.code}\x1f{uri}\x1f{d.message}\x1f{line}".encode()).hexdigest()[:32]
     count = occurrences.get(base, 0)
     occurrences[base] = count + 1
     return f"{base}:{count + 1}"
+
+
+# GitHub code scanning tracks an alert across commits by
+# `partialFingerprints.primaryLocationLineHash` alone, and computes it itself
+# at upload (github/codeql-action, src/fingerprints.ts) when a result has
+# none: a rolling hash of the 100 characters, spaces and tabs left out, from
+# the start of the result's line, with `:N` telling apart the Nth line of the
+# file with the same hash. Writing the same value here keeps alerts stable
+# with any uploader, and matches what upload-sarif would compute (it warns
+# when a value differs).
+_BLOCK = 100
+_MOD = 37
+_MASK = (1 << 64) - 1  # codeql-action computes with 64-bit longs that wrap
+_FIRST_MOD = pow(_MOD, _BLOCK, 1 << 64)
+_EOF = 65535
+
+
+def line_hashes(text: str) -> dict[int, str]:
+    """`primaryLocationLineHash` of every line of a file (1-based), as GitHub
+    computes it from the file's text: UTF-16 code units, spaces and tabs
+    skipped, `\\r\\n` and `\\r` read as `\\n`, an end-of-file mark and
+    zeros after the last character."""
+    window = [0] * _BLOCK
+    line_numbers = [-1] * _BLOCK  # the line that starts at each window slot
+    counts: dict[str, int] = {}
+    out: dict[int, str] = {}
+    value = index = line_number = 0
+    line_start, after_cr = True, False
+
+    def emit() -> None:
+        digest = format(value, "x")
+        counts[digest] = counts.get(digest, 0) + 1
+        out[line_numbers[index]] = f"{digest}:{counts[digest]}"
+        line_numbers[index] = -1
+
+    units = memoryview(text.encode("utf-16-le", "surrogatepass")).cast("H")
+    for current in chain(units, (_EOF,)):
+        if current == 32 or current == 9 or after_cr and current == 10:
+            after_cr = False
+            continue
+        after_cr = current == 13
+        if after_cr:
+            current = 10
+        if line_numbers[index] != -1:
+            emit()
+        if line_start:
+            line_start = False
+            line_number += 1
+            line_numbers[index] = line_number
+        line_start = current == 10
+        value = (_MOD * value + current - _FIRST_MOD * window[index]) & _MASK
+        window[index] = current
+        index = (index + 1) % _BLOCK
+    for _ in range(_BLOCK):
+        if line_numbers[index] != -1:
+            emit()
+        value = (_MOD * value - _FIRST_MOD * window[index]) & _MASK
+        window[index] = 0
+        index = (index + 1) % _BLOCK
+    return out
+
+
+def _line_hashes_of(path: str, sources: Mapping[str, SourceFile]) -> dict[int, str]:
+    """GitHub's line hashes of a linted file, from its bytes as GitHub reads
+    them at upload (a byte-order mark included), or from the text lint read
+    if the file is gone."""
+    from ..files import UnreadableInput, read_input
+    from ..model import MAX_FILE_BYTES
+
+    try:
+        text = read_input(path, MAX_FILE_BYTES, "playbook").decode("utf-8", "replace")
+    except UnreadableInput:
+        source = sources.get(path)
+        if source is None:
+            return {}
+        text = source.text
+    return line_hashes(text)
 
 
 # ------------------------------------------------------------------ GitHub --
@@ -187,7 +290,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github(result) -> str:
+def github(result: LintResult) -> str:
     """Workflow commands: each finding becomes an annotation on the line in
     the pull request's diff."""
     lines = []

@@ -93,12 +93,13 @@ def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str
             return _usage(str(error))
 
     findings = []
+    config_files: set[str] = set()
     if lint or fmt == "html":
         from ..lint.config import ConfigError
         from .overlay import lint_programme
 
         try:
-            findings = lint_programme(programme)
+            findings = lint_programme(programme, read=config_files)
         except ConfigError as error:
             return _usage(str(error))
     try:
@@ -113,7 +114,7 @@ def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str
         else:
             click.echo(data, nl=False)
         return EXIT_OK
-    inputs = list(programme.sources) + ([sim] if sim is not None else [])
+    inputs = list(programme.sources) + ([sim] if sim is not None else []) + sorted(config_files)
     return _write(output, data if isinstance(data, bytes) else data.encode("utf-8"), inputs)
 
 

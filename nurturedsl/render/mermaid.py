@@ -2,11 +2,18 @@
 appears in Markdown inside a ```mermaid block.
 
 Mermaid has no way to quote a quote inside a label, and reads `#...;` as
-an entity, `%%` as a comment, a leading backtick as Markdown and `<...>`
-as HTML. So every label is a quoted string in which those characters are
-written as numeric entities (`#35;` for `#`), and ids are made of letters,
-digits and `_` only, always with a prefix so that none is a keyword such
-as `end`.
+an entity, `%%` as a comment, a leading backtick as Markdown, `<...>` as
+HTML and a backslash before `n` as a line break. So every label is a
+quoted string in which those characters are written as numeric entities
+(`#35;` for `#`), with an invisible word joiner between a backslash and an
+`n`, and ids are made of letters, digits and `_` only, always with a
+prefix so that none is a keyword such as `end`.
+
+Each node's colours come from exactly one class (a node with a lint
+finding is in its tone's `_lint` class) and each link's from at most one
+`linkStyle`, never a `style` line on top of a class: Mermaid 10 writes a
+class as `!important` CSS, which beats a `style` line, while Mermaid 11
+lets the `style` line win, so the two would draw different pictures.
 """
 
 from __future__ import annotations
@@ -44,7 +51,11 @@ _NOT_ID = re.compile(r"[^A-Za-z0-9_]")
 
 def escape(text: str) -> str:
     """Text safe inside a quoted Mermaid label."""
-    return "".join(f"#{ord(ch)};" if ch in _SPECIAL else ch for ch in clean(text))
+    out = "".join(f"#{ord(ch)};" if ch in _SPECIAL else ch for ch in clean(text))
+    # In a label that has a `<br>`, Mermaid 10 and 11 decode the entities
+    # and then read a backslash before `n` as a line break (`C:\new` showed
+    # as `C:` over `ew`): an invisible word joiner keeps them apart.
+    return out.replace("#92;n", "#92;\u2060n")
 
 
 def _label(lines: list[str]) -> str:
@@ -65,38 +76,31 @@ def _ids(diagram: Diagram) -> dict[str, str]:
     return out
 
 
-def _style(tone: str) -> str:
-    fill, border, _ = TONES[tone]
-    return f"fill:{fill},stroke:{border},color:#1b1b1b"
-
-
 def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
     ids = _ids(diagram)
     out = ["flowchart LR"]
     out += [f"  %% {escape(line)}" for line in diagram.title]
-    by_tone: dict[str, list[str]] = {}
-    styles, notes = [], []
+    by_class: dict[str, list[str]] = {}
+    notes = []
     for node in diagram.nodes:
         opening, closing = SHAPES[node.shape]
         lines = list(node.lines)
         if node.findings:
             lines.append("lint: " + ", ".join(sorted({code for code, _ in node.findings})))
-        out.append(f"  {ids[node.id]}{opening}{_label(lines)}{closing}")
-        by_tone.setdefault(node.tone, []).append(ids[node.id])
-        if node.findings:
-            styles.append(f"  style {ids[node.id]} stroke:{LINT_COLOUR},stroke-width:3px")
             notes.append((ids[node.id], node.findings))
-    red_links = []
-    # `render --sim`: (stroke, width) -> the links drawn that way
-    widths: dict[tuple[str, str], list[str]] = {}
+        out.append(f"  {ids[node.id]}{opening}{_label(lines)}{closing}")
+        by_class.setdefault(_class_name(node.tone, bool(node.findings)), []).append(ids[node.id])
+    # index of the link -> its style: `render --sim` widths and mutes, lint's red
+    link_styles: dict[int, str] = {}
     for k, edge in enumerate(diagram.edges):
-        if edge.width is not None or edge.muted:
-            key = (MUTED if edge.muted else "", pen(edge.width if edge.width is not None else 1))
-            widths.setdefault(key, []).append(str(k))
         lines = list(edge.lines)
         if edge.findings:
             lines.append("lint: " + ", ".join(sorted({code for code, _ in edge.findings})))
-            red_links.append(str(k))
+            width = pen(max(3, edge.width or 0))
+            link_styles[k] = f"stroke:{LINT_COLOUR},stroke-width:{width}px,color:{LINT_COLOUR}"
+        elif edge.width is not None or edge.muted:
+            colour = f"stroke:{MUTED}," if edge.muted else ""
+            link_styles[k] = f"{colour}stroke-width:{pen(edge.width if edge.width is not None else 1)}px"
         label = f"|{_label(lines)}|" if lines else ""
         out.append(f"  {ids[edge.source]} {ARROWS[edge.style]}{label} {ids[edge.target]}")
     # Mermaid flowcharts have no notes: a finding is a box of its own, tied
@@ -105,30 +109,43 @@ def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
         text = [shorten(description, 90) for _, description in findings]
         out.append(f"  lint_{k}{NOTE[0]}{_label(text)}{NOTE[1]}")
         out.append(f"  {node_id} -.- lint_{k}")
-        by_tone.setdefault("lint", []).append(f"lint_{k}")
+        by_class.setdefault("tone_lint", []).append(f"lint_{k}")
     if with_legend:
-        out += _legend(diagram, by_tone)
+        out += _legend(diagram, by_class)
     for tone in list(TONES) + ["lint"]:
-        if tone in by_tone:
-            style = _style(tone) if tone != "lint" else f"fill:#fdecea,stroke:{LINT_COLOUR},color:#1b1b1b"
-            # prefixed: a class called `end` would close a subgraph
-            out.append(f"  classDef tone_{tone} {style}")
-            out.append(f"  class {','.join(by_tone[tone])} tone_{tone}")
-    out += styles
-    for (stroke, width), links in widths.items():
-        colour = f"stroke:{stroke}," if stroke else ""
-        out.append(f"  linkStyle {','.join(links)} {colour}stroke-width:{width}px")
-    if red_links:
-        out.append(f"  linkStyle {','.join(red_links)} stroke:{LINT_COLOUR},stroke-width:3px,color:{LINT_COLOUR}")
+        for outlined in (False, True) if tone != "lint" else (False,):
+            name = _class_name(tone, outlined)
+            if name in by_class:
+                out.append(f"  classDef {name} {_class_style(tone, outlined)}")
+                out.append(f"  class {','.join(by_class[name])} {name}")
+    by_style: dict[str, list[str]] = {}
+    for k, style in link_styles.items():
+        by_style.setdefault(style, []).append(str(k))
+    for style, links in by_style.items():
+        out.append(f"  linkStyle {','.join(links)} {style}")
     return "\n".join(out) + "\n"
 
 
-def _legend(diagram: Diagram, by_tone: dict[str, list[str]]) -> list[str]:
+def _class_name(tone: str, outlined: bool) -> str:
+    # prefixed: a class called `end` would close a subgraph
+    return f"tone_{tone}_lint" if outlined and tone != "lint" else f"tone_{tone}"
+
+
+def _class_style(tone: str, outlined: bool) -> str:
+    if tone == "lint":
+        return f"fill:#fdecea,stroke:{LINT_COLOUR},color:#1b1b1b"
+    fill, border, _ = TONES[tone]
+    if outlined:  # `render --lint`: a node with a finding, outlined in red
+        return f"fill:{fill},stroke:{LINT_COLOUR},stroke-width:3px,color:#1b1b1b"
+    return f"fill:{fill},stroke:{border},color:#1b1b1b"
+
+
+def _legend(diagram: Diagram, by_class: dict[str, list[str]]) -> list[str]:
     out = ['  subgraph legend["Legend"]']
     for k, (shape, tone, text) in enumerate(legend(diagram)):
         opening, closing = SHAPES[shape]
         out.append(f"    legend_{k}{opening}{_label([text])}{closing}")
-        by_tone.setdefault(tone, []).append(f"legend_{k}")
+        by_class.setdefault(_class_name(tone, False), []).append(f"legend_{k}")
     if diagram.notes:
         out.append(f"    legend_notes[{_label(list(diagram.notes))}]")
     out.append("  end")

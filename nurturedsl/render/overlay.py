@@ -24,19 +24,29 @@ from ..source import Span
 from .diagram import Diagram
 
 
-def lint_programme(programme: Programme, today: _dt.date | None = None) -> list[Diagnostic]:
+def lint_programme(programme: Programme, today: _dt.date | None = None,
+                   read: set[str] | None = None) -> list[Diagnostic]:
     """Every finding of `nurturedsl lint` on the playbook, imports included,
-    with the configuration `lint` would find for it. Raises ConfigError."""
+    with the configuration `lint` would find for it; the config files looked
+    into are added to `read`. Raises ConfigError."""
     from ..lint.config import LintConfig, find_config, load_config
     from ..lint.engine import lint
     from ..lint.registry import RULES
 
-    found = find_config(os.path.dirname(os.path.abspath(programme.path)))
+    found = find_config(os.path.dirname(os.path.abspath(programme.path)), read=read)
     config = load_config(found, list(RULES)) if found else LintConfig()
     # Naming every source keeps the findings in imported files, where
-    # the flows of a programme file live; the root is linted once.
-    files = [programme.path] + [path for path in programme.sources if path != programme.path]
+    # the flows of a programme file live; the root is linted once. The root
+    # is spelt as its imports are (`./p.nurture` is `p.nurture`), so that
+    # findings are ordered the same however the command named it.
+    files = [_tidy(programme.path)] + [path for path in programme.sources if path != programme.path]
     return lint(files, lambda path: config, today or _dt.date.today()).diagnostics
+
+
+def _tidy(path: str) -> str:
+    tidy = os.path.normpath(path)
+    # `a/link/../b` is not `a/b` when `link` is a symlink to a folder
+    return tidy if os.path.realpath(tidy) == os.path.realpath(path) else path
 
 
 def describe(d: Diagnostic) -> str:
@@ -56,7 +66,7 @@ def _size(span: Span) -> tuple[int, int]:
     return (span.end_line - span.line, span.end_column - span.column if span.end_line == span.line else span.end_column)
 
 
-def place_on_flow(diagram: Diagram, flow: n.Flow, g: nx.MultiDiGraph, diagnostics: list[Diagnostic]) -> None:
+def place_on_flow(diagram: Diagram, flow: n.Flow, g: nx.MultiDiGraph[str], diagnostics: list[Diagnostic]) -> None:
     steps = [(attrs["span"], node) for node, attrs in g.nodes(data=True) if attrs["step"] is not None]
     boxes = {node.id: node for node in diagram.nodes}
     for d in diagnostics:
@@ -74,7 +84,7 @@ def place_on_flow(diagram: Diagram, flow: n.Flow, g: nx.MultiDiGraph, diagnostic
                 edge.findings.append(finding)
 
 
-def _folded_before(g: nx.MultiDiGraph, node_id: str, folded: set[str]) -> set[str]:
+def _folded_before(g: nx.MultiDiGraph[str], node_id: str, folded: set[str]) -> set[str]:
     """The folded node and every folded node whose arrow runs through it."""
     seen, stack = {node_id}, [node_id]
     while stack:

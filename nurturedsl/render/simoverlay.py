@@ -48,6 +48,9 @@ from .diagram import Diagram, Edge
 
 FORMAT = "nurturedsl-simulation"
 MAJOR = 1
+# A report holds counts per arrow, not per contact: a few MiB for the largest
+# programme. The limit only stops a runaway file or a device from being read.
+MAX_REPORT_BYTES = 64 << 20
 WIDEST = 6.0  # the pen width of the busiest arrow; the thinnest is 1
 
 
@@ -67,11 +70,15 @@ class ReportError(Exception):
 
 def load_report(path: str) -> dict:
     """The report at `path`, its format, version and shape checked."""
+    from ..files import UnreadableInput, read_input
+
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
-    except OSError as error:
-        raise ReportError(f"cannot read simulation report {path}: {error.strerror or error}") from None
+        # never open() a FIFO nor read a device: read_input refuses them first
+        text = read_input(path, MAX_REPORT_BYTES, "simulation report").decode("utf-8")
+    except UnreadableInput as error:
+        said = str(error)
+        raise ReportError("cannot read simulation report " + said[len("cannot read "):]
+                          if said.startswith("cannot read ") else said) from None
     except UnicodeDecodeError:
         raise ReportError(f"{path} is not a simulation report: it is not UTF-8 text") from None
     try:
