@@ -7,12 +7,21 @@ schema cannot say: every transition leads to a node, every name a node or
 condition uses exists, each node has the members its type needs. Problems
 come back as `path: message` lines, the path in the document's own terms
 (`flows.inbound.nodes.welcome.next[0].to`).
+
+Values, too, are what a runner can compute with: numbers finite and within
+what a 64-bit float holds exactly (2^53, as JavaScript runners hold them),
+durations from 0 to the 10 years a playbook may say, and strings text (JSON's
+`\\ud800` escapes can spell half a surrogate pair, which no UTF-8 output can
+hold). So every simulated moment stays on the calendar, and every record can
+be written.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from typing import Any, Iterator
+
+MAX_EXACT = 2 ** 53
 
 _OPERATIONS = {"var", "==", "!=", "<", "<=", ">", ">=", "in", "and", "or", "!", "!!",
                "segment", "event_count", "score", "inactive"}
@@ -42,8 +51,56 @@ def problems(ir: dict, limit: int = 20) -> list[str]:
             found.append(f"{where}: {item['msg']}")
     if found:
         return found[:limit]
+    found = list(_values(ir, limit))
+    if found:
+        return found[:limit]
     found = list(_references(ir))
     return found[:limit]
+
+
+def _values(ir: dict, limit: int) -> Iterator[str]:
+    from ..model import MAX_DURATION_SECONDS
+
+    stack: list[tuple[Any, str]] = [(ir, "")]
+    found = 0
+    while stack and found < limit:
+        value, where = stack.pop()
+        problem = None
+        if isinstance(value, dict):
+            seconds = value.get("seconds") if set(value) == {"seconds", "iso"} else None
+            if _is_number(seconds) and not 0 <= seconds <= MAX_DURATION_SECONDS:
+                problem = f"{where}.seconds: a duration is 0 to {MAX_DURATION_SECONDS} seconds (10 years), not {seconds}"
+            for key, inner in value.items():
+                if not _is_text(key):
+                    problem = problem or f"{where}: a key holds half of a UTF-16 surrogate pair: {_escaped(key)}"
+                stack.append((inner, f"{where}.{key}" if where else key))
+        elif isinstance(value, list):
+            stack.extend((inner, f"{where}[{i}]") for i, inner in enumerate(value))
+        elif isinstance(value, str):
+            if not _is_text(value):
+                problem = f"{where}: holds half of a UTF-16 surrogate pair, not a character: {_escaped(value)}"
+        elif _is_number(value) and not -MAX_EXACT <= value <= MAX_EXACT:  # NaN, Infinity and 1e400 too
+            shown = value if isinstance(value, float) or abs(value) < 10 ** 20 else f"a {len(str(value))}-digit number"
+            problem = f"{where}: {shown} is not a number a runner can hold (at most 2^53 either side of 0)"
+        if problem:
+            found += 1
+            yield problem
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _escaped(text: str) -> str:
+    return json.dumps(text[:60])
 
 
 def _references(ir: dict) -> Iterator[str]:
@@ -60,7 +117,8 @@ def _references(ir: dict) -> Iterator[str]:
     quiet = policy.get("quiet_hours")
     for end in ("start", "end") if quiet else ():
         hours, _, minutes = str(quiet[end]).partition(":")
-        if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        digits = (hours + minutes).isascii() and len(hours) <= 2 and len(minutes) == 2  # not `²`
+        if not (digits and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
             yield f"policy.quiet_hours.{end}: expected HH:MM, not `{quiet[end]}`"
     for name, segment in ir["segments"].items():
         yield from _condition(ir, segment["condition"], f"segments.{name}.condition")

@@ -116,6 +116,13 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 _SCALE = (2.0 ** -32).__mul__  # a 32-bit integer to [0, 1), exactly
+MAX_FILE_BYTES = 1 << 20  # a model file: some hundreds of tables
+MAX_DURATION = 3650 * 86400.0  # as in playbooks: 10 years
+MAX_DAYS_AGO = 36_500  # a century before the start, which is 1900 at the earliest: still a date
+# The largest |Z| the Box-Muller draw below can give: sqrt(-2 ln 2^-32), the
+# smallest uniform above 0 being 2^-32.
+_Z_MAX = math.sqrt(64 * math.log(2))
+_LARGEST = 1e300  # a draw must stay a finite number, with room to add and compare
 
 RESPONSE_KEYS = ("open", "click", "reply", "visit_pricing", "book_demo", "unsubscribe")
 CHANNELS = ("email", "sms", "linkedin", "ads")
@@ -147,12 +154,20 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _computable(number) -> bool:
+    """Finite and at most _LARGEST either side of 0, compared exactly: TOML
+    has inf and nan, and tomllib reads integers of any size, which
+    math.isfinite() cannot even convert."""
+    return -_LARGEST <= number <= _LARGEST  # False for NaN
+
+
 def _show(value) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{value}"' if len(value) <= 60 else f'"{value[:57]}..."'
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    text = str(value)  # an int from tomllib has at most 4,300 digits
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 class _Reader:
@@ -167,7 +182,9 @@ class _Reader:
         self.segments = list(ir.get("segments", {}))
 
     def fail(self, where: str, message: str):
-        raise CohortError(f"{self.path}: {where}: {message}")
+        from .inputs import printable
+
+        raise CohortError(printable(f"{self.path}: {where}: {message}"))  # one line, whatever a key holds
 
     def unknown_key(self, where: str, key: str, known, what: str = "key"):
         match = _suggest(key, known)
@@ -190,10 +207,20 @@ class _Reader:
             self.fail(where, f"`{key}` must be a probability from 0 to 1, not {_show(value)}")
         return float(value)
 
+    def number(self, where: str, key: str, value, what: str = "a number") -> float:
+        """A finite number: TOML has inf and nan, and floats as large as 1e308,
+        with which draws overflow or compare as nothing."""
+        if not _is_number(value):
+            self.fail(where, f"`{key}` must be {what}, not {_show(value)}")
+        if not _computable(value):
+            self.fail(where, f"`{key}` = {_show(value)} is not a number a simulation can compute with "
+                      f"(finite, at most {_LARGEST:g} either side of 0)")
+        return value
+
     def weight(self, where: str, key: str, value) -> float:
-        if not _is_number(value) or value < 0 or math.isinf(value) or math.isnan(value):
+        if not _is_number(value) or not value >= 0 or value == math.inf:  # NaN is not >= 0
             self.fail(where, f"`{key}` must be a weight (a number, 0 or more), not {_show(value)}")
-        return float(value)
+        return float(self.number(where, key, value))  # weights are added up: not 1e308
 
     def duration(self, where: str, key: str, value, zero: bool = False) -> float:
         seconds = None
@@ -205,6 +232,8 @@ class _Reader:
         if seconds is None or (seconds <= 0 and not zero):
             self.fail(where, f"`{key}` must be a duration like \"3d\" (units: s, m, h, d, w), not {_show(value)}"
                       if seconds is None else f"`{key}` must be longer than zero")
+        if not seconds <= MAX_DURATION:  # "999...9d" is a float too large to be finite
+            self.fail(where, f"`{key}` is longer than 3650d (10 years), the longest duration, as in playbooks")
         return seconds
 
     # ------------------------------------------------------------ the file
@@ -373,16 +402,22 @@ class _Reader:
             if isinstance(value, str):
                 return value
         elif kind == "number":
-            if _is_number(value) and math.isfinite(value):
-                return value
+            number = value
             if from_key and isinstance(value, str):
                 try:
-                    return int(value)
+                    number = float(value)  # float() has no limit on digits; int() has
                 except ValueError:
-                    try:
-                        return float(value)
-                    except ValueError:
-                        pass
+                    pass
+            if _is_number(number):
+                if not _computable(number):
+                    self.fail(where, f"`{attr}`: {_show(value)} is not a number a simulation can compute with "
+                              f"(finite, at most {_LARGEST:g} either side of 0)")
+                if number is value:
+                    return value
+                try:
+                    return int(value)  # at most 301 digits now
+                except ValueError:
+                    return number
         elif kind == "bool":
             if isinstance(value, bool):
                 return value
@@ -397,7 +432,7 @@ class _Reader:
                 except ValueError:
                     pass
         elif kind == "duration":
-            if _is_number(value) and value >= 0:
+            if _is_number(value) and 0 <= value <= _LARGEST:
                 return value
             if isinstance(value, str):
                 return self.duration(where, attr, value)
@@ -440,6 +475,7 @@ class _Reader:
             low, high = (self.value(where, attr, kind, v) for v in arg)
             if low > high:
                 self.fail(where, f"`uniform` runs backwards: {_show(arg[0])} is above {_show(arg[1])}")
+            # |bounds| <= 1e300, so the width is finite
             if kind == "number" and all(isinstance(v, int) for v in arg):
                 span = high - low + 1
                 return _draws(lambda rand, n, day: low + int(rand() * span), 1)
@@ -458,6 +494,8 @@ class _Reader:
         first, last = arg
         if first > last:
             self.fail(where, f"`days_ago` runs backwards: {first} is above {last}")
+        if last > MAX_DAYS_AGO:
+            self.fail(where, f"`days_ago` goes back at most {MAX_DAYS_AGO:,} days (a century), not {last:,}")
         span = last - first + 1
         return _draws(lambda rand, n, day: _date_text(day - first - int(rand() * span)), 1)
 
@@ -473,16 +511,22 @@ class _Reader:
             if key not in arg:
                 self.fail(where, f"`{key}` is missing")
         median, sigma = arg["median"], arg["sigma"]
-        if not _is_number(median) or median <= 0:
+        if not _is_number(median) or not median > 0:  # NaN is not above 0 either
             self.fail(where, f"`median` must be a number above 0, not {_show(median)}")
-        if not _is_number(sigma) or sigma < 0:
+        self.number(where, "median", median)
+        if not _is_number(sigma) or not sigma >= 0:
             self.fail(where, f"`sigma` must be a number, 0 or more, not {_show(sigma)}")
-        low, high = arg.get("min", -math.inf), arg.get("max", math.inf)
-        for key, v in (("min", low), ("max", high)):
-            if not _is_number(v):
-                self.fail(where, f"`{key}` must be a number, not {_show(v)}")
+        low = self.number(where, "min", arg["min"]) if "min" in arg else -math.inf
+        high = self.number(where, "max", arg["max"]) if "max" in arg else math.inf
         if low > high:
             self.fail(where, f"`min` {low} is above `max` {high}")
+        # The largest draw is median * e^(sigma * _Z_MAX); with no `max` to
+        # clamp it, it must be a number (sigma = 1e308 would make it infinite).
+        log_median = math.log(median)
+        if high == math.inf and log_median + sigma * _Z_MAX > math.log(_LARGEST):
+            self.fail(where, f"`sigma` = {_show(sigma)} draws numbers too large to compute (up to "
+                      f"median × e^({_Z_MAX:.2f} × sigma)); give a smaller sigma, or a `max`")
+        self.number(where, "sigma", sigma)
         whole = isinstance(median, int)
         tau = 2 * math.pi
         log, cos, sqrt, exp = math.log, math.cos, math.sqrt, math.exp
@@ -490,7 +534,11 @@ class _Reader:
         def draw(rand, n, day):
             # Box-Muller: one standard normal from two uniforms.
             z = sqrt(-2.0 * log(1.0 - rand())) * cos(tau * rand())
-            x = median * exp(sigma * z)
+            e = sigma * z
+            if e < 700.0:
+                x = median * exp(e)
+            else:  # e^(sigma z) alone overflows; the draw may not (a tiny median), or is clamped to `max`
+                x = exp(log_median + e) if log_median + e < 709.0 else math.inf
             x = low if x < low else high if x > high else x
             return int(round(x)) if whole else x
         return _draws(draw, 2)
@@ -811,6 +859,8 @@ def parse_responses(text: str, ir: dict, path: str = "<string>") -> ResponseMode
     tomllib = _toml()
     try:
         data = tomllib.loads(text)
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise CohortError(f"{path}: nested too deeply (arrays or tables inside one another)") from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         at = _TOML_AT.search(message)
@@ -818,6 +868,8 @@ def parse_responses(text: str, ir: dict, path: str = "<string>") -> ResponseMode
             message = message[:at.start()]
             raise CohortError(f"{path}:{at.group(1)}:{at.group(2)}: not valid TOML: {message}") from None
         raise CohortError(f"{path}: not valid TOML: {message}") from None
+    except ValueError:  # tomllib's int() of a number of more than 4,300 digits
+        raise CohortError(f"{path}: not valid TOML: a number of more than 4,300 digits") from None
     model = _Reader(path, ir).read(data)
     model._source = (text, ir, path)
     return model
@@ -825,11 +877,12 @@ def parse_responses(text: str, ir: dict, path: str = "<string>") -> ResponseMode
 
 def load_responses(path: str, ir: dict) -> ResponseModel:
     """Read and check a model file against the compiled programme `ir`."""
+    from ..files import UnreadableInput, read_input
+
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as error:
-        raise CohortError(f"cannot read {path}: {error.strerror}") from None
+        raw = read_input(path, MAX_FILE_BYTES, "response model")  # never open() a FIFO or read a device
+    except UnreadableInput as error:
+        raise CohortError(str(error)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -4,6 +4,11 @@ Contacts are independent, so `--workers N` cuts them into N contiguous
 slices, runs each in its own process and adds the tallies up in slice order;
 with whole-number tallies and traces concatenated in contact order, the
 output is byte-identical to one worker's.
+
+Nothing is lost: no output (-o, --trace) may be one of the inputs, which is
+checked before anything is read; the trace is written to a temporary file
+beside it and renamed into place at the end, so a failed write, an error or
+Ctrl-C leaves the previous file (or none) and no temporary one.
 """
 
 from __future__ import annotations
@@ -11,23 +16,36 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+import signal
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import click
 
+from .contact import time_problem
 from .engine import IRError, Programme, Runner, iso
 from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a command stopped by Ctrl-C
 DEFAULT_COHORT_START = "2026-01-01"
 DEFAULT_SPAN_DAYS = 365
+# Intervals hardly narrow past a few hundred thousand contacts, and ten
+# million take some ten minutes on two cores: a larger number is a typo.
+MAX_COHORT = 10_000_000
+_STOP_EVERY = 256  # contacts between looks at the stop flag in a worker
 
 
 class UsageError(Exception):
     """A problem with the command line or an input file: exit 2."""
+
+
+class TraceFailed(Exception):
+    """Writing the trace failed (a full disk, the file-size limit); the
+    argument is the system's reason. Raised in workers too, so it pickles."""
 
 
 @dataclass
@@ -42,36 +60,55 @@ class Job:
     cohort: Optional[int] = None  # number of synthetic contacts
     runs: int = 1
     responses: Optional[str] = None
+    model: Any = None  # cohort: the ResponseModel, read once (it pickles as its text)
     contacts: list = field(default_factory=list)  # replay: Contact objects
     events: dict = field(default_factory=dict)
 
 
 def parse_moment(text: str, option: str) -> float:
-    """A DATE (midnight UTC) or an ISO 8601 date and time with a zone."""
+    """A DATE (midnight UTC) or an ISO 8601 date and time with a zone,
+    within the simulated time (contact.time_problem)."""
     try:
         if len(text) == 10:
             day = dt.date.fromisoformat(text)
-            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        else:
+            moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"{option} {text}: expected a date (2026-01-05) or a date and time with a zone "
                          "(2026-01-05T09:00:00Z)") from None
     if moment.tzinfo is None:
         raise UsageError(f"{option} {text}: a time needs a zone: add Z for UTC or an offset such as +01:00")
-    return moment.timestamp()
+    try:
+        seconds = moment.timestamp()
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
+        seconds = float("inf") if moment.year > 1 else float("-inf")
+    problem = time_problem(seconds)
+    if problem:
+        raise UsageError(f"{option} {text} {problem}")
+    return seconds
 
 
 def load_ir(path: str) -> tuple[dict, list[str]]:
     """The IR of a `.nurture` playbook (compiled here) or of a compiled
     `.json` document; and the files it came from."""
     if path.endswith(".json"):
+        from ..files import UnreadableInput, read_input
+        from ..model import MAX_FILE_BYTES
+
         try:
-            with open(path, encoding="utf-8") as handle:
-                ir = json.load(handle)
-        except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read {path}: {getattr(error, 'strerror', None) or error}") from None
+            # as large as a playbook may be; never open() a FIFO or read a device
+            ir = json.loads(read_input(path, MAX_FILE_BYTES, "compiled playbook").decode("utf-8-sig"))
+        except UnreadableInput as error:
+            raise UsageError(str(error)) from None
+        except UnicodeDecodeError:
+            raise UsageError(f"{path}: not UTF-8") from None
         except json.JSONDecodeError as error:
             raise UsageError(f"{path}:{error.lineno}:{error.colno}: not valid JSON: {error.msg}") from None
+        except RecursionError:
+            raise UsageError(f"{path}: nested too deeply to read") from None
+        except ValueError as error:  # a number of more than 4,300 digits
+            raise UsageError(f"{path}: not valid JSON: {error}") from None
         if not isinstance(ir, dict) or ir.get("format") != "nurturedsl-ir":
             raise UsageError(f"{path}: not a nurturedsl IR document (its `format` is not \"nurturedsl-ir\")")
         if str(ir.get("version", "")).split(".")[0] != "1":
@@ -101,22 +138,39 @@ def _runner(job: Job, trace: bool):
     programme = Programme(job.ir)
     if job.cohort is None:
         return Runner(programme, job.start, job.until, trace=trace), None
-    from .cohort import contact_rng, load_responses
+    from .cohort import contact_rng
 
-    model = load_responses(job.responses, job.ir)
+    model = job.model
     seed = job.seed
     return Runner(programme, job.start, job.until, responder=model.respond, trace=trace,
                   rng_for=lambda contact_id: contact_rng(seed, contact_id)), model
 
 
+_stop = None  # in a worker process: the Event the parent sets on Ctrl-C
+
+
+def _start_worker(stop) -> None:
+    """Ctrl-C is the parent's to handle: it sets `stop`, and each worker
+    ends its slice at its next look instead of dying mid-write."""
+    global _stop
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stop = stop
+
+
 def run_slice(job: Job, first: int, last: int, trace_path: Optional[str], progress=None) -> dict[int, Tally]:
     """Simulate contacts [first, last); tallies by run; trace lines to
-    `trace_path` as each contact finishes."""
+    `trace_path` as each contact finishes. Raises TraceFailed when the
+    trace cannot be written."""
     runner, model = _runner(job, trace_path is not None)
     tallies: dict[int, Tally] = {}
-    out = open(trace_path, "w", encoding="utf-8") if trace_path else None
+    try:
+        out = open(trace_path, "w", encoding="utf-8") if trace_path else None
+    except OSError as error:
+        raise TraceFailed(error.strerror or str(error)) from None
     try:
         for index in range(first, last):
+            if _stop is not None and not index % _STOP_EVERY and _stop.is_set():
+                return {}
             if model is not None:
                 contact, events = model.contact(index, job.seed, job.start)
                 run = index * job.runs // job.cohort
@@ -135,9 +189,16 @@ def run_slice(job: Job, first: int, last: int, trace_path: Optional[str], progre
                 runner.trace_records.clear()
             if progress is not None:
                 progress(1)
-    finally:
         if out is not None:
-            out.close()
+            out.close()  # the last buffered lines are written here, and may fail
+    except OSError as error:
+        raise TraceFailed(error.strerror or str(error)) from None
+    finally:
+        if out is not None and not out.closed:
+            try:
+                out.close()
+            except OSError:
+                pass  # already failing; the file is removed
     return tallies
 
 
@@ -159,24 +220,44 @@ def simulate(job: Job, count: int, workers: int, trace_path: Optional[str], show
 
     bounds = [count * w // workers for w in range(workers + 1)]
     folder = os.path.dirname(os.path.abspath(trace_path)) if trace_path else None
-    parts = [tempfile.mkstemp(prefix=".trace-", suffix=".jsonl", dir=folder)[1] if trace_path else None
-             for _ in range(workers)]
+    parts: list[Optional[str]] = []
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    stop = context.Event()
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for _ in range(workers):
+            if trace_path:
+                handle, part = tempfile.mkstemp(prefix=".trace-", suffix=".jsonl", dir=folder)
+                os.close(handle)
+                parts.append(part)
+            else:
+                parts.append(None)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                                   initargs=(stop,))
+        try:
             futures = [pool.submit(_slice_worker, (job, bounds[w], bounds[w + 1], parts[w])) for w in range(workers)]
             results = [future.result() for future in futures]
+        except BaseException:
+            stop.set()  # Ctrl-C, or a worker failed: the others stop at their next look
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
         if trace_path:
-            with open(trace_path, "w", encoding="utf-8") as out:
+            # the parts, in slice order, into the caller's temporary file
+            with open(trace_path, "wb") as out:
                 for part in parts:
-                    with open(part, encoding="utf-8") as handle:
-                        for line in handle:
-                            out.write(line)
+                    with open(part, "rb") as handle:
+                        while chunk := handle.read(1 << 20):
+                            out.write(chunk)
+    except OSError as error:
+        raise TraceFailed(error.strerror or str(error)) from None
     finally:
         for part in parts:
-            if part and os.path.exists(part):
-                os.unlink(part)
+            if part:
+                try:
+                    os.unlink(part)
+                except FileNotFoundError:
+                    pass
     merged: dict[int, Tally] = {}
     for tallies in results:
         for run, tally in sorted(tallies.items()):
@@ -208,10 +289,12 @@ def contact_timeline(job: Job, contact_id: str) -> str:
     if model is not None:
         from .cohort import contact_id as cohort_id
 
-        number = contact_id.rpartition("-")[2]
-        index = int(number) - 1 if number.isdigit() else -1
+        # ASCII digits only (`cohort-²` is not a number to int()), and no
+        # more of them than an id of the largest cohort has
+        number = re.fullmatch(r"cohort-([0-9]{1,20})", contact_id)
+        index = int(number[1]) - 1 if number else -1
         if not 0 <= index < job.cohort or cohort_id(index) != contact_id:
-            raise UsageError(f"--contact {contact_id}: no such contact in a cohort of {job.cohort} "
+            raise UsageError(f"--contact {_cut(contact_id)}: no such contact in a cohort of {job.cohort} "
                              f"(ids run from {cohort_id(0)} to {cohort_id(job.cohort - 1)})")
         contact, events = model.contact(index, job.seed, job.start)
     else:
@@ -221,7 +304,7 @@ def contact_timeline(job: Job, contact_id: str) -> str:
 
             ids = [c.id for c in job.contacts]
             hint = did_you_mean(contact_id, ids[:10000])
-            raise UsageError(f"--contact {contact_id}: no contact with that id" + (f"; {hint[0]}" if hint else ""))
+            raise UsageError(f"--contact {_cut(contact_id)}: no contact with that id" + (f"; {hint[0]}" if hint else ""))
         contact = found[0]
         events = job.events.get(contact.id, [])
     data = {"id": contact.id, "name": contact.data.get("name")}
@@ -229,11 +312,24 @@ def contact_timeline(job: Job, contact_id: str) -> str:
     return timeline(runner.trace_records, data, contact.timezone or runner.p.policy.timezone)
 
 
+def _cut(text: str) -> str:
+    """An id from the command line as a message shows it: short, one line."""
+    from .inputs import printable
+
+    return printable(text if len(text) <= 60 else text[:57] + "...")
+
+
+def shown_path(path: str) -> str:
+    """A path as text any output can hold: a file name that is not UTF-8
+    (Python keeps its bytes as lone surrogates) with those bytes as \\xff."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def header_for(job: Job, mode: str, sources: dict, notes: list[str]) -> dict:
     header = {
         "mode": mode,
         "playbook": job.ir.get("playbook", {}).get("name", "playbook"),
-        "inputs": sources,
+        "inputs": {name: shown_path(path) for name, path in sources.items()},
         "start": iso(job.start),
         "until": iso(job.until),
         "seed": job.seed,
@@ -254,6 +350,37 @@ def run_simulate(playbook: str, contacts: Optional[str], events: Optional[str], 
     except UsageError as error:
         click.echo(f"nurturedsl: error: {error}", err=True)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # Every output is a temporary file until it is whole, and those are
+        # removed on the way here: what was there before is untouched.
+        click.echo("\nnurturedsl: interrupted; no output was written", err=True)
+        return EXIT_INTERRUPTED
+
+
+def _outputs(output: Optional[str], trace: Optional[str]) -> list[tuple[str, str]]:
+    """(option, path) of each file the command will write (-o - is stdout)."""
+    found = [("-o", output)] if output not in (None, "-") else []
+    return found + ([("--trace", trace)] if trace is not None else [])
+
+
+def _check_outputs(outputs: list[tuple[str, str]], inputs: list[tuple[str, str]]) -> None:
+    """Refuse an output that is one of the inputs (`what`, path), or the
+    other output, or not a plain file, before anything is read or run."""
+    from ..files import UnsafeOutput, check_output, same_file
+
+    for option, path in outputs:
+        try:
+            check_output(path)  # not a folder, a device, a FIFO or a symlink
+            for what, source in inputs:
+                check_output(path, [source], what=what)
+        except UnsafeOutput as error:
+            raise UsageError(f"{option}: {error}") from None
+    if len(outputs) == 2 and same_file(outputs[0][1], outputs[1][1]):
+        raise UsageError(f"--trace {outputs[1][1]} is also the -o file; the report and the trace need a file each")
+
+
+def _map_files(mapping: tuple[str, ...]) -> list[str]:
+    return [value for value in mapping if os.path.isfile(value)]
 
 
 def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start, until,
@@ -268,17 +395,42 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
         raise UsageError("--events goes with --contacts")
     if mapping and contacts is None:
         raise UsageError("--map renames columns of --contacts; there is no contacts file in cohort mode")
+    if cohort is not None and cohort > MAX_COHORT:
+        raise UsageError(f"--cohort {cohort:,}: a cohort has at most {MAX_COHORT:,} contacts "
+                         "(its intervals hardly narrow past a few hundred thousand)")
     if contact is not None and (trace is not None or output_format != "text"):
         raise UsageError("--contact prints one contact's timeline; --trace and --format json are for whole runs "
                          "(--trace writes every contact's records, which you can filter)")
-    for option, path in (("-o", output), ("--trace", trace)):
-        if path not in (None, "-"):
-            _writable(option, path)
-    ir, sources = load_ir(playbook)
+    if trace == "-":
+        raise UsageError("--trace -: the trace needs a file; stdout is the report's (-o -)")
+    outputs = _outputs(output, trace)
+    given = [("the playbook", playbook), ("the contacts file", contacts), ("the events file", events),
+             ("the response model", responses)] + [("a --map file", path) for path in _map_files(mapping)]
+    _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
+    for option, path in outputs:
+        _writable(option, path)
     try:
-        Programme(ir)
-    except IRError as error:
-        raise UsageError(f"{playbook}: {error}") from None
+        ir, sources = load_ir(playbook)
+        # an imported playbook is an input too, known once the playbook is read
+        _check_outputs(outputs, [("a playbook it imports", path) for path in sources])
+        try:
+            Programme(ir)
+        except IRError as error:
+            if not playbook.endswith(".json"):  # compiled here, so a problem of the playbook: exit 1
+                click.echo(f"{playbook}: error: {error}", err=True)
+                return EXIT_PROBLEMS
+            raise UsageError(f"{playbook}: {error}") from None
+        return _simulate(ir, playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed,
+                         start, until, output_format, trace, contact, workers, output, progress, write)
+    except RecursionError:
+        # Conditions are checked, compiled and evaluated by nested calls (the
+        # input files are depth-checked where they are read): a condition
+        # some hundreds of levels deep is more than Python's stack.
+        raise UsageError(f"{playbook}: a condition is nested too deeply to run") from None
+
+
+def _simulate(ir, playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start, until,
+              output_format, trace, contact, workers, output, progress, write) -> int:
     inputs = {"playbook": playbook}
     notes: list[str] = []
     job = Job(ir=ir, start=0.0, until=0.0, seed=seed, trace=trace is not None)
@@ -286,7 +438,7 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
         from .cohort import CohortError, load_responses
 
         try:
-            load_responses(responses, ir)
+            job.model = load_responses(responses, ir)
         except CohortError as error:
             raise UsageError(str(error)) from None
         job.cohort, job.responses, job.runs = cohort, responses, min(runs, cohort)
@@ -310,7 +462,7 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
                 click.echo("nurturedsl: nothing simulated; fix the rows above or pass --skip-bad-rows", err=True)
             return EXIT_USAGE
         if skipped:
-            shown = ", ".join(f"{row.path}:{row.line}" for row in skipped[:20])
+            shown = ", ".join(f"{shown_path(row.path)}:{row.line}" for row in skipped[:20])
             more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
             notes.append(f"Skipped {len(skipped)} bad row{'s' if len(skipped) != 1 else ''} (--skip-bad-rows): "
                          f"{shown}{more}")
@@ -325,7 +477,14 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
                                  "the first event)")
             job.start = first - first % 86400  # midnight UTC of the first event's day
         count = len(job.contacts)
-    job.until = parse_moment(until, "--until") if until else job.start + DEFAULT_SPAN_DAYS * 86400
+    if until:
+        job.until = parse_moment(until, "--until")
+    else:
+        job.until = job.start + DEFAULT_SPAN_DAYS * 86400
+        problem = time_problem(job.until)
+        if problem:
+            raise UsageError(f"the simulation would run until {iso(job.until)}, {DEFAULT_SPAN_DAYS} days after the "
+                             f"start, which {problem}; give --until")
     if job.until <= job.start:
         raise UsageError(f"--until {iso(job.until)} is not after the start, {iso(job.start)}")
     if contact is not None:
@@ -333,24 +492,33 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
         return _emit(text, output, write)
     trace_temp = None
     if trace is not None:
-        from ..files import UnsafeOutput, check_output
-
-        try:
-            check_output(trace, sources)
-        except UnsafeOutput as error:
-            raise UsageError(str(error)) from None
         folder = os.path.dirname(os.path.abspath(trace))
-        handle, trace_temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
-        os.close(handle)
+        try:
+            handle, trace_temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+            try:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(handle, 0o666 & ~umask)  # as open() would have made it, not mkstemp's 0600
+            finally:
+                os.close(handle)
+        except OSError as error:
+            raise UsageError(f"cannot write {trace}: {error.strerror}") from None
     show = progress if progress is not None else sys.stderr.isatty()
     try:
         tallies = simulate(job, count, workers, trace_temp, show_progress=show and count >= 1000)
         if trace_temp is not None:
             os.replace(trace_temp, trace)
             trace_temp = None
+    except TraceFailed as error:
+        raise UsageError(f"cannot write {trace}: {error}") from None
+    except OSError as error:  # the rename
+        raise UsageError(f"cannot write {trace}: {error.strerror}") from None
     finally:
-        if trace_temp is not None and os.path.exists(trace_temp):
-            os.unlink(trace_temp)
+        if trace_temp is not None:
+            try:
+                os.unlink(trace_temp)
+            except FileNotFoundError:
+                pass
     late = sum(t.late_events for t in tallies.values())
     if late:
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")

@@ -1,12 +1,33 @@
 """What the simulator's parts hand each other: a contact, its events, a touch.
 
-Times are seconds since the Unix epoch, UTC, as floats.
+Times are seconds since the Unix epoch, UTC, as floats, between EARLIEST
+and LATEST: see `time_problem`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import NamedTuple, Optional
+
+# The simulated clock runs from 1900-01-01 to 9000-01-01 (UTC). Python's
+# calendar ends at 9999-12-31; the margin is for what is computed past
+# --until and still written as a date (a held touch's `until`, a revisit, a
+# re-entry date: a few playbook durations of at most 10 years each) and for
+# time zones, which move a moment near either end across it. Before 1900
+# tzdata has only local mean time, and no CRM has history. Every time that
+# enters a simulation (--start, --until, an event's `at`) is checked here, so
+# no date arithmetic further on can leave the calendar.
+EARLIEST = -2208988800.0  # 1900-01-01T00:00:00Z
+LATEST = 221845392000.0  # 9000-01-01T00:00:00Z
+TIME_RANGE = "1900-01-01 to 9000-01-01 (UTC)"
+
+
+def time_problem(seconds: float) -> Optional[str]:
+    """Why `seconds` cannot be a moment of a simulation; None when it can."""
+    if not EARLIEST <= seconds <= LATEST:  # NaN too
+        side = "before 1900-01-01" if seconds < EARLIEST else "after 9000-01-01"
+        return f"is {side}: simulated time runs from {TIME_RANGE}"
+    return None
 
 
 class Event(NamedTuple):

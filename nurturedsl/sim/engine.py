@@ -63,8 +63,20 @@ def is_message(node: dict) -> bool:
     return by_default(node)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
 def iso(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(round(seconds), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """A moment as `2026-01-05T09:00:00Z`. By calendar arithmetic, not the C
+    library's gmtime (which may refuse times before 1970): every moment of
+    contact.EARLIEST..LATEST, and well past it, has its date."""
+    return (_EPOCH + dt.timedelta(seconds=round(seconds))).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _local(seconds: float, zone: ZoneInfo) -> dt.datetime:
+    if seconds >= 0:
+        return dt.datetime.fromtimestamp(seconds, zone)  # the fast way, where every platform has it
+    return (_EPOCH + dt.timedelta(seconds=seconds)).astimezone(zone)
 
 
 def stable_fraction(*parts: str) -> float:
@@ -189,7 +201,7 @@ class _Policy:
         weekend: both)."""
         if self.quiet is None and len(self.days) == 7:
             return when, ()
-        local = dt.datetime.fromtimestamp(when, zone)
+        local = _local(when, zone)
         reasons: tuple[str, ...] = ()
         for _ in range(16):
             minute = local.hour * 60 + local.minute + local.second / 60
@@ -225,6 +237,7 @@ class Programme:
             raise IRError(f"IR version {version or '?'} is not supported; this runner reads 1.x")
         from .describe import Describer
 
+        _refuse_cycles(ir)
         match_ = self.matcher(ir)
         compiler = Compiler(ir["attributes"], match_)
         cache: dict[str, Callable] = {}
@@ -392,6 +405,52 @@ class Programme:
 def _split(sources: set) -> tuple[tuple, frozenset]:
     return (tuple(source for source in sources if source[0] != "decay"),
             frozenset((source[1], source[3]) for source in sources if source[0] == "decay"))
+
+
+def _named(rule) -> set[tuple[str, str]]:
+    """The scores and segments a condition reads by name, at any depth."""
+    found, stack = set(), [rule]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            for op, args in item.items():
+                if op in ("score", "segment") and isinstance(args, list) and args and isinstance(args[0], str):
+                    found.add((op, args[0]))
+                else:
+                    stack.append(args)
+    return found
+
+
+def _refuse_cycles(ir: dict) -> None:
+    """A score whose fit rule reads the score itself (`+5 when lead >= 40` in
+    `score lead`), or a segment defined by itself, directly or through
+    others, has no value: computing it would recurse for ever."""
+    reads = {("segment", name): _named(segment["condition"]) for name, segment in ir["segments"].items()}
+    for name, score in ir["scores"].items():
+        reads[("score", name)] = set().union(*(_named(rule["condition"]) for rule in score["fit"]))
+    done: set = set()
+    for start in sorted(reads):
+        path, on_path, stack = [], set(), [(start, False)]
+        while stack:
+            node, leaving = stack.pop()
+            if leaving:
+                path.pop()
+                on_path.discard(node)
+                done.add(node)
+                continue
+            if node in on_path:
+                loop = path[path.index(node):] + [node]
+                raise IRError(f"{loop[0][0]} `{loop[0][1]}` is defined by itself: "
+                              + " -> ".join(f"{kind} {name}" for kind, name in loop)
+                              + " (its value would depend on its own value)")
+            if node in done or node not in reads:
+                continue
+            path.append(node)
+            on_path.add(node)
+            stack.append((node, True))
+            stack.extend((inner, False) for inner in sorted(reads[node]))
 
 
 class Deps:

@@ -6,6 +6,11 @@ Contacts
     line is an object). Any other extension is sniffed: a file whose first
     line starts with `{` is JSON Lines, anything else CSV. Files are UTF-8;
     a byte-order mark (Excel's "CSV UTF-8") and CRLF line endings are fine.
+    A file must be a regular file of at most MAX_ROWS_FILE_BYTES (a FIFO or
+    a device is refused before it is opened). A JSON line deeper than
+    MAX_JSON_DEPTH, or with a string that is not text (an unpaired
+    surrogate escape, `\\ud800`), is a bad row; so is a number a 64-bit
+    float cannot hold (NaN, Infinity, 1e400, 5,000 digits).
 
     `id` is required, non-empty and unique. `timezone` must be an IANA name
     (it goes to `Contact.timezone` and stays in the data); `consent` and
@@ -59,9 +64,10 @@ Events
     "visited", "args": ["pricing"]}` (`args`: zero or one strings; `"arg":
     "pricing"` also works), or CSV with the columns `contact,at,event` and
     optionally `args` (or `arg`; at most one argument). `at` is ISO 8601 with
-    a zone (`Z` or an offset). Events come back grouped by contact id, each
-    list in time order (file order for equal times); contacts without
-    events have no entry.
+    a zone (`Z` or an offset), within the simulated time (contact.EARLIEST
+    to LATEST). Events come back grouped by contact id, each list in time
+    order (file order for equal times); contacts without events have no
+    entry.
 
 Bad rows
     Problems with a value make the row bad; problems with the file (not
@@ -92,12 +98,23 @@ from typing import Any, Iterable, Iterator, Optional
 from ..diagnostics import did_you_mean
 from ..gcpause import gc_paused
 from ..vocabulary import CONSENT_CHANNELS
-from .contact import Contact, Event
+from .contact import EARLIEST, LATEST, Contact, Event, time_problem
 
 __all__ = ["InputError", "BadRow", "parse_mapping", "load_contacts", "load_events", "parse_timestamp"]
 
 SHOWN_BAD_ROWS = 20  # bad rows spelt out in an InputError; the rest are counted
 HINT_CONTACTS = 10_000  # no did-you-mean for unknown contact ids above this many contacts
+# A contacts or events file is read whole, and its text held while it is
+# read, so a path naming a disk image or a log by mistake must fail at once
+# rather than exhaust memory; 2 GiB is some 8 million CRM rows.
+MAX_ROWS_FILE_BYTES = 2 << 30
+MAX_MAP_FILE_BYTES = 1 << 20  # a --map TOML file: a few hundred column names
+# Nested objects become dotted attributes and lists hold plain values, so a
+# real contact or event is a few levels deep; deeper is refused before
+# anything recurses into it.
+MAX_JSON_DEPTH = 64
+# Numbers are what JsonLogic runners (JavaScript) hold: 64-bit floats.
+MAX_NUMBER = 1.7976931348623157e308
 
 
 class InputError(Exception):
@@ -121,7 +138,7 @@ class BadRow:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{printable(self.path)}:{self.line}: {printable(self.message)}"  # one line, whatever a key holds
 
 
 class _Bad(Exception):
@@ -152,11 +169,19 @@ _FIRST_CHARACTER = re.compile(r"\s*(\S)")
 
 
 def _show(value: Any) -> str:
-    """A value quoted for a message, cut when long."""
+    """A value quoted for a message, cut when long, and on one line."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     if len(text) > 60:
         text = text[:57] + "..."
-    return f"`{text}`"
+    return f"`{printable(text)}`"
+
+
+def printable(text: str) -> str:
+    """`text` with line breaks and other control characters escaped (`\\n`),
+    so that a message about it stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _json_kind(value: Any) -> str:
@@ -171,17 +196,44 @@ def _json_kind(value: Any) -> str:
     return "text"
 
 
+def _too_large(text: str) -> _Bad:
+    return _Bad(f"{_show(text)} is too large a number (numbers are 64-bit floats, below 1.8e308)")
+
+
+def _whole(digits: str) -> int:
+    """int() of digits known to be below MAX_NUMBER: leading zeros, which
+    count towards Python's 4,300-digit limit on int(), dropped first."""
+    sign = digits[0] if digits[0] in "+-" else ""
+    return int(sign + (digits[len(sign):].lstrip("0") or "0"))
+
+
+def _unfit(value) -> _Bad:
+    if isinstance(value, float):  # NaN, Infinity, or a literal such as 1e400 that json made infinite
+        return _Bad(f"{_show(value)} is not a finite number (numbers are 64-bit floats, below 1.8e308)")
+    return _too_large(str(value))
+
+
+def _fits(value) -> bool:
+    """A JSON number a 64-bit float holds: finite (json reads NaN, Infinity
+    and 1e400 as floats) and no larger (json reads ints of any size)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return -MAX_NUMBER <= value <= MAX_NUMBER
+
+
 def _number(text: str):
     match = _NUMBER.fullmatch(text)
     if not match:
         raise _Bad(f"{_show(text)} is not a number (write e.g. 1200, 1,200, 2.5k or 5M)")
     digits, suffix = match.groups()
     digits = digits.replace(",", "")
+    if not math.isfinite(float(digits) * (_SUFFIXES[suffix] if suffix else 1)):
+        raise _too_large(text)
     if suffix:
         value = Decimal(digits) * _SUFFIXES[suffix]
         return int(value) if value == value.to_integral_value() else float(value)
     if "." not in digits:
-        return int(digits)
+        return _whole(digits)
     value = float(digits)
     return int(value) if value.is_integer() else value
 
@@ -189,9 +241,9 @@ def _number(text: str):
 def _json_number(value: Any):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Bad(f"expected a number, got {_json_kind(value)} {_show(value)}")
+    if not _fits(value):
+        raise _unfit(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise _Bad(f"{_show(value)} is not a number")
         return int(value) if value.is_integer() else value
     return value
 
@@ -226,11 +278,15 @@ def _duration(text: str) -> int:
     match = _DURATION.fullmatch(text)
     if not match:
         raise _Bad(f"{_show(text)} is not a duration (write seconds, or e.g. 90m, 12h, 3d, 2w)")
-    return int(match[1]) * _DURATION_UNITS[match[2]]
+    if not math.isfinite(float(match[1]) * _DURATION_UNITS[match[2]]):
+        raise _too_large(text)
+    return _whole(match[1]) * _DURATION_UNITS[match[2]]
 
 
 def _json_duration(value: Any) -> int:
     if type(value) is int and value >= 0:
+        if not _fits(value):
+            raise _unfit(value)
         return value
     raise _Bad(f"expected a duration in seconds, got {_json_kind(value)} {_show(value)}")
 
@@ -238,9 +294,11 @@ def _json_duration(value: Any) -> int:
 def _guess(text: str):
     """A custom attribute's text: a plain number becomes a number."""
     if _PLAIN_NUMBER.fullmatch(text):
-        if "." not in text:
-            return int(text)
         value = float(text)
+        if not math.isfinite(value):
+            raise _too_large(text)
+        if "." not in text:
+            return int(text)  # no leading zeros, and finite: at most 309 digits
         return int(value) if value.is_integer() else value
     return text
 
@@ -345,6 +403,8 @@ def parse_timestamp(text: str) -> float:
             raise ValueError(f"{_show(text)} has an impossible UTC offset")
         offset = int(off_h) * 3600 + int(off_m or 0) * 60
         seconds += -offset if sign == "+" else offset
+    if not EARLIEST <= seconds <= LATEST:
+        raise ValueError(f"{_show(text)} {time_problem(seconds)}")
     return seconds
 
 
@@ -360,15 +420,20 @@ def _load_toml(path: str) -> dict:
             import tomli as tomllib  # type: ignore[no-redef]
         except ImportError:
             raise InputError(f"--map: {path}: reading TOML needs Python 3.11 or the `tomli` package") from None
+    from ..files import UnreadableInput, read_input
+
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(read_input(path, MAX_MAP_FILE_BYTES, "--map file").decode("utf-8"))
+    except UnreadableInput as error:
+        raise InputError(f"--map: {error}") from None
     except tomllib.TOMLDecodeError as error:
         raise InputError(f"--map: {path}: not valid TOML: {error}") from None
     except UnicodeDecodeError:
         raise InputError(f"--map: {path}: not UTF-8; save it as UTF-8") from None
-    except OSError as error:
-        raise InputError(f"--map: {path}: cannot read it: {error.strerror}") from None
+    except ValueError:  # tomllib's int() of a number of more than 4,300 digits
+        raise InputError(f"--map: {path}: not valid TOML: a number of more than 4,300 digits") from None
+    except RecursionError:  # tomllib recurses into nested arrays and inline tables
+        raise InputError(f"--map: {path}: nested too deeply; a map is \"FROM\" = \"TO\" pairs") from None
 
 
 def _flatten_toml(table: dict, prefix: str, where: str, out: list) -> None:
@@ -448,16 +513,18 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
 # Files
 
 
-def _read_text(path: str) -> str:
+def _read_text(path: str, what: str) -> str:
+    from ..files import UnreadableInput, read_input
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a file") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read it: {error.strerror}") from None
+        # never open() a FIFO (it blocks) or read a device (it never ends)
+        data = read_input(path, MAX_ROWS_FILE_BYTES, what)
+    except UnreadableInput as error:
+        if not os.path.lexists(path):
+            raise InputError(f"{path}: no such file") from None
+        if os.path.isdir(path):
+            raise InputError(f"{path}: is a folder, not a file") from None
+        raise InputError(str(error)) from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: is UTF-16; save it as UTF-8 (in Excel: CSV UTF-8)")
     try:
@@ -511,16 +578,58 @@ def _json_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
+_NESTED_TOO_DEEPLY = f"nested too deeply (more than {MAX_JSON_DEPTH} levels of {{ }} and [ ])"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _parse_json_object(line: str) -> dict:
     try:
         value = json.loads(line)
+    except RecursionError:
+        raise _Bad(_NESTED_TOO_DEEPLY) from None
     except ValueError as error:
         message = getattr(error, "msg", str(error))
+        if "integer string conversion" in message:  # Python's limit on int(): 4,300 digits
+            message = "a number with more than 4,300 digits (numbers are 64-bit floats, below 1.8e308)"
         column = getattr(error, "colno", None)
         raise _Bad(f"not valid JSON: {message}" + (f" (column {column})" if column else "")) from None
     if not isinstance(value, dict):
         raise _Bad(f"expected a JSON object {{...}}, got {_json_kind(value)}")
+    # Cheap tests of the text first: most lines can be neither.
+    deep = line.count("{") + line.count("[") > MAX_JSON_DEPTH
+    if deep or "\\u" in line and _SURROGATE_ESCAPE.search(line):
+        _check_json(value)
     return value
+
+
+def _check_json(value: Any) -> None:
+    """Refuse a value nested deeper than MAX_JSON_DEPTH, before anything
+    recurses into it, and strings that are not text: JSON's \\ud800 escapes
+    can spell a lone UTF-16 surrogate, which no UTF-8 file (the trace, the
+    report) can hold and which is nobody's name (RFC 7493 forbids them)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _Bad(_NESTED_TOO_DEEPLY)
+        if isinstance(item, dict):
+            for key, inner in item.items():
+                _check_text(key)
+                stack.append((inner, depth + 1))
+        elif isinstance(item, list):
+            stack.extend((inner, depth + 1) for inner in item)
+        elif isinstance(item, str):
+            _check_text(item)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        code = ord(text[error.start])
+        shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise _Bad(f"{_show(shown)}: `\\u{code:04x}` is half of a UTF-16 surrogate pair, not a character "
+                   "(a broken export?)") from None
 
 
 def _raise_bad_rows(path: str, bad: list[BadRow]) -> None:
@@ -565,13 +674,17 @@ def _string_json(value: Any) -> str:
 
 
 def _keep_json(value: Any):
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Bad(f"{_show(value)} is not a number")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and not _fits(value):
+        raise _unfit(value)
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, (int, float)) and not isinstance(item, bool) and not _fits(item):
+                raise _unfit(item)
     return value
 
 
 _CONVERTERS = {
-    # type: (from text, from a JSON value that is not a string)
+    # kind: (from text, from a JSON value that is not a string)
     "string": (None, _string_json),
     "number": (_number, _json_number),
     "date": (_date, None),
@@ -603,6 +716,12 @@ class _Contacts:
         parts = name.split(".")
         if not all(parts):
             return f"{self.noun} `{source}`: `{name}` has an empty part between dots"
+        for end in range(1, len(parts)):
+            prefix = ".".join(parts[:end])
+            if prefix in self.types or prefix in ("tags", "consent"):
+                # `id.stage` would make the id an object
+                return (f"{self.noun} `{source}`: `{prefix}` is an attribute of its own, "
+                        f"so `{name}` cannot be part of it")
         if self.types.get(name) == "duration" and name.endswith("_ago"):
             origin = name[: -len("_ago")] + "_at"
             return (
@@ -934,7 +1053,7 @@ def _read_rows(path: str, text: str, state, read_jsonl, read_csv, skip_bad_rows:
 
 
 def _load_contacts(path, ir, mapping, skip_bad_rows):
-    text = _read_text(path)
+    text = _read_text(path, "contacts file")
     state = _Contacts(path, ir, mapping)
     _read_rows(path, text, state, _contacts_jsonl, _contacts_csv, skip_bad_rows)
     return state.contacts, state.bad
@@ -1088,7 +1207,7 @@ def load_events(
 
 
 def _load_events(path, ir, contact_ids, skip_bad_rows):
-    text = _read_text(path)
+    text = _read_text(path, "file of events")
     state = _Events(path, ir, contact_ids)
     _read_rows(path, text, state, _events_jsonl, _events_csv, skip_bad_rows)
     at = attrgetter("at")
