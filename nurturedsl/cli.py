@@ -4,6 +4,7 @@ so that `nurturedsl --help` starts as fast as click itself."""
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 
@@ -42,15 +43,38 @@ def _is_write_failure(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in _WRITE_FAILURES and error.filename is None
 
 
-def _silence_stdout() -> None:
-    """Point stdout's descriptor at /dev/null so the interpreter's last flush
-    of what is still buffered cannot fail a second time at exit."""
+def _silence(stream) -> None:
+    """Point a stream's descriptor at /dev/null so the interpreter's last
+    flush of what is still buffered cannot fail a second time at exit."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, stream.fileno())
         os.close(devnull)
-    except (OSError, ValueError, AttributeError):  # no real descriptor (a test's captured stream)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # no real descriptor (a test's stream)
         pass
+
+
+def _say(message: str) -> None:
+    """A message on stderr, if stderr can take it: a full device there must
+    not turn one failed write into a traceback."""
+    try:
+        click.echo(message, err=True)
+        sys.stderr.flush()
+    except OSError:
+        _silence(sys.stderr)
+
+
+def _buffered_stdout() -> None:
+    """With PYTHONUNBUFFERED (common in containers) stdout writes straight to
+    the descriptor, and a write the kernel takes only part of (a file-size
+    limit, a disk that fills up, a pipe) is dropped without an error: the
+    output is cut short and the exit is 0. A buffered writer loops until
+    every byte is written or raises."""
+    stdout = sys.stdout
+    raw = getattr(stdout, "buffer", None)
+    if isinstance(stdout, io.TextIOWrapper) and isinstance(raw, io.FileIO):
+        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stdout.encoding, errors=stdout.errors,
+                                      line_buffering=stdout.line_buffering)
 
 
 class _Group(click.Group):
@@ -60,6 +84,7 @@ class _Group(click.Group):
     file that cannot be written is."""
 
     def main(self, *args, **kwargs):
+        _buffered_stdout()
         try:
             try:
                 return super().main(*args, **kwargs)
@@ -69,9 +94,9 @@ class _Group(click.Group):
             error = failure.error if isinstance(failure, _OutputFailed) else failure
             if not _is_write_failure(error):
                 raise
-            _silence_stdout()
+            _silence(sys.stdout)
             if error.errno != errno.EPIPE:  # `| head` closing the pipe early is not worth a message
-                click.echo(f"nurturedsl: cannot write the output: {error.strerror}", err=True)
+                _say(f"nurturedsl: cannot write the output: {error.strerror}")
             sys.exit(EXIT_USAGE)
 
     def invoke(self, ctx):
@@ -83,15 +108,15 @@ class _Group(click.Group):
             # Outputs are written to a temporary file and renamed into place,
             # and the temporary files are removed on the way out: an
             # interrupted run leaves what was there before.
-            click.echo("\nnurturedsl: interrupted; no output file was written", err=True)
+            _say("\nnurturedsl: interrupted; output files are left as they were")
             sys.exit(EXIT_INTERRUPTED)
         except RecursionError:
-            click.echo("nurturedsl: internal error: the input nests too deeply to process", err=True)
+            _say("nurturedsl: internal error: the input nests too deeply to process")
         except Exception as error:  # noqa: BLE001 - the last line of defence
             if _is_write_failure(error):
                 raise _OutputFailed(error) from None
-            click.echo(f"nurturedsl: internal error: {type(error).__name__}: {error}", err=True)
-            click.echo("This is a bug in nurturedsl; please report it with the playbook that caused it.", err=True)
+            _say(f"nurturedsl: internal error: {type(error).__name__}: {error}")
+            _say("This is a bug in nurturedsl; please report it with the playbook that caused it.")
         sys.exit(EXIT_BUG)
 
 
@@ -419,7 +444,8 @@ def schema(output: str | None) -> None:
                    "so a CRM export works unedited.")
 @click.option("--skip-bad-rows", is_flag=True,
               help="Skip rows that cannot be read, and list them, instead of stopping before the run.")
-@click.option("--cohort", type=click.IntRange(min=1), metavar="N", help="Forecast: simulate N synthetic contacts.")
+@click.option("--cohort", type=click.IntRange(min=1), metavar="N",
+              help="Forecast: simulate N synthetic contacts (at most 10,000,000).")
 @click.option("--responses", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="Forecast: the population and response model (TOML, docs/simulation.md).")
 @click.option("--runs", type=click.IntRange(min=1, max=1000), default=10, show_default=True,
@@ -463,6 +489,7 @@ def simulate(playbook, contacts, events, mapping, skip_bad_rows, cohort, respons
       1  the playbook has errors (printed as `check` prints them)
       2  usage error, or an input file with bad rows (path:line: message)
       3  internal error (a bug in nurturedsl)
+      130  interrupted (Ctrl-C); no output written
 
     \b
     Examples:

@@ -28,9 +28,21 @@ class UnreadableInput(Exception):
 class TooLarge(UnreadableInput):
     """An input larger than its limit."""
 
-    def __init__(self, message: str, size: int, limit: int) -> None:
+    def __init__(self, message: str, size: int, limit: int, grew: bool = False) -> None:
         super().__init__(message)
-        self.size, self.limit = size, limit
+        self.size, self.limit, self.grew = size, limit, grew
+
+    @property
+    def size_text(self) -> str:
+        """The size, precise enough to differ from the limit's."""
+        return over_limit(self.size, self.limit)
+
+
+def over_limit(size: int, limit: int) -> str:
+    """`size` as people read it, in bytes when rounding would make it look
+    like the limit itself (8 MiB and one byte is not "8.0 MiB")."""
+    rounded = _size(size)
+    return rounded if rounded != _size(limit) and rounded != f"{limit / (1 << 20):.1f} MiB" else f"{size:,} bytes"
 
 
 def describe_kind(mode: int) -> str:
@@ -58,7 +70,7 @@ def check_input(path: str, limit: int, what: str = "file") -> int:
         raise UnreadableInput(f"{path} is {describe_kind(info.st_mode)}, not a {what}; "
                               "give the path of a regular file")
     if info.st_size > limit:
-        raise TooLarge(f"{path} is {_size(info.st_size)}; a {what} is limited to {_size(limit)}",
+        raise TooLarge(f"{path} is {over_limit(info.st_size, limit)}; a {what} is limited to {_size(limit)}",
                        info.st_size, limit)
     return info.st_size
 
@@ -88,7 +100,7 @@ def read_input(path: str, limit: int, what: str = "file") -> bytes:
         os.close(fd)
     if total > limit:
         raise TooLarge(f"{path} grew past {_size(limit)} while it was read; a {what} is limited to that",
-                       total, limit)
+                       total, limit, grew=True)
     return b"".join(chunks)
 
 

@@ -66,8 +66,9 @@ def read_source(path: str) -> SourceFile:
         data = read_input(path, MAX_FILE_BYTES, "playbook")
     except TooLarge as error:
         raise DiagnosticError([Diagnostic(
-            "NUR008", f"file is {error.size / 1048576:.1f} MiB; playbooks are limited to "
-            f"{MAX_FILE_BYTES // 1048576} MiB", None,
+            "NUR008", (f"file grew past {MAX_FILE_BYTES // 1048576} MiB while it was read" if error.grew else
+                       f"file is {error.size_text}") + f"; playbooks are limited to {MAX_FILE_BYTES // 1048576} MiB",
+            None,
             hints=(f"{path}: split it into files joined with `import`",),
         )]) from None
     except UnreadableInput as error:
@@ -241,6 +242,11 @@ class _Loader:
             self.diagnostics.append(Diagnostic("NUR020", f"cannot follow import `{imp.path}`: its links form a loop",
                                                imp.span))
             return
+        # An import is relative to the real file that imports it; when that
+        # file is reached through a symlink in another folder, the name
+        # beside the link is another file (or none): name the one read.
+        if os.path.realpath(target_display) != str(target):
+            target_display = os.path.relpath(target)
         if os.path.isabs(imp.path) or not target.is_relative_to(self.root):
             self.diagnostics.append(Diagnostic(
                 "NUR022", f"import `{imp.path}` reaches outside the project folder", imp.span,

@@ -916,7 +916,8 @@ def _run_together(error: _RunTogether, source: SourceFile) -> Diagnostic:
     start, line, column = token.start_pos, token.line, token.column
     if start is None or line is None or column is None:
         raise _unplaced(token)
-    match = re.match(r"[A-Za-z0-9_]*", source.text[start:])
+    # \w, as _whole_word's isalnum(): a keyword run into `é` or `²` is one word
+    match = re.match(r"\w*", source.text[start:])
     assert match is not None  # `*` matches here if nothing else does
     word = match.group(0)
     rest = word[len(token.value):].lstrip("_")

@@ -181,7 +181,7 @@ def test_a_device_config_is_refused_without_reading_it(folder):
 def test_a_huge_config_is_refused_before_it_is_read(folder):
     with open(folder / "pyproject.toml", "wb") as handle:
         handle.truncate(CONFIG_LIMIT + 1)
-    assert_usage_error(run("lint", "f.nurture"), "pyproject.toml is 1.0 MiB", "a lint config file is limited to")
+    assert_usage_error(run("lint", "f.nurture"), "pyproject.toml is 1,048,577 bytes", "a lint config file is limited to")
 
 
 @pytest.mark.parametrize("command", [

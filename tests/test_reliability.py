@@ -232,5 +232,5 @@ def test_ctrl_c_mid_run_exits_130_and_leaves_no_file(tmp_path):
     child.send_signal(signal.SIGINT)
     _, stderr = child.communicate(timeout=60)
     assert child.returncode == 130, stderr
-    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert "nurturedsl: interrupted" in stderr and "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
