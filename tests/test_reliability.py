@@ -234,3 +234,57 @@ def test_ctrl_c_mid_run_exits_130_and_leaves_no_file(tmp_path):
     assert child.returncode == 130, stderr
     assert "nurturedsl: interrupted" in stderr and "Traceback" not in stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def _with_file_size_limit(limit_bytes):
+    import resource
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+    return limit
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_stdout_past_the_file_size_limit_is_exit_two_even_unbuffered(tmp_path, unbuffered):
+    # PYTHONUNBUFFERED made a short write vanish: the output cut at the limit, exit 0
+    flows = "".join(f'flow f{i} {{\n  entry on downloaded("x")\n  email s{i}: e\n}}\n' for i in range(300))
+    big = write(tmp_path, "big.nurture", 'playbook "b" {}\ncontent e give "x" unsubscribe link\n' + flows)
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered} if unbuffered else {
+        k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    with open(tmp_path / "out.json", "wb") as out:
+        result = subprocess.run([*CLI, "compile", str(big)], stdout=out, stderr=subprocess.PIPE, text=True,
+                                env=env, cwd=ROOT, timeout=60, preexec_fn=_with_file_size_limit(20_000))
+    assert result.returncode == 2, result.stderr
+    assert "cannot write the output: File too large" in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [["check", PROGRAMME], ["compile", "missing.nurture"]])
+def test_stderr_on_a_full_device_is_exit_two_not_a_traceback(command):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*CLI, *command], stdout=subprocess.DEVNULL, stderr=full, timeout=60, cwd=ROOT)
+    # check's summary and compile's "no such file" go to stderr
+    assert result.returncode == 2
+
+
+def test_a_playbook_one_byte_over_the_limit_says_by_how_much(tmp_path):
+    from nurturedsl.model import MAX_FILE_BYTES
+
+    path = tmp_path / "over.nurture"
+    with open(path, "wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)
+    result = run("check", str(path))
+    assert result.exit_code == 1  # NUR008, a problem of the playbook (split it), as before
+    assert f"file is {MAX_FILE_BYTES + 1:,} bytes; playbooks are limited to 8 MiB" in result.stderr
+
+
+def test_an_import_from_a_symlinked_playbook_is_the_file_beside_the_real_one(tmp_path, monkeypatch):
+    write(tmp_path, "nurturedsl.toml", "")
+    write(tmp_path, "sub/main.nurture", 'import "lib.nurture"\nflow f {\n  entry on downloaded("x")\n'
+                                        '  email s: thing\n}\n')
+    write(tmp_path, "sub/lib.nurture", 'content thing give "x" unsubscribe link\n')
+    write(tmp_path, "lib.nurture", "this is not the file the import means\n")
+    (tmp_path / "main.nurture").symlink_to(tmp_path / "sub" / "main.nurture")
+    monkeypatch.chdir(tmp_path)
+    result = run("check", "main.nurture")
+    assert result.exit_code == 0, result.stderr
