@@ -33,8 +33,7 @@ def tiny_flows(count: int) -> str:
 
 def typos(count: int) -> str:
     contents = "".join(f'content asset_{i:05d} give "x" unsubscribe link\n' for i in range(count))
-    flows = "".join(f'flow f{i} {{\n  entry on downloaded("x")\n  email s: asset_{i:05d}x\n}}\n'
-                    for i in range(count))
+    flows = "".join(f'flow f{i} {{\n  entry on downloaded("x")\n  email s: asset_{i:05d}x\n}}\n' for i in range(count))
     return 'playbook "typos" {}\n' + contents + flows
 
 
@@ -42,8 +41,12 @@ def timed(path: str, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "nurturedsl", "check", "-q", path], cwd=ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "nurturedsl", "check", "-q", path],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         best = min(best, time.perf_counter() - started)
     return best
 
@@ -53,11 +56,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    cases = [("tiny flows", tiny_flows, (10_000, 100_000), 12.0),
-             ("typos among names", typos, (2_000, 4_000), 2.5)]
+    cases = [("tiny flows", tiny_flows, (10_000, 100_000), 12.0), ("typos among names", typos, (2_000, 4_000), 2.5)]
     if args.quick:
-        cases = [("tiny flows", tiny_flows, (1_000, 10_000), 12.0),
-                 ("typos among names", typos, (1_000, 2_000), 2.5)]
+        cases = [("tiny flows", tiny_flows, (1_000, 10_000), 12.0), ("typos among names", typos, (1_000, 2_000), 2.5)]
     with tempfile.TemporaryDirectory() as folder:
         for label, make, (small, large), budget in cases:
             times = []

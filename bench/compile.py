@@ -81,6 +81,7 @@ def _instrument(acc: dict, gc_mode: str, gc_stats: dict):
                 return fn(*args, **kwargs)
             finally:
                 acc[stage] = acc.get(stage, 0.0) + time.perf_counter() - t
+
         return wrapper
 
     lark_parser = syntax.parser()
@@ -131,8 +132,9 @@ def _instrument(acc: dict, gc_mode: str, gc_stats: dict):
         if frozen:
             gc.unfreeze()
         stages = {k: acc.get(k, 0.0) for k in ("read", "parse", "transform", "check", "graph")}
-        stages["collect"] = (t1 - t0) - acc.get("read", 0) - acc.get("parse", 0) - acc.get("transform", 0) \
-            - acc.get("check", 0)
+        stages["collect"] = (
+            (t1 - t0) - acc.get("read", 0) - acc.get("parse", 0) - acc.get("transform", 0) - acc.get("check", 0)
+        )
         stages["ir"] = acc.get("ir_all", 0) - acc.get("graph", 0)
         stages["dump"] = (t2 - t1) - acc.get("ir_all", 0)
         stages["load"] = t1 - t0
@@ -154,7 +156,8 @@ def worker(args) -> int:
         # (then writes the cache there).
         tempfile.tempdir = tempfile.mkdtemp(prefix="lark-cold-")
     t = time.perf_counter()
-    from nurturedsl import ir, model, syntax  # noqa: F401
+    from nurturedsl import ir, model, syntax
+
     t_import = time.perf_counter() - t
     t = time.perf_counter()
     syntax.parser()
@@ -265,14 +268,14 @@ def report_profile(path: str, top: int, gc_ms: float) -> None:
     rows = sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]
     print(f"\ntop {top} by own time (tottime):")
     print(f"  {'tottime':>8} {'cumtime':>8} {'calls':>9}  function")
-    for key, (cc, nc, tt, ct, _) in rows:
+    for key, (_cc, nc, tt, ct, _) in rows:
         print(f"  {tt:8.3f} {ct:8.3f} {nc:9d}  {label(key)}")
 
     ours = [(k, v) for k, v in stats.stats.items() if "/nurturedsl/" in k[0].replace(os.sep, "/")]
     ours.sort(key=lambda kv: -kv[1][3])
     print(f"\ntop {top} nurturedsl functions by cumulative time (cumtime):")
     print(f"  {'tottime':>8} {'cumtime':>8} {'calls':>9}  function")
-    for key, (cc, nc, tt, ct, _) in ours[:top]:
+    for key, (_cc, nc, tt, ct, _) in ours[:top]:
         print(f"  {tt:8.3f} {ct:8.3f} {nc:9d}  {label(key)}")
 
 
@@ -321,10 +324,13 @@ def main(argv=None) -> int:
             if generate.check(path) != 0:
                 raise SystemExit(f"generated playbook {path} does not pass `nurturedsl check`")
 
-        print(f"# nurturedsl compile benchmark  (Python {sys.version.split()[0]}, "
-              f"best of {args.repeat}, warm Lark cache)")
-        print(f"# playbooks in {folder}: " + ", ".join(
-            f"{size}: {lines} lines, {nbytes / 1024:.0f} KiB" for size, (_, lines, nbytes) in files.items()))
+        print(
+            f"# nurturedsl compile benchmark  (Python {sys.version.split()[0]}, best of {args.repeat}, warm Lark cache)"
+        )
+        print(
+            f"# playbooks in {folder}: "
+            + ", ".join(f"{size}: {lines} lines, {nbytes / 1024:.0f} KiB" for size, (_, lines, nbytes) in files.items())
+        )
 
         results: dict[tuple[int, str], dict] = {}
         for size in args.sizes:
@@ -332,30 +338,43 @@ def main(argv=None) -> int:
                 results[size, mode] = run_worker(files[size][0], mode, args.repeat)
 
         # ---- per-stage table, default GC
-        header = f"{'lines':>7} " + " ".join(f"{s:>9}" for s in (*STAGES, "TOTAL")) + f" {'gc':>8} {'json':>8} {'rss MiB':>8}"
+        header = (
+            f"{'lines':>7} "
+            + " ".join(f"{s:>9}" for s in (*STAGES, "TOTAL"))
+            + f" {'gc':>8} {'json':>8} {'rss MiB':>8}"
+        )
         for mode in [m for m in ("default", "nogc-all") if m in modes]:
             print(f"\n## Stages (ms, the best run of each size, GC mode {mode})\n")
             print(header)
             for size in args.sizes:
                 r = results[size, mode]
                 b = r["best"]
-                print(f"{files[size][1]:>7} " + " ".join(f"{ms(b[s]):>9}" for s in (*STAGES, "total"))
-                      + f" {ms(b['gc_time']):>8} {ms(b['json_text']):>8} {r['maxrss_mib']:8.0f}")
+                print(
+                    f"{files[size][1]:>7} "
+                    + " ".join(f"{ms(b[s]):>9}" for s in (*STAGES, "total"))
+                    + f" {ms(b['gc_time']):>8} {ms(b['json_text']):>8} {r['maxrss_mib']:8.0f}"
+                )
             if len(args.sizes) == 2:
                 lo, hi = (results[s, mode]["best"] for s in args.sizes)
                 print(f"{'ratio':>7} " + " ".join(f"{hi[s] / max(lo[s], 1e-9):8.1f}x" for s in (*STAGES, "total")))
-        print("  gc = time inside the cyclic garbage collector during the run (gc.callbacks); "
-              "json = ir.dumps, not in TOTAL")
+        print(
+            "  gc = time inside the cyclic garbage collector during the run (gc.callbacks); "
+            "json = ir.dumps, not in TOTAL"
+        )
         for size in args.sizes:
             b = results[size, "default"]["best"]
-            print(f"  {size}: {b['flows']} flows, gc collections gen0/1/2 = "
-                  + "/".join(str(c) for c in b["gc_counts"]))
+            print(
+                f"  {size}: {b['flows']} flows, gc collections gen0/1/2 = " + "/".join(str(c) for c in b["gc_counts"])
+            )
 
         # ---- GC modes
         if len(modes) > 1:
             print("\n## GC modes (total ms, best run; gc ms in brackets)\n")
-            print(f"{'mode':<14}" + "".join(f"{size:>20}" for size in args.sizes)
-                  + (f"{f'{args.sizes[1] // 1000}k/{args.sizes[0] // 1000}k':>10}" if len(args.sizes) == 2 else ""))
+            print(
+                f"{'mode':<14}"
+                + "".join(f"{size:>20}" for size in args.sizes)
+                + (f"{f'{args.sizes[1] // 1000}k/{args.sizes[0] // 1000}k':>10}" if len(args.sizes) == 2 else "")
+            )
             for mode in modes:
                 cells = []
                 for size in args.sizes:
@@ -368,14 +387,21 @@ def main(argv=None) -> int:
                 print(f"{mode:<14}" + "".join(f"{c:>20}" for c in cells) + f"{ratio:>10}")
             print("\n   parse+transform (ms) by mode:")
             for mode in modes:
-                print(f"   {mode:<14}" + "".join(
-                    f"{(results[s, mode]['best']['parse'] + results[s, mode]['best']['transform']) * 1000:12.0f}"
-                    for s in args.sizes))
+                print(
+                    f"   {mode:<14}"
+                    + "".join(
+                        f"{(results[s, mode]['best']['parse'] + results[s, mode]['best']['transform']) * 1000:12.0f}"
+                        for s in args.sizes
+                    )
+                )
 
         # ---- grammar load
         r0 = results[args.sizes[0], "default"]
-        print(f"\n## Start-up inside the worker: import nurturedsl.model+ir {r0['import'] * 1000:.0f} ms, "
-              f"grammar from warm cache {r0['grammar'] * 1000:.0f} ms", end="")
+        print(
+            f"\n## Start-up inside the worker: import nurturedsl.model+ir {r0['import'] * 1000:.0f} ms, "
+            f"grammar from warm cache {r0['grammar'] * 1000:.0f} ms",
+            end="",
+        )
         if not args.quick:
             cold = run_worker(files[args.sizes[0]][0], "default", 1, cold=True)
             print(f", grammar cold (no cache, LALR tables built) {cold['grammar'] * 1000:.0f} ms")
@@ -386,19 +412,25 @@ def main(argv=None) -> int:
         print("\n## Goals\n")
         if 10_000 in args.sizes:
             t10 = results[10_000, "default"]["best"]["total"]
-            print(f"  10k compile < 1 s:           {t10:6.2f} s   {'PASS' if t10 < 1 else 'MISS'}"
-                  f"   (best mode: {min(modes, key=lambda m: results[10_000, m]['best']['total'])} "
-                  f"{min(results[10_000, m]['best']['total'] for m in modes):.2f} s)")
+            print(
+                f"  10k compile < 1 s:           {t10:6.2f} s   {'PASS' if t10 < 1 else 'MISS'}"
+                f"   (best mode: {min(modes, key=lambda m: results[10_000, m]['best']['total'])} "
+                f"{min(results[10_000, m]['best']['total'] for m in modes):.2f} s)"
+            )
         if 10_000 in args.sizes and 100_000 in args.sizes:
             t10 = results[10_000, "default"]["best"]["total"]
             t100 = results[100_000, "default"]["best"]["total"]
             ratio = t100 / t10
-            print(f"  100k within 12x of 10k:      {ratio:6.1f}x  {'PASS' if ratio <= 12 else 'MISS'}"
-                  f"   ({t100:.2f} s / {t10:.2f} s)")
+            print(
+                f"  100k within 12x of 10k:      {ratio:6.1f}x  {'PASS' if ratio <= 12 else 'MISS'}"
+                f"   ({t100:.2f} s / {t10:.2f} s)"
+            )
             for mode in modes:
                 a, z = (results[s, mode]["best"]["total"] for s in (10_000, 100_000))
-                print(f"     with GC mode {mode:<12} {z / a:6.1f}x  {'PASS' if z / a <= 12 else 'MISS'}"
-                      f"   ({z:.2f} s / {a:.2f} s)")
+                print(
+                    f"     with GC mode {mode:<12} {z / a:6.1f}x  {'PASS' if z / a <= 12 else 'MISS'}"
+                    f"   ({z:.2f} s / {a:.2f} s)"
+                )
 
         # ---- profile
         if not (args.quick or args.no_profile) and 10_000 in args.sizes:

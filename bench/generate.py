@@ -28,10 +28,37 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-TOPICS = ("onboarding", "security", "pricing", "compliance", "analytics", "billing", "api", "migration",
-          "hiring", "reporting", "workflow", "retention", "support", "integrations", "mobile")
-ASSETS_GIVE = ("guide", "checklist", "webinar", "story", "video", "report", "template", "benchmark",
-               "playbook", "calculator", "teardown", "faq")
+TOPICS = (
+    "onboarding",
+    "security",
+    "pricing",
+    "compliance",
+    "analytics",
+    "billing",
+    "api",
+    "migration",
+    "hiring",
+    "reporting",
+    "workflow",
+    "retention",
+    "support",
+    "integrations",
+    "mobile",
+)
+ASSETS_GIVE = (
+    "guide",
+    "checklist",
+    "webinar",
+    "story",
+    "video",
+    "report",
+    "template",
+    "benchmark",
+    "playbook",
+    "calculator",
+    "teardown",
+    "faq",
+)
 ASSETS_ASK = ("demo", "call", "trial", "audit", "workshop", "quote")
 TEAMS = ("sales", "sdr", "csm", "partners")
 RECIPIENTS = ("sdr", "ae", "csm", "owner")
@@ -82,7 +109,7 @@ LEAF_CONDITIONS = (
     'attended("webinar") within 30d',
     "trial_started",
     "feature_used count >= 5",
-    'nps_submitted within 30d',
+    "nps_submitted within 30d",
     "lead.mql",
     "lead >= 30",
 )
@@ -175,8 +202,7 @@ class Generator:
             if r < 0.3:
                 self.emit(f"  stage {stage}  persona {rng.choice(('technical', 'economic'))}  unsubscribe link")
             elif r < 0.5:
-                self.emit(f"  stage {stage}  attached  unsubscribe link",
-                          f'  subject "Your {topic} {asset}"')
+                self.emit(f"  stage {stage}  attached  unsubscribe link", f'  subject "Your {topic} {asset}"')
             elif r < 0.6:
                 self.emit(f'  stage {stage}  gated  url "https://acme.example/{topic}/{i}"')
             else:
@@ -185,8 +211,10 @@ class Generator:
             topic, asset = rng.choice(TOPICS), rng.choice(ASSETS_ASK)
             name = f"{topic}_{asset}_ask_{i}"
             self.asks.append(name)
-            self.emit(f'content {name} ask "Book a {topic} {asset} for {{company}}?"',
-                      f'  stage late  unsubscribe link  cta "Book a 20-minute {asset}"')
+            self.emit(
+                f'content {name} ask "Book a {topic} {asset} for {{company}}?"',
+                f'  stage late  unsubscribe link  cta "Book a 20-minute {asset}"',
+            )
         self.emit("")
 
     def segments_(self) -> None:
@@ -215,7 +243,7 @@ class Generator:
                 "  +10 when clicked(any) count >= 3",
                 '  +25 on attended("webinar")   expires 90d',
                 "  +10 on trial_started",
-                '  +5  on feature_used  decay half_life 14d  at most 4',
+                "  +5  on feature_used  decay half_life 14d  at most 4",
                 f"  +5  on opened({self.give()})  at most 3",
                 "  -40 on unsubscribed",
                 "",
@@ -253,8 +281,18 @@ class Generator:
         if rng.random() < 0.5:
             out += [indent + f"wait {self.wait()}", indent + self.touch()]
         if rng.random() < 0.2:
-            out.append(indent + rng.choice(('tag "engaged"', 'untag "cold"', 'set lifecycle_stage = "mql"',
-                                            "set trial_days = 14", "set is_partner = true")))
+            out.append(
+                indent
+                + rng.choice(
+                    (
+                        'tag "engaged"',
+                        'untag "cold"',
+                        'set lifecycle_stage = "mql"',
+                        "set trial_days = 14",
+                        "set is_partner = true",
+                    )
+                )
+            )
         return out
 
     def beat(self, fi: int, bi: int, labels: list[str]) -> list[str]:
@@ -276,8 +314,10 @@ class Generator:
             return [ind + "branch {", *arms, ind + "}", ind + f"wait {self.wait()}"]
         if r < 0.68 and labels:
             target = rng.choice(labels)
-            out = [ind + f"wait until opened({target}) or replied up to {self.wait()} {{",
-                   ind + f"  on event   {{ {self.touch()} }}"]
+            out = [
+                ind + f"wait until opened({target}) or replied up to {self.wait()} {{",
+                ind + f"  on event   {{ {self.touch()} }}",
+            ]
             if rng.random() < 0.7:
                 out.append(ind + "  on timeout {")
                 out += self.small_block(ind + "    ")
@@ -296,18 +336,32 @@ class Generator:
             out.append(ind + "}")
             return out
         if r < 0.84:
-            return [ind + f"repeat every {rng.choice(('14d', '30d', '45d'))} at most {rng.randint(2, 6)} {{",
-                    ind + f"  email {self.give()}",
-                    ind + f"  wait {self.wait()}",
-                    ind + "}"]
+            return [
+                ind + f"repeat every {rng.choice(('14d', '30d', '45d'))} at most {rng.randint(2, 6)} {{",
+                ind + f"  email {self.give()}",
+                ind + f"  wait {self.wait()}",
+                ind + "}",
+            ]
         if r < 0.88 and labels:
-            return [ind + "branch {",
-                    ind + f"  when not opened({labels[0]}) and not replied {{ goto {labels[0]} }}",
-                    ind + "}"]
+            return [
+                ind + "branch {",
+                ind + f"  when not opened({labels[0]}) and not replied {{ goto {labels[0]} }}",
+                ind + "}",
+            ]
         if r < 0.94:
-            return [ind + rng.choice(('tag "nurtured"', 'untag "cold"', 'set plan = "trial"',
-                                      "set account.seats = 30", "set renewal_date = 2027-01-31")),
-                    ind + f"wait {self.wait()}"]
+            return [
+                ind
+                + rng.choice(
+                    (
+                        'tag "nurtured"',
+                        'untag "cold"',
+                        'set plan = "trial"',
+                        "set account.seats = 30",
+                        "set renewal_date = 2027-01-31",
+                    )
+                ),
+                ind + f"wait {self.wait()}",
+            ]
         return [ind + f"email {self.give()}", ind + f"wait {self.wait()}"]
 
     def flow(self, fi: int, budget: int) -> None:
@@ -315,8 +369,14 @@ class Generator:
         name = self.flow_names[fi]
         topic = rng.choice(TOPICS)
         lines = [f'flow {name} "{topic.capitalize()} nurture {fi}" {{']
-        events = ('downloaded("resource")', 'registered("webinar")', 'registered("trial")',
-                  'visited("pricing")', 'attended("demo")', 'submitted("contact")')
+        events = (
+            'downloaded("resource")',
+            'registered("webinar")',
+            'registered("trial")',
+            'visited("pricing")',
+            'attended("demo")',
+            'submitted("contact")',
+        )
         events += ("trial_started", "webinar_joined", "seat_added")
         entry_event = rng.choice(events)
         if rng.random() < 0.8:
@@ -333,8 +393,7 @@ class Generator:
             lines.append(f"  max_touches {rng.randint(6, 15)}")
         if rng.random() < 0.3:
             lines.append(rng.choice(("  reentry after 90d", "  reentry allowed")))
-        lines += ["", f"  email intro: {self.give()}    # first touch, inside the 48 h window",
-                  f"  wait {self.wait()}"]
+        lines += ["", f"  email intro: {self.give()}    # first touch, inside the 48 h window", f"  wait {self.wait()}"]
         labels = ["intro"]
         bi = 0
         while len(lines) < budget - 3:
@@ -399,8 +458,9 @@ def write(path: str, lines: int, seed: int = 1) -> str:
 def check(path: str, verbose: bool = False) -> int:
     """Run `python -m nurturedsl check` on the file; return its exit code.
     Its output is shown when it fails, or always with `verbose`."""
-    result = subprocess.run([sys.executable, "-m", "nurturedsl", "check", path], cwd=REPO,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "nurturedsl", "check", path], cwd=REPO, capture_output=True, text=True
+    )
     if verbose or result.returncode != 0:
         sys.stderr.write(result.stderr[-4000:])
     return result.returncode

@@ -145,14 +145,16 @@ def _preamble(seed: int):
 
 
 def _flow_head(g, name: str, title: str) -> list[str]:
-    return [f'flow {name} "{title}" {{',
-            f'  entry    on downloaded("resource") when {g.leaf()}',
-            '  goal     booked("demo")',
-            '  exit on  replied, booked("demo"), unsubscribed, lead.sql',
-            "  cadence  2d..7d",
-            "",
-            f"  email intro: {g.give()}",
-            "  wait 1d"]
+    return [
+        f'flow {name} "{title}" {{',
+        f'  entry    on downloaded("resource") when {g.leaf()}',
+        '  goal     booked("demo")',
+        '  exit on  replied, booked("demo"), unsubscribed, lead.sql',
+        "  cadence  2d..7d",
+        "",
+        f"  email intro: {g.give()}",
+        "  wait 1d",
+    ]
 
 
 def _other_touch(g, label: str, k: int) -> str:
@@ -171,26 +173,30 @@ def nested_playbook(depth: int = DEPTH, seed: int = 1) -> str:
     g = _preamble(seed)
 
     def level(k: int, ind: str) -> list[str]:
-        out = [f"{ind}email n{k}: {g.give()}",
-               f"{ind}wait {g.wait()}",
-               f"{ind}wait until opened(n{k}) or replied up to 3d {{",
-               f"{ind}  on event   {{ linkedin engage }}",
-               f"{ind}  on timeout {{ sms n{k}_nudge: {g.give()} }}",
-               f"{ind}}}",
-               f"{ind}branch {{",
-               f"{ind}  when {g.condition()} {{",
-               f"{ind}    email n{k}_more: {g.give()}",
-               f"{ind}    wait 2d"]
+        out = [
+            f"{ind}email n{k}: {g.give()}",
+            f"{ind}wait {g.wait()}",
+            f"{ind}wait until opened(n{k}) or replied up to 3d {{",
+            f"{ind}  on event   {{ linkedin engage }}",
+            f"{ind}  on timeout {{ sms n{k}_nudge: {g.give()} }}",
+            f"{ind}}}",
+            f"{ind}branch {{",
+            f"{ind}  when {g.condition()} {{",
+            f"{ind}    email n{k}_more: {g.give()}",
+            f"{ind}    wait 2d",
+        ]
         if k < depth:
             out += level(k + 1, ind + "    ")
         else:
             out += [f"{ind}    email n{k}_last: {g.give()}", f"{ind}    wait 3d"]
-        out += [f"{ind}  }}",
-                f"{ind}  else {{",
-                f"{ind}    {_other_touch(g, f'n{k}_other', k)}",
-                f"{ind}    wait {g.wait()}",
-                f"{ind}  }}",
-                f"{ind}}}"]
+        out += [
+            f"{ind}  }}",
+            f"{ind}  else {{",
+            f"{ind}    {_other_touch(g, f'n{k}_other', k)}",
+            f"{ind}    wait {g.wait()}",
+            f"{ind}  }}",
+            f"{ind}}}",
+        ]
         return out
 
     lines = _flow_head(g, "flow_0", f"{depth} nested branches")
@@ -204,16 +210,18 @@ def diamonds_playbook(count: int = DEPTH, seed: int = 1) -> str:
     g = _preamble(seed)
     lines = _flow_head(g, "flow_0", f"{count} branches in a row")
     for k in range(1, count + 1):
-        lines += ["  branch {",
-                  f"    when {g.condition()} {{",
-                  f"      email d{k}_a: {g.give()}",
-                  f"      wait {g.wait()}",
-                  "    }",
-                  "    else {",
-                  f"      {_other_touch(g, f'd{k}_b', k)}",
-                  f"      wait {g.wait()}",
-                  "    }",
-                  "  }"]
+        lines += [
+            "  branch {",
+            f"    when {g.condition()} {{",
+            f"      email d{k}_a: {g.give()}",
+            f"      wait {g.wait()}",
+            "    }",
+            "    else {",
+            f"      {_other_touch(g, f'd{k}_b', k)}",
+            f"      wait {g.wait()}",
+            "    }",
+            "  }",
+        ]
         if k % 5 == 0:
             lines.append(f'  tag "level-{k}"')
     lines += ["  wait 3d", f"  email ask: {g.ask()} as ask", "}", ""]
@@ -242,8 +250,9 @@ def steps_playbooks(sizes: list[int], seed: int = 1) -> dict[int, str]:
     os.remove(probe)
     files = {}
     for size in sizes:
-        files[size] = generate.write(os.path.join(OUT, f"lint-steps-{size}.nurture"),
-                                     round(size * lines_per_step), seed)
+        files[size] = generate.write(
+            os.path.join(OUT, f"lint-steps-{size}.nurture"), round(size * lines_per_step), seed
+        )
     return files
 
 
@@ -306,6 +315,7 @@ def worker(args) -> int:
                 return fn(*a, **kw)
             finally:
                 acc[stage] = acc.get(stage, 0.0) + time.perf_counter() - t
+
         return wrapper
 
     engine.load_each = timed("load", engine.load_each)  # engine did `from ..model import load_each`
@@ -318,6 +328,7 @@ def worker(args) -> int:
     announce = [True]
     errors: dict[str, str] = {}
     for rule in RULES:
+
         def guarded(self, ctx, _check=rule.check, _code=rule.code):
             if announce[0]:
                 emit("rule-start", code=_code)
@@ -325,6 +336,7 @@ def worker(args) -> int:
                 yield from _check(self, ctx)
             except Exception as error:
                 errors.setdefault(_code, f"{type(error).__name__}: {error}"[:200])
+
         rule.check = guarded
 
     gc_time = [0.0, 0.0]
@@ -347,8 +359,11 @@ def worker(args) -> int:
         gc.callbacks.remove(on_gc)
         announce[0] = False
         if result.broken:
-            emit("error", message="the playbook does not load: " + "; ".join(
-                f"{d.span.line if d.span else '?'}: {d.message}" for d in result.diagnostics[:5]))
+            emit(
+                "error",
+                message="the playbook does not load: "
+                + "; ".join(f"{d.span.line if d.span else '?'}: {d.message}" for d in result.diagnostics[:5]),
+            )
             return 3
         if i == 0:
             programme, config, run = captured["rules"][:3]
@@ -357,9 +372,15 @@ def worker(args) -> int:
                 findings[d.code] = findings.get(d.code, 0) + 1
             with open(args.worker, encoding="utf-8") as handle:
                 text = handle.read()
-            emit("info", lines=text.count("\n"), kib=len(text.encode()) / 1024, flows=len(programme.flows),
-                 steps=sum(1 for flow in programme.flows.values() for _ in iter_steps(flow.steps)),
-                 findings=findings, names={rule.code: rule.name for rule in RULES})
+            emit(
+                "info",
+                lines=text.count("\n"),
+                kib=len(text.encode()) / 1024,
+                flows=len(programme.flows),
+                steps=sum(1 for flow in programme.flows.values() for _ in iter_steps(flow.steps)),
+                findings=findings,
+                names={rule.code: rule.name for rule in RULES},
+            )
         load_s, rules_s = acc.get("load", 0.0), acc.get("rules", 0.0)
         emit("run", total=total, load=load_s, rules=rules_s, lint=total - load_s, gc=gc_time[0])
         if total > SLOW:
@@ -393,8 +414,14 @@ def worker(args) -> int:
             break
 
     paths = max((count_paths(ctx.analysis(flow)) for flow in ctx.flows), default=0)
-    emit("rules", analysis=analysis_s, per_rule=per_rule, per_rule_findings=per_rule_findings, errors=errors,
-         log2_paths=math.log2(paths) if paths else 0.0)
+    emit(
+        "rules",
+        analysis=analysis_s,
+        per_rule=per_rule,
+        per_rule_findings=per_rule_findings,
+        errors=errors,
+        log2_paths=math.log2(paths) if paths else 0.0,
+    )
     emit("done", maxrss_mib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return 0
 
@@ -474,16 +501,20 @@ def startup_goal(rounds: int, today: str) -> tuple[str, str, str]:
         startup.Command("python -c pass", [py, "-c", "pass"]),
         startup.Command("baseline: import click,lark,networkx,pydantic", [py, "-c", startup.BASELINE_IMPORTS]),
         startup.Command("python -m nurturedsl check inbound", [py, "-m", "nurturedsl", "check", startup.PLAYBOOK]),
-        startup.Command("python -m nurturedsl lint playbooks/", [py, "-m", "nurturedsl", "lint", startup.LINT_DIR],
-                        ok=(0, 1)),
+        startup.Command(
+            "python -m nurturedsl lint playbooks/", [py, "-m", "nurturedsl", "lint", startup.LINT_DIR], ok=(0, 1)
+        ),
     ]
     script, where = startup.console_script()
     if script:
-        commands.append(startup.Command("nurturedsl lint playbooks/ (script)", [script, "lint", startup.LINT_DIR],
-                                        ok=(0, 1)))
+        commands.append(
+            startup.Command("nurturedsl lint playbooks/ (script)", [script, "lint", startup.LINT_DIR], ok=(0, 1))
+        )
     startup.run_rounds(commands, rounds)
-    print(f"\n## Start-up  ({rounds} interleaved rounds, ms; load average {os.getloadavg()[0]:.1f}; "
-          "exit code 1, findings, counts as success)\n")
+    print(
+        f"\n## Start-up  ({rounds} interleaved rounds, ms; load average {os.getloadavg()[0]:.1f}; "
+        "exit code 1, findings, counts as success)\n"
+    )
     startup.print_times(commands)
     if script:
         print(f"(console script: {script}; {where})")
@@ -493,9 +524,11 @@ def startup_goal(rounds: int, today: str) -> tuple[str, str, str]:
     check = startup.ratio_rows("check inbound / baseline imports (for comparison)", commands[2], commands[1], 1.3)
     breakdown(today, min(commands[1].wall), min(commands[3].wall))
     r = ratios["wall min"]
-    return ("`nurturedsl lint playbooks/` <= 1.3x bare imports",
-            f"{r:.2f}x  (wall min; cpu median {ratios['cpu median']:.2f}x; check: {check['wall min']:.2f}x)",
-            verdict(r <= 1.3))
+    return (
+        "`nurturedsl lint playbooks/` <= 1.3x bare imports",
+        f"{r:.2f}x  (wall min; cpu median {ratios['cpu median']:.2f}x; check: {check['wall min']:.2f}x)",
+        verdict(r <= 1.3),
+    )
 
 
 def breakdown(today: str, baseline: float, whole: float, runs: int = 7) -> None:
@@ -507,25 +540,33 @@ def breakdown(today: str, baseline: float, whole: float, runs: int = 7) -> None:
 
     rows = []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", BREAKDOWN, startup.LINT_DIR, today], cwd=REPO,
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-c", BREAKDOWN, startup.LINT_DIR, today], cwd=REPO, capture_output=True, text=True
+        )
         if out.returncode != 0:
             print(f"\n(breakdown failed: {out.stderr.strip().splitlines()[-1:]})")
             return
         rows.append([float(x) for x in out.stdout.split()])
     files = int(rows[0][0])
     median = [statistics.median(row[i] for row in rows) for i in range(1, len(rows[0]))]
-    labels = ("import click", "import nurturedsl.cli, .model, with lark, pydantic (as check)",
-              "import networkx (check does not; the baseline does)",
-              "import nurturedsl.lint: engine, every rule module, report", "grammar from Lark's cache",
-              f"load {files} files (engine.load_each)", "the rest of engine.lint: analyses, rules, diagnostics",
-              "render the text report")
+    labels = (
+        "import click",
+        "import nurturedsl.cli, .model, with lark, pydantic (as check)",
+        "import networkx (check does not; the baseline does)",
+        "import nurturedsl.lint: engine, every rule module, report",
+        "grammar from Lark's cache",
+        f"load {files} files (engine.load_each)",
+        "the rest of engine.lint: analyses, rules, diagnostics",
+        "render the text report",
+    )
     print(f"\n## Where `lint playbooks/` spends its time  (in-process, median of {runs} fresh processes, ms)\n")
     for label, seconds in zip(labels, median):
         print(f"  {label:<62} {seconds * 1000:6.1f}")
     print(f"  {'sum (interpreter start-up not included)':<62} {sum(median) * 1000:6.1f}")
-    print(f"  the goal allows 1.3 x {baseline * 1000:.0f} ms = {1.3 * baseline * 1000:.0f} ms for the whole process; "
-          f"it took {whole * 1000:.0f} ms (wall min)")
+    print(
+        f"  the goal allows 1.3 x {baseline * 1000:.0f} ms = {1.3 * baseline * 1000:.0f} ms for the whole process; "
+        f"it took {whole * 1000:.0f} ms (wall min)"
+    )
 
 
 def main(argv=None) -> int:
@@ -534,8 +575,12 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per file; the best counts (default 3)")
     ap.add_argument("-n", "--rounds", type=int, default=20, help="start-up rounds (default 20)")
     ap.add_argument("--no-startup", action="store_true", help="skip the whole-process start-up goal")
-    ap.add_argument("--timeout", type=float, default=120, help="seconds per worker before it is killed "
-                    "(default 120; the 100k case gets ten times this)")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        default=120,
+        help="seconds per worker before it is killed (default 120; the 100k case gets ten times this)",
+    )
     ap.add_argument("--today", default=TODAY, help=f"the date rules see (default {TODAY})")
     ap.add_argument("--top", type=int, default=0, help="rows in the per-rule table (default: every rule)")
     # worker mode (internal)
@@ -557,9 +602,11 @@ def main(argv=None) -> int:
     for size, path in steps_playbooks(sizes).items():
         cases.append((f"{size // 1000}k steps", path, args.timeout * (10 if size >= 100_000 else 1)))
 
-    print(f"# nurturedsl lint benchmark  (Python {sys.version.split()[0]}, best of {args.repeat} "
-          f"(1 when a run takes over {SLOW:.0f} s), warm Lark cache, today = {args.today}; "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"# nurturedsl lint benchmark  (Python {sys.version.split()[0]}, best of {args.repeat} "
+        f"(1 when a run takes over {SLOW:.0f} s), warm Lark cache, today = {args.today}; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"# playbooks in {os.path.relpath(OUT, REPO)}/: " + ", ".join(os.path.basename(p) for _, p, _ in cases))
 
     results = {}
@@ -570,8 +617,10 @@ def main(argv=None) -> int:
 
     # ---- per case
     print("\n## Cases (ms, the best run; lint = total - load)\n")
-    print(f"{'case':<12} {'lines':>7} {'steps':>7} {'flows':>5} {'paths':>7} {'load':>8} {'rules':>8} "
-          f"{'lint':>8} {'total':>8} {'gc':>6} {'runs':>4} {'RSS MiB':>8}  findings")
+    print(
+        f"{'case':<12} {'lines':>7} {'steps':>7} {'flows':>5} {'paths':>7} {'load':>8} {'rules':>8} "
+        f"{'lint':>8} {'total':>8} {'gc':>6} {'runs':>4} {'RSS MiB':>8}  findings"
+    )
     for name, _, _ in cases:
         r = results[name]
         if "best" in r:
@@ -580,19 +629,25 @@ def main(argv=None) -> int:
             top = ", ".join(f"{code} {k}" for code, k in sorted(found.items(), key=lambda x: -x[1])[:4])
             paths = f"2^{r['log2_paths']:.1f}" if "log2_paths" in r else "?"
             rss = f"{r['maxrss_mib']:8.0f}" if "maxrss_mib" in r else f"{'?':>8}"
-            print(f"{name:<12} {r['lines']:>7} {r['steps']:>7} {r['flows']:>5} {paths:>7} "
-                  f"{ms(b['load'])} {ms(b['rules'])} {ms(b['lint'])} {ms(b['total'])} {b['gc'] * 1000:6.0f} "
-                  f"{len(r['runs']):>4} {rss}  {sum(found.values())}" + (f" ({top})" if top else ""))
+            print(
+                f"{name:<12} {r['lines']:>7} {r['steps']:>7} {r['flows']:>5} {paths:>7} "
+                f"{ms(b['load'])} {ms(b['rules'])} {ms(b['lint'])} {ms(b['total'])} {b['gc'] * 1000:6.0f} "
+                f"{len(r['runs']):>4} {rss}  {sum(found.values())}" + (f" ({top})" if top else "")
+            )
         if "failed" in r:
             print(f"{name:<12} FAILED: {r['failed']}")
     steps_cases = [f"{s // 1000}k steps" for s in sizes]
     if len(sizes) == 2 and all("best" in results[c] for c in steps_cases):
         (lo, lo_steps), (hi, hi_steps) = ((results[c]["best"], results[c]["steps"]) for c in steps_cases)
-        print(f"{'100k/10k':<12} {'':>7} {hi_steps / lo_steps:6.1f}x {'':>5} {'':>7} "
-              + " ".join(f"{hi[k] / max(lo[k], 1e-9):7.1f}x" for k in ("load", "rules", "lint", "total", "gc")))
-    print("  rules = engine._lint_programme (analyses, every rule, suppressions, diagnostics); gc = time in the\n"
-          "  cyclic GC inside engine.lint (the pause ends with one collection); paths = complete paths through\n"
-          "  the largest flow, back edges left out")
+        print(
+            f"{'100k/10k':<12} {'':>7} {hi_steps / lo_steps:6.1f}x {'':>5} {'':>7} "
+            + " ".join(f"{hi[k] / max(lo[k], 1e-9):7.1f}x" for k in ("load", "rules", "lint", "total", "gc"))
+        )
+    print(
+        "  rules = engine._lint_programme (analyses, every rule, suppressions, diagnostics); gc = time in the\n"
+        "  cyclic GC inside engine.lint (the pause ends with one collection); paths = complete paths through\n"
+        "  the largest flow, back edges left out"
+    )
 
     # ---- per rule
     with_rules = [name for name, _, _ in cases if results[name]["per_rule"]]
@@ -601,9 +656,11 @@ def main(argv=None) -> int:
         ratio = "100k steps" in with_rules and "10k steps" in with_rules
         order = sorted(names, key=lambda code: -results[key]["per_rule"].get(code, 0))
         if args.top:
-            order = order[:args.top]
-        print(f"\n## Per rule (ms, best of the passes, one shared Context with every flow's analysis built first; "
-              f"sorted by {key}; findings in brackets)\n")
+            order = order[: args.top]
+        print(
+            f"\n## Per rule (ms, best of the passes, one shared Context with every flow's analysis built first; "
+            f"sorted by {key}; findings in brackets)\n"
+        )
         width = 14
         head = f"{'rule':<34}" + "".join(f"{name:>{width}}" for name in with_rules)
         print(head + (f"{'100k/10k':>10}" if ratio else ""))
@@ -622,23 +679,34 @@ def main(argv=None) -> int:
         def row(label, values, extra=""):
             print(f"{label:<34}" + "".join(f"{v:>{width}}" for v in values) + extra)
 
-        row("analysis (graphs + dataflow)",
+        row(
+            "analysis (graphs + dataflow)",
             [f"{results[c]['analysis'] * 1000:.1f}" if "analysis" in results[c] else "-" for c in with_rules],
-            growth(results["10k steps"].get("analysis"), results["100k steps"].get("analysis")) if ratio else "")
+            growth(results["10k steps"].get("analysis"), results["100k steps"].get("analysis")) if ratio else "",
+        )
         for code in order:
             extra = ""
             if ratio:
                 extra = growth(results["10k steps"]["per_rule"].get(code), results["100k steps"]["per_rule"].get(code))
             row(f"{code} {names[code]}"[:33], [cell(c, code) for c in with_rules], extra)
-        row("sum of the above", [f"{(results[c].get('analysis', 0) + sum(results[c]['per_rule'].values())) * 1000:.1f}"
-                                 for c in with_rules])
-        row("engine rules stage", [f"{results[c]['best']['rules'] * 1000:.1f}" if "best" in results[c] else "-"
-                                   for c in with_rules])
+        row(
+            "sum of the above",
+            [
+                f"{(results[c].get('analysis', 0) + sum(results[c]['per_rule'].values())) * 1000:.1f}"
+                for c in with_rules
+            ],
+        )
+        row(
+            "engine rules stage",
+            [f"{results[c]['best']['rules'] * 1000:.1f}" if "best" in results[c] else "-" for c in with_rules],
+        )
         for c in with_rules:
             for code, message in results[c]["errors"].items():
                 print(f"  {c}: {code} raised {message}")
-        print("  engine rules stage - sum = the engine's own work: suppressions, per-file ignores, diagnostics "
-              "with witness paths")
+        print(
+            "  engine rules stage - sum = the engine's own work: suppressions, per-file ignores, diagnostics "
+            "with witness paths"
+        )
 
     # ---- goals
     goals: list[tuple[str, str, str]] = []
@@ -649,8 +717,10 @@ def main(argv=None) -> int:
             return r.get("failed", "not run"), False
         return f"{r['best'][stage]:.3f} s", r["best"][stage] < 1.0
 
-    for name, label in ((f"nested-{DEPTH}", f"{DEPTH} nested branches"),
-                        (f"diamonds-{DEPTH}", f"{DEPTH}-branch diamond chain")):
+    for name, label in (
+        (f"nested-{DEPTH}", f"{DEPTH} nested branches"),
+        (f"diamonds-{DEPTH}", f"{DEPTH}-branch diamond chain"),
+    ):
         r = results[name]
         text, ok = measured(name, "total")
         paths = f" (2^{r['log2_paths']:.1f} paths)" if "log2_paths" in r else ""
@@ -668,11 +738,14 @@ def main(argv=None) -> int:
             goals.append(("100,000 steps within 12x of 10,000: lint", r100.get("failed") or r10.get("failed"), "MISS"))
         else:
             steps = r100["steps"] / r10["steps"]
-            for stage, label in (("lint", "100,000 steps within 12x of 10,000: lint"),
-                                 ("total", "  the same, load + lint (informative)")):
+            for stage, label in (
+                ("lint", "100,000 steps within 12x of 10,000: lint"),
+                ("total", "  the same, load + lint (informative)"),
+            ):
                 a, z = r10["best"][stage], r100["best"][stage]
-                goals.append((label, f"{z / a:.1f}x  ({z:.2f} s / {a:.2f} s, {steps:.1f}x the steps)",
-                              verdict(z / a <= 12)))
+                goals.append(
+                    (label, f"{z / a:.1f}x  ({z:.2f} s / {a:.2f} s, {steps:.1f}x the steps)", verdict(z / a <= 12))
+                )
 
     if not args.no_startup:
         goals.insert(0, startup_goal(args.rounds, args.today))
@@ -684,8 +757,10 @@ def main(argv=None) -> int:
         print(f"{goal:<{width}}  {ok:<7}  {value}")
     raised = sorted({code for r in results.values() for code in r["errors"]})
     if raised:
-        print(f"\n  NOTE: {', '.join(raised)} raised (see the per-rule table): the times above leave out "
-              "whatever they would have done after the exception.")
+        print(
+            f"\n  NOTE: {', '.join(raised)} raised (see the per-rule table): the times above leave out "
+            "whatever they would have done after the exception."
+        )
     print(f"\n(in-process cases took {elapsed:.0f} s; whole run {time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -89,16 +89,31 @@ def main(argv=None) -> int:
     if dot_available():
         with tempfile.TemporaryDirectory() as folder:
             out = os.path.join(folder, "programme.svg")
-            argv_ = [sys.executable, "-m", "nurturedsl", "render", "playbooks/programme.nurture", "--format", "svg",
-                     "-o", out]
+            argv_ = [
+                sys.executable,
+                "-m",
+                "nurturedsl",
+                "render",
+                "playbooks/programme.nurture",
+                "--format",
+                "svg",
+                "-o",
+                out,
+            ]
             subprocess.run(argv_, cwd=REPO, check=True)  # warm-up: bytecode, Lark's cache
             walls = []
             for _ in range(args.rounds):
                 t = time.perf_counter()
                 subprocess.run(argv_, cwd=REPO, check=True)
                 walls.append(time.perf_counter() - t)
-        rows.append(("overview SVG, whole process (min / median)", min(walls), 2.0,
-                     f"{statistics.median(walls) * 1000:.0f} ms median of {args.rounds}"))
+        rows.append(
+            (
+                "overview SVG, whole process (min / median)",
+                min(walls),
+                2.0,
+                f"{statistics.median(walls) * 1000:.0f} ms median of {args.rounds}",
+            )
+        )
     else:
         print("Graphviz's `dot` is not installed: the whole-process SVG goal is not measured")
 
@@ -119,8 +134,10 @@ def main(argv=None) -> int:
     rows.append((f"DOT, {steps}-step flow (graph + diagram + DOT)", dot_time, 0.5, ""))
     rows.append((f"Mermaid, {steps}-step flow (graph + diagram + Mermaid)", mermaid_time, 0.5, ""))
 
-    print(f"# nurturedsl render (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.1f})\n")
+    print(
+        f"# nurturedsl render (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f})\n"
+    )
     print(f"{'measure':<58} {'ms':>8}  {'goal':>8}  verdict")
     for label, seconds, goal, note in rows:
         verdict = "" if goal is None else ("PASS" if seconds < goal else "MISS")

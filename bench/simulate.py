@@ -79,11 +79,25 @@ DAY = 86400.0
 
 # -- synthetic contacts for the inbound comparison ----------------------------
 
-ZONES = [None, "Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Tokyo",
-         "Australia/Sydney", "Asia/Kolkata"]
+ZONES = [
+    None,
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+]
 TITLES = [("CEO", 0.15), ("Founder", 0.1), ("Director", 0.25), ("Manager", 0.3), ("Engineer", 0.2)]
-ROLES = [("CTO", 0.12), ("VP Engineering", 0.1), ("CFO", 0.1), ("VP Finance", 0.08), ("Marketing", 0.3),
-         ("Operations", 0.3)]
+ROLES = [
+    ("CTO", 0.12),
+    ("VP Engineering", 0.1),
+    ("CFO", 0.1),
+    ("VP Finance", 0.08),
+    ("Marketing", 0.3),
+    ("Operations", 0.3),
+]
 STEPS = ["welcome", "checklist", "video", "tech_proof", "biz_proof", "ask"]
 
 
@@ -161,6 +175,7 @@ def make_contacts(n: int, seed: int, start: float) -> tuple[list[Contact], dict[
 
 # -- the engine side -----------------------------------------------------------
 
+
 def engine_figures(tally: Tally, reasons: dict[str, str]) -> Counter:
     """The figures the two models are compared on, from an engine tally;
     `reasons` maps the engine's exit texts to the model's."""
@@ -228,8 +243,15 @@ class SimpyInbound:
     Environment, every contact a process in it (the idiomatic way); False:
     a fresh Environment per contact, run to the horizon one after another."""
 
-    def __init__(self, simpy, start: float, until: float, default_zone: str = "Europe/Berlin",
-                 per_contact: bool = False, engine_moments: bool = False):
+    def __init__(
+        self,
+        simpy,
+        start: float,
+        until: float,
+        default_zone: str = "Europe/Berlin",
+        per_contact: bool = False,
+        engine_moments: bool = False,
+    ):
         self.simpy = simpy
         # engine_moments (diagnosis only, never timed): look at thresholds only
         # when the engine does (after every visited/attended/unsubscribed/clicked
@@ -345,8 +367,14 @@ class SimpyInbound:
         self.thresholds(env, st, None)
         until = self.until
         if self.engine_moments:
-            evs = sorted(list(evs) + [(at + NINETY, "@wake", None) for at, name, arg in evs
-                                      if name == "clicked" or name == "attended" and arg == "webinar"])
+            evs = sorted(
+                list(evs)
+                + [
+                    (at + NINETY, "@wake", None)
+                    for at, name, arg in evs
+                    if name == "clicked" or name == "attended" and arg == "webinar"
+                ]
+            )
         for at, name, arg in evs:
             if at > until:
                 break
@@ -458,9 +486,27 @@ class SimpyInbound:
 
 
 class _State:
-    __slots__ = ("id", "out", "zone", "fit", "icp", "technical", "economic", "visits", "clicks", "webinars",
-                 "unsubscribes", "replied", "booked_demo", "last_kind", "holding", "flow", "entered",
-                 "handed_off", "touch_times")
+    __slots__ = (
+        "id",
+        "out",
+        "zone",
+        "fit",
+        "icp",
+        "technical",
+        "economic",
+        "visits",
+        "clicks",
+        "webinars",
+        "unsubscribes",
+        "replied",
+        "booked_demo",
+        "last_kind",
+        "holding",
+        "flow",
+        "entered",
+        "handed_off",
+        "touch_times",
+    )
 
     def __init__(self, contact: Contact, model: SimpyInbound):
         d = contact.data
@@ -468,8 +514,11 @@ class _State:
         self.id = contact.id
         self.out = Counter()
         self.zone = model.zone(contact.timezone)
-        self.fit = ((20 if d.get("title") == "CEO" else 0) + (20 if d.get("industry") == "SaaS" else 0)
-                    + (10 if (d.get("revenue") or 0) > 5_000_000 else 0))
+        self.fit = (
+            (20 if d.get("title") == "CEO" else 0)
+            + (20 if d.get("industry") == "SaaS" else 0)
+            + (10 if (d.get("revenue") or 0) > 5_000_000 else 0)
+        )
         self.icp = d.get("industry") == "SaaS" and (d.get("employees") or 0) >= 50
         self.technical = d.get("role") in ("CTO", "VP Engineering") or "security-whitepaper" in tags
         self.economic = d.get("role") in ("CFO", "VP Finance") or "roi-calculator" in tags
@@ -511,9 +560,11 @@ def mismatches(ir, contacts, events, start, until, reasons, simpy, show: int) ->
         tracer.trace_records.clear()
         tracer.run(contact, events[contact.id], Tally())
         d = contact.data
-        lines.append(f"  {contact.id}: title {d.get('title')}, industry {d.get('industry')}, employees "
-                     f"{d.get('employees')}, revenue {d.get('revenue')}, role {d.get('role')}, tags {d.get('tags')}, "
-                     f"zone {contact.timezone}")
+        lines.append(
+            f"  {contact.id}: title {d.get('title')}, industry {d.get('industry')}, employees "
+            f"{d.get('employees')}, revenue {d.get('revenue')}, role {d.get('role')}, tags {d.get('tags')}, "
+            f"zone {contact.timezone}"
+        )
         for e in events[contact.id]:
             lines.append(f"      {iso_ms(e.at)}  {e.name}" + (f"({e.arg})" if e.arg else ""))
         keys = sorted(set(mine) | set(theirs))
@@ -525,8 +576,9 @@ def mismatches(ir, contacts, events, start, until, reasons, simpy, show: int) ->
         except TypeError:  # an older signature, without the zone
             text = timeline(tracer.trace_records, {"id": contact.id})
         lines += ["      " + line for line in text.splitlines()]
-    head = [f"  {found} contact(s) differ; by differing figures: "
-            + "; ".join(f"{k} ({n})" for k, n in kinds.most_common())]
+    head = [
+        f"  {found} contact(s) differ; by differing figures: " + "; ".join(f"{k} ({n})" for k, n in kinds.most_common())
+    ]
     # The same model, looking at thresholds only when the engine does.
     engine_like = SimpyInbound(simpy, start, until, engine_moments=True).run(contacts, events)
     total = Tally()
@@ -534,9 +586,11 @@ def mismatches(ir, contacts, events, start, until, reasons, simpy, show: int) ->
         runner.run(contact, events[contact.id], total)
     theirs = engine_figures(total, reasons)
     left = sorted(k for k in set(engine_like) | set(theirs) if engine_like[k] != theirs[k])
-    head.append("  the SimPy model re-evaluating thresholds only at the engine's moments (score events and its "
-                "90-day wakes) instead of noticing when a score stops holding between events: "
-                + ("every figure equal to the engine's" if not left else "still differs in " + ", ".join(left)))
+    head.append(
+        "  the SimPy model re-evaluating thresholds only at the engine's moments (score events and its "
+        "90-day wakes) instead of noticing when a score stops holding between events: "
+        + ("every figure equal to the engine's" if not left else "still differs in " + ", ".join(left))
+    )
     return head + lines
 
 
@@ -574,8 +628,13 @@ def cli(args: list[str], cwd: str = REPO) -> dict:
     try:
         with tempfile.TemporaryFile() as err:
             t = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-c", LAUNCHER, "simulate", *args], cwd=cwd, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=err)
+            proc = subprocess.Popen(
+                [sys.executable, "-c", LAUNCHER, "simulate", *args],
+                cwd=cwd,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - t
             err.seek(0)
@@ -585,13 +644,32 @@ def cli(args: list[str], cwd: str = REPO) -> dict:
         rss = int(text) / 1024 if text else usage.ru_maxrss / 1024
     finally:
         os.unlink(hwm.name)
-    return {"wall": wall, "rss": rss, "cpu": usage.ru_utime + usage.ru_stime,
-            "code": os.waitstatus_to_exitcode(status), "err": " | ".join(tail)}
+    return {
+        "wall": wall,
+        "rss": rss,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "code": os.waitstatus_to_exitcode(status),
+        "err": " | ".join(tail),
+    }
 
 
 def cohort_args(n: int, workers: int, out: str, trace: str | None = None) -> list[str]:
-    args = [PROGRAMME, "--cohort", str(n), "--responses", RESPONSES, "--seed", "1", "--workers", str(workers),
-            "--format", "json", "--no-progress", "-o", out]
+    args = [
+        PROGRAMME,
+        "--cohort",
+        str(n),
+        "--responses",
+        RESPONSES,
+        "--seed",
+        "1",
+        "--workers",
+        str(workers),
+        "--format",
+        "json",
+        "--no-progress",
+        "-o",
+        out,
+    ]
     return args + (["--trace", trace] if trace else [])
 
 
@@ -610,10 +688,14 @@ def load() -> str:
 
 # -- main --------------------------------------------------------------------
 
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Simulator benchmark: engine vs SimPy, 1M cohort, memory, workers.")
-    ap.add_argument("--quick", action="store_true",
-                    help="scaled down: 5,000 contacts vs SimPy, 200k cohort, memory 20k vs 200k, determinism 5,000")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="scaled down: 5,000 contacts vs SimPy, 200k cohort, memory 20k vs 200k, determinism 5,000",
+    )
     ap.add_argument("--contacts", type=int, help="contacts in the engine-vs-SimPy comparison (default 20,000)")
     ap.add_argument("--days", type=float, default=180, help="simulated days of the comparison (default 180)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the comparison's contacts (default 1)")
@@ -621,8 +703,13 @@ def main(argv=None) -> int:
     ap.add_argument("--show", type=int, default=5, help="differing contacts to print in full (default 5)")
     ap.add_argument("--cohort-size", type=int, help="cohort contacts for the speed goal (default 1,000,000)")
     ap.add_argument("--workers", type=int, default=2, help="workers for the speed goal (default 2)")
-    ap.add_argument("--memory-sizes", type=int, nargs=2, metavar=("SMALL", "LARGE"),
-                    help="cohort sizes of the memory goal, --workers 1 (default 100000 1000000)")
+    ap.add_argument(
+        "--memory-sizes",
+        type=int,
+        nargs=2,
+        metavar=("SMALL", "LARGE"),
+        help="cohort sizes of the memory goal, --workers 1 (default 100000 1000000)",
+    )
     ap.add_argument("--determinism-size", type=int, help="cohort of the workers check (default 20,000)")
     ap.add_argument("--skip-cli", action="store_true", help="only the engine-vs-SimPy comparison")
     ap.add_argument("--skip-simpy", action="store_true", help="skip the engine-vs-SimPy comparison")
@@ -635,8 +722,10 @@ def main(argv=None) -> int:
     det = args.determinism_size or (5000 if q else 20000)
 
     began = time.perf_counter()
-    print(f"# nurturedsl simulate benchmark  (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-          f"load average {load()} at the start)\n")
+    print(
+        f"# nurturedsl simulate benchmark  (Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"load average {load()} at the start)\n"
+    )
     goals: list[tuple[str, str, str, str]] = []  # figure, measured, goal, met/missed
 
     def verdict(ok: bool) -> str:
@@ -666,8 +755,10 @@ def compare(args, n: int, repeat: int) -> list[tuple[str, str, str, str]]:
     try:
         import simpy
     except ImportError:
-        print("SimPy is not installed (`python -m pip install simpy`, or `pip install -e '.[bench]'`): "
-              "the comparison is skipped.\n")
+        print(
+            "SimPy is not installed (`python -m pip install simpy`, or `pip install -e '.[bench]'`): "
+            "the comparison is skipped.\n"
+        )
         return [("engine vs SimPy, inbound", "not run (no simpy)", ">= 5x", "missed")]
     start = parse_moment(START, "--start")
     until = start + args.days * DAY
@@ -677,8 +768,10 @@ def compare(args, n: int, repeat: int) -> list[tuple[str, str, str, str]]:
     contacts, events = make_contacts(n, args.seed, start)
     made = time.perf_counter() - t
     n_events = sum(len(e) for e in events.values())
-    print(f"## Engine vs SimPy {simpy.__version__}: {INBOUND}, {n:,} contacts, {n_events:,} events, "
-          f"{args.days:g} days from {START}, seed {args.seed}, best of {repeat}\n")
+    print(
+        f"## Engine vs SimPy {simpy.__version__}: {INBOUND}, {n:,} contacts, {n_events:,} events, "
+        f"{args.days:g} days from {START}, seed {args.seed}, best of {repeat}\n"
+    )
     print(f"(contacts and events generated in {made:.2f} s, not timed below)")
 
     times: dict[str, list[float]] = {"engine": [], "simpy shared": [], "simpy per contact": []}
@@ -708,31 +801,48 @@ def compare(args, n: int, repeat: int) -> list[tuple[str, str, str, str]]:
 
     print(f"\n{'model':<48} {'best s':>8} {'contacts/s':>11}  runs (s)")
     rate = {}
-    labels = {"engine": "nurturedsl engine (Runner.run per contact)",
-              "simpy shared": "SimPy, one shared Environment (idiomatic)",
-              "simpy per contact": "SimPy, one Environment per contact"}
+    labels = {
+        "engine": "nurturedsl engine (Runner.run per contact)",
+        "simpy shared": "SimPy, one shared Environment (idiomatic)",
+        "simpy per contact": "SimPy, one Environment per contact",
+    }
     for name, runs in times.items():
         rate[name] = n / min(runs)
         print(f"{labels[name]:<48} {min(runs):8.2f} {rate[name]:11,.0f}  " + " ".join(f"{r:.2f}" for r in runs))
     ratio = rate["engine"] / rate["simpy shared"]
     other = rate["engine"] / rate["simpy per contact"]
-    print(f"engine / SimPy shared Environment: {ratio:.1f}x  (informative: engine / SimPy Environment per "
-          f"contact {other:.1f}x)")
+    print(
+        f"engine / SimPy shared Environment: {ratio:.1f}x  (informative: engine / SimPy Environment per "
+        f"contact {other:.1f}x)"
+    )
     return [
-        (f"engine vs SimPy (one shared Environment), {n:,} inbound contacts",
-         f"{ratio:.1f}x ({rate['engine']:,.0f} vs {rate['simpy shared']:,.0f}/s)", ">= 5x",
-         "met" if ratio >= 5 else "missed"),
-        ("  informative: engine vs SimPy, Environment per contact",
-         f"{other:.1f}x ({rate['simpy per contact']:,.0f}/s)", ">= 5x", "met" if other >= 5 else "missed"),
-        ("  same figures, engine and SimPy", "same" if same else "DIFFERENT (see above)", "same",
-         "met" if same else "missed"),
+        (
+            f"engine vs SimPy (one shared Environment), {n:,} inbound contacts",
+            f"{ratio:.1f}x ({rate['engine']:,.0f} vs {rate['simpy shared']:,.0f}/s)",
+            ">= 5x",
+            "met" if ratio >= 5 else "missed",
+        ),
+        (
+            "  informative: engine vs SimPy, Environment per contact",
+            f"{other:.1f}x ({rate['simpy per contact']:,.0f}/s)",
+            ">= 5x",
+            "met" if other >= 5 else "missed",
+        ),
+        (
+            "  same figures, engine and SimPy",
+            "same" if same else "DIFFERENT (see above)",
+            "same",
+            "met" if same else "missed",
+        ),
     ]
 
 
 def cli_goals(tmp: str, cohort: int, workers: int, small: int, large: int, det: int, verdict) -> list:
     goals = []
-    print(f"\n## Cohort runs: python -m nurturedsl simulate {PROGRAMME} --cohort N --responses {RESPONSES} "
-          "--seed 1 --format json (365 days)\n")
+    print(
+        f"\n## Cohort runs: python -m nurturedsl simulate {PROGRAMME} --cohort N --responses {RESPONSES} "
+        "--seed 1 --format json (365 days)\n"
+    )
     print(f"{'run':<34} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'contacts/s':>11}  load")
 
     def run(label, n, w, trace=False, name=None):
@@ -749,18 +859,28 @@ def cli_goals(tmp: str, cohort: int, workers: int, small: int, large: int, det: 
     r = run(f"{cohort:,} contacts, --workers {workers}", cohort, workers, name="speed")
     goal = 60 * cohort / 1_000_000
     scaled = "" if cohort == 1_000_000 else f" (60 s per 1M, pro rata: {goal:.0f} s)"
-    goals.append((f"{cohort:,} cohort contacts, programme, 365 d, --workers {workers}",
-                  f"{r['wall']:.1f} s" if r["code"] == 0 else f"failed ({r['code']})",
-                  f"< {goal:.0f} s" + scaled, verdict(r["code"] == 0 and r["wall"] < goal)))
+    goals.append(
+        (
+            f"{cohort:,} cohort contacts, programme, 365 d, --workers {workers}",
+            f"{r['wall']:.1f} s" if r["code"] == 0 else f"failed ({r['code']})",
+            f"< {goal:.0f} s" + scaled,
+            verdict(r["code"] == 0 and r["wall"] < goal),
+        )
+    )
     os.unlink(r["out"]) if os.path.exists(r["out"]) else None
 
     # 3. memory
     lo = run(f"{small:,} contacts, --workers 1", small, 1, name="mem-small")
     hi = run(f"{large:,} contacts, --workers 1", large, 1, name="mem-large")
     ratio = hi["rss"] / lo["rss"]
-    goals.append((f"peak RSS {large:,} / {small:,} contacts, --workers 1",
-                  f"{ratio:.2f}x ({hi['rss']:.0f} / {lo['rss']:.0f} MiB)", "<= 1.5x",
-                  verdict(lo["code"] == 0 and hi["code"] == 0 and ratio <= 1.5)))
+    goals.append(
+        (
+            f"peak RSS {large:,} / {small:,} contacts, --workers 1",
+            f"{ratio:.2f}x ({hi['rss']:.0f} / {lo['rss']:.0f} MiB)",
+            "<= 1.5x",
+            verdict(lo["code"] == 0 and hi["code"] == 0 and ratio <= 1.5),
+        )
+    )
 
     # 4. determinism
     checks = []
@@ -778,8 +898,14 @@ def cli_goals(tmp: str, cohort: int, workers: int, small: int, large: int, det: 
         checks.append((tag, ok))
         print(f"  --workers 1 vs 2{tag}: {text}: {'identical' if ok else 'DIFFERENT'}")
     for tag, ok in checks:
-        goals.append((f"--workers 1 == --workers 2, {det:,} contacts{tag or ' (JSON report)'}",
-                      "identical" if ok else "different", "byte-identical", verdict(ok)))
+        goals.append(
+            (
+                f"--workers 1 == --workers 2, {det:,} contacts{tag or ' (JSON report)'}",
+                "identical" if ok else "different",
+                "byte-identical",
+                verdict(ok),
+            )
+        )
     return goals
 
 

@@ -75,8 +75,7 @@ class Command:
             env["TMPDIR"] = tmp
         try:
             t = time.perf_counter()
-            proc = subprocess.Popen(self.argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(self.argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - t
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -109,18 +108,23 @@ def main(argv=None) -> int:
         Command("python -m nurturedsl --help", [PY, "-m", "nurturedsl", "--help"]),
     ]
     if not args.no_cold:
-        commands.append(Command("python -m nurturedsl check inbound (cold)",
-                                [PY, "-m", "nurturedsl", "check", PLAYBOOK], cold=True))
+        commands.append(
+            Command("python -m nurturedsl check inbound (cold)", [PY, "-m", "nurturedsl", "check", PLAYBOOK], cold=True)
+        )
     script, where = console_script()
     if script:
-        commands += [Command("nurturedsl check inbound (script)", [script, "check", PLAYBOOK]),
-                     Command("nurturedsl lint playbooks/ (script)", [script, "lint", LINT_DIR], ok=(0, 1)),
-                     Command("nurturedsl --help (script)", [script, "--help"])]
+        commands += [
+            Command("nurturedsl check inbound (script)", [script, "check", PLAYBOOK]),
+            Command("nurturedsl lint playbooks/ (script)", [script, "lint", LINT_DIR], ok=(0, 1)),
+            Command("nurturedsl --help (script)", [script, "--help"]),
+        ]
     by_name = {c.name: c for c in commands}
 
     run_rounds(commands, args.rounds)
-    print(f"# nurturedsl start-up  (Python {sys.version.split()[0]} at {PY}, {args.rounds} interleaved rounds, "
-          f"ms; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})\n")
+    print(
+        f"# nurturedsl start-up  (Python {sys.version.split()[0]} at {PY}, {args.rounds} interleaved rounds, "
+        f"ms; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})\n"
+    )
     print_times(commands)
     if script:
         print(f"(console script: {script}; {where})")
@@ -131,18 +135,26 @@ def main(argv=None) -> int:
     base_imports = by_name["baseline: import click,lark,networkx,pydantic"]
     base_click = by_name["baseline: import click"]
     ratio_rows("check inbound / baseline imports", by_name["python -m nurturedsl check inbound"], base_imports, 1.3)
-    ratio_rows("lint playbooks/ / baseline imports", by_name["python -m nurturedsl lint playbooks/"],
-               base_imports, 1.3)
+    ratio_rows("lint playbooks/ / baseline imports", by_name["python -m nurturedsl lint playbooks/"], base_imports, 1.3)
     ratio_rows("--help / import click", by_name["python -m nurturedsl --help"], base_click, 2.0)
     if script:
-        ratio_rows("check inbound (script) / baseline imports", by_name["nurturedsl check inbound (script)"],
-                   base_imports, 1.3)
-        ratio_rows("lint playbooks/ (script) / baseline imports", by_name["nurturedsl lint playbooks/ (script)"],
-                   base_imports, 1.3)
+        ratio_rows(
+            "check inbound (script) / baseline imports", by_name["nurturedsl check inbound (script)"], base_imports, 1.3
+        )
+        ratio_rows(
+            "lint playbooks/ (script) / baseline imports",
+            by_name["nurturedsl lint playbooks/ (script)"],
+            base_imports,
+            1.3,
+        )
         ratio_rows("--help (script) / import click", by_name["nurturedsl --help (script)"], base_click, 2.0)
     if not args.no_cold:
-        ratio_rows("check inbound, COLD Lark cache / baseline imports (informative)",
-                   by_name["python -m nurturedsl check inbound (cold)"], base_imports, 1.3)
+        ratio_rows(
+            "check inbound, COLD Lark cache / baseline imports (informative)",
+            by_name["python -m nurturedsl check inbound (cold)"],
+            base_imports,
+            1.3,
+        )
 
     if not args.no_breakdown:
         breakdown()
@@ -167,8 +179,10 @@ def run_rounds(commands: list[Command], rounds: int) -> None:
 def print_times(commands: list[Command]) -> None:
     print(f"{'command':<46} {'wall min':>8} {'wall med':>8} {'cpu min':>8} {'cpu med':>8}")
     for c in commands:
-        print(f"{c.name:<46} {fmt(min(c.wall)):>8} {fmt(statistics.median(c.wall)):>8} "
-              f"{fmt(min(c.cpu)):>8} {fmt(statistics.median(c.cpu)):>8}")
+        print(
+            f"{c.name:<46} {fmt(min(c.wall)):>8} {fmt(statistics.median(c.wall)):>8} "
+            f"{fmt(min(c.cpu)):>8} {fmt(statistics.median(c.cpu)):>8}"
+        )
 
 
 def ratio_rows(label: str, subject: Command, base: Command, goal: float) -> dict[str, float]:
@@ -181,7 +195,9 @@ def ratio_rows(label: str, subject: Command, base: Command, goal: float) -> dict
         for stat_name, stat in (("min", min), ("median", statistics.median)):
             r = ratios[f"{kind} {stat_name}"] = stat(a) / stat(b)
             verdict = "PASS" if r <= goal else "MISS"
-            print(f"  {kind:>4} {stat_name:<6} {r:5.2f}x  {verdict}   ({fmt(stat(a)).strip()} / {fmt(stat(b)).strip()} ms)")
+            print(
+                f"  {kind:>4} {stat_name:<6} {r:5.2f}x  {verdict}   ({fmt(stat(a)).strip()} / {fmt(stat(b)).strip()} ms)"
+            )
     return ratios
 
 
@@ -195,25 +211,37 @@ def console_script() -> tuple[str | None, str]:
         if not found:
             return None, ""
         script = found
-    out = subprocess.run([PY, "-c", "import nurturedsl; print(nurturedsl.__file__)"], cwd="/",
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "-c", "import nurturedsl; print(nurturedsl.__file__)"], cwd="/", capture_output=True, text=True
+    )
     installed = os.path.dirname(out.stdout.strip()) if out.returncode == 0 else ""
     if not installed:
         return script, "it cannot import nurturedsl outside the checkout"
     if os.path.realpath(installed) == os.path.realpath(os.path.join(REPO, "nurturedsl")):
         return script, "it runs this checkout (editable install)"
     differ = _differing_sources(installed, os.path.join(REPO, "nurturedsl"))
-    state = "the same code as this checkout" if not differ else \
-        "code that DIFFERS from this checkout (" + ", ".join(differ[:4]) + "): reinstall to compare"
+    state = (
+        "the same code as this checkout"
+        if not differ
+        else "code that DIFFERS from this checkout (" + ", ".join(differ[:4]) + "): reinstall to compare"
+    )
     return script, f"it imports the installed copy in {installed}, {state}"
 
 
 def _differing_sources(a: str, b: str) -> list[str]:
     """The .py files, subpackages (nurturedsl/lint/...) included, that are
     not the same in both folders, as paths relative to them."""
-    names = sorted({os.path.relpath(os.path.join(folder, n), d) for d in (a, b) if os.path.isdir(d)
-                    for folder, _, files in os.walk(d) if "__pycache__" not in folder
-                    for n in files if n.endswith(".py")})
+    names = sorted(
+        {
+            os.path.relpath(os.path.join(folder, n), d)
+            for d in (a, b)
+            if os.path.isdir(d)
+            for folder, _, files in os.walk(d)
+            if "__pycache__" not in folder
+            for n in files
+            if n.endswith(".py")
+        }
+    )
     differ = []
     for name in names:
         try:
@@ -233,19 +261,25 @@ def breakdown(runs: int = 7) -> None:
         out = subprocess.run([PY, "-c", BREAKDOWN, PLAYBOOK], cwd=REPO, capture_output=True, text=True, check=True)
         rows.append([float(x) for x in out.stdout.split()])
     med = [statistics.median(col) for col in zip(*rows)]
-    labels = ["import click", "import nurturedsl.cli (rest)", "import nurturedsl.model (pydantic, nodes, lark, syntax)",
-              "syntax.parser() (grammar from warm cache)", "model.load(inbound) (read+parse+check, 4 files)"]
+    labels = [
+        "import click",
+        "import nurturedsl.cli (rest)",
+        "import nurturedsl.model (pydantic, nodes, lark, syntax)",
+        "syntax.parser() (grammar from warm cache)",
+        "model.load(inbound) (read+parse+check, 4 files)",
+    ]
     print(f"\n## Where `check inbound` spends its time (in-process, median of {runs} processes, ms)\n")
     for label, value in zip(labels, med):
         print(f"  {label:<58} {value * 1000:7.1f}")
 
-    out = subprocess.run([PY, "-X", "importtime", "-m", "nurturedsl", "check", PLAYBOOK], cwd=REPO,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "-X", "importtime", "-m", "nurturedsl", "check", PLAYBOOK], cwd=REPO, capture_output=True, text=True
+    )
     self_by_module: dict[str, int] = {}
     for line in out.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        self_us, _, name = line[len("import time:"):].split("|")
+        self_us, _, name = line[len("import time:") :].split("|")
         name = name.strip()
         self_by_module[name] = self_by_module.get(name, 0) + int(self_us)
     by_package: dict[str, int] = {}

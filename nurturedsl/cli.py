@@ -73,8 +73,9 @@ def _buffered_stdout() -> None:
     stdout = sys.stdout
     raw = getattr(stdout, "buffer", None)
     if isinstance(stdout, io.TextIOWrapper) and isinstance(raw, io.FileIO):
-        sys.stdout = io.TextIOWrapper(io.BufferedWriter(raw), encoding=stdout.encoding, errors=stdout.errors,
-                                      line_buffering=stdout.line_buffering)
+        sys.stdout = io.TextIOWrapper(
+            io.BufferedWriter(raw), encoding=stdout.encoding, errors=stdout.errors, line_buffering=stdout.line_buffering
+        )
 
 
 class _Group(click.Group):
@@ -112,7 +113,7 @@ class _Group(click.Group):
             sys.exit(EXIT_INTERRUPTED)
         except RecursionError:
             _say("nurturedsl: internal error: the input nests too deeply to process")
-        except Exception as error:  # noqa: BLE001 - the last line of defence
+        except Exception as error:
             if _is_write_failure(error):
                 raise _OutputFailed(error) from None
             _say(f"nurturedsl: internal error: {type(error).__name__}: {error}")
@@ -120,8 +121,11 @@ class _Group(click.Group):
         sys.exit(EXIT_BUG)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog=EXIT_CODES_HELP)
+@click.group(
+    cls=_Group,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES_HELP,
+)
 @click.version_option(__version__, "--version", "-V", prog_name="nurturedsl")
 def main() -> None:
     """nurturedsl: lead-nurture playbooks as code.
@@ -208,21 +212,45 @@ def check(paths: tuple[str, ...], quiet: bool) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True))
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
-              default="text", show_default=True,
-              help="text for people; json, sarif (GitHub code scanning) and github (workflow annotations) for machines.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Exit 1 when a finding is at least this severe. [default: warning, or the config's fail-on]")
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Run only these rules: codes (NUR301), prefixes (NUR3), families (timing) or names, "
-                   "comma-separated or repeated. Replaces the config's select.")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people; json, sarif (GitHub code scanning) and github (workflow annotations) for machines.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default=None,
+    help="Exit 1 when a finding is at least this severe. [default: warning, or the config's fail-on]",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Run only these rules: codes (NUR301), prefixes (NUR3), families (timing) or names, "
+    "comma-separated or repeated. Replaces the config's select.",
+)
 @click.option("--ignore", multiple=True, metavar="RULES", help="Do not run these rules (added to the config's).")
 @click.option("--extend-select", multiple=True, metavar="RULES", help="Run these rules as well.")
-@click.option("--today", metavar="DATE", help="Lint as if today were DATE (YYYY-MM-DD), for reproducible freshness checks.")
-@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="Use this config file instead of looking for nurturedsl.toml / pyproject.toml.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to this file (atomically) instead of stdout.")
+@click.option(
+    "--today", metavar="DATE", help="Lint as if today were DATE (YYYY-MM-DD), for reproducible freshness checks."
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use this config file instead of looking for nurturedsl.toml / pyproject.toml.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file (atomically) instead of stdout.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Text format: print nothing when there are no findings.")
 def lint(paths, output_format, fail_on, select, ignore, extend_select, today, config_file, output, quiet) -> None:
     """Lint playbooks against nurture best practice: give-to-get, timing and
@@ -257,17 +285,41 @@ def lint(paths, output_format, fail_on, select, ignore, extend_select, today, co
     """
     from .lint.command import run_lint
 
-    sys.exit(run_lint(paths=_playbook_files(paths), raw_paths=paths, output_format=output_format,
-                      fail_on=fail_on, select=select, ignore=ignore, extend_select=extend_select,
-                      today=today, config_file=config_file, output=output, quiet=quiet, write=_write))
+    sys.exit(
+        run_lint(
+            paths=_playbook_files(paths),
+            raw_paths=paths,
+            output_format=output_format,
+            fail_on=fail_on,
+            select=select,
+            ignore=ignore,
+            extend_select=extend_select,
+            today=today,
+            config_file=config_file,
+            output=output,
+            quiet=quiet,
+            write=_write,
+        )
+    )
 
 
 @main.command()
 @click.argument("rule", required=False, metavar="[CODE|NAME]")
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="json: the whole catalogue for tools; markdown: docs/rules.md.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file (atomically) instead of stdout.")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="json: the whole catalogue for tools; markdown: docs/rules.md.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (atomically) instead of stdout.",
+)
 def rules(rule: str | None, output_format: str, output: str | None) -> None:
     """List the lint rules, or explain one: why it exists, its options and
     their defaults, a bad and a good example.
@@ -289,9 +341,16 @@ def rules(rule: str | None, output_format: str, output: str | None) -> None:
         except KeyError:
             from .diagnostics import did_you_mean
 
-            hint = did_you_mean(rule.upper() if rule.lower().startswith("nur") else rule, [r.code for r in RULES] + [r.name for r in RULES])
-            click.echo(f"nurturedsl: error: no rule `{rule}`" + (f"; {hint[0]}" if hint else "")
-                       + " (`nurturedsl rules` lists them)", err=True)
+            hint = did_you_mean(
+                rule.upper() if rule.lower().startswith("nur") else rule,
+                [r.code for r in RULES] + [r.name for r in RULES],
+            )
+            click.echo(
+                f"nurturedsl: error: no rule `{rule}`"
+                + (f"; {hint[0]}" if hint else "")
+                + " (`nurturedsl rules` lists them)",
+                err=True,
+            )
             sys.exit(EXIT_USAGE)
     if output_format == "json":
         text = catalogue.as_json(chosen)
@@ -307,8 +366,12 @@ def rules(rule: str | None, output_format: str, output: str | None) -> None:
 
 @main.command("compile")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the IR to this file (atomically) instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the IR to this file (atomically) instead of stdout.",
+)
 def compile_command(file: str, output: str | None) -> None:
     """Compile a playbook and its imports to the JSON IR.
 
@@ -343,18 +406,43 @@ def compile_command(file: str, output: str | None) -> None:
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--flow", "flow_name", metavar="NAME", help="Draw this flow in full instead of the programme overview.")
-@click.option("-f", "--format", "output_format", type=click.Choice(["dot", "svg", "png", "mermaid", "html"]),
-              default=None, help="[default: from -o's suffix (.dot .gv .svg .png .mmd .md .html), else dot]")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write to this file (atomically) instead of stdout; required for png.")
-@click.option("--lint", is_flag=True, help="Outline nodes with lint findings in red, with the rule code; "
-                                           "the finding is in the tooltip (SVG) or a note (Mermaid).")
-@click.option("--sim", "sim", metavar="REPORT.json",
-              help="Overlay a `simulate --format json` report: contacts and percentages on the arrows, "
-                   "arrow widths by volume, entries and drop-off in the boxes.")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["dot", "svg", "png", "mermaid", "html"]),
+    default=None,
+    help="[default: from -o's suffix (.dot .gv .svg .png .mmd .md .html), else dot]",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to this file (atomically) instead of stdout; required for png.",
+)
+@click.option(
+    "--lint",
+    is_flag=True,
+    help="Outline nodes with lint findings in red, with the rule code; "
+    "the finding is in the tooltip (SVG) or a note (Mermaid).",
+)
+@click.option(
+    "--sim",
+    "sim",
+    metavar="REPORT.json",
+    help="Overlay a `simulate --format json` report: contacts and percentages on the arrows, "
+    "arrow widths by volume, entries and drop-off in the boxes.",
+)
 @click.option("--no-legend", is_flag=True, help="Leave out the legend.")
-def render(file: str, flow_name: str | None, output_format: str | None, output: str | None, lint: bool,
-           sim: str | None, no_legend: bool) -> None:
+def render(
+    file: str,
+    flow_name: str | None,
+    output_format: str | None,
+    output: str | None,
+    lint: bool,
+    sim: str | None,
+    no_legend: bool,
+) -> None:
     """Draw a playbook: the programme overview, or one flow in full.
 
     The overview shows what starts each flow, `move to` and score-threshold
@@ -395,8 +483,19 @@ def render(file: str, flow_name: str | None, output_format: str | None, output: 
     """
     from .render.command import run_render
 
-    sys.exit(run_render(file=file, flow_name=flow_name, fmt=output_format, output=output, lint=lint,
-                        legend=not no_legend, load=_load, unreadable=_unreadable, sim=sim))
+    sys.exit(
+        run_render(
+            file=file,
+            flow_name=flow_name,
+            fmt=output_format,
+            output=output,
+            lint=lint,
+            legend=not no_legend,
+            load=_load,
+            unreadable=_unreadable,
+            sim=sim,
+        )
+    )
 
 
 def _write(output: str, text: str, inputs: list[str] = ()) -> None:
@@ -416,8 +515,12 @@ def _write(output: str, text: str, inputs: list[str] = ()) -> None:
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the schema to this file (atomically) instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the schema to this file (atomically) instead of stdout.",
+)
 def schema(output: str | None) -> None:
     """Print the JSON Schema (draft 2020-12) of the compiled IR.
 
@@ -435,39 +538,110 @@ def schema(output: str | None) -> None:
 
 @main.command()
 @click.argument("playbook", type=click.Path(exists=True, dir_okay=False))
-@click.option("--contacts", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="Replay: contacts as CSV (with a header) or JSON Lines; `id` is required.")
-@click.option("--events", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="Replay: events as JSON Lines or CSV (contact,at,event,args), times with a zone.")
-@click.option("--map", "mapping", multiple=True, metavar="FROM=TO|FILE.toml",
-              help="Rename a contacts column (repeatable), or read renames from a TOML file, "
-                   "so a CRM export works unedited.")
-@click.option("--skip-bad-rows", is_flag=True,
-              help="Skip rows that cannot be read, and list them, instead of stopping before the run.")
-@click.option("--cohort", type=click.IntRange(min=1), metavar="N",
-              help="Forecast: simulate N synthetic contacts (at most 10,000,000).")
-@click.option("--responses", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
-              help="Forecast: the population and response model (TOML, docs/simulation.md).")
-@click.option("--runs", type=click.IntRange(min=1, max=1000), default=10, show_default=True,
-              help="Forecast: split the cohort into this many independent runs; 95% intervals come from "
-                   "their spread.")
+@click.option(
+    "--contacts",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Replay: contacts as CSV (with a header) or JSON Lines; `id` is required.",
+)
+@click.option(
+    "--events",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Replay: events as JSON Lines or CSV (contact,at,event,args), times with a zone.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FROM=TO|FILE.toml",
+    help="Rename a contacts column (repeatable), or read renames from a TOML file, so a CRM export works unedited.",
+)
+@click.option(
+    "--skip-bad-rows",
+    is_flag=True,
+    help="Skip rows that cannot be read, and list them, instead of stopping before the run.",
+)
+@click.option(
+    "--cohort",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Forecast: simulate N synthetic contacts (at most 10,000,000).",
+)
+@click.option(
+    "--responses",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help="Forecast: the population and response model (TOML, docs/simulation.md).",
+)
+@click.option(
+    "--runs",
+    type=click.IntRange(min=1, max=1000),
+    default=10,
+    show_default=True,
+    help="Forecast: split the cohort into this many independent runs; 95% intervals come from their spread.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the forecast's random draws.")
-@click.option("--start", metavar="DATE", help="Start of the simulated time (YYYY-MM-DD, midnight UTC, or an "
-              "ISO time with a zone). [default: replay: the day of the first event; forecast: 2026-01-01]")
+@click.option(
+    "--start",
+    metavar="DATE",
+    help="Start of the simulated time (YYYY-MM-DD, midnight UTC, or an "
+    "ISO time with a zone). [default: replay: the day of the first event; forecast: 2026-01-01]",
+)
 @click.option("--until", metavar="DATE", help="End of the simulated time. [default: 365 days after the start]")
-@click.option("-f", "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="text for people; json (versioned) for tools and `render`.")
-@click.option("--trace", type=click.Path(dir_okay=False, writable=True), metavar="OUT.jsonl",
-              help="Write one JSON line per touch and state change of every contact (atomically).")
+@click.option(
+    "-f",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people; json (versioned) for tools and `render`.",
+)
+@click.option(
+    "--trace",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="OUT.jsonl",
+    help="Write one JSON line per touch and state change of every contact (atomically).",
+)
 @click.option("--contact", metavar="ID", help="Print one contact's journey as a timeline instead of the report.")
-@click.option("--workers", type=click.IntRange(min=1, max=64), default=1, show_default=True,
-              help="Simulate in this many processes; the output is identical to one worker's.")
-@click.option("--progress/--no-progress", default=None,
-              help="A progress bar on stderr. [default: only on a terminal, for 1,000 contacts or more]")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report (or timeline) to this file (atomically) instead of stdout.")
-def simulate(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start, until,
-             output_format, trace, contact, workers, progress, output) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="Simulate in this many processes; the output is identical to one worker's.",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="A progress bar on stderr. [default: only on a terminal, for 1,000 contacts or more]",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report (or timeline) to this file (atomically) instead of stdout.",
+)
+def simulate(
+    playbook,
+    contacts,
+    events,
+    mapping,
+    skip_bad_rows,
+    cohort,
+    responses,
+    runs,
+    seed,
+    start,
+    until,
+    output_format,
+    trace,
+    contact,
+    workers,
+    progress,
+    output,
+) -> None:
     """Run a playbook against contacts before a single email goes out.
 
     PLAYBOOK is a `.nurture` file (compiled first) or a compiled IR `.json`.
@@ -501,8 +675,28 @@ def simulate(playbook, contacts, events, mapping, skip_bad_rows, cohort, respons
     """
     from .sim.command import run_simulate
 
-    sys.exit(run_simulate(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start,
-                          until, output_format, trace, contact, workers, output, progress, _write))
+    sys.exit(
+        run_simulate(
+            playbook,
+            contacts,
+            events,
+            mapping,
+            skip_bad_rows,
+            cohort,
+            responses,
+            runs,
+            seed,
+            start,
+            until,
+            output_format,
+            trace,
+            contact,
+            workers,
+            output,
+            progress,
+            _write,
+        )
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

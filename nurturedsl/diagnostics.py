@@ -6,8 +6,9 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping, TextIO
+from typing import TextIO
 
 from .source import SourceFile, Span
 
@@ -100,8 +101,11 @@ def render_text(
     level = paint(_STYLE[d.severity], f"{d.severity.value}[{d.code}]")
     where = f"{d.span.file}:{d.span.line}:{d.span.column}: " if d.span else ""
     name = f" [{d.name}]" if d.name else ""
-    lines = [f"{paint(_BOLD, where)}{level} {paint(_BOLD, d.message)}{name}" if colour
-             else f"{where}{level} {d.message}{name}"]
+    lines = [
+        f"{paint(_BOLD, where)}{level} {paint(_BOLD, d.message)}{name}"
+        if colour
+        else f"{where}{level} {d.message}{name}"
+    ]
     if d.span:
         lines += _frame(sources.get(d.span.file), d.span, paint)
     for span, message in d.related:
@@ -164,10 +168,10 @@ class _NameIndex:
     # By identity and size: the tables passed (symbol tables, column lists)
     # are complete before the first lookup, and one table is asked about
     # many unknown names; a strong reference keeps the id from being reused.
-    _cache: dict[tuple[int, int], tuple[object, "_NameIndex"]] = {}
+    _cache: dict[tuple[int, int], tuple[object, _NameIndex]] = {}
 
     @classmethod
-    def of(cls, known: Iterable[str]) -> "_NameIndex":
+    def of(cls, known: Iterable[str]) -> _NameIndex:
         if isinstance(known, (list, tuple, set, frozenset, dict)):
             key = (id(known), len(known))
             hit = cls._cache.get(key)
@@ -211,10 +215,12 @@ class _NameIndex:
 
 def _trigrams(name: str) -> set[str]:
     padded = f"  {name.lower()} "
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-def print_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile], stream: TextIO | None = None) -> None:
+def print_all(
+    diagnostics: Iterable[Diagnostic], sources: Mapping[str, SourceFile], stream: TextIO | None = None
+) -> None:
     stream = stream or sys.stderr
     colour = use_colour(stream)
     for d in sorted(diagnostics, key=Diagnostic.sort_key):

@@ -67,11 +67,11 @@ def check_input(path: str, limit: int, what: str = "file") -> int:
     except OSError as error:
         raise UnreadableInput(f"cannot read {path}: {error.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
-        raise UnreadableInput(f"{path} is {describe_kind(info.st_mode)}, not a {what}; "
-                              "give the path of a regular file")
+        raise UnreadableInput(f"{path} is {describe_kind(info.st_mode)}, not a {what}; give the path of a regular file")
     if info.st_size > limit:
-        raise TooLarge(f"{path} is {over_limit(info.st_size, limit)}; a {what} is limited to {_size(limit)}",
-                       info.st_size, limit)
+        raise TooLarge(
+            f"{path} is {over_limit(info.st_size, limit)}; a {what} is limited to {_size(limit)}", info.st_size, limit
+        )
     return info.st_size
 
 
@@ -99,8 +99,9 @@ def read_input(path: str, limit: int, what: str = "file") -> bytes:
     finally:
         os.close(fd)
     if total > limit:
-        raise TooLarge(f"{path} grew past {_size(limit)} while it was read; a {what} is limited to that",
-                       total, limit, grew=True)
+        raise TooLarge(
+            f"{path} grew past {_size(limit)} while it was read; a {what} is limited to that", total, limit, grew=True
+        )
     return b"".join(chunks)
 
 

@@ -54,15 +54,35 @@ class _FlowBuilder:
         self.flow = flow
         self.g: nx.MultiDiGraph[str] = nx.MultiDiGraph(flow=flow.name)
 
-    def edge(self, source: str, target: str, kind: str, *, guard: n.Condition | None = None, delay: float = 0,
-             min_delay: float | None = None, max_delay: float | None = None, weight: float | None = None,
-             label: str | None = None, bound: int | None = None) -> None:
+    def edge(
+        self,
+        source: str,
+        target: str,
+        kind: str,
+        *,
+        guard: n.Condition | None = None,
+        delay: float = 0,
+        min_delay: float | None = None,
+        max_delay: float | None = None,
+        weight: float | None = None,
+        label: str | None = None,
+        bound: int | None = None,
+    ) -> None:
         """An edge; `min_delay` and `max_delay` are `delay` unless given."""
         order = self.g.out_degree(source)
-        self.g.add_edge(source, target, kind=kind, guard=guard, delay=delay,
-                        min_delay=delay if min_delay is None else min_delay,
-                        max_delay=delay if max_delay is None else max_delay,
-                        weight=weight, label=label, bound=bound, order=order)
+        self.g.add_edge(
+            source,
+            target,
+            kind=kind,
+            guard=guard,
+            delay=delay,
+            min_delay=delay if min_delay is None else min_delay,
+            max_delay=delay if max_delay is None else max_delay,
+            weight=weight,
+            label=label,
+            bound=bound,
+            order=order,
+        )
 
     def build(self) -> nx.MultiDiGraph[str]:
         self.g.add_node(ENTRY, type="entry", step=None, span=self.flow.span)
@@ -82,21 +102,36 @@ class _FlowBuilder:
 
     def step(self, step: n.AnyStep, after: str, loop: str | None) -> None:
         g = self.g
-        g.add_node(step.id, type=step.type if not isinstance(step, n.Touch) else step.channel,
-                   step=step, span=step.span, loop=loop)
+        g.add_node(
+            step.id,
+            type=step.type if not isinstance(step, n.Touch) else step.channel,
+            step=step,
+            span=step.span,
+            loop=loop,
+        )
         if isinstance(step, n.Wait):
             self.edge(step.id, after, "next", delay=step.duration.seconds)
         elif isinstance(step, n.WaitUntil):
             timeout = step.timeout.seconds if step.timeout is not None else math.inf
-            self.edge(step.id, self.body(step.on_event or [], after, loop), "event", guard=step.condition,
-                      min_delay=0, max_delay=timeout)
+            self.edge(
+                step.id,
+                self.body(step.on_event or [], after, loop),
+                "event",
+                guard=step.condition,
+                min_delay=0,
+                max_delay=timeout,
+            )
             if step.timeout is not None:
                 self.edge(step.id, self.body(step.on_timeout or [], after, loop), "timeout", delay=timeout)
         elif isinstance(step, n.Branch):
             for arm in step.arms:
                 self.edge(step.id, self.body(arm.steps, after, loop), "branch", guard=arm.condition)
-            self.edge(step.id, self.body(step.otherwise or [], after, loop), "else",
-                      label=None if step.otherwise is not None else "no arm matched")
+            self.edge(
+                step.id,
+                self.body(step.otherwise or [], after, loop),
+                "else",
+                label=None if step.otherwise is not None else "no arm matched",
+            )
         elif isinstance(step, n.Split):
             for share in step.arms:
                 self.edge(step.id, self.body(share.steps, after, loop), "split", weight=share.percent, label=share.name)
@@ -142,8 +177,17 @@ def transitions(g: nx.MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
     data = g.nodes[node]
     if data["type"] == "repeat":
         loop = [edge for edge in edges(g, node) if edge[1]["kind"] == "loop"]
-        done: Attrs = dict(kind="done", guard=None, delay=0, min_delay=0, max_delay=0, weight=None, label=None,
-                           bound=data["bound"], order=len(loop))
+        done: Attrs = dict(
+            kind="done",
+            guard=None,
+            delay=0,
+            min_delay=0,
+            max_delay=0,
+            weight=None,
+            label=None,
+            bound=data["bound"],
+            order=len(loop),
+        )
         return loop + [(data["after"], done)]
     if data.get("repeat") is not None:
         again = next(edge for edge in edges(g, node) if edge[1]["kind"] == "again")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Final, Literal, Optional, Union, cast, overload
+from typing import Any, Final, Literal, cast, overload
 
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,7 +27,7 @@ VERSION = "1.1.0"
 SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
 
 # A JsonLogic rule is JSON: its operands are any JSON values.
-JsonLogic = Union[dict[str, Any], bool]
+JsonLogic = dict[str, Any] | bool
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 AttributeType = Literal["string", "number", "duration", "date", "bool"]
 
@@ -51,16 +51,16 @@ class DurationIR(_IR):
 
 class EventIR(_IR):
     name: str
-    arg: Optional[str] = Field(default=None, description="The event's argument; absent means any.")
+    arg: str | None = Field(default=None, description="The event's argument; absent means any.")
 
 
 class PlaybookIR(_IR):
     name: str
-    owner: Optional[str] = None
-    reviewed: Optional[str] = Field(default=None, description="ISO 8601 date.")
-    version: Optional[str] = None
-    description: Optional[str] = None
-    span: Optional[SpanIR] = None
+    owner: str | None = None
+    reviewed: str | None = Field(default=None, description="ISO 8601 date.")
+    version: str | None = None
+    description: str | None = None
+    span: SpanIR | None = None
 
 
 class RatioIR(_IR):
@@ -88,16 +88,17 @@ class PolicyIR(_IR):
     cadence: RangeIR
     first_touch: DurationIR
     max_touches: int
-    frequency_cap: Optional[CapIR] = None
-    quiet_hours: Optional[QuietHoursIR] = None
+    frequency_cap: CapIR | None = None
+    quiet_hours: QuietHoursIR | None = None
     send_days: list[Day]
     timezone: str = Field(description="IANA zone for contacts without one of their own.")
     unsubscribe_required: bool
-    messages: Optional[list[MessageItem]] = Field(
+    messages: list[MessageItem] | None = Field(
         default=None,
         description="What counts as a message: a channel (every action on it) or `channel action`. Other "
-                    "contact-facing touches are presence. Always present since 1.1; absent in 1.0 documents, "
-                    "where the default [email, sms, linkedin message, linkedin connect] applies.")
+        "contact-facing touches are presence. Always present since 1.1; absent in 1.0 documents, "
+        "where the default [email, sms, linkedin message, linkedin connect] applies.",
+    )
 
 
 class SegmentIR(_IR):
@@ -108,19 +109,21 @@ class SegmentIR(_IR):
 class ContentIR(_IR):
     kind: Literal["give", "ask"]
     title: str
-    stage: Optional[Literal["early", "mid", "late"]] = None
-    persona: Optional[str] = None
+    stage: Literal["early", "mid", "late"] | None = None
+    persona: str | None = None
     gated: bool = False
     attached: bool = False
     unsubscribe_link: bool = False
-    way_out: bool = Field(default=False,
-                          description="An ask that offers the contact a way out of the conversation "
-                                      "(\"Should I close your file?\"); the give-to-get rules do not count it.")
-    url: Optional[str] = None
-    subject: Optional[str] = None
-    body: Optional[str] = None
-    cta: Optional[str] = None
-    reviewed: Optional[str] = None
+    way_out: bool = Field(
+        default=False,
+        description="An ask that offers the contact a way out of the conversation "
+        '("Should I close your file?"); the give-to-get rules do not count it.',
+    )
+    url: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    cta: str | None = None
+    reviewed: str | None = None
     span: SpanIR
 
 
@@ -133,26 +136,27 @@ class FitRuleIR(_IR):
 class BehaviourRuleIR(_IR):
     points: int
     event: EventIR
-    decay_half_life: Optional[DurationIR] = None
-    expires: Optional[DurationIR] = None
-    at_most: Optional[int] = Field(default=None, description="Occurrences counted at most; absent means all.")
+    decay_half_life: DurationIR | None = None
+    expires: DurationIR | None = None
+    at_most: int | None = Field(default=None, description="Occurrences counted at most; absent means all.")
     span: SpanIR
 
 
 class ActionIR(_IR):
     type: Literal["handoff", "notify", "move_to", "tag"]
-    team: Optional[str] = None
-    recipient: Optional[str] = None
-    text: Optional[str] = Field(default=None,
-                                description="Alert text; {name}, {score} and other {attribute} placeholders.")
-    flow: Optional[str] = None
-    tag: Optional[str] = None
+    team: str | None = None
+    recipient: str | None = None
+    text: str | None = Field(
+        default=None, description="Alert text; {name}, {score} and other {attribute} placeholders."
+    )
+    flow: str | None = None
+    tag: str | None = None
 
 
 class ThresholdIR(_IR):
     name: str
     op: Literal[">=", ">"]
-    value: Union[int, float]
+    value: int | float
     actions: list[ActionIR]
     span: SpanIR
 
@@ -165,72 +169,93 @@ class ScoreIR(_IR):
 
 
 class EntryIR(_IR):
-    event: Optional[EventIR] = None
-    delay: Optional[DurationIR] = None
-    condition: Optional[JsonLogic] = None
+    event: EventIR | None = None
+    delay: DurationIR | None = None
+    condition: JsonLogic | None = None
     span: SpanIR
 
 
 class ReentryIR(_IR):
     allowed: bool
-    after: Optional[DurationIR] = None
+    after: DurationIR | None = None
 
 
 class TransitionIR(_IR):
     to: str
     kind: Literal["next", "branch", "else", "split", "event", "timeout", "loop", "done", "goto"]
-    guard: Optional[JsonLogic] = None
-    delay: Optional[DurationIR] = None
-    weight: Optional[float] = Field(default=None, description="Percentage of contacts, for split arms.")
-    label: Optional[str] = None
+    guard: JsonLogic | None = None
+    delay: DurationIR | None = None
+    weight: float | None = Field(default=None, description="Percentage of contacts, for split arms.")
+    label: str | None = None
 
 
-NodeType = Literal["entry", "end", "email", "sms", "linkedin", "ads", "task", "notify", "wait", "wait_until",
-                   "branch", "split", "repeat", "goto", "move_to", "tag", "set", "suppress", "handoff", "exit"]
+NodeType = Literal[
+    "entry",
+    "end",
+    "email",
+    "sms",
+    "linkedin",
+    "ads",
+    "task",
+    "notify",
+    "wait",
+    "wait_until",
+    "branch",
+    "split",
+    "repeat",
+    "goto",
+    "move_to",
+    "tag",
+    "set",
+    "suppress",
+    "handoff",
+    "exit",
+]
 
 
 class NodeIR(_IR):
     type: NodeType
     next: list[TransitionIR] = Field(description="Outgoing transitions in source order; none for terminal nodes.")
-    span: Optional[SpanIR] = None
-    content: Optional[str] = None
-    give_or_ask: Optional[Literal["give", "ask"]] = None
-    action: Optional[str] = None
-    audience: Optional[str] = None
-    text: Optional[str] = None
-    recipient: Optional[str] = None
-    message: Optional[bool] = Field(
+    span: SpanIR | None = None
+    content: str | None = None
+    give_or_ask: Literal["give", "ask"] | None = None
+    action: str | None = None
+    audience: str | None = None
+    text: str | None = None
+    recipient: str | None = None
+    message: bool | None = Field(
         default=None,
         description="On email, sms, linkedin and ads nodes (since 1.1): true for a message, false for "
-                    "presence, under the policy's `messages`.")
-    duration: Optional[DurationIR] = None
-    condition: Optional[JsonLogic] = None
-    timeout: Optional[DurationIR] = None
-    every: Optional[DurationIR] = None
-    at_most: Optional[int] = None
-    repeat: Optional[str] = Field(default=None, description="For a repeat's own wait node: the repeat it belongs to.")
-    target: Optional[str] = None
-    flow: Optional[str] = None
-    tag: Optional[str] = None
-    remove: Optional[bool] = None
-    attribute: Optional[str] = None
-    value: Optional[Union[bool, int, float, str]] = None
-    suppression_list: Optional[str] = None
-    revisit: Optional[DurationIR] = None
-    team: Optional[str] = None
-    reason: Optional[str] = None
+        "presence, under the policy's `messages`.",
+    )
+    duration: DurationIR | None = None
+    condition: JsonLogic | None = None
+    timeout: DurationIR | None = None
+    every: DurationIR | None = None
+    at_most: int | None = None
+    repeat: str | None = Field(default=None, description="For a repeat's own wait node: the repeat it belongs to.")
+    target: str | None = None
+    flow: str | None = None
+    tag: str | None = None
+    remove: bool | None = None
+    attribute: str | None = None
+    value: bool | int | float | str | None = None
+    suppression_list: str | None = None
+    revisit: DurationIR | None = None
+    team: str | None = None
+    reason: str | None = None
 
 
 class FlowIR(_IR):
-    title: Optional[str] = None
+    title: str | None = None
     entry: list[EntryIR]
-    audience: Optional[JsonLogic] = None
-    goal: Optional[JsonLogic] = None
+    audience: JsonLogic | None = None
+    goal: JsonLogic | None = None
     exit: list[JsonLogic]
     cadence: RangeIR
     max_touches: int
     reentry: ReentryIR
-    reviewed: Optional[str] = None
+    reviewed: str | None = None
     start: str
     nodes: dict[str, NodeIR]
     span: SpanIR
@@ -289,8 +314,7 @@ class _Compiler:
         if span is None:
             return None
         file = os.path.relpath(span.file, self.base or ".").replace(os.sep, "/")
-        return SpanIR(file=file, line=span.line, column=span.column, end_line=span.end_line,
-                      end_column=span.end_column)
+        return SpanIR(file=file, line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column)
 
     # ---- conditions
     @overload
@@ -356,8 +380,10 @@ class _Compiler:
         quiet = s["quiet_hours"].pair(tuple, tuple) if "quiet_hours" in s else None  # (text, span) each
         return PolicyIR(
             give_to_get=RatioIR(gives=ratio[0].whole() if ratio else 3, asks=ratio[1].whole() if ratio else 1),
-            cadence=RangeIR(min=_duration(cadence[0].seconds if cadence else 7 * 86400),
-                            max=_duration(cadence[1].seconds if cadence else 14 * 86400)),
+            cadence=RangeIR(
+                min=_duration(cadence[0].seconds if cadence else 7 * 86400),
+                max=_duration(cadence[1].seconds if cadence else 14 * 86400),
+            ),
             first_touch=_duration(s["first_touch"].of(n.Duration).seconds if "first_touch" in s else 48 * 3600),
             max_touches=s["max_touches"].of(n.Value).whole() if "max_touches" in s else 12,
             frequency_cap=CapIR(count=cap[0].whole(), per=_duration(cap[1].seconds)) if cap else None,
@@ -397,19 +423,32 @@ class _Compiler:
         behaviour = []
         for rule in s.behaviour_rules:
             m = {x.key: x for x in rule.modifiers}
-            behaviour.append(BehaviourRuleIR(
-                points=rule.points, event=self.event(rule.event), span=self.span(rule.span),
-                decay_half_life=_duration(m["decay"].of(n.Duration).seconds) if "decay" in m else None,
-                expires=_duration(m["expires"].of(n.Duration).seconds) if "expires" in m else None,
-                at_most=m["at_most"].of(n.Value).whole() if "at_most" in m else None,
-            ))
+            behaviour.append(
+                BehaviourRuleIR(
+                    points=rule.points,
+                    event=self.event(rule.event),
+                    span=self.span(rule.span),
+                    decay_half_life=_duration(m["decay"].of(n.Duration).seconds) if "decay" in m else None,
+                    expires=_duration(m["expires"].of(n.Duration).seconds) if "expires" in m else None,
+                    at_most=m["at_most"].of(n.Value).whole() if "at_most" in m else None,
+                )
+            )
         return ScoreIR(
-            fit=[FitRuleIR(points=r.points, condition=self.logic(r.condition), span=self.span(r.span))
-                 for r in s.fit_rules],
+            fit=[
+                FitRuleIR(points=r.points, condition=self.logic(r.condition), span=self.span(r.span))
+                for r in s.fit_rules
+            ],
             behaviour=behaviour,
-            thresholds=[ThresholdIR(name=t.name, op=_THRESHOLD_OPS[t.op], value=t.value.number(),
-                                    actions=[_action(a) for a in t.actions], span=self.span(t.span))
-                        for t in s.thresholds],
+            thresholds=[
+                ThresholdIR(
+                    name=t.name,
+                    op=_THRESHOLD_OPS[t.op],
+                    value=t.value.number(),
+                    actions=[_action(a) for a in t.actions],
+                    span=self.span(t.span),
+                )
+                for t in s.thresholds
+            ],
             span=self.span(s.span),
         )
 
@@ -426,17 +465,25 @@ class _Compiler:
             flow_cadence = policy.cadence
         return FlowIR(
             title=flow.title,
-            entry=[EntryIR(event=self.event(e.event), delay=_duration(e.delay.seconds) if e.delay else None,
-                           condition=self.logic(e.condition), span=self.span(e.span)) for e in flow.entries],
+            entry=[
+                EntryIR(
+                    event=self.event(e.event),
+                    delay=_duration(e.delay.seconds) if e.delay else None,
+                    condition=self.logic(e.condition),
+                    span=self.span(e.span),
+                )
+                for e in flow.entries
+            ],
             audience=self.logic(audience.condition()) if audience else None,
             goal=self.logic(goal.condition()) if goal else None,
             exit=[self.logic(c) for c in flow.exits],
             cadence=flow_cadence,
             max_touches=max_touches.of(n.Value).whole() if max_touches else policy.max_touches,
             # `reentry` alone allows it at once; `reentry after 30d` after a wait
-            reentry=ReentryIR(allowed=reentry is not None,
-                              after=_duration(reentry.of(n.Duration).seconds)
-                              if reentry and reentry.value is not True else None),
+            reentry=ReentryIR(
+                allowed=reentry is not None,
+                after=_duration(reentry.of(n.Duration).seconds) if reentry and reentry.value is not True else None,
+            ),
             reviewed=reviewed.of(str) if reviewed else None,
             start=fg.ENTRY,
             nodes={node: self.node(g, node, policy) for node in g.nodes},
@@ -451,18 +498,24 @@ class _Compiler:
             fields["repeat"] = data["repeat"]
         if isinstance(step, n.Touch):
             content = self.p.contents.get(step.content) if step.content else None
-            fields.update(content=step.content, give_or_ask=content.kind if content else None, action=step.action,
-                          audience=step.audience, text=step.text, recipient=step.recipient)
+            fields.update(
+                content=step.content,
+                give_or_ask=content.kind if content else None,
+                action=step.action,
+                audience=step.audience,
+                text=step.text,
+                recipient=step.recipient,
+            )
             if step.channel not in ("task", "notify"):
                 fields["message"] = is_message(step, policy.messages)
         elif isinstance(step, n.Wait):
             fields["duration"] = _duration(step.duration.seconds)
         elif isinstance(step, n.WaitUntil):
-            fields.update(condition=self.logic(step.condition),
-                          timeout=_duration(step.timeout.seconds) if step.timeout else None)
+            fields.update(
+                condition=self.logic(step.condition), timeout=_duration(step.timeout.seconds) if step.timeout else None
+            )
         elif isinstance(step, n.Repeat):
-            fields.update(every=_duration(step.every.seconds),
-                          at_most=step.at_most.value if step.at_most else None)
+            fields.update(every=_duration(step.every.seconds), at_most=step.at_most.value if step.at_most else None)
         elif isinstance(step, n.Goto):
             fields["target"] = step.target
         elif isinstance(step, n.MoveTo):
@@ -472,7 +525,9 @@ class _Compiler:
         elif isinstance(step, n.SetStep):
             fields.update(attribute=".".join(step.path), value=step.value.value)
         elif isinstance(step, n.Suppress):
-            fields.update(suppression_list=step.list_name, revisit=_duration(step.revisit.seconds) if step.revisit else None)
+            fields.update(
+                suppression_list=step.list_name, revisit=_duration(step.revisit.seconds) if step.revisit else None
+            )
         elif isinstance(step, n.Handoff):
             fields["team"] = step.team
         elif isinstance(step, n.ExitStep):
@@ -480,8 +535,14 @@ class _Compiler:
         elif node_id == fg.END:
             fields["reason"] = "completed"
         transitions = [
-            TransitionIR(to=target, kind=t["kind"], guard=self.logic(t["guard"]),
-                         delay=_duration(t["delay"]) if t["delay"] else None, weight=t["weight"], label=t["label"])
+            TransitionIR(
+                to=target,
+                kind=t["kind"],
+                guard=self.logic(t["guard"]),
+                delay=_duration(t["delay"]) if t["delay"] else None,
+                weight=t["weight"],
+                label=t["label"],
+            )
             for target, t in fg.transitions(g, node_id)
         ]
         span = None if node_id in (fg.ENTRY, fg.END) else self.span(data["span"])
@@ -501,8 +562,9 @@ class _Compiler:
             # the checker accepts only these types (`attribute NAME: TYPE`)
             attributes=cast("dict[str, AttributeType]", dict(p.attributes)),
             events=sorted(p.event_names()),
-            segments={k: SegmentIR(condition=self.logic(v.condition), span=self.span(v.span))
-                      for k, v in p.segments.items()},
+            segments={
+                k: SegmentIR(condition=self.logic(v.condition), span=self.span(v.span)) for k, v in p.segments.items()
+            },
             content={k: self.content(v) for k, v in p.contents.items()},
             scores={k: self.score(v) for k, v in p.scores.items()},
             flows={k: self.flow(v, policy) for k, v in p.flows.items()},

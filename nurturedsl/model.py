@@ -8,13 +8,14 @@ import errno
 import os
 import re
 import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from . import nodes as n
 from . import vocabulary as vocab
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
+
 # `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
 from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, expand_days, hold_after, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
@@ -65,12 +66,21 @@ def read_source(path: str) -> SourceFile:
     try:
         data = read_input(path, MAX_FILE_BYTES, "playbook")
     except TooLarge as error:
-        raise DiagnosticError([Diagnostic(
-            "NUR008", (f"file grew past {MAX_FILE_BYTES // 1048576} MiB while it was read" if error.grew else
-                       f"file is {error.size_text}") + f"; playbooks are limited to {MAX_FILE_BYTES // 1048576} MiB",
-            None,
-            hints=(f"{path}: split it into files joined with `import`",),
-        )]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "NUR008",
+                    (
+                        f"file grew past {MAX_FILE_BYTES // 1048576} MiB while it was read"
+                        if error.grew
+                        else f"file is {error.size_text}"
+                    )
+                    + f"; playbooks are limited to {MAX_FILE_BYTES // 1048576} MiB",
+                    None,
+                    hints=(f"{path}: split it into files joined with `import`",),
+                )
+            ]
+        ) from None
     except UnreadableInput as error:
         raise DiagnosticError([Diagnostic("NUR009", str(error), None)]) from None
     if data.startswith(b"\xef\xbb\xbf"):
@@ -80,17 +90,29 @@ def read_source(path: str) -> SourceFile:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise DiagnosticError([Diagnostic(
-            "NUR007", "this is not UTF-8 text: a playbook must be a UTF-8 text file",
-            Span.point(path, line, column), notes=(f"byte 0x{data[error.start]:02x} at offset {error.start}",),
-        )]) from None
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "NUR007",
+                    "this is not UTF-8 text: a playbook must be a UTF-8 text file",
+                    Span.point(path, line, column),
+                    notes=(f"byte 0x{data[error.start]:02x} at offset {error.start}",),
+                )
+            ]
+        ) from None
     nul = text.find("\x00")
     if nul >= 0:
         line = text.count("\n", 0, nul) + 1
         column = nul - (text.rfind("\n", 0, nul) + 1) + 1
-        raise DiagnosticError([Diagnostic(
-            "NUR007", "this is not a text file: it contains a NUL byte", Span.point(path, line, column),
-        )])
+        raise DiagnosticError(
+            [
+                Diagnostic(
+                    "NUR007",
+                    "this is not a text file: it contains a NUL byte",
+                    Span.point(path, line, column),
+                )
+            ]
+        )
     return SourceFile(path, text)
 
 
@@ -239,8 +261,9 @@ class _Loader:
         try:
             target = (real.parent / imp.path).resolve()
         except (OSError, RuntimeError):  # a symlink loop
-            self.diagnostics.append(Diagnostic("NUR020", f"cannot follow import `{imp.path}`: its links form a loop",
-                                               imp.span))
+            self.diagnostics.append(
+                Diagnostic("NUR020", f"cannot follow import `{imp.path}`: its links form a loop", imp.span)
+            )
             return
         # An import is relative to the real file that imports it; when that
         # file is reached through a symlink in another folder, the name
@@ -248,21 +271,31 @@ class _Loader:
         if os.path.realpath(target_display) != str(target):
             target_display = os.path.relpath(target)
         if os.path.isabs(imp.path) or not target.is_relative_to(self.root):
-            self.diagnostics.append(Diagnostic(
-                "NUR022", f"import `{imp.path}` reaches outside the project folder", imp.span,
-                notes=(f"the project folder is {self.root}",),
-                hints=("imports are relative to the importing file and must stay inside the project "
-                       "(the nearest folder with nurturedsl.toml, pyproject.toml or .git)",),
-            ))
+            self.diagnostics.append(
+                Diagnostic(
+                    "NUR022",
+                    f"import `{imp.path}` reaches outside the project folder",
+                    imp.span,
+                    notes=(f"the project folder is {self.root}",),
+                    hints=(
+                        "imports are relative to the importing file and must stay inside the project "
+                        "(the nearest folder with nurturedsl.toml, pyproject.toml or .git)",
+                    ),
+                )
+            )
             return
         on_chain = [entry for entry in chain if entry[0] == target]
         if on_chain:
             start = next(i for i, entry in enumerate(chain) if entry[0] == target)
             names = [entry[1] for entry in chain[start:]] + [target_display]
-            self.diagnostics.append(Diagnostic(
-                "NUR021", "import cycle: " + " -> ".join(names), imp.span,
-                hints=("move what both files need into a third file that both import",),
-            ))
+            self.diagnostics.append(
+                Diagnostic(
+                    "NUR021",
+                    "import cycle: " + " -> ".join(names),
+                    imp.span,
+                    hints=("move what both files need into a third file that both import",),
+                )
+            )
             return
         if target in self.done:
             self.programme.imports.setdefault(display, []).append(target_display)
@@ -273,8 +306,11 @@ class _Loader:
             mode = os.stat(target).st_mode
         except OSError as error:
             if error.errno not in (errno.ENOENT, errno.ENOTDIR):
-                self.diagnostics.append(Diagnostic(
-                    "NUR020", f"cannot read imported file `{_shorten(imp.path)}`: {error.strerror}", imp.span))
+                self.diagnostics.append(
+                    Diagnostic(
+                        "NUR020", f"cannot read imported file `{_shorten(imp.path)}`: {error.strerror}", imp.span
+                    )
+                )
                 return
             known = []
             try:
@@ -282,20 +318,27 @@ class _Loader:
                     known = [p.name for p in target.parent.glob("*.nurture")]
             except OSError:
                 pass
-            self.diagnostics.append(Diagnostic(
-                "NUR020", f"imported file `{_shorten(imp.path)}` does not exist", imp.span,
-                notes=(f"looked for {_shorten(target_display)}",), hints=did_you_mean(target.name, known),
-            ))
+            self.diagnostics.append(
+                Diagnostic(
+                    "NUR020",
+                    f"imported file `{_shorten(imp.path)}` does not exist",
+                    imp.span,
+                    notes=(f"looked for {_shorten(target_display)}",),
+                    hints=did_you_mean(target.name, known),
+                )
+            )
             return
         if stat.S_ISDIR(mode):
-            self.diagnostics.append(Diagnostic("NUR020", f"imported `{imp.path}` is a folder, not a playbook file",
-                                               imp.span))
+            self.diagnostics.append(
+                Diagnostic("NUR020", f"imported `{imp.path}` is a folder, not a playbook file", imp.span)
+            )
             return
         if not stat.S_ISREG(mode):
             from .files import describe_kind
 
-            self.diagnostics.append(Diagnostic(
-                "NUR020", f"imported `{imp.path}` is {describe_kind(mode)}, not a playbook file", imp.span))
+            self.diagnostics.append(
+                Diagnostic("NUR020", f"imported `{imp.path}` is {describe_kind(mode)}, not a playbook file", imp.span)
+            )
             return
         self.programme.imports.setdefault(display, []).append(target_display)
         self._load(target_display, target, chain)
@@ -305,11 +348,15 @@ class _Loader:
         if name in table:
             first = table[name]
             first_span = getattr(first, "name_span", first.span)
-            self.diagnostics.append(Diagnostic(
-                "NUR011", f"{what} `{name}` is defined twice", span,
-                related=((first_span, "first defined here"),),
-                hints=("rename one of them",),
-            ))
+            self.diagnostics.append(
+                Diagnostic(
+                    "NUR011",
+                    f"{what} `{name}` is defined twice",
+                    span,
+                    related=((first_span, "first defined here"),),
+                    hints=("rename one of them",),
+                )
+            )
             return
         table[name] = node
 
@@ -317,10 +364,14 @@ class _Loader:
         p = self.programme
         headers = [d for d in document.declarations if isinstance(d, n.PlaybookHeader)]
         for extra in headers[1:]:
-            self.diagnostics.append(Diagnostic(
-                "NUR011", "a file has one `playbook` header; this is the second", extra.span,
-                related=((headers[0].span, "the first is here"),),
-            ))
+            self.diagnostics.append(
+                Diagnostic(
+                    "NUR011",
+                    "a file has one `playbook` header; this is the second",
+                    extra.span,
+                    related=((headers[0].span, "the first is here"),),
+                )
+            )
         if headers:
             p.headers[document.span.file] = headers[0]
             if document.span.file == self.path:
@@ -331,15 +382,23 @@ class _Loader:
             elif isinstance(d, n.AttributeDecl):
                 key = ".".join(d.path)
                 if key in vocab.BUILTIN_ATTRIBUTES:
-                    self.diagnostics.append(Diagnostic(
-                        "NUR011", f"`{key}` is a built-in attribute of type {vocab.BUILTIN_ATTRIBUTES[key]}",
-                        d.span, hints=("remove this declaration",)))
+                    self.diagnostics.append(
+                        Diagnostic(
+                            "NUR011",
+                            f"`{key}` is a built-in attribute of type {vocab.BUILTIN_ATTRIBUTES[key]}",
+                            d.span,
+                            hints=("remove this declaration",),
+                        )
+                    )
                     continue
                 self._define(p.custom_attributes, key, d, d.span, "attribute")
             elif isinstance(d, n.EventDecl):
                 if d.name in vocab.BUILTIN_EVENTS:
-                    self.diagnostics.append(Diagnostic(
-                        "NUR011", f"`{d.name}` is a built-in event", d.span, hints=("remove this declaration",)))
+                    self.diagnostics.append(
+                        Diagnostic(
+                            "NUR011", f"`{d.name}` is a built-in event", d.span, hints=("remove this declaration",)
+                        )
+                    )
                     continue
                 self._define(p.events, d.name, d, d.span, "event")
             elif isinstance(d, n.Segment):
@@ -355,20 +414,29 @@ class _Loader:
         seen: dict[str, n.Setting] = {}
         for setting in policy.settings:
             if setting.key in seen:
-                self.diagnostics.append(Diagnostic(
-                    "NUR011", f"`{setting.key}` is set twice in this policy", setting.span,
-                    related=((seen[setting.key].span, "first set here"),)))
+                self.diagnostics.append(
+                    Diagnostic(
+                        "NUR011",
+                        f"`{setting.key}` is set twice in this policy",
+                        setting.span,
+                        related=((seen[setting.key].span, "first set here"),),
+                    )
+                )
                 continue
             seen[setting.key] = setting
             earlier = self.programme.policy.get(setting.key)
             if earlier is None:
                 self.programme.policy[setting.key] = setting
             elif _policy_value(earlier) != _policy_value(setting):
-                self.diagnostics.append(Diagnostic(
-                    "NUR012", f"policy `{setting.key}` is set differently in two files", setting.span,
-                    related=((earlier.span, "also set here"),),
-                    hints=("a programme has one policy: keep the setting in one shared file",),
-                ))
+                self.diagnostics.append(
+                    Diagnostic(
+                        "NUR012",
+                        f"policy `{setting.key}` is set differently in two files",
+                        setting.span,
+                        related=((earlier.span, "also set here"),),
+                        hints=("a programme has one policy: keep the setting in one shared file",),
+                    )
+                )
 
 
 def _policy_value(setting: n.Setting):
@@ -565,8 +633,20 @@ class _Nearby:
             yield level
 
 
-_ALWAYS_NUMBERED = {"wait", "wait_until", "branch", "split", "repeat", "goto", "move_to", "tag", "set",
-                    "suppress", "handoff", "exit"}
+_ALWAYS_NUMBERED = {
+    "wait",
+    "wait_until",
+    "branch",
+    "split",
+    "repeat",
+    "goto",
+    "move_to",
+    "tag",
+    "set",
+    "suppress",
+    "handoff",
+    "exit",
+}
 
 
 class _Checker:
@@ -587,9 +667,13 @@ class _Checker:
         self.check_policy()
         for decl in p.custom_attributes.values():
             if decl.type_name not in vocab.ATTRIBUTE_TYPES:
-                self.error("NUR013", f"unknown attribute type `{decl.type_name}`", decl.type_span,
-                           notes=("types: " + ", ".join(vocab.ATTRIBUTE_TYPES),),
-                           hints=did_you_mean(decl.type_name, vocab.ATTRIBUTE_TYPES))
+                self.error(
+                    "NUR013",
+                    f"unknown attribute type `{decl.type_name}`",
+                    decl.type_span,
+                    notes=("types: " + ", ".join(vocab.ATTRIBUTE_TYPES),),
+                    hints=did_you_mean(decl.type_name, vocab.ATTRIBUTE_TYPES),
+                )
             else:
                 p.attributes[".".join(decl.path)] = decl.type_name
         for flow in p.flows.values():
@@ -597,8 +681,12 @@ class _Checker:
         for name, segment in p.segments.items():
             clash = "a score" if name in p.scores else "an event" if name in p.event_names() else None
             if clash:
-                self.error("NUR011", f"segment `{name}` has the name of {clash}; conditions could not tell them apart",
-                           segment.name_span, hints=("rename the segment",))
+                self.error(
+                    "NUR011",
+                    f"segment `{name}` has the name of {clash}; conditions could not tell them apart",
+                    segment.name_span,
+                    hints=("rename the segment",),
+                )
         for segment in p.segments.values():
             self.check_condition(segment.condition)
         self.check_segment_cycles()
@@ -615,16 +703,19 @@ class _Checker:
             word = "zero" if duration.seconds == 0 else "negative"
             self.error("NUR014", f"{what} must be longer than zero, not {word} (`{duration.text}`)", duration.span)
         elif duration is not None and duration.seconds > MAX_DURATION_SECONDS:
-            self.error("NUR014", f"{what} of `{duration.text}` is longer than ten years", duration.span,
-                       hints=("durations are limited to 3650d",))
+            self.error(
+                "NUR014",
+                f"{what} of `{duration.text}` is longer than ten years",
+                duration.span,
+                hints=("durations are limited to 3650d",),
+            )
 
     def whole(self, value: n.Value | None, what: str, minimum: int = 1) -> None:
         if value is None or not self.in_range(value):
             return
         v = value.value
         if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
-            self.error("NUR014", f"{what} must be a whole number of at least {minimum}, not `{value.text}`",
-                       value.span)
+            self.error("NUR014", f"{what} must be a whole number of at least {minimum}, not `{value.text}`", value.span)
 
     def date(self, text: str, span: Span) -> None:
         try:
@@ -636,8 +727,12 @@ class _Checker:
         seen: dict[str, n.Setting] = {}
         for s in settings:
             if s.key in seen:
-                self.error("NUR011", f"`{s.key}` is given twice in this {where}", s.span,
-                           related=((seen[s.key].span, "first given here"),))
+                self.error(
+                    "NUR011",
+                    f"`{s.key}` is given twice in this {where}",
+                    s.span,
+                    related=((seen[s.key].span, "first given here"),),
+                )
             seen[s.key] = s
             if s.key == "reviewed":
                 self.date(s.value, s.span)
@@ -648,14 +743,21 @@ class _Checker:
             if key == "give_to_get":
                 gives, asks = v
                 if not all(isinstance(part.value, int) for part in v):
-                    self.error("NUR014", f"give_to_get takes whole numbers, not `{gives.text}:{asks.text}`", s.span,
-                               hints=("for example `give_to_get 3:1` or `give_to_get 5:2`",))
+                    self.error(
+                        "NUR014",
+                        f"give_to_get takes whole numbers, not `{gives.text}:{asks.text}`",
+                        s.span,
+                        hints=("for example `give_to_get 3:1` or `give_to_get 5:2`",),
+                    )
                     continue
                 for part, what in ((gives, "gives"), (asks, "asks")):
                     if part.value < 1:
-                        self.error("NUR014", f"give_to_get needs at least one {what[:-1]} on each side, "
-                                   f"not `{gives.text}:{asks.text}`", s.span,
-                                   hints=("the usual ratio is `give_to_get 3:1`: three gives before an ask",))
+                        self.error(
+                            "NUR014",
+                            f"give_to_get needs at least one {what[:-1]} on each side, not `{gives.text}:{asks.text}`",
+                            s.span,
+                            hints=("the usual ratio is `give_to_get 3:1`: three gives before an ask",),
+                        )
                         break
             elif key == "cadence":
                 self.check_cadence(s)
@@ -676,9 +778,13 @@ class _Checker:
             elif key == "send_days":
                 for text, span in v[1]:
                     if text not in vocab.DAYS:
-                        self.error("NUR010", f"unknown day `{text}`", span,
-                                   notes=("days: " + ", ".join(vocab.DAYS),),
-                                   hints=did_you_mean(text, vocab.DAYS))
+                        self.error(
+                            "NUR010",
+                            f"unknown day `{text}`",
+                            span,
+                            notes=("days: " + ", ".join(vocab.DAYS),),
+                            hints=did_you_mean(text, vocab.DAYS),
+                        )
             elif key == "timezone":
                 self.check_timezone(*v)
             elif key == "messages":
@@ -695,22 +801,35 @@ class _Checker:
                     hints = (f"separate the items with commas: `{words[0]}, {words[1]}`",)
                 else:
                     hints = did_you_mean(text, MESSAGE_ITEMS)
-                self.error("NUR010", f"unknown message kind `{text}`", span,
-                           notes=("kinds: " + ", ".join(MESSAGE_ITEMS),), hints=hints)
+                self.error(
+                    "NUR010",
+                    f"unknown message kind `{text}`",
+                    span,
+                    notes=("kinds: " + ", ".join(MESSAGE_ITEMS),),
+                    hints=hints,
+                )
                 continue
             channel = text.split(" ")[0]
             if text in seen or channel in seen:
                 first = text if text in seen else channel
                 what = "listed twice" if first == text else f"already covered by `{channel}` (every {channel} action)"
-                self.error("NUR011", f"`{text}` is {what} in `messages`", span,
-                           related=((seen[first], "first listed here" if first == text else f"`{channel}` is here"),),
-                           hints=("remove one of them",))
+                self.error(
+                    "NUR011",
+                    f"`{text}` is {what} in `messages`",
+                    span,
+                    related=((seen[first], "first listed here" if first == text else f"`{channel}` is here"),),
+                    hints=("remove one of them",),
+                )
                 continue
             covered = [other for other in seen if other.startswith(text + " ")]
             if covered:
-                self.error("NUR011", f"`{text}` covers `{covered[0]}`, listed before it in `messages`", span,
-                           related=((seen[covered[0]], "listed here"),),
-                           hints=(f"keep `{text}` (every {channel} action) or the single actions, not both",))
+                self.error(
+                    "NUR011",
+                    f"`{text}` covers `{covered[0]}`, listed before it in `messages`",
+                    span,
+                    related=((seen[covered[0]], "listed here"),),
+                    hints=(f"keep `{text}` (every {channel} action) or the single actions, not both",),
+                )
                 continue
             seen[text] = span
 
@@ -720,8 +839,12 @@ class _Checker:
         try:
             zoneinfo.ZoneInfo(name)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            self.error("NUR010", f"unknown time zone `{name}`", span,
-                       hints=("use an IANA name such as \"Europe/Berlin\" or \"UTC\"",))
+            self.error(
+                "NUR010",
+                f"unknown time zone `{name}`",
+                span,
+                hints=('use an IANA name such as "Europe/Berlin" or "UTC"',),
+            )
 
     def check_cadence(self, s: n.Setting) -> None:
         low, high = s.value
@@ -729,13 +852,18 @@ class _Checker:
         if high is not low:
             self.positive(high, "cadence")
         if low.seconds > high.seconds:
-            self.error("NUR014", f"cadence `{low.text}..{high.text}` runs backwards: the shortest gap comes first",
-                       s.span)
+            self.error(
+                "NUR014", f"cadence `{low.text}..{high.text}` runs backwards: the shortest gap comes first", s.span
+            )
 
     # ---- names
     def what_is(self, name: str) -> str | None:
-        for table, what in ((self.p.segments, "a segment"), (self.p.contents, "content"),
-                            (self.p.scores, "a score"), (self.p.flows, "a flow")):
+        for table, what in (
+            (self.p.segments, "a segment"),
+            (self.p.contents, "content"),
+            (self.p.scores, "a score"),
+            (self.p.flows, "a flow"),
+        ):
             if name in table:
                 return what
         if name in self.labels:
@@ -784,7 +912,8 @@ class _Checker:
         if key in self.p.attributes:
             return self.p.attributes[key]
         hints = self.import_hint((("attribute", key),), span) or did_you_mean(key, self.p.attributes) + (
-            f"declare a custom attribute with `attribute {key}: string` (or number, duration, date, bool)",)
+            f"declare a custom attribute with `attribute {key}: string` (or number, duration, date, bool)",
+        )
         self.error("NUR010", f"unknown attribute `{key}`", span, hints=hints)
         return None
 
@@ -804,9 +933,13 @@ class _Checker:
                 self.attribute_type(c.path, c.span)
             elif isinstance(c, n.Consent):
                 if c.channel not in vocab.CONSENT_CHANNELS:
-                    self.error("NUR010", f"unknown consent channel `{c.channel}`", c.span,
-                               notes=("channels: " + ", ".join(vocab.CONSENT_CHANNELS),),
-                               hints=did_you_mean(c.channel, vocab.CONSENT_CHANNELS))
+                    self.error(
+                        "NUR010",
+                        f"unknown consent channel `{c.channel}`",
+                        c.span,
+                        notes=("channels: " + ", ".join(vocab.CONSENT_CHANNELS),),
+                        hints=did_you_mean(c.channel, vocab.CONSENT_CHANNELS),
+                    )
             elif isinstance(c, n.Inactive):
                 self.positive(c.duration, "`inactive for`")
             elif isinstance(c, n.EventTest):
@@ -829,18 +962,32 @@ class _Checker:
             if ref.path[1] in names:
                 ref.resolved = "threshold"
             else:
-                self.error("NUR010", f"score `{head}` has no threshold `{ref.path[1]}`", ref.span,
-                           notes=("its thresholds: " + (", ".join(names) or "none"),),
-                           hints=did_you_mean(ref.path[1], names))
+                self.error(
+                    "NUR010",
+                    f"score `{head}` has no threshold `{ref.path[1]}`",
+                    ref.span,
+                    notes=("its thresholds: " + (", ".join(names) or "none"),),
+                    hints=did_you_mean(ref.path[1], names),
+                )
         elif len(ref.path) == 1 and head in p.scores:
-            self.error("NUR013", f"`{head}` is a score, a number: compare it or name one of its thresholds",
-                       ref.span, hints=(f"for example `{head} >= 40`"
-                                        + "".join(f" or `{head}.{t.name}`" for t in p.scores[head].thresholds[:1]),))
+            self.error(
+                "NUR013",
+                f"`{head}` is a score, a number: compare it or name one of its thresholds",
+                ref.span,
+                hints=(
+                    f"for example `{head} >= 40`"
+                    + "".join(f" or `{head}.{t.name}`" for t in p.scores[head].thresholds[:1]),
+                ),
+            )
         elif p.attributes.get(key) == "bool":
             ref.resolved = "attribute"
         elif key in p.attributes:
-            self.error("NUR013", f"`{key}` is a {p.attributes[key]} attribute, not a yes/no test", ref.span,
-                       hints=(f"compare it, e.g. `{key} == ...`, or test it is there with `has {key}`",))
+            self.error(
+                "NUR013",
+                f"`{key}` is a {p.attributes[key]} attribute, not a yes/no test",
+                ref.span,
+                hints=(f"compare it, e.g. `{key} == ...`, or test it is there with `has {key}`",),
+            )
         else:
             known = list(p.segments) + list(p.event_names()) + [k for k, t in p.attributes.items() if t == "bool"]
             known += [f"{s}.{t.name}" for s in p.scores.values() for t in s.thresholds]
@@ -853,16 +1000,24 @@ class _Checker:
             if not self.in_range(c.value):
                 return
             if c.value.kind != "number":
-                self.error("NUR013", f"score `{key}` is a number and cannot be compared with "
-                           f"{_kind_words(c.value.kind)} `{c.value.text}`", c.value.span)
+                self.error(
+                    "NUR013",
+                    f"score `{key}` is a number and cannot be compared with "
+                    f"{_kind_words(c.value.kind)} `{c.value.text}`",
+                    c.value.span,
+                )
             return
         kind = self.attribute_type(c.path, c.path_span)
         if kind is None:
             return
         c.resolved = "attribute"
         if self.check_literal(kind, c.value, key) and c.op not in ("==", "!=") and kind in ("string", "bool"):
-            self.error("NUR013", f"`{c.op}` orders numbers, durations and dates; `{key}` is a {kind}", c.span,
-                       hints=("use `==`, `!=` or `in [...]`",))
+            self.error(
+                "NUR013",
+                f"`{c.op}` orders numbers, durations and dates; `{key}` is a {kind}",
+                c.span,
+                hints=("use `==`, `!=` or `in [...]`",),
+            )
 
     def in_range(self, value: n.Value) -> bool:
         if value.kind in ("number", "amount") and abs(value.value) > MAX_NUMBER:
@@ -877,8 +1032,12 @@ class _Checker:
         if not self.in_range(value):
             return False
         if value.kind not in vocab.LITERAL_KINDS_FOR_TYPE[kind]:
-            self.error("NUR013", f"`{key}` is a {kind}, but `{value.text}` is {_kind_words(value.kind)}",
-                       value.span, hints=(_literal_hint(kind),))
+            self.error(
+                "NUR013",
+                f"`{key}` is a {kind}, but `{value.text}` is {_kind_words(value.kind)}",
+                value.span,
+                hints=(_literal_hint(kind),),
+            )
             return False
         if value.kind == "date":
             self.date(str(value.value), value.span)
@@ -891,23 +1050,36 @@ class _Checker:
                 self.error("NUR010", f"`{name}` is {self.what_is(name)}, not an event", span)
             else:
                 imported = () if name in self.p.attributes else self.import_hint((("event", name),), span)
-                hint = (f"`{name}` is an attribute: compare it, e.g. `{name} == ...`",) if name in self.p.attributes \
+                hint = (
+                    (f"`{name}` is an attribute: compare it, e.g. `{name} == ...`",)
+                    if name in self.p.attributes
                     else (f"declare a custom event with `event {name}`",)
-                self.error("NUR010", f"unknown event `{name}`", span,
-                           notes=("events: " + ", ".join(sorted(events)),),
-                           hints=imported or did_you_mean(name, events) + hint)
+                )
+                self.error(
+                    "NUR010",
+                    f"unknown event `{name}`",
+                    span,
+                    notes=("events: " + ", ".join(sorted(events)),),
+                    hints=imported or did_you_mean(name, events) + hint,
+                )
             return
         if len(args) > 1:
             self.error("NUR014", f"an event takes at most one argument; `{name}` has {len(args)}", args[1].span)
         for arg in args:
             if arg.kind == "name" and arg.value not in self.p.contents and arg.value not in self.labels:
-                self.unknown("content or step", arg.value, arg.span,
-                             list(self.p.contents) + list(self.labels),
-                             extra_hint=f"to match a literal value, quote it: `{name}(\"{arg.value}\")`")
+                self.unknown(
+                    "content or step",
+                    arg.value,
+                    arg.span,
+                    list(self.p.contents) + list(self.labels),
+                    extra_hint=f'to match a literal value, quote it: `{name}("{arg.value}")`',
+                )
 
     def check_segment_cycles(self) -> None:
         graph = {
-            name: [c.path[0] for c in iter_conditions(seg.condition) if isinstance(c, n.Ref) and c.resolved == "segment"]
+            name: [
+                c.path[0] for c in iter_conditions(seg.condition) if isinstance(c, n.Ref) and c.resolved == "segment"
+            ]
             for name, seg in self.p.segments.items()
         }
         state: dict[str, int] = {}
@@ -925,10 +1097,11 @@ class _Checker:
                     stack.pop()
                     path.pop()
                 elif state.get(child) == 1:
-                    chain = path[path.index(child):] + [child]
+                    chain = path[path.index(child) :] + [child]
                     seg = self.p.segments[child]
-                    self.error("NUR021", "segments refer to each other in a circle: " + " -> ".join(chain),
-                               seg.name_span)
+                    self.error(
+                        "NUR021", "segments refer to each other in a circle: " + " -> ".join(chain), seg.name_span
+                    )
                 elif not state.get(child):
                     state[child] = 1
                     stack.append((child, iter(graph[child])))
@@ -941,12 +1114,21 @@ class _Checker:
             if option.key == "stage":
                 stage, span = option.value
                 if stage not in vocab.STAGES:
-                    self.error("NUR010", f"unknown stage `{stage}`", span,
-                               notes=("stages: " + ", ".join(vocab.STAGES),), hints=did_you_mean(stage, vocab.STAGES))
+                    self.error(
+                        "NUR010",
+                        f"unknown stage `{stage}`",
+                        span,
+                        notes=("stages: " + ", ".join(vocab.STAGES),),
+                        hints=did_you_mean(stage, vocab.STAGES),
+                    )
             elif option.key == "way_out" and content.kind != "ask":
                 # a way out asks one thing, whether to stop: a give has nothing to ask
-                self.error("NUR013", f"`way out` marks ask content, but `{content.name}` is give content",
-                           option.span, hints=(f"declare `{content.name}` as `ask`, or drop `way out`",))
+                self.error(
+                    "NUR013",
+                    f"`way out` marks ask content, but `{content.name}` is give content",
+                    option.span,
+                    hints=(f"declare `{content.name}` as `ask`, or drop `way out`",),
+                )
 
     def check_score(self, score: n.Score) -> None:
         for rule in score.fit_rules:
@@ -964,8 +1146,12 @@ class _Checker:
         seen: dict[str, n.Threshold] = {}
         for t in score.thresholds:
             if t.name in seen:
-                self.error("NUR011", f"threshold `{t.name}` is defined twice in score `{score.name}`", t.span,
-                           related=((seen[t.name].span, "first defined here"),))
+                self.error(
+                    "NUR011",
+                    f"threshold `{t.name}` is defined twice in score `{score.name}`",
+                    t.span,
+                    related=((seen[t.name].span, "first defined here"),),
+                )
             seen[t.name] = t
             if t.value.kind != "number" or t.value.value <= 0:
                 self.error("NUR014", f"a threshold must be a score above zero, not `{t.value.text}`", t.value.span)
@@ -985,9 +1171,13 @@ class _Checker:
             if step.label is None:
                 continue
             if step.label in taken:
-                self.error("NUR011", f"step `{step.label}` is defined twice in flow `{flow.name}`", step.span,
-                           related=((taken[step.label].span, "first defined here"),),
-                           hints=("step names must be unique within a flow",))
+                self.error(
+                    "NUR011",
+                    f"step `{step.label}` is defined twice in flow `{flow.name}`",
+                    step.span,
+                    related=((taken[step.label].span, "first defined here"),),
+                    hints=("step names must be unique within a flow",),
+                )
                 continue
             taken[step.label] = step
             step.id = step.label
@@ -1037,8 +1227,11 @@ class _Checker:
             self.check_condition(step.condition)
             self.positive(step.timeout, "the `up to` time-out")
             if step.timeout is None and step.on_timeout is not None:
-                self.error("NUR014", "`on timeout` needs a time-out: add `up to DURATION` to this `wait until`",
-                           step.on_timeout_span)
+                self.error(
+                    "NUR014",
+                    "`on timeout` needs a time-out: add `up to DURATION` to this `wait until`",
+                    step.on_timeout_span,
+                )
         elif isinstance(step, n.Branch):
             for arm in step.arms:
                 self.check_condition(arm.condition)
@@ -1052,7 +1245,7 @@ class _Checker:
                 self.error("NUR015", f"split shares add up to {total:g}%, not 100% ({shares})", step.span)
             names = [arm.name for arm in step.arms if arm.name]
             for name in {x for x in names if names.count(x) > 1}:
-                self.error("NUR011", f"split arm \"{name}\" is named twice", step.span)
+                self.error("NUR011", f'split arm "{name}" is named twice', step.span)
         elif isinstance(step, n.Repeat):
             self.positive(step.every, "`repeat every`")
             self.whole(step.at_most, "`at most`")
@@ -1060,11 +1253,19 @@ class _Checker:
             if step.target not in labels:
                 other = self.labels.get(step.target)
                 if other and other != flow.name:
-                    self.error("NUR010", f"`goto` stays inside flow `{flow.name}`; `{step.target}` is a step of "
-                               f"flow `{other}`", step.span, hints=(f"to hand the contact over, use `move to {other}`",))
+                    self.error(
+                        "NUR010",
+                        f"`goto` stays inside flow `{flow.name}`; `{step.target}` is a step of flow `{other}`",
+                        step.span,
+                        hints=(f"to hand the contact over, use `move to {other}`",),
+                    )
                 else:
-                    self.error("NUR010", f"unknown step `{step.target}` in flow `{flow.name}`", step.span,
-                               hints=did_you_mean(step.target, [k for k, s in labels.items() if s.label]))
+                    self.error(
+                        "NUR010",
+                        f"unknown step `{step.target}` in flow `{flow.name}`",
+                        step.span,
+                        hints=did_you_mean(step.target, [k for k, s in labels.items() if s.label]),
+                    )
         elif isinstance(step, n.MoveTo):
             if step.flow not in self.p.flows:
                 self.unknown("flow", step.flow, step.span, self.p.flows)
@@ -1078,11 +1279,16 @@ class _Checker:
     def check_touch(self, step: n.Touch) -> None:
         if step.channel == "linkedin":
             if step.action == "message" and not step.content:
-                self.error("NUR014", "`linkedin message` needs content to send", step.span,
-                           hints=("for example `linkedin message intro_note`",))
+                self.error(
+                    "NUR014",
+                    "`linkedin message` needs content to send",
+                    step.span,
+                    hints=("for example `linkedin message intro_note`",),
+                )
             if step.content and step.action not in vocab.LINKEDIN_ACTIONS_WITH_CONTENT:
-                self.error("NUR014", f"`linkedin {step.action}` sends nothing, so it takes no content",
-                           step.content_span)
+                self.error(
+                    "NUR014", f"`linkedin {step.action}` sends nothing, so it takes no content", step.content_span
+                )
         if step.content is None:
             return
         content = self.p.contents.get(step.content)
@@ -1090,9 +1296,13 @@ class _Checker:
             self.unknown("content", step.content, step.content_span, self.p.contents)
             return
         if step.intent and step.intent != content.kind:
-            self.error("NUR016", f"`{step.content}` is {content.kind} content, but this step sends it as {step.intent}",
-                       step.content_span, related=((content.name_span, f"`{step.content}` is defined as {content.kind} here"),),
-                       hints=(f"send {step.intent} content here, or change `as {step.intent}`",))
+            self.error(
+                "NUR016",
+                f"`{step.content}` is {content.kind} content, but this step sends it as {step.intent}",
+                step.content_span,
+                related=((content.name_span, f"`{step.content}` is defined as {content.kind} here"),),
+                hints=(f"send {step.intent} content here, or change `as {step.intent}`",),
+            )
 
 
 def _base_id(step: n.AnyStep) -> str:
@@ -1106,11 +1316,21 @@ def _base_id(step: n.AnyStep) -> str:
 
 
 def _kind_words(kind: str) -> str:
-    return {"string": "a text", "number": "a number", "amount": "an amount", "duration": "a duration",
-            "date": "a date", "bool": "a yes/no value"}[kind]
+    return {
+        "string": "a text",
+        "number": "a number",
+        "amount": "an amount",
+        "duration": "a duration",
+        "date": "a date",
+        "bool": "a yes/no value",
+    }[kind]
 
 
 def _literal_hint(kind: str) -> str:
-    return {"string": 'compare it with a quoted text, e.g. "SaaS"', "number": "compare it with a number, e.g. 50 or 5M",
-            "duration": "compare it with a duration, e.g. 180d", "date": "compare it with a date, e.g. 2026-01-31",
-            "bool": "compare it with true or false"}[kind]
+    return {
+        "string": 'compare it with a quoted text, e.g. "SaaS"',
+        "number": "compare it with a number, e.g. 50 or 5M",
+        "duration": "compare it with a duration, e.g. 180d",
+        "date": "compare it with a date, e.g. 2026-01-31",
+        "bool": "compare it with true or false",
+    }[kind]

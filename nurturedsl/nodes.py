@@ -8,7 +8,8 @@ node can never hold a value of the wrong shape whatever the transformer does.
 from __future__ import annotations
 
 import os
-from typing import Callable, Literal, Optional, ParamSpec, TypeVar, Union, cast
+from collections.abc import Callable
+from typing import Literal, ParamSpec, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -46,10 +47,10 @@ def make(cls: Callable[_Fields, _N], *args: _Fields.args, **fields: _Fields.kwar
     return node_class.model_construct(None, **fields)
 
 
-_DEFAULTS: dict[type, tuple[tuple[str, object, Optional[Callable[[], object]]], ...]] = {}
+_DEFAULTS: dict[type, tuple[tuple[str, object, Callable[[], object] | None], ...]] = {}
 
 
-def _defaults(cls: type[Node]) -> tuple[tuple[str, object, Optional[Callable[[], object]]], ...]:
+def _defaults(cls: type[Node]) -> tuple[tuple[str, object, Callable[[], object] | None], ...]:
     """(field, default, default factory) of a node class, read once. Filled in
     here because pydantic's `model_construct` inspects the signature of a
     default factory on every call, which cost more than the whole parse."""
@@ -57,7 +58,8 @@ def _defaults(cls: type[Node]) -> tuple[tuple[str, object, Optional[Callable[[],
     if found is None:
         found = _DEFAULTS[cls] = tuple(
             (name, info.default, cast("Callable[[], object]", info.default_factory))
-            for name, info in cls.model_fields.items() if not info.is_required()
+            for name, info in cls.model_fields.items()
+            if not info.is_required()
         )
     return found
 
@@ -72,7 +74,7 @@ class Value(Node):
     text: str
     # strings and dates as text, numbers and amounts as numbers, durations in
     # seconds, booleans as bool
-    value: Union[bool, int, float, str]
+    value: bool | int | float | str
 
     def whole(self) -> int:
         """The value of one the checker accepted as a whole number."""
@@ -101,7 +103,7 @@ class Ref(Node):
 
     type: Literal["ref"] = "ref"
     path: list[str]
-    resolved: Optional[str] = None
+    resolved: str | None = None
 
 
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
@@ -113,7 +115,7 @@ class Compare(Node):
     path_span: Span
     op: CompareOp
     value: Value
-    resolved: Optional[str] = None  # "attribute" or "score"
+    resolved: str | None = None  # "attribute" or "score"
 
 
 class Member(Node):
@@ -154,40 +156,40 @@ class EventTest(Node):
     name: str
     name_span: Span
     args: list[EventArg] = Field(default_factory=list)
-    within: Optional[Duration] = None
-    count_op: Optional[str] = None
-    count: Optional[Value] = None
+    within: Duration | None = None
+    count_op: str | None = None
+    count: Value | None = None
 
 
 class _Combined(Node):
     # How deeply and/or/not nest inside this condition.
     _nesting: int = PrivateAttr(default=0)
 
-    def children(self) -> list["Condition"]:
+    def children(self) -> list[Condition]:
         raise NotImplementedError  # pragma: no cover - each kind says
 
 
 class Not(_Combined):
     type: Literal["not"] = "not"
-    item: "Condition"
+    item: Condition
 
-    def children(self) -> list["Condition"]:
+    def children(self) -> list[Condition]:
         return [self.item]
 
 
 class And(_Combined):
     type: Literal["and"] = "and"
-    items: list["Condition"]
+    items: list[Condition]
 
-    def children(self) -> list["Condition"]:
+    def children(self) -> list[Condition]:
         return list(self.items)
 
 
 class Or(_Combined):
     type: Literal["or"] = "or"
-    items: list["Condition"]
+    items: list[Condition]
 
-    def children(self) -> list["Condition"]:
+    def children(self) -> list[Condition]:
         return list(self.items)
 
 
@@ -209,7 +211,7 @@ Intent = Literal["give", "ask"]
 class Step(Node):
     # Set by model.py: the node id in the flow's graph.
     id: str = ""
-    label: Optional[str] = None
+    label: str | None = None
     # How many blocks deep the deepest step inside this one is.
     _nesting: int = PrivateAttr(default=0)
 
@@ -217,13 +219,13 @@ class Step(Node):
 class Touch(Step):
     type: Literal["touch"] = "touch"
     channel: TouchKind
-    content: Optional[str] = None
-    content_span: Optional[Span] = None
-    intent: Optional[Intent] = None
-    action: Optional[str] = None  # linkedin follow/engage/..., ads add/remove
-    audience: Optional[str] = None  # ads
-    text: Optional[str] = None  # task, notify
-    recipient: Optional[str] = None  # task owner, notify recipient
+    content: str | None = None
+    content_span: Span | None = None
+    intent: Intent | None = None
+    action: str | None = None  # linkedin follow/engage/..., ads add/remove
+    audience: str | None = None  # ads
+    text: str | None = None  # task, notify
+    recipient: str | None = None  # task owner, notify recipient
 
 
 class Wait(Step):
@@ -234,30 +236,30 @@ class Wait(Step):
 class WaitUntil(Step):
     type: Literal["wait_until"] = "wait_until"
     condition: Condition
-    timeout: Optional[Duration] = None
-    on_event: Optional[list["AnyStep"]] = None
-    on_event_span: Optional[Span] = None
-    on_timeout: Optional[list["AnyStep"]] = None
-    on_timeout_span: Optional[Span] = None
+    timeout: Duration | None = None
+    on_event: list[AnyStep] | None = None
+    on_event_span: Span | None = None
+    on_timeout: list[AnyStep] | None = None
+    on_timeout_span: Span | None = None
 
 
 class BranchArm(Node):
     condition: Condition
-    steps: list["AnyStep"]
+    steps: list[AnyStep]
 
 
 class Branch(Step):
     type: Literal["branch"] = "branch"
     arms: list[BranchArm]
-    otherwise: Optional[list["AnyStep"]] = None
-    otherwise_span: Optional[Span] = None
+    otherwise: list[AnyStep] | None = None
+    otherwise_span: Span | None = None
 
 
 class SplitArm(Node):
     percent: float
     percent_text: str
-    name: Optional[str] = None
-    steps: list["AnyStep"]
+    name: str | None = None
+    steps: list[AnyStep]
 
 
 class Split(Step):
@@ -268,8 +270,8 @@ class Split(Step):
 class Repeat(Step):
     type: Literal["repeat"] = "repeat"
     every: Duration
-    at_most: Optional[Value] = None
-    steps: list["AnyStep"]
+    at_most: Value | None = None
+    steps: list[AnyStep]
 
 
 class Goto(Step):
@@ -297,7 +299,7 @@ class SetStep(Step):
 class Suppress(Step):
     type: Literal["suppress"] = "suppress"
     list_name: str
-    revisit: Optional[Duration] = None
+    revisit: Duration | None = None
 
 
 class Handoff(Step):
@@ -307,10 +309,24 @@ class Handoff(Step):
 
 class ExitStep(Step):
     type: Literal["exit"] = "exit"
-    reason: Optional[str] = None
+    reason: str | None = None
 
 
-AnyStep = Union[Touch, Wait, WaitUntil, Branch, Split, Repeat, Goto, MoveTo, TagStep, SetStep, Suppress, Handoff, ExitStep]
+AnyStep = (
+    Touch
+    | Wait
+    | WaitUntil
+    | Branch
+    | Split
+    | Repeat
+    | Goto
+    | MoveTo
+    | TagStep
+    | SetStep
+    | Suppress
+    | Handoff
+    | ExitStep
+)
 
 
 # ------------------------------------------------------------ declarations --
@@ -339,8 +355,12 @@ class Setting(Node):
     def pair(self, first: type[_T], second: type[_U]) -> tuple[_T, _U]:
         """The value, which this setting's key makes a pair."""
         value = self.value
-        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], first) \
-                and isinstance(value[1], second):
+        if (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and isinstance(value[0], first)
+            and isinstance(value[1], second)
+        ):
             return value[0], value[1]
         raise TypeError(f"setting `{self.key}` holds {value!r}, not a pair of {first.__name__} and {second.__name__}")
 
@@ -407,7 +427,7 @@ class Threshold(Node):
     op: ThresholdOp
     value: Value
     # handoff, move to, tag, and notify (a Touch on the notify channel)
-    actions: list[Union["Handoff", "MoveTo", "TagStep", "Touch"]] = Field(default_factory=list)
+    actions: list[Handoff | MoveTo | TagStep | Touch] = Field(default_factory=list)
 
 
 class Score(Node):
@@ -419,26 +439,25 @@ class Score(Node):
 
 
 class Entry(Node):
-    event: Optional[EventPattern] = None
-    delay: Optional[Duration] = None
-    condition: Optional[Condition] = None
+    event: EventPattern | None = None
+    delay: Duration | None = None
+    condition: Condition | None = None
 
 
 class Flow(Node):
     name: str
     name_span: Span
-    title: Optional[str] = None
+    title: str | None = None
     entries: list[Entry] = Field(default_factory=list)
     exits: list[Condition] = Field(default_factory=list)
     settings: list[Setting] = Field(default_factory=list)  # audience, goal, cadence, ...
     steps: list[AnyStep] = Field(default_factory=list)
 
 
-Declaration = Union[Import, PlaybookHeader, Policy, AttributeDecl, EventDecl, Segment, Content, Score, Flow]
+Declaration = Import | PlaybookHeader | Policy | AttributeDecl | EventDecl | Segment | Content | Score | Flow
 
 
 class Document(Node):
     """One parsed file."""
 
     declarations: list[Declaration] = Field(default_factory=list)
-

@@ -25,8 +25,9 @@ this does not count.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
-from typing import Iterable, Literal, NamedTuple, Optional, get_args
+from typing import Literal, NamedTuple, get_args
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -34,13 +35,23 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 # The touch channels that reach the contact; `task` and `notify` do not.
 CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 # What a `messages` item may name: a channel (every action on it) or one action.
-MessageItem = Literal["email", "sms", "linkedin", "linkedin follow", "linkedin engage", "linkedin connect",
-                      "linkedin message", "ads", "ads add", "ads remove"]
+MessageItem = Literal[
+    "email",
+    "sms",
+    "linkedin",
+    "linkedin follow",
+    "linkedin engage",
+    "linkedin connect",
+    "linkedin message",
+    "ads",
+    "ads add",
+    "ads remove",
+]
 MESSAGE_ITEMS: tuple[MessageItem, ...] = get_args(MessageItem)
 DEFAULT_MESSAGES = ("email", "sms", "linkedin message", "linkedin connect")
 
 
-def is_message(step: object, messages: Optional[Iterable[str]] = None) -> bool:
+def is_message(step: object, messages: Iterable[str] | None = None) -> bool:
     """Whether a touch is a message under the policy's `messages` list
     (None: the default list). `step` is a syntax-tree step (`channel`,
     `action`) or a compiled IR node (`type`, `action`); anything that is not
@@ -88,7 +99,7 @@ class Hold(NamedTuple):
 
 
 @lru_cache(maxsize=64)
-def _longest(days: tuple[int, ...], quiet: Optional[tuple[int, int]]) -> Hold:
+def _longest(days: tuple[int, ...], quiet: tuple[int, int] | None) -> Hold:
     week = 7 * 1440
     open_ = [_open(days, quiet, m) for m in range(week)]
     if not any(open_):
@@ -114,7 +125,7 @@ def _longest(days: tuple[int, ...], quiet: Optional[tuple[int, int]]) -> Hold:
 
 
 @lru_cache(maxsize=256)
-def _after(days: tuple[int, ...], quiet: Optional[tuple[int, int]], gap: int) -> Hold:
+def _after(days: tuple[int, ...], quiet: tuple[int, int] | None, gap: int) -> Hold:
     week = 7 * 1440
     whole = _longest(days, quiet)
     if whole.seconds in (0, week * 60):
@@ -138,7 +149,7 @@ def _after(days: tuple[int, ...], quiet: Optional[tuple[int, int]], gap: int) ->
     return Hold(best * 60, day, minute)
 
 
-def _open(days: tuple[int, ...], quiet: Optional[tuple[int, int]], minute: int) -> bool:
+def _open(days: tuple[int, ...], quiet: tuple[int, int] | None, minute: int) -> bool:
     """Whether a message may go out at `minute` of the week (0: Monday 00:00)."""
     day, of_day = divmod(minute, 1440)
     if day not in days:
@@ -149,8 +160,7 @@ def _open(days: tuple[int, ...], quiet: Optional[tuple[int, int]], minute: int) 
     return not (start <= of_day < end if start <= end else (of_day >= start or of_day < end))
 
 
-def hold_after(gap_seconds: float, send_days: Iterable[str] = DAYS,
-               quiet_hours: Optional[tuple[str, str]] = None) -> Hold:
+def hold_after(gap_seconds: float, send_days: Iterable[str] = DAYS, quiet_hours: tuple[str, str] | None = None) -> Hold:
     """The longest hold of a message due `gap_seconds` after one that went
     out (at an allowed moment, as every message does): a gap of whole days
     with quiet hours only is never held, one that lands on a weekend is.
@@ -160,7 +170,7 @@ def hold_after(gap_seconds: float, send_days: Iterable[str] = DAYS,
     return _after(days, quiet, int(gap_seconds // 60) % (7 * 1440))
 
 
-def longest_hold(send_days: Iterable[str] = DAYS, quiet_hours: Optional[tuple[str, str]] = None) -> Hold:
+def longest_hold(send_days: Iterable[str] = DAYS, quiet_hours: tuple[str, str] | None = None) -> Hold:
     """The longest stretch of the week with no allowed sending moment, for
     the allowed `send_days` (day names) and `quiet_hours` (`("20:00",
     "08:00")`, or None). `Hold(0, 0, 0)` when every moment is allowed."""

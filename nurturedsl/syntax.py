@@ -11,7 +11,7 @@ import functools
 import re
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, cast
 
 from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -37,7 +37,7 @@ def grammar_path() -> Path:
     raise FileNotFoundError("nurture.lark is missing from this installation of nurturedsl")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def parser() -> Lark:
     # Where only keywords can come (the start of a step, say), the contextual
     # lexer takes a keyword off the front of a longer word: `emailblog` would
@@ -54,7 +54,7 @@ def parser() -> Lark:
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _keywords() -> tuple[str, ...]:
     """The grammar's keywords: its quoted literals that are words (Lark names
     each terminal after its word in capitals)."""
@@ -95,10 +95,27 @@ _WORDS = {
     "$END": "the end of the file",
 }
 
-_STEP_KEYWORDS = {"email", "sms", "linkedin", "ads", "task", "notify", "wait", "branch", "split",
-                  "repeat", "goto", "move", "tag", "untag", "set", "suppress", "handoff", "exit"}
-_DECLARATION_KEYWORDS = {"import", "playbook", "policy", "attribute", "event", "segment", "content",
-                         "score", "flow"}
+_STEP_KEYWORDS = {
+    "email",
+    "sms",
+    "linkedin",
+    "ads",
+    "task",
+    "notify",
+    "wait",
+    "branch",
+    "split",
+    "repeat",
+    "goto",
+    "move",
+    "tag",
+    "untag",
+    "set",
+    "suppress",
+    "handoff",
+    "exit",
+}
+_DECLARATION_KEYWORDS = {"import", "playbook", "policy", "attribute", "event", "segment", "content", "score", "flow"}
 _FLOW_HEADER_KEYWORDS = {"entry", "audience", "goal", "cadence", "max_touches", "reentry", "reviewed"}
 _CONDITION_TERMINALS = {"tagged", "has", "consent", "inactive", "not", "("}
 
@@ -191,7 +208,7 @@ def _open_braces(text: str, offset: int) -> list[tuple[int, int]]:
 
 def _offset(text: str, line: int, column: int) -> int:
     lines = text.split("\n")
-    return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+    return sum(len(text) + 1 for text in lines[: line - 1]) + column - 1
 
 
 def _end_position(text: str) -> tuple[int, int]:
@@ -210,17 +227,20 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
         if char == '"':
             end = text.find("\n", pos)
             end = len(text) if end < 0 else end
-            if text[end - 1:end] == "\r":
+            if text[end - 1 : end] == "\r":
                 end -= 1
             width = end - pos
             return Diagnostic(
-                "NUR002", "unterminated text: this `\"` has no closing `\"` on the same line",
+                "NUR002",
+                'unterminated text: this `"` has no closing `"` on the same line',
                 Span.point(file, error.line, error.column, width),
                 hints=("texts cannot span lines; close the quote before the end of the line",),
             )
         shown = char if char.isprintable() else repr(char)[1:-1]
         return Diagnostic(
-            "NUR003", f"unexpected character `{shown}`", span,
+            "NUR003",
+            f"unexpected character `{shown}`",
+            span,
             notes=(f"expected {_describe_expected(set(error.allowed or ()))[0]}",) if error.allowed else (),
         )
 
@@ -249,13 +269,15 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
         if open_braces:
             o_line, o_col = open_braces[-1]
             return Diagnostic(
-                "NUR004", "missing `}`: this `{` is never closed",
+                "NUR004",
+                "missing `}`: this `{` is never closed",
                 Span.point(file, o_line, o_col),
                 notes=(f"the file ends at line {line} while this block is still open",),
                 hints=("add the closing `}` where the block should end",),
             )
-        return Diagnostic("NUR001", f"the file ends too early: expected {wanted}{after}",
-                          Span.point(file, line, column))
+        return Diagnostic(
+            "NUR001", f"the file ends too early: expected {wanted}{after}", Span.point(file, line, column)
+        )
 
     span = Span(file, line, column, line, column + max(1, len(token_value)))
     shown = token_value if token_value else token_type
@@ -264,14 +286,14 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
     if token_type == "NAME" or re.fullmatch(r"[a-z_]+", token_value or ""):
         suggestion = did_you_mean(token_value, keywords)
         if suggestion and token_value not in keywords:
-            return Diagnostic("NUR005", f"unknown keyword `{token_value}`: expected {wanted}{after}", span,
-                              hints=suggestion)
+            return Diagnostic(
+                "NUR005", f"unknown keyword `{token_value}`: expected {wanted}{after}", span, hints=suggestion
+            )
     if open_braces and token_value in _DECLARATION_KEYWORDS:
         o_line, o_col = open_braces[-1]
         related = ((Span.point(file, o_line, o_col), "this `{` is still open"),)
         hints = ("a `}` is probably missing before this line",)
-    return Diagnostic("NUR001", f"unexpected `{shown}`: expected {wanted}{after}", span,
-                      hints=hints, related=related)
+    return Diagnostic("NUR001", f"unexpected `{shown}`: expected {wanted}{after}", span, hints=hints, related=related)
 
 
 # ------------------------------------------------------------ transformer --
@@ -297,22 +319,22 @@ def _unquote(token: Token) -> str:
 # type checker cannot see, so each callback reads them as its rule defines.
 Children = list[Any]
 # A `{ ... }` body: its span (None when empty) and its steps.
-_Block = tuple[Optional[Span], list[n.AnyStep]]
+_Block = tuple[Span | None, list[n.AnyStep]]
 # One arm of a `wait until`: "event" or "timeout", its block and the arm's span.
-_WaitArm = tuple[str, Optional[Span], list[n.AnyStep], Span]
+_WaitArm = tuple[str, Span | None, list[n.AnyStep], Span]
 
 
 class _ContentFields(TypedDict, total=False):
     content: str
     content_span: Span
-    intent: Optional[n.Intent]
+    intent: n.Intent | None
 
 
 class _TouchFields(_ContentFields, total=False):
     action: str
     audience: str
     text: str
-    recipient: Optional[str]
+    recipient: str | None
 
 
 _C = TypeVar("_C", n.Not, n.And, n.Or)
@@ -457,7 +479,9 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     @v_args(meta=True)
     def attribute_decl(self, meta: Meta, c: Children) -> n.AttributeDecl:
         path, _ = c[0]
-        return n.make(n.AttributeDecl, span=self.mspan(meta), path=path, type_name=str(c[1]), type_span=self.tspan(c[1]))
+        return n.make(
+            n.AttributeDecl, span=self.mspan(meta), path=path, type_name=str(c[1]), type_span=self.tspan(c[1])
+        )
 
     @v_args(meta=True)
     def event_decl(self, meta: Meta, c: Children) -> list[n.EventDecl]:
@@ -470,8 +494,15 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     # ---- content
     @v_args(meta=True)
     def content_decl(self, meta: Meta, c: Children) -> n.Content:
-        return n.make(n.Content, span=self.mspan(meta), name=str(c[0]), name_span=self.tspan(c[0]),
-                      kind=cast(n.Intent, str(c[1].children[0])), title=_unquote(c[2]), options=c[3:])
+        return n.make(
+            n.Content,
+            span=self.mspan(meta),
+            name=str(c[0]),
+            name_span=self.tspan(c[0]),
+            kind=cast(n.Intent, str(c[1].children[0])),
+            title=_unquote(c[2]),
+            options=c[3:],
+        )
 
     @v_args(meta=True)
     def stage(self, meta: Meta, c: Children) -> n.Setting:
@@ -548,8 +579,14 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
 
     @v_args(meta=True)
     def threshold(self, meta: Meta, c: Children) -> n.Threshold:
-        return n.make(n.Threshold, span=self.mspan(meta), name=str(c[0]), op=cast(n.ThresholdOp, str(c[1].children[0])),
-                        value=self.value(c[2]), actions=c[3:])
+        return n.make(
+            n.Threshold,
+            span=self.mspan(meta),
+            name=str(c[0]),
+            op=cast(n.ThresholdOp, str(c[1].children[0])),
+            value=self.value(c[2]),
+            actions=c[3:],
+        )
 
     @v_args(meta=True)
     def notify_action(self, meta: Meta, c: Children) -> n.Touch:
@@ -678,7 +715,7 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
             if isinstance(item, Token):
                 step.timeout = self.duration(item)
             else:
-                for kind, span, steps, arm_span in item:
+                for kind, _span, steps, arm_span in item:
                     if kind == "event":
                         if step.on_event is not None:
                             raise _Duplicate(arm_span, "`on event`")
@@ -711,9 +748,13 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     def branch(self, meta: Meta, c: Children) -> n.Branch:
         arms = [x for x in c if isinstance(x, n.BranchArm)]
         otherwise = next((x for x in c if isinstance(x, tuple)), None)
-        step = n.make(n.Branch, span=self.mspan(meta), arms=arms,
-                        otherwise=otherwise[1] if otherwise else None,
-                        otherwise_span=otherwise[0] if otherwise else None)
+        step = n.make(
+            n.Branch,
+            span=self.mspan(meta),
+            arms=arms,
+            otherwise=otherwise[1] if otherwise else None,
+            otherwise_span=otherwise[0] if otherwise else None,
+        )
         self._nest(step, [s for arm in arms for s in arm.steps] + (step.otherwise or []))
         return step
 
@@ -735,8 +776,9 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     def split_arm(self, meta: Meta, c: Children) -> n.SplitArm:
         text = str(c[0])
         name = _unquote(c[1]) if len(c) == 3 else None
-        return n.make(n.SplitArm, span=self.mspan(meta), percent=float(text[:-1]), percent_text=text, name=name,
-                          steps=c[-1][1])
+        return n.make(
+            n.SplitArm, span=self.mspan(meta), percent=float(text[:-1]), percent_text=text, name=name, steps=c[-1][1]
+        )
 
     @v_args(meta=True)
     def repeat(self, meta: Meta, c: Children) -> n.Repeat:
@@ -809,14 +851,20 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     @v_args(meta=True)
     def comparison(self, meta: Meta, c: Children) -> n.Compare:
         path, path_span = c[0]
-        return n.make(n.Compare, span=self.mspan(meta), path=path, path_span=path_span, op=cast(n.CompareOp, str(c[1])),
-                      value=self.value(c[2]))
+        return n.make(
+            n.Compare,
+            span=self.mspan(meta),
+            path=path,
+            path_span=path_span,
+            op=cast(n.CompareOp, str(c[1])),
+            value=self.value(c[2]),
+        )
 
     @v_args(meta=True)
     def membership(self, meta: Meta, c: Children) -> n.Member:
         path, path_span = c[0]
         negated = len(c) > 1 and getattr(c[1], "data", None) == "not_in"
-        values = [self.value(v) for v in c[2 if negated else 1:]]
+        values = [self.value(v) for v in c[2 if negated else 1 :]]
         return n.make(n.Member, span=self.mspan(meta), path=path, path_span=path_span, values=values, negated=negated)
 
     @v_args(meta=True)
@@ -920,15 +968,19 @@ def _run_together(error: _RunTogether, source: SourceFile) -> Diagnostic:
     match = re.match(r"\w*", source.text[start:])
     assert match is not None  # `*` matches here if nothing else does
     word = match.group(0)
-    rest = word[len(token.value):].lstrip("_")
+    rest = word[len(token.value) :].lstrip("_")
     span = Span(source.path, line, column, line, column + len(word))
     # a keyword with a letter too many (`goall`), or a keyword and a word
     # run together (`goalicp`, `way_out`)
     hint = token.value if len(rest) <= 1 else f"{token.value} {rest}"
     hints = (f"did you mean `{hint}`?",)
-    return Diagnostic("NUR005", f"unknown keyword `{word}`: `{token.value}` must be followed by a space or a "
-                      f"symbol, not `{word[len(token.value)]}`", span, hints=hints)
-
+    return Diagnostic(
+        "NUR005",
+        f"unknown keyword `{word}`: `{token.value}` must be followed by a space or a "
+        f"symbol, not `{word[len(token.value)]}`",
+        span,
+        hints=hints,
+    )
 
 
 def parse(source: SourceFile) -> n.Document:
@@ -945,14 +997,29 @@ def parse(source: SourceFile) -> n.Document:
     except VisitError as error:
         inner = error.orig_exc
         if isinstance(inner, _TooDeep):
-            raise DiagnosticError([Diagnostic(
-                "NUR006", f"{inner.what} nested more than {MAX_DEPTH} deep here", inner.span,
-                hints=("split the logic into several flows joined with `move to`" if inner.what == "blocks are"
-                       else "name parts of the condition as segments and refer to them",),
-            )]) from None
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "NUR006",
+                        f"{inner.what} nested more than {MAX_DEPTH} deep here",
+                        inner.span,
+                        hints=(
+                            "split the logic into several flows joined with `move to`"
+                            if inner.what == "blocks are"
+                            else "name parts of the condition as segments and refer to them",
+                        ),
+                    )
+                ]
+            ) from None
         if isinstance(inner, _Duplicate):
-            raise DiagnosticError([Diagnostic(
-                "NUR011", f"{inner.what} is given twice in this `wait until`", inner.span,
-            )]) from None
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        "NUR011",
+                        f"{inner.what} is given twice in this `wait until`",
+                        inner.span,
+                    )
+                ]
+            ) from None
         raise
     return document

@@ -82,8 +82,9 @@ def test_no_colour_unless_a_terminal(tmp_path, monkeypatch):
 
 
 def test_python_dash_m_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "nurturedsl", "check", "playbooks"], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "nurturedsl", "check", "playbooks"], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -115,8 +116,12 @@ def test_schema_to_an_unwritable_place_is_a_clear_error(tmp_path):
 
 
 def test_custom_events_can_be_declared_and_used(tmp_path):
-    path = write(tmp_path, "p.nurture", 'event signed_up, trial_ended\ncontent a give "A"\n'
-                 'flow f { entry on signed_up("trial")\n exit on unsubscribed, trial_ended\n email a }\n')
+    path = write(
+        tmp_path,
+        "p.nurture",
+        'event signed_up, trial_ended\ncontent a give "A"\n'
+        'flow f { entry on signed_up("trial")\n exit on unsubscribed, trial_ended\n email a }\n',
+    )
     result = run("compile", str(path))
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)

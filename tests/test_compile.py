@@ -6,7 +6,8 @@ import re
 
 import jsonschema
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nurturedsl import ir, model
 
@@ -21,8 +22,16 @@ def compile_path(path) -> str:
 
 
 def test_every_playbook_is_bundled():
-    expected = {"inbound", "ghost-recovery", "archive", "reengagement", "surround-sound", "scoring", "content",
-                "programme"}
+    expected = {
+        "inbound",
+        "ghost-recovery",
+        "archive",
+        "reengagement",
+        "surround-sound",
+        "scoring",
+        "content",
+        "programme",
+    }
     assert expected <= {name.removesuffix(".nurture") for name in BUNDLED}
 
 
@@ -69,8 +78,15 @@ def test_output_does_not_depend_on_working_directory(monkeypatch, tmp_path):
 
 def _split_declarations(text: str) -> list[str]:
     """Top-level declarations of a file, each with its leading comments."""
-    return [chunk for chunk in re.split(r"\n(?=(?:#[^\n]*\n)*(?:import|playbook|policy|segment|content|score|flow|"
-                                        r"attribute|event)\b)", text) if chunk.strip()]
+    return [
+        chunk
+        for chunk in re.split(
+            r"\n(?=(?:#[^\n]*\n)*(?:import|playbook|policy|segment|content|score|flow|"
+            r"attribute|event)\b)",
+            text,
+        )
+        if chunk.strip()
+    ]
 
 
 def _without_spans(value):
@@ -84,8 +100,16 @@ def _without_spans(value):
 def _single_file_programme() -> list[str]:
     """The whole bundled programme inlined into one file."""
     parts = []
-    for name in ("policy", "content", "scoring", "inbound", "ghost-recovery", "archive", "reengagement",
-                 "surround-sound"):
+    for name in (
+        "policy",
+        "content",
+        "scoring",
+        "inbound",
+        "ghost-recovery",
+        "archive",
+        "reengagement",
+        "surround-sound",
+    ):
         text = (PLAYBOOKS / f"{name}.nurture").read_text()
         parts += [d for d in _split_declarations(text) if not d.lstrip().startswith(("import", "playbook"))]
     return parts

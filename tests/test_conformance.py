@@ -33,8 +33,7 @@ CONTENT = 'content post give "Ungated post" unsubscribe link\n'
 
 
 def run(*args: str):
-    return CliRunner().invoke(main, list(args), prog_name="nurturedsl", env={"NO_COLOR": "1"},
-                              catch_exceptions=False)
+    return CliRunner().invoke(main, list(args), prog_name="nurturedsl", env={"NO_COLOR": "1"}, catch_exceptions=False)
 
 
 def format_checker() -> jsonschema.FormatChecker:
@@ -43,7 +42,8 @@ def format_checker() -> jsonschema.FormatChecker:
     extra, required here rather than skipped."""
     checker = jsonschema.FormatChecker()
     assert "uri-reference" in checker.checkers, (
-        "jsonschema cannot check `uri-reference`: install the test extras (rfc3986-validator)")
+        "jsonschema cannot check `uri-reference`: install the test extras (rfc3986-validator)"
+    )
     return checker
 
 
@@ -66,8 +66,14 @@ def _artifacts(document: dict):
                 yield result, location["physicalLocation"]
 
 
-ODD_NAMES = ["a b.nurture", "hash#1.nurture", "100%.nurture", "c:d.nurture", "caf\u00e9 \u6771\u4eac.nurture",
-             "odd dir #2/x?y;z[1]@&=+$,.nurture"]
+ODD_NAMES = [
+    "a b.nurture",
+    "hash#1.nurture",
+    "100%.nurture",
+    "c:d.nurture",
+    "caf\u00e9 \u6771\u4eac.nurture",
+    "odd dir #2/x?y;z[1]@&=+$,.nurture",
+]
 
 
 @pytest.mark.skipif(not SARIF_SCHEMA.is_file(), reason="the official SARIF schema is not beside the repository")
@@ -117,11 +123,23 @@ def test_sarif_keeps_the_bytes_of_a_file_name_that_is_not_utf8(tmp_path, monkeyp
 # `:N` suffix tells apart.
 KNOWN = {
     "flow f {\r\n\temail a\r\n\temail a\n  wait 7d  # \U0001f600 \u00e9\r\n\n}": {
-        1: "830185ee8dd44bc2:1", 2: "a8c5720c12631017:1", 3: "5ffc9d260d96520c:1", 4: "2c988b4cb63a4c7d:1",
-        5: "37acdb4f629b03f2:1", 6: "13db8c734146ff90:1"},
+        1: "830185ee8dd44bc2:1",
+        2: "a8c5720c12631017:1",
+        3: "5ffc9d260d96520c:1",
+        4: "2c988b4cb63a4c7d:1",
+        5: "37acdb4f629b03f2:1",
+        6: "13db8c734146ff90:1",
+    },
     "email a\n" * 20: {
-        1: "987cb264da32af24:1", 2: "987cb264da32af24:2", 6: "987cb264da32af24:6", 7: "987cb264da579ff9:1",
-        8: "9bad32fe17e4fa86:1", 9: "86503b3deb66caf:1", 19: "6d3b401bbdfc61cd:1", 20: "4a2057c4133b564a:1"},
+        1: "987cb264da32af24:1",
+        2: "987cb264da32af24:2",
+        6: "987cb264da32af24:6",
+        7: "987cb264da579ff9:1",
+        8: "9bad32fe17e4fa86:1",
+        9: "86503b3deb66caf:1",
+        19: "6d3b401bbdfc61cd:1",
+        20: "4a2057c4133b564a:1",
+    },
 }
 
 
@@ -139,8 +157,10 @@ def test_every_sarif_result_carries_githubs_line_hash_of_its_line(tmp_path, monk
     document = _sarif("playbooks")
     results = list(_artifacts(document))
     assert len({physical["artifactLocation"]["uri"] for _result, physical in results}) > 3
-    assert any(physical["artifactLocation"]["uri"].endswith("bom.nurture") and physical["region"]["startLine"] == 1
-               for _result, physical in results)
+    assert any(
+        physical["artifactLocation"]["uri"].endswith("bom.nurture") and physical["region"]["startLine"] == 1
+        for _result, physical in results
+    )
     for result, physical in results:
         path = urllib.parse.unquote(physical["artifactLocation"]["uri"])
         expected = line_hashes((tmp_path / path).read_bytes().decode("utf-8"))[physical["region"]["startLine"]]
@@ -152,9 +172,11 @@ def test_githubs_line_hash_follows_the_line_when_lines_are_added_above(tmp_path,
     write(tmp_path, "f.nurture", CONTENT + FLOW)
 
     def hashes():
-        return sorted((r["ruleId"], r["partialFingerprints"]["primaryLocationLineHash"])
-                      # NUR902 (no review date) is about the file, always on line 1
-                      for r in _sarif("f.nurture", "--ignore", "NUR902")["runs"][0]["results"])
+        return sorted(
+            (r["ruleId"], r["partialFingerprints"]["primaryLocationLineHash"])
+            # NUR902 (no review date) is about the file, always on line 1
+            for r in _sarif("f.nurture", "--ignore", "NUR902")["runs"][0]["results"]
+        )
 
     before = hashes()
     write(tmp_path, "f.nurture", "# a comment\n\n" + CONTENT + FLOW)
@@ -162,6 +184,7 @@ def test_githubs_line_hash_follows_the_line_when_lines_are_added_above(tmp_path,
 
 
 # ------------------------------------------------------------ file names --
+
 
 @pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
 def test_every_format_names_files_the_same_however_the_command_spells_them(tmp_path, monkeypatch, output_format):

@@ -29,17 +29,27 @@ from nurturedsl.cli import main
 ERRORS = Path(__file__).resolve().parent / "errors"
 
 
-
 def _nested_branches(depth: int) -> str:
     """A flow whose single wait sits `depth` branches deep."""
-    return ('segment icp = industry == "SaaS"\nflow f {\n'
-            + "branch { when icp {\n" * depth + "wait 1d\n" + "} }\n" * depth + "}\n")
+    return (
+        'segment icp = industry == "SaaS"\nflow f {\n'
+        + "branch { when icp {\n" * depth
+        + "wait 1d\n"
+        + "} }\n" * depth
+        + "}\n"
+    )
+
 
 def check(*paths: str):
     """Run `nurturedsl check PATHS` in-process, without colour."""
     runner = CliRunner()
-    return runner.invoke(main, ["check", *paths], prog_name="nurturedsl",
-                         env={"NO_COLOR": "1", "FORCE_COLOR": None}, catch_exceptions=False)
+    return runner.invoke(
+        main,
+        ["check", *paths],
+        prog_name="nurturedsl",
+        env={"NO_COLOR": "1", "FORCE_COLOR": None},
+        catch_exceptions=False,
+    )
 
 
 def stable(text: str) -> str:
@@ -175,7 +185,7 @@ def test_import_cycle_is_reported_from_any_file_of_the_cycle(in_errors):
         result = check(f"import_cycle/{start}.nurture")
         assert_no_crash(result)
         assert result.exit_code == 1
-        assert "error[NUR021] import cycle: " f"import_cycle/{start}.nurture -> " in result.stderr
+        assert f"error[NUR021] import cycle: import_cycle/{start}.nurture -> " in result.stderr
 
 
 # ------------------------------------------------------- generated inputs --
@@ -206,8 +216,10 @@ def test_nesting_64_deep_is_accepted(tmp_path, monkeypatch):
 
 
 def test_20_mb_file_is_refused_quickly(tmp_path, monkeypatch, snapshot):
-    line = b'# ' + b"x" * 97 + b"\n"  # 100 bytes
-    (tmp_path / "huge.nurture").write_bytes(line * (20 * 1024 * 1024 // len(line)) + b"#" * (20 * 1024 * 1024 % len(line)))
+    line = b"# " + b"x" * 97 + b"\n"  # 100 bytes
+    (tmp_path / "huge.nurture").write_bytes(
+        line * (20 * 1024 * 1024 // len(line)) + b"#" * (20 * 1024 * 1024 % len(line))
+    )
     assert (tmp_path / "huge.nurture").stat().st_size == 20 * 1024 * 1024
     monkeypatch.chdir(tmp_path)
     started = time.perf_counter()
@@ -258,7 +270,8 @@ def test_unreadable_file_exits_2(tmp_path, monkeypatch, snapshot):
 
 def test_goto_unknown_step_message(tmp_path, monkeypatch):
     (tmp_path / "goto.nurture").write_text(
-        'content post give "A post"\nflow f {\n  email start: post\n  goto strat\n}\n')
+        'content post give "A post"\nflow f {\n  email start: post\n  goto strat\n}\n'
+    )
     monkeypatch.chdir(tmp_path)
     result = check("goto.nurture")
     assert result.exit_code == 1
@@ -283,9 +296,12 @@ def test_fractional_give_to_get_message(tmp_path, monkeypatch):
     assert "whole number" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="bug: nesting depth is counted from the innermost block out, so "
-                   "500 nested branches are reported at line 438, neither the outermost block (line 3) "
-                   "nor the first block past the limit (line 67)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: nesting depth is counted from the innermost block out, so "
+    "500 nested branches are reported at line 438, neither the outermost block (line 3) "
+    "nor the first block past the limit (line 67)",
+)
 def test_nesting_error_points_at_a_useful_block(tmp_path, monkeypatch):
     depth = 500
     text = _nested_branches(depth)

@@ -8,8 +8,10 @@ from .conftest import PLAYBOOKS, write
 
 
 def flow_graph(tmp_path, body: str, extra: str = "") -> nx.MultiDiGraph:
-    text = f'content a give "A"\ncontent b give "B"\ncontent c ask "C"\nsegment s = tagged "x"\n{extra}\n' \
-           f"flow f {{\n exit on unsubscribed\n{body}\n}}\n"
+    text = (
+        f'content a give "A"\ncontent b give "B"\ncontent c ask "C"\nsegment s = tagged "x"\n{extra}\n'
+        f"flow f {{\n exit on unsubscribed\n{body}\n}}\n"
+    )
     programme = model.load(str(write(tmp_path, "f.nurture", text)))
     return graph.flow_graph(programme.flows["f"])
 
@@ -22,14 +24,16 @@ def test_sequence_runs_from_entry_to_end_with_delays_on_wait_edges(tmp_path):
     g = flow_graph(tmp_path, "email one: a\nwait 3d\nemail two: b")
     assert edges(g, graph.ENTRY) == [("one", "next")]
     assert edges(g, "one") == [("wait_1", "next")]
-    (_, data), = graph.transitions(g, "wait_1")
+    ((_, data),) = graph.transitions(g, "wait_1")
     assert data["delay"] == 3 * 86400
     assert edges(g, "two") == [(graph.END, "next")]
     assert g.nodes["one"]["type"] == "email" and g.nodes["one"]["span"].line == 8
 
 
 def test_branch_fans_out_with_guards_and_rejoins(tmp_path):
-    g = flow_graph(tmp_path, "branch {\n when s { email x: a }\n when tagged \"y\" { }\n else { email z: b }\n}\nemail after: c")
+    g = flow_graph(
+        tmp_path, 'branch {\n when s { email x: a }\n when tagged "y" { }\n else { email z: b }\n}\nemail after: c'
+    )
     assert edges(g, "branch_1") == [("x", "branch"), ("after", "branch"), ("z", "else")]
     guards = [data["guard"] for _, data in graph.transitions(g, "branch_1")]
     assert guards[0].type == "ref" and guards[2] is None
@@ -42,7 +46,9 @@ def test_branch_without_else_falls_through(tmp_path):
 
 
 def test_wait_until_has_event_and_timeout_paths(tmp_path):
-    g = flow_graph(tmp_path, "wait until replied up to 5d {\n on event { exit \"won\" }\n on timeout { email last: c }\n}")
+    g = flow_graph(
+        tmp_path, 'wait until replied up to 5d {\n on event { exit "won" }\n on timeout { email last: c }\n}'
+    )
     assert edges(g, "wait_until_1") == [("exit_1", "event"), ("last", "timeout")]
     timeout = graph.transitions(g, "wait_until_1")[1][1]
     assert timeout["delay"] == 5 * 86400
@@ -51,12 +57,17 @@ def test_wait_until_has_event_and_timeout_paths(tmp_path):
 
 def test_split_arms_carry_weights(tmp_path):
     g = flow_graph(tmp_path, 'split {\n 50% "A" { email x: a }\n 50% "B" { email y: b }\n}')
-    assert [(t, d["weight"], d["label"]) for t, d in graph.transitions(g, "split_1")] == [("x", 50, "A"), ("y", 50, "B")]
+    assert [(t, d["weight"], d["label"]) for t, d in graph.transitions(g, "split_1")] == [
+        ("x", 50, "A"),
+        ("y", 50, "B"),
+    ]
 
 
 def analysis_edges(g, node):
-    return [(target, data["kind"], data["min_delay"], data["max_delay"], data["bound"])
-            for target, data in graph.edges(g, node)]
+    return [
+        (target, data["kind"], data["min_delay"], data["max_delay"], data["bound"])
+        for target, data in graph.edges(g, node)
+    ]
 
 
 def test_repeat_is_left_only_after_its_body_ran(tmp_path):
@@ -69,8 +80,10 @@ def test_repeat_is_left_only_after_its_body_ran(tmp_path):
     # leaves from the interval wait, 45 days after the last run
     day45 = 45 * 86400
     assert analysis_edges(g, "repeat_1") == [("note", "loop", 0, 0, None)]
-    assert analysis_edges(g, "repeat_1@wait") == [("repeat_1", "again", day45, day45, 8),
-                                                  (graph.END, "done", day45, day45, 8)]
+    assert analysis_edges(g, "repeat_1@wait") == [
+        ("repeat_1", "again", day45, day45, 8),
+        (graph.END, "done", day45, day45, 8),
+    ]
     assert g.nodes["note"]["loop"] == "repeat_1" and g.nodes["repeat_1@wait"]["loop"] == "repeat_1"
     cycle = nx.find_cycle(g, "repeat_1")
     assert "repeat_1@wait" in {u for u, *_ in cycle}
@@ -84,8 +97,10 @@ def test_a_repeat_without_at_most_is_never_left(tmp_path):
 
 
 def test_edges_carry_time_bounds(tmp_path):
-    g = flow_graph(tmp_path, "wait until replied up to 5d {\n on timeout { email last: c }\n}\n"
-                             "wait until opened(last)\nemail end: a")
+    g = flow_graph(
+        tmp_path,
+        "wait until replied up to 5d {\n on timeout { email last: c }\n}\nwait until opened(last)\nemail end: a",
+    )
     event, timeout = graph.edges(g, "wait_until_1")
     assert (event[1]["min_delay"], event[1]["max_delay"]) == (0, 5 * 86400)
     assert (timeout[1]["min_delay"], timeout[1]["max_delay"]) == (5 * 86400, 5 * 86400)
@@ -101,7 +116,9 @@ def test_goto_makes_an_edge_and_steps_after_an_exit_are_unreachable(tmp_path):
 
 
 def test_terminal_steps_have_no_transitions(tmp_path):
-    g = flow_graph(tmp_path, 'branch {\n when s { handoff sales }\n when tagged "q" { suppress "cold" }\n else { move to f }\n}')
+    g = flow_graph(
+        tmp_path, 'branch {\n when s { handoff sales }\n when tagged "q" { suppress "cold" }\n else { move to f }\n}'
+    )
     for node in ("handoff_1", "suppress_1", "move_to_1"):
         assert edges(g, node) == []
 
@@ -116,8 +133,10 @@ def test_every_step_is_a_node_in_every_bundled_flow():
 
 
 def test_programme_graph_links_flows_moved_into(tmp_path):
-    text = 'content a give "A"\nflow one { exit on unsubscribed\n email a\n move to two }\n' \
-           'flow two { exit on unsubscribed\n email a }\n'
+    text = (
+        'content a give "A"\nflow one { exit on unsubscribed\n email a\n move to two }\n'
+        "flow two { exit on unsubscribed\n email a }\n"
+    )
     programme = model.load(str(write(tmp_path, "p.nurture", text)))
     g = graph.programme_graph(programme)
     assert list(g.edges) == [("one", "two")]

@@ -20,8 +20,11 @@ def site_folders() -> list[str]:
 
 def test_wheel_ships_the_grammar_and_runs_from_another_folder(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     (wheel,) = wheels.glob("nurturedsl-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "nurturedsl/grammar/nurture.lark" in names
@@ -33,17 +36,30 @@ def test_wheel_ships_the_grammar_and_runs_from_another_folder(tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    child_site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                capture_output=True, text=True, check=True).stdout.strip()
+    child_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     with open(os.path.join(child_site, "parent-site.pth"), "w") as pth:
         pth.write("".join(folder + "\n" for folder in site_folders()))
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "--quiet", str(wheel)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "--quiet", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = subprocess.run([str(env_dir / "bin" / "nurturedsl"), "check", str(PLAYBOOKS)], cwd=elsewhere,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(env_dir / "bin" / "nurturedsl"), "check", str(PLAYBOOKS)], cwd=elsewhere, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
-    where = subprocess.run([str(python), "-c", "import nurturedsl.syntax as s; print(s.grammar_path())"],
-                           cwd=elsewhere, capture_output=True, text=True, check=True).stdout
+    where = subprocess.run(
+        [str(python), "-c", "import nurturedsl.syntax as s; print(s.grammar_path())"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert str(ROOT) not in where and "site-packages" in where

@@ -40,8 +40,9 @@ flow f {
 def run(*args: str, cwd: Path | None = None, monkeypatch=None):
     if cwd is not None and monkeypatch is not None:
         monkeypatch.chdir(cwd)
-    return CliRunner().invoke(main, list(args), prog_name="nurturedsl",
-                              env={"NO_COLOR": "1", "FORCE_COLOR": None}, catch_exceptions=False)
+    return CliRunner().invoke(
+        main, list(args), prog_name="nurturedsl", env={"NO_COLOR": "1", "FORCE_COLOR": None}, catch_exceptions=False
+    )
 
 
 @pytest.fixture
@@ -108,9 +109,15 @@ def test_json_report_is_versioned_and_complete(project):
     assert document["summary"] == {"errors": 0, "warnings": 1, "infos": 0, "files": 1, "broken": False}
     [finding] = document["diagnostics"]
     assert finding == {
-        "code": "NUR301", "name": "ask-before-gives", "severity": "warning",
+        "code": "NUR301",
+        "name": "ask-before-gives",
+        "severity": "warning",
         "message": "ask `ask` can be reached after only 1 give; give-to-get is 3:1",
-        "path": "f.nurture", "line": 10, "column": 3, "end_line": 10, "end_column": 25,
+        "path": "f.nurture",
+        "line": 10,
+        "column": 3,
+        "end_line": 10,
+        "end_column": 25,
         "notes": ["path: entry → welcome → wait 7d → ask", "the ratio comes from the default"],
         "hints": finding["hints"],
     }
@@ -158,8 +165,10 @@ def test_github_annotations(project):
     write(project, "f.nurture", ASK_TOO_SOON)
     result = run("lint", "f.nurture", "--format", "github", "--select", "NUR301")
     first = result.stdout.splitlines()[0]
-    assert first.startswith("::warning file=f.nurture,line=10,col=3,endLine=10,endColumn=25,"
-                            "title=NUR301 ask-before-gives::ask `ask` can be reached after only 1 give")
+    assert first.startswith(
+        "::warning file=f.nurture,line=10,col=3,endLine=10,endColumn=25,"
+        "title=NUR301 ask-before-gives::ask `ask` can be reached after only 1 give"
+    )
     assert "%0Apath: entry → welcome → wait 7d → ask" in first
 
 
@@ -188,17 +197,24 @@ def test_pyproject_config_is_found_walking_up(tmp_path, monkeypatch):
 def test_config_severity_options_and_per_file_ignores(project):
     write(project, "f.nurture", ASK_TOO_SOON)
     write(project, "legacy/old.nurture", ASK_TOO_SOON)
-    write(project, "nurturedsl.toml", """
+    write(
+        project,
+        "nurturedsl.toml",
+        """
 select = ["NUR301"]
 per-file-ignores = { "legacy/*" = ["NUR301"] }
 [rules.ask-before-gives]
 severity = "error"
 ratio = "1:1"
-""")
+""",
+    )
     result = run("lint", ".")
     assert result.exit_code == 0, result.output  # 1:1 is met by one give
-    write(project, "nurturedsl.toml", 'select = ["NUR301"]\nper-file-ignores = { "legacy/*" = ["NUR301"] }\n'
-                                      '[rules.NUR301]\nseverity = "error"\n')
+    write(
+        project,
+        "nurturedsl.toml",
+        'select = ["NUR301"]\nper-file-ignores = { "legacy/*" = ["NUR301"] }\n[rules.NUR301]\nseverity = "error"\n',
+    )
     result = run("lint", ".")
     assert "f.nurture:10:3: error[NUR301]" in result.stdout
     assert "legacy" not in result.stdout
@@ -212,15 +228,18 @@ def test_the_playbook_policy_wins_over_the_config_file(project):
     assert "the ratio comes from the policy's `give_to_get`" in result.stdout
 
 
-@pytest.mark.parametrize("config, message", [
-    ('selct = ["NUR301"]', "unknown key `selct`; did you mean `select`?"),
-    ('select = "NUR301"', "`select` must be a list of strings"),
-    ('[rules.NUR301]\nratoi = "3:1"', "NUR301 has no option `ratoi`; did you mean `ratio`?"),
-    ('[rules.NUR301]\nratio = "three"', "`ratio`: `three` is not a ratio like `3:1`"),
-    ('[rules.NUR301]\nseverity = "fatal"', "must be one of error, warning, info, off"),
-    ('fail-on = "warnings"', "`fail-on` must be one of error, warning, info"),
-    ("select = [", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ('selct = ["NUR301"]', "unknown key `selct`; did you mean `select`?"),
+        ('select = "NUR301"', "`select` must be a list of strings"),
+        ('[rules.NUR301]\nratoi = "3:1"', "NUR301 has no option `ratoi`; did you mean `ratio`?"),
+        ('[rules.NUR301]\nratio = "three"', "`ratio`: `three` is not a ratio like `3:1`"),
+        ('[rules.NUR301]\nseverity = "fatal"', "must be one of error, warning, info, off"),
+        ('fail-on = "warnings"', "`fail-on` must be one of error, warning, info"),
+        ("select = [", "not valid TOML"),
+    ],
+)
 def test_config_mistakes_are_usage_errors(project, config, message):
     write(project, "nurturedsl.toml", config + "\n")
     write(project, "f.nurture", ASK_TOO_SOON)
@@ -277,8 +296,18 @@ def test_rules_are_well_formed():
     codes = [rule.code for rule in RULES]
     names = [rule.name for rule in RULES]
     assert len(set(codes)) == len(codes) and len(set(names)) == len(names)
-    hundreds = {"suppression": "0", "structure": "1", "timing": "2", "give-to-get": "3", "scoring": "4",
-                "compliance": "5", "content": "6", "segmentation": "7", "re-engagement": "8", "freshness": "9"}
+    hundreds = {
+        "suppression": "0",
+        "structure": "1",
+        "timing": "2",
+        "give-to-get": "3",
+        "scoring": "4",
+        "compliance": "5",
+        "content": "6",
+        "segmentation": "7",
+        "re-engagement": "8",
+        "freshness": "9",
+    }
     assert set(hundreds) == set(FAMILIES)
     for rule in RULES:
         assert re.fullmatch(r"NUR\d{3}", rule.code) and rule.code[3] == hundreds[rule.family], rule.code
@@ -290,7 +319,8 @@ def test_rules_are_well_formed():
             assert found and source.strip(), f"{rule.code} has no `Source:` sentence"
             rests_on = " ".join(source.split()).startswith("neither article; it rests on ")
             assert catalogue.cited(doc.rationale) or rests_on, (
-                f"{rule.code} cites no article of catalogue.SOURCES and says nothing about what it rests on")
+                f"{rule.code} cites no article of catalogue.SOURCES and says nothing about what it rests on"
+            )
     assert codes == sorted(codes), "register rules in code order"
 
 
@@ -311,8 +341,14 @@ def test_rules_json_catalogue():
     document = json.loads(run("rules", "--format", "json").stdout)
     assert [r["code"] for r in document["rules"]] == [rule.code for rule in RULES]
     ratio = next(r for r in document["rules"] if r["code"] == "NUR301")["options"][0]
-    assert ratio == {"name": "ratio", "kind": "ratio", "default": "3:1", "policy": "give_to_get", "flow": None,
-                     "help": ratio["help"]}
+    assert ratio == {
+        "name": "ratio",
+        "kind": "ratio",
+        "default": "3:1",
+        "policy": "give_to_get",
+        "flow": None,
+        "help": ratio["help"],
+    }
     by_code = {r["code"]: r for r in document["rules"]}
     assert by_code["NUR301"]["sources"] == ["Vanderbuild"] and by_code["NUR404"]["sources"] == ["Lacy", "Vanderbuild"]
     assert "vanderbuild.cp/blog/" in document["sources"]["Vanderbuild"]
@@ -321,4 +357,5 @@ def test_rules_json_catalogue():
 def test_docs_rules_md_is_current():
     committed = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert committed == catalogue.markdown(list(RULES)), (
-        "docs/rules.md is stale: run `nurturedsl rules --format markdown -o docs/rules.md`")
+        "docs/rules.md is stale: run `nurturedsl rules --format markdown -o docs/rules.md`"
+    )

@@ -33,8 +33,7 @@ flow f {
 
 
 def run(*args: str):
-    return CliRunner().invoke(main, list(args), prog_name="nurturedsl", env={"NO_COLOR": "1"},
-                              catch_exceptions=False)
+    return CliRunner().invoke(main, list(args), prog_name="nurturedsl", env={"NO_COLOR": "1"}, catch_exceptions=False)
 
 
 @pytest.fixture
@@ -59,28 +58,48 @@ WRONG_SHAPES = [
     ("nurturedsl.toml", "[[rules]]\nseverity = 'off'", "nurturedsl.toml:1:3: ", "`rules` must be a table"),
     ("nurturedsl.toml", "select = 3", "nurturedsl.toml:1:1: ", "`select` must be a list of strings"),
     ("nurturedsl.toml", "\n\nignore = ['NUR301', 3]", "nurturedsl.toml:3:1: ", "`ignore` must be a list of strings"),
-    ("nurturedsl.toml", "extend-select = 'NUR301'", "nurturedsl.toml:1:1: ", "not \"NUR301\" (a string)"),
+    ("nurturedsl.toml", "extend-select = 'NUR301'", "nurturedsl.toml:1:1: ", 'not "NUR301" (a string)'),
     ("nurturedsl.toml", "select = 1979-05-27", "nurturedsl.toml:1:1: ", "not 1979-05-27 (a date or time)"),
     ("nurturedsl.toml", "select = ['NUR3O1']", "nurturedsl.toml:1:1: ", "unknown rule `NUR3O1`"),
     ("nurturedsl.toml", "fail-on = 3", "nurturedsl.toml:1:1: ", "`fail-on` must be one of error, warning, info, not 3"),
-    ("nurturedsl.toml", "fail-on = ['error']", "nurturedsl.toml:1:1: ",
-     "`fail-on` must be one of error, warning, info"),
+    (
+        "nurturedsl.toml",
+        "fail-on = ['error']",
+        "nurturedsl.toml:1:1: ",
+        "`fail-on` must be one of error, warning, info",
+    ),
     ("nurturedsl.toml", "per-file-ignores = ['x']", "nurturedsl.toml:1:1: ", "`per-file-ignores` must be a table"),
-    ("nurturedsl.toml", "per-file-ignores = { 'legacy/*' = 'NUR901' }", "nurturedsl.toml:1:22: ",
-     "per-file-ignores `legacy/*` must be a list of rule codes"),
+    (
+        "nurturedsl.toml",
+        "per-file-ignores = { 'legacy/*' = 'NUR901' }",
+        "nurturedsl.toml:1:22: ",
+        "per-file-ignores `legacy/*` must be a list of rule codes",
+    ),
     ("nurturedsl.toml", "rules.NUR301 = 3", "nurturedsl.toml:1:7: ", "`rules.NUR301` must be a table of settings"),
     ("nurturedsl.toml", "[rules.NUR3001]", "nurturedsl.toml:1:8: ", "unknown rule; did you mean `NUR301`?"),
-    ("nurturedsl.toml", "[rules.NUR301]\nseverity = 2", "nurturedsl.toml:2:1: ",
-     "must be one of error, warning, info, off"),
+    (
+        "nurturedsl.toml",
+        "[rules.NUR301]\nseverity = 2",
+        "nurturedsl.toml:2:1: ",
+        "must be one of error, warning, info, off",
+    ),
     ("nurturedsl.toml", "[rules.NUR301]\nratio = 3", "nurturedsl.toml:2:1: ", '`ratio`: expected a string like "3:1"'),
-    ("nurturedsl.toml", "[rules.NUR301]\nratio = '1:99999999999999999999999'", "nurturedsl.toml:2:1: ",
-     "has a number too large"),
+    (
+        "nurturedsl.toml",
+        "[rules.NUR301]\nratio = '1:99999999999999999999999'",
+        "nurturedsl.toml:2:1: ",
+        "has a number too large",
+    ),
     ("nurturedsl.toml", "[rules.NUR204]\nmax = '12'", "nurturedsl.toml:2:1: ", "`max`: expected a whole number"),
     ("nurturedsl.toml", "[rules.NUR204]\nmax = true", "nurturedsl.toml:2:1: ", "`max`: expected a whole number"),
     ("nurturedsl.toml", "[rules.NUR204]\nmax = 0x" + "f" * 5000, "nurturedsl.toml:2:1: ", "is too large"),
-    ("nurturedsl.toml", "[rules.NUR602]\nphrases = 'just checking in'", "nurturedsl.toml:2:1: ",
-     "`phrases`: expected a list of strings"),
-    ("nurturedsl.toml", "[rules.NUR901]\nmax-age = 90", "nurturedsl.toml:2:1: ", "expected a string like \"7d\""),
+    (
+        "nurturedsl.toml",
+        "[rules.NUR602]\nphrases = 'just checking in'",
+        "nurturedsl.toml:2:1: ",
+        "`phrases`: expected a list of strings",
+    ),
+    ("nurturedsl.toml", "[rules.NUR901]\nmax-age = 90", "nurturedsl.toml:2:1: ", 'expected a string like "7d"'),
     ("nurturedsl.toml", "[rules.NUR901]\nmax-age = '-90d'", "nurturedsl.toml:2:1: ", "cannot be negative"),
     ("nurturedsl.toml", "[rules.NUR205]\ncap = '2 per 0d'", "nurturedsl.toml:2:1: ", "must be longer than nothing"),
     ("nurturedsl.toml", "[rules.NUR301]\n[rules.ask-before-gives]", "nurturedsl.toml:2:8: ", "configures NUR301 again"),
@@ -88,12 +107,24 @@ WRONG_SHAPES = [
     ("pyproject.toml", "tool = 3", "pyproject.toml:1:1: ", "`tool` must be a table"),
     ("pyproject.toml", "[tool]\nnurturedsl = 3", "pyproject.toml:2:1: ", "`tool.nurturedsl` must be a table"),
     ("pyproject.toml", "tool.nurturedsl = 'ALL'", "pyproject.toml:1:6: ", "`tool.nurturedsl` must be a table"),
-    ("pyproject.toml", "[project]\nname = 'x'\n[tool.nurturedsl]\nselect = 3", "pyproject.toml:4:1: ",
-     "`select` must be a list of strings"),
-    ("pyproject.toml", "tool = { nurturedsl = { selct = [] } }", "pyproject.toml:1:25: ",
-     "unknown key `selct`; did you mean `select`?"),
-    ("pyproject.toml", "[tool.nurturedsl]\nrules = { NUR301 = { ratio = 3 } }", "pyproject.toml:2:22: ",
-     "`ratio`: expected a string"),
+    (
+        "pyproject.toml",
+        "[project]\nname = 'x'\n[tool.nurturedsl]\nselect = 3",
+        "pyproject.toml:4:1: ",
+        "`select` must be a list of strings",
+    ),
+    (
+        "pyproject.toml",
+        "tool = { nurturedsl = { selct = [] } }",
+        "pyproject.toml:1:25: ",
+        "unknown key `selct`; did you mean `select`?",
+    ),
+    (
+        "pyproject.toml",
+        "[tool.nurturedsl]\nrules = { NUR301 = { ratio = 3 } }",
+        "pyproject.toml:2:22: ",
+        "`ratio`: expected a string",
+    ),
     # not TOML, or not text
     ("nurturedsl.toml", "select = ['NUR301'] 'x'", "nurturedsl.toml:1:21: ", "not valid TOML"),
     ("nurturedsl.toml", "select = [", "nurturedsl.toml: ", "not valid TOML"),
@@ -122,15 +153,18 @@ def test_render_lint_reports_a_config_as_lint_does(folder, name, text, where, me
     assert_usage_error(run("render", "f.nurture", "--lint", "--format", "mermaid"), where, message)
 
 
-@pytest.mark.parametrize("pyproject", [
-    '[tool.nurturedsl]\nignore = ["NUR301"]',
-    'tool = { nurturedsl = { ignore = ["NUR301"] } }',
-    'tool.nurturedsl.ignore = ["NUR301"]',
-    '[tool]\nnurturedsl.ignore = ["NUR301"]',
-    '[tool]\nnurturedsl = { ignore = ["NUR301"] }',
-    '[tool.nurturedsl.rules]\nNUR301 = { severity = "off" }',
-    '[project]\nname = "x"\n\n[tool."nurturedsl"]\n"ignore" = ["NUR301"]',
-])
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        '[tool.nurturedsl]\nignore = ["NUR301"]',
+        'tool = { nurturedsl = { ignore = ["NUR301"] } }',
+        'tool.nurturedsl.ignore = ["NUR301"]',
+        '[tool]\nnurturedsl.ignore = ["NUR301"]',
+        '[tool]\nnurturedsl = { ignore = ["NUR301"] }',
+        '[tool.nurturedsl.rules]\nNUR301 = { severity = "off" }',
+        '[project]\nname = "x"\n\n[tool."nurturedsl"]\n"ignore" = ["NUR301"]',
+    ],
+)
 def test_every_way_toml_writes_the_table_configures_lint(folder, pyproject):
     before = run("lint", "f.nurture", "--today", "2026-11-22")
     assert "NUR301" in before.stdout
@@ -145,8 +179,12 @@ def test_every_way_toml_writes_the_table_configures_lint(folder, pyproject):
 def test_a_pyproject_that_only_mentions_the_table_does_not_hide_the_config_above(folder):
     write(folder, "nurturedsl.toml", 'ignore = ["NUR301"]\n')
     write(folder, "sub/f.nurture", ASK_TOO_SOON)
-    write(folder, "sub/pyproject.toml", '[project]\nname = "x"\n# lint settings: see [tool.nurturedsl] in ../\n'
-                                        'description = "has no [tool.nurturedsl] table"\n')
+    write(
+        folder,
+        "sub/pyproject.toml",
+        '[project]\nname = "x"\n# lint settings: see [tool.nurturedsl] in ../\n'
+        'description = "has no [tool.nurturedsl] table"\n',
+    )
     result = run("lint", "sub/f.nurture", "--today", "2026-11-22")
     assert result.exit_code in (0, 1), result.output
     assert "NUR301" not in result.stdout
@@ -156,14 +194,16 @@ def test_a_broken_config_of_any_named_file_is_a_usage_error(folder):
     write(folder, "a/f.nurture", ASK_TOO_SOON)
     write(folder, "b/f.nurture", ASK_TOO_SOON)
     write(folder, "b/nurturedsl.toml", "select = 3\n")
-    assert_usage_error(run("lint", "a", "b"), os.path.join("b", "nurturedsl.toml") + ":1:1: ",
-                       "`select` must be a list of strings")
+    assert_usage_error(
+        run("lint", "a", "b"), os.path.join("b", "nurturedsl.toml") + ":1:1: ", "`select` must be a list of strings"
+    )
 
 
 def test_config_option_names_a_pyproject_without_the_table(folder):
     write(folder, "pyproject.toml", '[project]\nname = "x"\n')
-    assert_usage_error(run("lint", "f.nurture", "--config", "pyproject.toml"), "pyproject.toml: ",
-                       "has no [tool.nurturedsl] table")
+    assert_usage_error(
+        run("lint", "f.nurture", "--config", "pyproject.toml"), "pyproject.toml: ", "has no [tool.nurturedsl] table"
+    )
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
@@ -181,16 +221,21 @@ def test_a_device_config_is_refused_without_reading_it(folder):
 def test_a_huge_config_is_refused_before_it_is_read(folder):
     with open(folder / "pyproject.toml", "wb") as handle:
         handle.truncate(CONFIG_LIMIT + 1)
-    assert_usage_error(run("lint", "f.nurture"), "pyproject.toml is 1,048,577 bytes", "a lint config file is limited to")
+    assert_usage_error(
+        run("lint", "f.nurture"), "pyproject.toml is 1,048,577 bytes", "a lint config file is limited to"
+    )
 
 
-@pytest.mark.parametrize("command", [
-    ["lint", "f.nurture", "--format", "json", "-o", "nurturedsl.toml"],
-    ["lint", "f.nurture", "--config", "cfg/strict.toml", "-o", "cfg/strict.toml"],
-    ["lint", "f.nurture", "--format", "sarif", "-o", "sub/pyproject.toml"],
-    ["render", "f.nurture", "--lint", "--format", "mermaid", "-o", "nurturedsl.toml"],
-    ["render", "f.nurture", "--lint", "--format", "dot", "-o", "sub/pyproject.toml"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["lint", "f.nurture", "--format", "json", "-o", "nurturedsl.toml"],
+        ["lint", "f.nurture", "--config", "cfg/strict.toml", "-o", "cfg/strict.toml"],
+        ["lint", "f.nurture", "--format", "sarif", "-o", "sub/pyproject.toml"],
+        ["render", "f.nurture", "--lint", "--format", "mermaid", "-o", "nurturedsl.toml"],
+        ["render", "f.nurture", "--lint", "--format", "dot", "-o", "sub/pyproject.toml"],
+    ],
+)
 def test_no_output_replaces_a_config_file_the_command_read(folder, command):
     # sub/pyproject.toml has no [tool.nurturedsl]: looked into on the way up, it is an input all the same
     write(folder, "nurturedsl.toml", 'ignore = ["NUR704"]\n')
@@ -208,5 +253,6 @@ def test_no_output_replaces_a_config_file_the_command_read(folder, command):
 
 @pytest.mark.parametrize("today", ["20261122", "2026-W47-1", "2026-02-29", "26-11-22"])
 def test_today_is_a_date_as_yyyy_mm_dd_on_every_python(folder, today):
-    assert_usage_error(run("lint", "f.nurture", "--today", today), "--today takes a date as YYYY-MM-DD",
-                       f"not `{today}`")
+    assert_usage_error(
+        run("lint", "f.nurture", "--today", today), "--today takes a date as YYYY-MM-DD", f"not `{today}`"
+    )

@@ -27,15 +27,21 @@ segment tech = role == "CTO"
 
 def diagnostics(path, select: str) -> list[dict]:
     """What `lint --format json --select SELECT` finds in a file."""
-    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", "2026-11-22",
-                                       "--select", select], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["lint", str(path), "--format", "json", "--today", "2026-11-22", "--select", select],
+        catch_exceptions=False,
+    )
     assert result.exit_code in (0, 1), result.output
     return json.loads(result.output)["diagnostics"]
 
 
 def codes(tmp_path, body: str, select: str) -> list[tuple[str, int]]:
-    path = write(tmp_path, "f.nurture", HEAD + "flow f {\n  entry on downloaded(\"guide\")\n"
-                 "  exit on unsubscribed, booked(\"demo\")\n" + body + "\n}\n")
+    path = write(
+        tmp_path,
+        "f.nurture",
+        HEAD + 'flow f {\n  entry on downloaded("guide")\n  exit on unsubscribed, booked("demo")\n' + body + "\n}\n",
+    )
     return [(d["code"], d["line"]) for d in diagnostics(path, select)]
 
 
@@ -51,17 +57,20 @@ def test_gives_in_a_repeat_count_once_per_run(tmp_path, runs, fires):
     assert (("NUR301", line_of(body, "email ask")) in found) is fires
 
 
-@pytest.mark.parametrize("between, fires", [("repeat every 7d at most 1 {\n    email post\n  }", False),
-                                            ("wait 7d", True)])
+@pytest.mark.parametrize(
+    "between, fires", [("repeat every 7d at most 1 {\n    email post\n  }", False), ("wait 7d", True)]
+)
 def test_the_step_after_a_repeat_follows_its_body(tmp_path, between, fires):
     # The give in the repeat always comes between the two asks: no ask-after-ask.
-    body = f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email post\n  wait 7d\n" \
-           f"  email ask: demo as ask\n  wait 7d\n  {between}\n  wait 7d\n  email ask2: demo2 as ask"
+    body = (
+        f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email post\n  wait 7d\n"
+        f"  email ask: demo as ask\n  wait 7d\n  {between}\n  wait 7d\n  email ask2: demo2 as ask"
+    )
     found = codes(tmp_path, body, "NUR303")
     assert (("NUR303", line_of(body, "email ask2")) in found) is fires
 
 
-@pytest.mark.parametrize("arm, fires", [("exit \"done\"", True), ("wait 1d", False)])
+@pytest.mark.parametrize("arm, fires", [('exit "done"', True), ("wait 1d", False)])
 def test_a_repeat_whose_body_always_leaves_makes_what_follows_dead(tmp_path, arm, fires):
     body = f"  email post\n  repeat every 7d at most 2 {{\n    email guide\n    {arm}\n  }}\n  email after: post"
     found = codes(tmp_path, body, "NUR101")
@@ -75,24 +84,34 @@ def test_what_follows_a_repeat_without_at_most_is_dead(tmp_path, at_most, fires)
     assert (("NUR101", line_of(body, "email after")) in found) is fires
 
 
-@pytest.mark.parametrize("arms, fires", [
-    # an A/B test of the ask: one contact gets one ask, after three gives
-    ('50% "A" { email ask_a: demo as ask }\n    50% "B" { email ask_b: demo2 as ask }', False),
-    # both asks on one path: two asks after three gives
-    ('100% "A" { email ask_a: demo as ask\n wait 7d\n email ask_b: demo2 as ask }', True),
-])
+@pytest.mark.parametrize(
+    "arms, fires",
+    [
+        # an A/B test of the ask: one contact gets one ask, after three gives
+        ('50% "A" { email ask_a: demo as ask }\n    50% "B" { email ask_b: demo2 as ask }', False),
+        # both asks on one path: two asks after three gives
+        ('100% "A" { email ask_a: demo as ask\n wait 7d\n email ask_b: demo2 as ask }', True),
+    ],
+)
 def test_split_arms_are_alternatives_for_the_ask_share(tmp_path, arms, fires):
-    body = f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n  split {{\n    {arms}\n  }}"
+    body = (
+        f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n  split {{\n    {arms}\n  }}"
+    )
     found = codes(tmp_path, body, "NUR302")
     assert any(code == "NUR302" for code, _ in found) is fires
 
 
-@pytest.mark.parametrize("arms, fires", [
-    ("when tech { email ask_a: demo as ask }\n    else { email ask_b: demo2 as ask }", False),
-    ("when tech { email ask_a: demo as ask\n wait 7d\n email ask_b: demo2 as ask }", True),
-])
+@pytest.mark.parametrize(
+    "arms, fires",
+    [
+        ("when tech { email ask_a: demo as ask }\n    else { email ask_b: demo2 as ask }", False),
+        ("when tech { email ask_a: demo as ask\n wait 7d\n email ask_b: demo2 as ask }", True),
+    ],
+)
 def test_branch_arms_are_alternatives_for_the_ask_share(tmp_path, arms, fires):
-    body = f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n  branch {{\n    {arms}\n  }}"
+    body = (
+        f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n  branch {{\n    {arms}\n  }}"
+    )
     found = codes(tmp_path, body, "NUR302")
     assert any(code == "NUR302" for code, _ in found) is fires
 
@@ -111,7 +130,14 @@ CLOSE = 'content close ask "Should I close your file?" cta "Reply not now" unsub
 @pytest.mark.parametrize("marked, fires", [(" way out", False), ("", True)])
 def test_a_way_out_is_not_counted_as_an_ask(tmp_path, marked, fires):
     # ghost recovery as the seed recommends: a case study, then "should I close your file?"
-    path = write(tmp_path, "g.nurture", HEAD + CLOSE + marked + "\n" + """\
+    path = write(
+        tmp_path,
+        "g.nurture",
+        HEAD
+        + CLOSE
+        + marked
+        + "\n"
+        + """\
 flow ghost {
   entry on attended("demo") after 3d
   exit on replied, unsubscribed
@@ -121,7 +147,8 @@ flow ghost {
     on timeout { email close: close as ask }
   }
 }
-""")
+""",
+    )
     found = {d["code"] for d in diagnostics(path, "give-to-get")}
     assert bool(found & {"NUR301", "NUR302"}) is fires
     assert "NUR305" not in found
@@ -131,7 +158,11 @@ flow ghost {
 def test_gives_before_a_move_to_count_in_the_flow_moved_into(tmp_path, gives, own_entry, fires):
     sends = "\n  wait 7d\n".join(["  email post"] + ["  email guide"] * (gives - 1))
     entry = '  entry on booked("call")\n' if own_entry else ""
-    path = write(tmp_path, "m.nurture", HEAD + f"""\
+    path = write(
+        tmp_path,
+        "m.nurture",
+        HEAD
+        + f"""\
 flow first {{
   entry on downloaded("guide")
   exit on unsubscribed
@@ -144,7 +175,8 @@ flow second {{
 {entry}  exit on unsubscribed, booked("demo")
   email ask: demo as ask
 }}
-""")
+""",
+    )
     found = [d for d in diagnostics(path, "NUR301") if d["code"] == "NUR301"]
     assert bool(found) is fires
 
@@ -152,8 +184,10 @@ flow second {{
 @pytest.mark.parametrize("jump, fires", [('branch { when tagged "vip" { goto inner } }', True), ("wait 1d", False)])
 def test_a_goto_into_a_repeat_body_is_followed(tmp_path, jump, fires):
     # the vip path jumps past g1 and g2: the ask after one give
-    body = f"  email first: post\n  wait 7d\n  {jump}\n  repeat every 7d at most 1 {{\n    email g1: guide\n" \
-           f"    wait 7d\n    email g2: post\n    wait 7d\n    email inner: demo as ask\n  }}"
+    body = (
+        f"  email first: post\n  wait 7d\n  {jump}\n  repeat every 7d at most 1 {{\n    email g1: guide\n"
+        f"    wait 7d\n    email g2: post\n    wait 7d\n    email inner: demo as ask\n  }}"
+    )
     found = codes(tmp_path, body, "NUR301")
     assert (("NUR301", line_of(body, "email inner")) in found) is fires
 
@@ -162,19 +196,24 @@ def test_a_goto_into_a_repeat_body_is_followed(tmp_path, jump, fires):
 def test_a_goto_back_to_its_repeat_starts_it_again(tmp_path, jump, fires):
     # three gives, then a repeat of one ask that a `goto` can start again: the
     # second ask comes after no further give
-    body = f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n" \
-           f"  repeat every 7d at most 1 {{\n    email ask: demo as ask\n    wait 7d\n    {jump}\n  }}"
+    body = (
+        f"  email post\n  wait 7d\n  email guide\n  wait 7d\n  email p3: post\n  wait 7d\n"
+        f"  repeat every 7d at most 1 {{\n    email ask: demo as ask\n    wait 7d\n    {jump}\n  }}"
+    )
     found = codes(tmp_path, body, "NUR301,NUR303")
     assert (("NUR303", line_of(body, "email ask")) in found) is fires
     assert (("NUR301", line_of(body, "email ask")) in found) is fires
 
 
-@pytest.mark.parametrize("arm, fires", [("email a1: demo as ask\n wait 7d\n email a2: demo2 as ask", True),
-                                        ("email p4: guide", False)])
+@pytest.mark.parametrize(
+    "arm, fires", [("email a1: demo as ask\n wait 7d\n email a2: demo2 as ask", True), ("email p4: guide", False)]
+)
 def test_a_path_with_no_give_counts_for_the_ask_share(tmp_path, arm, fires):
     # the flow gives on one arm only; the other arm only asks
-    body = f'  split {{\n    50% "push" {{ {arm} }}\n    50% "give" {{ email post\n wait 7d\n email guide\n' \
-           f' wait 7d\n email p3: post\n wait 7d\n email ask: demo as ask }}\n  }}'
+    body = (
+        f'  split {{\n    50% "push" {{ {arm} }}\n    50% "give" {{ email post\n wait 7d\n email guide\n'
+        f" wait 7d\n email p3: post\n wait 7d\n email ask: demo as ask }}\n  }}"
+    )
     found = codes(tmp_path, body, "NUR302")
     assert any(code == "NUR302" for code, _ in found) is fires
 
@@ -183,7 +222,11 @@ def test_credit_goes_round_a_circle_of_moves(tmp_path):
     # `a` gives three times and moves contacts to `b`; `b` and `c` move them
     # to each other and give on the way; `d`, moved into only from `b`,
     # starts after at least three gives
-    path = write(tmp_path, "c.nurture", HEAD + """\
+    path = write(
+        tmp_path,
+        "c.nurture",
+        HEAD
+        + """\
 flow a {
   entry on downloaded("guide")
   exit on unsubscribed
@@ -211,14 +254,18 @@ flow d {
   exit on unsubscribed, booked("demo")
   email ask: demo as ask
 }
-""")
+""",
+    )
     assert diagnostics(path, "NUR301") == []
 
 
 def test_many_runs_of_a_repeat_are_shortened_in_the_witness(tmp_path):
     body = "  repeat every 7d at most 20 {\n    email post\n    wait 7d\n    email ask: demo as ask\n  }"
-    path = write(tmp_path, "f.nurture", HEAD + "flow f {\n  entry on downloaded(\"guide\")\n"
-                 "  exit on unsubscribed, booked(\"demo\")\n" + body + "\n}\n")
+    path = write(
+        tmp_path,
+        "f.nurture",
+        HEAD + 'flow f {\n  entry on downloaded("guide")\n  exit on unsubscribed, booked("demo")\n' + body + "\n}\n",
+    )
     result = CliRunner().invoke(main, ["lint", str(path), "--select", "NUR301"], catch_exceptions=False)
     assert "as ask 20 after only 20 gives (60 needed)" in result.output
     assert "… 17 more runs of `repeat_1` …" in result.output

@@ -41,8 +41,13 @@ def text_snapshot(snapshot):
 
 
 def lint(*args: str):
-    return CliRunner().invoke(main, ["lint", "--today", TODAY, *args], prog_name="nurturedsl",
-                              env={"NO_COLOR": "1", "FORCE_COLOR": None}, catch_exceptions=False)
+    return CliRunner().invoke(
+        main,
+        ["lint", "--today", TODAY, *args],
+        prog_name="nurturedsl",
+        env={"NO_COLOR": "1", "FORCE_COLOR": None},
+        catch_exceptions=False,
+    )
 
 
 def _fixture(code: str, kind: str) -> Path:

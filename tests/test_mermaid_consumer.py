@@ -35,8 +35,9 @@ CONSUMERS = ROOT / "tests" / "consumers"
 HARNESS = CONSUMERS / "mermaid"
 VERSIONS = ("10", "11")
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None or shutil.which("npm") is None,
-                                reason="Node.js and npm are needed to run Mermaid")
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or shutil.which("npm") is None, reason="Node.js and npm are needed to run Mermaid"
+)
 
 
 def _installed() -> bool:
@@ -65,8 +66,13 @@ def mermaid():
             running = {}
             for version in VERSIONS:
                 with given.open("rb") as stdin:
-                    running[version] = subprocess.Popen(["node", "styles.mjs", version], stdin=stdin,
-                                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=HARNESS)
+                    running[version] = subprocess.Popen(
+                        ["node", "styles.mjs", version],
+                        stdin=stdin,
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE,
+                        cwd=HARNESS,
+                    )
             for version, process in running.items():
                 stdout, stderr = process.communicate(timeout=300)
                 assert process.returncode == 0, stderr.decode()
@@ -130,20 +136,28 @@ def test_mermaid_10_and_11_draw_the_same_outlines_fills_and_labels(mermaid, tmp_
             for node in diagram.nodes:
                 got = nodes[ids[node.id]]
                 fill, border, _ = TONES[node.tone]
-                want = {"fill": fill, "stroke": LINT_COLOUR if node.findings else border,
-                        "strokeWidth": "3px" if node.findings else got["strokeWidth"]}
+                want = {
+                    "fill": fill,
+                    "stroke": LINT_COLOUR if node.findings else border,
+                    "strokeWidth": "3px" if node.findings else got["strokeWidth"],
+                }
                 assert {key: got[key] for key in want} == want, (version, node.id, got)
-                lines = list(node.lines) + (["lint: " + ", ".join(sorted({c for c, _ in node.findings}))]
-                                            if node.findings else [])
-                assert _squeeze(got["label"].replace("\u2060", "")) == _squeeze("".join(map(clean, lines))), \
-                    (version, node.id)
+                lines = list(node.lines) + (
+                    ["lint: " + ", ".join(sorted({c for c, _ in node.findings}))] if node.findings else []
+                )
+                assert _squeeze(got["label"].replace("\u2060", "")) == _squeeze("".join(map(clean, lines))), (
+                    version,
+                    node.id,
+                )
             notes = [nodes[name] for name in nodes if name.startswith("lint_")]
             assert len(notes) == sum(1 for node in diagram.nodes if node.findings)
             assert all(note["stroke"] == LINT_COLOUR for note in notes)
             links = result["links"]
             assert len(links) == len(diagram.edges) + len(notes)
-            got_links = Counter((link["stroke"] if link["stroke"] in (LINT_COLOUR, MUTED) else None,
-                                 link["strokeWidth"]) for link in links)
+            got_links = Counter(
+                (link["stroke"] if link["stroke"] in (LINT_COLOUR, MUTED) else None, link["strokeWidth"])
+                for link in links
+            )
             assert not _expected_links(diagram) - got_links, (version, got_links)
             looks[version] = {name: (n["fill"], n["stroke"], n["strokeWidth"]) for name, n in nodes.items()}
         assert looks["10"] == looks["11"]

@@ -26,13 +26,23 @@ content demo ask "Book a demo" stage late cta "Book a demo" unsubscribe link
 
 def flow(name: str, *imports: str, content: str = "g1") -> str:
     lines = [f'import "{i}"' for i in imports]
-    return "\n".join(lines + [f"flow {name} {{", '  entry on downloaded("guide")', "  exit on unsubscribed",
-                              f"  email hello: {content}", "}", ""])
+    return "\n".join(
+        lines
+        + [
+            f"flow {name} {{",
+            '  entry on downloaded("guide")',
+            "  exit on unsubscribed",
+            f"  email hello: {content}",
+            "}",
+            "",
+        ]
+    )
 
 
 def run(*args: str):
-    return CliRunner().invoke(main, list(args), prog_name="nurturedsl",
-                              env={"NO_COLOR": "1", "FORCE_COLOR": None}, catch_exceptions=False)
+    return CliRunner().invoke(
+        main, list(args), prog_name="nurturedsl", env={"NO_COLOR": "1", "FORCE_COLOR": None}, catch_exceptions=False
+    )
 
 
 def core_errors(text: str) -> list[str]:
@@ -49,21 +59,33 @@ def project(tmp_path, monkeypatch):
 # Folders as a team writes them: a programme file gathering flow files that
 # share a content library, and each way such a folder goes wrong.
 FOLDERS = {
-    "clean": {"programme.nurture": 'import "content.nurture"\nimport "one.nurture"\nimport "two.nurture"\n',
-              "content.nurture": CONTENT, "one.nurture": flow("one", "content.nurture"),
-              "two.nurture": flow("two", "content.nurture")},
+    "clean": {
+        "programme.nurture": 'import "content.nurture"\nimport "one.nurture"\nimport "two.nurture"\n',
+        "content.nurture": CONTENT,
+        "one.nurture": flow("one", "content.nurture"),
+        "two.nurture": flow("two", "content.nurture"),
+    },
     # one.nurture leans on its importer's other import: fine inside the
     # programme, unknown names when checked on its own
-    "fails only alone": {"programme.nurture": 'import "content.nurture"\nimport "one.nurture"\n',
-                         "content.nurture": CONTENT, "one.nurture": flow("one")},
+    "fails only alone": {
+        "programme.nurture": 'import "content.nurture"\nimport "one.nurture"\n',
+        "content.nurture": CONTENT,
+        "one.nurture": flow("one"),
+    },
     # nobody imports broken.nurture
-    "broken orphan": {"programme.nurture": 'import "content.nurture"\nimport "one.nurture"\n',
-                      "content.nurture": CONTENT, "one.nurture": flow("one", "content.nurture"),
-                      "broken.nurture": flow("broken", "content.nurture", content="nope")},
+    "broken orphan": {
+        "programme.nurture": 'import "content.nurture"\nimport "one.nurture"\n',
+        "content.nurture": CONTENT,
+        "one.nurture": flow("one", "content.nurture"),
+        "broken.nurture": flow("broken", "content.nurture", content="nope"),
+    },
     # each file is fine alone; together they define `one` twice
-    "fails only together": {"programme.nurture": 'import "one.nurture"\nimport "copy.nurture"\n',
-                            "content.nurture": CONTENT, "one.nurture": flow("one", "content.nurture"),
-                            "copy.nurture": flow("one", "content.nurture")},
+    "fails only together": {
+        "programme.nurture": 'import "one.nurture"\nimport "copy.nurture"\n',
+        "content.nurture": CONTENT,
+        "one.nurture": flow("one", "content.nurture"),
+        "copy.nurture": flow("one", "content.nurture"),
+    },
 }
 
 
@@ -116,8 +138,10 @@ def test_a_flow_file_the_programme_does_not_import_is_reported(project):
     orphan_folder(project)
     result = run("lint", ".", "--select", "orphan-file")
     assert result.exit_code == 1
-    assert "webinar.nurture:2:6: warning[NUR110] flow `webinar` is in no programme: no file imports " \
-           "`webinar.nurture` [orphan-file]" in result.stdout
+    assert (
+        "webinar.nurture:2:6: warning[NUR110] flow `webinar` is in no programme: no file imports "
+        "`webinar.nurture` [orphan-file]" in result.stdout
+    )
     assert "note: programme.nurture imports the flow files one.nurture, two.nurture, but not this one" in result.stdout
     assert 'help: add `import "webinar.nurture"` to programme.nurture' in result.stdout
     assert result.stdout.count("[NUR110]") == 1
@@ -153,8 +177,13 @@ def test_a_flow_file_imported_through_another_is_not_an_orphan(project):
 
 def test_an_orphan_can_be_kept_with_a_suppression(project):
     orphan_folder(project)
-    write(project, "webinar.nurture", flow("webinar", "content.nurture").replace(
-        "flow webinar {", "flow webinar {  # nurture: ignore[NUR110] runs again in spring"))
+    write(
+        project,
+        "webinar.nurture",
+        flow("webinar", "content.nurture").replace(
+            "flow webinar {", "flow webinar {  # nurture: ignore[NUR110] runs again in spring"
+        ),
+    )
     result = run("lint", ".", "--select", "NUR110,NUR099")
     assert result.exit_code == 0, result.stdout
 
@@ -198,6 +227,7 @@ def test_a_name_of_another_kind_elsewhere_is_no_import_hint(project):
 
 def test_a_clean_check_reads_no_other_file(monkeypatch):
     """The look around for a missing import costs nothing unless a name is unknown."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("looked for definitions in other files")
 
@@ -214,12 +244,14 @@ def test_a_file_that_does_not_check_is_not_linted_through_its_importer(tmp_path)
         shutil.copy(PLAYBOOKS / name, tmp_path / name)
     (tmp_path / "nurturedsl.toml").write_text("")
     ghost = tmp_path / "ghost-recovery.nurture"
-    ghost.write_text(ghost.read_text().replace('import "content.nurture"\n', "")
-                     .replace('import "scoring.nurture"\n', ""))
+    ghost.write_text(
+        ghost.read_text().replace('import "content.nurture"\n', "").replace('import "scoring.nurture"\n', "")
+    )
     policy = tmp_path / "policy.nurture"
     policy.write_text(policy.read_text().replace("  timezone ", "  send_days mon..fri\n  timezone "))
     (tmp_path / "programme.nurture").write_text(
-        'import "policy.nurture"\nimport "content.nurture"\nimport "scoring.nurture"\nimport "ghost-recovery.nurture"\n')
+        'import "policy.nurture"\nimport "content.nurture"\nimport "scoring.nurture"\nimport "ghost-recovery.nurture"\n'
+    )
     result = CliRunner().invoke(main, ["lint", str(tmp_path), "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 2
     about_ghost = [d for d in json.loads(result.output)["diagnostics"] if d["path"].endswith("ghost-recovery.nurture")]

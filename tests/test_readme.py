@@ -15,7 +15,7 @@ from .conftest import PLAYBOOKS, ROOT
 
 def _block_after(marker: str) -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    after = text[text.index(marker):]
+    after = text[text.index(marker) :]
     return re.search(r"```text\n(.*?)```", after, re.S).group(1)
 
 

@@ -4,7 +4,6 @@ hang, a traceback or exit 3."""
 
 import difflib
 import os
-import random
 import string
 import subprocess
 import sys
@@ -81,8 +80,7 @@ def test_a_fifo_beside_the_playbook_does_not_stall_the_import_hint(tmp_path):
     write(tmp_path, "nurturedsl.toml", "")
     write(tmp_path, "library.nurture", 'content guide give "A guide" unsubscribe link\n')
     os.mkfifo(tmp_path / "stuck.nurture")
-    flow = write(tmp_path, "flow.nurture",
-                 'flow f {\n  entry on downloaded("x")\n  email hello: guide\n}\n')
+    flow = write(tmp_path, "flow.nurture", 'flow f {\n  entry on downloaded("x")\n  email hello: guide\n}\n')
     result = nurturedsl("check", str(flow))
     assert result.returncode == 1, result.stderr
     assert 'import "library.nurture"' in result.stderr
@@ -120,8 +118,7 @@ COMMANDS_WITH_STDOUT = [
 @pytest.mark.parametrize("command", COMMANDS_WITH_STDOUT, ids=lambda c: " ".join(c[:2]))
 def test_stdout_on_a_full_device_is_exit_two_with_the_reason(command):
     with open("/dev/full", "w") as full:
-        result = subprocess.run([*CLI, *command], stdout=full, stderr=subprocess.PIPE, text=True,
-                                timeout=60, cwd=ROOT)
+        result = subprocess.run([*CLI, *command], stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, cwd=ROOT)
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "nurturedsl: cannot write the output: No space left on device"
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
@@ -151,8 +148,10 @@ def test_many_undefined_names_among_many_known_ones_all_get_their_hint(tmp_path)
     # back, through the trigram index (more known names than are compared whole).
     known = [f"asset_{i:04d}" for i in range(COMPARED_WHOLE * 3)]
     contents = "".join(f'content {name} give "x" unsubscribe link\n' for name in known)
-    flows = "".join(f'flow f{i} {{\n  entry on downloaded("x")\n  email s: {name[:-1]}x{name[-1]}\n}}\n'
-                    for i, name in enumerate(known))
+    flows = "".join(
+        f'flow f{i} {{\n  entry on downloaded("x")\n  email s: {name[:-1]}x{name[-1]}\n}}\n'
+        for i, name in enumerate(known)
+    )
     path = write(tmp_path, "typos.nurture", 'playbook "t" {}\n' + contents + flows)
     result = run("check", str(path))
     assert result.exit_code == 1
@@ -170,12 +169,11 @@ names = st.text(alphabet=string.ascii_lowercase + "_", min_size=3, max_size=14)
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(names, min_size=COMPARED_WHOLE + 1, max_size=COMPARED_WHOLE * 3, unique=True),
-       st.data())
+@given(st.lists(names, min_size=COMPARED_WHOLE + 1, max_size=COMPARED_WHOLE * 3, unique=True), st.data())
 def test_the_index_suggests_as_close_a_name_as_difflib_for_one_typo(known, data):
     intended = data.draw(st.sampled_from(known))
     at = data.draw(st.integers(0, len(intended) - 1))
-    typo = intended[:at] + data.draw(st.sampled_from("qxz")) + intended[at + 1:]
+    typo = intended[:at] + data.draw(st.sampled_from("qxz")) + intended[at + 1 :]
     if typo in known:
         return
     suggested = closest_name(typo, known)
@@ -211,8 +209,9 @@ def test_trusted_nodes_equal_validated_nodes():
     outputs = {}
     for validate in ("0", "1"):
         env = {**os.environ, "NURTUREDSL_VALIDATE_NODES": validate}
-        outputs[validate] = subprocess.run([sys.executable, "-c", script, str(PLAYBOOKS)], capture_output=True,
-                                           text=True, check=True, env=env).stdout
+        outputs[validate] = subprocess.run(
+            [sys.executable, "-c", script, str(PLAYBOOKS)], capture_output=True, text=True, check=True, env=env
+        ).stdout
     assert outputs["0"] == outputs["1"]
     assert len(outputs["0"]) > 10_000
 
@@ -222,9 +221,27 @@ def test_ctrl_c_mid_run_exits_130_and_leaves_no_file(tmp_path):
     import time
 
     out, trace = tmp_path / "report.json", tmp_path / "trace.jsonl"
-    child = subprocess.Popen([*CLI, "simulate", PROGRAMME, "--cohort", "2000000", "--responses",
-                              "examples/responses.toml", "--format", "json", "-o", str(out), "--trace", str(trace)],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [
+            *CLI,
+            "simulate",
+            PROGRAMME,
+            "--cohort",
+            "2000000",
+            "--responses",
+            "examples/responses.toml",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            "--trace",
+            str(trace),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 30
     # wait until the run has begun writing its trace (a temporary file beside it)
     while not any(tmp_path.iterdir()) and time.monotonic() < deadline and child.poll() is None:
@@ -241,6 +258,7 @@ def _with_file_size_limit(limit_bytes):
 
     def limit():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit_bytes, limit_bytes))
+
     return limit
 
 
@@ -249,11 +267,22 @@ def test_stdout_past_the_file_size_limit_is_exit_two_even_unbuffered(tmp_path, u
     # PYTHONUNBUFFERED made a short write vanish: the output cut at the limit, exit 0
     flows = "".join(f'flow f{i} {{\n  entry on downloaded("x")\n  email s{i}: e\n}}\n' for i in range(300))
     big = write(tmp_path, "big.nurture", 'playbook "b" {}\ncontent e give "x" unsubscribe link\n' + flows)
-    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered} if unbuffered else {
-        k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env = (
+        {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+        if unbuffered
+        else {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    )
     with open(tmp_path / "out.json", "wb") as out:
-        result = subprocess.run([*CLI, "compile", str(big)], stdout=out, stderr=subprocess.PIPE, text=True,
-                                env=env, cwd=ROOT, timeout=60, preexec_fn=_with_file_size_limit(20_000))
+        result = subprocess.run(
+            [*CLI, "compile", str(big)],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+            preexec_fn=_with_file_size_limit(20_000),
+        )
     assert result.returncode == 2, result.stderr
     assert "cannot write the output: File too large" in result.stderr
 
@@ -280,8 +309,11 @@ def test_a_playbook_one_byte_over_the_limit_says_by_how_much(tmp_path):
 
 def test_an_import_from_a_symlinked_playbook_is_the_file_beside_the_real_one(tmp_path, monkeypatch):
     write(tmp_path, "nurturedsl.toml", "")
-    write(tmp_path, "sub/main.nurture", 'import "lib.nurture"\nflow f {\n  entry on downloaded("x")\n'
-                                        '  email s: thing\n}\n')
+    write(
+        tmp_path,
+        "sub/main.nurture",
+        'import "lib.nurture"\nflow f {\n  entry on downloaded("x")\n  email s: thing\n}\n',
+    )
     write(tmp_path, "sub/lib.nurture", 'content thing give "x" unsubscribe link\n')
     write(tmp_path, "lib.nurture", "this is not the file the import means\n")
     (tmp_path / "main.nurture").symlink_to(tmp_path / "sub" / "main.nurture")

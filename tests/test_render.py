@@ -37,8 +37,13 @@ from .conftest import PLAYBOOKS, ROOT, write
 HAS_DOT = shutil.which("dot") is not None
 needs_dot = pytest.mark.skipif(not HAS_DOT, reason="Graphviz's `dot` is not installed (CI installs it)")
 BUNDLED = sorted(p.name for p in PLAYBOOKS.glob("*.nurture"))
-FLOWS = [("inbound.nurture", "inbound"), ("ghost-recovery.nurture", "ghost"), ("archive.nurture", "archive"),
-         ("reengagement.nurture", "reengage"), ("surround-sound.nurture", "surround")]
+FLOWS = [
+    ("inbound.nurture", "inbound"),
+    ("ghost-recovery.nurture", "ghost"),
+    ("archive.nurture", "archive"),
+    ("reengagement.nurture", "reengage"),
+    ("surround-sound.nurture", "surround"),
+]
 
 
 class DotSnapshot(SingleFileSnapshotExtension):
@@ -60,8 +65,10 @@ def load(name: str) -> model.Programme:
 
 
 def playbook(tmp_path, body: str, extra: str = "") -> model.Programme:
-    text = (f'content a give "A give"\ncontent b give "B give"\ncontent c ask "C ask"\nsegment s = tagged "x"\n'
-            f"{extra}\nflow f {{\n exit on unsubscribed\n{body}\n}}\n")
+    text = (
+        f'content a give "A give"\ncontent b give "B give"\ncontent c ask "C ask"\nsegment s = tagged "x"\n'
+        f"{extra}\nflow f {{\n exit on unsubscribed\n{body}\n}}\n"
+    )
     return model.load(str(write(tmp_path, "f.nurture", text)))
 
 
@@ -93,8 +100,11 @@ def _unquote(token: str) -> str:
 
 
 def _dot_edges(dot: str) -> list[tuple[str, str, str]]:
-    return [(_unquote(a), _unquote(b), attrs or "") for a, b, attrs in EDGE_LINE.findall(dot)
-            if "style=invis" not in (attrs or "")]
+    return [
+        (_unquote(a), _unquote(b), attrs or "")
+        for a, b, attrs in EDGE_LINE.findall(dot)
+        if "style=invis" not in (attrs or "")
+    ]
 
 
 def _check_mapping(programme, flow_name):
@@ -119,7 +129,7 @@ def _check_mapping(programme, flow_name):
             # a time-out says its delay itself, and a wait kept as a box on it
             delay = data["delay"] if data["kind"] != "timeout" and g.nodes[source]["type"] != "wait" else 0
             while target in diagram.folded:
-                (target, step), = graph.transitions(g, target)
+                ((target, step),) = graph.transitions(g, target)
                 delay += step["delay"] or 0
             expected[(source, target)] += 1
             labels = [" ".join(e.lines) for e in diagram.edges if (e.source, e.target) == (source, target)]
@@ -183,7 +193,9 @@ def test_every_kind_of_step_maps(tmp_path):
 def test_an_unreachable_wait_keeps_its_box(tmp_path):
     programme = playbook(tmp_path, 'email a\nexit "done"\nwait 3d\nemail b')
     diagram = diagram_for(programme, "f")
-    assert diagram.node("wait_1").lines == ["wait 3d"] and ("wait_1", "b") in {(e.source, e.target) for e in diagram.edges}
+    assert diagram.node("wait_1").lines == ["wait 3d"] and ("wait_1", "b") in {
+        (e.source, e.target) for e in diagram.edges
+    }
     assert "@end" in {node.id for node in diagram.nodes}  # reached from the unreachable steps
     _check_mapping(programme, "f")
 
@@ -219,7 +231,9 @@ def test_day_offsets_are_fixed_only_where_every_path_agrees(tmp_path):
 
 
 def test_timeout_arm_has_a_fixed_day_and_the_event_arm_does_not(tmp_path):
-    programme = playbook(tmp_path, "email a\nwait until replied up to 5d {\n on event { email b }\n on timeout { email c }\n}")
+    programme = playbook(
+        tmp_path, "email a\nwait until replied up to 5d {\n on event { email b }\n on timeout { email c }\n}"
+    )
     diagram = diagram_for(programme, "f")
     assert diagram.node("c").lines[-1] == "day 5"
     assert not any(line.startswith("day") for line in diagram.node("b").lines)
@@ -232,8 +246,10 @@ def test_repeat_body_has_no_fixed_day(tmp_path):
 
 
 def test_day_offsets_are_linear_on_2_to_the_30_paths(tmp_path):
-    body = "\n".join(f" branch {{\n  when s {{ email x{k}: a\n wait 1d }}\n  else {{ email y{k}: b\n wait 1d }}\n }}"
-                     for k in range(30))
+    body = "\n".join(
+        f" branch {{\n  when s {{ email x{k}: a\n wait 1d }}\n  else {{ email y{k}: b\n wait 1d }}\n }}"
+        for k in range(30)
+    )
     programme = playbook(tmp_path, body)
     start = time.perf_counter()
     diagram = diagram_for(programme, "f")
@@ -243,8 +259,16 @@ def test_day_offsets_are_linear_on_2_to_the_30_paths(tmp_path):
 
 # -------------------------------------------------------------- escaping --
 
-HOSTILE = ['Say "hi" [now] #1 <b>bold</b> & more', "%% not a comment", "`code` first", "naïve café — 東京 ✓",
-           "C:\\new\\N \\l", "semi; pipe | brace {x} (y)", "<html-like>", "ends with backslash \\"]
+HOSTILE = [
+    'Say "hi" [now] #1 <b>bold</b> & more',
+    "%% not a comment",
+    "`code` first",
+    "naïve café — 東京 ✓",
+    "C:\\new\\N \\l",
+    "semi; pipe | brace {x} (y)",
+    "<html-like>",
+    "ends with backslash \\",
+]
 
 
 def _hostile_playbook(tmp_path) -> model.Programme:
@@ -255,7 +279,9 @@ def _hostile_playbook(tmp_path) -> model.Programme:
     return model.load(str(write(tmp_path, "h.nurture", text)))
 
 
-MERMAID_NODE = re.compile(r'^  (n_\w+)(\(\[|\(\(\(|\(\(|\[\[|\[\(|\[/|\[\\|\{\{|[\[({>])"([^"]*)"(\]\)|\)\)\)|\)\)|\]\]|\)\]|/\]|\\\]|\}\}|[\])}])$')
+MERMAID_NODE = re.compile(
+    r'^  (n_\w+)(\(\[|\(\(\(|\(\(|\[\[|\[\(|\[/|\[\\|\{\{|[\[({>])"([^"]*)"(\]\)|\)\)\)|\)\)|\]\]|\)\]|/\]|\\\]|\}\}|[\])}])$'
+)
 
 
 def test_hostile_titles_cannot_break_mermaid(tmp_path):
@@ -311,8 +337,13 @@ def test_dot_to_stdout_and_format_from_the_output_suffix(tmp_path):
 def test_output_is_the_same_bytes_from_any_folder(tmp_path):
     args = ["-m", "nurturedsl", "render", str(PLAYBOOKS / "programme.nurture"), "--flow", "surround"]
     here = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, check=True).stdout
-    there = subprocess.run([sys.executable, *args], cwd=tmp_path, capture_output=True, check=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    there = subprocess.run(
+        [sys.executable, *args],
+        cwd=tmp_path,
+        capture_output=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout
     assert here == there and here == run(str(PLAYBOOKS / "programme.nurture"), "--flow", "surround").stdout_bytes
 
 
@@ -350,29 +381,61 @@ def test_missing_dot_says_how_to_install_it(tmp_path):
     (python_only / "python").chmod(0o755)
     env = {**os.environ, "PATH": str(python_only), "PYTHONPATH": str(ROOT)}
     for fmt in ("svg", "html"):
-        result = subprocess.run([str(python_only / "python"), "-m", "nurturedsl", "render",
-                                 str(PLAYBOOKS / "programme.nurture"), "--format", fmt],
-                                capture_output=True, text=True, env=env, cwd=tmp_path)
+        result = subprocess.run(
+            [
+                str(python_only / "python"),
+                "-m",
+                "nurturedsl",
+                "render",
+                str(PLAYBOOKS / "programme.nurture"),
+                "--format",
+                fmt,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
         assert result.returncode == 2
         assert "Graphviz's `dot` program, which is not installed" in result.stderr
         assert "sudo apt-get install graphviz" in result.stderr and "Traceback" not in result.stderr
-    dot = subprocess.run([str(python_only / "python"), "-m", "nurturedsl", "render", str(PLAYBOOKS / "programme.nurture"),
-                          "--format", "mermaid"], capture_output=True, text=True, env=env, cwd=tmp_path)
+    dot = subprocess.run(
+        [
+            str(python_only / "python"),
+            "-m",
+            "nurturedsl",
+            "render",
+            str(PLAYBOOKS / "programme.nurture"),
+            "--format",
+            "mermaid",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert dot.returncode == 0 and dot.stdout.startswith("flowchart LR")
 
 
 def mermaid_style(text: str, node_id: str) -> dict[str, str]:
     """The properties of the one class a Mermaid node is in."""
-    [name] = [line.split()[2] for line in text.splitlines()
-              if line.startswith("  class ") and node_id in line.split()[1].split(",")]
+    [name] = [
+        line.split()[2]
+        for line in text.splitlines()
+        if line.startswith("  class ") and node_id in line.split()[1].split(",")
+    ]
     [style] = [line.split()[2] for line in text.splitlines() if line.startswith(f"  classDef {name} ")]
     return dict(part.split(":", 1) for part in style.split(","))
 
 
 def test_lint_overlay_marks_the_step_with_the_finding(tmp_path):
-    source = write(tmp_path, "p.nurture", 'content a give "A"\ncontent c ask "C"\n'
-                   "flow f {\n entry when inactive for 30d\n exit on unsubscribed, replied\n"
-                   " email first: c\n wait 7d\n email a\n}\n")
+    source = write(
+        tmp_path,
+        "p.nurture",
+        'content a give "A"\ncontent c ask "C"\n'
+        "flow f {\n entry when inactive for 30d\n exit on unsubscribed, replied\n"
+        " email first: c\n wait 7d\n email a\n}\n",
+    )
     dot = run(str(source), "--flow", "f", "--lint").stdout
     first = next(line for line in dot.splitlines() if line.startswith("\tfirst ["))
     assert 'color="#d32f2f"' in first and "lint: NUR301" in first and "tooltip=" in first and "give-to-get" in first
@@ -387,8 +450,11 @@ def test_svg_and_png_render(tmp_path):
     result = run(str(PLAYBOOKS / "programme.nurture"), "--flow", "inbound", "--format", "svg")
     assert result.exit_code == 0
     root = ET.fromstring(result.stdout_bytes)
-    titles = {g.find("{http://www.w3.org/2000/svg}title").text for g in root.iter("{http://www.w3.org/2000/svg}g")
-              if g.get("class") == "node"}
+    titles = {
+        g.find("{http://www.w3.org/2000/svg}title").text
+        for g in root.iter("{http://www.w3.org/2000/svg}g")
+        if g.get("class") == "node"
+    }
     assert {"@entry", "welcome", "branch_1", "ask", "@end"} <= titles
     png = tmp_path / "overview.png"
     assert run(str(PLAYBOOKS / "programme.nurture"), "-o", str(png)).exit_code == 0
@@ -422,8 +488,11 @@ def _regenerate():
 
 
 def test_docs_diagrams_are_up_to_date():
-    stale = [stem for stem, source in _regenerate().dot_sources().items()
-             if not (DOCS / f"{stem}.dot").is_file() or (DOCS / f"{stem}.dot").read_text(encoding="utf-8") != source]
+    stale = [
+        stem
+        for stem, source in _regenerate().dot_sources().items()
+        if not (DOCS / f"{stem}.dot").is_file() or (DOCS / f"{stem}.dot").read_text(encoding="utf-8") != source
+    ]
     assert not stale, f"docs/diagrams is stale ({', '.join(stale)}): run `python3 docs/diagrams/regenerate.py`"
 
 
@@ -452,7 +521,9 @@ def test_docs_svgs_show_what_their_dot_says():
         assert svg_file.is_file(), f"{svg_file.name} is missing: run `python3 docs/diagrams/regenerate.py`"
         root = ET.fromstring(svg_file.read_bytes())
         texts = Counter(t.text for t in root.iter(svg_ns + "text") if t.text and t.text.strip())
-        titles = Counter(g.find(svg_ns + "title").text for g in root.iter(svg_ns + "g") if g.get("class") in ("node", "edge"))
+        titles = Counter(
+            g.find(svg_ns + "title").text for g in root.iter(svg_ns + "g") if g.get("class") in ("node", "edge")
+        )
         boxes = [_unquote(x) for x in NODE_LINE.findall(dot) if x not in ("graph", "node", "edge")]
         arrows = [f"{a}->{b}" for a, b, _ in _dot_edges(dot)]
         assert texts == _dot_texts(dot), f"{svg_file.name} is stale: run `python3 docs/diagrams/regenerate.py`"
@@ -469,9 +540,22 @@ PROGRAMME = str(PLAYBOOKS / "programme.nurture")
 def sim_report(tmp_path_factory) -> str:
     """A real report: the simulator replaying the bundled 12 contacts."""
     out = tmp_path_factory.mktemp("sim") / "report.json"
-    result = CliRunner().invoke(main, ["simulate", PROGRAMME, "--contacts", str(EXAMPLES / "contacts.csv"),
-                                       "--events", str(EXAMPLES / "events.jsonl"), "--format", "json",
-                                       "-o", str(out)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            PROGRAMME,
+            "--contacts",
+            str(EXAMPLES / "contacts.csv"),
+            "--events",
+            str(EXAMPLES / "events.jsonl"),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     return str(out)
 
@@ -587,9 +671,22 @@ def test_sim_via_the_command_is_deterministic_and_keeps_the_report(sim_report, t
 
 def test_sim_accepts_a_cohort_report(tmp_path):
     out = tmp_path / "cohort.json"
-    result = CliRunner().invoke(main, ["simulate", PROGRAMME, "--cohort", "20", "--responses",
-                                       str(EXAMPLES / "responses.toml"), "--format", "json", "-o", str(out)],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            PROGRAMME,
+            "--cohort",
+            "20",
+            "--responses",
+            str(EXAMPLES / "responses.toml"),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     drawn = run(PROGRAMME, "--flow", "surround", "--sim", str(out))
     assert drawn.exit_code == 0 and "entered" in drawn.stdout
@@ -605,13 +702,18 @@ def _broken(tmp_path, sim_report, change) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda r: r["flows"]["inbound"]["transitions"].update(wait_9=[1]), "flow `inbound` has no step `wait_9`"),
-    (lambda r: r["flows"].pop("ghost"), "flow `ghost` is not in the report"),
-    (lambda r: r["flows"].update(extra=r["flows"]["ghost"]), "a flow `extra` that the playbook has not"),
-    (lambda r: r["flows"]["inbound"]["transitions"].update(welcome=[1, 1]),
-     "step `welcome` of flow `inbound` has 1 transition in the playbook, 2 in the report"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda r: r["flows"]["inbound"]["transitions"].update(wait_9=[1]), "flow `inbound` has no step `wait_9`"),
+        (lambda r: r["flows"].pop("ghost"), "flow `ghost` is not in the report"),
+        (lambda r: r["flows"].update(extra=r["flows"]["ghost"]), "a flow `extra` that the playbook has not"),
+        (
+            lambda r: r["flows"]["inbound"]["transitions"].update(welcome=[1, 1]),
+            "step `welcome` of flow `inbound` has 1 transition in the playbook, 2 in the report",
+        ),
+    ],
+)
 def test_sim_refuses_a_report_from_another_playbook(tmp_path, sim_report, change, message):
     result = run(PROGRAMME, "--flow", "inbound", "--sim", _broken(tmp_path, sim_report, change))
     assert result.exit_code == 2 and result.stdout == ""
@@ -624,19 +726,27 @@ def test_sim_refuses_a_report_for_one_playbook_on_another(sim_report):
     assert result.exit_code == 2 and "different version of the playbook" in result.stderr
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "cannot read simulation report"),
-    ("{", "not JSON"),
-    ("[1, 2]", 'it has no "format"'),
-    ('{"format": "nurturedsl-ir", "version": "1.0.0"}', 'its format is "nurturedsl-ir"'),
-    ('{"format": "nurturedsl-simulation", "version": "2.0.0", "flows": {}}', "version 2.0.0"),
-    ('{"format": "nurturedsl-simulation", "version": 1, "flows": {}}', "no valid version"),
-    ('{"format": "nurturedsl-simulation", "version": "1.0.0"}', "flows is missing"),
-    ('{"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {"inbound": {"entered": -1}}}',
-     "flows.inbound.entered"),
-    ('{"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {"inbound": '
-     '{"entered": 1, "exits": {}, "transitions": {"welcome": [true]}}}}', "flows.inbound.transitions.welcome"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "cannot read simulation report"),
+        ("{", "not JSON"),
+        ("[1, 2]", 'it has no "format"'),
+        ('{"format": "nurturedsl-ir", "version": "1.0.0"}', 'its format is "nurturedsl-ir"'),
+        ('{"format": "nurturedsl-simulation", "version": "2.0.0", "flows": {}}', "version 2.0.0"),
+        ('{"format": "nurturedsl-simulation", "version": 1, "flows": {}}', "no valid version"),
+        ('{"format": "nurturedsl-simulation", "version": "1.0.0"}', "flows is missing"),
+        (
+            '{"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {"inbound": {"entered": -1}}}',
+            "flows.inbound.entered",
+        ),
+        (
+            '{"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {"inbound": '
+            '{"entered": 1, "exits": {}, "transitions": {"welcome": [true]}}}}',
+            "flows.inbound.transitions.welcome",
+        ),
+    ],
+)
 def test_sim_refuses_what_is_not_a_report(tmp_path, content, message):
     path = tmp_path / "report.json"
     if content is not None:
@@ -662,8 +772,11 @@ def test_sim_refuses_a_report_that_is_not_a_regular_file_without_reading_it(tmp_
             handle.truncate(MAX_REPORT_BYTES + 1)
     result = run(PROGRAMME, "--sim", str(path))
     assert result.exit_code == 2 and result.stdout == ""
-    assert {"fifo": "is a named pipe (FIFO), not a simulation report", "device": "is a character device",
-            "huge": "a simulation report is limited to 64.0 MiB"}[kind] in result.stderr
+    assert {
+        "fifo": "is a named pipe (FIFO), not a simulation report",
+        "device": "is a character device",
+        "huge": "a simulation report is limited to 64.0 MiB",
+    }[kind] in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
@@ -678,12 +791,33 @@ def test_sim_percentages_have_no_decimals():
 
 # A report frozen from the simulator (bundled contacts and events), so
 # that the pinned drawing changes only when the drawing does.
-FROZEN = {"format": "nurturedsl-simulation", "version": "1.0.0", "flows": {
-    "inbound": {"contacts": 4, "entered": 4, "goal_reached": 0, "still_in": 0, "touches": 12,
-                "exits": {"completed": 1, "exit on replied": 1, "exit on unsubscribed": 1, "handoff to sales": 1},
-                "transitions": {"@entry": [4], "ask": [1], "biz_proof": [1], "branch_1": [0, 1], "checklist": [4],
-                                "video": [2], "wait_1": [4], "wait_2": [4], "wait_3": [2], "wait_4": [1],
-                                "welcome": [4]}}}}
+FROZEN = {
+    "format": "nurturedsl-simulation",
+    "version": "1.0.0",
+    "flows": {
+        "inbound": {
+            "contacts": 4,
+            "entered": 4,
+            "goal_reached": 0,
+            "still_in": 0,
+            "touches": 12,
+            "exits": {"completed": 1, "exit on replied": 1, "exit on unsubscribed": 1, "handoff to sales": 1},
+            "transitions": {
+                "@entry": [4],
+                "ask": [1],
+                "biz_proof": [1],
+                "branch_1": [0, 1],
+                "checklist": [4],
+                "video": [2],
+                "wait_1": [4],
+                "wait_2": [4],
+                "wait_3": [2],
+                "wait_4": [1],
+                "welcome": [4],
+            },
+        }
+    },
+}
 
 
 def test_sim_inbound_is_pinned(tmp_path, snapshot):
@@ -709,10 +843,13 @@ def test_sim_on_the_html_page(sim_report, tmp_path):
     assert page.count("<svg") == 6 and page.count(" entered") >= 10 and "dropped" in page
 
 
-@pytest.mark.parametrize("args, message", [
-    (["-o", "x.pdf"], "render cannot write .pdf files"),
-    (["--format", "svg", "-o", "x.png"], "--format svg but -o x.png names a png file"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-o", "x.pdf"], "render cannot write .pdf files"),
+        (["--format", "svg", "-o", "x.png"], "--format svg but -o x.png names a png file"),
+    ],
+)
 def test_an_output_name_that_lies_about_its_format_is_refused(tmp_path, args, message):
     args = [a if not a.startswith("x.") else str(tmp_path / a) for a in args]
     result = CliRunner().invoke(main, ["render", str(PLAYBOOKS / "programme.nurture"), *args])
@@ -721,10 +858,13 @@ def test_an_output_name_that_lies_about_its_format_is_refused(tmp_path, args, me
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("body", [
-    "email first: a\nrepeat every 7d { email again: b }",  # a repeat without `at most` at the end
-    "wait 3d\ngoto wait_1",  # a loop of nothing but a wait and a goto
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "email first: a\nrepeat every 7d { email again: b }",  # a repeat without `at most` at the end
+        "wait 3d\ngoto wait_1",  # a loop of nothing but a wait and a goto
+    ],
+)
 def test_flows_that_never_end_are_drawn(tmp_path, body):
     programme = playbook(tmp_path, body)
     diagram = flow_diagram(programme, programme.flows["f"])

@@ -44,8 +44,10 @@ def _programme(tmp_path, snippet: str):
         assert CliRunner().invoke(main, ["check", str(tmp_path)]).exit_code == 0, snippet
         return tmp_path
     if not _DECLARATION.search(snippet):
-        snippet = ('flow example {\n  entry on downloaded("guide")\n  goal booked("demo")\n'
-                   '  exit on unsubscribed, booked("demo")\n' + snippet + "\n}\n")
+        snippet = (
+            'flow example {\n  entry on downloaded("guide")\n  goal booked("demo")\n'
+            '  exit on unsubscribed, booked("demo")\n' + snippet + "\n}\n"
+        )
     for library in ("", 'import "content.nurture"\n', 'import "scoring.nurture"\n'):
         text = library + snippet
         path = write(tmp_path, "example.nurture", text + "\n")
@@ -61,8 +63,9 @@ def _suppressed(snippet: str) -> set[str]:
 
 
 def _codes(path, select: str) -> set[str]:
-    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json", "--today", TODAY,
-                                       "--select", select], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["lint", str(path), "--format", "json", "--today", TODAY, "--select", select], catch_exceptions=False
+    )
     assert result.exit_code in (0, 1), result.output
     return {d["code"] for d in json.loads(result.output)["diagnostics"]}
 

@@ -52,12 +52,13 @@ def touch(node="ask", channel="email", content="walkthrough", kind="ask", action
 def docstring_example() -> str:
     """The model documented in docs/simulation.md."""
     doc = (ROOT / "docs" / "simulation.md").read_text(encoding="utf-8")
-    rest = doc[doc.index("### The model file"):]
+    rest = doc[doc.index("### The model file") :]
     begin = rest.index("```toml") + len("```toml")
-    return rest[begin:rest.index("```", begin)]
+    return rest[begin : rest.index("```", begin)]
 
 
 # ---------------------------------------------------------------- loading
+
 
 def test_the_example_and_the_documented_example_load(ir, example):
     contact, _ = example.contact(0, 1, START)
@@ -70,8 +71,9 @@ def test_the_example_and_the_documented_example_load(ir, example):
 def test_an_empty_file_gives_bare_contacts_and_no_responses(ir):
     model = parse(ir, "")
     contact, events = model.contact(16, 3, START)
-    assert contact == Contact("cohort-000017", {"id": "cohort-000017", "tags": [], "consent": [],
-                                                "name": "Contact 17"}, None, 0)
+    assert contact == Contact(
+        "cohort-000017", {"id": "cohort-000017", "tags": [], "consent": [], "name": "Contact 17"}, None, 0
+    )
     assert events == []
     assert model.respond(contact, touch(), START, contact_rng(3, contact.id), None) == []
 
@@ -83,6 +85,7 @@ def test_a_missing_file_is_a_cohort_error(ir, tmp_path):
 
 # ---------------------------------------------------------------- contacts
 
+
 def test_contacts_are_deterministic_and_differ_by_index_and_seed(ir, example):
     again = load_responses(str(EXAMPLE), ir)
     for i in (0, 1, 999, 123456):
@@ -92,8 +95,15 @@ def test_contacts_are_deterministic_and_differ_by_index_and_seed(ir, example):
     backward = [again.contact(i, 5, START) for i in reversed(range(50))][::-1]
     assert forward == backward
     datas = [c.data for c, _ in forward]
-    assert len({json.dumps({k: v for k, v in d.items() if k not in ("id", "name", "company", "email")},
-                           sort_keys=True) for d in datas}) > 40
+    assert (
+        len(
+            {
+                json.dumps({k: v for k, v in d.items() if k not in ("id", "name", "company", "email")}, sort_keys=True)
+                for d in datas
+            }
+        )
+        > 40
+    )
     a, _ = example.contact(7, 1, START)
     b, _ = example.contact(7, 2, START)
     assert a.id == b.id == "cohort-000008"
@@ -101,14 +111,21 @@ def test_contacts_are_deterministic_and_differ_by_index_and_seed(ir, example):
 
 
 def test_contacts_are_the_same_in_another_process(example):
-    code = ("import json, sys; from nurturedsl.model import load; from nurturedsl.ir import compile_programme, dumps;"
-            "from nurturedsl.sim.cohort import load_responses, contact_rng;"
-            "ir = json.loads(dumps(compile_programme(load(sys.argv[1]))));"
-            "m = load_responses(sys.argv[2], ir); c, e = m.contact(314, 9, 1767225600.0);"
-            "print(json.dumps([c.data, c.timezone, e, contact_rng(9, c.id).random()]))")
+    code = (
+        "import json, sys; from nurturedsl.model import load; from nurturedsl.ir import compile_programme, dumps;"
+        "from nurturedsl.sim.cohort import load_responses, contact_rng;"
+        "ir = json.loads(dumps(compile_programme(load(sys.argv[1]))));"
+        "m = load_responses(sys.argv[2], ir); c, e = m.contact(314, 9, 1767225600.0);"
+        "print(json.dumps([c.data, c.timezone, e, contact_rng(9, c.id).random()]))"
+    )
     env = dict(os.environ, PYTHONHASHSEED="12345", PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", code, str(PLAYBOOKS / "programme.nurture"), str(EXAMPLE)],
-                         capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(PLAYBOOKS / "programme.nurture"), str(EXAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout
     contact, events = example.contact(314, 9, START)
     here = [contact.data, contact.timezone, [list(e) for e in events], contact_rng(9, contact.id).random()]
     assert json.loads(out) == here
@@ -119,11 +136,14 @@ def test_random_streams_are_pinned(ir):
     assert contact_rng(1, "cohort-000001").random() == 0.7980514895995429
     assert contact_rng(1, "cohort-000001").random() != contact_rng(2, "cohort-000001").random()
     assert contact_rng(1, "cohort-000001").random() != contact_rng(1, "cohort-000002").random()
-    model = parse(ir, """
+    model = parse(
+        ir,
+        """
         [population]
         employees = { uniform = [0, 1000000] }
         industry = { choice = ["A", "B", "C"] }
-    """)
+    """,
+    )
     assert [model.contact(i, 1, START)[0].data for i in range(3)] == [
         {"id": "cohort-000001", "tags": [], "consent": [], "name": "Contact 1", "employees": 901382, "industry": "A"},
         {"id": "cohort-000002", "tags": [], "consent": [], "name": "Contact 2", "employees": 325770, "industry": "B"},
@@ -192,7 +212,9 @@ def test_the_example_population_matches_its_weights(example):
 
 
 def test_every_form_of_attribute(ir):
-    model = parse(ir, """
+    model = parse(
+        ir,
+        """
         [population]
         industry  = "SaaS"
         country   = { choice = ["DE", "AT"] }
@@ -209,7 +231,8 @@ def test_every_form_of_attribute(ir):
         timezone  = "America/New_York"
         tags      = { vip = 1.0, "roi-calculator" = 0.5 }
         consent   = { sms = 0.5, email = 1.0 }
-    """)
+    """,
+    )
     seen = {k: set() for k in ("country", "employees", "amount", "closed_at", "name")}
     revenue = phone = 0
     n = 4000
@@ -242,11 +265,14 @@ def test_every_form_of_attribute(ir):
 
 
 def test_lognormal_median_spread_and_clamps(ir):
-    model = parse(ir, """
+    model = parse(
+        ir,
+        """
         [population]
         employees = { lognormal = { median = 100, sigma = 0.5, max = 200 } }
         revenue   = { lognormal = { median = 1000.0, sigma = 1.0 } }
-    """)
+    """,
+    )
     emp, rev = [], []
     for i in range(20000):
         d = model.contact(i, 8, START)[0].data
@@ -263,7 +289,9 @@ def test_lognormal_median_spread_and_clamps(ir):
 
 
 def test_profiles_draw_attributes_together(ir):
-    model = parse(ir, """
+    model = parse(
+        ir,
+        """
         [[population.profiles.persona]]
         weight = 3
         title = "CTO"
@@ -281,7 +309,8 @@ def test_profiles_draw_attributes_together(ir):
         [[population.profiles.deal]]
         weight = 1
         deal = { stage = "closed_lost", closed_at = { days_ago = [200, 200] } }
-    """)
+    """,
+    )
     ctos = deals = 0
     n = 8000
     for i in range(n):
@@ -297,7 +326,9 @@ def test_profiles_draw_attributes_together(ir):
 
 
 def test_arrivals(ir):
-    model = parse(ir, """
+    model = parse(
+        ir,
+        """
         [[arrivals]]
         event = "downloaded"
         arg = "resource"
@@ -308,7 +339,8 @@ def test_arrivals(ir):
         event = "registered"
         within = "2w"
         after = "1d12h"
-    """)
+    """,
+    )
     n, downloads = 10000, 0
     for i in range(n):
         _, events = model.contact(i, 11, START)
@@ -347,8 +379,14 @@ def test_an_email_that_does_everything_does_it_in_causal_order(ir):
     rng = contact_rng(1, contact.id)
     for _ in range(500):
         events = model.respond(contact, touch(node="ask"), START, rng, None)
-        assert names(events) == [("booked", "demo"), ("clicked", "ask"), ("opened", "ask"),
-                                 ("replied", "ask"), ("unsubscribed", None), ("visited", "pricing")]
+        assert names(events) == [
+            ("booked", "demo"),
+            ("clicked", "ask"),
+            ("opened", "ask"),
+            ("replied", "ask"),
+            ("unsubscribed", None),
+            ("visited", "pricing"),
+        ]
         at = {e.name: e.at for e in events}
         assert all(t > START for t in at.values())
         assert at["opened"] < at["clicked"] < at["visited"] and at["clicked"] < at["booked"]
@@ -359,8 +397,10 @@ def test_response_delays_are_exponential_with_the_mean_given(ir):
     model = parse(ir, ALWAYS)
     contact, _ = model.contact(0, 1, START)
     rng = contact_rng(1, contact.id)
-    gaps = [next(e.at for e in model.respond(contact, touch(), START, rng, None) if e.name == "opened") - START
-            for _ in range(20000)]
+    gaps = [
+        next(e.at for e in model.respond(contact, touch(), START, rng, None) if e.name == "opened") - START
+        for _ in range(20000)
+    ]
     assert 7000 < statistics.mean(gaps) < 7400  # 1 s + 2 h
     assert 0.6 < sum(g < 7201 for g in gaps) / len(gaps) < 0.66  # 1 - 1/e
 
@@ -371,8 +411,9 @@ def test_probabilities_match_over_many_touches(example, ir):
     n = 40000
     counts = Counter()
     for _ in range(n):
-        for e in example.respond(contact, touch(node="welcome", content="blog_post", kind="give"),
-                                 START, rng, lambda s, c: False):
+        for e in example.respond(
+            contact, touch(node="welcome", content="blog_post", kind="give"), START, rng, lambda s, c: False
+        ):
             counts[e.name] += 1
     assert abs(counts["opened"] / n - 0.28) < 0.01
     assert abs(counts["clicked"] / n - 0.028) < 0.004
@@ -381,16 +422,24 @@ def test_probabilities_match_over_many_touches(example, ir):
 
 
 def test_other_channels_have_no_opens_and_click_given_delivery(ir):
-    model = parse(ir, """
+    model = parse(
+        ir,
+        """
         [responses.sms]
         click = 1
         book_demo = 1
         [responses.default]
         open = 0
-    """)
+    """,
+    )
     contact, _ = model.contact(0, 1, START)
-    events = model.respond(contact, touch(node="nudge", channel="sms", content="sms_reminder", kind="give"),
-                           START, contact_rng(1, contact.id), None)
+    events = model.respond(
+        contact,
+        touch(node="nudge", channel="sms", content="sms_reminder", kind="give"),
+        START,
+        contact_rng(1, contact.id),
+        None,
+    )
     assert names(events) == [("booked", "demo"), ("clicked", "nudge")]
 
 
@@ -398,10 +447,15 @@ def test_ads_removal_gets_no_response(ir):
     model = parse(ir, "[responses.default]\nclick = 1\nreply = 1\n")
     contact, _ = model.contact(0, 1, START)
     rng = contact_rng(1, contact.id)
-    assert model.respond(contact, touch(node="off", channel="ads", content=None, kind=None, action="remove"),
-                         START, rng, None) == []
-    assert names(model.respond(contact, touch(node="on", channel="ads", content=None, kind=None, action="add"),
-                               START, rng, None)) == [("clicked", "on"), ("replied", "on")]
+    assert (
+        model.respond(
+            contact, touch(node="off", channel="ads", content=None, kind=None, action="remove"), START, rng, None
+        )
+        == []
+    )
+    assert names(
+        model.respond(contact, touch(node="on", channel="ads", content=None, kind=None, action="add"), START, rng, None)
+    ) == [("clicked", "on"), ("replied", "on")]
 
 
 PRECEDENCE = """
@@ -438,6 +492,7 @@ def test_precedence_key_by_key(ir):
             assert c is contact
             asked.append(name)
             return name in segments
+
         return in_segment
 
     def respond(t, in_segment):
@@ -447,19 +502,29 @@ def test_precedence_key_by_key(ir):
     # plain: channel open, default reply, content book_demo (needs a click: none)
     assert respond(ask, member()) == [("opened", "ask"), ("replied", "ask")]
     # icp: segment+channel click and unsubscribe, segment+content reply 0 and visit
-    assert respond(ask, member("icp")) == [("booked", "demo"), ("clicked", "ask"), ("opened", "ask"),
-                                           ("unsubscribed", None), ("visited", "pricing")]
+    assert respond(ask, member("icp")) == [
+        ("booked", "demo"),
+        ("clicked", "ask"),
+        ("opened", "ask"),
+        ("unsubscribed", None),
+        ("visited", "pricing"),
+    ]
     # both: icp comes first in the file, so its reply = 0 wins; technical's
     # unsubscribe = 0 (segment+content) beats icp's unsubscribe = 1 (segment+channel)
     assert respond(ask, member("icp", "technical")) == [
-        ("booked", "demo"), ("clicked", "ask"), ("opened", "ask"), ("visited", "pricing")]
+        ("booked", "demo"),
+        ("clicked", "ask"),
+        ("opened", "ask"),
+        ("visited", "pricing"),
+    ]
     assert respond(ask, member("technical")) == [("opened", "ask"), ("replied", "ask")]
     # content beats channel: blog_post is never opened, so no click even for icp
     assert respond(blog, member("icp")) == [("replied", "welcome"), ("unsubscribed", None)]
     # in_segment is asked only about segments with a table for the touch
     asked.clear()
-    assert respond(touch(node="follow", channel="linkedin", content=None, kind=None, action="follow"),
-                   member("icp")) == [("clicked", "follow"), ("replied", "follow")]
+    assert respond(
+        touch(node="follow", channel="linkedin", content=None, kind=None, action="follow"), member("icp")
+    ) == [("clicked", "follow"), ("replied", "follow")]
     respond(blog, member())
     assert asked == ["icp"]
     # without in_segment no segment applies
@@ -470,21 +535,34 @@ def test_params_shows_the_resolved_values(ir):
     model = parse(ir, PRECEDENCE)
     assert model.segments == ("icp", "technical")
     p = model.params(touch(), ("icp",))
-    assert p == {"open": 1.0, "click": 1.0, "reply": 0.0, "visit_pricing": 1.0, "book_demo": 1.0,
-                 "unsubscribe": 1.0, "delay": 21600.0}
+    assert p == {
+        "open": 1.0,
+        "click": 1.0,
+        "reply": 0.0,
+        "visit_pricing": 1.0,
+        "book_demo": 1.0,
+        "unsubscribe": 1.0,
+        "delay": 21600.0,
+    }
     assert model.params(touch(channel="sms", content="sms_reminder"))["open"] == 1.0
     assert model.params(touch(content="blog_post"))["open"] == 0.0
 
 
 def test_responses_are_deterministic_with_contact_rng(example):
     contact, _ = example.contact(3, 77, START)
-    touches = [touch(), touch(node="welcome", content="blog_post", kind="give"),
-               touch(node="nudge", channel="sms", content="sms_reminder", kind="give")]
+    touches = [
+        touch(),
+        touch(node="welcome", content="blog_post", kind="give"),
+        touch(node="nudge", channel="sms", content="sms_reminder", kind="give"),
+    ]
 
     def run(seed):
         rng = contact_rng(seed, contact.id)
-        return [example.respond(contact, t, START + i * DAY, rng, lambda s, c: s == "icp")
-                for i in range(300) for t in touches]
+        return [
+            example.respond(contact, t, START + i * DAY, rng, lambda s, c: s == "icp")
+            for i in range(300)
+            for t in touches
+        ]
 
     first = run(77)
     assert first == run(77)
@@ -495,119 +573,219 @@ def test_responses_are_deterministic_with_contact_rng(example):
 
 # ---------------------------------------------------------------- errors
 
-@pytest.mark.parametrize("text, message", [
-    # tables and keys
-    ("[populaton]\nindustry = \"SaaS\"\n", "responses.toml: [populaton]: unknown table; did you mean [population]?"),
-    ("seed = 3\n", "responses.toml: the top level: unknown key `seed`"),
-    ("[responses.emial]\nopen = 0.3\n", "responses.toml: [responses.emial]: unknown table; did you mean [responses.email]?"),
-    ("[responses.email]\nopn = 0.3\n", "responses.toml: [responses.email]: unknown key `opn`; did you mean `open`?"),
-    ("[responses]\nopen = 0.3\n",
-     "responses.toml: [responses]: unknown key `open`; probabilities go in a table such as [responses.default]"),
-    ("[responses.sms]\nopen = 0.9\n",
-     "responses.toml: [responses.sms]: `open` applies to email only: sms, linkedin and ads record no opens "
-     "(`click` is given delivery there)"),
-    ("[responses.content.walkthru]\nbook_demo = 0.3\n",
-     "responses.toml: [responses.content.walkthru]: unknown content `walkthru`; did you mean `walkthrough`?"),
-    ("[responses.segment.icq.email]\nopen = 0.4\n",
-     "responses.toml: [responses.segment.icq]: unknown segment `icq`; did you mean `icp`?"),
-    ("[responses.segment.icp.emial]\nopen = 0.4\n",
-     "responses.toml: [responses.segment.icp.emial]: unknown table; did you mean [responses.segment.icp.email]?"),
-    ("[responses.segment.icp]\nopen = 0.4\n",
-     "responses.toml: [responses.segment.icp]: unknown key `open`: a segment's probabilities go in its channel "
-     "or content tables, such as [responses.segment.icp.email]"),
-    ("[responses.segment.icp.content.case_studdy]\nclick = 0.2\n",
-     "responses.toml: [responses.segment.icp.content.case_studdy]: unknown content `case_studdy`; "
-     "did you mean `case_study`?"),
-    # probabilities and durations
-    ("[responses.email]\nopen = 30\n",
-     "responses.toml: [responses.email]: `open` must be a probability from 0 to 1, not 30"),
-    ("[responses.email]\nclick = -0.1\n",
-     "responses.toml: [responses.email]: `click` must be a probability from 0 to 1, not -0.1"),
-    ("[responses.email]\nreply = \"1%\"\n",
-     "responses.toml: [responses.email]: `reply` must be a probability from 0 to 1, not \"1%\""),
-    ("[responses.default]\ndelay = \"6 hours\"\n",
-     "responses.toml: [responses.default]: `delay` must be a duration like \"3d\" (units: s, m, h, d, w), "
-     "not \"6 hours\""),
-    ("[responses.default]\ndelay = \"0h\"\n", "responses.toml: [responses.default]: `delay` must be longer than zero"),
-    # population
-    ("[population]\nindusty = \"SaaS\"\n",
-     "responses.toml: [population]: unknown attribute `industy`; did you mean `industry`?"),
-    ("[population]\nemployees = \"many\"\n",
-     "responses.toml: [population] employees: `employees` is a number attribute: a number, not \"many\""),
-    ("[population]\nindustry = { value = { SaaS = 1 } }\n",
-     "responses.toml: [population] industry: unknown key `value`; did you mean `values`?"),
-    ("[population]\nindustry = { uniform = [1, 2] }\n",
-     "responses.toml: [population] industry: `uniform` needs a number or duration attribute; `industry` is a string"),
-    ("[population]\nemployees = { uniform = [50, 10] }\n",
-     "responses.toml: [population] employees: `uniform` runs backwards: 50 is above 10"),
-    ("[population]\nemployees = { present = 0.5 }\n",
-     "responses.toml: [population] employees: give a value: one of `values`, `choice`, `uniform`, `lognormal`, "
-     "`days_ago` (`present` alone generates placeholders for string attributes only)"),
-    ("[population]\nphone = { present = 1.5 }\n",
-     "responses.toml: [population] phone: `present` must be a probability from 0 to 1, not 1.5"),
-    ("[population]\nemployees = { lognormal = { median = 120, sigma = 1.0, mx = 9 } }\n",
-     "responses.toml: [population] employees lognormal: unknown key `mx`; did you mean `max`?"),
-    ("[population]\nemployees = { lognormal = { median = 120 } }\n",
-     "responses.toml: [population] employees lognormal: `sigma` is missing"),
-    ("[population]\ncreated_at = \"2026-02-30\"\n",
-     "responses.toml: [population] created_at: `created_at` is a date attribute: a date (YYYY-MM-DD), "
-     "not \"2026-02-30\""),
-    ("[population]\n\"deal.closed_at\" = { days_ago = [400, 150] }\n",
-     "responses.toml: [population] deal.closed_at: `days_ago` runs backwards: 400 is above 150"),
-    ("[population]\n\"deal.closed_ago\" = \"200d\"\n",
-     "responses.toml: [population]: `deal.closed_ago` is computed from `deal.closed_at`; give `deal.closed_at` instead"),
-    ("[population]\nid = \"x\"\n",
-     "responses.toml: [population]: `id` is the contact's id (`cohort-000001`...) and cannot be given"),
-    ("[population]\ntimezone = { values = { \"Europe/Berlin\" = 0.5, \"Europe/Berlim\" = 0.5 } }\n",
-     "responses.toml: [population] timezone: unknown time zone `Europe/Berlim`; use an IANA name such as "
-     "\"Europe/Berlin\" or \"UTC\""),
-    ("[population]\nconsent = { emial = 1.0 }\n",
-     "responses.toml: [population] consent: unknown channel `emial`; did you mean `email`?"),
-    ("[population]\ntags = { vip = 2 }\n",
-     "responses.toml: [population] tags: `vip` must be a probability from 0 to 1, not 2"),
-    ("[population]\nindustry = { values = { SaaS = 0, Retail = 0 } }\n",
-     "responses.toml: [population] industry: the weights of `values` add up to 0"),
-    ("[population]\ntitle = \"CTO\"\n[[population.profiles.persona]]\ntitle = \"CFO\"\n",
-     "responses.toml: [[population.profiles.persona]] #1: `title` is also given in [population]: "
-     "give each attribute in one place"),
-    ("[[population.profiles.persona]]\nweight = -1\n",
-     "responses.toml: [[population.profiles.persona]] #1: `weight` must be a weight (a number, 0 or more), not -1"),
-    ("[[population.profiles.persona]]\ntitel = \"CTO\"\n",
-     "responses.toml: [[population.profiles.persona]] #1: unknown attribute `titel`; did you mean `title`?"),
-    ("[population]\ntimezone = { present = 0.5 }\n",
-     "responses.toml: [population] timezone: give time zones with `values` or `choice`, or one zone as a string"),
-    ("[population]\ntags = [\"vip\"]\n",
-     "responses.toml: [population]: write `tags` as a table of probabilities: tags = { \"vip\" = 0.1 }"),
-    ("[population]\n\"deal.stage\" = \"open\"\ndeal = { stage = \"won\" }\n",
-     "responses.toml: [population]: `deal.stage` is given twice"),
-    ("[[population.profiles.deal]]\nconsent = { email = 1 }\n",
-     "responses.toml: [[population.profiles.deal]] #1: `consent` belongs in [population], not in a profile"),
-    ("[responses.content]\nwalkthrough = 0.3\n",
-     "responses.toml: [responses.content.walkthrough]: must be a table, not 0.3"),
-    # arrivals
-    ("[[arrivals]]\nevent = \"downlaoded\"\nwithin = \"90d\"\n",
-     "responses.toml: [[arrivals]] #1: unknown event `downlaoded`; did you mean `downloaded`?"),
-    ("[[arrivals]]\nevent = \"downloaded\"\nwithin = \"90d\"\n[[arrivals]]\nevent = \"registered\"\nwithn = \"9d\"\n",
-     "responses.toml: [[arrivals]] #2: unknown key `withn`; did you mean `within`?"),
-    ("[[arrivals]]\nevent = \"downloaded\"\n",
-     "responses.toml: [[arrivals]] #1: `within` is missing: the window the event falls in, such as \"90d\""),
-    ("[[arrivals]]\nevent = \"downloaded\"\nwithin = \"90 days\"\n",
-     "responses.toml: [[arrivals]] #1: `within` must be a duration like \"3d\" (units: s, m, h, d, w), "
-     "not \"90 days\""),
-    ("[[arrivals]]\nevent = \"downloaded\"\nwithin = \"9d\"\nprobability = 1.2\n",
-     "responses.toml: [[arrivals]] #1: `probability` must be a probability from 0 to 1, not 1.2"),
-    ("[arrivals]\nevent = \"downloaded\"\n",
-     "responses.toml: [arrivals]: write each arrival as [[arrivals]] (an array of tables)"),
-])
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        # tables and keys
+        ('[populaton]\nindustry = "SaaS"\n', "responses.toml: [populaton]: unknown table; did you mean [population]?"),
+        ("seed = 3\n", "responses.toml: the top level: unknown key `seed`"),
+        (
+            "[responses.emial]\nopen = 0.3\n",
+            "responses.toml: [responses.emial]: unknown table; did you mean [responses.email]?",
+        ),
+        (
+            "[responses.email]\nopn = 0.3\n",
+            "responses.toml: [responses.email]: unknown key `opn`; did you mean `open`?",
+        ),
+        (
+            "[responses]\nopen = 0.3\n",
+            "responses.toml: [responses]: unknown key `open`; probabilities go in a table such as [responses.default]",
+        ),
+        (
+            "[responses.sms]\nopen = 0.9\n",
+            "responses.toml: [responses.sms]: `open` applies to email only: sms, linkedin and ads record no opens "
+            "(`click` is given delivery there)",
+        ),
+        (
+            "[responses.content.walkthru]\nbook_demo = 0.3\n",
+            "responses.toml: [responses.content.walkthru]: unknown content `walkthru`; did you mean `walkthrough`?",
+        ),
+        (
+            "[responses.segment.icq.email]\nopen = 0.4\n",
+            "responses.toml: [responses.segment.icq]: unknown segment `icq`; did you mean `icp`?",
+        ),
+        (
+            "[responses.segment.icp.emial]\nopen = 0.4\n",
+            "responses.toml: [responses.segment.icp.emial]: unknown table; did you mean [responses.segment.icp.email]?",
+        ),
+        (
+            "[responses.segment.icp]\nopen = 0.4\n",
+            "responses.toml: [responses.segment.icp]: unknown key `open`: a segment's probabilities go in its channel "
+            "or content tables, such as [responses.segment.icp.email]",
+        ),
+        (
+            "[responses.segment.icp.content.case_studdy]\nclick = 0.2\n",
+            "responses.toml: [responses.segment.icp.content.case_studdy]: unknown content `case_studdy`; "
+            "did you mean `case_study`?",
+        ),
+        # probabilities and durations
+        (
+            "[responses.email]\nopen = 30\n",
+            "responses.toml: [responses.email]: `open` must be a probability from 0 to 1, not 30",
+        ),
+        (
+            "[responses.email]\nclick = -0.1\n",
+            "responses.toml: [responses.email]: `click` must be a probability from 0 to 1, not -0.1",
+        ),
+        (
+            '[responses.email]\nreply = "1%"\n',
+            'responses.toml: [responses.email]: `reply` must be a probability from 0 to 1, not "1%"',
+        ),
+        (
+            '[responses.default]\ndelay = "6 hours"\n',
+            'responses.toml: [responses.default]: `delay` must be a duration like "3d" (units: s, m, h, d, w), '
+            'not "6 hours"',
+        ),
+        (
+            '[responses.default]\ndelay = "0h"\n',
+            "responses.toml: [responses.default]: `delay` must be longer than zero",
+        ),
+        # population
+        (
+            '[population]\nindusty = "SaaS"\n',
+            "responses.toml: [population]: unknown attribute `industy`; did you mean `industry`?",
+        ),
+        (
+            '[population]\nemployees = "many"\n',
+            'responses.toml: [population] employees: `employees` is a number attribute: a number, not "many"',
+        ),
+        (
+            "[population]\nindustry = { value = { SaaS = 1 } }\n",
+            "responses.toml: [population] industry: unknown key `value`; did you mean `values`?",
+        ),
+        (
+            "[population]\nindustry = { uniform = [1, 2] }\n",
+            "responses.toml: [population] industry: `uniform` needs a number or duration attribute; `industry` is a string",
+        ),
+        (
+            "[population]\nemployees = { uniform = [50, 10] }\n",
+            "responses.toml: [population] employees: `uniform` runs backwards: 50 is above 10",
+        ),
+        (
+            "[population]\nemployees = { present = 0.5 }\n",
+            "responses.toml: [population] employees: give a value: one of `values`, `choice`, `uniform`, `lognormal`, "
+            "`days_ago` (`present` alone generates placeholders for string attributes only)",
+        ),
+        (
+            "[population]\nphone = { present = 1.5 }\n",
+            "responses.toml: [population] phone: `present` must be a probability from 0 to 1, not 1.5",
+        ),
+        (
+            "[population]\nemployees = { lognormal = { median = 120, sigma = 1.0, mx = 9 } }\n",
+            "responses.toml: [population] employees lognormal: unknown key `mx`; did you mean `max`?",
+        ),
+        (
+            "[population]\nemployees = { lognormal = { median = 120 } }\n",
+            "responses.toml: [population] employees lognormal: `sigma` is missing",
+        ),
+        (
+            '[population]\ncreated_at = "2026-02-30"\n',
+            "responses.toml: [population] created_at: `created_at` is a date attribute: a date (YYYY-MM-DD), "
+            'not "2026-02-30"',
+        ),
+        (
+            '[population]\n"deal.closed_at" = { days_ago = [400, 150] }\n',
+            "responses.toml: [population] deal.closed_at: `days_ago` runs backwards: 400 is above 150",
+        ),
+        (
+            '[population]\n"deal.closed_ago" = "200d"\n',
+            "responses.toml: [population]: `deal.closed_ago` is computed from `deal.closed_at`; give `deal.closed_at` instead",
+        ),
+        (
+            '[population]\nid = "x"\n',
+            "responses.toml: [population]: `id` is the contact's id (`cohort-000001`...) and cannot be given",
+        ),
+        (
+            '[population]\ntimezone = { values = { "Europe/Berlin" = 0.5, "Europe/Berlim" = 0.5 } }\n',
+            "responses.toml: [population] timezone: unknown time zone `Europe/Berlim`; use an IANA name such as "
+            '"Europe/Berlin" or "UTC"',
+        ),
+        (
+            "[population]\nconsent = { emial = 1.0 }\n",
+            "responses.toml: [population] consent: unknown channel `emial`; did you mean `email`?",
+        ),
+        (
+            "[population]\ntags = { vip = 2 }\n",
+            "responses.toml: [population] tags: `vip` must be a probability from 0 to 1, not 2",
+        ),
+        (
+            "[population]\nindustry = { values = { SaaS = 0, Retail = 0 } }\n",
+            "responses.toml: [population] industry: the weights of `values` add up to 0",
+        ),
+        (
+            '[population]\ntitle = "CTO"\n[[population.profiles.persona]]\ntitle = "CFO"\n',
+            "responses.toml: [[population.profiles.persona]] #1: `title` is also given in [population]: "
+            "give each attribute in one place",
+        ),
+        (
+            "[[population.profiles.persona]]\nweight = -1\n",
+            "responses.toml: [[population.profiles.persona]] #1: `weight` must be a weight (a number, 0 or more), not -1",
+        ),
+        (
+            '[[population.profiles.persona]]\ntitel = "CTO"\n',
+            "responses.toml: [[population.profiles.persona]] #1: unknown attribute `titel`; did you mean `title`?",
+        ),
+        (
+            "[population]\ntimezone = { present = 0.5 }\n",
+            "responses.toml: [population] timezone: give time zones with `values` or `choice`, or one zone as a string",
+        ),
+        (
+            '[population]\ntags = ["vip"]\n',
+            'responses.toml: [population]: write `tags` as a table of probabilities: tags = { "vip" = 0.1 }',
+        ),
+        (
+            '[population]\n"deal.stage" = "open"\ndeal = { stage = "won" }\n',
+            "responses.toml: [population]: `deal.stage` is given twice",
+        ),
+        (
+            "[[population.profiles.deal]]\nconsent = { email = 1 }\n",
+            "responses.toml: [[population.profiles.deal]] #1: `consent` belongs in [population], not in a profile",
+        ),
+        (
+            "[responses.content]\nwalkthrough = 0.3\n",
+            "responses.toml: [responses.content.walkthrough]: must be a table, not 0.3",
+        ),
+        # arrivals
+        (
+            '[[arrivals]]\nevent = "downlaoded"\nwithin = "90d"\n',
+            "responses.toml: [[arrivals]] #1: unknown event `downlaoded`; did you mean `downloaded`?",
+        ),
+        (
+            '[[arrivals]]\nevent = "downloaded"\nwithin = "90d"\n[[arrivals]]\nevent = "registered"\nwithn = "9d"\n',
+            "responses.toml: [[arrivals]] #2: unknown key `withn`; did you mean `within`?",
+        ),
+        (
+            '[[arrivals]]\nevent = "downloaded"\n',
+            'responses.toml: [[arrivals]] #1: `within` is missing: the window the event falls in, such as "90d"',
+        ),
+        (
+            '[[arrivals]]\nevent = "downloaded"\nwithin = "90 days"\n',
+            'responses.toml: [[arrivals]] #1: `within` must be a duration like "3d" (units: s, m, h, d, w), '
+            'not "90 days"',
+        ),
+        (
+            '[[arrivals]]\nevent = "downloaded"\nwithin = "9d"\nprobability = 1.2\n',
+            "responses.toml: [[arrivals]] #1: `probability` must be a probability from 0 to 1, not 1.2",
+        ),
+        (
+            '[arrivals]\nevent = "downloaded"\n',
+            "responses.toml: [arrivals]: write each arrival as [[arrivals]] (an array of tables)",
+        ),
+    ],
+)
 def test_errors(ir, text, message):
     assert error(ir, text) == message
 
 
-@pytest.mark.parametrize("text, line, message", [
-    ("[responses.email]\nopen = 30%\n", 2, "Expected newline or end of document after a statement"),
-    ("[responses.email]\nopen = \n", 2, "Invalid value"),
-    ("[population]\nindustry = \"SaaS\"\n\"industry\" = \"Retail\"\n", 3, "Cannot overwrite a value"),
-])
+@pytest.mark.parametrize(
+    "text, line, message",
+    [
+        ("[responses.email]\nopen = 30%\n", 2, "Expected newline or end of document after a statement"),
+        ("[responses.email]\nopen = \n", 2, "Invalid value"),
+        ('[population]\nindustry = "SaaS"\n"industry" = "Retail"\n', 3, "Cannot overwrite a value"),
+    ],
+)
 def test_toml_syntax_errors_give_line_and_column(ir, text, line, message):
     # tomllib's wording and columns may change between Python versions: pin
     # the shape, the line, and (on 3.11, where they were written) the rest.
@@ -618,6 +796,7 @@ def test_toml_syntax_errors_give_line_and_column(ir, text, line, message):
 
 
 # ---------------------------------------------------------------- intervals
+
 
 def test_interval_of_known_values():
     mean, low, high = interval([1, 2, 3, 4, 5])

@@ -68,7 +68,12 @@ def test_examples_load_with_no_bad_rows(programme_ir):
     c2 = next(c for c in found if c.id == "c2")
     assert c2.data["consent"] == ["email", "sms"] and c2.data["phone"] == "+55 11 91234 5678"
     c3 = next(c for c in found if c.id == "c3")
-    assert c3.data["deal"] == {"stage": "closed_lost", "amount": 48000, "lost_reason": "budget", "closed_at": "2025-07-20"}
+    assert c3.data["deal"] == {
+        "stage": "closed_lost",
+        "amount": 48000,
+        "lost_reason": "budget",
+        "closed_at": "2025-07-20",
+    }
 
 
 def test_example_csv_and_jsonl_say_the_same(programme_ir):
@@ -103,21 +108,40 @@ def test_hubspot_example_with_its_mapping(programme_ir):
 
 def test_declared_types_are_applied(tmp_path, ir):
     [c] = contacts(
-        tmp_path, ir,
+        tmp_path,
+        ir,
         "id,phone,employees,revenue,seats,vip,renewal,created_at,trial_left,timezone\n"
-        "c1,0049301234,2.5k,5M,\"1,200\",Yes,2026-04-01,2026-01-05T10:00:00+09:00,3d,Asia/Tokyo\n",
+        'c1,0049301234,2.5k,5M,"1,200",Yes,2026-04-01,2026-01-05T10:00:00+09:00,3d,Asia/Tokyo\n',
     )
     assert c.data == {
-        "id": "c1", "phone": "0049301234", "employees": 2500, "revenue": 5_000_000, "seats": 1200,
-        "vip": True, "renewal": "2026-04-01", "created_at": "2026-01-05", "trial_left": 259200,
-        "timezone": "Asia/Tokyo", "tags": [], "consent": [],
+        "id": "c1",
+        "phone": "0049301234",
+        "employees": 2500,
+        "revenue": 5_000_000,
+        "seats": 1200,
+        "vip": True,
+        "renewal": "2026-04-01",
+        "created_at": "2026-01-05",
+        "trial_left": 259200,
+        "timezone": "Asia/Tokyo",
+        "tags": [],
+        "consent": [],
     }
     assert c.timezone == "Asia/Tokyo" and c.line == 2
 
 
 @pytest.mark.parametrize(
     "text, value",
-    [("1200", 1200), ("-3", -3), ("1.50", 1.5), ("2.0", 2), ("1,200,000.5", 1200000.5), ("1.25k", 1250), ("0.5M", 500000), ("2B", 2_000_000_000)],
+    [
+        ("1200", 1200),
+        ("-3", -3),
+        ("1.50", 1.5),
+        ("2.0", 2),
+        ("1,200,000.5", 1200000.5),
+        ("1.25k", 1250),
+        ("0.5M", 500000),
+        ("2B", 2_000_000_000),
+    ],
 )
 def test_number_formats(tmp_path, ir, text, value):
     [c] = contacts(tmp_path, ir, f'id,revenue\nc1,"{text}"\n')
@@ -126,22 +150,28 @@ def test_number_formats(tmp_path, ir, text, value):
 
 def test_undeclared_columns_are_guessed(tmp_path, ir):
     [c] = contacts(
-        tmp_path, ir,
-        "id,score_2025,ratio,zip,plan,since,big\n"
-        "c1,42,-1.5,01234,Pro 2,2026-01-05,\"1,200\"\n",
+        tmp_path,
+        ir,
+        'id,score_2025,ratio,zip,plan,since,big\nc1,42,-1.5,01234,Pro 2,2026-01-05,"1,200"\n',
     )
     assert c.data == {
-        "id": "c1", "score_2025": 42, "ratio": -1.5, "zip": "01234", "plan": "Pro 2",
-        "since": "2026-01-05", "big": "1,200", "tags": [], "consent": [],
+        "id": "c1",
+        "score_2025": 42,
+        "ratio": -1.5,
+        "zip": "01234",
+        "plan": "Pro 2",
+        "since": "2026-01-05",
+        "big": "1,200",
+        "tags": [],
+        "consent": [],
     }
 
 
 def test_dotted_columns_nest_and_empty_cells_are_absent(tmp_path, ir):
     found = contacts(
-        tmp_path, ir,
-        "id,deal.stage,deal.closed_at,deal.amount,title\n"
-        "c1,closed_lost,2025-08-01,12k,\n"
-        "c2,,,,CEO\n",
+        tmp_path,
+        ir,
+        "id,deal.stage,deal.closed_at,deal.amount,title\nc1,closed_lost,2025-08-01,12k,\nc2,,,,CEO\n",
     )
     assert found[0].data["deal"] == {"stage": "closed_lost", "closed_at": "2025-08-01", "amount": 12000}
     assert "title" not in found[0].data
@@ -156,7 +186,8 @@ def test_tags_and_consent_are_lists(tmp_path, ir):
 
 def test_name_is_built_from_first_and_last_name_only_when_absent(tmp_path, ir):
     found = contacts(
-        tmp_path, ir,
+        tmp_path,
+        ir,
         "id,first_name,last_name,name\nc1,Ada,Lovelace,\nc2,Ada,,\nc3,Ada,Lovelace,Countess\n",
     )
     assert [c.data.get("name") for c in found] == ["Ada Lovelace", "Ada", "Countess"]
@@ -164,16 +195,19 @@ def test_name_is_built_from_first_and_last_name_only_when_absent(tmp_path, ir):
 
 def test_bom_and_crlf(tmp_path, ir):
     path = tmp_path / "excel.csv"
-    path.write_bytes(b"\xef\xbb\xbfid,title,employees\r\nc1,CEO,120\r\n\r\nc2,\"Head of\r\nSales\",80\r\nc3,CTO,9\r\n")
+    path.write_bytes(b'\xef\xbb\xbfid,title,employees\r\nc1,CEO,120\r\n\r\nc2,"Head of\r\nSales",80\r\nc3,CTO,9\r\n')
     found, _ = load_contacts(str(path), ir)
     assert [(c.id, c.data["title"], c.line) for c in found] == [
-        ("c1", "CEO", 2), ("c2", "Head of\r\nSales", 4), ("c3", "CTO", 6)
+        ("c1", "CEO", 2),
+        ("c2", "Head of\r\nSales", 4),
+        ("c3", "CTO", 6),
     ]
 
 
 def test_jsonl_values_may_be_typed_or_text(tmp_path, ir):
     found = contacts(
-        tmp_path, ir,
+        tmp_path,
+        ir,
         '{"id": 7, "employees": 120, "revenue": "5M", "tags": ["a", "b"], "consent": "email;sms",'
         ' "deal": {"stage": "open", "closed_at": "2026-01-02"}, "vip": true, "phone": null, "x": [1, 2]}\n'
         "\n"
@@ -182,8 +216,14 @@ def test_jsonl_values_may_be_typed_or_text(tmp_path, ir):
     )
     assert found[0].id == "7" and found[0].line == 1
     assert found[0].data == {
-        "id": "7", "employees": 120, "revenue": 5_000_000, "tags": ["a", "b"], "consent": ["email", "sms"],
-        "deal": {"stage": "open", "closed_at": "2026-01-02"}, "vip": True, "x": [1, 2],
+        "id": "7",
+        "employees": 120,
+        "revenue": 5_000_000,
+        "tags": ["a", "b"],
+        "consent": ["email", "sms"],
+        "deal": {"stage": "open", "closed_at": "2026-01-02"},
+        "vip": True,
+        "x": [1, 2],
     }
     assert found[1].line == 3
     assert found[1].data == {"id": "c2", "deal": {"stage": "won"}, "seats": 3, "vip": False, "tags": [], "consent": []}
@@ -212,18 +252,20 @@ BAD_CONTACTS = (
 def test_bad_contacts_are_all_reported(tmp_path, ir):
     path = write(tmp_path, "contacts.csv", BAD_CONTACTS)
     message = error(load_contacts, path, ir)
-    assert message == "\n".join([
-        f"{path}:3: `employees`: `lots` is not a number (write e.g. 1200, 1,200, 2.5k or 5M); "
-        "`timezone`: unknown time zone `Europe/Berln`; did you mean `Europe/Berlin`?; "
-        "`vip`: `maybe` is not true or false (write true/false, yes/no or 1/0); "
-        "`created_at`: `01/05/2026` is not a date (write YYYY-MM-DD); "
-        "`consent`: unknown channel `whatsapp`; channels are email, sms, phone, linkedin, ads",
-        f"{path}:4: no `id`",
-        f"{path}:5: duplicate id `c1` (first on line 2)",
-        f"{path}:6: the row has 3 cells, the header 6 columns",
-        f"{path}:7: `created_at`: `2026-02-30` is not a date: day is out of range for month; "
-        "`consent`: unknown channel `e-mail`; did you mean `email`? channels are email, sms, phone, linkedin, ads",
-    ])
+    assert message == "\n".join(
+        [
+            f"{path}:3: `employees`: `lots` is not a number (write e.g. 1200, 1,200, 2.5k or 5M); "
+            "`timezone`: unknown time zone `Europe/Berln`; did you mean `Europe/Berlin`?; "
+            "`vip`: `maybe` is not true or false (write true/false, yes/no or 1/0); "
+            "`created_at`: `01/05/2026` is not a date (write YYYY-MM-DD); "
+            "`consent`: unknown channel `whatsapp`; channels are email, sms, phone, linkedin, ads",
+            f"{path}:4: no `id`",
+            f"{path}:5: duplicate id `c1` (first on line 2)",
+            f"{path}:6: the row has 3 cells, the header 6 columns",
+            f"{path}:7: `created_at`: `2026-02-30` is not a date: day is out of range for month; "
+            "`consent`: unknown channel `e-mail`; did you mean `email`? channels are email, sms, phone, linkedin, ads",
+        ]
+    )
 
 
 def test_skip_bad_rows_returns_them(tmp_path, ir):
@@ -246,7 +288,8 @@ def test_error_lists_twenty_bad_rows_and_counts_the_rest(tmp_path, ir):
 
 def test_bad_jsonl_lines(tmp_path, ir):
     path = write(
-        tmp_path, "contacts.jsonl",
+        tmp_path,
+        "contacts.jsonl",
         '{"id": "c1"}\n'
         '{"id": "c2",}\n'
         '["c3"]\n'
@@ -254,29 +297,34 @@ def test_bad_jsonl_lines(tmp_path, ir):
         '{"id": ["c5"]}\n'
         '{"name": "No Id"}\n',
     )
-    assert error(load_contacts, path, ir) == "\n".join([
-        f"{path}:2: not valid JSON: Expecting property name enclosed in double quotes (column 13)",
-        f"{path}:3: expected a JSON object {{...}}, got a list",
-        f"{path}:4: `employees`: `9x` is not a number (write e.g. 1200, 1,200, 2.5k or 5M); "
-        "`phone`: expected text, got a number `1.5`; "
-        "`tags`: expected a list of text, but it holds a number `1`; "
-        "`created_at`: expected text, got a number `20260101`",
-        f"{path}:5: `id`: expected text, got a list `[\"c5\"]`",
-        f"{path}:6: no `id`",
-    ])
+    assert error(load_contacts, path, ir) == "\n".join(
+        [
+            f"{path}:2: not valid JSON: Expecting property name enclosed in double quotes (column 13)",
+            f"{path}:3: expected a JSON object {{...}}, got a list",
+            f"{path}:4: `employees`: `9x` is not a number (write e.g. 1200, 1,200, 2.5k or 5M); "
+            "`phone`: expected text, got a number `1.5`; "
+            "`tags`: expected a list of text, but it holds a number `1`; "
+            "`created_at`: expected text, got a number `20260101`",
+            f'{path}:5: `id`: expected text, got a list `["c5"]`',
+            f"{path}:6: no `id`",
+        ]
+    )
 
 
 def test_jsonl_key_problems(tmp_path, ir):
     path = write(
-        tmp_path, "contacts.jsonl",
+        tmp_path,
+        "contacts.jsonl",
         '{"id": "c1", "deal": {"stage": "a"}, "deal.stage": "b"}\n'
         '{"id": "c2", "consent": "email,sms", "timezone": "Mars/Olympus"}\n',
     )
-    assert error(load_contacts, path, ir) == "\n".join([
-        f"{path}:1: `deal.stage` is given twice",
-        f"{path}:2: `consent`: `email,sms`: separate channels with `;`, not `,`; "
-        "`timezone`: unknown time zone `Mars/Olympus` (write an IANA name such as Europe/Berlin)",
-    ])
+    assert error(load_contacts, path, ir) == "\n".join(
+        [
+            f"{path}:1: `deal.stage` is given twice",
+            f"{path}:2: `consent`: `email,sms`: separate channels with `;`, not `,`; "
+            "`timezone`: unknown time zone `Mars/Olympus` (write an IANA name such as Europe/Berlin)",
+        ]
+    )
     computed = write(tmp_path, "computed.jsonl", '{"id": "c1"}\n{"id": "c2", "deal": {"closed_ago": 100}}\n')
     assert error(load_contacts, computed, ir) == (
         f"{computed}:2: key `deal.closed_ago`: `deal.closed_ago` is computed from `deal.closed_at` "
@@ -308,7 +356,7 @@ def test_file_problems(tmp_path, ir):
         f"{semicolons}:1: the header has one column, separated by `;`; save the file with commas"
     )
     quote = write(tmp_path, "quote.csv", 'id,name\nc1,"Ann\nc2,Bob\n')
-    assert error(load_contacts, quote, ir) == f"{quote}:2: a quoted cell is never closed (a stray `\"`?)"
+    assert error(load_contacts, quote, ir) == f'{quote}:2: a quoted cell is never closed (a stray `"`?)'
     array = write(tmp_path, "contacts.json", '[{"id": "c1"}]\n')
     assert error(load_contacts, array, ir) == (
         f"{array}: holds a JSON array; write one JSON object per line (JSON Lines)"
@@ -324,14 +372,16 @@ def test_no_id_column(tmp_path, ir):
 
 def test_header_problems_are_reported_together(tmp_path, ir):
     path = write(tmp_path, "contacts.csv", "id,Email,deal.closed_ago,name,name,deal,deal.stage\nc1,a,b,c,d,e,f\n")
-    assert error(load_contacts, path, ir) == "\n".join([
-        f"{path}:1: columns 4 and 5 are both named `name`",
-        f"{path}:1: column `Email` is not an attribute; did you mean `email`? "
-        "map it with --map 'Email=email' (or --map 'Email=' to ignore it)",
-        f"{path}:1: column `deal.closed_ago`: `deal.closed_ago` is computed from `deal.closed_at` "
-        "at each moment; give `deal.closed_at` instead",
-        f"{path}:1: columns `deal` and `deal.stage` both set `deal`",
-    ])
+    assert error(load_contacts, path, ir) == "\n".join(
+        [
+            f"{path}:1: columns 4 and 5 are both named `name`",
+            f"{path}:1: column `Email` is not an attribute; did you mean `email`? "
+            "map it with --map 'Email=email' (or --map 'Email=' to ignore it)",
+            f"{path}:1: column `deal.closed_ago`: `deal.closed_ago` is computed from `deal.closed_at` "
+            "at each moment; give `deal.closed_at` instead",
+            f"{path}:1: columns `deal` and `deal.stage` both set `deal`",
+        ]
+    )
 
 
 # --- mapping ----------------------------------------------------------------
@@ -348,7 +398,10 @@ def test_mapping_from_toml(tmp_path):
     under_map = write(tmp_path, "a.toml", '[map]\n"Record ID" = "id"\ndeal.stage = "stage"\n')
     top_level = write(tmp_path, "b.toml", '"Job Title" = "title"\n')
     assert parse_mapping([under_map, top_level, "Email=email"]) == {
-        "Record ID": "id", "deal.stage": "stage", "Job Title": "title", "Email": "email"
+        "Record ID": "id",
+        "deal.stage": "stage",
+        "Job Title": "title",
+        "Email": "email",
     }
 
 
@@ -369,7 +422,7 @@ def test_mapping_errors(tmp_path):
     assert error(parse_mapping, [broken]).startswith(f"--map: {broken}: not valid TOML: ")
     mixed = write(tmp_path, "mixed.toml", 'x = "y"\n[map]\n"A" = "b"\n')
     assert error(parse_mapping, [mixed]) == (
-        f"--map: {mixed}: unexpected `x` outside [map]; put every FROM = \"TO\" pair under [map]"
+        f'--map: {mixed}: unexpected `x` outside [map]; put every FROM = "TO" pair under [map]'
     )
     number = write(tmp_path, "number.toml", "[map]\nA = 3\n")
     assert error(parse_mapping, [number]) == (
@@ -409,7 +462,8 @@ def test_mapped_column_is_named_in_messages(tmp_path, ir):
 
 def test_events_are_grouped_and_sorted_stably(tmp_path, ir):
     path = write(
-        tmp_path, "events.jsonl",
+        tmp_path,
+        "events.jsonl",
         '{"contact": "c1", "at": "2026-01-05T10:00:00Z", "event": "visited", "args": ["b"]}\n'
         '{"contact": "c2", "at": "2026-01-01T00:00:00Z", "event": "replied"}\n'
         '{"contact": "c1", "at": "2026-01-05T11:00:00+01:00", "event": "visited", "arg": "a"}\n'
@@ -430,27 +484,31 @@ def test_events_are_grouped_and_sorted_stably(tmp_path, ir):
 
 def test_bad_events_jsonl(tmp_path, ir):
     path = write(
-        tmp_path, "events.jsonl",
+        tmp_path,
+        "events.jsonl",
         '{"contact": "c1", "at": "2026-01-05T10:00:00", "event": "vistied", "args": ["a", "b"]}\n'
         '{"contact": "c100", "at": "2026-01-05", "event": "replied"}\n'
         '{"contact": "c1", "at": "2026-01-05T10:00:00Z", "event": "replied"\n'
         '{"contact": "c1", "when": "2026-01-05T10:00:00Z", "event": "replied", "arg": "x", "args": []}\n',
     )
-    assert error(load_events, path, ir, {"c1", "c2", "c10"}) == "\n".join([
-        f"{path}:1: timestamp `2026-01-05T10:00:00` has no time zone: add Z for UTC or an offset such as +01:00; "
-        "unknown event `vistied`; did you mean `visited`?; "
-        "an event has at most one argument; got 2: `[\"a\", \"b\"]`",
-        f"{path}:2: unknown contact `c100`; did you mean `c10`?; "
-        "timestamp `2026-01-05` has no time of day (write e.g. 2026-01-05T10:00:00Z)",
-        f"{path}:3: not valid JSON: Expecting ',' delimiter (column 67)",
-        f"{path}:4: unknown key `when` (the keys are contact, at, event and args); "
-        "both `arg` and `args`; give one; no `at`",
-    ])
+    assert error(load_events, path, ir, {"c1", "c2", "c10"}) == "\n".join(
+        [
+            f"{path}:1: timestamp `2026-01-05T10:00:00` has no time zone: add Z for UTC or an offset such as +01:00; "
+            "unknown event `vistied`; did you mean `visited`?; "
+            'an event has at most one argument; got 2: `["a", "b"]`',
+            f"{path}:2: unknown contact `c100`; did you mean `c10`?; "
+            "timestamp `2026-01-05` has no time of day (write e.g. 2026-01-05T10:00:00Z)",
+            f"{path}:3: not valid JSON: Expecting ',' delimiter (column 67)",
+            f"{path}:4: unknown key `when` (the keys are contact, at, event and args); "
+            "both `arg` and `args`; give one; no `at`",
+        ]
+    )
 
 
 def test_bad_events_csv_and_skipping(tmp_path, ir):
     path = write(
-        tmp_path, "events.csv",
+        tmp_path,
+        "events.csv",
         "Contact,At,Event,Args\n"
         "c1,2026-01-05T10:00:00Z,visited,pricing\n"
         "c1,2026-01-05T10:00:00Z,visited,pricing;docs\n"
@@ -458,11 +516,13 @@ def test_bad_events_csv_and_skipping(tmp_path, ir):
         "c2,2026-01-05T25:00:00Z,replied,\n",
         newline="\r\n",
     )
-    assert error(load_events, path, ir, {"c1", "c2"}) == "\n".join([
-        f"{path}:3: an event has at most one argument; got 2: `pricing;docs`",
-        f"{path}:4: `contact` is empty; `event` is empty",
-        f"{path}:5: `2026-01-05T25:00:00Z` is not a valid timestamp: no such time of day",
-    ])
+    assert error(load_events, path, ir, {"c1", "c2"}) == "\n".join(
+        [
+            f"{path}:3: an event has at most one argument; got 2: `pricing;docs`",
+            f"{path}:4: `contact` is empty; `event` is empty",
+            f"{path}:5: `2026-01-05T25:00:00Z` is not a valid timestamp: no such time of day",
+        ]
+    )
     events, bad = load_events(path, ir, {"c1", "c2"}, skip_bad_rows=True)
     assert events == {"c1": [Event(parse_timestamp("2026-01-05T10:00:00Z"), "visited", "pricing")]}
     assert [row.line for row in bad] == [3, 4, 5]
@@ -470,11 +530,13 @@ def test_bad_events_csv_and_skipping(tmp_path, ir):
 
 def test_events_csv_header_problems(tmp_path, ir):
     path = write(tmp_path, "events.csv", "contact,time,event,argz\n")
-    assert error(load_events, path, ir, set()) == "\n".join([
-        f"{path}:1: unknown column `time` (the columns are contact, at, event and args)",
-        f"{path}:1: unknown column `argz`; did you mean `args`? (the columns are contact, at, event and args)",
-        f"{path}:1: no `at` column (the columns are contact, at, event and args)",
-    ])
+    assert error(load_events, path, ir, set()) == "\n".join(
+        [
+            f"{path}:1: unknown column `time` (the columns are contact, at, event and args)",
+            f"{path}:1: unknown column `argz`; did you mean `args`? (the columns are contact, at, event and args)",
+            f"{path}:1: no `at` column (the columns are contact, at, event and args)",
+        ]
+    )
     header_only = write(tmp_path, "none.csv", "contact,at,event\n")
     assert load_events(header_only, ir, set()) == ({}, [])
 
@@ -505,7 +567,10 @@ def test_parse_timestamp(text, seconds):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("2026-01-05T10:00", "timestamp `2026-01-05T10:00` has no time zone: add Z for UTC or an offset such as +01:00"),
+        (
+            "2026-01-05T10:00",
+            "timestamp `2026-01-05T10:00` has no time zone: add Z for UTC or an offset such as +01:00",
+        ),
         ("yesterday", "`yesterday` is not an ISO 8601 timestamp (write e.g. 2026-01-05T10:00:00Z)"),
         ("2026-13-01T00:00Z", "`2026-13-01T00:00Z` is not a valid timestamp: month must be in 1..12"),
     ],

@@ -32,15 +32,19 @@ def days_after_start(record: dict) -> float:
 
 # -- S1 re-entry ------------------------------------------------------------------
 
+
 def test_entry_when_readmits_at_previous_entry_plus_the_reentry_delay(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow watch {
   entry when tagged "watch"
   reentry after 30d
   email hello: note
 }
-""")
+""",
+    )
     sim = Sim(ir, [Contact("c1", {"tags": ["watch"]})], {}, start=START, until="2026-03-20T00:00:00Z")
     # nothing happens to the contact: the clock wakes when the 30 days are up
     assert [days_after_start(e) for e in sim.of("c1", "enter")] == [0, 30, 60]
@@ -48,23 +52,31 @@ flow watch {
 
 
 def test_entry_when_readmits_as_soon_as_its_condition_holds_after_the_delay(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow pricing {
   entry when visited("pricing") within 7d
   reentry after 30d
   email hello: note
 }
-""")
-    visits = [Event(day(0), "visited", "pricing"), Event(day(25), "visited", "pricing"),
-              Event(day(40), "visited", "pricing")]
+""",
+    )
+    visits = [
+        Event(day(0), "visited", "pricing"),
+        Event(day(25), "visited", "pricing"),
+        Event(day(40), "visited", "pricing"),
+    ]
     sim = Sim(ir, [Contact("c1")], {"c1": visits}, start=START, until="2026-04-01T00:00:00Z")
     # day 25: too early; the condition still holds on day 30 (0 + 30d), so in then; day 40: too early again
     assert [e["at"] for e in sim.of("c1", "enter")] == ["2026-01-05T10:00:00Z", "2026-02-04T10:00:00Z"]
 
 
 def test_reentry_allowed_readmits_when_the_contact_leaves_and_the_condition_still_holds(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow watch {
   entry when tagged "watch"
@@ -72,28 +84,39 @@ flow watch {
   email hello: note
   wait 10d
 }
-""")
+""",
+    )
     sim = Sim(ir, [Contact("c1", {"tags": ["watch"]})], {}, start=START, until="2026-02-10T00:00:00Z")
     assert [days_after_start(e) for e in sim.of("c1", "enter")] == [0, 10, 20, 30]
     assert [e["reason"] for e in sim.of("c1", "exit")] == ["completed"] * 3
 
 
 def test_a_flow_that_sends_the_contact_straight_back_does_not_spin(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 flow spin {
   entry when tagged "watch"
   reentry allowed
   tag "seen"
 }
-""")
-    sim = Sim(ir, [Contact("c1", {"tags": ["watch"]})], {"c1": [Event(day(3), "visited", "blog")]},
-              start=START, until="2026-02-01T00:00:00Z")
+""",
+    )
+    sim = Sim(
+        ir,
+        [Contact("c1", {"tags": ["watch"]})],
+        {"c1": [Event(day(3), "visited", "blog")]},
+        start=START,
+        until="2026-02-01T00:00:00Z",
+    )
     # at most once per moment: back in at the next thing that happens to the contact
     assert [days_after_start(e) for e in sim.of("c1", "enter")] == [0, 3 + 10 / 24]
 
 
 def test_event_entries_readmit_once_the_delay_has_passed(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow inbound {
   entry on downloaded("resource")
@@ -101,9 +124,13 @@ flow inbound {
   reentry after 30d
   email hello: note
 }
-""")
-    events = [Event(day(0), "downloaded", "resource"), Event(day(20), "downloaded", "resource"),
-              Event(day(31), "downloaded", "resource")]
+""",
+    )
+    events = [
+        Event(day(0), "downloaded", "resource"),
+        Event(day(20), "downloaded", "resource"),
+        Event(day(31), "downloaded", "resource"),
+    ]
     sim = Sim(ir, [Contact("c1")], {"c1": events}, start=START, until="2026-03-01T00:00:00Z")
     # day 20 is too early; day 31 is more than 30 days after the entry on day 0
     assert [e["at"] for e in sim.of("c1", "enter")] == ["2026-01-05T10:00:00Z", "2026-02-05T10:00:00Z"]
@@ -133,8 +160,14 @@ def test_every_threshold_action_has_its_line_in_the_trace(tmp_path):
     sim = Sim(ir, [Contact("c1", {"name": "Ada"})], {"c1": visits}, start=START)
     first = [r for r in sim.of("c1") if r["at"] == "2026-01-05T10:00:00Z" and r["type"] != "event"]
     assert [(r["type"], r.get("threshold") or r.get("reason")) for r in first] == [
-        ("threshold", "lead.hot"), ("tag", "lead.hot"), ("notify", "lead.hot"), ("enter", "lead.hot"),
-        ("touch", None), ("exit", "handoff to sales"), ("handoff", "lead.hot")]
+        ("threshold", "lead.hot"),
+        ("tag", "lead.hot"),
+        ("notify", "lead.hot"),
+        ("enter", "lead.hot"),
+        ("touch", None),
+        ("exit", "handoff to sales"),
+        ("handoff", "lead.hot"),
+    ]
     assert first[2]["text"] == "Ada is hot at 30" and first[1]["tag"] == "hot"
     # the second crossing: the move is refused (no reentry), and the trace says so
     second = [r for r in sim.of("c1") if r["at"] == "2026-01-25T10:00:00Z" and r["type"] != "event"]
@@ -143,7 +176,9 @@ def test_every_threshold_action_has_its_line_in_the_trace(tmp_path):
 
 
 def test_a_refused_move_step_is_traced_and_notify_steps_say_where_they_are(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow first {
   entry on registered("webinar")
@@ -154,32 +189,40 @@ flow second {
   audience tagged "vip"
   email hello: note
 }
-""")
+""",
+    )
     sim = Sim(ir, [Contact("c1")], {"c1": [Event(day(0), "registered", "webinar")]}, start=START)
-    notify, = sim.of("c1", "notify")
+    (notify,) = sim.of("c1", "notify")
     assert (notify["flow"], notify["step"]) == ("first", "notify_1")
-    refused, = sim.of("c1", "refused")
+    (refused,) = sim.of("c1", "refused")
     assert (refused["flow"], refused["reason"], refused["why"]) == ("second", "moved from first", "not in its audience")
     assert [e["reason"] for e in sim.of("c1", "exit")] == ["moved to second"]
 
 
 def test_a_suppression_and_its_end_are_traced(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow f {
   entry on registered("webinar")
   email hello: note
   suppress "cold" revisit 20d
 }
-""")
+""",
+    )
     sim = Sim(ir, [Contact("c1")], {"c1": [Event(day(0), "registered", "webinar")]}, start=START)
     assert [(r["type"], r.get("list"), r.get("until")) for r in sim.of("c1", "suppress", "revisit")] == [
-        ("suppress", "cold", "2026-01-25T10:00:00Z"), ("revisit", None, None)]
+        ("suppress", "cold", "2026-01-25T10:00:00Z"),
+        ("revisit", None, None),
+    ]
     assert sim.of("c1", "revisit")[0]["at"] == "2026-01-25T10:00:00Z"
 
 
 def test_exit_records_say_whether_the_goal_was_reached(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow f {
   entry on registered("webinar")
@@ -188,10 +231,17 @@ flow f {
   email hello: note
   wait 10d
 }
-""")
-    sim = Sim(ir, [Contact("yes"), Contact("no")],
-              {"yes": [Event(day(0), "registered", "webinar"), Event(day(2), "replied")],
-               "no": [Event(day(0), "registered", "webinar")]}, start=START)
+""",
+    )
+    sim = Sim(
+        ir,
+        [Contact("yes"), Contact("no")],
+        {
+            "yes": [Event(day(0), "registered", "webinar"), Event(day(2), "replied")],
+            "no": [Event(day(0), "registered", "webinar")],
+        },
+        start=START,
+    )
     assert [(e["reason"], e["goal"]) for e in sim.of("yes", "exit")] == [("exit on replied", True)]
     assert [(e["reason"], e["goal"]) for e in sim.of("no", "exit")] == [("completed", False)]
     assert sim.tally.goals["f"] == sum(1 for r in sim.records if r["type"] == "exit" and r["goal"])
@@ -216,14 +266,14 @@ flow elsewhere {
 # each place an event is tested, written once with the step label and once
 # with the content name
 PLACES = {
-    "exit": "flow probe {{\n  entry on registered(\"webinar\")\n  exit on clicked({arg})\n  wait 30d\n}}",
-    "wait until": "flow probe {{\n  entry on registered(\"webinar\")\n  wait until clicked({arg}) up to 30d {{\n"
-                  "    on event {{ tag \"clicked\" }}\n  }}\n}}",
-    "entry on": "flow probe {{\n  entry on clicked({arg})\n  tag \"clicked\"\n}}",
-    "entry when": "flow probe {{\n  entry when clicked({arg}) within 30d\n  tag \"clicked\"\n}}",
-    "branch": "flow probe {{\n  entry on registered(\"webinar\")\n  wait 5d\n  branch {{\n"
-              "    when clicked({arg}) {{ tag \"clicked\" }}\n  }}\n}}",
-    "score": "score lead {{\n  +10 on clicked({arg})\n  threshold some at 10 -> tag \"clicked\"\n}}",
+    "exit": 'flow probe {{\n  entry on registered("webinar")\n  exit on clicked({arg})\n  wait 30d\n}}',
+    "wait until": 'flow probe {{\n  entry on registered("webinar")\n  wait until clicked({arg}) up to 30d {{\n'
+    '    on event {{ tag "clicked" }}\n  }}\n}}',
+    "entry on": 'flow probe {{\n  entry on clicked({arg})\n  tag "clicked"\n}}',
+    "entry when": 'flow probe {{\n  entry when clicked({arg}) within 30d\n  tag "clicked"\n}}',
+    "branch": 'flow probe {{\n  entry on registered("webinar")\n  wait 5d\n  branch {{\n'
+    '    when clicked({arg}) {{ tag "clicked" }}\n  }}\n}}',
+    "score": 'score lead {{\n  +10 on clicked({arg})\n  threshold some at 10 -> tag "clicked"\n}}',
 }
 
 
@@ -231,23 +281,30 @@ def _clicked_at(sim: Sim, contact: str):
     """When the probe saw the click: its tag step, a threshold crossed, or
     an exit on the click."""
     for record in sim.of(contact):
-        if record["type"] == "tag" and record.get("flow") == "probe" or record["type"] == "threshold" or (
-                record.get("flow") == "probe" and record["type"] == "exit" and record["reason"].startswith("exit on")):
+        if (
+            record["type"] == "tag"
+            and record.get("flow") == "probe"
+            or record["type"] == "threshold"
+            or (record.get("flow") == "probe" and record["type"] == "exit" and record["reason"].startswith("exit on"))
+        ):
             return record["at"]
     return None
 
 
 @pytest.mark.parametrize("place", sorted(PLACES))
-@pytest.mark.parametrize("written, recorded, matches", [
-    ("video", "video", True),            # step label, event about the step
-    ("video", "loom_video", True),       # step label, event about its content
-    ("loom_video", "video", True),       # content, event about a step that sends it
-    ("loom_video", "loom_video", True),  # content, event about the content
-    ("other", "clip", True),             # content, a step of another flow that sends it
-    ("video", "other", False),           # another content
-    ("video", "second", False),          # another step of the same flow
-    ("second", "clip", False),           # two steps sending the same content are two steps
-])
+@pytest.mark.parametrize(
+    "written, recorded, matches",
+    [
+        ("video", "video", True),  # step label, event about the step
+        ("video", "loom_video", True),  # step label, event about its content
+        ("loom_video", "video", True),  # content, event about a step that sends it
+        ("loom_video", "loom_video", True),  # content, event about the content
+        ("other", "clip", True),  # content, a step of another flow that sends it
+        ("video", "other", False),  # another content
+        ("video", "second", False),  # another step of the same flow
+        ("second", "clip", False),  # two steps sending the same content are two steps
+    ],
+)
 def test_a_step_label_and_its_content_match_both_ways_everywhere(tmp_path, place, written, recorded, matches):
     ir = playbook(tmp_path, ARGUMENTS + PLACES[place].format(arg=written))
     events = [Event(day(0), "registered", "webinar"), Event(day(1), "clicked", recorded)]
@@ -256,7 +313,9 @@ def test_a_step_label_and_its_content_match_both_ways_everywhere(tmp_path, place
 
 
 def test_quoted_text_matches_only_itself(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content guide give "The guide"
 score lead {
   +10 on visited("pricing")
@@ -266,10 +325,17 @@ flow lit {
   entry on submitted("guide")
   email g: guide
 }
-""")
-    sim = Sim(ir, [Contact("yes"), Contact("no")],
-              {"yes": [Event(day(0), "visited", "pricing"), Event(day(2), "submitted", "guide")],
-               "no": [Event(day(0), "visited", "pricing-faq"), Event(day(2), "submitted", "g")]}, start=START)
+""",
+    )
+    sim = Sim(
+        ir,
+        [Contact("yes"), Contact("no")],
+        {
+            "yes": [Event(day(0), "visited", "pricing"), Event(day(2), "submitted", "guide")],
+            "no": [Event(day(0), "visited", "pricing-faq"), Event(day(2), "submitted", "g")],
+        },
+        start=START,
+    )
     assert len(sim.of("yes", "threshold")) == 1 and sim.of("no", "threshold") == []
     # `g` sends the content `guide`, but a form name is not a step: only events about a touch (sent, opened,
     # clicked, replied) read their argument as a step or content
@@ -290,13 +356,16 @@ score lead {{
 CROSSING = 10 * math.log2(1.5)
 
 
-@pytest.mark.parametrize("flow", [
-    'flow f {\n  entry on visited("pricing")\n  wait until lead < 20 up to 60d {\n'
-    '    on event { tag "cooled" }\n  }\n}',
-    'flow f {\n  entry on visited("pricing")\n  exit on not lead.warm\n  wait 60d\n  tag "never"\n}',
-    'flow f {\n  entry when visited("pricing") and not lead.warm\n  tag "cooled"\n}',
-    'flow f {\n  entry when lead < 20 and lead > 1\n  tag "cooled"\n}',
-])
+@pytest.mark.parametrize(
+    "flow",
+    [
+        'flow f {\n  entry on visited("pricing")\n  wait until lead < 20 up to 60d {\n'
+        '    on event { tag "cooled" }\n  }\n}',
+        'flow f {\n  entry on visited("pricing")\n  exit on not lead.warm\n  wait 60d\n  tag "never"\n}',
+        'flow f {\n  entry when visited("pricing") and not lead.warm\n  tag "cooled"\n}',
+        'flow f {\n  entry when lead < 20 and lead > 1\n  tag "cooled"\n}',
+    ],
+)
 def test_a_condition_that_only_decay_makes_true_wakes_the_clock_when_it_flips(tmp_path, flow):
     ir = playbook(tmp_path, DECAY.format(flow=flow))
     sim = Sim(ir, [Contact("c1")], {"c1": [Event(day(0, 0), "visited", "pricing")]}, start=START)
@@ -306,29 +375,36 @@ def test_a_condition_that_only_decay_makes_true_wakes_the_clock_when_it_flips(tm
 
 
 def test_a_threshold_crossed_upwards_by_a_decaying_penalty_fires_on_time(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 score lead {
   +50 when title == "CEO"
   -40 on unsubscribed decay half_life 10d
   threshold mql at 30 -> notify sdr "{name} back at {score}"
 }
-""")
-    sim = Sim(ir, [Contact("c1", {"title": "CEO", "name": "Ada"})], {"c1": [Event(day(3, 0), "unsubscribed")]},
-              start=START)
+""",
+    )
+    sim = Sim(
+        ir, [Contact("c1", {"title": "CEO", "name": "Ada"})], {"c1": [Event(day(3, 0), "unsubscribed")]}, start=START
+    )
     # 50 at the start (crosses), 10 after the unsubscribe, back to 30 ten days later with no event at all
     assert [days_after_start(r) for r in sim.of("c1", "threshold")] == pytest.approx([0, 13], abs=2 / 86400)
     assert sim.tally.crossings["lead.mql"] == 2
 
 
 def test_a_threshold_that_decay_took_the_score_below_fires_again_when_an_expiry_lifts_it(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 score lead {
   +90 when title == "CEO"
   +15 on visited("pricing") decay half_life 30d
   -40 on unsubscribed expires 60d
   threshold sql above 60 -> notify sdr "{name} at {score}"
 }
-""")
+""",
+    )
     events = [Event(day(0, 0), "unsubscribed"), Event(day(1, 0), "visited", "pricing")]
     sim = Sim(ir, [Contact("c1", {"title": "CEO", "name": "Ada"})], {"c1": events}, start=START)
     # 90 at the start; 50 after the unsubscribe; 65 with the visit; below 60 by decay on day 18.5 with nothing
@@ -337,7 +413,9 @@ score lead {
 
 
 def test_a_decaying_score_under_several_half_lives_is_woken_at_its_crossing(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 score lead {
   +30 on visited("pricing") decay half_life 10d
   +20 on attended("webinar") decay half_life 4d
@@ -348,10 +426,15 @@ flow f {
   exit on not lead.warm
   wait 60d
 }
-""")
-    sim = Sim(ir, [Contact("c1")], {"c1": [Event(day(0, 0), "visited", "pricing"),
-                                           Event(day(0, 0), "attended", "webinar")]}, start=START)
-    left, = sim.of("c1", "exit")
+""",
+    )
+    sim = Sim(
+        ir,
+        [Contact("c1")],
+        {"c1": [Event(day(0, 0), "visited", "pricing"), Event(day(0, 0), "attended", "webinar")]},
+        start=START,
+    )
+    (left,) = sim.of("c1", "exit")
     t = days_after_start(left)
     value = lambda d: 30 * 0.5 ** (d / 10) + 20 * 0.5 ** (d / 4)  # noqa: E731
     assert value(t) < 25 < value(t - 3 / 86400)
@@ -359,8 +442,11 @@ flow f {
 
 # -- S5 policy limits ------------------------------------------------------------------------
 
+
 def test_messages_beyond_max_touches_are_blocked_and_the_flow_goes_on(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow f {
   entry on registered("webinar")
@@ -374,16 +460,23 @@ flow f {
   email three: note
   tag "done"
 }
-""")
-    sim = Sim(ir, [Contact("c1")], {"c1": [Event(day(0), "registered", "webinar"),
-                                           Event(day(40), "registered", "webinar")]}, start=START)
+""",
+    )
+    sim = Sim(
+        ir,
+        [Contact("c1")],
+        {"c1": [Event(day(0), "registered", "webinar"), Event(day(40), "registered", "webinar")]},
+        start=START,
+    )
     assert [t["step"] for t in sim.touches("c1")] == ["one", "two", "one", "two"]  # counted per run
     assert [(b["step"], b["reason"]) for b in sim.of("c1", "blocked")] == [("three", "max_touches")] * 2
     assert len(sim.of("c1", "tag")) == 2 and sim.tally.blocked == {"max_touches": 2}
 
 
 def test_a_message_is_held_until_the_cadence_minimum_since_the_previous_one(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow f {
   entry on registered("webinar")
@@ -394,18 +487,24 @@ flow f {
   wait 1d
   email three: note
 }
-""")
+""",
+    )
     sim = Sim(ir, [Contact("c1")], {"c1": [Event(day(0), "registered", "webinar")]}, start=START)
     # held to 3 days after the previous message; the wait after it starts when it went out
     assert [days_after_start(t) - 10 / 24 for t in sim.touches("c1")] == pytest.approx([0, 3, 6])
     held = sim.of("c1", "deferred")
     assert [(h["step"], h["reason"], h["until"]) for h in held] == [
-        ("two", "cadence", "2026-01-08T10:00:00Z"), ("three", "cadence", "2026-01-11T10:00:00Z")]
+        ("two", "cadence", "2026-01-08T10:00:00Z"),
+        ("three", "cadence", "2026-01-11T10:00:00Z"),
+    ]
     assert sim.tally.deferred == {"cadence": 2}
 
 
 def test_late_first_touches_are_counted_in_the_trace_and_both_reports(tmp_path):
-    source = write(tmp_path, "p.nurture", """
+    source = write(
+        tmp_path,
+        "p.nurture",
+        """
 content note give "Note"
 policy {
   first_touch within 24h
@@ -421,11 +520,17 @@ flow quick {
   entry on registered("webinar")
   email hello: note
 }
-""")
+""",
+    )
     contacts = write(tmp_path, "contacts.csv", "id\nc1\nc2\n")
-    events = write(tmp_path, "events.jsonl", "".join(
-        json.dumps({"contact": c, "at": "2026-01-05T10:00:00Z", "event": "registered", "args": ["webinar"]}) + "\n"
-        for c in ("c1", "c2")))
+    events = write(
+        tmp_path,
+        "events.jsonl",
+        "".join(
+            json.dumps({"contact": c, "at": "2026-01-05T10:00:00Z", "event": "registered", "args": ["webinar"]}) + "\n"
+            for c in ("c1", "c2")
+        ),
+    )
     trace = tmp_path / "trace.jsonl"
     args = ["simulate", str(source), "--contacts", str(contacts), "--events", str(events)]
     text = CliRunner().invoke(main, args + ["--trace", str(trace)], catch_exceptions=False).stdout
@@ -439,7 +544,9 @@ flow quick {
 
 
 def test_a_first_message_held_over_the_weekend_is_late(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 policy {
   quiet_hours 20:00..08:00
@@ -449,12 +556,14 @@ flow f {
   entry on registered("webinar")
   email hello: note
 }
-""")
+""",
+    )
     # Friday 21:00 UTC -> Monday 08:00 UTC: 59 hours, more than the default 48h
     friday = Event(at("2026-01-09T21:00:00Z"), "registered", "webinar")
     monday = Event(at("2026-01-12T09:00:00Z"), "registered", "webinar")
-    sim = Sim(ir, [Contact("fri", {}, "UTC"), Contact("mon", {}, "UTC")], {"fri": [friday], "mon": [monday]},
-              start=START)
+    sim = Sim(
+        ir, [Contact("fri", {}, "UTC"), Contact("mon", {}, "UTC")], {"fri": [friday], "mon": [monday]}, start=START
+    )
     assert sim.touches("fri")[0]["at"] == "2026-01-12T08:00:00Z" and sim.touches("fri")[0]["late_first_touch"]
     assert "late_first_touch" not in sim.touches("mon")[0]
     assert sim.tally.late_first == {"f": 1}
@@ -462,16 +571,23 @@ flow f {
 
 # -- S6 one number per fact -----------------------------------------------------------------------
 
+
 def test_a_threshold_handoff_outside_any_flow_counts_as_a_handoff(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 score lead {
   +70 on attended("webinar")
   -40 on unsubscribed
   threshold sql above 60 -> handoff sales
 }
-""")
-    events = [Event(day(0), "attended", "webinar"), Event(day(40), "unsubscribed"),
-              Event(day(50), "attended", "webinar")]
+""",
+    )
+    events = [
+        Event(day(0), "attended", "webinar"),
+        Event(day(40), "unsubscribed"),
+        Event(day(50), "attended", "webinar"),
+    ]
     sim = Sim(ir, [Contact("c1")], {"c1": events}, start=START)
     # two hand-offs of one contact, in no flow: one contact handed off, to one team
     assert len(sim.of("c1", "handoff")) == 2
@@ -479,7 +595,9 @@ score lead {
 
 
 def test_a_threshold_handoff_leaves_a_flow_by_its_exit_condition_if_it_has_one(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 score lead {
   +70 on attended("webinar")
@@ -496,11 +614,18 @@ flow unwatched {
   email b: note
   wait 30d
 }
-""")
-    sim = Sim(ir, [Contact("c1")], {"c1": [Event(day(0), "registered", "webinar"),
-                                           Event(day(2), "attended", "webinar")]}, start=START)
+""",
+    )
+    sim = Sim(
+        ir,
+        [Contact("c1")],
+        {"c1": [Event(day(0), "registered", "webinar"), Event(day(2), "attended", "webinar")]},
+        start=START,
+    )
     assert sorted((e["flow"], e["reason"]) for e in sim.of("c1", "exit")) == [
-        ("unwatched", "handoff to sales"), ("watched", "exit on lead.sql")]
+        ("unwatched", "handoff to sales"),
+        ("watched", "exit on lead.sql"),
+    ]
     assert sim.tally.handed_off == 1 and sim.tally.velocity
 
 
@@ -551,8 +676,12 @@ def test_text_json_overview_and_trace_agree_on_a_cohort(tmp_path):
     responses = write(tmp_path, "responses.toml", COHORT_MODEL)
     trace, out = tmp_path / "trace.jsonl", tmp_path / "report.json"
     args = ["simulate", programme, "--cohort", "300", "--responses", str(responses), "--seed", "5", "--runs", "3"]
-    assert CliRunner().invoke(main, args + ["--format", "json", "-o", str(out), "--trace", str(trace)],
-                              catch_exceptions=False).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, args + ["--format", "json", "-o", str(out), "--trace", str(trace)], catch_exceptions=False)
+        .exit_code
+        == 0
+    )
     text = CliRunner().invoke(main, args, catch_exceptions=False).stdout
     report = json.loads(out.read_text())
     records = [json.loads(line) for line in trace.read_text().splitlines()]
@@ -583,8 +712,9 @@ def test_text_json_overview_and_trace_agree_on_a_cohort(tmp_path):
                 exits[r["reason"]] = exits.get(r["reason"], 0) + 1
         assert flow["exits"] == exits, name
         assert flow["entered"] == sum(1 for r in records if r["type"] == "enter" and r["flow"] == name)
-        assert flow["goal_reached"] == sum(1 for r in records if r["type"] == "exit" and r["flow"] == name
-                                           and r.get("goal"))
+        assert flow["goal_reached"] == sum(
+            1 for r in records if r["type"] == "exit" and r["flow"] == name and r.get("goal")
+        )
     assert report["flows"]["inbound"]["exits"]["exit on lead.sql"] > 0
 
     # the overview drawn over the report shows the same numbers
@@ -603,10 +733,13 @@ def test_text_json_overview_and_trace_agree_on_a_cohort(tmp_path):
 
 # -- found on review ---------------------------------------------------------------
 
+
 def test_exits_of_a_flow_moved_into_by_a_timer_wake_the_clock(tmp_path):
     # the move happens when a wait ends; only decay can make g's exit hold:
     # 16 points, half life 10d, at or below 8 exactly 10 days after the visit
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 score lead {
   +16 on visited("pricing") decay half_life 10d
@@ -622,7 +755,8 @@ flow g {
   wait 60d
   email g2: note
 }
-""")
+""",
+    )
     events = {"c1": [Event(day(0, 0), "visited", "pricing"), Event(day(0, 0), "downloaded", "guide")]}
     sim = Sim(ir, [Contact("c1", {})], events, start=START, until="2026-06-01T00:00:00Z")
     (left,) = [e for e in sim.of("c1", "exit") if e["flow"] == "g"]
@@ -643,10 +777,27 @@ flow always {
     path = write(tmp_path, "p.nurture", text)
     responses = write(tmp_path, "r.toml", "[responses.linkedin]\nclick = 1.0\nreply = 1.0\n")
     out = tmp_path / "r.json"
-    result = CliRunner().invoke(main, ["simulate", str(path), "--cohort", "1", "--responses", str(responses),
-                                       "--runs", "1", "--format", "json", "-o", str(out)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "simulate",
+            str(path),
+            "--cohort",
+            "1",
+            "--responses",
+            str(responses),
+            "--runs",
+            "1",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
     from nurturedsl.sim.engine import MAX_ENTRIES
+
     assert json.loads(out.read_text())["flows"]["always"]["entered"] == MAX_ENTRIES
 
 
@@ -663,7 +814,9 @@ def test_a_message_flag_that_is_not_a_boolean_is_refused(tmp_path, value):
 
 
 def test_a_way_out_is_counted_apart_from_the_asks(tmp_path):
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content proof give "Case study"
 content demo ask "Book a demo" cta "Book"
 content close ask "Should I close your file?" cta "Reply not now" way out
@@ -675,23 +828,32 @@ flow f {
   wait 7d
   email out: close
 }
-""")
-    sim = Sim(ir, [Contact("c1", {})], {"c1": [Event(day(0), "downloaded", "guide")]}, start=START,
-              until="2026-03-01T00:00:00Z")
+""",
+    )
+    sim = Sim(
+        ir,
+        [Contact("c1", {})],
+        {"c1": [Event(day(0), "downloaded", "guide")]},
+        start=START,
+        until="2026-03-01T00:00:00Z",
+    )
     assert dict(sim.tally.kinds) == {"give": 1, "ask": 1, "way_out": 1}
 
 
 def test_a_delayed_event_entry_is_judged_by_its_events_time_for_reentry(tmp_path):
     # entered on day 2 for the day-0 download; re-entry is allowed from day 12:
     # a download on day 11 (entry due day 13) admits nobody, one on day 12 does
-    ir = playbook(tmp_path, """
+    ir = playbook(
+        tmp_path,
+        """
 content note give "Note"
 flow late {
   entry on downloaded("guide") after 2d
   reentry after 10d
   email hello: note
 }
-""")
+""",
+    )
     for second, entries in ((11, [2]), (12, [2, 14])):
         events = {"c1": [Event(day(0, 0), "downloaded", "guide"), Event(day(second, 0), "downloaded", "guide")]}
         sim = Sim(ir, [Contact("c1", {})], events, start=START, until="2026-03-01T00:00:00Z")

@@ -73,8 +73,11 @@ def test_one_contacts_timeline_is_in_their_zone_with_the_alert():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "Contact c1 (Avery Chen), times in Europe/Berlin"
-    assert any("Thu 2026-01-08 15:32  notify     sdr: Lead Avery Chen just visited the pricing page "
-               "and has a score of 65. Call now." in line for line in lines)
+    assert any(
+        "Thu 2026-01-08 15:32  notify     sdr: Lead Avery Chen just visited the pricing page "
+        "and has a score of 65. Call now." in line
+        for line in lines
+    )
 
 
 def test_an_unknown_contact_gets_a_suggestion():
@@ -88,7 +91,9 @@ def test_the_trace_has_one_json_line_per_happening_and_is_written_whole(tmp_path
     result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--trace", trace)
     assert result.exit_code == 0
     records = [json.loads(line) for line in trace.read_text().splitlines()]
-    assert {"event", "enter", "touch", "exit", "threshold", "handoff", "notify", "deferred"} <= {r["type"] for r in records}
+    assert {"event", "enter", "touch", "exit", "threshold", "handoff", "notify", "deferred"} <= {
+        r["type"] for r in records
+    }
     touch = next(r for r in records if r["type"] == "touch")
     assert {"at", "contact", "flow", "step", "channel", "content", "give_or_ask", "score"} <= set(touch)
     exits = [r for r in records if r["type"] == "exit"]
@@ -99,8 +104,9 @@ def test_the_trace_has_one_json_line_per_happening_and_is_written_whole(tmp_path
 
 
 def test_bad_rows_stop_the_run_with_every_location(tmp_path):
-    contacts = write(tmp_path, "contacts.csv", "id,employees,timezone\nc1,12,Europe/Berlin\nc2,about 50,UTC\n"
-                                               "c3,40,Europe/Berln\n")
+    contacts = write(
+        tmp_path, "contacts.csv", "id,employees,timezone\nc1,12,Europe/Berlin\nc2,about 50,UTC\nc3,40,Europe/Berln\n"
+    )
     events = write(tmp_path, "events.jsonl", '{"contact": "c1", "at": "2026-01-05T10:00:00Z", "event": "visted"}\n')
     out = tmp_path / "report.txt"
     result = run(PROGRAMME, "--contacts", contacts, "--events", events, "-o", out)
@@ -113,9 +119,12 @@ def test_bad_rows_stop_the_run_with_every_location(tmp_path):
 
 def test_skip_bad_rows_simulates_the_rest_and_says_which_were_skipped(tmp_path):
     contacts = write(tmp_path, "contacts.csv", "id,employees\nc1,12\nc2,about 50\n")
-    events = write(tmp_path, "events.jsonl",
-                   '{"contact": "c1", "at": "2026-01-05T10:00:00Z", "event": "downloaded", "args": ["resource"]}\n'
-                   '{"contact": "c1", "at": "2026-01-06T10:00:00", "event": "visited"}\n')
+    events = write(
+        tmp_path,
+        "events.jsonl",
+        '{"contact": "c1", "at": "2026-01-05T10:00:00Z", "event": "downloaded", "args": ["resource"]}\n'
+        '{"contact": "c1", "at": "2026-01-06T10:00:00", "event": "visited"}\n',
+    )
     result = run(PROGRAMME, "--contacts", contacts, "--events", events, "--skip-bad-rows")
     assert result.exit_code == 0, result.stderr
     assert f"Skipped 2 bad rows (--skip-bad-rows): {contacts}:3, {events}:2" in result.stdout
@@ -123,20 +132,30 @@ def test_skip_bad_rows_simulates_the_rest_and_says_which_were_skipped(tmp_path):
 
 
 def test_a_crm_export_runs_through_a_column_map():
-    result = run(PROGRAMME, "--contacts", EXAMPLES / "hubspot-contacts.csv",
-                 "--map", EXAMPLES / "hubspot-map.toml", "--start", "2026-01-05")
+    result = run(
+        PROGRAMME,
+        "--contacts",
+        EXAMPLES / "hubspot-contacts.csv",
+        "--map",
+        EXAMPLES / "hubspot-map.toml",
+        "--start",
+        "2026-01-05",
+    )
     assert result.exit_code == 0, result.stderr
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "give either --contacts FILE (replay) or --cohort N --responses FILE (forecast)"),
-    (["--contacts", CONTACTS, "--cohort", "10", "--responses", RESPONSES], "give either"),
-    (["--cohort", "10"], "--cohort needs --responses FILE"),
-    (["--contacts", CONTACTS, "--start", "05/01/2026"], "--start 05/01/2026: expected a date"),
-    (["--contacts", CONTACTS, "--start", "2026-01-05T10:00"], "a time needs a zone"),
-    (["--contacts", CONTACTS, "--start", "2026-02-01", "--until", "2026-01-01"], "is not after the start"),
-    (["--contacts", CONTACTS], "no events to start from: give --start DATE"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "give either --contacts FILE (replay) or --cohort N --responses FILE (forecast)"),
+        (["--contacts", CONTACTS, "--cohort", "10", "--responses", RESPONSES], "give either"),
+        (["--cohort", "10"], "--cohort needs --responses FILE"),
+        (["--contacts", CONTACTS, "--start", "05/01/2026"], "--start 05/01/2026: expected a date"),
+        (["--contacts", CONTACTS, "--start", "2026-01-05T10:00"], "a time needs a zone"),
+        (["--contacts", CONTACTS, "--start", "2026-02-01", "--until", "2026-01-01"], "is not after the start"),
+        (["--contacts", CONTACTS], "no events to start from: give --start DATE"),
+    ],
+)
 def test_usage_mistakes_exit_two_with_a_reason(args, message):
     result = run(PROGRAMME, *args)
     assert result.exit_code == 2
@@ -174,8 +193,23 @@ def test_same_seed_same_bytes_and_workers_do_not_change_the_output(tmp_path):
     outputs = []
     for workers in (1, 2, 1):
         report, trace = tmp_path / f"r{len(outputs)}.json", tmp_path / f"t{len(outputs)}.jsonl"
-        result = run(PROGRAMME, "--cohort", 300, "--responses", RESPONSES, "--seed", 11, "--workers", workers,
-                     "-f", "json", "-o", report, "--trace", trace)
+        result = run(
+            PROGRAMME,
+            "--cohort",
+            300,
+            "--responses",
+            RESPONSES,
+            "--seed",
+            11,
+            "--workers",
+            workers,
+            "-f",
+            "json",
+            "-o",
+            report,
+            "--trace",
+            trace,
+        )
         assert result.exit_code == 0, result.stderr
         outputs.append((report.read_bytes(), trace.read_bytes()))
     assert outputs[0] == outputs[1] == outputs[2]
@@ -185,8 +219,19 @@ def test_same_seed_same_bytes_and_workers_do_not_change_the_output(tmp_path):
 
 def test_help_is_complete_on_its_own():
     text = CliRunner().invoke(main, ["simulate", "--help"]).stdout
-    for needle in ("--contacts", "--events", "--cohort", "--responses", "--trace", "--contact", "--workers",
-                   "--skip-bad-rows", "--map", "Exit codes:", "Examples:"):
+    for needle in (
+        "--contacts",
+        "--events",
+        "--cohort",
+        "--responses",
+        "--trace",
+        "--contact",
+        "--workers",
+        "--skip-bad-rows",
+        "--map",
+        "Exit codes:",
+        "Examples:",
+    ):
         assert needle in text
 
 
@@ -196,18 +241,27 @@ def _compiled(tmp_path):
     return target, json.loads(target.read_text())
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"]["next"][0].update(to="nosuch"),
-     "flows.inbound.nodes.welcome.next[0].to: no node `nosuch`"),
-    (lambda ir: ir.pop("policy"), "policy: Field required"),
-    (lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"].update(type="fax"), "flows.inbound.nodes.welcome.type"),
-    (lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"].update(content="nosuch"),
-     "flows.inbound.nodes.welcome.content: no content `nosuch`"),
-    (lambda ir: ir["policy"].update(timezone="Mars/Olympus"), "policy.timezone: unknown time zone `Mars/Olympus`"),
-    (lambda ir: ir["flows"]["inbound"]["entry"][0].update(condition={"segment": ["nope"]}),
-     "flows.inbound.entry[0].condition: no segment `nope`"),
-    (lambda ir: ir.update(version="2.0.0"), "IR version 2.0.0 is not supported"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"]["next"][0].update(to="nosuch"),
+            "flows.inbound.nodes.welcome.next[0].to: no node `nosuch`",
+        ),
+        (lambda ir: ir.pop("policy"), "policy: Field required"),
+        (lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"].update(type="fax"), "flows.inbound.nodes.welcome.type"),
+        (
+            lambda ir: ir["flows"]["inbound"]["nodes"]["welcome"].update(content="nosuch"),
+            "flows.inbound.nodes.welcome.content: no content `nosuch`",
+        ),
+        (lambda ir: ir["policy"].update(timezone="Mars/Olympus"), "policy.timezone: unknown time zone `Mars/Olympus`"),
+        (
+            lambda ir: ir["flows"]["inbound"]["entry"][0].update(condition={"segment": ["nope"]}),
+            "flows.inbound.entry[0].condition: no segment `nope`",
+        ),
+        (lambda ir: ir.update(version="2.0.0"), "IR version 2.0.0 is not supported"),
+    ],
+)
 def test_a_hand_edited_ir_is_refused_with_the_path_of_the_problem(tmp_path, edit, message):
     target, ir = _compiled(tmp_path)
     edit(ir)
@@ -222,7 +276,9 @@ def test_unwritable_outputs_are_refused_before_the_run(tmp_path):
     for option in ("--trace", "-o"):
         result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, option, tmp_path / "missing" / "x")
         assert result.exit_code == 2
-        assert f"{option} {tmp_path / 'missing' / 'x'}: the folder {tmp_path / 'missing'} does not exist" in result.stderr
+        assert (
+            f"{option} {tmp_path / 'missing' / 'x'}: the folder {tmp_path / 'missing'} does not exist" in result.stderr
+        )
 
 
 def test_contact_timelines_do_not_take_whole_run_options(tmp_path):
@@ -231,8 +287,9 @@ def test_contact_timelines_do_not_take_whole_run_options(tmp_path):
 
 
 def test_every_threshold_and_step_is_in_the_report_even_at_zero():
-    report = json.loads(run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--until", "2026-01-06",
-                            "-f", "json").stdout)
+    report = json.loads(
+        run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--until", "2026-01-06", "-f", "json").stdout
+    )
     assert set(report["thresholds"]) == {"lead.mql", "lead.sql"}
     assert report["flows"]["inbound"]["transitions"]["branch_1"] == [0, 0, 0]
     assert report["flows"]["ghost"]["transitions"]["wait_until_1"] == [0, 0]

@@ -121,12 +121,18 @@ def test_imported_names_are_usable(tmp_path):
 
 
 def test_playbook_header():
-    header = only('playbook "Acme nurture" {\n  owner "revops@acme.example"\n  reviewed 2026-11-02\n'
-                  '  version "2026.11"\n  description "Inbound and more."\n}')
+    header = only(
+        'playbook "Acme nurture" {\n  owner "revops@acme.example"\n  reviewed 2026-11-02\n'
+        '  version "2026.11"\n  description "Inbound and more."\n}'
+    )
     assert isinstance(header, n.PlaybookHeader)
     assert header.name == "Acme nurture"
-    assert keyed(header.settings) == {"owner": "revops@acme.example", "reviewed": "2026-11-02",
-                                      "version": "2026.11", "description": "Inbound and more."}
+    assert keyed(header.settings) == {
+        "owner": "revops@acme.example",
+        "reviewed": "2026-11-02",
+        "version": "2026.11",
+        "description": "Inbound and more.",
+    }
 
 
 def test_programme_is_named_by_its_header_or_its_file(tmp_path):
@@ -188,7 +194,9 @@ def test_policy_unsubscribe_required():
 
 
 def test_full_policy_checks_clean(tmp_path):
-    programme = load_text(tmp_path, """policy {
+    programme = load_text(
+        tmp_path,
+        """policy {
   give_to_get   3:1
   cadence       7d..14d
   first_touch   within 48h
@@ -199,9 +207,19 @@ def test_full_policy_checks_clean(tmp_path):
   timezone      "Europe/Berlin"
   unsubscribe   required
 }
-""")
-    assert set(programme.policy) == {"give_to_get", "cadence", "first_touch", "max_touches", "frequency_cap",
-                                     "quiet_hours", "send_days", "timezone", "unsubscribe_required"}
+""",
+    )
+    assert set(programme.policy) == {
+        "give_to_get",
+        "cadence",
+        "first_touch",
+        "max_touches",
+        "frequency_cap",
+        "quiet_hours",
+        "send_days",
+        "timezone",
+        "unsubscribe_required",
+    }
 
 
 # ---------------------------------------------------- attributes and events --
@@ -214,8 +232,11 @@ def test_attribute_declaration():
 
 
 def test_declared_attribute_is_typed_and_usable(tmp_path):
-    programme = load_text(tmp_path, "attribute contact.vip: bool\nattribute trial_ends: date\n"
-                                    "segment v = contact.vip and trial_ends < 2026-01-01\n")
+    programme = load_text(
+        tmp_path,
+        "attribute contact.vip: bool\nattribute trial_ends: date\n"
+        "segment v = contact.vip and trial_ends < 2026-01-01\n",
+    )
     assert programme.attributes["contact.vip"] == "bool"
     assert programme.attributes["trial_ends"] == "date"
     vip, trial = programme.segments["v"].condition.items
@@ -250,16 +271,24 @@ def test_content_kind_and_title(kind):
 
 
 def test_content_with_every_option():
-    content = only('content guide give "The guide"\n'
-                   '  stage early persona technical gated attached\n'
-                   '  url "https://acme.example/guide" subject "Your guide" body "Here it is."\n'
-                   '  cta "Read it" unsubscribe link reviewed 2026-11-02')
+    content = only(
+        'content guide give "The guide"\n'
+        "  stage early persona technical gated attached\n"
+        '  url "https://acme.example/guide" subject "Your guide" body "Here it is."\n'
+        '  cta "Read it" unsubscribe link reviewed 2026-11-02'
+    )
     options = keyed(content.options)
     stage, _ = options.pop("stage")
     assert stage == "early"
     assert options == {
-        "persona": "technical", "gated": True, "attached": True, "url": "https://acme.example/guide",
-        "subject": "Your guide", "body": "Here it is.", "cta": "Read it", "unsubscribe_link": True,
+        "persona": "technical",
+        "gated": True,
+        "attached": True,
+        "url": "https://acme.example/guide",
+        "subject": "Your guide",
+        "body": "Here it is.",
+        "cta": "Read it",
+        "unsubscribe_link": True,
         "reviewed": "2026-11-02",
     }
 
@@ -275,8 +304,9 @@ def test_text_escapes():
 
 
 def test_keywords_can_be_names_where_no_keyword_is_expected():
-    document = parse_text('content email give "E"\ncontent wait ask "W"\n'
-                          "flow f {\n  email email\n  wait 1d\n  email wait as ask\n}\n")
+    document = parse_text(
+        'content email give "E"\ncontent wait ask "W"\nflow f {\n  email email\n  wait 1d\n  email wait as ask\n}\n'
+    )
     content_a, content_b, f = document.declarations
     assert (content_a.name, content_b.name) == ("email", "wait")
     first, pause, last = f.steps
@@ -328,9 +358,11 @@ def test_thresholds_at_and_above():
 
 
 def test_threshold_actions():
-    (threshold,) = only('score lead {\n  threshold sql above 60 -> handoff sales\n'
-                        '    notify sdr "Call {name} now"\n    notify "Hot lead"\n'
-                        '    move to fast_track\n    tag "hot"\n}').thresholds
+    (threshold,) = only(
+        "score lead {\n  threshold sql above 60 -> handoff sales\n"
+        '    notify sdr "Call {name} now"\n    notify "Hot lead"\n'
+        '    move to fast_track\n    tag "hot"\n}'
+    ).thresholds
     handoff, notify_sdr, notify_anyone, move, tag = threshold.actions
     assert isinstance(handoff, n.Handoff) and handoff.team == "sales"
     assert (notify_sdr.channel, notify_sdr.recipient, notify_sdr.text) == ("notify", "sdr", "Call {name} now")
@@ -362,8 +394,7 @@ def test_entry_on_event_after_when():
 
 
 def test_entry_on_event_alone_and_entry_when_alone():
-    first, second, third = flow("entry on replied\nentry on clicked(any) after 2h\n"
-                                "entry when inactive for 30d").entries
+    first, second, third = flow("entry on replied\nentry on clicked(any) after 2h\nentry when inactive for 30d").entries
     assert (first.event.name, first.delay, first.condition) == ("replied", None, None)
     assert (second.event.args[0].kind, second.delay.seconds) == ("any", 2 * HOUR)
     assert third.event is None
@@ -408,8 +439,9 @@ def test_header_items_and_steps_may_mix():
 
 @pytest.mark.parametrize("channel", ["email", "sms"])
 def test_email_and_sms(channel):
-    plain, labelled, give, ask = steps(f"{channel} post\n{channel} hello: post\n"
-                                       f"{channel} post as give\n{channel} demo as ask")
+    plain, labelled, give, ask = steps(
+        f"{channel} post\n{channel} hello: post\n{channel} post as give\n{channel} demo as ask"
+    )
     assert (plain.channel, plain.content, plain.label, plain.intent) == (channel, "post", None, None)
     assert (labelled.label, labelled.content) == ("hello", "post")
     assert (give.content, give.intent) == ("post", "give")
@@ -424,13 +456,19 @@ def test_linkedin_actions_without_content(action):
 
 def test_linkedin_connect_and_message_with_content():
     connect, message = steps("linkedin invite: connect intro_note as give\nlinkedin message intro_note")
-    assert (connect.label, connect.action, connect.content, connect.intent) == ("invite", "connect", "intro_note", "give")
+    assert (connect.label, connect.action, connect.content, connect.intent) == (
+        "invite",
+        "connect",
+        "intro_note",
+        "give",
+    )
     assert (message.action, message.content, message.intent) == ("message", "intro_note", None)
 
 
 def test_ads_add_and_remove():
-    add, remove, add_with = steps('ads li: add "linkedin-nurture"\nads remove "retargeting"\n'
-                                  'ads retarget: add "retargeting" with roi_ad as give')
+    add, remove, add_with = steps(
+        'ads li: add "linkedin-nurture"\nads remove "retargeting"\nads retarget: add "retargeting" with roi_ad as give'
+    )
     assert (add.label, add.action, add.audience, add.content) == ("li", "add", "linkedin-nurture", None)
     assert (remove.action, remove.audience) == ("remove", "retargeting")
     assert (add_with.audience, add_with.content, add_with.intent) == ("retargeting", "roi_ad", "give")
@@ -451,8 +489,7 @@ def test_notify_with_and_without_recipient():
 # ------------------------------------------------------------------- waits --
 
 
-@pytest.mark.parametrize("text, seconds", [("30m", 30 * MINUTE), ("2h", 2 * HOUR), ("3d", 3 * DAY),
-                                           ("2w", 2 * WEEK)])
+@pytest.mark.parametrize("text, seconds", [("30m", 30 * MINUTE), ("2h", 2 * HOUR), ("3d", 3 * DAY), ("2w", 2 * WEEK)])
 def test_wait_durations_in_seconds(text, seconds):
     wait = step(f"wait {text}")
     assert isinstance(wait, n.Wait)
@@ -471,8 +508,10 @@ def test_negative_and_zero_waits_parse_for_the_checker_to_refuse():
 
 
 def test_wait_until_with_time_out_and_arms():
-    wait = step('wait until replied up to 5d {\n  on event { exit "re-engaged" }\n'
-                '  on timeout { email close: close_file as ask }\n}')
+    wait = step(
+        'wait until replied up to 5d {\n  on event { exit "re-engaged" }\n'
+        "  on timeout { email close: close_file as ask }\n}"
+    )
     assert isinstance(wait, n.WaitUntil)
     assert wait.condition.path == ["replied"]
     assert wait.timeout.seconds == 5 * DAY
@@ -496,8 +535,7 @@ def test_wait_until_bare():
 
 
 def test_branch_with_else():
-    branch = step("branch {\n  when technical { email a }\n  when economic { email b }\n"
-                  "  else { linkedin follow }\n}")
+    branch = step("branch {\n  when technical { email a }\n  when economic { email b }\n  else { linkedin follow }\n}")
     assert isinstance(branch, n.Branch)
     assert [arm.condition.path for arm in branch.arms] == [["technical"], ["economic"]]
     assert [arm.steps[0].content for arm in branch.arms] == ["a", "b"]
@@ -525,8 +563,9 @@ def test_repeat_every_at_most():
 
 
 def test_nested_blocks_keep_source_order():
-    outer = step("repeat every 7d {\n  branch {\n    when a { split { 50% { tag \"x\" } 50% { untag \"x\" } } }\n"
-                 "  }\n  wait 1d\n}")
+    outer = step(
+        'repeat every 7d {\n  branch {\n    when a { split { 50% { tag "x" } 50% { untag "x" } } }\n  }\n  wait 1d\n}'
+    )
     branch, wait = outer.steps
     split = branch.arms[0].steps[0]
     assert [arm.steps[0].remove for arm in split.arms] == [False, True]
@@ -545,11 +584,18 @@ def test_tag_and_untag():
     assert (untag.tag, untag.remove) == ("hot", True)
 
 
-@pytest.mark.parametrize("literal, kind, value", [
-    ('"SaaS"', "string", "SaaS"), ("50", "number", 50), ("5M", "amount", 5_000_000),
-    ("180d", "duration", 180 * DAY), ("2026-01-31", "date", "2026-01-31"), ("true", "bool", True),
-    ("false", "bool", False),
-])
+@pytest.mark.parametrize(
+    "literal, kind, value",
+    [
+        ('"SaaS"', "string", "SaaS"),
+        ("50", "number", 50),
+        ("5M", "amount", 5_000_000),
+        ("180d", "duration", 180 * DAY),
+        ("2026-01-31", "date", "2026-01-31"),
+        ("true", "bool", True),
+        ("false", "bool", False),
+    ],
+)
 def test_set_each_kind_of_literal(literal, kind, value):
     s = step(f"set deal.stage = {literal}")
     assert isinstance(s, n.SetStep)
@@ -576,19 +622,22 @@ def test_exit_with_and_without_reason():
 # -------------------------------------------------------------- conditions --
 
 
-@pytest.mark.parametrize("text, grouping", [
-    ("a or b and c", ["or", "a", ["and", "b", "c"]]),
-    ("a and b or c", ["or", ["and", "a", "b"], "c"]),
-    ("a or b or c", ["or", "a", "b", "c"]),
-    ("a and b and c", ["and", "a", "b", "c"]),
-    ("not a and b", ["and", ["not", "a"], "b"]),
-    ("not a or b", ["or", ["not", "a"], "b"]),
-    ("(a or b) and c", ["and", ["or", "a", "b"], "c"]),
-    ("a and (b or c)", ["and", "a", ["or", "b", "c"]]),
-    ("not (a or b)", ["not", ["or", "a", "b"]]),
-    ("not not a", ["not", ["not", "a"]]),
-    ("((a))", "a"),
-])
+@pytest.mark.parametrize(
+    "text, grouping",
+    [
+        ("a or b and c", ["or", "a", ["and", "b", "c"]]),
+        ("a and b or c", ["or", ["and", "a", "b"], "c"]),
+        ("a or b or c", ["or", "a", "b", "c"]),
+        ("a and b and c", ["and", "a", "b", "c"]),
+        ("not a and b", ["and", ["not", "a"], "b"]),
+        ("not a or b", ["or", ["not", "a"], "b"]),
+        ("(a or b) and c", ["and", ["or", "a", "b"], "c"]),
+        ("a and (b or c)", ["and", "a", ["or", "b", "c"]]),
+        ("not (a or b)", ["not", ["or", "a", "b"]]),
+        ("not not a", ["not", ["not", "a"]]),
+        ("((a))", "a"),
+    ],
+)
 def test_and_binds_tighter_than_or(text, grouping):
     assert refs(condition(text)) == grouping
 
@@ -629,21 +678,24 @@ def test_comparison_operators(op):
     assert (c.path, c.op, c.value.value) == (["employees"], op, 50)
 
 
-@pytest.mark.parametrize("literal, kind, value", [
-    ('"SaaS"', "string", "SaaS"),
-    ("50", "number", 50),
-    ("-5", "number", -5),
-    ("2.5", "number", 2.5),
-    ("5M", "amount", 5_000_000),
-    ("50k", "amount", 50_000),
-    ("1.5M", "amount", 1_500_000),
-    ("2.5k", "amount", 2_500),
-    ("180d", "duration", 180 * DAY),
-    ("12h", "duration", 12 * HOUR),
-    ("2026-11-01", "date", "2026-11-01"),
-    ("true", "bool", True),
-    ("false", "bool", False),
-])
+@pytest.mark.parametrize(
+    "literal, kind, value",
+    [
+        ('"SaaS"', "string", "SaaS"),
+        ("50", "number", 50),
+        ("-5", "number", -5),
+        ("2.5", "number", 2.5),
+        ("5M", "amount", 5_000_000),
+        ("50k", "amount", 50_000),
+        ("1.5M", "amount", 1_500_000),
+        ("2.5k", "amount", 2_500),
+        ("180d", "duration", 180 * DAY),
+        ("12h", "duration", 12 * HOUR),
+        ("2026-11-01", "date", "2026-11-01"),
+        ("true", "bool", True),
+        ("false", "bool", False),
+    ],
+)
 def test_comparison_literals(literal, kind, value):
     c = condition(f"x == {literal}")
     assert (c.value.kind, c.value.value, c.value.text) == (kind, value, literal)
@@ -663,7 +715,11 @@ def test_dotted_paths():
 def test_in_and_not_in():
     member = condition('role in ["CTO", "VP Engineering"]')
     assert isinstance(member, n.Member)
-    assert (member.path, [v.value for v in member.values], member.negated) == (["role"], ["CTO", "VP Engineering"], False)
+    assert (member.path, [v.value for v in member.values], member.negated) == (
+        ["role"],
+        ["CTO", "VP Engineering"],
+        False,
+    )
     excluded = condition("employees not in [1, 2, 5k]")
     assert excluded.negated is True
     assert [v.value for v in excluded.values] == [1, 2, 5_000]
@@ -671,18 +727,22 @@ def test_in_and_not_in():
 
 def test_tagged_has_consent_inactive():
     tagged, has, consent, inactive = condition(
-        'tagged "roi-calculator" and has deal.amount and consent("sms") and inactive for 90d').items
+        'tagged "roi-calculator" and has deal.amount and consent("sms") and inactive for 90d'
+    ).items
     assert isinstance(tagged, n.Tagged) and tagged.tag == "roi-calculator"
     assert isinstance(has, n.Has) and has.path == ["deal", "amount"]
     assert isinstance(consent, n.Consent) and consent.channel == "sms"
     assert isinstance(inactive, n.Inactive) and inactive.duration.seconds == 90 * DAY
 
 
-@pytest.mark.parametrize("text, name, args", [
-    ('visited("pricing")', "visited", [("string", "pricing")]),
-    ("opened(video)", "opened", [("name", "video")]),
-    ("clicked(any)", "clicked", [("any", "any")]),
-])
+@pytest.mark.parametrize(
+    "text, name, args",
+    [
+        ('visited("pricing")', "visited", [("string", "pricing")]),
+        ("opened(video)", "opened", [("name", "video")]),
+        ("clicked(any)", "clicked", [("any", "any")]),
+    ],
+)
 def test_event_predicates_with_arguments(text, name, args):
     test = condition(text)
     assert isinstance(test, n.EventTest)
@@ -707,23 +767,32 @@ def test_event_within_and_count():
 
 
 def test_names_resolve_to_what_they_name(tmp_path):
-    programme = load_text(tmp_path, """attribute contact.vip: bool
+    programme = load_text(
+        tmp_path,
+        """attribute contact.vip: bool
 segment icp = industry == "SaaS"
 score lead {
   threshold mql at 40
 }
 segment hot = icp or lead.mql or opened or contact.vip
 segment warm = lead >= 20 and employees > 50k
-""")
+""",
+    )
     assert [r.resolved for r in programme.segments["hot"].condition.items] == [
-        "segment", "threshold", "event", "attribute"]
+        "segment",
+        "threshold",
+        "event",
+        "attribute",
+    ]
     score, attribute = programme.segments["warm"].condition.items
     assert (score.resolved, attribute.resolved) == ("score", "attribute")
     assert attribute.value.value == 50_000
 
 
 def test_step_names_become_ids(tmp_path):
-    programme = load_text(tmp_path, """content post give "A post"
+    programme = load_text(
+        tmp_path,
+        """content post give "A post"
 flow f {
   email hello: post
   wait 1d
@@ -731,14 +800,16 @@ flow f {
   wait 2d
   linkedin follow
 }
-""")
+""",
+    )
     assert [s.id for s in programme.flows["f"].steps] == ["hello", "wait_1", "post", "wait_2", "linkedin_follow_1"]
 
 
 def test_repeated_content_ids_skip_2_as_documented(tmp_path):
     """docs/language.md, Step ids: repeated content gets `_2`, `_3`, ..."""
-    programme = load_text(tmp_path, 'content post give "A post"\nflow f {\n  email post\n  email post\n'
-                                    '  email post\n}\n')
+    programme = load_text(
+        tmp_path, 'content post give "A post"\nflow f {\n  email post\n  email post\n  email post\n}\n'
+    )
     assert [s.id for s in programme.flows["f"].steps] == ["post", "post_2", "post_3"]
 
 
@@ -784,7 +855,7 @@ def test_windows_line_endings_keep_error_positions(tmp_path):
 
 
 def test_tabs_are_accepted():
-    f = only('flow\tf\t{\n\temail\tpost\n\twait\t3d\n}\n')
+    f = only("flow\tf\t{\n\temail\tpost\n\twait\t3d\n}\n")
     assert [s.type for s in f.steps] == ["touch", "wait"]
     assert f.steps[1].duration.seconds == 3 * DAY
 
@@ -807,13 +878,16 @@ def test_caret_lines_up_under_tab_indented_text(tmp_path, tab_size):
     assert caret_line.expandtabs(tab_size)[column:] == "^^^^"
 
 
-@pytest.mark.parametrize("text, word, hint", [
-    ("flow f {\n  emailblog\n}\n", "emailblog", "email blog"),  # was read as `email blog`
-    ('segment icp = tagged "x"\nflow f {\n  goalicp\n}\n', "goalicp", "goal icp"),  # was `goal icp`
-    ('content c give "C" way_out\n', "way_out", "way out"),
-    ("flow f {\n  goall replied\n}\n", "goall", "goal"),
-    ('content c give "C" stagelate\n', "stagelate", "stage late"),
-])
+@pytest.mark.parametrize(
+    "text, word, hint",
+    [
+        ("flow f {\n  emailblog\n}\n", "emailblog", "email blog"),  # was read as `email blog`
+        ('segment icp = tagged "x"\nflow f {\n  goalicp\n}\n', "goalicp", "goal icp"),  # was `goal icp`
+        ('content c give "C" way_out\n', "way_out", "way out"),
+        ("flow f {\n  goall replied\n}\n", "goall", "goal"),
+        ('content c give "C" stagelate\n', "stagelate", "stage late"),
+    ],
+)
 def test_a_keyword_run_together_with_the_next_word_is_an_error(text, word, hint):
     with pytest.raises(DiagnosticError) as caught:
         parse_text(text)
@@ -827,8 +901,10 @@ def test_parsing_from_several_threads_checks_each_threads_own_text():
     """The whole-word check reads the text being lexed: per thread."""
     from concurrent.futures import ThreadPoolExecutor
 
-    texts = [f'content c{i} give "C"\nsegment s{i} = tagged "x"\nflow f{i} {{\n  email c{i}\n  wait {i + 1}d\n}}\n'
-             for i in range(8)]
+    texts = [
+        f'content c{i} give "C"\nsegment s{i} = tagged "x"\nflow f{i} {{\n  email c{i}\n  wait {i + 1}d\n}}\n'
+        for i in range(8)
+    ]
 
     def work(text):
         return [len(parse_text(text).declarations) for _ in range(25)]

@@ -19,10 +19,25 @@ except ModuleNotFoundError:  # Python 3.10: mypy itself depends on tomli there
 ROOT = Path(__file__).resolve().parent.parent
 
 # The core modules: strict, and no override may relax them.
-CORE = ("nurturedsl", "nurturedsl.source", "nurturedsl.policy", "nurturedsl.graph", "nurturedsl.nodes",
-        "nurturedsl.ir", "nurturedsl.vocabulary", "nurturedsl.gcpause", "nurturedsl.syntax", "nurturedsl.files",
-        "nurturedsl.lint.dataflow", "nurturedsl.lint.registry", "nurturedsl.lint.rule", "nurturedsl.diagnostics",
-        "nurturedsl.lint.config", "nurturedsl.lint.command", "nurturedsl.lint.report")
+CORE = (
+    "nurturedsl",
+    "nurturedsl.source",
+    "nurturedsl.policy",
+    "nurturedsl.graph",
+    "nurturedsl.nodes",
+    "nurturedsl.ir",
+    "nurturedsl.vocabulary",
+    "nurturedsl.gcpause",
+    "nurturedsl.syntax",
+    "nurturedsl.files",
+    "nurturedsl.lint.dataflow",
+    "nurturedsl.lint.registry",
+    "nurturedsl.lint.rule",
+    "nurturedsl.diagnostics",
+    "nurturedsl.lint.config",
+    "nurturedsl.lint.command",
+    "nurturedsl.lint.report",
+)
 
 
 def _config() -> dict:
@@ -51,8 +66,13 @@ def test_the_package_type_checks() -> None:
     # git) are there. In a process of its own, not `mypy.api.run`: in this
     # one mypy's global state would keep a million objects alive for the rest
     # of the suite and cost seconds more to free than the check itself takes.
-    result = subprocess.run([sys.executable, "-m", "mypy", "--config-file", "pyproject.toml"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", "pyproject.toml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"mypy found problems:\n{result.stdout}{result.stderr}"
 
 

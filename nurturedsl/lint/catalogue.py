@@ -13,11 +13,14 @@ from .rule import FAMILIES, Option, Rule
 # `Source:` sentence naming one of these keys and the article's section (or
 # saying "neither article" and what the rule rests on instead).
 SOURCES = {
-    "Lacy": ('Keith Lacy, "B2B Lead Nurturing: Why Most Sequences Lose the Sale Before It Starts", '
-             "The Marketing Juice"),
-    "Vanderbuild": ('"B2B Lead Nurturing: The Complete Guide to Converting Leads into Sales (2026)", Vanderbuild '
-                    "blog, https://vanderbuild.cp/blog/b2b-lead-nurturing-the-complete-guide-to-converting-leads-"
-                    "into-sales"),
+    "Lacy": (
+        'Keith Lacy, "B2B Lead Nurturing: Why Most Sequences Lose the Sale Before It Starts", The Marketing Juice'
+    ),
+    "Vanderbuild": (
+        '"B2B Lead Nurturing: The Complete Guide to Converting Leads into Sales (2026)", Vanderbuild '
+        "blog, https://vanderbuild.cp/blog/b2b-lead-nurturing-the-complete-guide-to-converting-leads-"
+        "into-sales"
+    ),
 }
 _CITED = re.compile(r"\b(" + "|".join(SOURCES) + r")\b(?=,)")
 
@@ -26,6 +29,7 @@ def cited(rationale: str) -> list[str]:
     """The keys of SOURCES that a rationale's `Source:` sentence names."""
     _, found, sentence = rationale.partition("Source:")
     return sorted(set(_CITED.findall(sentence))) if found else []
+
 
 FAMILY_TITLES = {
     "suppression": "Suppressions",
@@ -71,9 +75,19 @@ def rule_dict(rule: type[Rule]) -> dict:
 def as_json(rules: list[type[Rule]]) -> str:
     from .. import __version__
 
-    return json.dumps({"version": "1.0", "tool": {"name": "nurturedsl", "version": __version__},
-                       "sources": SOURCES, "rules": [rule_dict(r) for r in rules]}, indent=2,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {
+                "version": "1.0",
+                "tool": {"name": "nurturedsl", "version": __version__},
+                "sources": SOURCES,
+                "rules": [rule_dict(r) for r in rules],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def table(rules: list[type[Rule]]) -> str:
@@ -104,17 +118,33 @@ def _option_line(option: Option) -> str:
 
 def explain(rule: type[Rule]) -> str:
     doc = rule.doc()
-    out = [f"{rule.code} {rule.name}: {doc.summary}", "",
-           f"Family: {rule.family}. Default severity: {rule.severity.value}.", ""]
+    out = [
+        f"{rule.code} {rule.name}: {doc.summary}",
+        "",
+        f"Family: {rule.family}. Default severity: {rule.severity.value}.",
+        "",
+    ]
     out += [textwrap.fill(p, 78) for p in doc.rationale.split("\n\n")] if doc.rationale else []
-    references = [textwrap.fill(f"{key}: {SOURCES[key]}", 78, subsequent_indent="  ", break_on_hyphens=False,
-                                break_long_words=False) for key in cited(doc.rationale)]
+    references = [
+        textwrap.fill(
+            f"{key}: {SOURCES[key]}", 78, subsequent_indent="  ", break_on_hyphens=False, break_long_words=False
+        )
+        for key in cited(doc.rationale)
+    ]
     out += ["", *references] if references else []
     if rule.options:
         out += ["", "Options ([tool.nurturedsl.rules." + rule.code + "] in pyproject.toml):"]
         out += ["  " + _option_line(o) for o in rule.options]
-    out += ["", "Bad:", textwrap.indent(doc.bad, "    "), "", "Good:", textwrap.indent(doc.good, "    "), "",
-            f"Silence one finding: `# nurture: ignore[{rule.code}]` on its line or its block's first line."]
+    out += [
+        "",
+        "Bad:",
+        textwrap.indent(doc.bad, "    "),
+        "",
+        "Good:",
+        textwrap.indent(doc.good, "    "),
+        "",
+        f"Silence one finding: `# nurture: ignore[{rule.code}]` on its line or its block's first line.",
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -139,8 +169,10 @@ def markdown(rules: list[type[Rule]]) -> str:
         "| --- | --- | --- | --- |",
     ]
     for r in rules:
-        out.append(f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.severity.value} | "
-                   f"{r.doc().summary.replace('|', '&#124;')} |")
+        out.append(
+            f"| [{r.code}](#{r.code.lower()}-{r.name}) | `{r.name}` | {r.severity.value} | "
+            f"{r.doc().summary.replace('|', '&#124;')} |"
+        )
     for family in FAMILIES:
         members = [r for r in rules if r.family == family]
         if not members:
@@ -148,15 +180,19 @@ def markdown(rules: list[type[Rule]]) -> str:
         out += ["", f"## {FAMILY_TITLES[family]}"]
         for r in members:
             doc = r.doc()
-            out += ["", f"### {r.code} {r.name}", "", f"**{doc.summary}** Default severity: {r.severity.value}.",
-                    ""]
+            out += ["", f"### {r.code} {r.name}", "", f"**{doc.summary}** Default severity: {r.severity.value}.", ""]
             if doc.rationale:
                 out += [_link_sources(doc.rationale), ""]
             if r.options:
                 out += ["Options:", ""] + [f"- {_option_line(o)}" for o in r.options] + [""]
             out += ["Bad:", "", "```nurture", doc.bad, "```", "", "Good:", "", "```nurture", doc.good, "```"]
-    out += ["", "## Sources", "", "The rules cite these two articles by the short name in bold, with the section"
-            " of the article that says it.", ""]
+    out += [
+        "",
+        "## Sources",
+        "",
+        "The rules cite these two articles by the short name in bold, with the section of the article that says it.",
+        "",
+    ]
     for key, reference in SOURCES.items():
         text, _, url = reference.partition(", https://")
         out.append(f"- **{key}**: {text}" + (f", <https://{url}>" if url else "") + ".")

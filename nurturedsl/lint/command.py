@@ -30,9 +30,21 @@ def _usage(message: str) -> int:
     return EXIT_USAGE
 
 
-def run_lint(*, paths: list[str], raw_paths: tuple[str, ...], output_format: str, fail_on: str | None,
-             select: tuple[str, ...], ignore: tuple[str, ...], extend_select: tuple[str, ...], today: str | None,
-             config_file: str | None, output: str | None, quiet: bool, write: Callable[..., Any]) -> int:
+def run_lint(
+    *,
+    paths: list[str],
+    raw_paths: tuple[str, ...],
+    output_format: str,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    today: str | None,
+    config_file: str | None,
+    output: str | None,
+    quiet: bool,
+    write: Callable[..., Any],
+) -> int:
     from .engine import lint
     from .registry import RULES
     from .report import render

@@ -110,8 +110,9 @@ def resolve(selectors: Iterable[str], rules: list[type[Rule]]) -> list[str]:
         if not matched:
             known = [r.code for r in rules] + [r.name for r in rules] + list(FAMILIES)
             hint = did_you_mean(s, known)
-            raise ConfigError(f"unknown rule `{_shown(s)}`" + (f"; {hint[0]}" if hint else "")
-                              + " (see `nurturedsl rules`)")
+            raise ConfigError(
+                f"unknown rule `{_shown(s)}`" + (f"; {hint[0]}" if hint else "") + " (see `nurturedsl rules`)"
+            )
         codes += matched
     return codes
 
@@ -233,22 +234,22 @@ def load_config(path: str | Path, rules: list[type[Rule]]) -> LintConfig:
             raise ConfigError(f"{document.display}: has no [tool.nurturedsl] table to configure lint with")
         prefix: tuple[str, ...] = ("tool", "nurturedsl")
         if not isinstance(table, dict):
-            raise document.fail(prefix, f"`tool.nurturedsl` must be a table of settings ([tool.nurturedsl]), "
-                                        f"not {_kind(table)}")
+            raise document.fail(
+                prefix, f"`tool.nurturedsl` must be a table of settings ([tool.nurturedsl]), not {_kind(table)}"
+            )
     else:
         table, prefix = document.data, ()
     return _parse(document, table, prefix, rules)
 
 
-def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...],
-           rules: list[type[Rule]]) -> LintConfig:
+def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...], rules: list[type[Rule]]) -> LintConfig:
     def fail(keys: tuple[str, ...], message: str) -> ConfigError:
         return document.fail(prefix + keys, message)
 
     def strings(key: str) -> tuple[str, ...]:
         value = table[key]
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise fail((key,), f"`{key}` must be a list of strings, e.g. {key} = [\"NUR201\"], not {_kind(value)}")
+            raise fail((key,), f'`{key}` must be a list of strings, e.g. {key} = ["NUR201"], not {_kind(value)}')
         return tuple(value)
 
     def selectors(keys: tuple[str, ...], values: tuple[str, ...]) -> tuple[str, ...]:
@@ -261,8 +262,14 @@ def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...],
     for key in table:
         if key not in _TOP_KEYS:
             hint = did_you_mean(key, _TOP_KEYS)
-            raise fail((key,), f"unknown key `{_shown(key)}`" + (f"; {hint[0]}" if hint else "")
-                       + " (keys: " + ", ".join(_TOP_KEYS) + ")")
+            raise fail(
+                (key,),
+                f"unknown key `{_shown(key)}`"
+                + (f"; {hint[0]}" if hint else "")
+                + " (keys: "
+                + ", ".join(_TOP_KEYS)
+                + ")",
+            )
     config = LintConfig(path=str(document.path), root=str(document.path.parent))
     if "select" in table:
         config.select = selectors(("select",), strings("select"))
@@ -278,25 +285,37 @@ def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...],
     if "per-file-ignores" in table:
         value = table["per-file-ignores"]
         if not isinstance(value, dict):
-            raise fail(("per-file-ignores",), '`per-file-ignores` must be a table of patterns, e.g. '
-                                              f'{{ "legacy/*.nurture" = ["NUR901"] }}, not {_kind(value)}')
+            raise fail(
+                ("per-file-ignores",),
+                "`per-file-ignores` must be a table of patterns, e.g. "
+                f'{{ "legacy/*.nurture" = ["NUR901"] }}, not {_kind(value)}',
+            )
         for pattern, codes in value.items():
             keys = ("per-file-ignores", pattern)
             if not isinstance(codes, list) or not all(isinstance(x, str) for x in codes):
-                raise fail(keys, f"per-file-ignores `{_shown(pattern)}` must be a list of rule codes, "
-                                 f"e.g. [\"NUR901\"], not {_kind(codes)}")
+                raise fail(
+                    keys,
+                    f"per-file-ignores `{_shown(pattern)}` must be a list of rule codes, "
+                    f'e.g. ["NUR901"], not {_kind(codes)}',
+                )
             config.per_file_ignores[pattern] = selectors(keys, tuple(codes))
     if "rules" in table:
         value = table["rules"]
         if not isinstance(value, dict):
-            raise fail(("rules",), "`rules` must be a table of rules, e.g. [rules.NUR901] (in pyproject.toml "
-                                   f"[tool.nurturedsl.rules.NUR901]), not {_kind(value)}")
+            raise fail(
+                ("rules",),
+                "`rules` must be a table of rules, e.g. [rules.NUR901] (in pyproject.toml "
+                f"[tool.nurturedsl.rules.NUR901]), not {_kind(value)}",
+            )
         configured: dict[str, str] = {}
         for key, settings in value.items():
             code = _rule_settings(config, key, settings, rules, _under(fail, ("rules", key)))
             if code in configured:
-                raise fail(("rules", key), f"[rules.{_shown(key)}] configures {code} again, after "
-                                           f"[rules.{_shown(configured[code])}]; keep one")
+                raise fail(
+                    ("rules", key),
+                    f"[rules.{_shown(key)}] configures {code} again, after "
+                    f"[rules.{_shown(configured[code])}]; keep one",
+                )
             configured[code] = key
     return config
 
@@ -324,11 +343,13 @@ def _rule_settings(config: LintConfig, key: str, settings: Any, rules: list[type
     rule = by_key.get(key.upper()) or by_key.get(key.lower())
     if rule is None:
         hint = did_you_mean(key, by_key)
-        raise fail((), f"[rules.{_shown(key)}]: unknown rule" + (f"; {hint[0]}" if hint else "")
-                   + " (see `nurturedsl rules`)")
+        raise fail(
+            (), f"[rules.{_shown(key)}]: unknown rule" + (f"; {hint[0]}" if hint else "") + " (see `nurturedsl rules`)"
+        )
     if not isinstance(settings, dict):
-        raise fail((), f"`rules.{_shown(key)}` must be a table of settings, e.g. severity = \"error\", "
-                       f"not {_kind(settings)}")
+        raise fail(
+            (), f'`rules.{_shown(key)}` must be a table of settings, e.g. severity = "error", not {_kind(settings)}'
+        )
     for name, raw in settings.items():
         if name == "severity":
             try:
@@ -340,8 +361,14 @@ def _rule_settings(config: LintConfig, key: str, settings: Any, rules: list[type
         if option is None:
             known = ["severity"] + [o.name for o in rule.options]
             hint = did_you_mean(name, known)
-            raise fail((name,), f"[rules.{_shown(key)}]: {rule.code} has no option `{_shown(name)}`"
-                       + (f"; {hint[0]}" if hint else "") + " (it has: " + ", ".join(known) + ")")
+            raise fail(
+                (name,),
+                f"[rules.{_shown(key)}]: {rule.code} has no option `{_shown(name)}`"
+                + (f"; {hint[0]}" if hint else "")
+                + " (it has: "
+                + ", ".join(known)
+                + ")",
+            )
         try:
             config.options.setdefault(rule.code, {})[name] = _option_value(option, raw)
         except ValueError as error:
@@ -353,14 +380,19 @@ def _option_value(option: Option, raw: Any) -> Any:
     """A config value checked for the option's kind, then parsed. Raises
     ValueError saying what was expected."""
     if option.kind in _TEXT_KINDS and not isinstance(raw, str):
-        raise ValueError(f"expected a string like \"{_TEXT_KINDS[option.kind]}\", not {_kind(raw)}")
+        raise ValueError(f'expected a string like "{_TEXT_KINDS[option.kind]}", not {_kind(raw)}')
     if option.kind in _TEXT_KINDS and re.search(r"\d{20}", raw):
         raise ValueError(f"`{_shown(raw)}` has a number too large to mean anything")
     if option.kind == "int" and isinstance(raw, int) and raw > _LARGEST:
         raise ValueError(f"{_shown(raw)} is too large; the largest is {_LARGEST}")
     value = option.parse(raw)
-    numbers = [value] if isinstance(value, int) else [x for x in value if isinstance(x, int)] \
-        if isinstance(value, tuple) else []
+    numbers = (
+        [value]
+        if isinstance(value, int)
+        else [x for x in value if isinstance(x, int)]
+        if isinstance(value, tuple)
+        else []
+    )
     if any(x > _LARGEST for x in numbers):
         raise ValueError(f"`{_shown(raw)}` is too large")
     if option.kind == "duration" and value < 0 or option.kind == "range" and value[0] < 0:
@@ -475,7 +507,7 @@ class _Scanner:
         if ch in "\"'":
             start = self.i
             self.string()
-            return str(_toml().loads("k = " + self.text[start:self.i])["k"])
+            return str(_toml().loads("k = " + self.text[start : self.i])["k"])
         match = _BARE_KEY.match(self.text, self.i)
         if match is None:
             raise ValueError(self.i)

@@ -18,7 +18,8 @@ go without one; NUR102 and NUR204 speak about such loops directly.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable, Generic, Hashable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import networkx as nx
 
@@ -47,8 +48,9 @@ ROUNDS = 256
 CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 
 
-def depth_first(start: str, children: Callable[[str], Iterable[tuple[str, Hashable]]]
-                ) -> tuple[list[str], set[tuple[str, str, Hashable]]]:
+def depth_first(
+    start: str, children: Callable[[str], Iterable[tuple[str, Hashable]]]
+) -> tuple[list[str], set[tuple[str, str, Hashable]]]:
     """Reverse postorder of the nodes reachable from `start`, and the edges
     that close a loop (to a node still on the stack), as (source, target,
     key). `children(node)` gives each outgoing edge as (target, key)."""
@@ -89,7 +91,8 @@ class FlowAnalysis:
         for out in self._successors.values():
             out.sort(key=lambda item: item[1]["order"])
         self.order, self.back_edges = depth_first(
-            ENTRY, lambda node: ((target, data["order"]) for target, data in self._successors.get(node, ())))
+            ENTRY, lambda node: ((target, data["order"]) for target, data in self._successors.get(node, ()))
+        )
         self.reachable = set(self.order)
         # The flow's top level and each repeat's own level (its body's steps
         # and its wait), each in an order of its own: a `goto` into a body
@@ -145,7 +148,7 @@ class FlowAnalysis:
         return found.get(node, False)
 
     def intent(self, node: str) -> str | None:
-        """"give" or "ask" for a touch that sends content, else None.
+        """ "give" or "ask" for a touch that sends content, else None.
         Internal notifications never count."""
         step = self.step(node)
         if not isinstance(step, n.Touch) or step.channel == "notify":
@@ -158,11 +161,18 @@ class FlowAnalysis:
         """A touch that sends content marked `way out` (an honest "should I
         close your file?")."""
         if self._way_outs is None:
-            marked = set() if self.programme is None else {
-                name for name, content in self.programme.contents.items()
-                if any(o.key == "way_out" for o in content.options)}
-            self._way_outs = {node for node, step in self.steps()
-                              if isinstance(step, n.Touch) and step.content in marked}
+            marked = (
+                set()
+                if self.programme is None
+                else {
+                    name
+                    for name, content in self.programme.contents.items()
+                    if any(o.key == "way_out" for o in content.options)
+                }
+            )
+            self._way_outs = {
+                node for node, step in self.steps() if isinstance(step, n.Touch) and step.content in marked
+            }
         return node in self._way_outs
 
     def delays(self, node: str, data: Attrs) -> tuple[float, float]:
@@ -172,8 +182,14 @@ class FlowAnalysis:
         return data["min_delay"], data["max_delay"]
 
     # ---- dataflow
-    def forward(self, init: V, transfer: Callable[[str, V], V | None], along: Callable[[V, str, Attrs], V | None],
-                better: Callable[[V, V], bool], passes: int = 2) -> tuple[dict[str, V], "Preds"]:
+    def forward(
+        self,
+        init: V,
+        transfer: Callable[[str, V], V | None],
+        along: Callable[[V, str, Attrs], V | None],
+        better: Callable[[V, V], bool],
+        passes: int = 2,
+    ) -> tuple[dict[str, V], Preds]:
         """The worst value over all paths into each node.
 
         `transfer(node, value)` is the value after the node (None: paths stop
@@ -237,9 +253,9 @@ class FlowAnalysis:
             i += 1
             if node in self._repeats:
                 after = path.index(node, i) if node in path[i:] else -1
-                run = path[i - 1:after] if after > 0 else []
+                run = path[i - 1 : after] if after > 0 else []
                 count = 1
-                while run and path[i - 1 + count * len(run):i - 1 + (count + 1) * len(run)] == run:
+                while run and path[i - 1 + count * len(run) : i - 1 + (count + 1) * len(run)] == run:
                     count += 1
                 if count >= 3:
                     words.append(self.describe(run))
@@ -276,11 +292,11 @@ def days(seconds: float) -> str:
     return f"{seconds // 60}m"
 
 
-def _level_order(fa: "FlowAnalysis", level: str | None, starts: list[str], level_of: dict[str, str | None]
-                 ) -> list[str]:
+def _level_order(fa: FlowAnalysis, level: str | None, starts: list[str], level_of: dict[str, str | None]) -> list[str]:
     """Reverse postorder of one level's nodes (`level`: a repeat, or None
     for the top), from `starts` in turn. A nested repeat is passed through
     to what follows its last run; edges leaving the level are not followed."""
+
     def children(node: str) -> list[str]:
         if node in fa._repeats and node != level:
             wait = fa.g.nodes[node]["wait"]
@@ -323,15 +339,20 @@ class _Sweep(Generic[V]):
     """One pass of `FlowAnalysis.forward` over a level of the flow (the top
     level, or one repeat's body), a repeat run by run."""
 
-    def __init__(self, fa: FlowAnalysis, transfer: Callable[[str, V], V | None],
-                 along: Callable[[V, str, Attrs], V | None], better: Callable[[V, V], bool], preds: Preds):
+    def __init__(
+        self,
+        fa: FlowAnalysis,
+        transfer: Callable[[str, V], V | None],
+        along: Callable[[V, str, Attrs], V | None],
+        better: Callable[[V, V], bool],
+        preds: Preds,
+    ):
         self.fa = fa
         self.transfer, self.along, self.better = transfer, along, better
         self.rounds = preds.rounds
         self.outer_runs = 1  # the product of the runs followed of the repeats around the one being run
 
-    def offer(self, values: dict[str, V], preds: dict[str, str], target: str, candidate: V | None, source: str
-              ) -> bool:
+    def offer(self, values: dict[str, V], preds: dict[str, str], target: str, candidate: V | None, source: str) -> bool:
         if candidate is None:
             return False
         old = values.get(target)
@@ -370,8 +391,11 @@ class _Sweep(Generic[V]):
         region = fa._regions.get(node, [])
         inside = fa._region_sets.get(node, set())
         # A `goto` from outside into the body joins the first run where it lands.
-        entries = {target: values[target] for target in region
-                   if target in values and preds.get(target) not in inside and preds.get(target) != node}
+        entries = {
+            target: values[target]
+            for target in region
+            if target in values and preds.get(target) not in inside and preds.get(target) != node
+        }
         start = values.get(node)
         changed = False
         if start is None and not entries:
@@ -386,8 +410,18 @@ class _Sweep(Generic[V]):
         finally:
             self.outer_runs = outer
 
-    def _runs(self, node: str, wait: str, runs: int, start: V | None, entries: dict[str, V], region: list[str],
-              out_edges: dict[str, tuple[str, Attrs]], values: dict[str, V], preds: dict[str, str]) -> bool:
+    def _runs(
+        self,
+        node: str,
+        wait: str,
+        runs: int,
+        start: V | None,
+        entries: dict[str, V],
+        region: list[str],
+        out_edges: dict[str, tuple[str, Attrs]],
+        values: dict[str, V],
+        preds: dict[str, str],
+    ) -> bool:
         fa = self.fa
         changed = False
         for run in range(1, runs + 1):

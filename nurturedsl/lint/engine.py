@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import Programme, iter_steps, load_each
@@ -56,8 +56,12 @@ def _lint(files: list[str], config_for: Callable[[str], LintConfig], today: _dt.
     result.broken = bool(loaded.diagnostics)
     programmes = loaded.programmes
 
-    run = RunInfo(linted_files={real(f) for f in files}, imports=loaded.imports, displays=loaded.displays,
-                  flow_files=loaded.flow_files)
+    run = RunInfo(
+        linted_files={real(f) for f in files},
+        imports=loaded.imports,
+        displays=loaded.displays,
+        flow_files=loaded.flow_files,
+    )
     run.failed_files = run.linted_files - {real(p.path) for p in programmes}
     for programme in programmes:
         run.imported_files |= {real(f) for f in programme.sources if real(f) != real(programme.path)}
@@ -76,14 +80,19 @@ def _lint(files: list[str], config_for: Callable[[str], LintConfig], today: _dt.
     return result
 
 
-def _lint_programme(programme: Programme, config: LintConfig, run: RunInfo, today: _dt.date,
-                    real: "_RealPaths") -> list[Diagnostic]:
+def _lint_programme(
+    programme: Programme, config: LintConfig, run: RunInfo, today: _dt.date, real: _RealPaths
+) -> list[Diagnostic]:
     ctx = Context(programme, run, today, config.options)
     enabled = config.enabled(RULES)
     enabled_codes = {rule.code for rule in enabled}
     ends = suppress.block_ends(programme)
-    suppressions = [s for path, source in programme.sources.items() if real(path) in run.linted_files
-                    for s in suppress.find(source, ends.get(path, {}))]
+    suppressions = [
+        s
+        for path, source in programme.sources.items()
+        if real(path) in run.linted_files
+        for s in suppress.find(source, ends.get(path, {}))
+    ]
     ignored_by_file: dict[str, set[str]] = {}
     found: list[Diagnostic] = []
     for rule in enabled:
@@ -143,8 +152,16 @@ def _diagnostic(rule: type[Rule], severity: Severity, finding, ctx: Context) -> 
     notes = list(finding.notes)
     if finding.path and finding.flow in ctx.programme.flows:
         notes.insert(0, "path: " + ctx.analysis(ctx.programme.flows[finding.flow]).describe(finding.path))
-    return Diagnostic(rule.code, finding.message, finding.span, severity, notes=tuple(notes),
-                      hints=finding.hints, related=finding.related, name=rule.name)
+    return Diagnostic(
+        rule.code,
+        finding.message,
+        finding.span,
+        severity,
+        notes=tuple(notes),
+        hints=finding.hints,
+        related=finding.related,
+        name=rule.name,
+    )
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

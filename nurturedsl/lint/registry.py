@@ -6,8 +6,18 @@ Rules are listed in code order; `get` finds one by code or name.
 from __future__ import annotations
 
 from .rule import Rule
-from .rules import (compliance, content, freshness, give_to_get, reengagement, scoring, segmentation,
-                    structure, timing, timing_volume)
+from .rules import (
+    compliance,
+    content,
+    freshness,
+    give_to_get,
+    reengagement,
+    scoring,
+    segmentation,
+    structure,
+    timing,
+    timing_volume,
+)
 from .suppress import UnusedSuppression
 
 RULES: tuple[type[Rule], ...] = (

@@ -54,19 +54,21 @@ def json_report(result: LintResult) -> str:
     diagnostics: list[dict[str, Any]] = []
     for d in result.diagnostics:
         span = d.span
-        diagnostics.append({
-            "code": d.code,
-            "name": d.name or None,
-            "severity": d.severity.value,
-            "message": d.message,
-            "path": _slash(span.file) if span else None,
-            "line": span.line if span else None,
-            "column": span.column if span else None,
-            "end_line": span.end_line if span else None,
-            "end_column": span.end_column if span else None,
-            "notes": list(d.notes),
-            "hints": list(d.hints),
-        })
+        diagnostics.append(
+            {
+                "code": d.code,
+                "name": d.name or None,
+                "severity": d.severity.value,
+                "message": d.message,
+                "path": _slash(span.file) if span else None,
+                "line": span.line if span else None,
+                "column": span.column if span else None,
+                "end_line": span.end_line if span else None,
+                "end_column": span.end_column if span else None,
+                "notes": list(d.notes),
+                "hints": list(d.hints),
+            }
+        )
     document = {
         "version": JSON_REPORT_VERSION,
         "tool": {"name": "nurturedsl", "version": __version__},
@@ -82,8 +84,10 @@ _CORE_RULE = {
     "id": "NUR000",
     "name": "playbook-error",
     "short": "The playbook cannot be read, parsed or checked.",
-    "full": ("Errors from `nurturedsl check`: syntax, unknown or duplicate names, type errors, impossible "
-             "values and broken imports. A playbook with such errors is not linted."),
+    "full": (
+        "Errors from `nurturedsl check`: syntax, unknown or duplicate names, type errors, impossible "
+        "values and broken imports. A playbook with such errors is not linted."
+    ),
 }
 
 
@@ -135,14 +139,17 @@ def sarif(result: LintResult, rules: list[type[Rule]]) -> str:
     core_codes = sorted({d.code for d in result.diagnostics if d.code not in index})
     for code in core_codes:
         index[code] = len(descriptors)
-        descriptors.append({
-            "id": code, "name": _CORE_RULE["name"],
-            "shortDescription": {"text": _CORE_RULE["short"]},
-            "fullDescription": {"text": _CORE_RULE["full"]},
-            "help": {"text": _CORE_RULE["full"]},
-            "defaultConfiguration": {"level": "error"},
-            "properties": {"tags": ["nurture", "core"]},
-        })
+        descriptors.append(
+            {
+                "id": code,
+                "name": _CORE_RULE["name"],
+                "shortDescription": {"text": _CORE_RULE["short"]},
+                "fullDescription": {"text": _CORE_RULE["full"]},
+                "help": {"text": _CORE_RULE["full"]},
+                "defaultConfiguration": {"level": "error"},
+                "properties": {"tags": ["nurture", "core"]},
+            }
+        )
     results = []
     occurrences: dict[str, int] = {}
     hashes_by_file: dict[str, dict[int, str]] = {}
@@ -161,12 +168,21 @@ def sarif(result: LintResult, rules: list[type[Rule]]) -> str:
             location = {"uri": uri}
             if base:
                 location["uriBaseId"] = base
-            entry["locations"] = [{"physicalLocation": {
-                "artifactLocation": location,
-                "region": {"startLine": d.span.line, "startColumn": d.span.column,
-                           "endLine": d.span.end_line, "endColumn": max(d.span.end_column, d.span.column + 1)
-                           if d.span.end_line == d.span.line else d.span.end_column},
-            }}]
+            entry["locations"] = [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": location,
+                        "region": {
+                            "startLine": d.span.line,
+                            "startColumn": d.span.column,
+                            "endLine": d.span.end_line,
+                            "endColumn": max(d.span.end_column, d.span.column + 1)
+                            if d.span.end_line == d.span.line
+                            else d.span.end_column,
+                        },
+                    }
+                }
+            ]
             fingerprints = {"nurturedslFinding/v1": _fingerprint(d, result.sources, uri, occurrences)}
             if d.span.file not in hashes_by_file:
                 hashes_by_file[d.span.file] = _line_hashes_of(d.span.file, result.sources)
@@ -175,8 +191,14 @@ def sarif(result: LintResult, rules: list[type[Rule]]) -> str:
             entry["partialFingerprints"] = fingerprints
         results.append(entry)
     run = {
-        "tool": {"driver": {"name": "nurturedsl", "version": __version__, "semanticVersion": __version__,
-                            "rules": descriptors}},
+        "tool": {
+            "driver": {
+                "name": "nurturedsl",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": descriptors,
+            }
+        },
         "columnKind": "unicodeCodePoints",
         "originalUriBaseIds": {"%SRCROOT%": {"uri": _source_root()}},
         "results": results,
@@ -298,8 +320,12 @@ def github(result: LintResult) -> str:
         title = f"{d.code} {d.name}" if d.name else d.code
         properties = []
         if d.span is not None:
-            properties += [f"file={_escape_property(_slash(d.span.file))}", f"line={d.span.line}",
-                           f"col={d.span.column}", f"endLine={d.span.end_line}"]
+            properties += [
+                f"file={_escape_property(_slash(d.span.file))}",
+                f"line={d.span.line}",
+                f"col={d.span.column}",
+                f"endLine={d.span.end_line}",
+            ]
             if d.span.end_line == d.span.line:
                 properties.append(f"endColumn={d.span.end_column}")
         properties.append(f"title={_escape_property(title)}")

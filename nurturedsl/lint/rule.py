@@ -16,8 +16,9 @@ import datetime as _dt
 import inspect
 import re
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..diagnostics import Severity
 from ..source import Span
@@ -29,8 +30,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..model import Programme
     from .dataflow import FlowAnalysis
 
-FAMILIES = ("suppression", "structure", "timing", "give-to-get", "scoring", "compliance", "content", "segmentation",
-            "re-engagement", "freshness")
+FAMILIES = (
+    "suppression",
+    "structure",
+    "timing",
+    "give-to-get",
+    "scoring",
+    "compliance",
+    "content",
+    "segmentation",
+    "re-engagement",
+    "freshness",
+)
 
 
 # ---------------------------------------------------------------- options --
@@ -177,7 +188,7 @@ class Rule:
     severity: ClassVar[Severity]
     options: ClassVar[tuple[Option, ...]] = ()
 
-    def check(self, ctx: "Context") -> Iterator[Finding]:  # pragma: no cover - abstract
+    def check(self, ctx: Context) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
@@ -185,7 +196,7 @@ class Rule:
         return next(o for o in cls.options if o.name == name)
 
     @classmethod
-    def doc(cls) -> "RuleDoc":
+    def doc(cls) -> RuleDoc:
         return RuleDoc.parse(inspect.cleandoc(cls.__doc__ or ""))
 
 
@@ -197,7 +208,7 @@ class RuleDoc:
     good: str
 
     @classmethod
-    def parse(cls, text: str) -> "RuleDoc":
+    def parse(cls, text: str) -> RuleDoc:
         sections: dict[str, list[str]] = {"": []}
         current = ""
         for line in text.splitlines():
@@ -245,16 +256,21 @@ class Context:
     run, the date, and each option's value with policy and flow settings
     applied."""
 
-    def __init__(self, programme: "Programme", run: RunInfo, today: _dt.date,
-                 config_options: dict[str, dict[str, Any]] | None = None):
+    def __init__(
+        self,
+        programme: Programme,
+        run: RunInfo,
+        today: _dt.date,
+        config_options: dict[str, dict[str, Any]] | None = None,
+    ):
         self.programme = programme
         self.run = run
         self.today = today
         self._config_options = config_options or {}
-        self._analyses: dict[str, "FlowAnalysis"] = {}
+        self._analyses: dict[str, FlowAnalysis] = {}
 
     @property
-    def flows(self) -> list["n.Flow"]:
+    def flows(self) -> list[n.Flow]:
         return list(self.programme.flows.values())
 
     @property
@@ -263,7 +279,7 @@ class Context:
         "no score model" do not apply to it."""
         return not self.programme.flows
 
-    def analysis(self, flow: "n.Flow") -> "FlowAnalysis":
+    def analysis(self, flow: n.Flow) -> FlowAnalysis:
         found = self._analyses.get(flow.name)
         if found is None:
             from ..graph import flow_graph
@@ -272,10 +288,10 @@ class Context:
             found = self._analyses[flow.name] = FlowAnalysis(flow, flow_graph(flow), self.programme)
         return found
 
-    def graph(self, flow: "n.Flow") -> "nx.MultiDiGraph[str]":
+    def graph(self, flow: n.Flow) -> nx.MultiDiGraph[str]:
         return self.analysis(flow).g
 
-    def segment_facts(self, fact: "Callable[[n.Condition, dict[str, bool]], bool]") -> dict[str, bool]:
+    def segment_facts(self, fact: Callable[[n.Condition, dict[str, bool]], bool]) -> dict[str, bool]:
         """`fact(condition, known)` for every segment's condition, each
         segment after the segments it uses (`known` holds theirs), without
         recursion: a long chain of segments costs nothing special."""
@@ -291,8 +307,11 @@ class Context:
                 if name in result:
                     stack.pop()
                     continue
-                needed = [c.path[0] for c in iter_conditions(segments[name].condition)
-                          if isinstance(c, n.Ref) and c.resolved == "segment" and c.path[0] not in result]
+                needed = [
+                    c.path[0]
+                    for c in iter_conditions(segments[name].condition)
+                    if isinstance(c, n.Ref) and c.resolved == "segment" and c.path[0] not in result
+                ]
                 if needed:
                     stack.extend(needed)  # segments form no circle (NUR021)
                     continue
@@ -308,16 +327,16 @@ class Context:
         source = self.programme.sources.get(span.file)
         if source is None:
             return ""
-        lines = list(source.lines[span.line - 1:span.end_line])
+        lines = list(source.lines[span.line - 1 : span.end_line])
         if not lines:
             return ""
         if len(lines) == 1:
-            return " ".join(lines[0][span.column - 1:span.end_column - 1].split())
-        lines[0] = lines[0][span.column - 1:]
-        lines[-1] = lines[-1][:span.end_column - 1]
+            return " ".join(lines[0][span.column - 1 : span.end_column - 1].split())
+        lines[0] = lines[0][span.column - 1 :]
+        lines[-1] = lines[-1][: span.end_column - 1]
         return " ".join(" ".join(lines).split())
 
-    def option(self, rule: type[Rule] | Rule, name: str, flow: "n.Flow | None" = None) -> Any:
+    def option(self, rule: type[Rule] | Rule, name: str, flow: n.Flow | None = None) -> Any:
         """Flow setting, then policy, then config file, then the default."""
         option = rule.option(name)
         if flow is not None and option.flow:
@@ -331,7 +350,7 @@ class Context:
             return configured[name]
         return option.default
 
-    def option_source(self, rule: type[Rule] | Rule, name: str, flow: "n.Flow | None" = None) -> str:
+    def option_source(self, rule: type[Rule] | Rule, name: str, flow: n.Flow | None = None) -> str:
         """Where an option's value came from, for messages."""
         option = rule.option(name)
         if flow is not None and option.flow and any(s.key == option.flow for s in flow.settings):

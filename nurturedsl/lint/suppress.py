@@ -11,8 +11,8 @@ not pile up.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from .. import nodes as n
 from ..diagnostics import Severity
@@ -74,8 +74,9 @@ def block_ends(programme: Programme) -> dict[str, dict[int, int]]:
     for table in (programme.segments, programme.contents, programme.scores, programme.flows):
         spans += [node.span for node in table.values()]
     for flow in programme.flows.values():
-        spans += [step.span for step in iter_steps(flow.steps)
-                  if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil))]
+        spans += [
+            step.span for step in iter_steps(flow.steps) if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil))
+        ]
     ends: dict[str, dict[int, int]] = {}
     for span in spans:
         per_file = ends.setdefault(span.file, {})

@@ -11,8 +11,17 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("dot", "svg", "png", "mermaid", "html")
 NEEDS_DOT = ("svg", "png", "html")
 BINARY = ("png",)
-SUFFIXES = {".dot": "dot", ".gv": "dot", ".svg": "svg", ".png": "png", ".mmd": "mermaid", ".mermaid": "mermaid",
-            ".md": "mermaid", ".html": "html", ".htm": "html"}
+SUFFIXES = {
+    ".dot": "dot",
+    ".gv": "dot",
+    ".svg": "svg",
+    ".png": "png",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+    ".md": "mermaid",
+    ".html": "html",
+    ".htm": "html",
+}
 
 DOT_MISSING = (
     "SVG/PNG/HTML need Graphviz's `dot` program, which is not installed. Install it with "
@@ -48,8 +57,18 @@ def output_format(chosen: str | None, output: str | None) -> str:
     return implied or "dot"
 
 
-def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str | None, lint: bool,
-               legend: bool, load, unreadable, sim: str | None = None) -> int:
+def run_render(
+    *,
+    file: str,
+    flow_name: str | None,
+    fmt: str | None,
+    output: str | None,
+    lint: bool,
+    legend: bool,
+    load,
+    unreadable,
+    sim: str | None = None,
+) -> int:
     from .dot import DotMissing, dot_available
 
     try:
@@ -103,8 +122,9 @@ def run_render(*, file: str, flow_name: str | None, fmt: str | None, output: str
         except ConfigError as error:
             return _usage(str(error))
     try:
-        data = _produce(programme, flow_name, fmt, findings, legend, wrap_markdown=_suffix(output) == ".md",
-                        report=report)
+        data = _produce(
+            programme, flow_name, fmt, findings, legend, wrap_markdown=_suffix(output) == ".md", report=report
+        )
     except DotMissing:
         return _usage(DOT_MISSING)
     if to_stdout:
@@ -149,8 +169,9 @@ def diagram_for(programme, flow_name: str | None, findings=(), report: dict | No
     return diagram
 
 
-def _produce(programme, flow_name, fmt: str, findings, legend: bool, wrap_markdown: bool,
-             report: dict | None = None) -> str | bytes:
+def _produce(
+    programme, flow_name, fmt: str, findings, legend: bool, wrap_markdown: bool, report: dict | None = None
+) -> str | bytes:
     if fmt == "html":
         return _html(programme, flow_name, findings, legend, report)
     diagram = diagram_for(programme, flow_name, findings, report)
@@ -176,8 +197,9 @@ def _html(programme, flow_name, findings, legend: bool, report: dict | None = No
     from .words import clean
 
     names = [flow_name] if flow_name else list(programme.flows)
-    in_flows = {name: [d for d in findings if d.span and inside(programme.flows[name].span, d.span)]
-                for name in programme.flows}
+    in_flows = {
+        name: [d for d in findings if d.span and inside(programme.flows[name].span, d.span)] for name in programme.flows
+    }
     placed = {id(d) for found in in_flows.values() for d in found}
     sections = []
     if flow_name is None:
@@ -188,8 +210,10 @@ def _html(programme, flow_name, findings, legend: bool, report: dict | None = No
         flow = programme.flows[name]
         heading = f"flow {name}" + (f": {clean(flow.title)}" if flow.title else "")
         sections.append((f"flow-{name}", heading, diagram_for(programme, name, findings, report), in_flows[name]))
-    subtitle = (f"{len(programme.flows)} flows, {len(findings)} lint findings. "
-                f"Drawn from the playbook by nurturedsl {__version__}.")
+    subtitle = (
+        f"{len(programme.flows)} flows, {len(findings)} lint findings. "
+        f"Drawn from the playbook by nurturedsl {__version__}."
+    )
     return page(clean(programme.name), subtitle, sections, lambda span: where(programme, span), legend)
 
 

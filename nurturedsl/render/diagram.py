@@ -130,8 +130,15 @@ def pen(width: float) -> str:
     """A pen width as DOT and Mermaid write it: one decimal, `2.5`, `1`."""
     return f"{width:.1f}".removesuffix(".0")
 
-CHANNEL_SHAPES = {"email": "email", "sms": "sms", "linkedin": "linkedin", "ads": "ads", "task": "internal",
-                  "notify": "internal"}
+
+CHANNEL_SHAPES = {
+    "email": "email",
+    "sms": "sms",
+    "linkedin": "linkedin",
+    "ads": "ads",
+    "task": "internal",
+    "notify": "internal",
+}
 TERMINAL_SHAPES = {"exit": "exit", "handoff": "handoff", "suppress": "suppress", "move_to": "move"}
 
 
@@ -148,9 +155,11 @@ def legend(diagram: Diagram) -> list[tuple[str, str, str]]:
     return out
 
 
-FLOW_NOTES = ("wait 4d on an arrow: the wait before the next step",
-              "day 7: days after entry, where every path agrees",
-              "dashed arrow: goto, repeat or time-out")
+FLOW_NOTES = (
+    "wait 4d on an arrow: the wait before the next step",
+    "day 7: days after entry, where every path agrees",
+    "dashed arrow: goto, repeat or time-out",
+)
 
 
 # ------------------------------------------------------------- day offsets --
@@ -264,7 +273,7 @@ class _FlowDiagram:
                 path.append(node)
                 node = passing[node][0]
             if node in passing and state[node] == 1:
-                for looped in path[path.index(node):]:
+                for looped in path[path.index(node) :]:
                     del passing[looped]
             for seen in path:
                 state[seen] = 2
@@ -339,15 +348,27 @@ class _FlowDiagram:
         span = attrs["span"]
         tooltip = [f"{node_id} ({where(self.programme, span)})"] if step is not None else []
         if node_id == ENTRY:
-            return Node(node_id, "start", "start", ["entry", *self._entry_lines()], ["entry", *self._entry_lines(full=True)],
-                        source=node_id)
+            return Node(
+                node_id,
+                "start",
+                "start",
+                ["entry", *self._entry_lines()],
+                ["entry", *self._entry_lines(full=True)],
+                source=node_id,
+            )
         if node_id == END:
             return Node(node_id, "end", "end", ["completed", *when], ["the contact completed the flow"], source=node_id)
         if isinstance(step, n.Touch):
             return self._touch(node_id, step, when, tooltip)
         if step is None:  # a repeat's interval node kept as a box
-            return Node(node_id, "wait", "logic", [f"wait {words.duration(self._delay(node_id))}", *when], tooltip,
-                        source=node_id)
+            return Node(
+                node_id,
+                "wait",
+                "logic",
+                [f"wait {words.duration(self._delay(node_id))}", *when],
+                tooltip,
+                source=node_id,
+            )
         shape, tone, lines = self._step(step)
         return Node(node_id, shape, tone, [*lines, *when], tooltip + self._full(step), source=node_id)
 
@@ -369,13 +390,20 @@ class _FlowDiagram:
 
     def _touch(self, node_id: str, step: n.Touch, when: list[str], tooltip: list[str]) -> Node:
         channel = step.channel
-        head = {"email": "email", "sms": "SMS", "linkedin": f"LinkedIn {step.action}",
-                "ads": f"ads {step.action}", "task": "task", "notify": "notify"}[channel]
+        head = {
+            "email": "email",
+            "sms": "SMS",
+            "linkedin": f"LinkedIn {step.action}",
+            "ads": f"ads {step.action}",
+            "task": "task",
+            "notify": "notify",
+        }[channel]
         lines = [f"{head}: {node_id}"]
         if channel in CONTACT_CHANNELS and not is_message(step, message_items(self.programme)):
             lines.append("presence")
-            tooltip = tooltip + ["presence, not a message: no cadence, touch count, cap or quiet hours "
-                                 "(policy `messages`)"]
+            tooltip = tooltip + [
+                "presence, not a message: no cadence, touch count, cap or quiet hours (policy `messages`)"
+            ]
         if channel == "ads" and step.audience:
             lines.append(words.shorten(("to " if step.action == "add" else "from ") + words.quoted(step.audience), 34))
         content = self.programme.contents.get(step.content) if step.content else None
@@ -402,20 +430,32 @@ class _FlowDiagram:
             return "decision", "logic", [step.id, every + (f", at most {step.at_most.text}" if step.at_most else "")]
         if isinstance(step, n.WaitUntil):
             text = words.wrap("wait until " + words.condition(step.condition))
-            return "wait_until", "logic", text + ([f"up to {words.duration(step.timeout.seconds)}"] if step.timeout else [])
+            return (
+                "wait_until",
+                "logic",
+                text + ([f"up to {words.duration(step.timeout.seconds)}"] if step.timeout else []),
+            )
         if isinstance(step, n.Wait):
             return "wait", "logic", [f"wait {words.duration(step.duration.seconds)}"]
         if isinstance(step, n.Goto):
             return "action", "logic", [f"goto {step.target}"]
         if isinstance(step, n.TagStep):
-            return "action", "logic", [("untag " if step.remove else "tag ") + words.shorten(words.quoted(step.tag), 30)]
+            return (
+                "action",
+                "logic",
+                [("untag " if step.remove else "tag ") + words.shorten(words.quoted(step.tag), 30)],
+            )
         if isinstance(step, n.SetStep):
             return "action", "logic", [words.shorten(f"set {'.'.join(step.path)} = {step.value.text}", 34)]
         if isinstance(step, n.MoveTo):
             return "move", "move", [f"move to {step.flow}"]
         if isinstance(step, n.Suppress):
             lines = ["suppress", words.shorten(words.quoted(step.list_name), 30)]
-            return "suppress", "suppress", lines + ([f"revisit {words.duration(step.revisit.seconds)}"] if step.revisit else [])
+            return (
+                "suppress",
+                "suppress",
+                lines + ([f"revisit {words.duration(step.revisit.seconds)}"] if step.revisit else []),
+            )
         if isinstance(step, n.Handoff):
             return "handoff", "handoff", [f"handoff to {step.team}"]
         if isinstance(step, n.ExitStep):

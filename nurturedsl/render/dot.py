@@ -63,11 +63,19 @@ def to_dot(diagram: Diagram, with_legend: bool = True) -> str:
 
     g = graphviz.Digraph(
         name=diagram.name,
-        graph_attr={"rankdir": "LR", "label": _text(diagram.title, "\\l"), "labelloc": "t", "labeljust": "l",
-                    "fontname": FONT, "fontsize": "14", "nodesep": "0.3", "ranksep": "0.45", "pad": "0.2"},
+        graph_attr={
+            "rankdir": "LR",
+            "label": _text(diagram.title, "\\l"),
+            "labelloc": "t",
+            "labeljust": "l",
+            "fontname": FONT,
+            "fontsize": "14",
+            "nodesep": "0.3",
+            "ranksep": "0.45",
+            "pad": "0.2",
+        },
         node_attr={"fontname": FONT, "fontsize": "10", "margin": "0.12,0.06", "penwidth": "1.2"},
-        edge_attr={"fontname": FONT, "fontsize": "9", "color": "#546e7a", "fontcolor": "#37474f",
-                   "arrowsize": "0.7"},
+        edge_attr={"fontname": FONT, "fontsize": "9", "color": "#546e7a", "fontcolor": "#37474f", "arrowsize": "0.7"},
     )
     for node in diagram.nodes:
         attrs = _node_attrs(node.shape, node.tone)
@@ -114,8 +122,7 @@ def _legend(g, diagram: Diagram) -> None:
         previous = None
         for k, (shape, tone, text) in enumerate(legend(diagram)):
             node_id = f"legend.{k}"
-            box.node(node_id, label=_text([text]), tooltip=_text([text]), fontsize="9",
-                     **_node_attrs(shape, tone))
+            box.node(node_id, label=_text([text]), tooltip=_text([text]), fontsize="9", **_node_attrs(shape, tone))
             if previous is not None:
                 # Chained invisibly so the legend stays one tidy column.
                 box.edge(previous, node_id, style="invis")

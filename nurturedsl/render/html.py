@@ -37,7 +37,7 @@ _ID = re.compile(r'\bid="')
 def _inline(svg: bytes, prefix: str) -> str:
     """Graphviz's SVG without its XML prolog, its ids made unique on the page."""
     text = svg.decode("utf-8")
-    text = text[text.index("<svg"):]
+    text = text[text.index("<svg") :]
     return _ID.sub(f'id="{prefix}-', text)
 
 
@@ -48,13 +48,20 @@ def _findings(diagnostics: list[Diagnostic], where) -> str:
     for d in diagnostics:
         location = html.escape(where(d.span)) if d.span else ""
         code, _, rest = describe(d).partition(" ")
-        items.append(f'<li><span class="code">{html.escape(code)}</span> {html.escape(rest)}'
-                     f'{" (" + location + ")" if location else ""}</li>')
+        items.append(
+            f'<li><span class="code">{html.escape(code)}</span> {html.escape(rest)}'
+            f"{' (' + location + ')' if location else ''}</li>"
+        )
     return "<ul>" + "".join(items) + "</ul>"
 
 
-def page(title: str, subtitle: str, sections: list[tuple[str, str, object, list[Diagnostic]]], where,
-         with_legend: bool = True) -> str:
+def page(
+    title: str,
+    subtitle: str,
+    sections: list[tuple[str, str, object, list[Diagnostic]]],
+    where,
+    with_legend: bool = True,
+) -> str:
     """`sections` are (anchor, heading, diagram, findings) in page order."""
     nav = " ".join(f'<a href="#{anchor}">{html.escape(heading)}</a>' for anchor, heading, _, _ in sections)
     parts = [

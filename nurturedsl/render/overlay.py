@@ -24,8 +24,9 @@ from ..source import Span
 from .diagram import Diagram
 
 
-def lint_programme(programme: Programme, today: _dt.date | None = None,
-                   read: set[str] | None = None) -> list[Diagnostic]:
+def lint_programme(
+    programme: Programme, today: _dt.date | None = None, read: set[str] | None = None
+) -> list[Diagnostic]:
     """Every finding of `nurturedsl lint` on the playbook, imports included,
     with the configuration `lint` would find for it; the config files looked
     into are added to `read`. Raises ConfigError."""
@@ -58,8 +59,10 @@ _real = functools.lru_cache(maxsize=None)(os.path.realpath)
 
 def inside(span: Span, inner: Span) -> bool:
     """Whether `inner` starts within `span`."""
-    return (_real(span.file) == _real(inner.file)
-            and (span.line, span.column) <= (inner.line, inner.column) < (span.end_line, span.end_column))
+    return _real(span.file) == _real(inner.file) and (span.line, span.column) <= (inner.line, inner.column) < (
+        span.end_line,
+        span.end_column,
+    )
 
 
 def _size(span: Span) -> tuple[int, int]:

@@ -17,8 +17,10 @@ from . import words
 from .diagram import VARIES, Diagram, Edge, Node, day_offsets, where
 
 UNSUBSCRIBED = "@unsubscribed"
-OVERVIEW_NOTES = ("solid arrow: contacts go there (entry, move to, handoff, suppression)",
-                  "dashed arrow: contacts leave the flow when the exit condition holds")
+OVERVIEW_NOTES = (
+    "solid arrow: contacts go there (entry, move to, handoff, suppression)",
+    "dashed arrow: contacts leave the flow when the exit condition holds",
+)
 
 
 def overview_diagram(programme: Programme) -> Diagram:
@@ -46,8 +48,15 @@ def overview_diagram(programme: Programme) -> Diagram:
         for k, entry in enumerate(flow.entries, 1):
             trigger = f"{name}@entry.{k}"
             lines = words.trigger(entry)
-            diagram.nodes.append(Node(trigger, "start", "start", [words.shorten(x, words.CONDITION_WIDTH) for x in lines],
-                                      [words.clean(x) for x in lines] + [where(programme, entry.span)]))
+            diagram.nodes.append(
+                Node(
+                    trigger,
+                    "start",
+                    "start",
+                    [words.shorten(x, words.CONDITION_WIDTH) for x in lines],
+                    [words.clean(x) for x in lines] + [where(programme, entry.span)],
+                )
+            )
             arrow(trigger, name, "")
         diagram.nodes.append(_flow_node(programme, flow))
 
@@ -57,17 +66,33 @@ def overview_diagram(programme: Programme) -> Diagram:
             if isinstance(step, n.MoveTo):
                 arrow(name, step.flow, f"move to ({step.id})")
             elif isinstance(step, n.Handoff):
-                arrow(name, terminal(f"@handoff.{step.team}", "handoff", [f"handoff to {step.team}"],
-                                     [f"handed to the {step.team} team"]), step.id)
+                arrow(
+                    name,
+                    terminal(
+                        f"@handoff.{step.team}",
+                        "handoff",
+                        [f"handoff to {step.team}"],
+                        [f"handed to the {step.team} team"],
+                    ),
+                    step.id,
+                )
             elif isinstance(step, n.Suppress):
                 list_id = suppression_lists[step.list_name]
                 lines = ["suppression list", words.shorten(words.quoted(step.list_name), 30)]
                 terminal(list_id, "suppress", lines, [words.clean(f"suppression list {step.list_name}")])
-                arrow(name, list_id, step.id + (f", revisit {words.duration(step.revisit.seconds)}" if step.revisit else ""))
+                arrow(
+                    name,
+                    list_id,
+                    step.id + (f", revisit {words.duration(step.revisit.seconds)}" if step.revisit else ""),
+                )
         for condition in flow.exits:
             if _is_unsubscribe(condition):
-                arrow(name, terminal(UNSUBSCRIBED, "exit", ["unsubscribed"], ["the contact unsubscribed"]),
-                      "exit on unsubscribed", "dashed")
+                arrow(
+                    name,
+                    terminal(UNSUBSCRIBED, "exit", ["unsubscribed"], ["the contact unsubscribed"]),
+                    "exit on unsubscribed",
+                    "dashed",
+                )
             elif isinstance(condition, n.Ref) and condition.resolved == "threshold":
                 key = ".".join(condition.path)
                 if key in thresholds:
@@ -79,8 +104,16 @@ def overview_diagram(programme: Programme) -> Diagram:
         tooltip = [f"threshold {threshold.name} of score {score.name} ({where(programme, threshold.span)})"]
         for action in threshold.actions:
             if isinstance(action, n.Handoff):
-                arrow(key, terminal(f"@handoff.{action.team}", "handoff", [f"handoff to {action.team}"],
-                                    [f"handed to the {action.team} team"]), "")
+                arrow(
+                    key,
+                    terminal(
+                        f"@handoff.{action.team}",
+                        "handoff",
+                        [f"handoff to {action.team}"],
+                        [f"handed to the {action.team} team"],
+                    ),
+                    "",
+                )
             elif isinstance(action, n.MoveTo):
                 arrow(key, action.flow, "move to")
             elif isinstance(action, n.TagStep):
@@ -108,8 +141,13 @@ def suppression_ids(programme: Programme) -> dict[str, str]:
 def _thresholds(programme: Programme) -> dict[str, tuple[n.Score, n.Threshold]]:
     """`score.threshold` -> its score and threshold, for thresholds that act
     (hand off, move, tag, notify) or that some flow exits on."""
-    used = {".".join(c.path) for flow in programme.flows.values() for exit_ in flow.exits
-            for c in iter_conditions(exit_) if isinstance(c, n.Ref) and c.resolved == "threshold"}
+    used = {
+        ".".join(c.path)
+        for flow in programme.flows.values()
+        for exit_ in flow.exits
+        for c in iter_conditions(exit_)
+        if isinstance(c, n.Ref) and c.resolved == "threshold"
+    }
     out = {}
     for score in programme.scores.values():
         for threshold in score.thresholds:
@@ -120,8 +158,13 @@ def _thresholds(programme: Programme) -> dict[str, tuple[n.Score, n.Threshold]]:
 
 
 def _is_unsubscribe(condition: n.Condition) -> bool:
-    return (isinstance(condition, n.Ref) and condition.path == ["unsubscribed"]
-            or isinstance(condition, n.EventTest) and condition.name == "unsubscribed" and not condition.args)
+    return (
+        isinstance(condition, n.Ref)
+        and condition.path == ["unsubscribed"]
+        or isinstance(condition, n.EventTest)
+        and condition.name == "unsubscribed"
+        and not condition.args
+    )
 
 
 def _flow_node(programme: Programme, flow: n.Flow) -> Node:

@@ -54,11 +54,15 @@ MAX_REPORT_BYTES = 64 << 20
 WIDEST = 6.0  # the pen width of the busiest arrow; the thinnest is 1
 
 
-FLOW_NOTES = ("simulated: 4 (80%) on an arrow: contacts who took it, share of those in its box",
-              "4 in, 1 dropped: came into the box; left in the wait before it or at it",
-              "arrow width by contacts; thin grey: no contact took it")
-OVERVIEW_NOTES = ("simulated: 8 (80%) on an arrow: contacts who left the flow that way, share of its entries",
-                  "arrow width by contacts; thin grey: no contact left that way")
+FLOW_NOTES = (
+    "simulated: 4 (80%) on an arrow: contacts who took it, share of those in its box",
+    "4 in, 1 dropped: came into the box; left in the wait before it or at it",
+    "arrow width by contacts; thin grey: no contact took it",
+)
+OVERVIEW_NOTES = (
+    "simulated: 8 (80%) on an arrow: contacts who left the flow that way, share of its entries",
+    "arrow width by contacts; thin grey: no contact left that way",
+)
 
 
 class ReportError(Exception):
@@ -77,36 +81,41 @@ def load_report(path: str) -> dict:
         text = read_input(path, MAX_REPORT_BYTES, "simulation report").decode("utf-8")
     except UnreadableInput as error:
         said = str(error)
-        raise ReportError("cannot read simulation report " + said[len("cannot read "):]
-                          if said.startswith("cannot read ") else said) from None
+        raise ReportError(
+            "cannot read simulation report " + said[len("cannot read ") :] if said.startswith("cannot read ") else said
+        ) from None
     except UnicodeDecodeError:
         raise ReportError(f"{path} is not a simulation report: it is not UTF-8 text") from None
     try:
         report = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ReportError(f"{path} is not a simulation report: not JSON ({error.msg} at line {error.lineno}, "
-                          f"column {error.colno})") from None
+        raise ReportError(
+            f"{path} is not a simulation report: not JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        ) from None
     except RecursionError:
         raise ReportError(f"{path} is not a simulation report: JSON nested too deeply") from None
     if not isinstance(report, dict) or report.get("format") != FORMAT:
         found = report.get("format") if isinstance(report, dict) else None
-        said = f'its format is {json.dumps(found)}' if isinstance(found, str) else "it has no \"format\""
-        raise ReportError(f'{path} is not a simulation report: {said}, not "{FORMAT}" '
-                          "(make one with `nurturedsl simulate --format json`)")
+        said = f"its format is {json.dumps(found)}" if isinstance(found, str) else 'it has no "format"'
+        raise ReportError(
+            f'{path} is not a simulation report: {said}, not "{FORMAT}" '
+            "(make one with `nurturedsl simulate --format json`)"
+        )
     version = report.get("version")
     major = version.split(".")[0] if isinstance(version, str) else ""
     if not major.isdigit():
         raise ReportError(f"{path} has no valid version ({json.dumps(version)}); expected {MAJOR}.x.y")
     if int(major) != MAJOR:
-        raise ReportError(f"{path} is a version {version} simulation report; this nurturedsl draws "
-                          f"version {MAJOR}.x reports (simulate again with this nurturedsl)")
+        raise ReportError(
+            f"{path} is a version {version} simulation report; this nurturedsl draws "
+            f"version {MAJOR}.x reports (simulate again with this nurturedsl)"
+        )
     _check_shape(report, path)
     return report
 
 
 def _count(value) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-            and value >= 0)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
 def _check_shape(report: dict, path: str) -> None:
@@ -139,9 +148,9 @@ def check_report(report: dict, programme: Programme, path: str) -> None:
     """Refuse a report made from another version of the playbook, naming the
     first difference: a flow or step one has and the other has not, or a
     step with more transitions in the report than in the playbook."""
+
     def other(what: str):
-        return ReportError(f"{path} was made from a different version of the playbook: {what}; "
-                           "simulate it again")
+        return ReportError(f"{path} was made from a different version of the playbook: {what}; simulate it again")
 
     flows = report["flows"]
     for name in programme.flows:
@@ -157,8 +166,10 @@ def check_report(report: dict, programme: Programme, path: str) -> None:
                 raise other(f"flow `{name}` has no step `{node}`")
             have = len(transitions(g, node))
             if len(counts) > have:
-                raise other(f"step `{node}` of flow `{name}` has {have} transition{'s' * (have != 1)} "
-                            f"in the playbook, {len(counts)} in the report")
+                raise other(
+                    f"step `{node}` of flow `{name}` has {have} transition{'s' * (have != 1)} "
+                    f"in the playbook, {len(counts)} in the report"
+                )
 
 
 # --------------------------------------------------------------- numbers --
@@ -251,9 +262,13 @@ def place_on_overview(diagram: Diagram, programme: Programme, report: dict) -> N
     lists = suppression_ids(programme)
     # every arrow from a flow to where contacts leave it gets a count, 0
     # when no contact left that way
-    totals = {(edge.source, edge.target): 0 for edge in diagram.edges
-              if edge.source in programme.flows and edge.target in boxes
-              and boxes[edge.target].shape in ("handoff", "suppress", "exit", "threshold", "flow")}
+    totals = {
+        (edge.source, edge.target): 0
+        for edge in diagram.edges
+        if edge.source in programme.flows
+        and edge.target in boxes
+        and boxes[edge.target].shape in ("handoff", "suppress", "exit", "threshold", "flow")
+    }
     for name in programme.flows:
         data = report["flows"][name]
         box = boxes.get(name)
@@ -294,19 +309,19 @@ def _exit_target(reason: str, lists: dict[str, str], boxes: dict) -> str | None:
 
     target, shape = None, None
     if reason.startswith("handoff to "):
-        target, shape = "@handoff." + reason[len("handoff to "):], "handoff"
+        target, shape = "@handoff." + reason[len("handoff to ") :], "handoff"
     elif reason.startswith("suppressed "):
         try:
-            name = json.loads(reason[len("suppressed "):])
+            name = json.loads(reason[len("suppressed ") :])
         except json.JSONDecodeError:
             return None
         target, shape = (lists.get(name) if isinstance(name, str) else None), "suppress"
     elif reason.startswith("moved to "):
-        target, shape = reason[len("moved to "):], "flow"
+        target, shape = reason[len("moved to ") :], "flow"
     elif reason == "exit on unsubscribed":
         target, shape = UNSUBSCRIBED, "exit"
     elif reason.startswith("exit on "):
-        target, shape = reason[len("exit on "):], "threshold"
+        target, shape = reason[len("exit on ") :], "threshold"
     box = boxes.get(target)
     return target if box is not None and box.shape == shape else None
 
@@ -322,7 +337,9 @@ def _totals(boxes, report: dict, lists: dict[str, str], unsubscribed: str) -> No
         if node_id.startswith("@handoff.") and isinstance(teams, dict) and _count(teams.get(node_id[9:], 0)):
             node.lines.append(f"{number(teams.get(node_id[9:], 0))} handed off")
         elif node_id == unsubscribed and _count(report.get("unsubscribes")):
-            node.lines.append(f"{number(report['unsubscribes'])} contact{'' if report['unsubscribes'] == 1 else 's'} in all")
+            node.lines.append(
+                f"{number(report['unsubscribes'])} contact{'' if report['unsubscribes'] == 1 else 's'} in all"
+            )
         elif node_id in names and isinstance(suppressed, dict):
             name = names[node_id]
             if _count(suppressed.get(name, 0)):

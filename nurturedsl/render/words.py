@@ -43,7 +43,7 @@ def wrap(text: str, width: int = TITLE_WIDTH, lines: int = TITLE_LINES) -> list[
     if len(out) <= lines:
         return out
     kept = out[: lines - 1]
-    rest = text[len(" ".join(kept)):].strip() if kept else text
+    rest = text[len(" ".join(kept)) :].strip() if kept else text
     return kept + [shorten(rest, width)]
 
 

@@ -19,17 +19,45 @@ be written.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
-MAX_EXACT = 2 ** 53
+MAX_EXACT = 2**53
 
-_OPERATIONS = {"var", "==", "!=", "<", "<=", ">", ">=", "in", "and", "or", "!", "!!",
-               "segment", "event_count", "score", "inactive"}
+_OPERATIONS = {
+    "var",
+    "==",
+    "!=",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "in",
+    "and",
+    "or",
+    "!",
+    "!!",
+    "segment",
+    "event_count",
+    "score",
+    "inactive",
+}
 _NEEDS = {
-    "email": ("content",), "sms": ("content",), "linkedin": ("action",), "ads": ("action", "audience"),
-    "task": ("text",), "notify": ("text",), "wait": ("duration",), "wait_until": ("condition",),
-    "repeat": ("every",), "goto": ("target",), "tag": ("tag", "remove"), "set": ("attribute", "value"),
-    "move_to": ("flow",), "suppress": ("suppression_list",), "handoff": ("team",),
+    "email": ("content",),
+    "sms": ("content",),
+    "linkedin": ("action",),
+    "ads": ("action", "audience"),
+    "task": ("text",),
+    "notify": ("text",),
+    "wait": ("duration",),
+    "wait_until": ("condition",),
+    "repeat": ("every",),
+    "goto": ("target",),
+    "tag": ("tag", "remove"),
+    "set": ("attribute", "value"),
+    "move_to": ("flow",),
+    "suppress": ("suppression_list",),
+    "handoff": ("team",),
 }
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -69,7 +97,9 @@ def _values(ir: dict, limit: int) -> Iterator[str]:
         if isinstance(value, dict):
             seconds = value.get("seconds") if set(value) == {"seconds", "iso"} else None
             if _is_number(seconds) and not 0 <= seconds <= MAX_DURATION_SECONDS:
-                problem = f"{where}.seconds: a duration is 0 to {MAX_DURATION_SECONDS} seconds (10 years), not {seconds}"
+                problem = (
+                    f"{where}.seconds: a duration is 0 to {MAX_DURATION_SECONDS} seconds (10 years), not {seconds}"
+                )
             for key, inner in value.items():
                 if not _is_text(key):
                     problem = problem or f"{where}: a key holds half of a UTF-16 surrogate pair: {_escaped(key)}"
@@ -80,7 +110,7 @@ def _values(ir: dict, limit: int) -> Iterator[str]:
             if not _is_text(value):
                 problem = f"{where}: holds half of a UTF-16 surrogate pair, not a character: {_escaped(value)}"
         elif _is_number(value) and not -MAX_EXACT <= value <= MAX_EXACT:  # NaN, Infinity and 1e400 too
-            shown = value if isinstance(value, float) or abs(value) < 10 ** 20 else f"a {len(str(value))}-digit number"
+            shown = value if isinstance(value, float) or abs(value) < 10**20 else f"a {len(str(value))}-digit number"
             problem = f"{where}: {shown} is not a number a runner can hold (at most 2^53 either side of 0)"
         if problem:
             found += 1
@@ -187,8 +217,9 @@ def _message_flag(ir: dict, node: dict, here: str) -> Iterator[str]:
         return
     what = node["type"] + (f" {node['action']}" if node.get("action") else "")
     listed = "lists" if not node["message"] else "does not list"
-    yield (f"{here}.message: {str(node['message']).lower()}, but policy.messages {listed} `{what}` "
-           f"({', '.join(messages)})")
+    yield (
+        f"{here}.message: {str(node['message']).lower()}, but policy.messages {listed} `{what}` ({', '.join(messages)})"
+    )
 
 
 def _transitions(kind: str, edges: list[dict]) -> str | None:
@@ -224,7 +255,7 @@ def _condition(ir: dict, rule, where: str) -> Iterator[str]:
     if len(rule) != 1:
         yield f"{where}: a JsonLogic rule has exactly one operation"
         return
-    (op, args), = rule.items()
+    ((op, args),) = rule.items()
     if op not in _OPERATIONS:
         yield f"{where}: unknown operation `{op}`"
         return

@@ -51,15 +51,14 @@ import re
 import struct
 import sys
 from bisect import bisect_right
+from collections.abc import Callable
 from itertools import accumulate
-from typing import Callable, Optional
 
 from ..diagnostics import did_you_mean
 from ..vocabulary import CONSENT_CHANNELS
 from .contact import Contact, Event, Touch
 
-__all__ = ["CohortError", "ResponseModel", "load_responses", "parse_responses",
-           "contact_rng", "interval"]
+__all__ = ["CohortError", "ResponseModel", "load_responses", "parse_responses", "contact_rng", "interval"]
 
 
 class CohortError(Exception):
@@ -67,6 +66,7 @@ class CohortError(Exception):
 
 
 # ---------------------------------------------------------------- seeding
+
 
 def _derive(domain: str, seed: int, item) -> int:
     digest = hashlib.blake2b(f"{domain}:{seed}:{item}".encode(), digest_size=16).digest()
@@ -87,9 +87,38 @@ def contact_id(index: int) -> str:
 # ---------------------------------------------------------------- intervals
 
 # Two-sided 95% quantiles of Student's t, by degrees of freedom 1..30.
-_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-        2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+_T95 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
 
 
 def interval(values: list[float]) -> tuple[float, float, float]:
@@ -115,7 +144,7 @@ _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _TOML_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
-_SCALE = (2.0 ** -32).__mul__  # a 32-bit integer to [0, 1), exactly
+_SCALE = (2.0**-32).__mul__  # a 32-bit integer to [0, 1), exactly
 MAX_FILE_BYTES = 1 << 20  # a model file: some hundreds of tables
 MAX_DURATION = 3650 * 86400.0  # as in playbooks: 10 years
 MAX_DAYS_AGO = 36_500  # a century before the start, which is 1900 at the earliest: still a date
@@ -145,9 +174,9 @@ def _toml():
     return tomllib
 
 
-def _suggest(name: str, known) -> Optional[str]:
+def _suggest(name: str, known) -> str | None:
     hints = did_you_mean(name, known)
-    return hints[0][len("did you mean `"):-2] if hints else None
+    return hints[0][len("did you mean `") : -2] if hints else None
 
 
 def _is_number(value) -> bool:
@@ -198,8 +227,12 @@ class _Reader:
 
     def table(self, where: str, value, what: str) -> dict:
         if not isinstance(value, dict):
-            self.fail(where, f"{what} must be a table, not {_show(value)}"
-                      if what != where else f"must be a table, not {_show(value)}")
+            self.fail(
+                where,
+                f"{what} must be a table, not {_show(value)}"
+                if what != where
+                else f"must be a table, not {_show(value)}",
+            )
         return value
 
     def probability(self, where: str, key: str, value) -> float:
@@ -213,8 +246,11 @@ class _Reader:
         if not _is_number(value):
             self.fail(where, f"`{key}` must be {what}, not {_show(value)}")
         if not _computable(value):
-            self.fail(where, f"`{key}` = {_show(value)} is not a number a simulation can compute with "
-                      f"(finite, at most {_LARGEST:g} either side of 0)")
+            self.fail(
+                where,
+                f"`{key}` = {_show(value)} is not a number a simulation can compute with "
+                f"(finite, at most {_LARGEST:g} either side of 0)",
+            )
         return value
 
     def weight(self, where: str, key: str, value) -> float:
@@ -230,22 +266,33 @@ class _Reader:
             if parts and "".join(f"{a}{b}" for a, b in parts) == text.replace(" ", ""):
                 seconds = math.fsum(float(a) * _UNIT[b] for a, b in parts)
         if seconds is None or (seconds <= 0 and not zero):
-            self.fail(where, f"`{key}` must be a duration like \"3d\" (units: s, m, h, d, w), not {_show(value)}"
-                      if seconds is None else f"`{key}` must be longer than zero")
+            self.fail(
+                where,
+                f'`{key}` must be a duration like "3d" (units: s, m, h, d, w), not {_show(value)}'
+                if seconds is None
+                else f"`{key}` must be longer than zero",
+            )
         if not seconds <= MAX_DURATION:  # "999...9d" is a float too large to be finite
             self.fail(where, f"`{key}` is longer than 3650d (10 years), the longest duration, as in playbooks")
         return seconds
 
     # ------------------------------------------------------------ the file
 
-    def read(self, data: dict) -> "ResponseModel":
+    def read(self, data: dict) -> ResponseModel:
         known = ("population", "arrivals", "responses")
         for key, value in data.items():
             if key not in known:
                 if isinstance(value, (dict, list)):
                     match = _suggest(key, known)
-                    self.fail(f"[{key}]", "unknown table" + (f"; did you mean [{match}]?" if match else
-                                                           "; known: [population], [[arrivals]], [responses]"))
+                    self.fail(
+                        f"[{key}]",
+                        "unknown table"
+                        + (
+                            f"; did you mean [{match}]?"
+                            if match
+                            else "; known: [population], [[arrivals]], [responses]"
+                        ),
+                    )
                 self.unknown_key("the top level", key, known)
         model = ResponseModel()
         population = data.get("population", {})
@@ -266,8 +313,12 @@ class _Reader:
         out = []
         for key, value in table.items():
             name = prefix + key
-            if (name not in self.attributes and (prefix or key not in extra) and isinstance(value, dict)
-                    and any(a.startswith(name + ".") for a in self.attributes)):
+            if (
+                name not in self.attributes
+                and (prefix or key not in extra)
+                and isinstance(value, dict)
+                and any(a.startswith(name + ".") for a in self.attributes)
+            ):
                 out.extend(self.flatten(where, value, extra, name + "."))
             else:
                 out.append((name, value))
@@ -300,8 +351,10 @@ class _Reader:
         for group, entries in profiles.items():
             gwhere = f"[[population.profiles.{group}]]"
             if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
-                self.fail(gwhere, "a profile group is an array of tables: write [[population.profiles."
-                          f"{group}]] before each entry")
+                self.fail(
+                    gwhere,
+                    f"a profile group is an array of tables: write [[population.profiles.{group}]] before each entry",
+                )
             weights, bodies = [], []
             for number, entry in enumerate(entries, 1):
                 ewhere = f"{gwhere} #{number}"
@@ -316,8 +369,7 @@ class _Reader:
                     if attr in ("consent", "profiles"):
                         self.fail(ewhere, f"`{attr}` belongs in [population], not in a profile")
                     if placed.get(attr, gwhere) != gwhere:
-                        self.fail(ewhere, f"`{attr}` is also given in {placed[attr]}: "
-                                  "give each attribute in one place")
+                        self.fail(ewhere, f"`{attr}` is also given in {placed[attr]}: give each attribute in one place")
                     body.append(self.attribute(ewhere, attr, spec))
                     placed[attr] = gwhere
                 bodies.append(tuple(body))
@@ -337,6 +389,7 @@ class _Reader:
             for tag, p in items:
                 if (p >= 1.0 or rand() < p) and tag not in tags:
                     tags.append(tag)
+
         return _draws(step, sum(p < 1.0 for _, p in items))
 
     def consent(self, where: str, spec):
@@ -345,25 +398,23 @@ class _Reader:
         for channel in spec:
             if channel not in CONSENT_CHANNELS:
                 self.unknown_key(where + " consent", channel, CONSENT_CHANNELS, "channel")
-        items = tuple((c, self.probability(where + " consent", c, spec[c]))
-                      for c in CONSENT_CHANNELS if c in spec)
+        items = tuple((c, self.probability(where + " consent", c, spec[c])) for c in CONSENT_CHANNELS if c in spec)
 
         def step(rand, data, n, day):
             consent = data["consent"]
             for channel, p in items:
                 if p >= 1.0 or rand() < p:
                     consent.append(channel)
+
         return _draws(step, sum(p < 1.0 for _, p in items))
 
     def attribute(self, where: str, attr: str, spec):
         if attr == "id":
             self.fail(where, "`id` is the contact's id (`cohort-000001`...) and cannot be given")
         if attr not in self.attributes:
-            self.unknown_key(where, attr, list(self.attributes) + ["tags", "consent", "profiles"],
-                             "attribute")
+            self.unknown_key(where, attr, list(self.attributes) + ["tags", "consent", "profiles"], "attribute")
         kind = self.attributes[attr]
-        if kind == "duration" and attr.endswith("_ago") and \
-                self.attributes.get(attr[:-4] + "_at") == "date":
+        if kind == "duration" and attr.endswith("_ago") and self.attributes.get(attr[:-4] + "_at") == "date":
             self.fail(where, f"`{attr}` is computed from `{attr[:-4]}_at`; give `{attr[:-4]}_at` instead")
         awhere = f"{where} {attr}"
         present = 1.0
@@ -410,8 +461,11 @@ class _Reader:
                     pass
             if _is_number(number):
                 if not _computable(number):
-                    self.fail(where, f"`{attr}`: {_show(value)} is not a number a simulation can compute with "
-                              f"(finite, at most {_LARGEST:g} either side of 0)")
+                    self.fail(
+                        where,
+                        f"`{attr}`: {_show(value)} is not a number a simulation can compute with "
+                        f"(finite, at most {_LARGEST:g} either side of 0)",
+                    )
                 if number is value:
                     return value
                 try:
@@ -436,8 +490,13 @@ class _Reader:
                 return value
             if isinstance(value, str):
                 return self.duration(where, attr, value)
-        expected = {"string": "a string", "number": "a number", "bool": "true or false",
-                    "date": "a date (YYYY-MM-DD)", "duration": 'a duration such as "3d"'}[kind]
+        expected = {
+            "string": "a string",
+            "number": "a number",
+            "bool": "true or false",
+            "date": "a date (YYYY-MM-DD)",
+            "duration": 'a duration such as "3d"',
+        }[kind]
         self.fail(where, f"`{attr}` is a {kind} attribute: {expected}, not {_show(value)}")
 
     def sampler(self, where: str, attr: str, kind: str, spec: dict):
@@ -449,11 +508,14 @@ class _Reader:
             self.fail(where, "give one of " + ", ".join(f"`{f}`" for f in forms) + ", not several")
         if not spec:
             if kind != "string":
-                self.fail(where, f"give a value: one of {', '.join(f'`{f}`' for f in forms)}"
-                          " (`present` alone generates placeholders for string attributes only)")
+                self.fail(
+                    where,
+                    f"give a value: one of {', '.join(f'`{f}`' for f in forms)}"
+                    " (`present` alone generates placeholders for string attributes only)",
+                )
             pattern = _GENERATED.get(attr, attr + " {n}")
             return _draws(lambda rand, n, day: pattern.format(n=n), 0)
-        (form, arg), = spec.items()
+        ((form, arg),) = spec.items()
         if form == "values":
             if not isinstance(arg, dict) or not arg:
                 self.fail(where, "`values` must be a table of value = weight, such as { SaaS = 0.6, Retail = 0.4 }")
@@ -464,7 +526,7 @@ class _Reader:
             return _categorical(values, weights)
         if form == "choice":
             if not isinstance(arg, list) or not arg:
-                self.fail(where, "`choice` must be a list of values, such as [\"CTO\", \"CFO\"]")
+                self.fail(where, '`choice` must be a list of values, such as ["CTO", "CFO"]')
             values = [self.value(where, attr, kind, v) for v in arg]
             return _categorical(values, [1.0] * len(values))
         if form == "uniform":
@@ -488,8 +550,11 @@ class _Reader:
         # days_ago
         if kind != "date":
             self.fail(where, f"`days_ago` needs a date attribute; `{attr}` is a {kind}")
-        if (not isinstance(arg, list) or len(arg) != 2 or not all(isinstance(v, int) and not isinstance(v, bool)
-                                                                 and v >= 0 for v in arg)):
+        if (
+            not isinstance(arg, list)
+            or len(arg) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in arg)
+        ):
             self.fail(where, "`days_ago` must be two whole numbers of days, such as [150, 400]")
         first, last = arg
         if first > last:
@@ -524,8 +589,11 @@ class _Reader:
         # clamp it, it must be a number (sigma = 1e308 would make it infinite).
         log_median = math.log(median)
         if high == math.inf and log_median + sigma * _Z_MAX > math.log(_LARGEST):
-            self.fail(where, f"`sigma` = {_show(sigma)} draws numbers too large to compute (up to "
-                      f"median × e^({_Z_MAX:.2f} × sigma)); give a smaller sigma, or a `max`")
+            self.fail(
+                where,
+                f"`sigma` = {_show(sigma)} draws numbers too large to compute (up to "
+                f"median × e^({_Z_MAX:.2f} × sigma)); give a smaller sigma, or a `max`",
+            )
         self.number(where, "sigma", sigma)
         whole = isinstance(median, int)
         tau = 2 * math.pi
@@ -541,6 +609,7 @@ class _Reader:
                 x = exp(log_median + e) if log_median + e < 709.0 else math.inf
             x = low if x < low else high if x > high else x
             return int(round(x)) if whole else x
+
         return _draws(draw, 2)
 
     # ------------------------------------------------------------ arrivals
@@ -562,37 +631,46 @@ class _Reader:
             self.fail(where, f"`arg` must be a string, not {_show(arg)}")
         p = self.probability(where, "probability", entry.get("probability", 1.0))
         if "within" not in entry:
-            self.fail(where, "`within` is missing: the window the event falls in, such as \"90d\"")
+            self.fail(where, '`within` is missing: the window the event falls in, such as "90d"')
         within = self.duration(where, "within", entry["within"])
         after = self.duration(where, "after", entry["after"], zero=True) if "after" in entry else 0.0
         return p, after, within, event, arg
 
     # ------------------------------------------------------------ responses
 
-    def params(self, where: str, table, channel: Optional[str] = None) -> dict:
+    def params(self, where: str, table, channel: str | None = None) -> dict:
         table = self.table(where, table, where)
         known = RESPONSE_KEYS + ("delay",)
         out = {}
         for key, value in table.items():
             if key not in known:
                 if isinstance(value, dict):
-                    self.fail(where, f"unknown table `{key}`: response tables hold only the keys "
-                              + ", ".join(f"`{k}`" for k in known))
+                    self.fail(
+                        where,
+                        f"unknown table `{key}`: response tables hold only the keys "
+                        + ", ".join(f"`{k}`" for k in known),
+                    )
                 self.unknown_key(where, key, known)
             if key == "open" and channel not in (None, "email"):
-                self.fail(where, "`open` applies to email only: sms, linkedin and ads record no opens "
-                          "(`click` is given delivery there)")
+                self.fail(
+                    where,
+                    "`open` applies to email only: sms, linkedin and ads record no opens "
+                    "(`click` is given delivery there)",
+                )
             out[key] = self.duration(where, key, value) if key == "delay" else self.probability(where, key, value)
         return out
 
-    def responses(self, model: "ResponseModel", table: dict):
+    def responses(self, model: ResponseModel, table: dict):
         known = ("default",) + CHANNELS + ("content", "segment")
         for key, value in table.items():
             if key not in known:
                 if isinstance(value, dict):
                     self.unknown_table("[responses]", "responses", key, known)
-                hint = ("; probabilities go in a table such as [responses.default]"
-                        if key in RESPONSE_KEYS + ("delay",) else "")
+                hint = (
+                    "; probabilities go in a table such as [responses.default]"
+                    if key in RESPONSE_KEYS + ("delay",)
+                    else ""
+                )
                 if hint:
                     self.fail("[responses]", f"unknown key `{key}`{hint}")
                 self.unknown_key("[responses]", key, known)
@@ -610,9 +688,12 @@ class _Reader:
             for key, value in body.items():
                 if key not in sknown:
                     if key in RESPONSE_KEYS + ("delay",) or key == "default":
-                        self.fail(swhere, f"unknown {'key' if key != 'default' else 'table'} `{key}`: a segment's "
-                                  "probabilities go in its channel or content tables, such as "
-                                  f"[responses.segment.{seg}.email]")
+                        self.fail(
+                            swhere,
+                            f"unknown {'key' if key != 'default' else 'table'} `{key}`: a segment's "
+                            "probabilities go in its channel or content tables, such as "
+                            f"[responses.segment.{seg}.email]",
+                        )
                     if isinstance(value, dict):
                         self.unknown_table(swhere, f"responses.segment.{seg}", key, sknown)
                     self.unknown_key(swhere, key, sknown)
@@ -637,6 +718,7 @@ class _Reader:
 
 # ---------------------------------------------------------------- samplers
 
+
 def _draws(fn, count: int):
     """Note how many uniforms `fn` takes at most (contact() draws them all
     from one hash)."""
@@ -659,6 +741,7 @@ def _categorical(values: list, weights: list[float]):
     def draw(rand, n, day):
         i = bisect_right(cumulative, rand())
         return values[i if i < last else last]
+
     return _draws(draw, 1)
 
 
@@ -679,12 +762,15 @@ def _set_step(path: tuple, draw, present: float):
     if len(path) == 1:
         key = path[0]
         if present >= 1.0:
+
             def step(rand, data, n, day):
                 data[key] = draw(rand, n, day)
         else:
+
             def step(rand, data, n, day):
                 if rand() < present:
                     data[key] = draw(rand, n, day)
+
         return _draws(step, draw.draws + (present < 1.0))
     *parents, key = path
 
@@ -695,6 +781,7 @@ def _set_step(path: tuple, draw, present: float):
         for part in parents:
             node = node.setdefault(part, {})
         node[key] = draw(rand, n, day)
+
     return _draws(step, draw.draws + (present < 1.0))
 
 
@@ -705,10 +792,12 @@ def _group_step(weights: list[float], bodies: list[tuple]):
     def step(rand, data, n, day):
         for sub in bodies[pick(rand, n, day)]:
             sub(rand, data, n, day)
+
     return _draws(step, pick.draws + max(sum(sub.draws for sub in body) for body in bodies))
 
 
 # ---------------------------------------------------------------- the model
+
 
 class ResponseModel:
     """A loaded model file: synthetic contacts and their responses."""
@@ -766,8 +855,7 @@ class ResponseModel:
         return map(_SCALE, self._unpack(raw)).__next__
 
     def _prepare(self) -> None:
-        self._draws = max(1, sum(step.draws for step in self._steps)
-                          + sum(1 + (p < 1.0) for p, *_ in self._arrivals))
+        self._draws = max(1, sum(step.draws for step in self._steps) + sum(1 + (p < 1.0) for p, *_ in self._arrivals))
         self._bytes = 4 * self._draws
         self._unpack = struct.Struct(f"<{self._draws}I").unpack
 
@@ -790,21 +878,36 @@ class ResponseModel:
             out["open"] = 1.0  # no open tracking: seen
         return out
 
-    def _relevant_segments(self, channel: str, content: Optional[str]) -> tuple:
-        found = tuple(s for s in self.segments
-                      if (s, channel) in self._seg_channel or (s, content) in self._seg_content)
+    def _relevant_segments(self, channel: str, content: str | None) -> tuple:
+        found = tuple(
+            s for s in self.segments if (s, channel) in self._seg_channel or (s, content) in self._seg_content
+        )
         self._relevant[(channel, content)] = found
         return found
 
     def _resolve(self, key: tuple, touch: Touch, matched: tuple) -> tuple:
         p = self.params(touch, matched)
-        resolved = (touch.channel == "email", p["open"], p["click"], p["visit_pricing"], p["book_demo"],
-                    p["reply"], p["unsubscribe"], p["delay"])
+        resolved = (
+            touch.channel == "email",
+            p["open"],
+            p["click"],
+            p["visit_pricing"],
+            p["book_demo"],
+            p["reply"],
+            p["unsubscribe"],
+            p["delay"],
+        )
         self._resolved[key] = resolved
         return resolved
 
-    def respond(self, contact: Contact, touch: Touch, at: float, rng: random.Random,
-                in_segment: Optional[Callable[[str, Contact], bool]]) -> list[Event]:
+    def respond(
+        self,
+        contact: Contact,
+        touch: Touch,
+        at: float,
+        rng: random.Random,
+        in_segment: Callable[[str, Contact], bool] | None,
+    ) -> list[Event]:
         """The events a delivered touch causes, sorted by time, all later than
         `at`. `rng` is the contact's `contact_rng(seed, contact.id)`;
         `in_segment(name, contact)` tells whether the contact is in a segment
@@ -854,6 +957,7 @@ def _at(event: Event) -> float:
 
 # ---------------------------------------------------------------- loading
 
+
 def parse_responses(text: str, ir: dict, path: str = "<string>") -> ResponseModel:
     """A model from TOML text; `path` names it in messages."""
     tomllib = _toml()
@@ -865,7 +969,7 @@ def parse_responses(text: str, ir: dict, path: str = "<string>") -> ResponseMode
         message = str(error)
         at = _TOML_AT.search(message)
         if at:
-            message = message[:at.start()]
+            message = message[: at.start()]
             raise CohortError(f"{path}:{at.group(1)}:{at.group(2)}: not valid TOML: {message}") from None
         raise CohortError(f"{path}: not valid TOML: {message}") from None
     except ValueError:  # tomllib's int() of a number of more than 4,300 digits

@@ -21,7 +21,7 @@ import signal
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import click
 
@@ -57,9 +57,9 @@ class Job:
     until: float
     seed: int
     trace: bool
-    cohort: Optional[int] = None  # number of synthetic contacts
+    cohort: int | None = None  # number of synthetic contacts
     runs: int = 1
-    responses: Optional[str] = None
+    responses: str | None = None
     model: Any = None  # cohort: the ResponseModel, read once (it pickles as its text)
     contacts: list = field(default_factory=list)  # replay: Contact objects
     events: dict = field(default_factory=dict)
@@ -75,8 +75,9 @@ def parse_moment(text: str, option: str) -> float:
         else:
             moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"{option} {text}: expected a date (2026-01-05) or a date and time with a zone "
-                         "(2026-01-05T09:00:00Z)") from None
+        raise UsageError(
+            f"{option} {text}: expected a date (2026-01-05) or a date and time with a zone (2026-01-05T09:00:00Z)"
+        ) from None
     if moment.tzinfo is None:
         raise UsageError(f"{option} {text}: a time needs a zone: add Z for UTC or an offset such as +01:00")
     try:
@@ -110,7 +111,7 @@ def load_ir(path: str) -> tuple[dict, list[str]]:
         except ValueError as error:  # a number of more than 4,300 digits
             raise UsageError(f"{path}: not valid JSON: {error}") from None
         if not isinstance(ir, dict) or ir.get("format") != "nurturedsl-ir":
-            raise UsageError(f"{path}: not a nurturedsl IR document (its `format` is not \"nurturedsl-ir\")")
+            raise UsageError(f'{path}: not a nurturedsl IR document (its `format` is not "nurturedsl-ir")')
         if str(ir.get("version", "")).split(".")[0] != "1":
             raise UsageError(f"{path}: IR version {ir.get('version', '?')} is not supported; this runner reads 1.x")
         from .checkir import problems
@@ -129,7 +130,7 @@ def load_ir(path: str) -> tuple[dict, list[str]]:
         print_all(error.diagnostics, error.sources)
         click.echo(summary(error.diagnostics, 1), err=True)
         unreadable = any(d.code == "NUR009" for d in error.diagnostics)
-        raise SystemExit(EXIT_USAGE if unreadable else EXIT_PROBLEMS)
+        raise SystemExit(EXIT_USAGE if unreadable else EXIT_PROBLEMS) from None
     # Through JSON text, so the simulator sees exactly what another runner would.
     return json.loads(dumps(compile_programme(programme))), list(programme.sources)
 
@@ -142,8 +143,14 @@ def _runner(job: Job, trace: bool):
 
     model = job.model
     seed = job.seed
-    return Runner(programme, job.start, job.until, responder=model.respond, trace=trace,
-                  rng_for=lambda contact_id: contact_rng(seed, contact_id)), model
+    return Runner(
+        programme,
+        job.start,
+        job.until,
+        responder=model.respond,
+        trace=trace,
+        rng_for=lambda contact_id: contact_rng(seed, contact_id),
+    ), model
 
 
 _stop = None  # in a worker process: the Event the parent sets on Ctrl-C
@@ -157,7 +164,7 @@ def _start_worker(stop) -> None:
     _stop = stop
 
 
-def run_slice(job: Job, first: int, last: int, trace_path: Optional[str], progress=None) -> dict[int, Tally]:
+def run_slice(job: Job, first: int, last: int, trace_path: str | None, progress=None) -> dict[int, Tally]:
     """Simulate contacts [first, last); tallies by run; trace lines to
     `trace_path` as each contact finishes. Raises TraceFailed when the
     trace cannot be written."""
@@ -207,7 +214,7 @@ def _slice_worker(args):
     return run_slice(job, first, last, trace_path)
 
 
-def simulate(job: Job, count: int, workers: int, trace_path: Optional[str], show_progress: bool) -> dict[int, Tally]:
+def simulate(job: Job, count: int, workers: int, trace_path: str | None, show_progress: bool) -> dict[int, Tally]:
     """All contacts, on `workers` processes; tallies by run."""
     workers = max(1, min(workers, count or 1))
     if workers == 1:
@@ -220,7 +227,7 @@ def simulate(job: Job, count: int, workers: int, trace_path: Optional[str], show
 
     bounds = [count * w // workers for w in range(workers + 1)]
     folder = os.path.dirname(os.path.abspath(trace_path)) if trace_path else None
-    parts: list[Optional[str]] = []
+    parts: list[str | None] = []
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     stop = context.Event()
@@ -232,8 +239,7 @@ def simulate(job: Job, count: int, workers: int, trace_path: Optional[str], show
                 parts.append(part)
             else:
                 parts.append(None)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
-                                   initargs=(stop,))
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(stop,))
         try:
             futures = [pool.submit(_slice_worker, (job, bounds[w], bounds[w + 1], parts[w])) for w in range(workers)]
             results = [future.result() for future in futures]
@@ -276,8 +282,9 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
     body = figures(total, shape)
     ranges = None
     if job.cohort is not None and job.runs > 1:
-        ranges = intervals([(tallies[r].contacts, flatten(figures(tallies[r], shape))) for r in sorted(tallies)],
-                           total.contacts)
+        ranges = intervals(
+            [(tallies[r].contacts, flatten(figures(tallies[r], shape))) for r in sorted(tallies)], total.contacts
+        )
     if output_format == "json":
         return as_json(header, body, ranges)
     return as_text(header, body, ranges)
@@ -294,8 +301,10 @@ def contact_timeline(job: Job, contact_id: str) -> str:
         number = re.fullmatch(r"cohort-([0-9]{1,20})", contact_id)
         index = int(number[1]) - 1 if number else -1
         if not 0 <= index < job.cohort or cohort_id(index) != contact_id:
-            raise UsageError(f"--contact {_cut(contact_id)}: no such contact in a cohort of {job.cohort} "
-                             f"(ids run from {cohort_id(0)} to {cohort_id(job.cohort - 1)})")
+            raise UsageError(
+                f"--contact {_cut(contact_id)}: no such contact in a cohort of {job.cohort} "
+                f"(ids run from {cohort_id(0)} to {cohort_id(job.cohort - 1)})"
+            )
         contact, events = model.contact(index, job.seed, job.start)
     else:
         found = [c for c in job.contacts if c.id == contact_id]
@@ -304,7 +313,9 @@ def contact_timeline(job: Job, contact_id: str) -> str:
 
             ids = [c.id for c in job.contacts]
             hint = did_you_mean(contact_id, ids[:10000])
-            raise UsageError(f"--contact {_cut(contact_id)}: no contact with that id" + (f"; {hint[0]}" if hint else ""))
+            raise UsageError(
+                f"--contact {_cut(contact_id)}: no contact with that id" + (f"; {hint[0]}" if hint else "")
+            )
         contact = found[0]
         events = job.events.get(contact.id, [])
     data = {"id": contact.id, "name": contact.data.get("name")}
@@ -340,13 +351,47 @@ def header_for(job: Job, mode: str, sources: dict, notes: list[str]) -> dict:
     return header
 
 
-def run_simulate(playbook: str, contacts: Optional[str], events: Optional[str], mapping: tuple[str, ...],
-                 skip_bad_rows: bool, cohort: Optional[int], responses: Optional[str], runs: int, seed: int,
-                 start: Optional[str], until: Optional[str], output_format: str, trace: Optional[str],
-                 contact: Optional[str], workers: int, output: Optional[str], progress: Optional[bool], write) -> int:
+def run_simulate(
+    playbook: str,
+    contacts: str | None,
+    events: str | None,
+    mapping: tuple[str, ...],
+    skip_bad_rows: bool,
+    cohort: int | None,
+    responses: str | None,
+    runs: int,
+    seed: int,
+    start: str | None,
+    until: str | None,
+    output_format: str,
+    trace: str | None,
+    contact: str | None,
+    workers: int,
+    output: str | None,
+    progress: bool | None,
+    write,
+) -> int:
     try:
-        return _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start,
-                    until, output_format, trace, contact, workers, output, progress, write)
+        return _run(
+            playbook,
+            contacts,
+            events,
+            mapping,
+            skip_bad_rows,
+            cohort,
+            responses,
+            runs,
+            seed,
+            start,
+            until,
+            output_format,
+            trace,
+            contact,
+            workers,
+            output,
+            progress,
+            write,
+        )
     except UsageError as error:
         click.echo(f"nurturedsl: error: {error}", err=True)
         return EXIT_USAGE
@@ -357,7 +402,7 @@ def run_simulate(playbook: str, contacts: Optional[str], events: Optional[str], 
         return EXIT_INTERRUPTED
 
 
-def _outputs(output: Optional[str], trace: Optional[str]) -> list[tuple[str, str]]:
+def _outputs(output: str | None, trace: str | None) -> list[tuple[str, str]]:
     """(option, path) of each file the command will write (-o - is stdout)."""
     found = [("-o", output)] if output not in (None, "-") else []
     return found + ([("--trace", trace)] if trace is not None else [])
@@ -383,8 +428,26 @@ def _map_files(mapping: tuple[str, ...]) -> list[str]:
     return [value for value in mapping if os.path.isfile(value)]
 
 
-def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start, until,
-         output_format, trace, contact, workers, output, progress, write) -> int:
+def _run(
+    playbook,
+    contacts,
+    events,
+    mapping,
+    skip_bad_rows,
+    cohort,
+    responses,
+    runs,
+    seed,
+    start,
+    until,
+    output_format,
+    trace,
+    contact,
+    workers,
+    output,
+    progress,
+    write,
+) -> int:
     if (contacts is None) == (cohort is None):
         raise UsageError("give either --contacts FILE (replay) or --cohort N --responses FILE (forecast)")
     if cohort is not None and responses is None:
@@ -396,16 +459,24 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
     if mapping and contacts is None:
         raise UsageError("--map renames columns of --contacts; there is no contacts file in cohort mode")
     if cohort is not None and cohort > MAX_COHORT:
-        raise UsageError(f"--cohort {cohort:,}: a cohort has at most {MAX_COHORT:,} contacts "
-                         "(its intervals hardly narrow past a few hundred thousand)")
+        raise UsageError(
+            f"--cohort {cohort:,}: a cohort has at most {MAX_COHORT:,} contacts "
+            "(its intervals hardly narrow past a few hundred thousand)"
+        )
     if contact is not None and (trace is not None or output_format != "text"):
-        raise UsageError("--contact prints one contact's timeline; --trace and --format json are for whole runs "
-                         "(--trace writes every contact's records, which you can filter)")
+        raise UsageError(
+            "--contact prints one contact's timeline; --trace and --format json are for whole runs "
+            "(--trace writes every contact's records, which you can filter)"
+        )
     if trace == "-":
         raise UsageError("--trace -: the trace needs a file; stdout is the report's (-o -)")
     outputs = _outputs(output, trace)
-    given = [("the playbook", playbook), ("the contacts file", contacts), ("the events file", events),
-             ("the response model", responses)] + [("a --map file", path) for path in _map_files(mapping)]
+    given = [
+        ("the playbook", playbook),
+        ("the contacts file", contacts),
+        ("the events file", events),
+        ("the response model", responses),
+    ] + [("a --map file", path) for path in _map_files(mapping)]
     _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
     for option, path in outputs:
         _writable(option, path)
@@ -420,8 +491,27 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
                 click.echo(f"{playbook}: error: {error}", err=True)
                 return EXIT_PROBLEMS
             raise UsageError(f"{playbook}: {error}") from None
-        return _simulate(ir, playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed,
-                         start, until, output_format, trace, contact, workers, output, progress, write)
+        return _simulate(
+            ir,
+            playbook,
+            contacts,
+            events,
+            mapping,
+            skip_bad_rows,
+            cohort,
+            responses,
+            runs,
+            seed,
+            start,
+            until,
+            output_format,
+            trace,
+            contact,
+            workers,
+            output,
+            progress,
+            write,
+        )
     except RecursionError:
         # Conditions are checked, compiled and evaluated by nested calls (the
         # input files are depth-checked where they are read): a condition
@@ -429,8 +519,27 @@ def _run(playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, 
         raise UsageError(f"{playbook}: a condition is nested too deeply to run") from None
 
 
-def _simulate(ir, playbook, contacts, events, mapping, skip_bad_rows, cohort, responses, runs, seed, start, until,
-              output_format, trace, contact, workers, output, progress, write) -> int:
+def _simulate(
+    ir,
+    playbook,
+    contacts,
+    events,
+    mapping,
+    skip_bad_rows,
+    cohort,
+    responses,
+    runs,
+    seed,
+    start,
+    until,
+    output_format,
+    trace,
+    contact,
+    workers,
+    output,
+    progress,
+    write,
+) -> int:
     inputs = {"playbook": playbook}
     notes: list[str] = []
     job = Job(ir=ir, start=0.0, until=0.0, seed=seed, trace=trace is not None)
@@ -464,8 +573,9 @@ def _simulate(ir, playbook, contacts, events, mapping, skip_bad_rows, cohort, re
         if skipped:
             shown = ", ".join(f"{shown_path(row.path)}:{row.line}" for row in skipped[:20])
             more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
-            notes.append(f"Skipped {len(skipped)} bad row{'s' if len(skipped) != 1 else ''} (--skip-bad-rows): "
-                         f"{shown}{more}")
+            notes.append(
+                f"Skipped {len(skipped)} bad row{'s' if len(skipped) != 1 else ''} (--skip-bad-rows): {shown}{more}"
+            )
             for row in skipped:
                 click.echo(f"{row} (skipped)", err=True)
         if start:
@@ -473,8 +583,9 @@ def _simulate(ir, playbook, contacts, events, mapping, skip_bad_rows, cohort, re
         else:
             first = min((e[0].at for e in job.events.values() if e), default=None)
             if first is None:
-                raise UsageError("no events to start from: give --start DATE (the start defaults to the day of "
-                                 "the first event)")
+                raise UsageError(
+                    "no events to start from: give --start DATE (the start defaults to the day of the first event)"
+                )
             job.start = first - first % 86400  # midnight UTC of the first event's day
         count = len(job.contacts)
     if until:
@@ -483,8 +594,10 @@ def _simulate(ir, playbook, contacts, events, mapping, skip_bad_rows, cohort, re
         job.until = job.start + DEFAULT_SPAN_DAYS * 86400
         problem = time_problem(job.until)
         if problem:
-            raise UsageError(f"the simulation would run until {iso(job.until)}, {DEFAULT_SPAN_DAYS} days after the "
-                             f"start, which {problem}; give --until")
+            raise UsageError(
+                f"the simulation would run until {iso(job.until)}, {DEFAULT_SPAN_DAYS} days after the "
+                f"start, which {problem}; give --until"
+            )
     if job.until <= job.start:
         raise UsageError(f"--until {iso(job.until)} is not after the start, {iso(job.start)}")
     if contact is not None:
@@ -537,7 +650,7 @@ def _writable(option: str, path: str) -> None:
         raise UsageError(f"{option} {path}: is a folder")
 
 
-def _emit(text: str, output: Optional[str], write) -> int:
+def _emit(text: str, output: str | None, write) -> int:
     if output is None or output == "-":
         click.echo(text, nl=False)
     else:

@@ -7,7 +7,7 @@ and LATEST: see `time_problem`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 # The simulated clock runs from 1900-01-01 to 9000-01-01 (UTC). Python's
 # calendar ends at 9999-12-31; the margin is for what is computed past
@@ -22,7 +22,7 @@ LATEST = 221845392000.0  # 9000-01-01T00:00:00Z
 TIME_RANGE = "1900-01-01 to 9000-01-01 (UTC)"
 
 
-def time_problem(seconds: float) -> Optional[str]:
+def time_problem(seconds: float) -> str | None:
     """Why `seconds` cannot be a moment of a simulation; None when it can."""
     if not EARLIEST <= seconds <= LATEST:  # NaN too
         side = "before 1900-01-01" if seconds < EARLIEST else "after 9000-01-01"
@@ -36,7 +36,7 @@ class Event(NamedTuple):
 
     at: float
     name: str
-    arg: Optional[str] = None
+    arg: str | None = None
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Contact:
 
     id: str
     data: dict = field(default_factory=dict)
-    timezone: Optional[str] = None  # IANA name; None: the policy's time zone
+    timezone: str | None = None  # IANA name; None: the policy's time zone
     line: int = 0  # where the contact was read, for messages (0: synthetic)
 
 
@@ -63,6 +63,6 @@ class Touch(NamedTuple):
     flow: str
     node: str
     channel: str
-    content: Optional[str]  # the content's name, None for e.g. `linkedin follow`
-    kind: Optional[str]  # "give", "ask", or None without content
-    action: Optional[str]  # linkedin/ads action, None for email and sms
+    content: str | None  # the content's name, None for e.g. `linkedin follow`
+    kind: str | None  # "give", "ask", or None without content
+    action: str | None  # linkedin/ads action, None for email and sms

@@ -33,7 +33,7 @@ class Describer:
     def _text(self, rule) -> str:
         if not isinstance(rule, dict):
             return _literal(rule)
-        (op, args), = rule.items()
+        ((op, args),) = rule.items()
         if op in ("and", "or"):
             return f" {op} ".join(self._grouped(arg, op) for arg in args)
         if op == "!":

@@ -25,7 +25,7 @@ import heapq
 import math
 import re
 from bisect import bisect_right
-from typing import Callable, Optional
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from .contact import Contact, Event, Touch
@@ -82,10 +82,11 @@ def _local(seconds: float, zone: ZoneInfo) -> dt.datetime:
 def stable_fraction(*parts: str) -> float:
     """A number in [0, 1) fixed by `parts`, the same in every process."""
     digest = hashlib.blake2b("\0".join(parts).encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2.0 ** 64
+    return int.from_bytes(digest, "big") / 2.0**64
 
 
 # -- the programme, prepared once ------------------------------------------
+
 
 class _Edge:
     __slots__ = ("to", "kind", "guard", "delay", "weight", "index")
@@ -231,7 +232,7 @@ class Programme:
 
     def __init__(self, ir: dict):
         if ir.get("format") != "nurturedsl-ir":
-            raise IRError("not a nurturedsl IR document (its `format` is not \"nurturedsl-ir\")")
+            raise IRError('not a nurturedsl IR document (its `format` is not "nurturedsl-ir")')
         version = str(ir.get("version", ""))
         if version.split(".")[0] != "1":
             raise IRError(f"IR version {version or '?'} is not supported; this runner reads 1.x")
@@ -256,8 +257,9 @@ class Programme:
         # asks that offer an honest way out: counted apart, as lint counts them
         self.way_outs = frozenset(name for name, content in ir["content"].items() if content.get("way_out"))
         self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
-        self.scores = {name: _Score(name, data, compile_, ir, self.durations, match_)
-                       for name, data in ir["scores"].items()}
+        self.scores = {
+            name: _Score(name, data, compile_, ir, self.durations, match_) for name, data in ir["scores"].items()
+        }
         self.flows = {name: _Flow(name, data, compile_, describe_, match_) for name, data in ir["flows"].items()}
         self.match = match_
         self.first_touch = ir["policy"]["first_touch"]["seconds"] if "first_touch" in ir["policy"] else math.inf
@@ -293,6 +295,7 @@ class Programme:
                 return None
             found = known.get(arg) if event in TOUCH_EVENTS else None
             return found if found is not None else frozenset((arg,))
+
         return match
 
     def _prepare_time_sources(self, ir: dict) -> None:
@@ -334,9 +337,20 @@ class Programme:
                     flow.nodes[node_id].deps = _deps(node["condition"], ir)
                     every = every | flow.nodes[node_id].deps
             every = every | flow.exit_deps | flow.entry_deps
-        self.threshold_sources = self._expand(set().union(
-            *(self.score_sources[s.name] | {("decay", s.name, "rise", value) for _, _, value, _ in s.thresholds}
-              for s in self.scores.values() if s.thresholds))) if self.scores else set()
+        self.threshold_sources = (
+            self._expand(
+                set().union(
+                    *(
+                        self.score_sources[s.name]
+                        | {("decay", s.name, "rise", value) for _, _, value, _ in s.thresholds}
+                        for s in self.scores.values()
+                        if s.thresholds
+                    )
+                )
+            )
+            if self.scores
+            else set()
+        )
         self.threshold_deps = Deps()
         for score in self.scores.values():
             if score.thresholds:
@@ -358,14 +372,18 @@ class Programme:
         # moments to compute from events and data, and the (score, number)
         # pairs whose crossing by decay _decay_wake computes
         self.threshold_timed, self.threshold_pairs = _split(self.threshold_sources)
-        self.decay_events = {name: tuple({rule.event for rule in score.decaying})
-                             for name, score in self.scores.items()}
+        self.decay_events = {
+            name: tuple({rule.event for rule in score.decaying}) for name, score in self.scores.items()
+        }
         # a threshold that holds and whose score decay can lower: the fall
         # below it is woken for too (a later rise, by an expiry or a fit rule,
         # is a new crossing)
-        self.threshold_falls = {(score.name, name): value for score in self.scores.values()
-                                for name, _, value, _ in score.thresholds
-                                if any(rule.points > 0 for rule in score.decaying)}
+        self.threshold_falls = {
+            (score.name, name): value
+            for score in self.scores.values()
+            for name, _, value, _ in score.thresholds
+            if any(rule.points > 0 for rule in score.decaying)
+        }
         watched = {source[1] for source in every_source if source[0] == "decay"}
         watched |= {score for score, _ in self.threshold_falls}
         self.any_decay_event = frozenset(event for name in watched for event in self.decay_events[name])
@@ -403,8 +421,10 @@ class Programme:
 
 
 def _split(sources: set) -> tuple[tuple, frozenset]:
-    return (tuple(source for source in sources if source[0] != "decay"),
-            frozenset((source[1], source[3]) for source in sources if source[0] == "decay"))
+    return (
+        tuple(source for source in sources if source[0] != "decay"),
+        frozenset((source[1], source[3]) for source in sources if source[0] == "decay"),
+    )
 
 
 def _named(rule) -> set[tuple[str, str]]:
@@ -441,10 +461,12 @@ def _refuse_cycles(ir: dict) -> None:
                 done.add(node)
                 continue
             if node in on_path:
-                loop = path[path.index(node):] + [node]
-                raise IRError(f"{loop[0][0]} `{loop[0][1]}` is defined by itself: "
-                              + " -> ".join(f"{kind} {name}" for kind, name in loop)
-                              + " (its value would depend on its own value)")
+                loop = path[path.index(node) :] + [node]
+                raise IRError(
+                    f"{loop[0][0]} `{loop[0][1]}` is defined by itself: "
+                    + " -> ".join(f"{kind} {name}" for kind, name in loop)
+                    + " (its value would depend on its own value)"
+                )
             if node in done or node not in reads:
                 continue
             path.append(node)
@@ -464,7 +486,7 @@ class Deps:
         self.events = frozenset(events)
         self.activity = activity
 
-    def __or__(self, other: "Deps") -> "Deps":
+    def __or__(self, other: Deps) -> Deps:
         return Deps(self.events | other.events, self.activity or other.activity)
 
 
@@ -476,7 +498,7 @@ def _deps(rule, ir: dict, _seen=frozenset()) -> Deps:
         return found
     if not isinstance(rule, dict):
         return found
-    (op, args), = rule.items()
+    ((op, args),) = rule.items()
     if op == "event_count":
         return Deps({args[0]})
     if op == "inactive":
@@ -496,21 +518,33 @@ def _deps(rule, ir: dict, _seen=frozenset()) -> Deps:
 
 # -- one contact's run -------------------------------------------------------
 
+
 class _Run:
     """A contact's stay in one flow."""
 
-    __slots__ = ("flow", "active", "ticket", "node", "waiting", "entered_at", "loops", "held_for", "via", "messages",
-                 "cadence_until")
+    __slots__ = (
+        "flow",
+        "active",
+        "ticket",
+        "node",
+        "waiting",
+        "entered_at",
+        "loops",
+        "held_for",
+        "via",
+        "messages",
+        "cadence_until",
+    )
 
     def __init__(self, flow: _Flow, now: float, via: str):
         self.flow = flow
         self.active = True
         self.ticket = 0  # bumped whenever the run moves, so stale timers are ignored
         self.node = flow.start
-        self.waiting: Optional[_Node] = None  # the wait_until node it sits at
+        self.waiting: _Node | None = None  # the wait_until node it sits at
         self.entered_at = now
         self.loops: dict[str, int] = {}
-        self.held_for: Optional[set] = None  # deferral reasons of the touch it waits to send
+        self.held_for: set | None = None  # deferral reasons of the touch it waits to send
         self.via = via
         self.messages = 0  # messages sent in this run (max_touches, first_touch)
         self.cadence_until = -math.inf  # no message before: the previous one (in any run of the flow) + cadence min
@@ -565,8 +599,10 @@ class State:
         model = self.programme.scores[name]
         fixed = self._fit.get(name)
         if fixed is None or fixed[0] != self.data_version:
-            fixed = self._fit[name] = (self.data_version,
-                                       sum(points for condition, points in model.static_fit if condition(self)))
+            fixed = self._fit[name] = (
+                self.data_version,
+                sum(points for condition, points in model.static_fit if condition(self)),
+            )
         total = fixed[1]
         for condition, points in model.fit:
             if condition(self):
@@ -619,8 +655,15 @@ class Runner:
     returns the events a delivered touch causes (cohort mode); `trace`
     collects one dict per happening in `Runner.trace_records`."""
 
-    def __init__(self, programme: Programme, start: float, until: float, responder=None, trace: bool = False,
-                 rng_for: Optional[Callable] = None):
+    def __init__(
+        self,
+        programme: Programme,
+        start: float,
+        until: float,
+        responder=None,
+        trace: bool = False,
+        rng_for: Callable | None = None,
+    ):
         self.p = programme
         self.start = start
         self.until = until
@@ -630,7 +673,7 @@ class Runner:
         self.trace_records: list[dict] = []
         self._zones: dict[str, ZoneInfo] = {}
 
-    def zone(self, name: Optional[str]) -> ZoneInfo:
+    def zone(self, name: str | None) -> ZoneInfo:
         name = name or self.p.policy.timezone
         zone = self._zones.get(name)
         if zone is None:
@@ -645,7 +688,7 @@ class _ContactRun:
     # state most contacts never change, kept off the instance until they do
     teams: frozenset = frozenset()  # teams the contact was handed to
     recheck_next = False  # an `entry when` flow was left the moment it was entered: look again at the next happening
-    cadence_until: Optional[dict] = None  # flow -> cadence_until of its last run that sent a message
+    cadence_until: dict | None = None  # flow -> cadence_until of its last run that sent a message
     decay_seen = False  # an event some score counts with decay has been recorded
 
     def __init__(self, runner: Runner, contact: Contact, events: list[Event], tally):
@@ -669,7 +712,7 @@ class _ContactRun:
         self.suppressed_until = -math.inf
         self.unsubscribed = False
         self.with_sales = False
-        self.first_entry: Optional[float] = None
+        self.first_entry: float | None = None
         self.handed_off = False
         self.touch_times: list[float] = []
         self.touches = 0
@@ -784,6 +827,7 @@ class _ContactRun:
 
             def touched(deps: Deps) -> bool:
                 return everything or bool(deps.events & changed) or deps.activity and active
+
             if touched(self.p.threshold_deps):
                 self._thresholds()
             for run in list(self.runs.values()):
@@ -811,7 +855,7 @@ class _ContactRun:
                                 break
         self._schedule_wake()
 
-    def _exit_reason(self, run: _Run) -> Optional[str]:
+    def _exit_reason(self, run: _Run) -> str | None:
         for condition, text in run.flow.exits:
             if condition(self.s):
                 return "exit on " + text
@@ -922,7 +966,7 @@ class _ContactRun:
             self.wake_at = soonest
             self._push(soonest, _WAKE)
 
-    def _decay_wake(self) -> Optional[float]:
+    def _decay_wake(self) -> float | None:
         """The next moment decay takes a score across a number that a
         watched condition or a held threshold compares it with (only for
         contacts with events some score counts with decay)."""
@@ -954,7 +998,7 @@ class _ContactRun:
 
     # -- entering and leaving flows
 
-    def _may_enter(self, flow: _Flow, since: Optional[float] = None) -> bool:
+    def _may_enter(self, flow: _Flow, since: float | None = None) -> bool:
         """Whether suppression and the re-entry rule let the contact into
         `flow` now: at most once ever without `reentry`; with it, once
         `reentry_after` has passed since the previous entry, and never twice
@@ -987,15 +1031,20 @@ class _ContactRun:
             if entered[1] == self.s.now:
                 return "entered at this moment already"
             if self.s.now < entered[1] + flow.reentry_after:
-                return (f"reentry after {_duration_text(flow.reentry_after)}: "
-                        f"not before {iso(entered[1] + flow.reentry_after)}")
+                return (
+                    f"reentry after {_duration_text(flow.reentry_after)}: "
+                    f"not before {iso(entered[1] + flow.reentry_after)}"
+                )
         return "not in its audience"
 
-    def _enter(self, flow: _Flow, via: str, moved: bool = False, since: Optional[float] = None) -> bool:
+    def _enter(self, flow: _Flow, via: str, moved: bool = False, since: float | None = None) -> bool:
         """Take the contact into `flow` if its rules allow; a move (`move
         to`, a step's or a threshold's) that is refused is traced."""
-        if flow.name in self.runs or not self._may_enter(flow, since) or (
-                flow.audience is not None and not flow.audience(self.s)):
+        if (
+            flow.name in self.runs
+            or not self._may_enter(flow, since)
+            or (flow.audience is not None and not flow.audience(self.s))
+        ):
             if moved and self.tracing:
                 self._trace("refused", flow=flow.name, reason=via, why=self._refusal(flow))
             return False
@@ -1044,7 +1093,7 @@ class _ContactRun:
             elif self.s.now >= last + flow.reentry_after:
                 self.everything = True
 
-    def _handoff(self, team: str, via: str, run: Optional[_Run] = None) -> None:
+    def _handoff(self, team: str, via: str, run: _Run | None = None) -> None:
         """Hand the contact to `team` (`via`: the threshold or the step; `run`:
         the run whose `handoff` step this is). They leave every flow they are
         in; a flow whose exit condition holds at this moment records that
@@ -1063,13 +1112,13 @@ class _ContactRun:
         if self.tracing:
             self._trace("handoff", team=team, reason=via)
 
-    def _notify(self, recipient: Optional[str], text: str, score: Optional[str], **where) -> None:
+    def _notify(self, recipient: str | None, text: str, score: str | None, **where) -> None:
         rendered = self._fill(text, score)
         self.tally.notified(recipient)
         if self.tracing:
             self._trace("notify", recipient=recipient, text=rendered, **where)
 
-    def _fill(self, text: str, score: Optional[str]) -> str:
+    def _fill(self, text: str, score: str | None) -> str:
         def value(match):
             key = match.group(1)
             if key == "score" and score is not None:
@@ -1080,6 +1129,7 @@ class _ContactRun:
             if found is None:
                 return self.contact.id if key == "name" else match.group(0)
             return _number_text(found) if isinstance(found, (int, float)) else str(found)
+
         return _PLACEHOLDER.sub(value, text)
 
     def _tag(self, tag: str, remove: bool) -> None:
@@ -1119,7 +1169,7 @@ class _ContactRun:
             return
         self._walk(run, edge.to, came_from=node.id)
 
-    def _walk(self, run: _Run, node_id: str, came_from: Optional[str] = None) -> None:
+    def _walk(self, run: _Run, node_id: str, came_from: str | None = None) -> None:
         """Perform nodes from `node_id` until the run waits or leaves."""
         s, flow = self.s, run.flow
         for _ in range(MAX_STEPS_AT_ONCE):
@@ -1187,8 +1237,13 @@ class _ContactRun:
             elif kind == "task":
                 self.tally.task(data.get("recipient"))
                 if self.tracing:
-                    self._trace("task", flow=flow.name, step=node_id, recipient=data.get("recipient"),
-                            text=self._fill(data["text"], None))
+                    self._trace(
+                        "task",
+                        flow=flow.name,
+                        step=node_id,
+                        recipient=data.get("recipient"),
+                        text=self._fill(data["text"], None),
+                    )
                 edge = node.next[0]
             elif kind == "notify":
                 self._notify(data.get("recipient"), data["text"], None, flow=flow.name, step=node_id)
@@ -1207,8 +1262,13 @@ class _ContactRun:
                 self.suppressed_until = s.now + revisit["seconds"] if revisit else math.inf
                 self.wake_stale = True
                 if self.tracing:
-                    self._trace("suppress", flow=flow.name, step=node_id, list=data["suppression_list"],
-                                until=iso(self.suppressed_until) if revisit else None)
+                    self._trace(
+                        "suppress",
+                        flow=flow.name,
+                        step=node_id,
+                        list=data["suppression_list"],
+                        until=iso(self.suppressed_until) if revisit else None,
+                    )
                 self._leave(run, f'suppressed "{data["suppression_list"]}"')
                 self.tally.suppress(data["suppression_list"])
                 if revisit:
@@ -1251,8 +1311,14 @@ class _ContactRun:
         if blocked:
             self.tally.block(blocked)
             if self.tracing:
-                self._trace("blocked", flow=run.flow.name, step=node.id, channel=channel, content=data.get("content"),
-                        reason=blocked)
+                self._trace(
+                    "blocked",
+                    flow=run.flow.name,
+                    step=node.id,
+                    channel=channel,
+                    content=data.get("content"),
+                    reason=blocked,
+                )
             return True
         when = self._open_at(s.now, run) if node.message else s.now  # presence is never held
         if when > s.now:
@@ -1277,8 +1343,16 @@ class _ContactRun:
         content, kind = data.get("content"), data.get("give_or_ask")
         self.tally.touch(run.flow.name, channel, "way_out" if kind == "ask" and content in self.p.way_outs else kind)
         if self.tracing:
-            self._trace("touch", flow=run.flow.name, step=node.id, channel=channel, content=content, give_or_ask=kind,
-                        action=data.get("action"), late_first_touch=late)
+            self._trace(
+                "touch",
+                flow=run.flow.name,
+                step=node.id,
+                channel=channel,
+                content=content,
+                give_or_ask=kind,
+                action=data.get("action"),
+                late_first_touch=late,
+            )
         self._record("sent", node.id, s.now)
         if self.r.responder is not None:
             touch = Touch(run.flow.name, node.id, channel, content, kind, data.get("action"))
@@ -1345,7 +1419,7 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 _SOON = 0.001  # seconds: "just after now", when a score sits on the number it is compared with
 
 
-def _crossing(total: float, parts: dict[float, float], bound: float, now: float, until: float) -> Optional[float]:
+def _crossing(total: float, parts: dict[float, float], bound: float, now: float, until: float) -> float | None:
     """When a score that is `total` now, `parts` of it decaying (by
     half-life), next reaches `bound` if nothing else happens, from the decay
     law (docs/ir.md): the moment itself, so `lead <= 8` holds then (a strict
@@ -1359,12 +1433,13 @@ def _crossing(total: float, parts: dict[float, float], bound: float, now: float,
     if gap == 0:
         when = now + _SOON
     elif len(parts) == 1:
-        (half_life, part), = parts.items()
+        ((half_life, part),) = parts.items()
         ratio = (bound - rest) / part  # 0.5 ** (dt / half_life) at the crossing
         if not 0 < ratio < 1:
             return None
         when = now - half_life * math.log2(ratio)
     else:
+
         def value(dt: float) -> float:
             return rest - bound + sum(part * 0.5 ** (dt / half_life) for half_life, part in parts.items())
 

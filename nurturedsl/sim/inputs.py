@@ -88,12 +88,13 @@ import json
 import math
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from operator import attrgetter, itemgetter
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any
 
 from ..diagnostics import did_you_mean
 from ..gcpause import gc_paused
@@ -123,7 +124,7 @@ class InputError(Exception):
     `bad_rows` holds every bad row when that is why, so a caller can count
     them or suggest skipping them."""
 
-    def __init__(self, message: str, bad_rows: Iterable["BadRow"] = ()):
+    def __init__(self, message: str, bad_rows: Iterable[BadRow] = ()):
         super().__init__(message)
         self.bad_rows = list(bad_rows)
 
@@ -204,7 +205,7 @@ def _whole(digits: str) -> int:
     """int() of digits known to be below MAX_NUMBER: leading zeros, which
     count towards Python's 4,300-digit limit on int(), dropped first."""
     sign = digits[0] if digits[0] in "+-" else ""
-    return int(sign + (digits[len(sign):].lstrip("0") or "0"))
+    return int(sign + (digits[len(sign) :].lstrip("0") or "0"))
 
 
 def _unfit(value) -> _Bad:
@@ -342,7 +343,7 @@ def _consent(value: Any) -> list[str]:
     return channels
 
 
-@lru_cache(maxsize=None)
+@cache
 def _zone_known(name: str) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -385,9 +386,7 @@ def parse_timestamp(text: str) -> float:
     if hour is None:
         raise ValueError(f"timestamp {_show(text)} has no time of day (write e.g. {text}T10:00:00Z)")
     if utc is None and sign is None:
-        raise ValueError(
-            f"timestamp {_show(text)} has no time zone: add Z for UTC or an offset such as +01:00"
-        )
+        raise ValueError(f"timestamp {_show(text)} has no time zone: add Z for UTC or an offset such as +01:00")
     try:
         days = date(int(year), int(month), int(day)).toordinal() - _EPOCH_DAY
     except ValueError as error:
@@ -433,7 +432,7 @@ def _load_toml(path: str) -> dict:
     except ValueError:  # tomllib's int() of a number of more than 4,300 digits
         raise InputError(f"--map: {path}: not valid TOML: a number of more than 4,300 digits") from None
     except RecursionError:  # tomllib recurses into nested arrays and inline tables
-        raise InputError(f"--map: {path}: nested too deeply; a map is \"FROM\" = \"TO\" pairs") from None
+        raise InputError(f'--map: {path}: nested too deeply; a map is "FROM" = "TO" pairs') from None
 
 
 def _flatten_toml(table: dict, prefix: str, where: str, out: list) -> None:
@@ -470,7 +469,7 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
                 if others:
                     raise InputError(
                         f"--map: {value}: unexpected {', '.join(f'`{k}`' for k in others)} outside [map]; "
-                        "put every FROM = \"TO\" pair under [map]"
+                        'put every FROM = "TO" pair under [map]'
                     )
             else:
                 table = document
@@ -531,13 +530,11 @@ def _read_text(path: str, what: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise InputError(
-            f"{path}:{line}: not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8"
-        ) from None
+        raise InputError(f"{path}:{line}: not UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8") from None
 
 
 def _format(path: str, text: str) -> str:
-    """"csv", "tsv" or "jsonl", by extension, else by the first line."""
+    """ "csv", "tsv" or "jsonl", by extension, else by the first line."""
     extension = os.path.splitext(path)[1].lower()
     if extension in (".xlsx", ".xls", ".xlsm", ".ods", ".numbers"):
         raise InputError(f"{path}: is a spreadsheet; export it as CSV (UTF-8) first")
@@ -567,7 +564,7 @@ def _csv_records(path: str, text: str, delimiter: str) -> Iterator[tuple[int, li
             yield start, row, previous
     except csv.Error as error:
         if "unexpected end of data" in str(error):
-            raise InputError(f"{path}:{previous + 1}: a quoted cell is never closed (a stray `\"`?)") from None
+            raise InputError(f'{path}:{previous + 1}: a quoted cell is never closed (a stray `"`?)') from None
         raise InputError(f"{path}:{reader.line_num}: not valid CSV: {error}") from None
 
 
@@ -628,8 +625,9 @@ def _check_text(text: str) -> None:
     except UnicodeEncodeError as error:
         code = ord(text[error.start])
         shown = text.encode("utf-8", "backslashreplace").decode("utf-8")
-        raise _Bad(f"{_show(shown)}: `\\u{code:04x}` is half of a UTF-16 surrogate pair, not a character "
-                   "(a broken export?)") from None
+        raise _Bad(
+            f"{_show(shown)}: `\\u{code:04x}` is half of a UTF-16 surrogate pair, not a character (a broken export?)"
+        ) from None
 
 
 def _raise_bad_rows(path: str, bad: list[BadRow]) -> None:
@@ -696,7 +694,7 @@ _CONVERTERS = {
 class _Contacts:
     """What reading one contacts file needs to know and remembers."""
 
-    def __init__(self, path: str, ir: dict, mapping: Optional[dict[str, str]]):
+    def __init__(self, path: str, ir: dict, mapping: dict[str, str] | None):
         self.path = path
         self.types: dict[str, str] = dict(ir.get("attributes") or {})
         self.types.setdefault("id", "string")
@@ -710,7 +708,7 @@ class _Contacts:
         self.first_line: dict[str, int] = {}
         self.noun = "column"  # what the file's names are called in messages
 
-    def column_problem(self, source: str, name: str, present: Iterable[str]) -> Optional[str]:
+    def column_problem(self, source: str, name: str, present: Iterable[str]) -> str | None:
         """Why the column `name` (`source` before mapping) cannot be read,
         whatever its values; None when it can."""
         parts = name.split(".")
@@ -720,13 +718,13 @@ class _Contacts:
             prefix = ".".join(parts[:end])
             if prefix in self.types or prefix in ("tags", "consent"):
                 # `id.stage` would make the id an object
-                return (f"{self.noun} `{source}`: `{prefix}` is an attribute of its own, "
-                        f"so `{name}` cannot be part of it")
+                return (
+                    f"{self.noun} `{source}`: `{prefix}` is an attribute of its own, so `{name}` cannot be part of it"
+                )
         if self.types.get(name) == "duration" and name.endswith("_ago"):
             origin = name[: -len("_ago")] + "_at"
             return (
-                f"{self.noun} `{source}`: `{name}` is computed from `{origin}` at each moment; "
-                f"give `{origin}` instead"
+                f"{self.noun} `{source}`: `{name}` is computed from `{origin}` at each moment; give `{origin}` instead"
             )
         if name not in self.types and name not in ("tags", "consent"):
             known = self.squashed.get(_squash(name))
@@ -815,10 +813,7 @@ def _put_checked(data: dict, path: tuple, value: Any) -> bool:
 
 def _no_id_message(path: str, header: list[str]) -> str:
     candidate = next((c for c in header if _squash(c).endswith("id")), "Record ID")
-    return (
-        f"{path}:1: no `id` column; columns are {_list_names(header)}; "
-        f"map one with --map '{candidate}=id'"
-    )
+    return f"{path}:1: no `id` column; columns are {_list_names(header)}; map one with --map '{candidate}=id'"
 
 
 def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
@@ -871,9 +866,7 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
         for end in range(1, len(column.path)):
             prefix = ".".join(column.path[:end])
             if prefix in accepted:
-                problems.append(
-                    f"{where} columns {accepted[prefix].label} and {column.label} both set `{prefix}`"
-                )
+                problems.append(f"{where} columns {accepted[prefix].label} and {column.label} both set `{prefix}`")
     if "id" not in becomes:
         problems.append(_no_id_message(path, [h for h in header if h]))
     if problems:
@@ -883,8 +876,10 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
     others = [(i, c) for i, c in columns if (i, c) not in text_columns]
     text_keys = [c.name for _, c in text_columns]
     indexes = [i for i, _ in text_columns]
-    get_text = (lambda cells: ()) if not indexes else (
-        (lambda cells: (cells[indexes[0]],)) if len(indexes) == 1 else itemgetter(*indexes)
+    get_text = (
+        (lambda cells: ())
+        if not indexes
+        else ((lambda cells: (cells[indexes[0]],)) if len(indexes) == 1 else itemgetter(*indexes))
     )
     strip = str.strip
     width = len(header)
@@ -892,10 +887,8 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
     for line, cells, last in records:
         rows += 1
         if len(cells) != width:
-            spans = f" (the row runs to line {last}: a stray `\"`?)" if last > line else ""
-            state.bad.append(
-                BadRow(path, line, f"the row has {len(cells)} cells, the header {width} columns{spans}")
-            )
+            spans = f' (the row runs to line {last}: a stray `"`?)' if last > line else ""
+            state.bad.append(BadRow(path, line, f"the row has {len(cells)} cells, the header {width} columns{spans}"))
             continue
         # Text columns in one comprehension, the rest one by one: this loop
         # is most of the time taken by a large file.
@@ -999,7 +992,7 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
 
 
 def load_contacts(
-    path: str, ir: dict, mapping: Optional[dict[str, str]] = None, skip_bad_rows: bool = False
+    path: str, ir: dict, mapping: dict[str, str] | None = None, skip_bad_rows: bool = False
 ) -> tuple[list[Contact], list[BadRow]]:
     """Read a contacts file (CSV or JSON Lines) into Contacts typed by the
     IR's `attributes`; see the module docstring for the rules.
@@ -1027,15 +1020,18 @@ def _json_records(state, text: str) -> Iterator[tuple[int, dict]]:
         raise InputError(f"{state.path}: the file is empty; expected one JSON object per line")
 
 
-def _required_text(name: str, value: Any, problems: list[str], what: str) -> Optional[str]:
+def _required_text(name: str, value: Any, problems: list[str], what: str) -> str | None:
     """The stripped text of a required field, or None after noting what is
     wrong with it (nothing to note when the field is missing altogether: the
     caller has said so already)."""
     if value is _MISSING:
         return None
     if not isinstance(value, str) or not value.strip():
-        problems.append(f"`{name}` is empty" if value in (None, "") or isinstance(value, str)
-                        else f"`{name}` should be {what}, not {_json_kind(value)}")
+        problems.append(
+            f"`{name}` is empty"
+            if value in (None, "") or isinstance(value, str)
+            else f"`{name}` should be {what}, not {_json_kind(value)}"
+        )
         return None
     return value.strip()
 
@@ -1131,9 +1127,7 @@ def _events_csv(state: _Events, text: str, delimiter: str) -> None:
     try:
         header_line, header_cells, _ = next(records)
     except StopIteration:
-        raise InputError(
-            f"{path}: the file is empty; expected a header line `contact,at,event,args`"
-        ) from None
+        raise InputError(f"{path}: the file is empty; expected a header line `contact,at,event,args`") from None
     where = f"{path}:{header_line}:"
     header = [cell.strip().lower() for cell in header_cells]
     header = ["args" if name == "arg" else name for name in header]
@@ -1155,10 +1149,8 @@ def _events_csv(state: _Events, text: str, delimiter: str) -> None:
     i_args = header.index("args") if "args" in header else None
     for line, cells, last in records:
         if len(cells) != width:
-            spans = f" (the row runs to line {last}: a stray `\"`?)" if last > line else ""
-            state.bad.append(
-                BadRow(path, line, f"the row has {len(cells)} cells, the header {width} columns{spans}")
-            )
+            spans = f' (the row runs to line {last}: a stray `"`?)' if last > line else ""
+            state.bad.append(BadRow(path, line, f"the row has {len(cells)} cells, the header {width} columns{spans}"))
             continue
         args = cells[i_args] if i_args is not None else None
         state.add(line, cells[i_contact], cells[i_at], cells[i_event], args, [])
@@ -1186,8 +1178,12 @@ def _events_jsonl(state: _Events, text: str) -> None:
             if key not in record:
                 problems.append(f"no `{key}`")
         state.add(
-            line, record.get("contact", _MISSING), record.get("at", _MISSING), record.get("event", _MISSING),
-            args, problems,
+            line,
+            record.get("contact", _MISSING),
+            record.get("at", _MISSING),
+            record.get("event", _MISSING),
+            args,
+            problems,
         )
 
 

@@ -17,7 +17,8 @@ periods running out, elapsed-time attributes passing a bound).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Condition = Callable[[Any], Any]
 
@@ -99,7 +100,7 @@ class Compiler:
                 items = [self.compile(item) for item in rule]
                 return lambda s: [item(s) for item in items]
             return lambda s, value=rule: value
-        (op, args), = rule.items()
+        ((op, args),) = rule.items()
         if not isinstance(args, list):
             args = [args]
         method = getattr(self, "_op_" + _OP_NAMES.get(op, "unknown"))
@@ -116,6 +117,7 @@ class Compiler:
                 day = since(s)
                 start = date_seconds(day) if isinstance(day, str) else None
                 return None if start is None else s.now - start
+
             return elapsed
         return self._path(path)
 
@@ -133,6 +135,7 @@ class Compiler:
                     return None
                 value = value.get(key)
             return value
+
         return nested
 
     # -- logic and comparison
@@ -154,6 +157,7 @@ class Compiler:
                 if value is None or type(value) is str:
                     return (value == literal) is equal
                 return compare(value, literal)
+
             return same_text
         if type(literal) in (int, float) and op in (">", ">=", "<", "<="):
             native = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__}[op]
@@ -164,6 +168,7 @@ class Compiler:
                 if type(value) in (int, float):
                     return native(float(value), bound)
                 return compare(value, literal)
+
             return against_number
         return lambda s: compare(left(s), literal)
 
@@ -175,6 +180,7 @@ class Compiler:
             def among(s):
                 item = needle(s)
                 return isinstance(item, str) and item in fixed
+
             return among
 
         def contains(s):
@@ -185,6 +191,7 @@ class Compiler:
             if isinstance(where, (list, tuple, set, frozenset)):
                 return item in where if isinstance(item, str) else any(loose_equal(item, x) for x in where)
             return False
+
         return contains
 
     def _op_and(self, op, args) -> Condition:
@@ -236,14 +243,33 @@ _ORDER = ("<", "<=", ">", ">=")
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 _OP_NAMES = {
-    "var": "var", "==": "compare", "!=": "compare", "<": "compare", "<=": "compare", ">": "compare",
-    ">=": "compare", "in": "in", "and": "and", "or": "or", "!": "not", "!!": "truthy",
-    "segment": "segment", "event_count": "event_count", "score": "score", "inactive": "inactive",
+    "var": "var",
+    "==": "compare",
+    "!=": "compare",
+    "<": "compare",
+    "<=": "compare",
+    ">": "compare",
+    ">=": "compare",
+    "in": "in",
+    "and": "and",
+    "or": "or",
+    "!": "not",
+    "!!": "truthy",
+    "segment": "segment",
+    "event_count": "event_count",
+    "score": "score",
+    "inactive": "inactive",
 }
 
 
-def time_sources(rule, segments: dict[str, dict], durations: dict[str, str], scores: set[str] = frozenset(),
-                 _seen: frozenset = frozenset(), _positive: bool = True) -> set[tuple]:
+def time_sources(
+    rule,
+    segments: dict[str, dict],
+    durations: dict[str, str],
+    scores: set[str] = frozenset(),
+    _seen: frozenset = frozenset(),
+    _positive: bool = True,
+) -> set[tuple]:
     """What makes `rule` change as time passes, with nothing happening:
     ("within", event, arg, seconds), ("inactive", seconds),
     ("since", date attribute, seconds), ("score", name) (whatever changes
@@ -258,7 +284,7 @@ def time_sources(rule, segments: dict[str, dict], durations: dict[str, str], sco
         return found
     if not isinstance(rule, dict):
         return found
-    (op, args), = rule.items()
+    ((op, args),) = rule.items()
     if op == "event_count" and args[2] is not None:
         found.add(("within", args[0], args[1], args[2]))
     elif op == "inactive":
@@ -266,8 +292,7 @@ def time_sources(rule, segments: dict[str, dict], durations: dict[str, str], sco
     elif op == "score":
         found.add(("score", args[0]))
     elif op == "segment" and args[0] not in _seen:
-        found |= time_sources(segments[args[0]]["condition"], segments, durations, scores, _seen | {args[0]},
-                              _positive)
+        found |= time_sources(segments[args[0]]["condition"], segments, durations, scores, _seen | {args[0]}, _positive)
     elif op == "!":
         found |= time_sources(args, segments, durations, scores, _seen, not _positive)
     elif op in _COMPARE and isinstance(args, list):
@@ -280,6 +305,5 @@ def time_sources(rule, segments: dict[str, dict], durations: dict[str, str], sco
                 found.add(("decay", side["score"][0], "rise" if upward == _positive else "fall", other))
         found |= time_sources(args, segments, durations, scores, _seen, _positive)
     else:
-        found |= time_sources(args if isinstance(args, list) else [args], segments, durations, scores, _seen,
-                              _positive)
+        found |= time_sources(args if isinstance(args, list) else [args], segments, durations, scores, _seen, _positive)
     return found

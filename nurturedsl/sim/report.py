@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from typing import Optional
 
 REPORT_FORMAT = "nurturedsl-simulation"
 REPORT_VERSION = "1.1.0"
@@ -59,7 +58,7 @@ class Tally:
         if first:
             self.entered_contacts[flow] += 1
 
-    def left(self, flow: str, reason: str, goal: Optional[bool]) -> None:
+    def left(self, flow: str, reason: str, goal: bool | None) -> None:
         self.exits[flow][reason] += 1
         if goal:
             self.goals[flow] += 1
@@ -67,7 +66,7 @@ class Tally:
     def transition(self, flow: str, node: str, index: int) -> None:
         self.transitions[flow][(node, index)] += 1
 
-    def handoff(self, team: str, first: bool, first_to_team: bool, since: Optional[float]) -> None:
+    def handoff(self, team: str, first: bool, first_to_team: bool, since: float | None) -> None:
         """A hand-off: `first` for the contact's first, `first_to_team` for
         their first to this team; `since`: seconds from their first flow
         entry (None when they entered none before)."""
@@ -86,7 +85,7 @@ class Tally:
         if first:
             self.crossed_contacts[name] += 1
 
-    def touch(self, flow: str, channel: str, kind: Optional[str]) -> None:
+    def touch(self, flow: str, channel: str, kind: str | None) -> None:
         self.touches[channel] += 1
         self.flow_touches[flow] += 1
         if kind:
@@ -104,10 +103,10 @@ class Tally:
     def unsubscribed(self) -> None:
         self.unsubscribes += 1
 
-    def notified(self, recipient: Optional[str]) -> None:
+    def notified(self, recipient: str | None) -> None:
         self.notifications[recipient or "(default)"] += 1
 
-    def task(self, recipient: Optional[str]) -> None:
+    def task(self, recipient: str | None) -> None:
         self.tasks[recipient or "(default)"] += 1
 
     def remaining(self, flow: str) -> None:
@@ -118,7 +117,7 @@ class Tally:
 
     # -- adding up
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         for name, value in vars(other).items():
             mine = getattr(self, name)
             if isinstance(value, int):
@@ -130,7 +129,7 @@ class Tally:
                 mine.update(value)
 
 
-def _quantile(histogram: Counter, q: float) -> Optional[float]:
+def _quantile(histogram: Counter, q: float) -> float | None:
     """The q-quantile (nearest rank) of a histogram of values."""
     total = sum(histogram.values())
     if not total:
@@ -144,7 +143,7 @@ def _quantile(histogram: Counter, q: float) -> Optional[float]:
     return max(histogram)  # pragma: no cover
 
 
-def _ratio(gives: int, asks: int) -> Optional[float]:
+def _ratio(gives: int, asks: int) -> float | None:
     return round(gives / asks, 2) if asks else None
 
 
@@ -152,11 +151,13 @@ def layout(ir: dict) -> dict:
     """What every report lists, whether it happened or not: each flow's
     steps with their number of transitions, and each score threshold."""
     return {
-        "flows": {name: {node_id: len(node["next"]) for node_id, node in sorted(flow["nodes"].items())
-                         if node["next"]}
-                  for name, flow in sorted(ir["flows"].items())},
-        "thresholds": sorted(f"{score}.{t['name']}" for score, data in ir["scores"].items()
-                             for t in data["thresholds"]),
+        "flows": {
+            name: {node_id: len(node["next"]) for node_id, node in sorted(flow["nodes"].items()) if node["next"]}
+            for name, flow in sorted(ir["flows"].items())
+        },
+        "thresholds": sorted(
+            f"{score}.{t['name']}" for score, data in ir["scores"].items() for t in data["thresholds"]
+        ),
         "first_touch": ir["policy"].get("first_touch", {}).get("iso"),
     }
 
@@ -178,8 +179,10 @@ def figures(tally: Tally, shape: dict) -> dict:
                 "p90": _days(_quantile(velocity, 0.9)),
             },
         },
-        "thresholds": {name: {"contacts": tally.crossed_contacts[name], "crossings": tally.crossings[name]}
-                       for name in sorted(set(shape["thresholds"]) | set(tally.crossings))},
+        "thresholds": {
+            name: {"contacts": tally.crossed_contacts[name], "crossings": tally.crossings[name]}
+            for name in sorted(set(shape["thresholds"]) | set(tally.crossings))
+        },
         "touches": {
             "total": sum(tally.touches.values()),
             "by_channel": dict(sorted(tally.touches.items())),
@@ -217,7 +220,7 @@ def figures(tally: Tally, shape: dict) -> dict:
     return body
 
 
-def _days(minutes: Optional[float]) -> Optional[float]:
+def _days(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 1440, 2)
 
 
@@ -241,8 +244,7 @@ def flatten(body: dict, prefix: str = "") -> dict[str, float]:
 # quantiles and ratios, which do not.
 def _extensive(key: str) -> bool:
     last = key.rsplit(".", 1)[-1]
-    return not (last in ("median", "p90", "max", "gives_per_ask") or ".per_contact." in key
-                or ".velocity_days." in key)
+    return not (last in ("median", "p90", "max", "gives_per_ask") or ".per_contact." in key or ".velocity_days." in key)
 
 
 def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, list[float]]:
@@ -285,7 +287,7 @@ def _neat(value: float):
     return int(value) if value == int(value) else value
 
 
-def as_json(header: dict, body: dict, interval_map: Optional[dict] = None) -> str:
+def as_json(header: dict, body: dict, interval_map: dict | None = None) -> str:
     document = {"format": REPORT_FORMAT, "version": REPORT_VERSION, **header, **body}
     if interval_map is not None:
         document["intervals"] = interval_map
@@ -294,7 +296,8 @@ def as_json(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
 
 # -- text
 
-def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> str:
+
+def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
     ranges = interval_map or {}
 
     def n(key: str, value) -> str:
@@ -309,8 +312,11 @@ def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
     lines = []
     mode = header["mode"]
     contacts = f"{n('contacts', body['contacts'])} {_plural(body['contacts'], 'contact')}"
-    what = (f"cohort of {contacts} in {header['runs']} {_plural(header['runs'], 'run')}, seed {header['seed']}"
-            if mode == "cohort" else f"replay of {contacts}")
+    what = (
+        f"cohort of {contacts} in {header['runs']} {_plural(header['runs'], 'run')}, seed {header['seed']}"
+        if mode == "cohort"
+        else f"replay of {contacts}"
+    )
     lines.append(f"{header['playbook']}: {what}")
     lines.append(f"from {header['start']} until {header['until']}")
     if ranges:
@@ -328,8 +334,10 @@ def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
             head += f", still in at the end {n(base + '.still_in', flow['still_in'])}"
         lines.append(head)
         if flow["exits"]:
-            exits = ", ".join(f"{reason} {n(f'{base}.exits.{reason}', count)}" for reason, count in
-                              sorted(flow["exits"].items(), key=lambda item: (-item[1], item[0])))
+            exits = ", ".join(
+                f"{reason} {n(f'{base}.exits.{reason}', count)}"
+                for reason, count in sorted(flow["exits"].items(), key=lambda item: (-item[1], item[0]))
+            )
             lines.append(f"  {'':<{width}}  left: {exits}")
     lines.append("")
     handoffs = body["handoffs"]
@@ -337,52 +345,79 @@ def as_text(header: dict, body: dict, interval_map: Optional[dict] = None) -> st
     velocity = handoffs["velocity_days"]
     line = f"  handed off     {n('handoffs.contacts', handoffs['contacts'])} {_plural(handoffs['contacts'], 'contact')}"
     if velocity["median"] is not None:
-        line += (f"; time from first entry to handoff (nurture velocity): median "
-                 f"{n('handoffs.velocity_days.median', velocity['median'])} days, "
-                 f"p90 {n('handoffs.velocity_days.p90', velocity['p90'])} days")
+        line += (
+            f"; time from first entry to handoff (nurture velocity): median "
+            f"{n('handoffs.velocity_days.median', velocity['median'])} days, "
+            f"p90 {n('handoffs.velocity_days.p90', velocity['p90'])} days"
+        )
     lines.append(line)
     for name, threshold in body["thresholds"].items():
-        lines.append(f"  {name:<14} {n(f'thresholds.{name}.contacts', threshold['contacts'])} "
-                     f"{_plural(threshold['contacts'], 'contact')} crossed")
+        lines.append(
+            f"  {name:<14} {n(f'thresholds.{name}.contacts', threshold['contacts'])} "
+            f"{_plural(threshold['contacts'], 'contact')} crossed"
+        )
     if body["notifications"]:
-        lines.append("  alerts         " + ", ".join(f"{who} {n(f'notifications.{who}', count)}"
-                                                    for who, count in body["notifications"].items()))
+        lines.append(
+            "  alerts         "
+            + ", ".join(f"{who} {n(f'notifications.{who}', count)}" for who, count in body["notifications"].items())
+        )
     if body["tasks"]:
-        lines.append("  tasks          " + ", ".join(f"{who} {n(f'tasks.{who}', count)}"
-                                                    for who, count in body["tasks"].items()))
+        lines.append(
+            "  tasks          " + ", ".join(f"{who} {n(f'tasks.{who}', count)}" for who, count in body["tasks"].items())
+        )
     lines.append("")
     touches = body["touches"]
     lines.append("Touches")
-    channels = ", ".join(f"{channel} {n(f'touches.by_channel.{channel}', count)}"
-                         for channel, count in touches["by_channel"].items())
+    channels = ", ".join(
+        f"{channel} {n(f'touches.by_channel.{channel}', count)}" for channel, count in touches["by_channel"].items()
+    )
     lines.append(f"  sent           {n('touches.total', touches['total'])}" + (f" ({channels})" if channels else ""))
     per = touches["per_contact"]
-    lines.append(f"  per contact    median {n('touches.per_contact.median', per['median'])}, "
-                 f"p90 {n('touches.per_contact.p90', per['p90'])}, max {n('touches.per_contact.max', per['max'])}"
-                 " (contacts who entered a flow)")
+    lines.append(
+        f"  per contact    median {n('touches.per_contact.median', per['median'])}, "
+        f"p90 {n('touches.per_contact.p90', per['p90'])}, max {n('touches.per_contact.max', per['max'])}"
+        " (contacts who entered a flow)"
+    )
     ratio = touches["gives_per_ask"]
-    lines.append(f"  gives / asks   {n('touches.gives', touches['gives'])} / {n('touches.asks', touches['asks'])}"
-                 + (f": {n('touches.gives_per_ask', ratio)} gives per ask" if ratio is not None else "")
-                 + (f"; ways out {n('touches.way_outs', touches['way_outs'])} (not asks: they offer to stop)"
-                    if touches["way_outs"] else ""))
+    lines.append(
+        f"  gives / asks   {n('touches.gives', touches['gives'])} / {n('touches.asks', touches['asks'])}"
+        + (f": {n('touches.gives_per_ask', ratio)} gives per ask" if ratio is not None else "")
+        + (
+            f"; ways out {n('touches.way_outs', touches['way_outs'])} (not asks: they offer to stop)"
+            if touches["way_outs"]
+            else ""
+        )
+    )
     lines.append("")
     lines.append("Policy")
     deferred = body["deferred"]
-    lines.append("  deferred       " + ", ".join(f"{reason.replace('_', ' ')} {n(f'deferred.{reason}', deferred[reason])}"
-                                                for reason in _REASONS))
+    lines.append(
+        "  deferred       "
+        + ", ".join(f"{reason.replace('_', ' ')} {n(f'deferred.{reason}', deferred[reason])}" for reason in _REASONS)
+    )
     blocked = body["blocked"]
-    lines.append("  blocked        " + (", ".join(f"{reason} {n(f'blocked.{reason}', count)}"
-                                                 for reason, count in blocked.items()) or "none"))
+    lines.append(
+        "  blocked        "
+        + (", ".join(f"{reason} {n(f'blocked.{reason}', count)}" for reason, count in blocked.items()) or "none")
+    )
     first = body.get("first_touch") or {}
     if first.get("within"):
-        late = [f"{name} {n(f'flows.{name}.late_first_touches', flow['late_first_touches'])}"
-                for name, flow in body["flows"].items() if flow.get("late_first_touches")]
-        lines.append(f"  first touch    late {n('first_touch.late', first['late'])} "
-                     f"(first message more than {_iso_words(first['within'])} after entry"
-                     + (": " + ", ".join(late) if late else "") + ")")
+        late = [
+            f"{name} {n(f'flows.{name}.late_first_touches', flow['late_first_touches'])}"
+            for name, flow in body["flows"].items()
+            if flow.get("late_first_touches")
+        ]
+        lines.append(
+            f"  first touch    late {n('first_touch.late', first['late'])} "
+            f"(first message more than {_iso_words(first['within'])} after entry"
+            + (": " + ", ".join(late) if late else "")
+            + ")"
+        )
     if body["suppressed"]:
-        lines.append("  suppressed     " + ", ".join(f'"{name}" {n(f"suppressed.{name}", count)}'
-                                                    for name, count in body["suppressed"].items()))
+        lines.append(
+            "  suppressed     "
+            + ", ".join(f'"{name}" {n(f"suppressed.{name}", count)}' for name, count in body["suppressed"].items())
+        )
     lines.append(f"  unsubscribes   {n('unsubscribes', body['unsubscribes'])}")
     notes = header.get("notes") or []
     if notes:
@@ -402,6 +437,7 @@ def _plural(count: int, word: str) -> str:
 
 
 # -- one contact's journey
+
 
 def timeline(records: list[dict], contact: dict, zone: str) -> str:
     """A trace of one contact as lines a person reads top to bottom, in the
@@ -464,8 +500,9 @@ def _describe(record: dict, local) -> str:
             import datetime as dt
 
             until = dt.datetime.fromisoformat(until.replace("Z", "+00:00")).astimezone(local)
-        return (f'suppress   "{record["list"]}" ({flow}.{step})'
-                + (f", revisit {until:%a %Y-%m-%d %H:%M}" if until else ", for good"))
+        return f'suppress   "{record["list"]}" ({flow}.{step})' + (
+            f", revisit {until:%a %Y-%m-%d %H:%M}" if until else ", for good"
+        )
     if kind == "revisit":
         return "revisit    suppression ended"
     return kind

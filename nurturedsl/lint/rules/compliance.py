@@ -5,7 +5,7 @@ Family `compliance`, codes NUR5xx.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from ... import nodes as n
 from ...diagnostics import Severity
@@ -87,8 +87,11 @@ class SmsWithoutConsent(Rule):
         facts = _Facts(ctx)
         for flow in ctx.flows:
             fa = ctx.analysis(flow)
-            sms = [node for node, step in fa.steps()
-                   if isinstance(step, n.Touch) and step.channel == "sms" and node in fa.reachable]
+            sms = [
+                node
+                for node, step in fa.steps()
+                if isinstance(step, n.Touch) and step.channel == "sms" and node in fa.reachable
+            ]
             if not sms:
                 continue
             known = facts.of(next((s.value for s in flow.settings if s.key == "audience"), None))
@@ -105,13 +108,17 @@ class SmsWithoutConsent(Rule):
             results = {}
             for fact, _, _ in _SMS_FACTS:
                 results[fact] = fa.forward(
-                    fact in known, lambda node, value: value,
+                    fact in known,
+                    lambda node, value: value,
                     lambda value, node, edge, fact=fact: along(value, node, edge, fact),
-                    lambda a, b: not a and b, passes=len(fa.back_edges) + 2)
+                    lambda a, b: not a and b,
+                    passes=len(fa.back_edges) + 2,
+                )
             position = {node: i for i, node in enumerate(fa.order)}
             for node in sorted(sms, key=position.__getitem__):
-                missing = [(fact, text, words) for fact, text, words in _SMS_FACTS
-                           if not results[fact][0].get(node, True)]
+                missing = [
+                    (fact, text, words) for fact, text, words in _SMS_FACTS if not results[fact][0].get(node, True)
+                ]
                 if not missing:
                     continue
                 values, preds = results[missing[0][0]]
@@ -120,9 +127,13 @@ class SmsWithoutConsent(Rule):
                 yield Finding(
                     f"sms `{node}` can be sent without knowing the contact has {what}: "
                     f"no test of {tests} guards it on every path",
-                    fa.span(node), flow=flow.name, path=fa.witness(preds, node),
-                    hints=('put the SMS in a `when has phone and consent("sms") { ... }` branch arm, or add '
-                           'the test to the flow\'s `audience`',),
+                    fa.span(node),
+                    flow=flow.name,
+                    path=fa.witness(preds, node),
+                    hints=(
+                        'put the SMS in a `when has phone and consent("sms") { ... }` branch arm, or add '
+                        "the test to the flow's `audience`",
+                    ),
                 )
 
 
@@ -173,13 +184,18 @@ class MissingUnsubscribeLink(Rule):
                 if any(option.key == "unsubscribe_link" for option in content.options):
                     continue
                 reported.add(content.name)
-                notes = () if ctx.option_source(self, "channels") == "the default" and channels == {"email"} \
-                    else (f"channels checked: {', '.join(sorted(channels))} (from "
-                          f"{ctx.option_source(self, 'channels')})",)
+                notes = (
+                    ()
+                    if ctx.option_source(self, "channels") == "the default" and channels == {"email"}
+                    else (
+                        f"channels checked: {', '.join(sorted(channels))} (from {ctx.option_source(self, 'channels')})",
+                    )
+                )
                 yield Finding(
                     f"content `{content.name}` has no `unsubscribe link`, but {step.channel} step `{step.id}` "
                     f"of flow `{flow.name}` sends it and the policy requires one in every message",
-                    content.name_span, notes=notes,
+                    content.name_span,
+                    notes=notes,
                     related=((step.span, f"sent by {step.channel} here"), (policy.span, "required here")),
                     hints=(f"add `unsubscribe link` to content `{content.name}`",),
                 )

@@ -6,7 +6,7 @@ Family `content`, codes NUR6xx.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ... import nodes as n
 from ...diagnostics import Severity
@@ -60,19 +60,27 @@ class GatedGive(Rule):
                 gated = _option(content, "gated") if content is not None else None
                 if gated is None:
                     continue
-                what = (f"`{node}` is sent as a give, but it is gated" if node == content.name else
-                        f"`{node}` sends `{content.name}` as a give, but `{content.name}` is gated")
+                what = (
+                    f"`{node}` is sent as a give, but it is gated"
+                    if node == content.name
+                    else f"`{node}` sends `{content.name}` as a give, but `{content.name}` is gated"
+                )
                 yield Finding(
                     f"{what}: the contact must fill in a form to get it",
                     fa.span(node),
                     related=((gated.span, f"`{content.name}` is marked `gated` here"),),
-                    hints=(f"you already have their email: drop `gated` from `{content.name}` and link or "
-                           f"attach it",),
+                    hints=(f"you already have their email: drop `gated` from `{content.name}` and link or attach it",),
                 )
 
 
-DEAD_WEIGHT = ("just checking in", "did you have a chance", "touching base", "circling back", "just following up",
-               "bumping this")
+DEAD_WEIGHT = (
+    "just checking in",
+    "did you have a chance",
+    "touching base",
+    "circling back",
+    "just following up",
+    "bumping this",
+)
 
 
 def _pattern(phrase: str) -> re.Pattern[str]:
@@ -134,8 +142,9 @@ class DeadWeightCopy(Rule):
                 f"{what} says {_quoted(found)}, which is dead weight",
                 span,
                 notes=(f"the phrases come from {source}",),
-                hints=("say what is new for them (a case study, a change in their market), "
-                       "or give them an honest way out",),
+                hints=(
+                    "say what is new for them (a case study, a change in their market), or give them an honest way out",
+                ),
             )
 
         for content in ctx.programme.contents.values():
@@ -221,11 +230,16 @@ class RepeatedContent(Rule):
                         continue
                     before, path = mark_witness(fa, preds, reach, node, is_send)
                     before = before or values[node][0]
-                    what = (f"`{node}` can send `{content}` again to a contact it already reached"
-                            if before == node else
-                            f"`{node}` can send `{content}` to a contact `{before}` already sent it to")
+                    what = (
+                        f"`{node}` can send `{content}` again to a contact it already reached"
+                        if before == node
+                        else f"`{node}` can send `{content}` to a contact `{before}` already sent it to"
+                    )
                     yield Finding(
-                        what, fa.span(node), flow=flow.name, path=path,
+                        what,
+                        fa.span(node),
+                        flow=flow.name,
+                        path=path,
                         related=() if before == node else ((fa.span(before), f"`{content}` is sent here first"),),
                         hints=("send something new here, or put the two sends on different branches",),
                     )

@@ -6,7 +6,7 @@ Family `freshness`, codes NUR9xx.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Iterator
+from collections.abc import Iterator
 
 from ... import nodes as n
 from ...diagnostics import Severity
@@ -69,9 +69,13 @@ class StaleReview(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         dated: list[tuple[n.Setting, str]] = [
-            (setting, "") for setting in (_reviewed(h.settings) for h in ctx.programme.headers.values()) if setting]
-        dated += [(setting, f"flow `{flow.name}` was ") for flow in ctx.flows
-                  if (setting := _reviewed(flow.settings)) is not None]
+            (setting, "") for setting in (_reviewed(h.settings) for h in ctx.programme.headers.values()) if setting
+        ]
+        dated += [
+            (setting, f"flow `{flow.name}` was ")
+            for flow in ctx.flows
+            if (setting := _reviewed(flow.settings)) is not None
+        ]
         for setting, whose in sorted(dated, key=lambda item: (item[0].span.file, item[0].span.line)):
             yield from self._check(ctx, setting, whose)
 
@@ -96,8 +100,10 @@ class StaleReview(Rule):
             f"{whose}reviewed {date.isoformat()}, {age} days ago; review sequences at least every {limit}",
             setting.span,
             notes=(f"the limit of {limit} comes from {ctx.option_source(self, 'max-age')}",),
-            hints=("audit the flows (segments, give/ask balance, channels, copy), then set `reviewed` "
-                   "to the day of the review",),
+            hints=(
+                "audit the flows (segments, give/ask balance, channels, copy), then set `reviewed` "
+                "to the day of the review",
+            ),
         )
 
 
@@ -154,11 +160,13 @@ class MissingReviewDate(Rule):
                 hint = f'add `playbook "NAME" {{ reviewed {ctx.today.isoformat()} }}` once the flows are reviewed'
             else:
                 where = "its `playbook` header has no `reviewed` date"
-                span = Span(file, header.span.line, header.span.column, header.span.line,
-                            header.span.column + len("playbook"))
+                span = Span(
+                    file, header.span.line, header.span.column, header.span.line, header.span.column + len("playbook")
+                )
                 hint = f"add `reviewed {ctx.today.isoformat()}` to the header once the flows are reviewed"
-            yield Finding(f"flow{plural} {names} {'have' if plural else 'has'} no review date: {where}", span,
-                          hints=(hint,))
+            yield Finding(
+                f"flow{plural} {names} {'have' if plural else 'has'} no review date: {where}", span, hints=(hint,)
+            )
 
 
 RULES: tuple[type[Rule], ...] = (StaleReview, MissingReviewDate)

@@ -5,14 +5,14 @@ Family `give-to-get`, codes NUR3xx.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 from ...diagnostics import Severity
 from ..dataflow import FlowAnalysis
 from ..rule import Context, Finding, Option, Rule
 
-_RATIO = Option("ratio", "ratio", (3, 1), "gives that must come before asks, as `gives:asks`",
-                policy="give_to_get")
+_RATIO = Option("ratio", "ratio", (3, 1), "gives that must come before asks, as `gives:asks`", policy="give_to_get")
 
 
 class AskBeforeGives(Rule):
@@ -73,14 +73,22 @@ class AskBeforeGives(Rule):
                     continue
                 notes = [f"the ratio comes from {ctx.option_source(self, 'ratio')}"]
                 if start is not None:
-                    notes.insert(0, f"counting the {_plural(start.value.gives, 'give')} a contact has had before "
-                                    f"`{start.source}` moves them here")
-                before = (f"after only {_plural(value.gives, 'give')}" if not value.asks else
-                          f"as ask {value.asks + 1} after only {_plural(value.gives, 'give')} "
-                          f"({-(-(value.asks + 1) * gives // asks)} needed)")
+                    notes.insert(
+                        0,
+                        f"counting the {_plural(start.value.gives, 'give')} a contact has had before "
+                        f"`{start.source}` moves them here",
+                    )
+                before = (
+                    f"after only {_plural(value.gives, 'give')}"
+                    if not value.asks
+                    else f"as ask {value.asks + 1} after only {_plural(value.gives, 'give')} "
+                    f"({-(-(value.asks + 1) * gives // asks)} needed)"
+                )
                 yield Finding(
                     f"ask `{node}` can be reached {before}; give-to-get is {gives}:{asks}",
-                    fa.span(node), flow=flow.name, path=fa.witness(preds, node),
+                    fa.span(node),
+                    flow=flow.name,
+                    path=fa.witness(preds, node),
                     notes=tuple(notes),
                     hints=("send more give content before this ask on every path, or move the ask later",),
                 )
@@ -89,13 +97,14 @@ class AskBeforeGives(Rule):
 class _Ledger(NamedTuple):
     """Along one path: asks*gives_seen - gives*asks_seen at ratio gives:asks
     (below zero: too many asks), and the gives and asks seen."""
+
     balance: int
     gives: int
     asks: int
 
 
 def counted(fa: FlowAnalysis, node: str) -> str | None:
-    """"give" or "ask" as the give-to-get ratio counts a node: a way out
+    """ "give" or "ask" as the give-to-get ratio counts a node: a way out
     (content marked `way out`) is neither."""
     return None if fa.way_out(node) else fa.intent(node)
 
@@ -107,11 +116,13 @@ def ledger(fa: FlowAnalysis, gives: int, asks: int, start: _Ledger) -> tuple[dic
     cache = fa.__dict__.setdefault("_ledgers", {})
     found = cache.get((gives, asks, start))
     if found is None:
+
         def transfer(node: str, value: _Ledger) -> _Ledger:
             return _after(fa, node, value, gives, asks)
 
         found = cache[(gives, asks, start)] = fa.forward(
-            start, transfer, lambda value, node, edge: value, lambda a, b: a.balance < b.balance)
+            start, transfer, lambda value, node, edge: value, lambda a, b: a.balance < b.balance
+        )
     return found
 
 
@@ -168,8 +179,9 @@ def _credits(ctx: Context, gives: int, asks: int) -> dict[str, _Credit]:
             for name in members:
                 found = lowest(name, unknown)
                 old = credits.get(name)
-                if found is None or (name not in unknown and old is not None
-                                     and found.value.balance >= old.value.balance):
+                if found is None or (
+                    name not in unknown and old is not None and found.value.balance >= old.value.balance
+                ):
                     continue
                 credits[name] = found
                 unknown.discard(name)
@@ -270,10 +282,14 @@ class AskShare(Rule):
                 f"flow `{flow.name}` can send {_plural(value.asks, 'ask')} among {total} give and ask touches "
                 f"on one path ({round(100 * value.asks / total)}%); give-to-get {g}:{a} allows at most {a} in "
                 f"{g + a} ({round(100 * a / (g + a))}%)",
-                flow.name_span, flow=flow.name, path=path,
-                notes=(f"{_plural(value.asks, 'ask')} {need} at least {needed} gives at {g}:{a}; "
-                       f"this path has {value.gives}",
-                       f"the ratio comes from {ctx.option_source(self, 'ratio', flow)}"),
+                flow.name_span,
+                flow=flow.name,
+                path=path,
+                notes=(
+                    f"{_plural(value.asks, 'ask')} {need} at least {needed} gives at {g}:{a}; "
+                    f"this path has {value.gives}",
+                    f"the ratio comes from {ctx.option_source(self, 'ratio', flow)}",
+                ),
                 hints=("turn an ask into a give (a post, a checklist, a case study), or add gives",),
                 related=tuple((fa.span(node), f"ask `{node}`") for node in dict.fromkeys(asks_on_path)),
             )
@@ -294,8 +310,12 @@ def _after(fa: FlowAnalysis, node: str, value: _Ledger, gives: int, asks: int) -
 _NOTHING = False  # the value of a path on which nothing is marked
 
 
-def since_mark(fa: FlowAnalysis, mark: Callable[[str], bool], clear: Callable[[str], bool] = lambda node: False,
-               new_round: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+def since_mark(
+    fa: FlowAnalysis,
+    mark: Callable[[str], bool],
+    clear: Callable[[str], bool] = lambda node: False,
+    new_round: bool = False,
+) -> tuple[dict[str, Any], dict[str, str]]:
     """May-dataflow: for each node, whether on SOME path into it a `mark`ed
     node came with no `clear`ed node after it. A value is `False` or
     `(origin, repeat)`, `origin` being the last marked node.
@@ -341,12 +361,12 @@ def since_mark(fa: FlowAnalysis, mark: Callable[[str], bool], clear: Callable[[s
 
 def reach_preds(fa: FlowAnalysis) -> dict[str, str]:
     """A tree of first-found paths from the entry to every reachable node."""
-    return fa.forward(True, lambda node, value: value, lambda value, node, edge: value,
-                      lambda x, y: False, passes=1)[1]
+    return fa.forward(True, lambda node, value: value, lambda value, node, edge: value, lambda x, y: False, passes=1)[1]
 
 
-def mark_witness(fa: FlowAnalysis, preds: dict[str, str], reach: dict[str, str], node: str,
-                 mark: Callable[[str], bool]) -> tuple[str | None, tuple[str, ...]]:
+def mark_witness(
+    fa: FlowAnalysis, preds: dict[str, str], reach: dict[str, str], node: str, mark: Callable[[str], bool]
+) -> tuple[str | None, tuple[str, ...]]:
     """For a node whose `since_mark` value is set: the marked node it
     follows, and a path from the entry through that node to this one."""
     chain = [node]
@@ -365,8 +385,12 @@ def mark_witness(fa: FlowAnalysis, preds: dict[str, str], reach: dict[str, str],
     return chain[0], fa.witness(reach, chain[0]) + tuple(chain[1:])
 
 
-def _following(fa: FlowAnalysis, mark: Callable[[str], bool], target: Callable[[str], bool],
-               clear: Callable[[str], bool] = lambda node: False) -> Iterator[tuple[str, str, tuple[str, ...]]]:
+def _following(
+    fa: FlowAnalysis,
+    mark: Callable[[str], bool],
+    target: Callable[[str], bool],
+    clear: Callable[[str], bool] = lambda node: False,
+) -> Iterator[tuple[str, str, tuple[str, ...]]]:
     """(node, the marked node it can follow, a witness path) for every
     `target` node that some path reaches after a `mark`ed one with no
     `clear`ed one in between."""
@@ -434,14 +458,20 @@ class ConsecutiveAsks(Rule):
             if sum(1 for node in fa.order if is_ask(node)) == 0:
                 continue
             for node, before, path in _following(fa, is_ask, is_ask, lambda node: counted(fa, node) == "give"):
-                what = (f"ask `{node}` can follow itself round a loop" if before == node
-                        else f"ask `{node}` can directly follow ask `{before}`")
+                what = (
+                    f"ask `{node}` can follow itself round a loop"
+                    if before == node
+                    else f"ask `{node}` can directly follow ask `{before}`"
+                )
                 yield Finding(
                     f"{what}, with no give in between",
-                    fa.span(node), flow=flow.name, path=path,
+                    fa.span(node),
+                    flow=flow.name,
+                    path=path,
                     related=() if before == node else ((fa.span(before), f"the ask before it, `{before}`"),),
-                    hints=("send a give (a post, a checklist, a case study) between the two asks, "
-                           "or drop one of them",),
+                    hints=(
+                        "send a give (a post, a checklist, a case study) between the two asks, or drop one of them",
+                    ),
                 )
 
 
@@ -532,11 +562,16 @@ class WayOutNotLast(Rule):
             if not any(fa.way_out(node) for node in fa.order):
                 continue
             for node, before, path in _following(fa, fa.way_out, lambda node: fa.intent(node) is not None):
-                what = (f"way out `{node}` can be sent again round a loop" if before == node
-                        else f"`{node}` can follow the way out `{before}`")
+                what = (
+                    f"way out `{node}` can be sent again round a loop"
+                    if before == node
+                    else f"`{node}` can follow the way out `{before}`"
+                )
                 yield Finding(
                     f"{what}; a way out ends the conversation",
-                    fa.span(node), flow=flow.name, path=path,
+                    fa.span(node),
+                    flow=flow.name,
+                    path=path,
                     related=() if before == node else ((fa.span(before), f"the way out, `{before}`"),),
                     hints=("make the way out the last content the flow sends, or drop `way out` from its content",),
                 )

@@ -6,7 +6,7 @@ Family `re-engagement`, codes NUR8xx.
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import networkx as nx
 
@@ -19,8 +19,6 @@ from ..dataflow import FlowAnalysis
 from ..rule import Context, Finding, Option, Rule, head
 
 _SUPPRESS_HINT = 'end it with `suppress "cold-contacts" revisit 180d`'
-
-
 
 
 _KEYWORDS = {n.Repeat: "repeat", n.Branch: "branch", n.Split: "split", n.WaitUntil: "wait until"}
@@ -61,13 +59,15 @@ def reengagement_test(ctx: Context, flow: n.Flow) -> str | None:
     for entry in flow.entries:
         found = _inactive_test(ctx, entry.condition)
         if found is not None:
-            return (f"`{flow.name}` counts as a re-engagement flow: its entry requires "
-                    f"`inactive for {found.duration.text}`")
+            return (
+                f"`{flow.name}` counts as a re-engagement flow: its entry requires `inactive for {found.duration.text}`"
+            )
     audience = next((s for s in flow.settings if s.key == "audience"), None)
     found = _inactive_test(ctx, audience.value) if audience is not None else None
     if found is not None:
-        return (f"`{flow.name}` counts as a re-engagement flow: its audience requires "
-                f"`inactive for {found.duration.text}`")
+        return (
+            f"`{flow.name}` counts as a re-engagement flow: its audience requires `inactive for {found.duration.text}`"
+        )
     return None
 
 
@@ -81,8 +81,9 @@ def _unrolled(fa: FlowAnalysis) -> FlowAnalysis:
     What is left has loops only where a backwards `goto` closes one."""
     g = nx.MultiDiGraph()
     g.add_nodes_from(fa.g.nodes(data=True))
-    g.add_edges_from((source, target, data) for source, target, data in fa.g.edges(data=True)
-                     if data["kind"] != "again")
+    g.add_edges_from(
+        (source, target, data) for source, target, data in fa.g.edges(data=True) if data["kind"] != "again"
+    )
     return FlowAnalysis(fa.flow, g, fa.programme)
 
 
@@ -112,8 +113,9 @@ def _email_weights(fa: FlowAnalysis) -> tuple[dict[str, float], dict[str, tuple[
     for component in nx.strongly_connected_components(g):
         if len(component) < 2:
             continue
-        gotos = tuple(fa.step(node) for node in sorted(component, key=position.__getitem__)
-                      if isinstance(fa.step(node), n.Goto))
+        gotos = tuple(
+            fa.step(node) for node in sorted(component, key=position.__getitem__) if isinstance(fa.step(node), n.Goto)
+        )
         for node in component:
             if node in weights:
                 weights[node] = math.inf
@@ -175,29 +177,43 @@ class ReengagementTooLong(Rule):
             # in the weights, so their closing edges are left out and one
             # pass in topological order is exact.
             values, preds = fa.forward(
-                0, lambda node, count: count + weights.get(node, 0),
+                0,
+                lambda node, count: count + weights.get(node, 0),
                 lambda count, node, edge: None if (node, edge["order"]) in back else count,
-                lambda a, b: a > b, passes=1)
-            node = next((node for node in fa.order
-                         if node in weights and node in values and values[node] + weights[node] > limit), None)
+                lambda a, b: a > b,
+                passes=1,
+            )
+            node = next(
+                (
+                    node
+                    for node in fa.order
+                    if node in weights and node in values and values[node] + weights[node] > limit
+                ),
+                None,
+            )
             if node is None:
                 continue
             path = fa.witness(preds, node)
             notes = [test, f"the limit of {limit} comes from {ctx.option_source(self, 'max-emails', flow)}"]
             if weights[node] == math.inf:
-                loop = next((r for r in reversed(loops[node])
-                             if isinstance(r, n.Goto) or r.at_most is None), fa.step(node))
+                loop = next(
+                    (r for r in reversed(loops[node]) if isinstance(r, n.Goto) or r.at_most is None), fa.step(node)
+                )
                 if isinstance(loop, n.Repeat):
                     path += (f"{loop.id}@wait", loop.id, node)
-                    message = (f"email `{node}` repeats every {loop.every.text} with no `at most`: re-engagement "
-                               f"flow `{flow.name}` can email a contact without end; the limit is {limit}")
+                    message = (
+                        f"email `{node}` repeats every {loop.every.text} with no `at most`: re-engagement "
+                        f"flow `{flow.name}` can email a contact without end; the limit is {limit}"
+                    )
                     hint = f"give the repeat `at most N` so no path sends more than {limit} emails, then suppress"
                     span = head(loop.span, "repeat")
                 else:
                     if loop.id in values:
                         path = fa.witness(preds, loop.id) + (loop.target,)
-                    message = (f"`{loop.id}` can send the contact round email `{node}` again and again: re-engagement "
-                               f"flow `{flow.name}` can email a contact without end; the limit is {limit}")
+                    message = (
+                        f"`{loop.id}` can send the contact round email `{node}` again and again: re-engagement "
+                        f"flow `{flow.name}` can email a contact without end; the limit is {limit}"
+                    )
                     hint = f"drop the `goto` loop: send at most {limit} emails, then suppress"
                     span = loop.span
                 yield Finding(message, span, flow=flow.name, path=path, notes=tuple(notes), hints=(hint,))
@@ -208,13 +224,15 @@ class ReengagementTooLong(Rule):
             yield Finding(
                 f"re-engagement flow `{flow.name}` can send {total} emails on one path, up to and including "
                 f"`{node}`; the limit is {limit}",
-                fa.span(node), flow=flow.name, path=path, notes=tuple(notes),
+                fa.span(node),
+                flow=flow.name,
+                path=path,
+                notes=tuple(notes),
                 hints=(f"keep to {limit} honest email{'s' if limit != 1 else ''}, then {_SUPPRESS_HINT}",),
             )
 
 
 # ------------------------------------------------------------------ NUR802 --
-
 
 
 def _engaged(c: n.Condition, segments: dict[str, bool]) -> bool:
@@ -323,16 +341,22 @@ class ReengagementWithoutSuppress(Rule):
                 if node == END:
                     last = next((p for p in reversed(path[:-1]) if p != ENTRY), None)
                     span = _step_span(fa, last) if last else flow.name_span
-                    message = (f"contacts who never respond run off the end of re-engagement flow `{flow.name}` "
-                               "without being suppressed")
+                    message = (
+                        f"contacts who never respond run off the end of re-engagement flow `{flow.name}` "
+                        "without being suppressed"
+                    )
                     hint = _SUPPRESS_HINT.replace("end it", "end the flow")
                 elif isinstance(step, n.ExitStep):
-                    message = (f"`{node}` takes contacts who never responded out of re-engagement flow "
-                               f"`{flow.name}` without suppressing them")
+                    message = (
+                        f"`{node}` takes contacts who never responded out of re-engagement flow "
+                        f"`{flow.name}` without suppressing them"
+                    )
                     span, hint = step.span, 'suppress them instead: `suppress "cold-contacts" revisit 180d`'
                 elif isinstance(step, n.MoveTo):
-                    message = (f"`{node}` moves contacts who never responded from re-engagement flow `{flow.name}` "
-                               f"into flow `{step.flow}` instead of suppressing them")
+                    message = (
+                        f"`{node}` moves contacts who never responded from re-engagement flow `{flow.name}` "
+                        f"into flow `{step.flow}` instead of suppressing them"
+                    )
                     span, hint = step.span, 'suppress them instead: `suppress "cold-contacts" revisit 180d`'
                 yield Finding(message, span, flow=flow.name, path=path, notes=(test,), hints=(hint,))
 
@@ -386,8 +410,11 @@ class ExitOnOldActivity(Rule):
             quiet = _quiet(ctx, flow).duration
             goal = next((s.value for s in flow.settings if s.key == "goal"), None)
             for where, condition in [("exit on", c) for c in flow.exits] + ([("goal", goal)] if goal else []):
-                what = ("leaves the flow the moment they enter it, before the first email" if where == "exit on"
-                        else "counts as re-engaged the moment they enter")
+                what = (
+                    "leaves the flow the moment they enter it, before the first email"
+                    if where == "exit on"
+                    else "counts as re-engaged the moment they enter"
+                )
                 for c, negated, via in _activity_tests(ctx, condition):
                     within = c.within if isinstance(c, n.EventTest) else None
                     recent = within is not None and within.seconds <= quiet.seconds
@@ -399,12 +426,15 @@ class ExitOnOldActivity(Rule):
                     elif recent:
                         continue
                     elif within is None:
-                        message = (f"`{shown}` in `{where}` counts the contact's whole history: anyone who ever "
-                                   f"did it {what}")
+                        message = (
+                            f"`{shown}` in `{where}` counts the contact's whole history: anyone who ever did it {what}"
+                        )
                         hint = f"count only what they do after going quiet: `{shown} within {quiet.text}`"
                     else:
-                        message = (f"`{shown}` in `{where}` looks back {within.text}, past the {quiet.text} the "
-                                   f"contact was quiet: anyone who did it in that time {what}")
+                        message = (
+                            f"`{shown}` in `{where}` looks back {within.text}, past the {quiet.text} the "
+                            f"contact was quiet: anyone who did it in that time {what}"
+                        )
                         hint = f"look back no further than they were quiet: `within {quiet.text}`"
                     notes = [test]
                     if via is not None:

@@ -6,7 +6,7 @@ Family `scoring`, codes NUR4xx.
 from __future__ import annotations
 
 import operator
-from typing import Iterator
+from collections.abc import Iterator
 
 from ... import nodes as n
 from ...diagnostics import Severity
@@ -15,8 +15,14 @@ from ..rule import Context, Finding, Rule
 
 # ------------------------------------------------------------------ helpers --
 
-_ORDER = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
-          ">=": operator.ge}
+_ORDER = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
 def _event_text(name: str, args: list[n.EventArg]) -> str:
@@ -24,8 +30,6 @@ def _event_text(name: str, args: list[n.EventArg]) -> str:
         return name
     arg = args[0]
     return f'{name}("{arg.value}")' if arg.kind == "string" else f"{name}({arg.value})"
-
-
 
 
 def _num(value: float) -> str:
@@ -211,8 +215,10 @@ class NoScoreModel(Rule):
             f"this programme has {count} flow{'s' if count != 1 else ''} but no `score`: nothing tells sales "
             "which leads are ready",
             flow.name_span,
-            hints=("add a `score` with fit and behaviour rules and a threshold that hands off to sales, "
-                   "or import the file that defines it",),
+            hints=(
+                "add a `score` with fit and behaviour rules and a threshold that hands off to sales, "
+                "or import the file that defines it",
+            ),
         )
 
 
@@ -253,13 +259,19 @@ class NoHandoffThreshold(Rule):
             if any(isinstance(a, n.Handoff) for t in score.thresholds for a in t.actions):
                 continue
             names = ", ".join(f"`{t.name}`" for t in score.thresholds)
-            notes = (f"its thresholds: {names}; none has `-> handoff`",) if score.thresholds \
+            notes = (
+                (f"its thresholds: {names}; none has `-> handoff`",)
+                if score.thresholds
                 else ("it has no thresholds at all",)
+            )
             yield Finding(
                 f"score `{score.name}` never hands a lead to sales: no threshold has a `handoff` action",
-                score.name_span, notes=notes,
-                hints=("add `-> handoff sales` (and a `notify` saying why) to the threshold that means "
-                       "sales-ready, e.g. `threshold sql above 60 -> handoff sales`",),
+                score.name_span,
+                notes=notes,
+                hints=(
+                    "add `-> handoff sales` (and a `notify` saying why) to the threshold that means "
+                    "sales-ready, e.g. `threshold sql above 60 -> handoff sales`",
+                ),
             )
 
 
@@ -367,7 +379,8 @@ class ScoresEmailOpens(Rule):
                     yield Finding(
                         f"`{rule.points:+d} on {_event_text(rule.event.name, rule.event.args)}` in score "
                         f"`{score.name}` scores email opens, which mail privacy protection inflates",
-                        rule.event.span, hints=hint,
+                        rule.event.span,
+                        hints=hint,
                     )
             for rule in score.fit_rules:
                 found = conditions.opens(rule.condition)
@@ -378,7 +391,8 @@ class ScoresEmailOpens(Rule):
                 yield Finding(
                     f"fit rule `{ctx.source_text(rule.span)}` in score `{score.name}` tests email opens{via}, "
                     "which mail privacy protection inflates",
-                    span, hints=hint,
+                    span,
+                    hints=hint,
                 )
 
 
@@ -487,8 +501,9 @@ class FitOnlyThreshold(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         conditions = _Conditions(ctx)
         for score in ctx.programme.scores.values():
-            fit_rules = [rule for rule in score.fit_rules
-                         if rule.points > 0 and not conditions.is_behaviour(rule.condition)]
+            fit_rules = [
+                rule for rule in score.fit_rules if rule.points > 0 and not conditions.is_behaviour(rule.condition)
+            ]
             fit = sum(rule.points for rule in fit_rules)
             for t in score.thresholds:
                 if not t.actions or not _reaches(fit, t):
@@ -500,8 +515,10 @@ class FitOnlyThreshold(Rule):
                     f"matches the profile scores {fit} without doing anything",
                     _threshold_span(t),
                     notes=(f"{fit} = {made}", f"reaching it triggers {actions}"),
-                    hints=("raise the threshold above what fit rules give, so it also needs behaviour, "
-                           "or lower the fit points",),
+                    hints=(
+                        "raise the threshold above what fit rules give, so it also needs behaviour, "
+                        "or lower the fit points",
+                    ),
                 )
 
 
@@ -515,5 +532,11 @@ def _action_words(action) -> str:
     return f"notify {action.recipient}" if getattr(action, "recipient", None) else "notify"
 
 
-RULES: tuple[type[Rule], ...] = (NoScoreModel, NoHandoffThreshold, ScoreNeverDecays, ScoresEmailOpens,
-                                 UnreachableThreshold, FitOnlyThreshold)
+RULES: tuple[type[Rule], ...] = (
+    NoScoreModel,
+    NoHandoffThreshold,
+    ScoreNeverDecays,
+    ScoresEmailOpens,
+    UnreachableThreshold,
+    FitOnlyThreshold,
+)

@@ -6,7 +6,7 @@ Family `segmentation`, codes NUR7xx.
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from collections.abc import Iterator
 
 from ... import nodes as n
 from ...diagnostics import Severity
@@ -16,9 +16,6 @@ from ..rule import Context, Finding, Rule
 
 # Events whose absence says a contact can still be mailed, not who they are.
 _HYGIENE_EVENTS = ("unsubscribed", "bounced")
-
-
-
 
 
 def _broad(c: n.Condition, broad_segments: dict[str, bool]) -> bool:
@@ -94,28 +91,35 @@ class BroadcastFlow(Rule):
             audience = next((s for s in flow.settings if s.key == "audience"), None)
             if audience is not None and not _broad(audience.value, broad_segments):
                 continue
-            entry = next((e for e in flow.entries
-                          if e.condition is None or _broad(e.condition, broad_segments)), None)
+            entry = next((e for e in flow.entries if e.condition is None or _broad(e.condition, broad_segments)), None)
             if entry is None:
                 continue
             fa = ctx.analysis(flow)
-            if any(isinstance(step, n.Branch) and node in fa.reachable
-                   and any(not _broad(arm.condition, broad_segments) for arm in step.arms)
-                   for node, step in fa.steps()):
+            if any(
+                isinstance(step, n.Branch)
+                and node in fa.reachable
+                and any(not _broad(arm.condition, broad_segments) for arm in step.arms)
+                for node, step in fa.steps()
+            ):
                 continue
             if entry.condition is None:
                 who = f"everyone who triggers `{ctx.source_text(entry.event.span)}`"
             else:
                 who = f"every contact it can reach: `{ctx.source_text(entry.condition.span)}` selects no segment"
-            notes = ["no `audience`, and no `branch` sends different contacts different steps"
-                     if audience is None else
-                     f"`audience {ctx.source_text(audience.value.span)}` selects no segment either, "
-                     "and no `branch` sends different contacts different steps"]
+            notes = [
+                "no `audience`, and no `branch` sends different contacts different steps"
+                if audience is None
+                else f"`audience {ctx.source_text(audience.value.span)}` selects no segment either, "
+                "and no `branch` sends different contacts different steps"
+            ]
             yield Finding(
                 f"flow `{flow.name}` sends one track to {who}",
-                entry.span, notes=tuple(notes),
-                hints=("add `audience SEGMENT` (e.g. `audience icp`), a `when` condition on this entry, "
-                       "or a `branch` by persona or behaviour",),
+                entry.span,
+                notes=tuple(notes),
+                hints=(
+                    "add `audience SEGMENT` (e.g. `audience icp`), a `when` condition on this entry, "
+                    "or a `branch` by persona or behaviour",
+                ),
             )
 
 
@@ -186,12 +190,15 @@ class UnusedSegment(Rule):
             by = users.get(segment.name, [])
             if by:
                 names = ", ".join(f"`{b}`" for b in by)
-                message = (f"segment `{segment.name}` is used only by segment{'s' if len(by) > 1 else ''} {names}, "
-                           f"which no flow or score uses")
+                message = (
+                    f"segment `{segment.name}` is used only by segment{'s' if len(by) > 1 else ''} {names}, "
+                    f"which no flow or score uses"
+                )
             else:
                 message = f"segment `{segment.name}` is never used: no flow or score refers to it"
             yield Finding(
-                message, segment.name_span,
+                message,
+                segment.name_span,
                 hints=("give it a track (an `audience`, an entry's `when`, a `branch` arm) or remove it",),
             )
 
@@ -289,8 +296,11 @@ class EmailOnlyFlow(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         for flow in ctx.flows:
             fa = ctx.analysis(flow)
-            touches = [step for node, step in fa.steps()
-                       if isinstance(step, n.Touch) and step.channel != "notify" and node in fa.reachable]
+            touches = [
+                step
+                for node, step in fa.steps()
+                if isinstance(step, n.Touch) and step.channel != "notify" and node in fa.reachable
+            ]
             if not touches or any(step.channel != "email" for step in touches):
                 continue
             count = len(touches)
@@ -298,8 +308,10 @@ class EmailOnlyFlow(Rule):
                 f"flow `{flow.name}` reaches contacts by email only ({count} email step{'s' if count != 1 else ''}); "
                 "email alone is opened by 20-30% of a list",
                 flow.name_span,
-                hints=("add LinkedIn presence (`linkedin follow`) for those who do not respond, or a retargeting "
-                       "audience (`ads add \"retargeting\" with CONTENT`)",),
+                hints=(
+                    "add LinkedIn presence (`linkedin follow`) for those who do not respond, or a retargeting "
+                    'audience (`ads add "retargeting" with CONTENT`)',
+                ),
             )
 
 

@@ -6,7 +6,8 @@ Family `structure`, codes NUR1xx.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import networkx as nx
 
@@ -19,10 +20,6 @@ from ..dataflow import FlowAnalysis
 from ..rule import Context, Finding, Option, Rule, head
 
 # ---------------------------------------------------------------- helpers --
-
-
-
-
 
 
 def _where(node: str) -> str:
@@ -42,8 +39,10 @@ def _shape(value: Any) -> Any:
     conditions written alike compare equal wherever they stand."""
     if isinstance(value, n.Node):
         return (type(value).__name__,) + tuple(
-            (name, _shape(getattr(value, name))) for name in type(value).model_fields
-            if not name.endswith("span") and name != "resolved")
+            (name, _shape(getattr(value, name)))
+            for name in type(value).model_fields
+            if not name.endswith("span") and name != "resolved"
+        )
     if isinstance(value, list):
         return tuple(_shape(item) for item in value)
     return value
@@ -72,8 +71,12 @@ def _exhaustive(arms: list[n.BranchArm]) -> bool:
         elif isinstance(c, n.Member) and not c.negated:
             for other in arms:
                 o = other.condition
-                if (isinstance(o, n.Member) and o.negated and o.path == c.path
-                        and _member_values(o) == _member_values(c)):
+                if (
+                    isinstance(o, n.Member)
+                    and o.negated
+                    and o.path == c.path
+                    and _member_values(o) == _member_values(c)
+                ):
                     return True
     return False
 
@@ -215,24 +218,32 @@ class UnreachableStep(Rule):
             if isinstance(previous, n.Goto):
                 why = f"`{previous.id}` before it jumps to `{previous.target}`"
             elif previous.type in TERMINAL_TYPES:
-                what = {"exit": "ends the contact's time in the flow", "handoff": "hands the contact to a team",
-                        "suppress": "puts the contact on a suppression list",
-                        "move_to": "moves the contact to another flow"}[previous.type]
+                what = {
+                    "exit": "ends the contact's time in the flow",
+                    "handoff": "hands the contact to a team",
+                    "suppress": "puts the contact on a suppression list",
+                    "move_to": "moves the contact to another flow",
+                }[previous.type]
                 why = f"`{previous.id}` before it {what}"
             elif previous.id in unbounded:
-                why = (f"`{previous.id}` before it has no `at most`, so it repeats until the contact leaves "
-                       f"the flow")
+                why = f"`{previous.id}` before it has no `at most`, so it repeats until the contact leaves the flow"
             else:
                 why = f"every way through `{previous.id}` before it ends the flow or jumps away"
-        tail = "" if more <= 0 else " (nor can the step after it)" if more == 1 else \
-            f" (nor can the {more} steps after it)"
+        tail = (
+            ""
+            if more <= 0
+            else " (nor can the step after it)"
+            if more == 1
+            else f" (nor can the {more} steps after it)"
+        )
         hints = ("remove the steps that can never run, or move them before the step that ends the path",)
         if previous is not None and previous.id in unbounded:
             hints = (f"give `{previous.id}` an `at most` so the flow carries on after it",)
         return Finding(
             f"step `{step.id}` can never run{tail}: {why}",
             head(step.span, _keyword(step)),
-            related=related, hints=hints,
+            related=related,
+            hints=hints,
         )
 
 
@@ -339,8 +350,10 @@ class LoopWithoutWait(Rule):
             message = f"`{closing}` jumps to itself: a contact goes round it forever without any time passing"
             span = step.span
         elif isinstance(step, n.Goto):
-            message = (f"`{closing}` jumps back to `{step.target}` with no wait on the way: a contact can go "
-                       f"round this loop without any time passing{sends}")
+            message = (
+                f"`{closing}` jumps back to `{step.target}` with no wait on the way: a contact can go "
+                f"round this loop without any time passing{sends}"
+            )
             span = step.span
         else:
             message = f"a contact can go round the loop through `{head}` without any time passing{sends}"
@@ -350,14 +363,20 @@ class LoopWithoutWait(Rule):
             if instant.edges[u, v]["kind"] == "event":
                 wait = fa.step(u)
                 condition = ctx.source_text(wait.condition.span) or "its condition"
-                notes.append(f"`{u}` is no wait here: `{condition}` may already be in the contact's history, "
-                             f"so its `on event` arm runs at once")
+                notes.append(
+                    f"`{u}` is no wait here: `{condition}` may already be in the contact's history, "
+                    f"so its `on event` arm runs at once"
+                )
         prefix = [head]
         while prefix[-1] in tree:
             prefix.append(tree[prefix[-1]])
         prefix = tuple(reversed(prefix))
         return Finding(
-            message, span, flow=flow.name, path=prefix + tuple(cycle[1:]), notes=tuple(notes),
+            message,
+            span,
+            flow=flow.name,
+            path=prefix + tuple(cycle[1:]),
+            notes=tuple(notes),
             hints=("put a `wait` on every way round the loop, or write it as `repeat every D at most N { ... }`",),
         )
 
@@ -440,8 +459,10 @@ class NoExitTriggers(Rule):
                 f"flow `{flow.name}` has no exit triggers: a contact who books, buys, replies or unsubscribes "
                 f"keeps getting its touches",
                 flow.name_span,
-                hints=('add `exit on unsubscribed, replied, booked("demo")` (with the events that mean this flow '
-                       'has done its job)',),
+                hints=(
+                    'add `exit on unsubscribed, replied, booked("demo")` (with the events that mean this flow '
+                    "has done its job)",
+                ),
             )
 
 
@@ -485,17 +506,22 @@ class MissingUnsubscribeExit(Rule):
                 continue
             if any(_is_event(c, ("unsubscribed",)) and not _narrowed(c) for c in _disjuncts(ctx, flow.exits)):
                 continue
-            partial = [c for c, positive in (pair for e in flow.exits for pair in _expand(ctx, e))
-                       if positive and _is_event(c, ("unsubscribed",))]
+            partial = [
+                c
+                for c, positive in (pair for e in flow.exits for pair in _expand(ctx, e))
+                if positive and _is_event(c, ("unsubscribed",))
+            ]
             notes = ()
             if partial:
                 written = ctx.source_text(partial[0].span) or "unsubscribed"
-                notes = (f"`{written}` only takes some of them out: it is combined with other tests, "
-                         f"or limited to some events",)
+                notes = (
+                    f"`{written}` only takes some of them out: it is combined with other tests, "
+                    f"or limited to some events",
+                )
             yield Finding(
-                f"flow `{flow.name}` does not exit on `unsubscribed`: a contact who opts out keeps getting "
-                f"its touches",
-                _exits_span(flow), notes=notes,
+                f"flow `{flow.name}` does not exit on `unsubscribed`: a contact who opts out keeps getting its touches",
+                _exits_span(flow),
+                notes=notes,
                 hints=("add `unsubscribed` to `exit on`",),
             )
 
@@ -505,8 +531,12 @@ def _narrowed(c: n.Condition) -> bool:
     return isinstance(c, n.EventTest) and any(arg.kind != "any" for arg in c.args)
 
 
-_CONVERSIONS = Option("conversions", "words", ("booked", "replied", "purchased", "submitted"),
-                      "events that mean the contact converted; a score threshold also counts")
+_CONVERSIONS = Option(
+    "conversions",
+    "words",
+    ("booked", "replied", "purchased", "submitted"),
+    "events that mean the contact converted; a score threshold also counts",
+)
 
 
 class MissingConversionExit(Rule):
@@ -550,8 +580,11 @@ class MissingConversionExit(Rule):
             if not flow.exits:
                 continue
             words = tuple(ctx.option(self, "conversions", flow))
-            if any(positive and (_is_event(c, words) or _is_qualification(c))
-                   for e in flow.exits for c, positive in _expand(ctx, e)):
+            if any(
+                positive and (_is_event(c, words) or _is_qualification(c))
+                for e in flow.exits
+                for c, positive in _expand(ctx, e)
+            ):
                 continue
             source = ctx.option_source(self, "conversions", flow)
             listed = ", ".join(f"`{w}`" for w in words) or "none"
@@ -560,8 +593,7 @@ class MissingConversionExit(Rule):
                 f"getting nurture touches",
                 _exits_span(flow),
                 notes=(f"conversion events: {listed} (from {source}), or a score threshold",),
-                hints=('add the event that means this flow worked to `exit on`, e.g. `booked("demo")` or '
-                       '`lead.sql`',),
+                hints=('add the event that means this flow worked to `exit on`, e.g. `booked("demo")` or `lead.sql`',),
             )
 
 
@@ -712,16 +744,21 @@ class EmptyBranchArm(Rule):
                         if arm.steps:
                             continue
                         test = ctx.source_text(arm.condition.span)
-                        later = any(a.steps for a in step.arms[index + 1:]) or bool(step.otherwise)
+                        later = any(a.steps for a in step.arms[index + 1 :]) or bool(step.otherwise)
                         what = f"contacts who match `{test}`" if test else "contacts who match it"
-                        effect = "skip the later arms and get nothing here" if later else \
-                            "get nothing here, as if the arm were not there"
+                        effect = (
+                            "skip the later arms and get nothing here"
+                            if later
+                            else "get nothing here, as if the arm were not there"
+                        )
                         yield Finding(
                             f"this `when` arm of `{step.id}` is empty: {what} {effect}",
                             head(arm.span, "when"),
-                            hints=("add the steps these contacts should get; if they are meant to get nothing, "
-                                   "test for the others instead" + (f" (e.g. `when not {test} {{ ... }}`)"
-                                                                      if test and " " not in test else ""),),
+                            hints=(
+                                "add the steps these contacts should get; if they are meant to get nothing, "
+                                "test for the others instead"
+                                + (f" (e.g. `when not {test} {{ ... }}`)" if test and " " not in test else ""),
+                            ),
                         )
                 elif isinstance(step, n.Split):
                     for arm in step.arms:
@@ -729,14 +766,23 @@ class EmptyBranchArm(Rule):
                             continue
                         yield Finding(
                             f"a {arm.percent_text} arm of `{step.id}` is empty: those contacts get nothing here",
-                            Span(arm.span.file, arm.span.line, arm.span.column, arm.span.line,
-                                 arm.span.column + len(arm.percent_text)),
-                            hints=('add its steps; for a hold-out group, name the arm: '
-                                   f'`{arm.percent_text} "control" {{ }}`',),
+                            Span(
+                                arm.span.file,
+                                arm.span.line,
+                                arm.span.column,
+                                arm.span.line,
+                                arm.span.column + len(arm.percent_text),
+                            ),
+                            hints=(
+                                "add its steps; for a hold-out group, name the arm: "
+                                f'`{arm.percent_text} "control" {{ }}`',
+                            ),
                         )
                 elif isinstance(step, n.WaitUntil):
-                    for word, body, span in (("on event", step.on_event, step.on_event_span),
-                                             ("on timeout", step.on_timeout, step.on_timeout_span)):
+                    for word, body, span in (
+                        ("on event", step.on_event, step.on_event_span),
+                        ("on timeout", step.on_timeout, step.on_timeout_span),
+                    ):
                         if body is None or body or span is None:
                             continue
                         yield Finding(
@@ -782,8 +828,11 @@ class UnreachableFlow(Rule):
         if ctx.is_library:
             return
         g = programme_graph(ctx.programme)
-        sources = [node for node, data in g.nodes(data=True)
-                   if "threshold" in data or ("flow" in data and data["flow"].entries)]
+        sources = [
+            node
+            for node, data in g.nodes(data=True)
+            if "threshold" in data or ("flow" in data and data["flow"].entries)
+        ]
         live = set(sources)
         queue = deque(sources)
         while queue:
@@ -798,16 +847,23 @@ class UnreachableFlow(Rule):
             movers = sorted({source for source in g.predecessors(flow.name) if source != flow.name})
             if movers:
                 names = ", ".join(f"`{m}`" for m in movers)
-                message = (f"flow `{flow.name}` can never be entered: it has no `entry`, and only "
-                           f"{'flow ' if len(movers) == 1 else 'flows '}{names}, which no contact can enter "
-                           f"either, {'moves' if len(movers) == 1 else 'move'} contacts into it")
+                message = (
+                    f"flow `{flow.name}` can never be entered: it has no `entry`, and only "
+                    f"{'flow ' if len(movers) == 1 else 'flows '}{names}, which no contact can enter "
+                    f"either, {'moves' if len(movers) == 1 else 'move'} contacts into it"
+                )
             else:
-                message = (f"flow `{flow.name}` can never be entered: it has no `entry`, and no `move to` "
-                           f"or score threshold moves contacts into it")
+                message = (
+                    f"flow `{flow.name}` can never be entered: it has no `entry`, and no `move to` "
+                    f"or score threshold moves contacts into it"
+                )
             yield Finding(
-                message, flow.name_span,
-                hints=(f"add an `entry`, or `move to {flow.name}` from a flow or a threshold; "
-                       f"remove the flow if it is no longer used",),
+                message,
+                flow.name_span,
+                hints=(
+                    f"add an `entry`, or `move to {flow.name}` from a flow or a threshold; "
+                    f"remove the flow if it is no longer used",
+                ),
             )
 
 
@@ -900,25 +956,35 @@ class OrphanFile(Rule):
                     programmes.append((root, gathered))
         if not programmes:
             return
-        flows = sorted((f for f in ctx.flows if os.path.realpath(f.span.file) == me),
-                       key=lambda f: (f.span.line, f.span.column))
+        flows = sorted(
+            (f for f in ctx.flows if os.path.realpath(f.span.file) == me), key=lambda f: (f.span.line, f.span.column)
+        )
         if not flows:
             return
         names = ", ".join(f"`{f.name}`" for f in flows)
         shown = os.path.basename(ctx.programme.path)
-        message = (f"flow {names} is in no programme: no file imports `{shown}`" if len(flows) == 1 else
-                   f"flows {names} are in no programme: no file imports `{shown}`")
+        message = (
+            f"flow {names} is in no programme: no file imports `{shown}`"
+            if len(flows) == 1
+            else f"flows {names} are in no programme: no file imports `{shown}`"
+        )
         notes = []
         for root, gathered in programmes[:3]:
             others = sorted(run.displays.get(f, f) for f in gathered)
             listed = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
-            notes.append(f"{run.displays.get(root, root)} imports the flow file{'s' if len(others) != 1 else ''} "
-                         f"{listed}, but not this one")
+            notes.append(
+                f"{run.displays.get(root, root)} imports the flow file{'s' if len(others) != 1 else ''} "
+                f"{listed}, but not this one"
+            )
         root = programmes[0][0]
         where = os.path.relpath(me, os.path.dirname(root)).replace(os.sep, "/")
         target = run.displays.get(root, root) if len(programmes) == 1 else "the programme it belongs to"
-        yield Finding(message, flows[0].name_span, notes=tuple(notes),
-                      hints=(f'add `import "{where}"` to {target}, or delete this file if its flows are retired',))
+        yield Finding(
+            message,
+            flows[0].name_span,
+            notes=tuple(notes),
+            hints=(f'add `import "{where}"` to {target}, or delete this file if its flows are retired',),
+        )
 
     @staticmethod
     def _flow_files_under(run, start: str) -> list[str]:
@@ -934,6 +1000,15 @@ class OrphanFile(Rule):
         return found
 
 
-RULES: tuple[type[Rule], ...] = (UnreachableStep, LoopWithoutWait, NoExitTriggers, MissingUnsubscribeExit,
-                                 MissingConversionExit, NoGoal, BranchNotExhaustive, EmptyBranchArm,
-                                 UnreachableFlow, OrphanFile)
+RULES: tuple[type[Rule], ...] = (
+    UnreachableStep,
+    LoopWithoutWait,
+    NoExitTriggers,
+    MissingUnsubscribeExit,
+    MissingConversionExit,
+    NoGoal,
+    BranchNotExhaustive,
+    EmptyBranchArm,
+    UnreachableFlow,
+    OrphanFile,
+)

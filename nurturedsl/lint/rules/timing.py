@@ -42,7 +42,7 @@ between two runs of a `repeat` body is checked too.
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterator
+from collections.abc import Iterator
 
 from ... import nodes as n
 from ...diagnostics import Severity
@@ -52,11 +52,21 @@ from ...source import Span
 from ..dataflow import INFINITY, FlowAnalysis, days
 from ..rule import Context, Finding, Option, Rule
 
-_WITHIN = Option("within", "duration", 48 * 3600,
-                 "longest time from entering a flow to the first contact touch", policy="first_touch")
-_CADENCE = Option("cadence", "range", (7 * 86400, 14 * 86400),
-                  "shortest and longest gap between two contact touches, as `min..max`",
-                  policy="cadence", flow="cadence")
+_WITHIN = Option(
+    "within",
+    "duration",
+    48 * 3600,
+    "longest time from entering a flow to the first contact touch",
+    policy="first_touch",
+)
+_CADENCE = Option(
+    "cadence",
+    "range",
+    (7 * 86400, 14 * 86400),
+    "shortest and longest gap between two contact touches, as `min..max`",
+    policy="cadence",
+    flow="cadence",
+)
 
 
 # ----------------------------------------------------------------- helpers --
@@ -86,8 +96,10 @@ def _held(hold, words: str) -> str:
     return f"up to {_long(hold.seconds)} more when it falls on {hold.starts} ({words})"
 
 
-_HELD_NOTE = ("a message due when the policy allows no sending is held to the next allowed moment in the "
-              "contact's time zone, and the flow waits with it")
+_HELD_NOTE = (
+    "a message due when the policy allows no sending is held to the next allowed moment in the "
+    "contact's time zone, and the flow waits with it"
+)
 
 
 def _cadence_text(value: tuple[int, int]) -> str:
@@ -155,9 +167,7 @@ class _Paths:
 
 def _from(path: tuple[str, ...], before: str) -> tuple[str, ...]:
     """The part of a gap's witness from the earlier touch on."""
-    return path[path.index(before):] if before in path else path
-
-
+    return path[path.index(before) :] if before in path else path
 
 
 def _wait_until_head(step: n.WaitUntil) -> Span:
@@ -192,6 +202,7 @@ def _wait_notes(ctx: Context, paths: _Paths, path: tuple[str, ...], longest: boo
 def _since_entry(fa: FlowAnalysis):
     """Per node, the longest time since entry on a path with no contact
     touch yet; paths stop at their first touch."""
+
     def transfer(node, elapsed):
         return None if fa.is_contact(node) else elapsed
 
@@ -283,32 +294,41 @@ class SlowFirstTouch(Rule):
                 if not fa.is_contact(node) or node not in values or values[node] + hold.seconds <= limit:
                     continue
                 elapsed = values[node]
-                hint = ("send a first touch sooner on every path (a give at entry), or shorten the waits "
-                        "before this one")
+                hint = "send a first touch sooner on every path (a give at entry), or shorten the waits before this one"
                 path = paths.reaching(preds, node)
                 notes = _wait_notes(ctx, paths, path, longest=True)
                 if elapsed == INFINITY:
-                    message = (f"first touch `{node}` can come any time after entry, however late; "
-                               f"the limit is {_short(limit)}")
+                    message = (
+                        f"first touch `{node}` can come any time after entry, however late; "
+                        f"the limit is {_short(limit)}"
+                    )
                 elif hold.seconds:
                     due = "at once" if elapsed == 0 else f"{_short(elapsed)} after entry"
-                    message = (f"first touch `{node}` can come {_long(elapsed + hold.seconds)} after entry: it is due "
-                               f"{due} and can wait {_held(hold, words)}; the limit is {_short(limit)}")
+                    message = (
+                        f"first touch `{node}` can come {_long(elapsed + hold.seconds)} after entry: it is due "
+                        f"{due} and can wait {_held(hold, words)}; the limit is {_short(limit)}"
+                    )
                     notes.append(_HELD_NOTE)
                     if elapsed <= limit:
-                        hint = ("the waits keep to the limit, the calendar does not: allow sending in that "
-                                "stretch (more `send_days`, shorter `quiet_hours`), or give `first_touch` room "
-                                "for it")
+                        hint = (
+                            "the waits keep to the limit, the calendar does not: allow sending in that "
+                            "stretch (more `send_days`, shorter `quiet_hours`), or give `first_touch` room "
+                            "for it"
+                        )
                 else:
-                    message = (f"first touch `{node}` can come {_short(elapsed)} after entry; "
-                               f"the limit is {_short(limit)}")
+                    message = (
+                        f"first touch `{node}` can come {_short(elapsed)} after entry; the limit is {_short(limit)}"
+                    )
                 delayed = [e.delay for e in flow.entries if e.delay is not None]
                 if delayed:
-                    notes.append(f"time counts from entering the flow, after the entry's "
-                                 f"`after {delayed[0].text}`")
+                    notes.append(f"time counts from entering the flow, after the entry's `after {delayed[0].text}`")
                 notes.append(f"the limit comes from {ctx.option_source(self, 'within', flow)}")
                 yield Finding(
-                    message, fa.span(node), flow=flow.name, path=path, notes=tuple(notes),
+                    message,
+                    fa.span(node),
+                    flow=flow.name,
+                    path=path,
+                    notes=tuple(notes),
                     hints=(hint,),
                 )
 
@@ -350,10 +370,16 @@ class CadenceTooTight(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         return _cadence_gaps(
-            self, ctx, longest=False, bound=0, word="minimum",
+            self,
+            ctx,
+            longest=False,
+            bound=0,
+            word="minimum",
             outside=lambda gap, low: gap != 0 and gap < low,
-            hint=lambda low: (f"wait at least {days(low)} between the two touches, or set a denser `cadence` on "
-                              f"the flow if it is meant to be"),
+            hint=lambda low: (
+                f"wait at least {days(low)} between the two touches, or set a denser `cadence` on "
+                f"the flow if it is meant to be"
+            ),
         )
 
 
@@ -397,14 +423,20 @@ class CadenceTooLoose(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         return _cadence_gaps(
-            self, ctx, longest=True, bound=1, word="maximum",
+            self,
+            ctx,
+            longest=True,
+            bound=1,
+            word="maximum",
             outside=lambda gap, high: gap > high,
-            hint=lambda high: (f"keep the gap to {days(high)} or less (shorten the waits, or add a touch between), "
-                               f"or set a sparser `cadence` on the flow if it is meant to be"),
+            hint=lambda high: (
+                f"keep the gap to {days(high)} or less (shorten the waits, or add a touch between), "
+                f"or set a sparser `cadence` on the flow if it is meant to be"
+            ),
         )
 
 
-def _touch_gaps(fa, paths: "_Paths", longest: bool, keep) -> Iterator[tuple]:
+def _touch_gaps(fa, paths: _Paths, longest: bool, keep) -> Iterator[tuple]:
     """(touch, gap, touch before it, witness path) for every contact touch
     whose gap since the previous touch (the longest or the shortest over all
     paths) passes `keep`."""
@@ -426,6 +458,7 @@ def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str
         limit = cadence[bound]
         fa = ctx.analysis(flow)
         paths = _Paths(fa)
+
         # A hold only ever lengthens a gap: the longest gap gets the calendar's
         # worst case, the shortest none. The message before went out at an
         # allowed moment, so a gap of fixed waits is held only as far as that
@@ -458,8 +491,15 @@ def _cadence_gaps(rule: Rule, ctx: Context, longest: bool, bound: int, word: str
             if held:
                 notes.append(_HELD_NOTE)
             notes.append(f"the cadence {_cadence_text(cadence)} comes from {ctx.option_source(rule, 'cadence', flow)}")
-            yield Finding(message, fa.span(node), flow=flow.name, path=path, related=related, notes=tuple(notes),
-                          hints=(hint(limit),))
+            yield Finding(
+                message,
+                fa.span(node),
+                flow=flow.name,
+                path=path,
+                related=related,
+                notes=tuple(notes),
+                hints=(hint(limit),),
+            )
 
 
 def _fixed(fa, path) -> bool:
@@ -518,7 +558,12 @@ class BackToBackTouches(Rule):
                     related = ((fa.span(before), f"the touch before it, `{before}`"),)
                 notes = tuple(_wait_notes(ctx, paths, _from(path, before), longest=False))
                 yield Finding(
-                    message, fa.span(node), flow=flow.name, path=path, related=related, notes=notes,
+                    message,
+                    fa.span(node),
+                    flow=flow.name,
+                    path=path,
+                    related=related,
+                    notes=notes,
                     hints=("put a wait between the two touches, or drop one of them",),
                 )
 
@@ -564,9 +609,12 @@ class WaitUntilWithoutTimeout(Rule):
                 yield Finding(
                     f"`{head}` has no `up to`: a contact for whom it never holds waits here for ever and "
                     f"never finishes the flow",
-                    _wait_until_head(step), flow=flow.name,
-                    hints=("add a time-out, e.g. `up to 7d`, and an `on timeout { ... }` arm if those "
-                           "contacts should get something else",),
+                    _wait_until_head(step),
+                    flow=flow.name,
+                    hints=(
+                        "add a time-out, e.g. `up to 7d`, and an `on timeout { ... }` arm if those "
+                        "contacts should get something else",
+                    ),
                 )
 
 

@@ -36,20 +36,18 @@ cap's count for the second), serve the rules:
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import networkx as nx
 
 from ... import nodes as n
 from ...diagnostics import Severity
-from ...graph import END, ENTRY, programme_graph
+from ...graph import ENTRY, programme_graph
 from ..dataflow import INFINITY, FlowAnalysis, days, depth_first
 from ..rule import Context, Finding, Option, Rule, head
 
 # ---------------------------------------------------------------- helpers --
-
-
 
 
 def _ordinal(number: int) -> str:
@@ -98,16 +96,16 @@ class _Shape:
                 self.loops[node] = _Loop(node, attrs["wait"], body, after, step.every.seconds, attrs["bound"], step)
         self.level = {node: fa.g.nodes[node].get("loop") for node in fa.g.nodes}
         self.succ: dict[str, list[tuple[str, str, float]]] = {}
-        order, back = depth_first(
-            ENTRY, lambda node: ((t, None) for t, k, _ in self.successors(node) if k != "again"))
+        order, back = depth_first(ENTRY, lambda node: ((t, None) for t, k, _ in self.successors(node) if k != "again"))
         self.order, self.back = order, {(source, target) for source, target, _ in back}
         self.index = {node: i for i, node in enumerate(self.order)}
 
     def successors(self, node: str) -> list[tuple[str, str, float]]:
         found = self.succ.get(node)
         if found is None:
-            found = self.succ[node] = [(target, data["kind"], self.fa.delays(node, data)[0])
-                                       for target, data in self.fa.successors(node)]
+            found = self.succ[node] = [
+                (target, data["kind"], self.fa.delays(node, data)[0]) for target, data in self.fa.successors(node)
+            ]
         return found
 
     def path_back(self, preds: dict[str, str], node: str, stop: str | None = None) -> tuple[str, ...]:
@@ -123,7 +121,7 @@ class _Shape:
         return tuple(reversed(path))
 
 
-_SHAPES: "weakref.WeakKeyDictionary[FlowAnalysis, _Shape]" = weakref.WeakKeyDictionary()
+_SHAPES: weakref.WeakKeyDictionary[FlowAnalysis, _Shape] = weakref.WeakKeyDictionary()
 
 
 def _shape(ctx: Context, flow: n.Flow) -> _Shape:
@@ -223,8 +221,12 @@ def _unbounded_loops(s: _Shape) -> list[tuple[str, list[str]]]:
         return []  # the rewired graph has no loop left
     g = nx.DiGraph()
     g.add_nodes_from(s.order)
-    g.add_edges_from((node, target) for node in s.order for target, kind, _ in s.successors(node)
-                     if kind != "again" or s.loops[target].bound is None)
+    g.add_edges_from(
+        (node, target)
+        for node in s.order
+        for target, kind, _ in s.successors(node)
+        if kind != "again" or s.loops[target].bound is None
+    )
     found = []
     for part in nx.strongly_connected_components(g):
         if len(part) < 2:
@@ -369,8 +371,16 @@ class TooManyTouches(Rule):
     name = "too-many-touches"
     family = "timing"
     severity = Severity.WARNING
-    options = (Option("max", "int", 12, "the most contact touches on one path through a flow",
-                      policy="max_touches", flow="max_touches"),)
+    options = (
+        Option(
+            "max",
+            "int",
+            12,
+            "the most contact touches on one path through a flow",
+            policy="max_touches",
+            flow="max_touches",
+        ),
+    )
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for flow in ctx.flows:
@@ -398,21 +408,27 @@ class TooManyTouches(Rule):
                 each = f"{_plural(counts.full[node], 'touch')} each round"
                 if loop.wait in path:  # the path goes through every round
                     outer = s.level.get(node)
-                    notes.append(f"`{node}` runs its body up to {loop.bound} times, {each}: "
-                                 f"{loop.bound * counts.full[node]} "
-                                 + (f"in each round of `{outer}`" if outer else "in all"))
+                    notes.append(
+                        f"`{node}` runs its body up to {loop.bound} times, {each}: "
+                        f"{loop.bound * counts.full[node]} " + (f"in each round of `{outer}`" if outer else "in all")
+                    )
                 else:  # it leaves the flow, or ends, in the last round
                     before = loop.bound - 1
-                    notes.append(f"`{node}` can run its body {before} time{'s' if before != 1 else ''} "
-                                 f"before the round shown, {each}: {before * counts.full[node]} more")
+                    notes.append(
+                        f"`{node}` can run its body {before} time{'s' if before != 1 else ''} "
+                        f"before the round shown, {each}: {before * counts.full[node]} more"
+                    )
                 hints.append(f"lower `at most {loop.bound}` on `{node}`")
             yield Finding(
                 f"flow `{flow.name}` can send {worst} contact touches on one path; the limit is {limit}",
-                flow.name_span, flow=flow.name, path=path, notes=tuple(notes), hints=tuple(hints),
+                flow.name_span,
+                flow=flow.name,
+                path=path,
+                notes=tuple(notes),
+                hints=tuple(hints),
             )
 
-    def _unbounded(self, s: _Shape, counts: _Counts, flow: n.Flow, culprit: str,
-                   touches: list[str]) -> Finding:
+    def _unbounded(self, s: _Shape, counts: _Counts, flow: n.Flow, culprit: str, touches: list[str]) -> Finding:
         fa = s.fa
         step = fa.step(culprit)
         to_loop = s.path_back(counts.preds, culprit)
@@ -434,9 +450,13 @@ class TooManyTouches(Rule):
             span = fa.span(culprit)
             hint = "bound the loop with `repeat every D at most N { ... }`"
         return Finding(
-            message, span, flow=flow.name, path=path,
-            notes=("nothing counts the rounds: only an exit trigger, or a step in the loop that leaves the flow, "
-                   "ends it",),
+            message,
+            span,
+            flow=flow.name,
+            path=path,
+            notes=(
+                "nothing counts the rounds: only an exit trigger, or a step in the loop that leaves the flow, ends it",
+            ),
             hints=(hint, "or end it after a few rounds with `exit` or `suppress`"),
         )
 
@@ -506,12 +526,18 @@ class FlowFrequencyCap(Rule):
                 yield Finding(
                     f"`{node}` can be the {_ordinal(count + 1)} contact touch {within}; "
                     f"the frequency cap is {count} per {days(window)}",
-                    fa.span(node), flow=flow.name, path=found.witness(s, node),
-                    notes=(f"the runner holds `{node}` back up to {days(window - since)}, "
-                           f"and the rest of the flow slips with it",
-                           f"the cap comes from {source}"),
-                    hints=(f"space these touches so no more than {count} "
-                           f"{'falls' if count == 1 else 'fall'} within {days(window)}, or send fewer of them",),
+                    fa.span(node),
+                    flow=flow.name,
+                    path=found.witness(s, node),
+                    notes=(
+                        f"the runner holds `{node}` back up to {days(window - since)}, "
+                        f"and the rest of the flow slips with it",
+                        f"the cap comes from {source}",
+                    ),
+                    hints=(
+                        f"space these touches so no more than {count} "
+                        f"{'falls' if count == 1 else 'fall'} within {days(window)}, or send fewer of them",
+                    ),
                 )
 
 
@@ -584,8 +610,9 @@ class ProgrammeFrequencyCap(Rule):
             if name not in most:
                 s = _shape(ctx, flows[name])
                 found = _window(s, count + 1, window)
-                most[name] = max((found.count(v, window) for v in s.order
-                                  if v in found.values and s.fa.is_contact(v)), default=0)
+                most[name] = max(
+                    (found.count(v, window) for v in s.order if v in found.values and s.fa.is_contact(v)), default=0
+                )
             return most[name]
 
         parts = []
@@ -616,17 +643,22 @@ class ProgrammeFrequencyCap(Rule):
             span = ctx.programme.header.span
         else:
             span = flows[parts[0][0]].name_span
-        notes.append("the runner holds touches over the cap back, so these flows run later than written "
-                     "when a contact is in them together")
+        notes.append(
+            "the runner holds touches over the cap back, so these flows run later than written "
+            "when a contact is in them together"
+        )
         notes.append(f"the cap comes from {ctx.option_source(self, 'cap')}")
         at_least = " or more" if any(m >= ceiling for _, _, m in parts) else ""
         yield Finding(
             f"a contact in {_names([p[0] for p in parts]) if len(parts) <= 3 else f'{len(parts)} flows'} "
             f"at once can get {total}{at_least} "
             f"contact touches within {days(window)}; the frequency cap is {count} per {days(window)}",
-            span, notes=tuple(notes),
-            hints=("keep contacts in one of these flows at a time (hand over with `move to`, or `exit on` "
-                   "the other flow's entry), or spread their touches out",),
+            span,
+            notes=tuple(notes),
+            hints=(
+                "keep contacts in one of these flows at a time (hand over with `move to`, or `exit on` "
+                "the other flow's entry), or spread their touches out",
+            ),
         )
 
 

@@ -78,8 +78,7 @@ def lint(path: Path, select: str | None) -> dict:
         args += ["--select", select]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     assert result.exit_code in (0, 1), (
-        f"lint exited {result.exit_code} on {path.relative_to(HERE)} (a check error is a broken case):\n"
-        f"{result.output}"
+        f"lint exited {result.exit_code} on {path.relative_to(HERE)} (a check error is a broken case):\n{result.output}"
     )
     report = json.loads(result.output)
     assert not report["summary"]["broken"], f"{path.relative_to(HERE)} does not check:\n{result.output}"
@@ -100,9 +99,7 @@ def show(diags: list[dict]) -> str:
 CASES = [(d, variant) for d in case_dirs() for variant in ("fires", "silent")]
 
 
-@pytest.mark.parametrize(
-    "folder,variant", CASES, ids=[f"{d.name}/{v}" for d, v in CASES]
-)
+@pytest.mark.parametrize("folder,variant", CASES, ids=[f"{d.name}/{v}" for d, v in CASES])
 def test_case(folder: Path, variant: str) -> None:
     path = folder / f"{variant}.nurture"
     assert path.is_file(), f"{folder.name} has no {variant}.nurture"
@@ -119,9 +116,7 @@ def test_case(folder: Path, variant: str) -> None:
             assert found, f"expected {exp_code} in {path.relative_to(HERE)}, got:\n{show(diags)}"
             for line in lines:
                 at = [d for d in found if d["line"] == line and same_file(d["path"], path)]
-                assert at, (
-                    f"expected {exp_code} at line {line} of {path.relative_to(HERE)}, got:\n{show(found)}"
-                )
+                assert at, f"expected {exp_code} at line {line} of {path.relative_to(HERE)}, got:\n{show(found)}"
             if count is not None:
                 assert len(found) == count, (
                     f"expected exactly {count} {exp_code} in {path.relative_to(HERE)}, got:\n{show(found)}"

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 from nurturedsl.cli import main
@@ -62,12 +62,23 @@ def _contacts_file(folder: Path) -> Path:
     raise AssertionError(f"{folder.name}: no contacts.jsonl or contacts.csv")
 
 
-def _simulate(playbook: Path, contacts: Path, events: Path, run: dict, out: Path, *,
-              fmt: str = "json", contact: str | None = None) -> tuple[Path, Path]:
+def _simulate(
+    playbook: Path, contacts: Path, events: Path, run: dict, out: Path, *, fmt: str = "json", contact: str | None = None
+) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     trace, report = out / "trace.jsonl", out / f"report.{fmt}"
-    args = ["simulate", str(playbook), "--contacts", str(contacts), "--events", str(events),
-            "--format", fmt, "-o", str(report)]
+    args = [
+        "simulate",
+        str(playbook),
+        "--contacts",
+        str(contacts),
+        "--events",
+        str(events),
+        "--format",
+        fmt,
+        "-o",
+        str(report),
+    ]
     if contact is None:
         args += ["--trace", str(trace)]
     else:
@@ -92,8 +103,11 @@ def _same(expected, actual) -> bool:
     if isinstance(expected, dict):
         return isinstance(actual, dict) and all(k in actual and _same(v, actual[k]) for k, v in expected.items())
     if isinstance(expected, list):
-        return (isinstance(actual, list) and len(expected) == len(actual)
-                and all(_same(e, a) for e, a in zip(expected, actual)))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(_same(e, a) for e, a in zip(expected, actual))
+        )
     return expected == actual
 
 
@@ -108,8 +122,7 @@ def _compare_list(label: str, expected: list[dict], actual: list[dict], problems
     if not fields:
         fields = ["at"]
     projected = [_project(r, fields) for r in actual]
-    ok = len(expected) == len(projected) and all(
-        _same(e, {k: p[k] for k in e}) for e, p in zip(expected, projected))
+    ok = len(expected) == len(projected) and all(_same(e, {k: p[k] for k in e}) for e, p in zip(expected, projected))
     if not ok:
         problems.append(f"{label}:\n  expected {json.dumps(expected)}\n  actual   {json.dumps(projected)}")
 
@@ -143,12 +156,17 @@ def _check_contacts(expected: dict, trace: list[dict], problems: list[str]) -> N
 
 
 def _split_arms(trace: list[dict], spec: dict) -> dict[str, list[str]]:
-    return {cid: [r["step"] for r in trace if r.get("contact") == cid and r.get("type") == "touch"
-                  and r.get("flow") == spec["flow"]] for cid in spec["contacts"]}
+    return {
+        cid: [
+            r["step"]
+            for r in trace
+            if r.get("contact") == cid and r.get("type") == "touch" and r.get("flow") == spec["flow"]
+        ]
+        for cid in spec["contacts"]
+    }
 
 
-def _check_split(folder: Path, spec: dict, run: dict, trace_path: Path, tmp: Path,
-                 problems: list[str]) -> None:
+def _check_split(folder: Path, spec: dict, run: dict, trace_path: Path, tmp: Path, problems: list[str]) -> None:
     contacts, events = _contacts_file(folder), folder / "events.jsonl"
     trace = _read_trace(trace_path)
     arms = _split_arms(trace, spec)
@@ -173,13 +191,14 @@ def _check_split(folder: Path, spec: dict, run: dict, trace_path: Path, tmp: Pat
     if _split_arms(_read_trace(rev_trace), spec) != arms:
         problems.append(f"reversed input order changed the arms: {_split_arms(_read_trace(rev_trace), spec)} vs {arms}")
     # each contact alone
-    lines = {json.loads(l)["id"]: l for l in contacts.read_text().splitlines(True) if l.strip()}
+    lines = {json.loads(row)["id"]: row for row in contacts.read_text().splitlines(True) if row.strip()}
     for cid in spec["contacts"]:
         alone = tmp / f"alone-{cid}"
         alone.mkdir()
         (alone / contacts.name).write_text(lines[cid])
         (alone / "events.jsonl").write_text(
-            "".join(l for l in events.read_text().splitlines(True) if json.loads(l)["contact"] == cid))
+            "".join(row for row in events.read_text().splitlines(True) if json.loads(row)["contact"] == cid)
+        )
         t, _ = _simulate(folder / "playbook.nurture", alone / contacts.name, alone / "events.jsonl", run, alone / "out")
         got = _split_arms(_read_trace(t), {**spec, "contacts": [cid]})[cid]
         if got != arms[cid]:
@@ -205,8 +224,10 @@ def test_scenario(folder: Path, tmp_path: Path) -> None:
         if len(distinct) != want:
             problems.append(f"trace: {len(distinct)} distinct contacts handed off {sorted(distinct)}, expected {want}")
         if report.get("handoffs", {}).get("contacts") != len(distinct):
-            problems.append(f"JSON handoffs.contacts {report.get('handoffs', {}).get('contacts')} "
-                            f"!= distinct contacts in the trace {len(distinct)}")
+            problems.append(
+                f"JSON handoffs.contacts {report.get('handoffs', {}).get('contacts')} "
+                f"!= distinct contacts in the trace {len(distinct)}"
+            )
 
     if "text_report" in expected:
         _, text_path = _simulate(playbook, contacts, events, run, tmp_path / "text", fmt="text")
@@ -217,8 +238,7 @@ def test_scenario(folder: Path, tmp_path: Path) -> None:
 
     if "timeline" in expected:
         spec = expected["timeline"]
-        _, out = _simulate(playbook, contacts, events, run, tmp_path / "timeline", fmt="text",
-                           contact=spec["contact"])
+        _, out = _simulate(playbook, contacts, events, run, tmp_path / "timeline", fmt="text", contact=spec["contact"])
         text = out.read_text(encoding="utf-8")
         for parts in spec["lines"]:
             if not any(all(p in line for p in parts) for line in text.splitlines()):
