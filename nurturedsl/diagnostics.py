@@ -64,11 +64,16 @@ _STYLE = {
 _BOLD, _BLUE, _RESET = "\033[1m", "\033[1;34m", "\033[0m"
 
 
+_UNPRINTABLE = {code: " " for code in (*range(0x00, 0x09), *range(0x0A, 0x20), 0x7F, 0x85, 0x2028, 0x2029)}
+
+
 def _frame(source: SourceFile | None, span: Span, paint: Callable[[str, str], str]) -> list[str]:
     """The source line and a caret run under the span."""
     if source is None:
         return []
-    text = source.line_text(span.line)
+    # Characters that move the cursor or end a line on a terminal would
+    # break the excerpt; one space each keeps the caret under its column.
+    text = source.line_text(span.line).translate(_UNPRINTABLE)
     if not text and span.line > len(source.lines):
         return []
     gutter = str(span.line)

@@ -56,7 +56,7 @@ def _comment_start(line: str) -> int:
 def find(source: SourceFile, block_ends: dict[int, int]) -> Iterator[Suppression]:
     """The suppressions in one file. `block_ends` maps the first line of each
     block to its last line."""
-    for number, line in enumerate(source.text.splitlines(), start=1):
+    for number, line in enumerate(source.lines, start=1):
         start = _comment_start(line)
         if start < 0:
             continue
