@@ -689,11 +689,11 @@ class _Checker:
                 )
         for segment in p.segments.values():
             self.check_condition(segment.condition)
-        self.check_segment_cycles()
         for content in p.contents.values():
             self.check_content(content)
         for score in p.scores.values():
             self.check_score(score)
+        self.check_definition_cycles()  # once every condition is resolved
         for flow in p.flows.values():
             self.check_flow(flow)
 
@@ -1075,14 +1075,28 @@ class _Checker:
                     extra_hint=f'to match a literal value, quote it: `{name}("{arg.value}")`',
                 )
 
-    def check_segment_cycles(self) -> None:
-        graph = {
-            name: [
-                c.path[0] for c in iter_conditions(seg.condition) if isinstance(c, n.Ref) and c.resolved == "segment"
-            ]
-            for name, seg in self.p.segments.items()
+    def check_definition_cycles(self) -> None:
+        """Segments and scores whose value would depend on itself: a segment
+        used in its own definition, or a score whose fit rule reads the score
+        (`+5 when lead >= 40` in `score lead`), directly or through others.
+        Behaviour rules are judged at the event, from the score before it,
+        so they are no part of the value's definition."""
+
+        def reads(condition: n.Condition) -> list[tuple[str, str]]:
+            found: list[tuple[str, str]] = []
+            for c in iter_conditions(condition):
+                if isinstance(c, n.Ref) and c.resolved == "segment":
+                    found.append(("segment", c.path[0]))
+                elif isinstance(c, n.Compare) and c.resolved == "score":
+                    found.append(("score", c.path[0]))
+            return found
+
+        graph: dict[tuple[str, str], list[tuple[str, str]]] = {
+            ("segment", name): reads(seg.condition) for name, seg in self.p.segments.items()
         }
-        state: dict[str, int] = {}
+        for name, score in self.p.scores.items():
+            graph[("score", name)] = [used for rule in score.fit_rules for used in reads(rule.condition)]
+        state: dict[tuple[str, str], int] = {}
         for start in sorted(graph):
             if state.get(start):
                 continue
@@ -1097,15 +1111,28 @@ class _Checker:
                     stack.pop()
                     path.pop()
                 elif state.get(child) == 1:
-                    chain = path[path.index(child) :] + [child]
-                    seg = self.p.segments[child]
-                    self.error(
-                        "NUR021", "segments refer to each other in a circle: " + " -> ".join(chain), seg.name_span
-                    )
-                elif not state.get(child):
+                    self._definition_cycle(path[path.index(child) :] + [child])
+                elif not state.get(child) and child in graph:
                     state[child] = 1
                     stack.append((child, iter(graph[child])))
                     path.append(child)
+
+    def _definition_cycle(self, chain: list[tuple[str, str]]) -> None:
+        kind, name = chain[0]
+        first = self.p.segments[name] if kind == "segment" else self.p.scores[name]
+        if all(kind == "segment" for kind, _ in chain):
+            message = "segments refer to each other in a circle: " + " -> ".join(name for _, name in chain)
+        else:
+            message = (
+                f"{kind} `{name}` is defined by itself: "
+                + " -> ".join(f"{k} {v}" for k, v in chain)
+                + " (its value would depend on its own value)"
+            )
+        hint = (
+            "a fit rule adds to the score while its condition holds, so the condition cannot read that score; "
+            "act on the score with a threshold instead (`threshold hot at 40 -> ...`)"
+        )
+        self.error("NUR021", message, first.name_span, hints=(hint,) if kind == "score" else ())
 
     # ---- declarations
     def check_content(self, content: n.Content) -> None:

@@ -320,3 +320,25 @@ def test_an_import_from_a_symlinked_playbook_is_the_file_beside_the_real_one(tmp
     monkeypatch.chdir(tmp_path)
     result = run("check", "main.nurture")
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "score, segments, fires",
+    [
+        ("+5 when lead >= 40", "", True),  # the score reads itself
+        ("+5 when hot", "segment hot = lead >= 40\n", True),  # through a segment
+        ("+5 when other >= 10", "score other {\n  +1 when lead >= 5\n}\n", True),  # through another score
+        ("+5 when other >= 10", 'score other {\n  +1 on visited("pricing")\n}\n', False),  # another score: fine
+        ("+5 when hot", 'segment hot = title == "CEO"\n', False),
+    ],
+)
+def test_a_score_defined_by_itself_is_a_located_check_error(tmp_path, score, segments, fires):
+    text = f'score lead {{\n  {score}\n  +10 on visited("pricing")\n  threshold sql at 50\n}}\n{segments}'
+    path = write(tmp_path, "p.nurture", text)
+    result = run("check", str(path))
+    if fires:
+        assert result.exit_code == 1
+        assert "error[NUR021]" in result.stderr and "is defined by itself" in result.stderr
+        assert f"{path}:" in result.stderr
+    else:
+        assert result.exit_code == 0, result.stderr
