@@ -214,3 +214,18 @@ def test_render_lint_orders_findings_the_same_however_the_root_is_spelt(tmp_path
         found[spelling] = [(d.code, d.span.file, d.span.line) for d in lint_programme(model.load(spelling))]
     assert len({tuple(f) for f in found.values()}) == 1, found
     assert {file for _, file, _ in found["q/z.nurture"]} == {"q/a.nurture", "q/z.nurture"}
+
+
+def test_github_annotations_name_files_relative_to_the_workspace(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_WORKSPACE", raising=False)
+    shutil.copytree(PLAYBOOKS, tmp_path / "playbooks")
+    write(tmp_path, "playbooks/lib/broken.nurture", "flow {\n")
+    relative = run("lint", "playbooks", "--format", "github", "--today", TODAY).stdout
+    absolute = run("lint", str(tmp_path / "playbooks"), "--format", "github", "--today", TODAY).stdout
+    assert "file=playbooks/lib/broken.nurture" in relative
+    assert absolute == relative
+    # GitHub's own workspace wins over the working directory
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path / "playbooks"))
+    inside = run("lint", str(tmp_path / "playbooks"), "--format", "github", "--today", TODAY).stdout
+    assert "file=lib/broken.nurture" in inside

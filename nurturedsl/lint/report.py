@@ -312,6 +312,20 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _workspace_path(path: str) -> str:
+    """GitHub places an annotation by its path in the checkout: an absolute
+    path inside the workspace (GITHUB_WORKSPACE, else the working directory)
+    is made relative to it, as SARIF's URIs are; one outside stays as it is."""
+    if not os.path.isabs(path):
+        return path
+    workspace = os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
+    try:
+        relative = os.path.relpath(path, workspace)
+    except ValueError:  # another drive, on Windows
+        return path
+    return path if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+
+
 def github(result: LintResult) -> str:
     """Workflow commands: each finding becomes an annotation on the line in
     the pull request's diff."""
@@ -321,7 +335,7 @@ def github(result: LintResult) -> str:
         properties = []
         if d.span is not None:
             properties += [
-                f"file={_escape_property(_slash(d.span.file))}",
+                f"file={_escape_property(_slash(_workspace_path(d.span.file)))}",
                 f"line={d.span.line}",
                 f"col={d.span.column}",
                 f"endLine={d.span.end_line}",
