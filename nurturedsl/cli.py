@@ -109,7 +109,7 @@ class _Group(click.Group):
             # Outputs are written to a temporary file and renamed into place,
             # and the temporary files are removed on the way out: an
             # interrupted run leaves what was there before.
-            _say("\nnurturedsl: interrupted; output files are left as they were")
+            _say("\nnurturedsl: interrupted; no output was written")
             sys.exit(EXIT_INTERRUPTED)
         except RecursionError:
             _say("nurturedsl: internal error: the input nests too deeply to process")
@@ -673,30 +673,9 @@ def simulate(
       nurturedsl simulate playbooks/programme.nurture --cohort 100000 --responses examples/responses.toml \\
           --seed 7 --workers 2 --format json -o forecast.json
     """
-    from .sim.command import run_simulate
+    from .sim.command import Options, run_simulate
 
-    sys.exit(
-        run_simulate(
-            playbook,
-            contacts,
-            events,
-            mapping,
-            skip_bad_rows,
-            cohort,
-            responses,
-            runs,
-            seed,
-            start,
-            until,
-            output_format,
-            trace,
-            contact,
-            workers,
-            output,
-            progress,
-            _write,
-        )
-    )
+    sys.exit(run_simulate(Options(**click.get_current_context().params), _write))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,7 +30,6 @@ from .engine import IRError, Programme, Runner, iso
 from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, as shells report a command stopped by Ctrl-C
 DEFAULT_COHORT_START = "2026-01-01"
 DEFAULT_SPAN_DAYS = 365
 # Intervals hardly narrow past a few hundred thousand contacts, and ten
@@ -351,55 +350,37 @@ def header_for(job: Job, mode: str, sources: dict, notes: list[str]) -> dict:
     return header
 
 
-def run_simulate(
-    playbook: str,
-    contacts: str | None,
-    events: str | None,
-    mapping: tuple[str, ...],
-    skip_bad_rows: bool,
-    cohort: int | None,
-    responses: str | None,
-    runs: int,
-    seed: int,
-    start: str | None,
-    until: str | None,
-    output_format: str,
-    trace: str | None,
-    contact: str | None,
-    workers: int,
-    output: str | None,
-    progress: bool | None,
-    write,
-) -> int:
+@dataclass(frozen=True)
+class Options:
+    """What `nurturedsl simulate` was asked, field for field the command's
+    parameters (cli.py builds it from click's), so the command's stages take
+    one value instead of eighteen."""
+
+    playbook: str
+    contacts: str | None
+    events: str | None
+    mapping: tuple[str, ...]
+    skip_bad_rows: bool
+    cohort: int | None
+    responses: str | None
+    runs: int
+    seed: int
+    start: str | None
+    until: str | None
+    output_format: str
+    trace: str | None
+    contact: str | None
+    workers: int
+    output: str | None
+    progress: bool | None
+
+
+def run_simulate(o: Options, write) -> int:
     try:
-        return _run(
-            playbook,
-            contacts,
-            events,
-            mapping,
-            skip_bad_rows,
-            cohort,
-            responses,
-            runs,
-            seed,
-            start,
-            until,
-            output_format,
-            trace,
-            contact,
-            workers,
-            output,
-            progress,
-            write,
-        )
+        return _run(o, write)
     except UsageError as error:
         click.echo(f"nurturedsl: error: {error}", err=True)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        # Every output is a temporary file until it is whole, and those are
-        # removed on the way here: what was there before is untouched.
-        click.echo("\nnurturedsl: interrupted; no output was written", err=True)
-        return EXIT_INTERRUPTED
 
 
 def _outputs(output: str | None, trace: str | None) -> list[tuple[str, str]]:
@@ -428,143 +409,84 @@ def _map_files(mapping: tuple[str, ...]) -> list[str]:
     return [value for value in mapping if os.path.isfile(value)]
 
 
-def _run(
-    playbook,
-    contacts,
-    events,
-    mapping,
-    skip_bad_rows,
-    cohort,
-    responses,
-    runs,
-    seed,
-    start,
-    until,
-    output_format,
-    trace,
-    contact,
-    workers,
-    output,
-    progress,
-    write,
-) -> int:
-    if (contacts is None) == (cohort is None):
+def _run(o: Options, write) -> int:
+    if (o.contacts is None) == (o.cohort is None):
         raise UsageError("give either --contacts FILE (replay) or --cohort N --responses FILE (forecast)")
-    if cohort is not None and responses is None:
+    if o.cohort is not None and o.responses is None:
         raise UsageError("--cohort needs --responses FILE: the response model (docs/simulation.md)")
-    if cohort is None and (responses is not None):
+    if o.cohort is None and (o.responses is not None):
         raise UsageError("--responses only goes with --cohort N")
-    if events is not None and contacts is None:
+    if o.events is not None and o.contacts is None:
         raise UsageError("--events goes with --contacts")
-    if mapping and contacts is None:
+    if o.mapping and o.contacts is None:
         raise UsageError("--map renames columns of --contacts; there is no contacts file in cohort mode")
-    if cohort is not None and cohort > MAX_COHORT:
+    if o.cohort is not None and o.cohort > MAX_COHORT:
         raise UsageError(
-            f"--cohort {cohort:,}: a cohort has at most {MAX_COHORT:,} contacts "
+            f"--cohort {o.cohort:,}: a cohort has at most {MAX_COHORT:,} contacts "
             "(its intervals hardly narrow past a few hundred thousand)"
         )
-    if contact is not None and (trace is not None or output_format != "text"):
+    if o.contact is not None and (o.trace is not None or o.output_format != "text"):
         raise UsageError(
             "--contact prints one contact's timeline; --trace and --format json are for whole runs "
             "(--trace writes every contact's records, which you can filter)"
         )
-    if trace == "-":
+    if o.trace == "-":
         raise UsageError("--trace -: the trace needs a file; stdout is the report's (-o -)")
-    outputs = _outputs(output, trace)
+    outputs = _outputs(o.output, o.trace)
     given = [
-        ("the playbook", playbook),
-        ("the contacts file", contacts),
-        ("the events file", events),
-        ("the response model", responses),
-    ] + [("a --map file", path) for path in _map_files(mapping)]
+        ("the playbook", o.playbook),
+        ("the contacts file", o.contacts),
+        ("the events file", o.events),
+        ("the response model", o.responses),
+    ] + [("a --map file", path) for path in _map_files(o.mapping)]
     _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
     for option, path in outputs:
         _writable(option, path)
     try:
-        ir, sources = load_ir(playbook)
+        ir, sources = load_ir(o.playbook)
         # an imported playbook is an input too, known once the playbook is read
         _check_outputs(outputs, [("a playbook it imports", path) for path in sources])
         try:
             Programme(ir)
         except IRError as error:
-            if not playbook.endswith(".json"):  # compiled here, so a problem of the playbook: exit 1
-                click.echo(f"{playbook}: error: {error}", err=True)
+            if not o.playbook.endswith(".json"):  # compiled here, so a problem of the playbook: exit 1
+                click.echo(f"{o.playbook}: error: {error}", err=True)
                 return EXIT_PROBLEMS
-            raise UsageError(f"{playbook}: {error}") from None
-        return _simulate(
-            ir,
-            playbook,
-            contacts,
-            events,
-            mapping,
-            skip_bad_rows,
-            cohort,
-            responses,
-            runs,
-            seed,
-            start,
-            until,
-            output_format,
-            trace,
-            contact,
-            workers,
-            output,
-            progress,
-            write,
-        )
+            raise UsageError(f"{o.playbook}: {error}") from None
+        return _simulate(ir, o, write)
     except RecursionError:
         # Conditions are checked, compiled and evaluated by nested calls (the
         # input files are depth-checked where they are read): a condition
         # some hundreds of levels deep is more than Python's stack.
-        raise UsageError(f"{playbook}: a condition is nested too deeply to run") from None
+        raise UsageError(f"{o.playbook}: a condition is nested too deeply to run") from None
 
 
-def _simulate(
-    ir,
-    playbook,
-    contacts,
-    events,
-    mapping,
-    skip_bad_rows,
-    cohort,
-    responses,
-    runs,
-    seed,
-    start,
-    until,
-    output_format,
-    trace,
-    contact,
-    workers,
-    output,
-    progress,
-    write,
-) -> int:
-    inputs = {"playbook": playbook}
+def _simulate(ir: dict, o: Options, write) -> int:
+    inputs = {"playbook": o.playbook}
     notes: list[str] = []
-    job = Job(ir=ir, start=0.0, until=0.0, seed=seed, trace=trace is not None)
-    if cohort is not None:
+    job = Job(ir=ir, start=0.0, until=0.0, seed=o.seed, trace=o.trace is not None)
+    if o.cohort is not None:
         from .cohort import CohortError, load_responses
 
         try:
-            job.model = load_responses(responses, ir)
+            job.model = load_responses(o.responses, ir)
         except CohortError as error:
             raise UsageError(str(error)) from None
-        job.cohort, job.responses, job.runs = cohort, responses, min(runs, cohort)
-        inputs["responses"] = responses
-        job.start = parse_moment(start, "--start") if start else parse_moment(DEFAULT_COHORT_START, "--start")
-        count = cohort
+        job.cohort, job.responses, job.runs = o.cohort, o.responses, min(o.runs, o.cohort)
+        inputs["responses"] = o.responses
+        job.start = parse_moment(o.start, "--start") if o.start else parse_moment(DEFAULT_COHORT_START, "--start")
+        count = o.cohort
     else:
         from .inputs import InputError, load_contacts, load_events, parse_mapping
 
         try:
-            columns = parse_mapping(list(mapping)) if mapping else None
-            job.contacts, skipped = load_contacts(contacts, ir, columns, skip_bad_rows)
-            inputs["contacts"] = contacts
-            if events is not None:
-                job.events, skipped_events = load_events(events, ir, {c.id for c in job.contacts}, skip_bad_rows)
+            columns = parse_mapping(list(o.mapping)) if o.mapping else None
+            job.contacts, skipped = load_contacts(o.contacts, ir, columns, o.skip_bad_rows)
+            inputs["contacts"] = o.contacts
+            if o.events is not None:
+                job.events, skipped_events = load_events(o.events, ir, {c.id for c in job.contacts}, o.skip_bad_rows)
                 skipped += skipped_events
-                inputs["events"] = events
+                inputs["events"] = o.events
         except InputError as error:
             click.echo(str(error), err=True)
             if error.bad_rows:
@@ -578,8 +500,8 @@ def _simulate(
             )
             for row in skipped:
                 click.echo(f"{row} (skipped)", err=True)
-        if start:
-            job.start = parse_moment(start, "--start")
+        if o.start:
+            job.start = parse_moment(o.start, "--start")
         else:
             first = min((e[0].at for e in job.events.values() if e), default=None)
             if first is None:
@@ -588,8 +510,8 @@ def _simulate(
                 )
             job.start = first - first % 86400  # midnight UTC of the first event's day
         count = len(job.contacts)
-    if until:
-        job.until = parse_moment(until, "--until")
+    if o.until:
+        job.until = parse_moment(o.until, "--until")
     else:
         job.until = job.start + DEFAULT_SPAN_DAYS * 86400
         problem = time_problem(job.until)
@@ -600,12 +522,12 @@ def _simulate(
             )
     if job.until <= job.start:
         raise UsageError(f"--until {iso(job.until)} is not after the start, {iso(job.start)}")
-    if contact is not None:
-        text = contact_timeline(job, contact)
-        return _emit(text, output, write)
+    if o.contact is not None:
+        text = contact_timeline(job, o.contact)
+        return _emit(text, o.output, write)
     trace_temp = None
-    if trace is not None:
-        folder = os.path.dirname(os.path.abspath(trace))
+    if o.trace is not None:
+        folder = os.path.dirname(os.path.abspath(o.trace))
         try:
             handle, trace_temp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
             try:
@@ -615,17 +537,17 @@ def _simulate(
             finally:
                 os.close(handle)
         except OSError as error:
-            raise UsageError(f"cannot write {trace}: {error.strerror}") from None
-    show = progress if progress is not None else sys.stderr.isatty()
+            raise UsageError(f"cannot write {o.trace}: {error.strerror}") from None
+    show = o.progress if o.progress is not None else sys.stderr.isatty()
     try:
-        tallies = simulate(job, count, workers, trace_temp, show_progress=show and count >= 1000)
+        tallies = simulate(job, count, o.workers, trace_temp, show_progress=show and count >= 1000)
         if trace_temp is not None:
-            os.replace(trace_temp, trace)
+            os.replace(trace_temp, o.trace)
             trace_temp = None
     except TraceFailed as error:
-        raise UsageError(f"cannot write {trace}: {error}") from None
+        raise UsageError(f"cannot write {o.trace}: {error}") from None
     except OSError as error:  # the rename
-        raise UsageError(f"cannot write {trace}: {error.strerror}") from None
+        raise UsageError(f"cannot write {o.trace}: {error.strerror}") from None
     finally:
         if trace_temp is not None:
             try:
@@ -635,8 +557,8 @@ def _simulate(
     late = sum(t.late_events for t in tallies.values())
     if late:
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")
-    header = header_for(job, "cohort" if cohort is not None else "replay", inputs, notes)
-    return _emit(report(job, tallies, header, output_format), output, write)
+    header = header_for(job, "cohort" if o.cohort is not None else "replay", inputs, notes)
+    return _emit(report(job, tallies, header, o.output_format), o.output, write)
 
 
 def _writable(option: str, path: str) -> None:
