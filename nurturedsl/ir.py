@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from . import graph as fg
 from . import nodes as n
+from . import units
 from .model import Programme, flow_setting, message_items, send_days
 from .policy import MessageItem, is_message
 from .source import Span
@@ -28,7 +29,6 @@ SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
 
 # A JsonLogic rule is JSON: its operands are any JSON values.
 JsonLogic = dict[str, Any] | bool
-Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 AttributeType = Literal["string", "number", "duration", "date", "bool"]
 
 
@@ -90,7 +90,7 @@ class PolicyIR(_IR):
     max_touches: int
     frequency_cap: CapIR | None = None
     quiet_hours: QuietHoursIR | None = None
-    send_days: list[Day]
+    send_days: list[units.Day]
     timezone: str = Field(description="IANA zone for contacts without one of their own.")
     unsubscribe_required: bool
     messages: list[MessageItem] | None = Field(
@@ -285,15 +285,7 @@ def ir_schema() -> dict[str, Any]:
 
 
 def iso_duration(seconds: int) -> str:
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days and not rest and days % 7 == 0:
-        return f"P{days // 7}W"
-    text = "P" + (f"{days}D" if days else "")
-    if rest:
-        text += "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
-    return text if text != "P" else "PT0S"
+    return units.iso(seconds)
 
 
 def _duration(seconds: int) -> DurationIR:
@@ -375,16 +367,16 @@ class _Compiler:
         cadence = s["cadence"].pair(n.Duration, n.Duration) if "cadence" in s else None
         # model.py's checker accepts only the words of these Literal types,
         # and pydantic validates them again as PolicyIR is made.
-        days = cast("list[Day]", send_days(self.p))
+        days = cast("list[units.Day]", send_days(self.p))
         cap = s["frequency_cap"].pair(n.Value, n.Duration) if "frequency_cap" in s else None
         quiet = s["quiet_hours"].pair(tuple, tuple) if "quiet_hours" in s else None  # (text, span) each
         return PolicyIR(
             give_to_get=RatioIR(gives=ratio[0].whole() if ratio else 3, asks=ratio[1].whole() if ratio else 1),
             cadence=RangeIR(
-                min=_duration(cadence[0].seconds if cadence else 7 * 86400),
-                max=_duration(cadence[1].seconds if cadence else 14 * 86400),
+                min=_duration(cadence[0].seconds if cadence else 7 * units.DAY),
+                max=_duration(cadence[1].seconds if cadence else 14 * units.DAY),
             ),
-            first_touch=_duration(s["first_touch"].of(n.Duration).seconds if "first_touch" in s else 48 * 3600),
+            first_touch=_duration(s["first_touch"].of(n.Duration).seconds if "first_touch" in s else 48 * units.HOUR),
             max_touches=s["max_touches"].of(n.Value).whole() if "max_touches" in s else 12,
             frequency_cap=CapIR(count=cap[0].whole(), per=_duration(cap[1].seconds)) if cap else None,
             quiet_hours=QuietHoursIR(start=_hhmm(quiet[0][0]), end=_hhmm(quiet[1][0])) if quiet else None,
@@ -575,8 +567,7 @@ _THRESHOLD_OPS: dict[n.ThresholdOp, Literal[">=", ">"]] = {"at": ">=", "above": 
 
 
 def _hhmm(text: str) -> str:
-    hour, minute = text.split(":")
-    return f"{int(hour):02d}:{minute}"
+    return units.hhmm(units.time_minutes(text))
 
 
 def _event_arg(args: list[n.EventArg]) -> str | None:

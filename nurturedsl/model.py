@@ -15,14 +15,14 @@ from pathlib import Path
 from . import nodes as n
 from . import vocabulary as vocab
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
-
-# `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
 from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, expand_days, hold_after, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
 from .syntax import parse
 
+# `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
+from .units import DAYS, MAX_DURATION_SECONDS
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_DURATION_SECONDS = 3650 * 86400
 MAX_NUMBER = 10**15  # beyond this a JSON number loses precision in most runners
 ROOT_MARKERS = ("nurturedsl.toml", "pyproject.toml", ".git")
 
@@ -505,7 +505,7 @@ def send_days(programme: Programme) -> list[str]:
     """The days the policy allows sending on, in week order."""
     setting = programme.policy.get("send_days")
     if setting is None:
-        return list(vocab.DAYS)
+        return list(DAYS)
     form, items = setting.value
     return expand_days(form, [text for text, _ in items])
 
@@ -777,13 +777,13 @@ class _Checker:
                     self.error("NUR014", "quiet hours start and end at the same time", s.span)
             elif key == "send_days":
                 for text, span in v[1]:
-                    if text not in vocab.DAYS:
+                    if text not in DAYS:
                         self.error(
                             "NUR010",
                             f"unknown day `{text}`",
                             span,
-                            notes=("days: " + ", ".join(vocab.DAYS),),
-                            hints=did_you_mean(text, vocab.DAYS),
+                            notes=("days: " + ", ".join(DAYS),),
+                            hints=did_you_mean(text, DAYS),
                         )
             elif key == "timezone":
                 self.check_timezone(*v)

@@ -29,8 +29,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Literal, NamedTuple, get_args
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+from .units import DAY_NAMES, DAYS, day_index, expand_days, hhmm  # noqa: F401 - expand_days is used from here
 
 # The touch channels that reach the contact; `task` and `notify` do not.
 CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
@@ -69,15 +68,6 @@ def is_message(step: object, messages: Iterable[str] | None = None) -> bool:
 # ------------------------------------------------------------- the calendar --
 
 
-def expand_days(form: str, names: list[str]) -> list[str]:
-    """`send_days` as written (`("range", ["fri", "mon"])` or `("list",
-    [...])`) as the days it allows, in week order; a range may wrap."""
-    if form == "range":
-        i, j = DAYS.index(names[0]), DAYS.index(names[1])
-        names = [DAYS[(i + k) % 7] for k in range((j - i) % 7 + 1)]
-    return sorted(set(names), key=DAYS.index)
-
-
 def minutes(text: str) -> int:
     """`HH:MM` as minutes after midnight."""
     hours, mins = text.split(":")
@@ -95,7 +85,7 @@ class Hold(NamedTuple):
     @property
     def starts(self) -> str:
         """`Friday 20:00`."""
-        return f"{DAY_NAMES[self.day]} {self.minute // 60:02d}:{self.minute % 60:02d}"
+        return f"{DAY_NAMES[self.day]} {hhmm(self.minute)}"
 
 
 @lru_cache(maxsize=64)
@@ -165,7 +155,7 @@ def hold_after(gap_seconds: float, send_days: Iterable[str] = DAYS, quiet_hours:
     out (at an allowed moment, as every message does): a gap of whole days
     with quiet hours only is never held, one that lands on a weekend is.
     (Clock changes are left out, as in `longest_hold`.)"""
-    days = tuple(sorted({DAYS.index(d) for d in send_days}))
+    days = tuple(sorted({day_index(d) for d in send_days}))
     quiet = (minutes(quiet_hours[0]), minutes(quiet_hours[1])) if quiet_hours else None
     return _after(days, quiet, int(gap_seconds // 60) % (7 * 1440))
 
@@ -174,6 +164,6 @@ def longest_hold(send_days: Iterable[str] = DAYS, quiet_hours: tuple[str, str] |
     """The longest stretch of the week with no allowed sending moment, for
     the allowed `send_days` (day names) and `quiet_hours` (`("20:00",
     "08:00")`, or None). `Hold(0, 0, 0)` when every moment is allowed."""
-    days = tuple(sorted({DAYS.index(d) for d in send_days}))
+    days = tuple(sorted({day_index(d) for d in send_days}))
     quiet = (minutes(quiet_hours[0]), minutes(quiet_hours[1])) if quiet_hours else None
     return _longest(days, quiet)

@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.tree import Meta
 
 from . import nodes as n
+from . import units
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from .source import SourceFile, Span
 
@@ -299,9 +300,6 @@ def translate_error(error: UnexpectedInput, source: SourceFile) -> Diagnostic:
 # ------------------------------------------------------------ transformer --
 
 
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def _number(text: str) -> int | float:
     value = float(text)
     return int(value) if value.is_integer() and "." not in text else value
@@ -364,7 +362,7 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     # values
     def duration(self, token: Token) -> n.Duration:
         text = str(token)
-        return n.make(n.Duration, span=self.tspan(token), seconds=int(text[:-1]) * _UNITS[text[-1]], text=text)
+        return n.make(n.Duration, span=self.tspan(token), seconds=units.parse_duration(text), text=text)
 
     def value(self, token: Token | n.Value) -> n.Value:
         if isinstance(token, n.Value):

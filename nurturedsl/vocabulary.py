@@ -49,7 +49,6 @@ BUILTIN_EVENTS: dict[str, str] = {
 
 CONSENT_CHANNELS = ("email", "sms", "phone", "linkedin", "ads")
 STAGES = ("early", "mid", "late")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LINKEDIN_ACTIONS_WITH_CONTENT = ("message", "connect")
 
 # Values the kinds of literal can be compared with, by attribute type.

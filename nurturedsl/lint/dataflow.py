@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import networkx as nx
 
 from .. import nodes as n
+from .. import units
 from ..graph import END, ENTRY, Attrs, repeat_wait
 from ..source import Span
 
@@ -281,15 +282,8 @@ class FlowAnalysis:
 
 
 def days(seconds: float) -> str:
-    """A duration for messages: `3d`, `36h`, `90m`."""
-    if seconds == INFINITY:
-        return "forever"
-    seconds = int(seconds)
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400}d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 60}m"
+    """A duration for messages: `3d`, `36h`, `90m`, `forever`."""
+    return units.short(seconds)
 
 
 def _level_order(fa: FlowAnalysis, level: str | None, starts: list[str], level_of: dict[str, str | None]) -> list[str]:

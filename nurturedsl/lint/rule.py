@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import units
 from ..diagnostics import Severity
 from ..source import Span
 
@@ -46,24 +47,13 @@ FAMILIES = (
 
 # ---------------------------------------------------------------- options --
 
-_DURATION = re.compile(r"^\s*(-?\d+)\s*([mhdw])\s*$")
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
 
 def parse_duration(text: str) -> int:
-    match = _DURATION.match(str(text))
-    if not match:
-        raise ValueError(f"`{text}` is not a duration like `48h`, `7d` or `2w`")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return units.parse_duration(text)
 
 
 def format_duration(seconds: int) -> str:
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0 and (unit != "w" or seconds >= 14 * 86400):
-            return f"{seconds // size}{unit}"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 60}m"
+    return units.short(seconds, weeks=True)
 
 
 @dataclass(frozen=True)

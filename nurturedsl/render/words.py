@@ -11,6 +11,7 @@ import textwrap
 import unicodedata
 
 from .. import nodes as n
+from .. import units
 
 TITLE_WIDTH = 30
 TITLE_LINES = 2
@@ -50,15 +51,12 @@ def wrap(text: str, width: int = TITLE_WIDTH, lines: int = TITLE_LINES) -> list[
 def duration(seconds: int) -> str:
     """`4d`, `36h`, `90m`: days where they are whole, never weeks or months,
     so that offsets and waits on one diagram add up at a glance."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return units.short(seconds)
 
 
 def day(seconds: int) -> str:
     """A cumulative offset from entry: `day 3`, `day 1 +12h`."""
-    days, rest = divmod(seconds, 86400)
+    days, rest = divmod(seconds, units.DAY)
     return f"day {days}" if not rest else f"day {days} +{duration(rest)}"
 
 

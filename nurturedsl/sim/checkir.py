@@ -22,6 +22,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .. import units
+
 MAX_EXACT = 2**53
 
 _OPERATIONS = {
@@ -59,7 +61,6 @@ _NEEDS = {
     "suppress": ("suppression_list",),
     "handoff": ("team",),
 }
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def problems(ir: dict, limit: int = 20) -> list[str]:
@@ -87,7 +88,7 @@ def problems(ir: dict, limit: int = 20) -> list[str]:
 
 
 def _values(ir: dict, limit: int) -> Iterator[str]:
-    from ..model import MAX_DURATION_SECONDS
+    from ..units import MAX_DURATION_SECONDS
 
     stack: list[tuple[Any, str]] = [(ir, "")]
     found = 0
@@ -142,7 +143,7 @@ def _references(ir: dict) -> Iterator[str]:
     except (ZoneInfoNotFoundError, ValueError):
         yield f"policy.timezone: unknown time zone `{policy.get('timezone')}`"
     for day in policy.get("send_days", ()):
-        if day not in _DAYS:
+        if day not in units.DAYS:
             yield f"policy.send_days: unknown day `{day}`"
     quiet = policy.get("quiet_hours")
     for end in ("start", "end") if quiet else ():

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import json
 
+from .. import units
+
 
 def _duration(seconds) -> str:
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            if unit == "w" and seconds // size < 2:
-                continue
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return units.short(seconds, weeks=True)
 
 
 class Describer:

@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from .. import units
 from .contact import Contact, Event, Touch
 from .describe import _duration as _duration_text
 from .logic import Compiler, date_seconds, time_sources
@@ -42,7 +43,6 @@ MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
 # more events: one contact enters one flow at most this often in a run.
 MAX_ENTRIES = 10_000
 _EVENT, _TIMER, _ENTRY, _WAKE, _REVISIT = range(5)
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class IRError(Exception):
@@ -183,9 +183,9 @@ class _Score:
 class _Policy:
     def __init__(self, data: dict):
         self.timezone = data.get("timezone", "UTC")
-        self.days = frozenset(_DAYS.index(day) for day in data.get("send_days", _DAYS))
+        self.days = frozenset(units.day_index(day) for day in data.get("send_days", units.DAYS))
         quiet = data.get("quiet_hours")
-        self.quiet = (_minutes(quiet["start"]), _minutes(quiet["end"])) if quiet else None
+        self.quiet = (units.time_minutes(quiet["start"]), units.time_minutes(quiet["end"])) if quiet else None
         cap = data.get("frequency_cap")
         self.cap = (cap["count"], cap["per"]["seconds"]) if cap else None
 
@@ -220,11 +220,6 @@ class _Policy:
                 continue
             return (local.timestamp() if reasons else when), reasons
         return local.timestamp(), reasons  # pragma: no cover - no send day at all is a checked error
-
-
-def _minutes(text: str) -> int:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
 
 
 class Programme:
