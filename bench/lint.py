@@ -230,7 +230,8 @@ def diamonds_playbook(count: int = DEPTH, seed: int = 1) -> str:
 
 
 def count_steps(path: str) -> int:
-    from nurturedsl.model import iter_steps, load
+    from nurturedsl.model import load
+    from nurturedsl.nodes import iter_steps
 
     programme = load(path)
     return sum(1 for flow in programme.flows.values() for _ in iter_steps(flow.steps))
@@ -298,7 +299,7 @@ def worker(args) -> int:
     from nurturedsl.lint.config import LintConfig
     from nurturedsl.lint.registry import RULES
     from nurturedsl.lint.rule import Context
-    from nurturedsl.model import iter_steps
+    from nurturedsl.nodes import iter_steps
 
     syntax.parser()  # grammar from the warm cache, before the clock starts
     today = _dt.date.fromisoformat(args.today)

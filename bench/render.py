@@ -39,7 +39,8 @@ def big_flow(steps: int = STEPS, seed: int = 1) -> str:
     """A playbook with one flow of about `steps` steps."""
     import generate
 
-    from nurturedsl.model import iter_steps, load
+    from nurturedsl.model import load
+    from nurturedsl.nodes import iter_steps
 
     g = generate.Generator(4_000, seed)  # one score model: its thresholds move contacts to flow_0
     g.preamble()
@@ -80,7 +81,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from nurturedsl.graph import flow_graph
-    from nurturedsl.model import iter_steps, load
+    from nurturedsl.model import load
+    from nurturedsl.nodes import iter_steps
     from nurturedsl.render.diagram import flow_diagram
     from nurturedsl.render.dot import dot_available, to_dot
     from nurturedsl.render.mermaid import to_mermaid

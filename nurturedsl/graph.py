@@ -38,7 +38,8 @@ from typing import Any
 import networkx as nx
 
 from . import nodes as n
-from .model import Programme, iter_steps
+from .model import Programme
+from .nodes import iter_steps
 
 ENTRY = "@entry"
 END = "@end"

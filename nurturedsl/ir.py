@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import graph as fg
 from . import nodes as n
 from . import units
-from .model import Programme, flow_setting, message_items, send_days
+from .model import Programme, message_items, send_days
 from .policy import MessageItem, is_message
 from .source import Span
 
@@ -362,44 +362,68 @@ class _Compiler:
 
     # ---- declarations
     def policy(self) -> PolicyIR:
-        s = self.p.policy
-        ratio = s["give_to_get"].pair(n.Value, n.Value) if "give_to_get" in s else None
-        cadence = s["cadence"].pair(n.Duration, n.Duration) if "cadence" in s else None
-        # model.py's checker accepts only the words of these Literal types,
-        # and pydantic validates them again as PolicyIR is made.
-        days = cast("list[units.Day]", send_days(self.p))
-        cap = s["frequency_cap"].pair(n.Value, n.Duration) if "frequency_cap" in s else None
-        quiet = s["quiet_hours"].pair(tuple, tuple) if "quiet_hours" in s else None  # (text, span) each
+        p = self.p
+        ratio, cadence, first_touch = p.setting(n.GiveToGet), p.setting(n.Cadence), p.setting(n.FirstTouch)
+        max_touches, cap, quiet = p.setting(n.MaxTouches), p.setting(n.FrequencyCap), p.setting(n.QuietHours)
+        timezone = p.setting(n.Timezone)
         return PolicyIR(
-            give_to_get=RatioIR(gives=ratio[0].whole() if ratio else 3, asks=ratio[1].whole() if ratio else 1),
+            give_to_get=RatioIR(gives=ratio.gives.whole(), asks=ratio.asks.whole())
+            if ratio
+            else RatioIR(gives=3, asks=1),
             cadence=RangeIR(
-                min=_duration(cadence[0].seconds if cadence else 7 * units.DAY),
-                max=_duration(cadence[1].seconds if cadence else 14 * units.DAY),
+                min=_duration(cadence.low.seconds if cadence else 7 * units.DAY),
+                max=_duration(cadence.high.seconds if cadence else 14 * units.DAY),
             ),
-            first_touch=_duration(s["first_touch"].of(n.Duration).seconds if "first_touch" in s else 48 * units.HOUR),
-            max_touches=s["max_touches"].of(n.Value).whole() if "max_touches" in s else 12,
-            frequency_cap=CapIR(count=cap[0].whole(), per=_duration(cap[1].seconds)) if cap else None,
-            quiet_hours=QuietHoursIR(start=_hhmm(quiet[0][0]), end=_hhmm(quiet[1][0])) if quiet else None,
-            send_days=days,
-            timezone=s["timezone"].pair(str, Span)[0] if "timezone" in s else "UTC",
-            unsubscribe_required=bool(s["unsubscribe_required"].value) if "unsubscribe_required" in s else False,
-            messages=cast("list[MessageItem]", list(message_items(self.p))),
+            first_touch=_duration(first_touch.within.seconds if first_touch else 48 * units.HOUR),
+            max_touches=max_touches.count.whole() if max_touches else 12,
+            frequency_cap=CapIR(count=cap.count.whole(), per=_duration(cap.per.seconds)) if cap else None,
+            quiet_hours=QuietHoursIR(start=_hhmm(quiet.start.text), end=_hhmm(quiet.end.text)) if quiet else None,
+            # model.py's checker accepts only the words of these Literal types,
+            # and pydantic validates them again as PolicyIR is made.
+            send_days=cast("list[units.Day]", send_days(p)),
+            timezone=timezone.zone.text if timezone else "UTC",
+            unsubscribe_required=p.setting(n.UnsubscribeRequired) is not None,
+            messages=cast("list[MessageItem]", list(message_items(p))),
         )
 
     def playbook(self) -> PlaybookIR:
         h = self.p.header
         if h is None:
             return PlaybookIR(name=self.p.name)
-        settings = {s.key: s.value for s in h.settings}
-        # the header's settings are texts under PlaybookIR's own field names
-        return PlaybookIR.model_validate({"name": h.name, "span": self.span(h.span), **settings})
+        owner, reviewed = n.find(h.settings, n.Owner), n.find(h.settings, n.Reviewed)
+        version, description = n.find(h.settings, n.Version), n.find(h.settings, n.Description)
+        return PlaybookIR(
+            name=h.name,
+            owner=owner.text if owner else None,
+            reviewed=reviewed.date if reviewed else None,
+            version=version.text if version else None,
+            description=description.text if description else None,
+            span=self.span(h.span),
+        )
 
     def content(self, c: n.Content) -> ContentIR:
-        options: dict[str, object] = {}
-        for o in c.options:
-            options[o.key] = o.pair(str, Span)[0] if o.key == "stage" else o.value
-        # each option under ContentIR's own field name: a text, or True for a flag
-        return ContentIR.model_validate({"kind": c.kind, "title": c.title, "span": self.span(c.span), **options})
+        stage, persona, reviewed = (
+            n.find(c.options, n.Stage),
+            n.find(c.options, n.Persona),
+            n.find(c.options, n.Reviewed),
+        )
+        return ContentIR(
+            kind=c.kind,
+            title=c.title,
+            # the checker accepts only these stages
+            stage=cast("Literal['early', 'mid', 'late']", stage.stage.text) if stage else None,
+            persona=persona.persona if persona else None,
+            gated=n.has_flag(c, "gated"),
+            attached=n.has_flag(c, "attached"),
+            unsubscribe_link=n.has_flag(c, "unsubscribe_link"),
+            way_out=n.has_flag(c, "way_out"),
+            url=n.content_text(c, "url"),
+            subject=n.content_text(c, "subject"),
+            body=n.content_text(c, "body"),
+            cta=n.content_text(c, "cta"),
+            reviewed=reviewed.date if reviewed else None,
+            span=self.span(c.span),
+        )
 
     @overload
     def event(self, pattern: n.EventPattern) -> EventIR: ...
@@ -414,15 +438,16 @@ class _Compiler:
     def score(self, s: n.Score) -> ScoreIR:
         behaviour = []
         for rule in s.behaviour_rules:
-            m = {x.key: x for x in rule.modifiers}
+            decay, expires = n.find(rule.modifiers, n.Decay), n.find(rule.modifiers, n.Expires)
+            at_most = n.find(rule.modifiers, n.AtMost)
             behaviour.append(
                 BehaviourRuleIR(
                     points=rule.points,
                     event=self.event(rule.event),
                     span=self.span(rule.span),
-                    decay_half_life=_duration(m["decay"].of(n.Duration).seconds) if "decay" in m else None,
-                    expires=_duration(m["expires"].of(n.Duration).seconds) if "expires" in m else None,
-                    at_most=m["at_most"].of(n.Value).whole() if "at_most" in m else None,
+                    decay_half_life=_duration(decay.half_life.seconds) if decay else None,
+                    expires=_duration(expires.after.seconds) if expires else None,
+                    at_most=at_most.count.whole() if at_most else None,
                 )
             )
         return ScoreIR(
@@ -446,13 +471,11 @@ class _Compiler:
 
     def flow(self, flow: n.Flow, policy: PolicyIR) -> FlowIR:
         g = fg.flow_graph(flow)
-        cadence = flow_setting(flow, "cadence")
-        max_touches = flow_setting(flow, "max_touches")
-        reentry = flow_setting(flow, "reentry")
-        audience, goal, reviewed = (flow_setting(flow, k) for k in ("audience", "goal", "reviewed"))
+        cadence, max_touches = n.find(flow.settings, n.Cadence), n.find(flow.settings, n.MaxTouches)
+        reentry, reviewed = n.find(flow.settings, n.Reentry), n.find(flow.settings, n.Reviewed)
+        audience, goal = n.find(flow.settings, n.Audience), n.find(flow.settings, n.Goal)
         if cadence is not None:
-            low, high = cadence.pair(n.Duration, n.Duration)
-            flow_cadence = RangeIR(min=_duration(low.seconds), max=_duration(high.seconds))
+            flow_cadence = RangeIR(min=_duration(cadence.low.seconds), max=_duration(cadence.high.seconds))
         else:
             flow_cadence = policy.cadence
         return FlowIR(
@@ -466,17 +489,17 @@ class _Compiler:
                 )
                 for e in flow.entries
             ],
-            audience=self.logic(audience.condition()) if audience else None,
-            goal=self.logic(goal.condition()) if goal else None,
+            audience=self.logic(audience.condition) if audience else None,
+            goal=self.logic(goal.condition) if goal else None,
             exit=[self.logic(c) for c in flow.exits],
             cadence=flow_cadence,
-            max_touches=max_touches.of(n.Value).whole() if max_touches else policy.max_touches,
+            max_touches=max_touches.count.whole() if max_touches else policy.max_touches,
             # `reentry` alone allows it at once; `reentry after 30d` after a wait
             reentry=ReentryIR(
                 allowed=reentry is not None,
-                after=_duration(reentry.of(n.Duration).seconds) if reentry and reentry.value is not True else None,
+                after=_duration(reentry.after.seconds) if reentry and reentry.after else None,
             ),
-            reviewed=reviewed.of(str) if reviewed else None,
+            reviewed=reviewed.date if reviewed else None,
             start=fg.ENTRY,
             nodes={node: self.node(g, node, policy) for node in g.nodes},
             span=self.span(flow.span),

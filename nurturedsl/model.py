@@ -8,23 +8,31 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from typing_extensions import assert_never
 
 from . import nodes as n
+
+# `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
+from . import units
 from . import vocabulary as vocab
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from .nodes import iter_steps
 from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, expand_days, hold_after, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
 from .syntax import parse
-
-# `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
 from .units import DAYS, MAX_DURATION_SECONDS
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NUMBER = 10**15  # beyond this a JSON number loses precision in most runners
 ROOT_MARKERS = ("nurturedsl.toml", "pyproject.toml", ".git")
+
+
+_P = TypeVar("_P", bound=n.Setting)
 
 
 @dataclass
@@ -36,7 +44,8 @@ class Programme:
     header: n.PlaybookHeader | None = None
     # Every file's own `playbook` header, imports included, by file.
     headers: dict[str, n.PlaybookHeader] = field(default_factory=dict)
-    policy: dict[str, n.Setting] = field(default_factory=dict)
+    # The policy's settings by kind, merged over every file.
+    policy: dict[type[n.Setting], n.PolicySetting] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=lambda: dict(vocab.BUILTIN_ATTRIBUTES))
     custom_attributes: dict[str, n.AttributeDecl] = field(default_factory=dict)
     events: dict[str, n.EventDecl] = field(default_factory=dict)
@@ -54,6 +63,11 @@ class Programme:
 
     def event_names(self) -> set[str]:
         return set(vocab.BUILTIN_EVENTS) | set(self.events)
+
+    def setting(self, kind: type[_P]) -> _P | None:
+        """The policy's setting of this kind, if any file sets it."""
+        found = self.policy.get(kind)
+        return found if isinstance(found, kind) else None
 
 
 # ------------------------------------------------------------------ loading --
@@ -411,22 +425,22 @@ class _Loader:
                 self._define(p.flows, d.name, d, d.name_span, "flow")
 
     def _merge_policy(self, policy: n.Policy) -> None:
-        seen: dict[str, n.Setting] = {}
+        seen: dict[type[n.Setting], n.Setting] = {}
         for setting in policy.settings:
-            if setting.key in seen:
+            if type(setting) in seen:
                 self.diagnostics.append(
                     Diagnostic(
                         "NUR011",
                         f"`{setting.key}` is set twice in this policy",
                         setting.span,
-                        related=((seen[setting.key].span, "first set here"),),
+                        related=((seen[type(setting)].span, "first set here"),),
                     )
                 )
                 continue
-            seen[setting.key] = setting
-            earlier = self.programme.policy.get(setting.key)
+            seen[type(setting)] = setting
+            earlier = self.programme.policy.get(type(setting))
             if earlier is None:
-                self.programme.policy[setting.key] = setting
+                self.programme.policy[type(setting)] = setting
             elif _policy_value(earlier) != _policy_value(setting):
                 self.diagnostics.append(
                     Diagnostic(
@@ -439,43 +453,22 @@ class _Loader:
                 )
 
 
-def _policy_value(setting: n.Setting):
-    """A comparable form of a policy value, without spans."""
+def _policy_value(setting: n.Setting) -> object:
+    """A comparable form of a policy setting: what it says, without spans."""
 
-    def strip(value):
+    def strip(value: object) -> object:
         if isinstance(value, (n.Duration, n.Value)):
             return value.text
-        if isinstance(value, Span):
-            return None
-        if isinstance(value, (tuple, list)):
+        if isinstance(value, n.Node):
+            return tuple((name, strip(getattr(value, name))) for name in type(value).model_fields if name != "span")
+        if isinstance(value, list):
             return tuple(strip(v) for v in value)
         return value
 
-    return strip(setting.value)
+    return strip(setting)
 
 
 # ----------------------------------------------------------------- checking --
-
-
-def iter_steps(steps: Iterable[n.AnyStep]) -> Iterator[n.AnyStep]:
-    """Every step in a body, nested ones included, in source order."""
-    stack = list(reversed(list(steps)))
-    while stack:
-        step = stack.pop()
-        yield step
-        stack.extend(reversed(list(child_steps(step))))
-
-
-def child_steps(step: n.AnyStep) -> list[n.AnyStep]:
-    if isinstance(step, n.Branch):
-        return [s for arm in step.arms for s in arm.steps] + list(step.otherwise or [])
-    if isinstance(step, n.Split):
-        return [s for arm in step.arms for s in arm.steps]
-    if isinstance(step, n.Repeat):
-        return list(step.steps)
-    if isinstance(step, n.WaitUntil):
-        return list(step.on_event or []) + list(step.on_timeout or [])
-    return []
 
 
 def iter_conditions(condition: n.Condition) -> Iterator[n.Condition]:
@@ -489,25 +482,20 @@ def iter_conditions(condition: n.Condition) -> Iterator[n.Condition]:
             stack.append(c.item)
 
 
-def flow_setting(flow: n.Flow, key: str) -> n.Setting | None:
-    return next((s for s in flow.settings if s.key == key), None)
-
-
 def message_items(programme: Programme | None) -> tuple[str, ...]:
     """The policy's `messages` list, or the default one: what every stage
     hands `is_message` (nurturedsl/policy.py) to tell a message from
     presence."""
-    setting = programme.policy.get("messages") if programme is not None else None
-    return tuple(text for text, _ in setting.value) if setting is not None else DEFAULT_MESSAGES
+    setting = programme.setting(n.Messages) if programme is not None else None
+    return tuple(item.text for item in setting.items) if setting is not None else DEFAULT_MESSAGES
 
 
 def send_days(programme: Programme) -> list[str]:
     """The days the policy allows sending on, in week order."""
-    setting = programme.policy.get("send_days")
+    setting = programme.setting(n.SendDays)
     if setting is None:
         return list(DAYS)
-    form, items = setting.value
-    return expand_days(form, [text for text, _ in items])
+    return expand_days(setting.form, [day.text for day in setting.days])
 
 
 def calendar_hold(programme: Programme, gap: float | None = None):
@@ -515,12 +503,11 @@ def calendar_hold(programme: Programme, gap: float | None = None):
     `policy.Hold`), and the settings that make it in words (`send days
     mon..fri, quiet hours 20:00..08:00`). With `gap`: the longest it can
     hold a message due that long after the one before went out."""
-    days, quiet = programme.policy.get("send_days"), programme.policy.get("quiet_hours")
-    hours = (quiet.value[0][0], quiet.value[1][0]) if quiet is not None else None
+    days, quiet = programme.setting(n.SendDays), programme.setting(n.QuietHours)
+    hours = (quiet.start.text, quiet.end.text) if quiet is not None else None
     words = []
     if days is not None:
-        form, items = days.value
-        words.append("send days " + (".." if form == "range" else ", ").join(text for text, _ in items))
+        words.append("send days " + (".." if days.form == "range" else ", ").join(day.text for day in days.days))
     if hours is not None:
         words.append(f"quiet hours {hours[0]}..{hours[1]}")
     if gap is not None:
@@ -723,7 +710,7 @@ class _Checker:
         except ValueError:
             self.error("NUR014", f"`{text}` is not a date on the calendar", span)
 
-    def check_settings(self, settings: list[n.Setting], where: str) -> None:
+    def check_settings(self, settings: Sequence[n.Setting], where: str) -> None:
         seen: dict[str, n.Setting] = {}
         for s in settings:
             if s.key in seen:
@@ -734,61 +721,69 @@ class _Checker:
                     related=((seen[s.key].span, "first given here"),),
                 )
             seen[s.key] = s
-            if s.key == "reviewed":
-                self.date(s.value, s.span)
+            if isinstance(s, n.Reviewed):
+                self.date(s.date, s.span)
 
     def check_policy(self) -> None:
-        for key, s in self.p.policy.items():
-            v = s.value
-            if key == "give_to_get":
-                gives, asks = v
-                if not all(isinstance(part.value, int) for part in v):
-                    self.error(
-                        "NUR014",
-                        f"give_to_get takes whole numbers, not `{gives.text}:{asks.text}`",
-                        s.span,
-                        hints=("for example `give_to_get 3:1` or `give_to_get 5:2`",),
-                    )
-                    continue
-                for part, what in ((gives, "gives"), (asks, "asks")):
-                    if part.value < 1:
-                        self.error(
-                            "NUR014",
-                            f"give_to_get needs at least one {what[:-1]} on each side, not `{gives.text}:{asks.text}`",
-                            s.span,
-                            hints=("the usual ratio is `give_to_get 3:1`: three gives before an ask",),
-                        )
-                        break
-            elif key == "cadence":
-                self.check_cadence(s)
-            elif key == "first_touch":
-                self.positive(v, "first_touch")
-            elif key == "max_touches":
-                self.whole(v, "max_touches")
-            elif key == "frequency_cap":
-                self.whole(v[0], "the frequency cap's count")
-                self.positive(v[1], "the frequency cap's window")
-            elif key == "quiet_hours":
-                for text, span in v:
-                    hour, minute = (int(x) for x in text.split(":"))
-                    if hour > 23 or minute > 59:
-                        self.error("NUR014", f"`{text}` is not a time of day (00:00 to 23:59)", span)
-                if v[0][0] == v[1][0]:
-                    self.error("NUR014", "quiet hours start and end at the same time", s.span)
-            elif key == "send_days":
-                for text, span in v[1]:
-                    if text not in DAYS:
-                        self.error(
-                            "NUR010",
-                            f"unknown day `{text}`",
-                            span,
-                            notes=("days: " + ", ".join(DAYS),),
-                            hints=did_you_mean(text, DAYS),
-                        )
-            elif key == "timezone":
-                self.check_timezone(*v)
-            elif key == "messages":
-                self.check_messages(v)
+        for s in self.p.policy.values():
+            match s:
+                case n.GiveToGet():
+                    self.check_give_to_get(s)
+                case n.Cadence():
+                    self.check_cadence(s)
+                case n.FirstTouch():
+                    self.positive(s.within, "first_touch")
+                case n.MaxTouches():
+                    self.whole(s.count, "max_touches")
+                case n.FrequencyCap():
+                    self.whole(s.count, "the frequency cap's count")
+                    self.positive(s.per, "the frequency cap's window")
+                case n.QuietHours():
+                    for word in (s.start, s.end):
+                        try:
+                            units.time_minutes(word.text)
+                        except ValueError:
+                            self.error("NUR014", f"`{word.text}` is not a time of day (00:00 to 23:59)", word.span)
+                    if s.start.text == s.end.text:
+                        self.error("NUR014", "quiet hours start and end at the same time", s.span)
+                case n.SendDays():
+                    for day in s.days:
+                        if day.text not in DAYS:
+                            self.error(
+                                "NUR010",
+                                f"unknown day `{day.text}`",
+                                day.span,
+                                notes=("days: " + ", ".join(DAYS),),
+                                hints=did_you_mean(day.text, DAYS),
+                            )
+                case n.Timezone():
+                    self.check_timezone(s.zone.text, s.zone.span)
+                case n.Messages():
+                    self.check_messages([(item.text, item.span) for item in s.items])
+                case n.UnsubscribeRequired():
+                    pass
+                case _:
+                    assert_never(s)
+
+    def check_give_to_get(self, s: n.GiveToGet) -> None:
+        gives, asks = s.gives, s.asks
+        if not all(isinstance(part.value, int) for part in (gives, asks)):
+            self.error(
+                "NUR014",
+                f"give_to_get takes whole numbers, not `{gives.text}:{asks.text}`",
+                s.span,
+                hints=("for example `give_to_get 3:1` or `give_to_get 5:2`",),
+            )
+            return
+        for part, what in ((gives, "gives"), (asks, "asks")):
+            if part.number() < 1:
+                self.error(
+                    "NUR014",
+                    f"give_to_get needs at least one {what[:-1]} on each side, not `{gives.text}:{asks.text}`",
+                    s.span,
+                    hints=("the usual ratio is `give_to_get 3:1`: three gives before an ask",),
+                )
+                break
 
     def check_messages(self, items: list[tuple[str, Span]]) -> None:
         """`messages`: known items, each said once (`linkedin` already says
@@ -846,8 +841,8 @@ class _Checker:
                 hints=('use an IANA name such as "Europe/Berlin" or "UTC"',),
             )
 
-    def check_cadence(self, s: n.Setting) -> None:
-        low, high = s.value
+    def check_cadence(self, s: n.Cadence) -> None:
+        low, high = s.low, s.high
         self.positive(low, "cadence")
         if high is not low:
             self.positive(high, "cadence")
@@ -1138,17 +1133,17 @@ class _Checker:
     def check_content(self, content: n.Content) -> None:
         self.check_settings(content.options, f"content `{content.name}`")
         for option in content.options:
-            if option.key == "stage":
-                stage, span = option.value
-                if stage not in vocab.STAGES:
+            if isinstance(option, n.Stage):
+                stage = option.stage
+                if stage.text not in vocab.STAGES:
                     self.error(
                         "NUR010",
-                        f"unknown stage `{stage}`",
-                        span,
+                        f"unknown stage `{stage.text}`",
+                        stage.span,
                         notes=("stages: " + ", ".join(vocab.STAGES),),
-                        hints=did_you_mean(stage, vocab.STAGES),
+                        hints=did_you_mean(stage.text, vocab.STAGES),
                     )
-            elif option.key == "way_out" and content.kind != "ask":
+            elif isinstance(option, n.ContentFlag) and option.flag == "way_out" and content.kind != "ask":
                 # a way out asks one thing, whether to stop: a give has nothing to ask
                 self.error(
                     "NUR013",
@@ -1166,10 +1161,15 @@ class _Checker:
             self.check_event(rule.event.name, rule.event.span, rule.event.args)
             self.check_settings(rule.modifiers, "rule")
             for m in rule.modifiers:
-                if m.key in ("decay", "expires"):
-                    self.positive(m.value, "`decay half_life`" if m.key == "decay" else "`expires`")
-                elif m.key == "at_most":
-                    self.whole(m.value, "`at most`")
+                match m:
+                    case n.Decay():
+                        self.positive(m.half_life, "`decay half_life`")
+                    case n.Expires():
+                        self.positive(m.after, "`expires`")
+                    case n.AtMost():
+                        self.whole(m.count, "`at most`")
+                    case _:
+                        assert_never(m)
         seen: dict[str, n.Threshold] = {}
         for t in score.thresholds:
             if t.name in seen:
@@ -1223,16 +1223,21 @@ class _Checker:
             step.id = candidate
 
     def check_flow(self, flow: n.Flow) -> None:
-        self.check_settings([s for s in flow.settings if s.key != "entry"], f"flow `{flow.name}`")
+        self.check_settings(flow.settings, f"flow `{flow.name}`")
         for s in flow.settings:
-            if s.key in ("audience", "goal"):
-                self.check_condition(s.value)
-            elif s.key == "cadence":
-                self.check_cadence(s)
-            elif s.key == "max_touches":
-                self.whole(s.value, "max_touches")
-            elif s.key == "reentry" and isinstance(s.value, n.Duration):
-                self.positive(s.value, "`reentry after`")
+            match s:
+                case n.Audience() | n.Goal():
+                    self.check_condition(s.condition)
+                case n.Cadence():
+                    self.check_cadence(s)
+                case n.MaxTouches():
+                    self.whole(s.count, "max_touches")
+                case n.Reentry():
+                    self.positive(s.after, "`reentry after`")
+                case n.Reviewed():
+                    pass  # its date is checked with the other settings
+                case _:
+                    assert_never(s)
         for entry in flow.entries:
             if entry.event:
                 self.check_event(entry.event.name, entry.event.span, entry.event.args)
@@ -1246,62 +1251,67 @@ class _Checker:
             self.check_step(flow, step, labels)
 
     def check_step(self, flow: n.Flow, step: n.AnyStep, labels: dict) -> None:
-        if isinstance(step, n.Touch):
-            self.check_touch(step)
-        elif isinstance(step, n.Wait):
-            self.positive(step.duration, "a wait")
-        elif isinstance(step, n.WaitUntil):
-            self.check_condition(step.condition)
-            self.positive(step.timeout, "the `up to` time-out")
-            if step.timeout is None and step.on_timeout is not None:
-                self.error(
-                    "NUR014",
-                    "`on timeout` needs a time-out: add `up to DURATION` to this `wait until`",
-                    step.on_timeout_span,
-                )
-        elif isinstance(step, n.Branch):
-            for arm in step.arms:
-                self.check_condition(arm.condition)
-        elif isinstance(step, n.Split):
-            total = sum(arm.percent for arm in step.arms)
-            for arm in step.arms:
-                if arm.percent <= 0:
-                    self.error("NUR014", f"a split arm needs a share above 0%, not {arm.percent_text}", arm.span)
-            if abs(total - 100) > 1e-9:
-                shares = " + ".join(arm.percent_text for arm in step.arms)
-                self.error("NUR015", f"split shares add up to {total:g}%, not 100% ({shares})", step.span)
-            names = [arm.name for arm in step.arms if arm.name]
-            for name in {x for x in names if names.count(x) > 1}:
-                self.error("NUR011", f'split arm "{name}" is named twice', step.span)
-        elif isinstance(step, n.Repeat):
-            self.positive(step.every, "`repeat every`")
-            self.whole(step.at_most, "`at most`")
-        elif isinstance(step, n.Goto):
-            if step.target not in labels:
-                other = self.labels.get(step.target)
-                if other and other != flow.name:
+        match step:
+            case n.Touch():
+                self.check_touch(step)
+            case n.Wait():
+                self.positive(step.duration, "a wait")
+            case n.WaitUntil():
+                self.check_condition(step.condition)
+                self.positive(step.timeout, "the `up to` time-out")
+                if step.timeout is None and step.on_timeout is not None:
                     self.error(
-                        "NUR010",
-                        f"`goto` stays inside flow `{flow.name}`; `{step.target}` is a step of flow `{other}`",
-                        step.span,
-                        hints=(f"to hand the contact over, use `move to {other}`",),
+                        "NUR014",
+                        "`on timeout` needs a time-out: add `up to DURATION` to this `wait until`",
+                        step.on_timeout_span,
                     )
-                else:
-                    self.error(
-                        "NUR010",
-                        f"unknown step `{step.target}` in flow `{flow.name}`",
-                        step.span,
-                        hints=did_you_mean(step.target, [k for k, s in labels.items() if s.label]),
-                    )
-        elif isinstance(step, n.MoveTo):
-            if step.flow not in self.p.flows:
-                self.unknown("flow", step.flow, step.span, self.p.flows)
-        elif isinstance(step, n.SetStep):
-            kind = self.attribute_type(step.path, step.span)
-            if kind:
-                self.check_literal(kind, step.value, ".".join(step.path))
-        elif isinstance(step, n.Suppress):
-            self.positive(step.revisit, "`revisit`")
+            case n.Branch():
+                for arm in step.arms:
+                    self.check_condition(arm.condition)
+            case n.Split():
+                total = sum(arm.percent for arm in step.arms)
+                for arm in step.arms:
+                    if arm.percent <= 0:
+                        self.error("NUR014", f"a split arm needs a share above 0%, not {arm.percent_text}", arm.span)
+                if abs(total - 100) > 1e-9:
+                    shares = " + ".join(arm.percent_text for arm in step.arms)
+                    self.error("NUR015", f"split shares add up to {total:g}%, not 100% ({shares})", step.span)
+                names = [arm.name for arm in step.arms if arm.name]
+                for name in {x for x in names if names.count(x) > 1}:
+                    self.error("NUR011", f'split arm "{name}" is named twice', step.span)
+            case n.Repeat():
+                self.positive(step.every, "`repeat every`")
+                self.whole(step.at_most, "`at most`")
+            case n.Goto():
+                if step.target not in labels:
+                    other = self.labels.get(step.target)
+                    if other and other != flow.name:
+                        self.error(
+                            "NUR010",
+                            f"`goto` stays inside flow `{flow.name}`; `{step.target}` is a step of flow `{other}`",
+                            step.span,
+                            hints=(f"to hand the contact over, use `move to {other}`",),
+                        )
+                    else:
+                        self.error(
+                            "NUR010",
+                            f"unknown step `{step.target}` in flow `{flow.name}`",
+                            step.span,
+                            hints=did_you_mean(step.target, [k for k, s in labels.items() if s.label]),
+                        )
+            case n.MoveTo():
+                if step.flow not in self.p.flows:
+                    self.unknown("flow", step.flow, step.span, self.p.flows)
+            case n.SetStep():
+                kind = self.attribute_type(step.path, step.span)
+                if kind:
+                    self.check_literal(kind, step.value, ".".join(step.path))
+            case n.Suppress():
+                self.positive(step.revisit, "`revisit`")
+            case n.TagStep() | n.Handoff() | n.ExitStep():
+                pass  # nothing to check beyond their syntax
+            case _:
+                assert_never(step)
 
     def check_touch(self, step: n.Touch) -> None:
         if step.channel == "linkedin":
@@ -1333,13 +1343,14 @@ class _Checker:
 
 
 def _base_id(step: n.AnyStep) -> str:
+    """The generated id of an unlabelled step: its content, else its kind."""
     if isinstance(step, n.Touch):
         if step.content:
             return step.content
         if step.channel == "linkedin":
             return f"linkedin_{step.action}"
         return step.channel
-    return step.type
+    return n.node_type(step)
 
 
 def _kind_words(kind: str) -> str:

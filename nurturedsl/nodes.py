@@ -8,10 +8,11 @@ node can never hold a value of the wrong shape whatever the transformer does.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Literal, ParamSpec, TypeVar, cast
+from collections.abc import Callable, Iterable, Iterator
+from typing import ClassVar, Literal, ParamSpec, TypeVar, cast, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from typing_extensions import assert_never
 
 from .source import Span
 
@@ -193,7 +194,7 @@ class Or(_Combined):
         return list(self.items)
 
 
-# A `|` union rather than `Union[...]`: `isinstance` takes it (Setting.condition).
+# A `|` union rather than `Union[...]`: `isinstance` takes it.
 Condition = Ref | Compare | Member | Tagged | Has | Consent | Inactive | EventTest | Not | And | Or
 
 
@@ -329,46 +330,275 @@ AnyStep = (
 )
 
 
+# The words each kind of step is written with: the keyword table the parser's
+# messages and the checker read. Checked complete against `AnyStep` below.
+STEP_KEYWORDS: dict[type[Step], tuple[str, ...]] = {
+    Touch: ("email", "sms", "linkedin", "ads", "task", "notify"),
+    Wait: ("wait",),
+    WaitUntil: ("wait",),
+    Branch: ("branch",),
+    Split: ("split",),
+    Repeat: ("repeat",),
+    Goto: ("goto",),
+    MoveTo: ("move",),
+    TagStep: ("tag", "untag"),
+    SetStep: ("set",),
+    Suppress: ("suppress",),
+    Handoff: ("handoff",),
+    ExitStep: ("exit",),
+}
+
+
+def bodies(step: AnyStep) -> list[list[AnyStep]]:
+    """The blocks of steps nested in a step, in source order: the one place
+    that knows which steps hold others."""
+    match step:
+        case WaitUntil():
+            return [body for body in (step.on_event, step.on_timeout) if body is not None]
+        case Branch():
+            return [arm.steps for arm in step.arms] + ([step.otherwise] if step.otherwise is not None else [])
+        case Split():
+            return [arm.steps for arm in step.arms]
+        case Repeat():
+            return [step.steps]
+        case Touch() | Wait() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress() | Handoff() | ExitStep():
+            return []
+        case _:
+            assert_never(step)
+
+
+def children(step: AnyStep) -> list[AnyStep]:
+    """The steps directly nested in a step, in source order."""
+    return [child for body in bodies(step) for child in body]
+
+
+def iter_steps(steps: Iterable[AnyStep]) -> Iterator[AnyStep]:
+    """Every step in a body, nested ones included, in source order."""
+    stack = list(reversed(list(steps)))
+    while stack:
+        step = stack.pop()
+        yield step
+        stack.extend(reversed(children(step)))
+
+
+def node_type(step: AnyStep) -> str:
+    """The type of a step's node in the graph and the IR: a touch's channel,
+    otherwise the step's own type."""
+    return step.channel if isinstance(step, Touch) else step.type
+
+
+def _check_step_tables() -> None:
+    kinds = set(get_args(AnyStep))
+    missing = kinds - set(STEP_KEYWORDS)
+    if missing:  # pragma: no cover - fails at import, in every test
+        raise AssertionError(f"no keywords for step kinds {sorted(k.__name__ for k in missing)}")
+
+
+_check_step_tables()
+
+
 # ------------------------------------------------------------ declarations --
 
 
-_T = TypeVar("_T")
-_U = TypeVar("_U")
+class Word(Node):
+    """A word or quoted text of a setting whose place in the source the
+    checker may point at on its own: a day, a time, a zone, a stage."""
+
+    text: str
 
 
 class Setting(Node):
-    """One `key value` line of a header or policy block."""
+    """One `key value` line of a header, policy, content, rule or flow. Each
+    kind is a class of its own with typed fields, so a stage reads the field
+    it needs and the type checker holds it to the kind; `KEY` is the word
+    the setting is written with, for messages ("`cadence` is given twice")."""
 
-    key: str
-    # Its shape depends on the key: the parser's builder (syntax.py) makes a
-    # Duration for `first_touch`, a pair of Values for `give_to_get`, a
-    # (text, span) pair for `timezone`, and so on. The accessors below are
-    # for the stages after the checker, which has accepted that shape.
-    value: object
+    KEY: ClassVar[str]
 
-    def of(self, kind: type[_T]) -> _T:
-        """The value, which this setting's key makes a `kind`."""
-        if not isinstance(self.value, kind):
-            raise TypeError(f"setting `{self.key}` holds {type(self.value).__name__}, not {kind.__name__}")
-        return self.value
+    @property
+    def key(self) -> str:
+        return self.KEY
 
-    def pair(self, first: type[_T], second: type[_U]) -> tuple[_T, _U]:
-        """The value, which this setting's key makes a pair."""
-        value = self.value
-        if (
-            isinstance(value, tuple)
-            and len(value) == 2
-            and isinstance(value[0], first)
-            and isinstance(value[1], second)
-        ):
-            return value[0], value[1]
-        raise TypeError(f"setting `{self.key}` holds {value!r}, not a pair of {first.__name__} and {second.__name__}")
 
-    def condition(self) -> Condition:
-        """The value of an `audience` or `goal`."""
-        if not isinstance(self.value, Condition):
-            raise TypeError(f"setting `{self.key}` holds {type(self.value).__name__}, not a condition")
-        return self.value
+class Owner(Setting):
+    KEY: ClassVar[str] = "owner"
+    text: str
+
+
+class Reviewed(Setting):
+    KEY: ClassVar[str] = "reviewed"
+    date: str
+
+
+class Version(Setting):
+    KEY: ClassVar[str] = "version"
+    text: str
+
+
+class Description(Setting):
+    KEY: ClassVar[str] = "description"
+    text: str
+
+
+class GiveToGet(Setting):
+    KEY: ClassVar[str] = "give_to_get"
+    gives: Value
+    asks: Value
+
+
+class Cadence(Setting):
+    KEY: ClassVar[str] = "cadence"
+    low: Duration
+    high: Duration  # `low` again when one duration is written
+
+
+class FirstTouch(Setting):
+    KEY: ClassVar[str] = "first_touch"
+    within: Duration
+
+
+class MaxTouches(Setting):
+    KEY: ClassVar[str] = "max_touches"
+    count: Value
+
+
+class FrequencyCap(Setting):
+    KEY: ClassVar[str] = "frequency_cap"
+    count: Value
+    per: Duration
+
+
+class QuietHours(Setting):
+    KEY: ClassVar[str] = "quiet_hours"
+    start: Word
+    end: Word
+
+
+class SendDays(Setting):
+    KEY: ClassVar[str] = "send_days"
+    form: Literal["range", "list"]
+    days: list[Word]
+
+
+class Timezone(Setting):
+    KEY: ClassVar[str] = "timezone"
+    zone: Word
+
+
+class UnsubscribeRequired(Setting):
+    KEY: ClassVar[str] = "unsubscribe_required"
+
+
+class Messages(Setting):
+    KEY: ClassVar[str] = "messages"
+    items: list[Word]  # each item's words joined by one space: `linkedin follow`
+
+
+class Stage(Setting):
+    KEY: ClassVar[str] = "stage"
+    stage: Word
+
+
+class Persona(Setting):
+    KEY: ClassVar[str] = "persona"
+    persona: str
+
+
+ContentFlagName = Literal["gated", "attached", "unsubscribe_link", "way_out"]
+ContentTextName = Literal["url", "subject", "body", "cta"]
+
+
+class ContentFlag(Setting):
+    """`gated`, `attached`, `unsubscribe link`, `way out`: a word alone."""
+
+    KEY: ClassVar[str] = "flag"
+    flag: ContentFlagName
+
+    @property
+    def key(self) -> str:
+        return self.flag
+
+
+class ContentText(Setting):
+    """`url`, `subject`, `body`, `cta`: a quoted text."""
+
+    KEY: ClassVar[str] = "text"
+    name: ContentTextName
+    text: str
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+class Decay(Setting):
+    KEY: ClassVar[str] = "decay"
+    half_life: Duration
+
+
+class Expires(Setting):
+    KEY: ClassVar[str] = "expires"
+    after: Duration
+
+
+class AtMost(Setting):
+    KEY: ClassVar[str] = "at_most"
+    count: Value
+
+
+class Audience(Setting):
+    KEY: ClassVar[str] = "audience"
+    condition: Condition
+
+
+class Goal(Setting):
+    KEY: ClassVar[str] = "goal"
+    condition: Condition
+
+
+class Reentry(Setting):
+    KEY: ClassVar[str] = "reentry"
+    after: Duration | None = None  # `reentry allowed`: at once
+
+
+HeaderSetting = Owner | Reviewed | Version | Description
+PolicySetting = (
+    GiveToGet
+    | Cadence
+    | FirstTouch
+    | MaxTouches
+    | FrequencyCap
+    | QuietHours
+    | SendDays
+    | Timezone
+    | UnsubscribeRequired
+    | Messages
+)
+ContentOption = Stage | Persona | ContentFlag | ContentText | Reviewed
+RuleModifier = Decay | Expires | AtMost
+FlowSetting = Audience | Goal | Cadence | MaxTouches | Reentry | Reviewed
+
+_S = TypeVar("_S", bound=Setting)
+
+
+def find(settings: Iterable[Setting], kind: type[_S]) -> _S | None:
+    """The setting of this kind among `settings` (the checker allows one)."""
+    for setting in settings:
+        if isinstance(setting, kind):
+            return setting
+    return None
+
+
+def find_flag(content: Content, flag: ContentFlagName) -> ContentFlag | None:
+    return next((o for o in content.options if isinstance(o, ContentFlag) and o.flag == flag), None)
+
+
+def has_flag(content: Content, flag: ContentFlagName) -> bool:
+    return find_flag(content, flag) is not None
+
+
+def content_text(content: Content, name: ContentTextName) -> str | None:
+    return next((o.text for o in content.options if isinstance(o, ContentText) and o.name == name), None)
 
 
 class Import(Node):
@@ -377,11 +607,11 @@ class Import(Node):
 
 class PlaybookHeader(Node):
     name: str
-    settings: list[Setting] = Field(default_factory=list)
+    settings: list[HeaderSetting] = Field(default_factory=list)
 
 
 class Policy(Node):
-    settings: list[Setting] = Field(default_factory=list)
+    settings: list[PolicySetting] = Field(default_factory=list)
 
 
 class AttributeDecl(Node):
@@ -405,7 +635,7 @@ class Content(Node):
     name_span: Span
     kind: Intent
     title: str
-    options: list[Setting] = Field(default_factory=list)
+    options: list[ContentOption] = Field(default_factory=list)
 
 
 class FitRule(Node):
@@ -416,7 +646,7 @@ class FitRule(Node):
 class BehaviourRule(Node):
     points: int
     event: EventPattern
-    modifiers: list[Setting] = Field(default_factory=list)
+    modifiers: list[RuleModifier] = Field(default_factory=list)
 
 
 ThresholdOp = Literal["at", "above"]
@@ -450,7 +680,7 @@ class Flow(Node):
     title: str | None = None
     entries: list[Entry] = Field(default_factory=list)
     exits: list[Condition] = Field(default_factory=list)
-    settings: list[Setting] = Field(default_factory=list)  # audience, goal, cadence, ...
+    settings: list[FlowSetting] = Field(default_factory=list)
     steps: list[AnyStep] = Field(default_factory=list)
 
 

@@ -383,8 +383,8 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
             return n.make(n.Value, span=span, kind="date", text=text, value=text)
         raise AssertionError(f"no value for {kind}")
 
-    def setting(self, meta: Meta, key: str, value: object) -> n.Setting:
-        return n.make(n.Setting, span=self.mspan(meta), key=key, value=value)
+    def word(self, token: Token, text: str | None = None) -> n.Word:
+        return n.make(n.Word, span=self.tspan(token), text=str(token) if text is None else text)
 
     # ---- top level
     @v_args(meta=True)
@@ -404,75 +404,75 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         return n.make(n.PlaybookHeader, span=self.mspan(meta), name=_unquote(children[0]), settings=children[1:])
 
     @v_args(meta=True)
-    def owner(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "owner", _unquote(c[0]))
+    def owner(self, meta: Meta, c: Children) -> n.Owner:
+        return n.make(n.Owner, span=self.mspan(meta), text=_unquote(c[0]))
 
     @v_args(meta=True)
-    def reviewed(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "reviewed", str(c[0]))
+    def reviewed(self, meta: Meta, c: Children) -> n.Reviewed:
+        return n.make(n.Reviewed, span=self.mspan(meta), date=str(c[0]))
 
     @v_args(meta=True)
-    def version(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "version", _unquote(c[0]))
+    def version(self, meta: Meta, c: Children) -> n.Version:
+        return n.make(n.Version, span=self.mspan(meta), text=_unquote(c[0]))
 
     @v_args(meta=True)
-    def description(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "description", _unquote(c[0]))
+    def description(self, meta: Meta, c: Children) -> n.Description:
+        return n.make(n.Description, span=self.mspan(meta), text=_unquote(c[0]))
 
     @v_args(meta=True)
     def policy_decl(self, meta: Meta, children: Children) -> n.Policy:
         return n.make(n.Policy, span=self.mspan(meta), settings=children)
 
     @v_args(meta=True)
-    def give_to_get(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "give_to_get", (self.value(c[0]), self.value(c[1])))
+    def give_to_get(self, meta: Meta, c: Children) -> n.GiveToGet:
+        return n.make(n.GiveToGet, span=self.mspan(meta), gives=self.value(c[0]), asks=self.value(c[1]))
 
     @v_args(meta=True)
-    def cadence(self, meta: Meta, c: Children) -> n.Setting:
+    def cadence(self, meta: Meta, c: Children) -> n.Cadence:
         low = self.duration(c[0])
         high = self.duration(c[1]) if len(c) > 1 else low
-        return self.setting(meta, "cadence", (low, high))
+        return n.make(n.Cadence, span=self.mspan(meta), low=low, high=high)
 
     @v_args(meta=True)
-    def first_touch(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "first_touch", self.duration(c[0]))
+    def first_touch(self, meta: Meta, c: Children) -> n.FirstTouch:
+        return n.make(n.FirstTouch, span=self.mspan(meta), within=self.duration(c[0]))
 
     @v_args(meta=True)
-    def max_touches(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "max_touches", self.value(c[0]))
+    def max_touches(self, meta: Meta, c: Children) -> n.MaxTouches:
+        return n.make(n.MaxTouches, span=self.mspan(meta), count=self.value(c[0]))
 
     @v_args(meta=True)
-    def frequency_cap(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "frequency_cap", (self.value(c[0]), self.duration(c[1])))
+    def frequency_cap(self, meta: Meta, c: Children) -> n.FrequencyCap:
+        return n.make(n.FrequencyCap, span=self.mspan(meta), count=self.value(c[0]), per=self.duration(c[1]))
 
     @v_args(meta=True)
-    def quiet_hours(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "quiet_hours", ((str(c[0]), self.tspan(c[0])), (str(c[1]), self.tspan(c[1]))))
+    def quiet_hours(self, meta: Meta, c: Children) -> n.QuietHours:
+        return n.make(n.QuietHours, span=self.mspan(meta), start=self.word(c[0]), end=self.word(c[1]))
 
     @v_args(meta=True)
-    def send_day_range(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "send_days", ("range", [(str(t), self.tspan(t)) for t in c]))
+    def send_day_range(self, meta: Meta, c: Children) -> n.SendDays:
+        return n.make(n.SendDays, span=self.mspan(meta), form="range", days=[self.word(t) for t in c])
 
     @v_args(meta=True)
-    def send_day_list(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "send_days", ("list", [(str(t), self.tspan(t)) for t in c]))
+    def send_day_list(self, meta: Meta, c: Children) -> n.SendDays:
+        return n.make(n.SendDays, span=self.mspan(meta), form="list", days=[self.word(t) for t in c])
 
     @v_args(meta=True)
-    def timezone(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "timezone", (_unquote(c[0]), self.tspan(c[0])))
+    def timezone(self, meta: Meta, c: Children) -> n.Timezone:
+        return n.make(n.Timezone, span=self.mspan(meta), zone=self.word(c[0], _unquote(c[0])))
 
     @v_args(meta=True)
-    def unsubscribe_required(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "unsubscribe_required", True)
+    def unsubscribe_required(self, meta: Meta, c: Children) -> n.UnsubscribeRequired:
+        return n.make(n.UnsubscribeRequired, span=self.mspan(meta))
 
     @v_args(meta=True)
-    def messages(self, meta: Meta, c: Children) -> n.Setting:
-        # each item as its words joined by one space (`linkedin follow`), with its span
-        return self.setting(meta, "messages", list(c))
+    def messages(self, meta: Meta, c: Children) -> n.Messages:
+        return n.make(n.Messages, span=self.mspan(meta), items=list(c))
 
     @v_args(meta=True)
-    def message_item(self, meta: Meta, c: Children) -> tuple[str, Span]:
-        return (" ".join(str(t) for t in c), self.mspan(meta))
+    def message_item(self, meta: Meta, c: Children) -> n.Word:
+        # the item's words joined by one space (`linkedin follow`)
+        return n.make(n.Word, span=self.mspan(meta), text=" ".join(str(t) for t in c))
 
     @v_args(meta=True)
     def attribute_decl(self, meta: Meta, c: Children) -> n.AttributeDecl:
@@ -503,44 +503,44 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         )
 
     @v_args(meta=True)
-    def stage(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "stage", (str(c[0]), self.tspan(c[0])))
+    def stage(self, meta: Meta, c: Children) -> n.Stage:
+        return n.make(n.Stage, span=self.mspan(meta), stage=self.word(c[0]))
 
     @v_args(meta=True)
-    def persona(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "persona", str(c[0]))
+    def persona(self, meta: Meta, c: Children) -> n.Persona:
+        return n.make(n.Persona, span=self.mspan(meta), persona=str(c[0]))
 
     @v_args(meta=True)
-    def gated(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "gated", True)
+    def gated(self, meta: Meta, c: Children) -> n.ContentFlag:
+        return n.make(n.ContentFlag, span=self.mspan(meta), flag="gated")
 
     @v_args(meta=True)
-    def attached(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "attached", True)
+    def attached(self, meta: Meta, c: Children) -> n.ContentFlag:
+        return n.make(n.ContentFlag, span=self.mspan(meta), flag="attached")
 
     @v_args(meta=True)
-    def unsubscribe_link(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "unsubscribe_link", True)
+    def unsubscribe_link(self, meta: Meta, c: Children) -> n.ContentFlag:
+        return n.make(n.ContentFlag, span=self.mspan(meta), flag="unsubscribe_link")
 
     @v_args(meta=True)
-    def way_out(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "way_out", True)
+    def way_out(self, meta: Meta, c: Children) -> n.ContentFlag:
+        return n.make(n.ContentFlag, span=self.mspan(meta), flag="way_out")
 
     @v_args(meta=True)
-    def url(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "url", _unquote(c[0]))
+    def url(self, meta: Meta, c: Children) -> n.ContentText:
+        return n.make(n.ContentText, span=self.mspan(meta), name="url", text=_unquote(c[0]))
 
     @v_args(meta=True)
-    def subject(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "subject", _unquote(c[0]))
+    def subject(self, meta: Meta, c: Children) -> n.ContentText:
+        return n.make(n.ContentText, span=self.mspan(meta), name="subject", text=_unquote(c[0]))
 
     @v_args(meta=True)
-    def body(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "body", _unquote(c[0]))
+    def body(self, meta: Meta, c: Children) -> n.ContentText:
+        return n.make(n.ContentText, span=self.mspan(meta), name="body", text=_unquote(c[0]))
 
     @v_args(meta=True)
-    def cta(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "cta", _unquote(c[0]))
+    def cta(self, meta: Meta, c: Children) -> n.ContentText:
+        return n.make(n.ContentText, span=self.mspan(meta), name="cta", text=_unquote(c[0]))
 
     # ---- scoring
     @v_args(meta=True)
@@ -564,16 +564,16 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         return n.make(n.BehaviourRule, span=self.mspan(meta), points=int(c[0]), event=c[1], modifiers=c[2:])
 
     @v_args(meta=True)
-    def decay(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "decay", self.duration(c[0]))
+    def decay(self, meta: Meta, c: Children) -> n.Decay:
+        return n.make(n.Decay, span=self.mspan(meta), half_life=self.duration(c[0]))
 
     @v_args(meta=True)
-    def expires(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "expires", self.duration(c[0]))
+    def expires(self, meta: Meta, c: Children) -> n.Expires:
+        return n.make(n.Expires, span=self.mspan(meta), after=self.duration(c[0]))
 
     @v_args(meta=True)
-    def at_most(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "at_most", self.value(c[0]))
+    def at_most(self, meta: Meta, c: Children) -> n.AtMost:
+        return n.make(n.AtMost, span=self.mspan(meta), count=self.value(c[0]))
 
     @v_args(meta=True)
     def threshold(self, meta: Meta, c: Children) -> n.Threshold:
@@ -604,7 +604,7 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
                 flow.entries.append(item)
             elif isinstance(item, tuple) and item[0] == "exit":
                 flow.exits.extend(item[2])
-            elif isinstance(item, n.Setting):
+            elif isinstance(item, n.FlowSetting):
                 flow.settings.append(item)
             else:
                 flow.steps.append(item)
@@ -630,24 +630,24 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         return condition
 
     @v_args(meta=True)
-    def audience(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "audience", c[0])
+    def audience(self, meta: Meta, c: Children) -> n.Audience:
+        return n.make(n.Audience, span=self.mspan(meta), condition=c[0])
 
     @v_args(meta=True)
-    def goal(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "goal", c[0])
+    def goal(self, meta: Meta, c: Children) -> n.Goal:
+        return n.make(n.Goal, span=self.mspan(meta), condition=c[0])
 
     @v_args(meta=True)
     def exit_triggers(self, meta: Meta, c: Children) -> tuple[str, Span, list[n.Condition]]:
         return ("exit", self.mspan(meta), list(c))
 
     @v_args(meta=True)
-    def reentry_after(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "reentry", self.duration(c[0]))
+    def reentry_after(self, meta: Meta, c: Children) -> n.Reentry:
+        return n.make(n.Reentry, span=self.mspan(meta), after=self.duration(c[0]))
 
     @v_args(meta=True)
-    def reentry_allowed(self, meta: Meta, c: Children) -> n.Setting:
-        return self.setting(meta, "reentry", True)
+    def reentry_allowed(self, meta: Meta, c: Children) -> n.Reentry:
+        return n.make(n.Reentry, span=self.mspan(meta))
 
     # ---- steps
     @v_args(meta=True)

@@ -58,7 +58,8 @@ def condition(text: str):
 
 
 def keyed(settings_list) -> dict:
-    return {s.key: s.value for s in settings_list}
+    """Settings by the word they are written with: typed nodes, one kind each."""
+    return {s.key: s for s in settings_list}
 
 
 def load_text(tmp_path: Path, text: str, name: str = "main.nurture"):
@@ -127,12 +128,12 @@ def test_playbook_header():
     )
     assert isinstance(header, n.PlaybookHeader)
     assert header.name == "Acme nurture"
-    assert keyed(header.settings) == {
-        "owner": "revops@acme.example",
-        "reviewed": "2026-11-02",
-        "version": "2026.11",
-        "description": "Inbound and more.",
-    }
+    settings_ = keyed(header.settings)
+    assert isinstance(settings_["owner"], n.Owner) and settings_["owner"].text == "revops@acme.example"
+    assert isinstance(settings_["reviewed"], n.Reviewed) and settings_["reviewed"].date == "2026-11-02"
+    assert isinstance(settings_["version"], n.Version) and settings_["version"].text == "2026.11"
+    assert isinstance(settings_["description"], n.Description)
+    assert settings_["description"].text == "Inbound and more."
 
 
 def test_programme_is_named_by_its_header_or_its_file(tmp_path):
@@ -148,49 +149,51 @@ def policy(item: str) -> dict:
 
 
 def test_policy_give_to_get():
-    gives, asks = policy("give_to_get 3:1")["give_to_get"]
-    assert (gives.value, asks.value) == (3, 1)
+    ratio = policy("give_to_get 3:1")["give_to_get"]
+    assert isinstance(ratio, n.GiveToGet)
+    assert (ratio.gives.value, ratio.asks.value) == (3, 1)
 
 
 def test_policy_cadence_range_and_single():
-    low, high = policy("cadence 7d..14d")["cadence"]
-    assert (low.seconds, high.seconds) == (7 * DAY, 14 * DAY)
-    low, high = policy("cadence 10d")["cadence"]
-    assert low.seconds == high.seconds == 10 * DAY
+    cadence = policy("cadence 7d..14d")["cadence"]
+    assert isinstance(cadence, n.Cadence)
+    assert (cadence.low.seconds, cadence.high.seconds) == (7 * DAY, 14 * DAY)
+    cadence = policy("cadence 10d")["cadence"]
+    assert cadence.low.seconds == cadence.high.seconds == 10 * DAY
 
 
 def test_policy_first_touch():
-    assert policy("first_touch within 48h")["first_touch"].seconds == 48 * HOUR
+    assert policy("first_touch within 48h")["first_touch"].within.seconds == 48 * HOUR
 
 
 def test_policy_max_touches():
-    assert policy("max_touches 12")["max_touches"].value == 12
+    assert policy("max_touches 12")["max_touches"].count.value == 12
 
 
 def test_policy_frequency_cap():
-    count, window = policy("frequency_cap 2 per 7d")["frequency_cap"]
-    assert (count.value, window.seconds) == (2, 7 * DAY)
+    cap = policy("frequency_cap 2 per 7d")["frequency_cap"]
+    assert (cap.count.value, cap.per.seconds) == (2, 7 * DAY)
 
 
 def test_policy_quiet_hours():
-    (start, _), (end, _) = policy("quiet_hours 20:00..08:00")["quiet_hours"]
-    assert (start, end) == ("20:00", "08:00")
+    quiet = policy("quiet_hours 20:00..08:00")["quiet_hours"]
+    assert (quiet.start.text, quiet.end.text) == ("20:00", "08:00")
+    assert quiet.end.span.column == quiet.start.span.column + len("20:00..")
 
 
 def test_policy_send_days_range_and_list():
-    kind, days = policy("send_days mon..fri")["send_days"]
-    assert (kind, [d for d, _ in days]) == ("range", ["mon", "fri"])
-    kind, days = policy("send_days mon, wed, fri")["send_days"]
-    assert (kind, [d for d, _ in days]) == ("list", ["mon", "wed", "fri"])
+    days = policy("send_days mon..fri")["send_days"]
+    assert (days.form, [d.text for d in days.days]) == ("range", ["mon", "fri"])
+    days = policy("send_days mon, wed, fri")["send_days"]
+    assert (days.form, [d.text for d in days.days]) == ("list", ["mon", "wed", "fri"])
 
 
 def test_policy_timezone():
-    name, _ = policy('timezone "Europe/Berlin"')["timezone"]
-    assert name == "Europe/Berlin"
+    assert policy('timezone "Europe/Berlin"')["timezone"].zone.text == "Europe/Berlin"
 
 
 def test_policy_unsubscribe_required():
-    assert policy("unsubscribe required")["unsubscribe_required"] is True
+    assert isinstance(policy("unsubscribe required")["unsubscribe_required"], n.UnsubscribeRequired)
 
 
 def test_full_policy_checks_clean(tmp_path):
@@ -209,7 +212,7 @@ def test_full_policy_checks_clean(tmp_path):
 }
 """,
     )
-    assert set(programme.policy) == {
+    assert {kind.KEY for kind in programme.policy} == {
         "give_to_get",
         "cadence",
         "first_touch",
@@ -278,19 +281,20 @@ def test_content_with_every_option():
         '  cta "Read it" unsubscribe link reviewed 2026-11-02'
     )
     options = keyed(content.options)
-    stage, _ = options.pop("stage")
-    assert stage == "early"
-    assert options == {
-        "persona": "technical",
-        "gated": True,
-        "attached": True,
+    assert options["stage"].stage.text == "early"
+    assert options["persona"].persona == "technical"
+    assert {key for key, o in options.items() if isinstance(o, n.ContentFlag)} == {
+        "gated",
+        "attached",
+        "unsubscribe_link",
+    }
+    assert {key: o.text for key, o in options.items() if isinstance(o, n.ContentText)} == {
         "url": "https://acme.example/guide",
         "subject": "Your guide",
         "body": "Here it is.",
         "cta": "Read it",
-        "unsubscribe_link": True,
-        "reviewed": "2026-11-02",
     }
+    assert options["reviewed"].date == "2026-11-02"
 
 
 def test_content_options_may_span_lines_and_any_order():
@@ -337,13 +341,13 @@ def test_behaviour_rule_with_decay_and_at_most():
     assert rule.points == 15
     assert (rule.event.name, rule.event.args[0].value) == ("visited", "pricing")
     modifiers = keyed(rule.modifiers)
-    assert modifiers["decay"].seconds == 30 * DAY
-    assert modifiers["at_most"].value == 2
+    assert modifiers["decay"].half_life.seconds == 30 * DAY
+    assert modifiers["at_most"].count.value == 2
 
 
 def test_behaviour_rule_with_expires():
     (rule,) = only('score lead {\n  +25 on attended("webinar") expires 90d\n}').behaviour_rules
-    assert keyed(rule.modifiers)["expires"].seconds == 90 * DAY
+    assert keyed(rule.modifiers)["expires"].after.seconds == 90 * DAY
 
 
 def test_behaviour_rule_without_argument_or_modifier():
@@ -403,8 +407,9 @@ def test_entry_on_event_alone_and_entry_when_alone():
 
 def test_audience_and_goal():
     settings_ = keyed(flow('audience icp\ngoal booked("demo")').settings)
-    assert settings_["audience"].path == ["icp"]
-    assert (settings_["goal"].name, settings_["goal"].args[0].value) == ("booked", "demo")
+    assert settings_["audience"].condition.path == ["icp"]
+    goal = settings_["goal"].condition
+    assert (goal.name, goal.args[0].value) == ("booked", "demo")
 
 
 def test_exit_on_several_conditions():
@@ -417,15 +422,16 @@ def test_exit_on_several_conditions():
 
 def test_flow_cadence_max_touches_reviewed():
     settings_ = keyed(flow("cadence 3d..5d\nmax_touches 6\nreviewed 2026-11-02").settings)
-    low, high = settings_["cadence"]
-    assert (low.seconds, high.seconds) == (3 * DAY, 5 * DAY)
-    assert settings_["max_touches"].value == 6
-    assert settings_["reviewed"] == "2026-11-02"
+    cadence = settings_["cadence"]
+    assert (cadence.low.seconds, cadence.high.seconds) == (3 * DAY, 5 * DAY)
+    assert settings_["max_touches"].count.value == 6
+    assert settings_["reviewed"].date == "2026-11-02"
 
 
 def test_reentry_after_and_allowed():
-    assert keyed(flow("reentry after 30d").settings)["reentry"].seconds == 30 * DAY
-    assert keyed(flow("reentry allowed").settings)["reentry"] is True
+    assert keyed(flow("reentry after 30d").settings)["reentry"].after.seconds == 30 * DAY
+    allowed = keyed(flow("reentry allowed").settings)["reentry"]
+    assert isinstance(allowed, n.Reentry) and allowed.after is None
 
 
 def test_header_items_and_steps_may_mix():

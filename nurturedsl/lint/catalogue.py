@@ -51,8 +51,8 @@ def _option_dict(option: Option) -> dict:
         "kind": option.kind,
         "default": None if option.default is None else option.format(option.default),
         "help": option.help,
-        "policy": option.policy,
-        "flow": option.flow,
+        "policy": option.policy.KEY if option.policy else None,
+        "flow": option.flow.KEY if option.flow else None,
     }
 
 
@@ -109,9 +109,9 @@ def _option_line(option: Option) -> str:
     default = "none" if option.default is None else option.format(option.default)
     overrides = []
     if option.flow:
-        overrides.append(f"a flow's `{option.flow}`")
+        overrides.append(f"a flow's `{option.flow.KEY}`")
     if option.policy:
-        overrides.append(f"the policy's `{option.policy}`")
+        overrides.append(f"the policy's `{option.policy.KEY}`")
     taken = f"; {' and '.join(overrides)} take{'s' if len(overrides) == 1 else ''} precedence" if overrides else ""
     return f"`{option.name}` ({option.kind}, default `{default}`): {option.help}{taken}"
 

@@ -165,11 +165,7 @@ class FlowAnalysis:
             marked = (
                 set()
                 if self.programme is None
-                else {
-                    name
-                    for name, content in self.programme.contents.items()
-                    if any(o.key == "way_out" for o in content.options)
-                }
+                else {name for name, content in self.programme.contents.items() if n.has_flag(content, "way_out")}
             )
             self._way_outs = {
                 node for node, step in self.steps() if isinstance(step, n.Touch) and step.content in marked

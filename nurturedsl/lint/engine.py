@@ -22,7 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic, Severity
-from ..model import Programme, iter_steps, load_each
+from ..model import Programme, load_each
+from ..nodes import iter_steps
 from ..source import SourceFile
 from . import suppress
 from .config import LintConfig
@@ -183,7 +184,7 @@ def _segments_used(programme: Programme) -> set[str]:
     conditions = [rule.condition for score in programme.scores.values() for rule in score.fit_rules]
     for flow in programme.flows.values():
         conditions += [e.condition for e in flow.entries if e.condition is not None]
-        conditions += [s.value for s in flow.settings if s.key in ("audience", "goal")]
+        conditions += [s.condition for s in flow.settings if isinstance(s, (n.Audience, n.Goal))]
         conditions += list(flow.exits)
         for step in iter_steps(flow.steps):
             if isinstance(step, n.Branch):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .. import nodes as n
 from .. import units
 from ..diagnostics import Severity
 from ..source import Span
@@ -27,7 +28,6 @@ from ..source import Span
 if TYPE_CHECKING:  # pragma: no cover
     import networkx as nx
 
-    from .. import nodes as n
     from ..model import Programme
     from .dataflow import FlowAnalysis
 
@@ -68,17 +68,17 @@ class Option:
       cap       `2 per 7d`                   -> (count, seconds)
       words     a list of strings            -> tuple[str, ...]
 
-    `policy` names the policy setting that, when the playbook sets it, takes
-    precedence over the config file; `flow` the flow header setting that
-    takes precedence over both for that flow.
+    `policy` is the kind of policy setting that, when the playbook sets it,
+    takes precedence over the config file; `flow` the kind of flow setting
+    that takes precedence over both for that flow.
     """
 
     name: str
     kind: str
     default: Any
     help: str
-    policy: str | None = None
-    flow: str | None = None
+    policy: type[n.PolicySetting] | None = None
+    flow: type[n.FlowSetting] | None = None
 
     def parse(self, raw: Any) -> Any:
         """A config value to the option's value; ValueError saying why not."""
@@ -129,20 +129,21 @@ class Option:
         return str(value)
 
 
-def setting_value(kind: str, value: Any) -> Any:
-    """A policy or flow setting from the syntax tree as an option value."""
-    if kind == "duration":
-        return value.seconds
-    if kind == "range":
-        low, high = value
-        return (low.seconds, high.seconds)
-    if kind == "ratio":
-        return (int(value[0].value), int(value[1].value))
-    if kind == "cap":
-        return (int(value[0].value), value[1].seconds)
-    if kind == "int":
-        return int(value.value)
-    raise AssertionError(kind)
+def setting_value(setting: n.Setting) -> Any:
+    """A policy or flow setting from the syntax tree as the value of the
+    option it overrides (see `Option.kind`)."""
+    match setting:
+        case n.FirstTouch():
+            return setting.within.seconds
+        case n.Cadence():
+            return (setting.low.seconds, setting.high.seconds)
+        case n.GiveToGet():
+            return (setting.gives.whole(), setting.asks.whole())
+        case n.FrequencyCap():
+            return (setting.count.whole(), setting.per.seconds)
+        case n.MaxTouches():
+            return setting.count.whole()
+    raise TypeError(f"no lint option reads `{setting.key}`")
 
 
 # ---------------------------------------------------------------- findings --
@@ -330,11 +331,12 @@ class Context:
         """Flow setting, then policy, then config file, then the default."""
         option = rule.option(name)
         if flow is not None and option.flow:
-            setting = next((s for s in flow.settings if s.key == option.flow), None)
+            setting = n.find(flow.settings, option.flow)
             if setting is not None:
-                return setting_value(option.kind, setting.value)
-        if option.policy and option.policy in self.programme.policy:
-            return setting_value(option.kind, self.programme.policy[option.policy].value)
+                return setting_value(setting)
+        policy = self.programme.setting(option.policy) if option.policy else None
+        if policy is not None:
+            return setting_value(policy)
         configured = self._config_options.get(rule.code, {})
         if name in configured:
             return configured[name]
@@ -343,10 +345,10 @@ class Context:
     def option_source(self, rule: type[Rule] | Rule, name: str, flow: n.Flow | None = None) -> str:
         """Where an option's value came from, for messages."""
         option = rule.option(name)
-        if flow is not None and option.flow and any(s.key == option.flow for s in flow.settings):
-            return f"flow `{flow.name}`'s `{option.flow}`"
-        if option.policy and option.policy in self.programme.policy:
-            return f"the policy's `{option.policy}`"
+        if flow is not None and option.flow and n.find(flow.settings, option.flow) is not None:
+            return f"flow `{flow.name}`'s `{option.flow.KEY}`"
+        if option.policy and self.programme.setting(option.policy) is not None:
+            return f"the policy's `{option.policy.KEY}`"
         if name in self._config_options.get(rule.code, {}):
             return "the config file"
         return "the default"

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from .. import nodes as n
 from ..diagnostics import Severity
-from ..model import Programme, iter_steps
+from ..model import Programme
+from ..nodes import iter_steps
 from ..source import SourceFile, Span
 from .rule import Context, Finding, Rule
 

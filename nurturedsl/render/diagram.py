@@ -31,7 +31,7 @@ import networkx as nx
 
 from .. import nodes as n
 from ..graph import END, ENTRY, flow_graph, transitions
-from ..model import Programme, flow_setting, message_items
+from ..model import Programme, message_items
 from ..policy import CONTACT_CHANNELS, is_message
 from . import words
 
@@ -380,9 +380,9 @@ class _FlowDiagram:
         for entry in self.flow.entries:
             for line in words.trigger(entry):
                 lines.append(words.clean(line) if full else words.shorten(line, words.CONDITION_WIDTH))
-        audience = flow_setting(self.flow, "audience")
+        audience = n.find(self.flow.settings, n.Audience)
         if audience is not None:
-            text = "audience " + words.condition(audience.value)
+            text = "audience " + words.condition(audience.condition)
             lines.append(words.clean(text) if full else words.shorten(text, words.CONDITION_WIDTH))
         if not self.flow.entries:
             lines.append("only by move to")

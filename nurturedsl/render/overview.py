@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from .. import nodes as n
 from ..graph import END, flow_graph
-from ..model import Programme, iter_conditions, iter_steps, message_items
+from ..model import Programme, iter_conditions, message_items
+from ..nodes import iter_steps
 from ..policy import CONTACT_CHANNELS, is_message
 from . import words
 from .diagram import VARIES, Diagram, Edge, Node, day_offsets, where

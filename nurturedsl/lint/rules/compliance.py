@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from ... import nodes as n
 from ...diagnostics import Severity
-from ...model import iter_steps
+from ...nodes import iter_steps
 from ..rule import Context, Finding, Option, Rule
 
 # What a contact must be known to have before an SMS, and how it is written.
@@ -94,7 +94,8 @@ class SmsWithoutConsent(Rule):
             ]
             if not sms:
                 continue
-            known = facts.of(next((s.value for s in flow.settings if s.key == "audience"), None))
+            audience = n.find(flow.settings, n.Audience)
+            known = facts.of(audience.condition if audience else None)
             if flow.entries:
                 known |= frozenset.intersection(*(facts.of(e.condition) for e in flow.entries))
 
@@ -169,7 +170,7 @@ class MissingUnsubscribeLink(Rule):
     options = (Option("channels", "words", ("email",), "the channels whose content must carry `unsubscribe link`"),)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        policy = ctx.programme.policy.get("unsubscribe_required")
+        policy = ctx.programme.setting(n.UnsubscribeRequired)
         if policy is None:
             return
         channels = set(ctx.option(self, "channels"))
@@ -181,7 +182,7 @@ class MissingUnsubscribeLink(Rule):
                 content = ctx.programme.contents.get(step.content)
                 if content is None or content.name in reported:
                     continue
-                if any(option.key == "unsubscribe_link" for option in content.options):
+                if n.has_flag(content, "unsubscribe_link"):
                     continue
                 reported.add(content.name)
                 notes = (

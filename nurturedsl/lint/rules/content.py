@@ -14,10 +14,6 @@ from ..rule import Context, Finding, Option, Rule
 from .give_to_get import mark_witness, reach_preds, since_mark
 
 
-def _option(content: n.Content, key: str) -> n.Setting | None:
-    return next((o for o in content.options if o.key == key), None)
-
-
 class GatedGive(Rule):
     """Gated content is sent as a give.
 
@@ -57,7 +53,7 @@ class GatedGive(Rule):
                     continue
                 step = fa.step(node)
                 content = contents.get(step.content) if step.content else None
-                gated = _option(content, "gated") if content is not None else None
+                gated = n.find_flag(content, "gated") if content is not None else None
                 if gated is None:
                     continue
                 what = (
@@ -151,12 +147,11 @@ class DeadWeightCopy(Rule):
             found = found_in(content.title)
             if found:
                 yield finding(f"the title of `{content.name}`", found, content.name_span)
-            for key in ("subject", "body", "cta"):
-                option = _option(content, key)
-                if option is not None and isinstance(option.value, str):
-                    found = found_in(option.value)
+            for option in content.options:
+                if isinstance(option, n.ContentText) and option.name in ("subject", "body", "cta"):
+                    found = found_in(option.text)
                     if found:
-                        yield finding(f"the {key} of `{content.name}`", found, option.span)
+                        yield finding(f"the {option.name} of `{content.name}`", found, option.span)
         for flow in ctx.flows:
             fa = ctx.analysis(flow)
             for node, step in fa.steps():
@@ -276,8 +271,8 @@ class AskWithoutNextStep(Rule):
         for content in ctx.programme.contents.values():
             if content.kind != "ask":
                 continue
-            cta = _option(content, "cta")
-            if cta is not None and str(cta.value).strip():
+            cta = n.content_text(content, "cta")
+            if cta is not None and cta.strip():
                 continue
             yield Finding(
                 f"ask `{content.name}` has no `cta`: it does not tell the contact what to do next",

@@ -6,7 +6,7 @@ Family `freshness`, codes NUR9xx.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ... import nodes as n
 from ...diagnostics import Severity
@@ -18,16 +18,16 @@ from ..rule import Context, Finding, Option, Rule, format_duration
 _CLOCK_SLACK_DAYS = 1
 
 
-def _date(setting: n.Setting) -> _dt.date | None:
+def _date(setting: n.Reviewed) -> _dt.date | None:
     """A `reviewed` date; None if it is not one (the core reports that)."""
     try:
-        return _dt.date.fromisoformat(str(setting.value))
+        return _dt.date.fromisoformat(setting.date)
     except ValueError:
         return None
 
 
-def _reviewed(settings: list[n.Setting]) -> n.Setting | None:
-    return next((s for s in settings if s.key == "reviewed"), None)
+def _reviewed(settings: Sequence[n.Setting]) -> n.Reviewed | None:
+    return n.find(settings, n.Reviewed)
 
 
 def _flows_by_file(ctx: Context) -> dict[str, list[n.Flow]]:
@@ -68,7 +68,7 @@ class StaleReview(Rule):
     options = (Option("max-age", "duration", 90 * 86400, "the longest time since a `reviewed` date"),)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        dated: list[tuple[n.Setting, str]] = [
+        dated: list[tuple[n.Reviewed, str]] = [
             (setting, "") for setting in (_reviewed(h.settings) for h in ctx.programme.headers.values()) if setting
         ]
         dated += [
@@ -79,7 +79,7 @@ class StaleReview(Rule):
         for setting, whose in sorted(dated, key=lambda item: (item[0].span.file, item[0].span.line)):
             yield from self._check(ctx, setting, whose)
 
-    def _check(self, ctx: Context, setting: n.Setting, whose: str) -> Iterator[Finding]:
+    def _check(self, ctx: Context, setting: n.Reviewed, whose: str) -> Iterator[Finding]:
         date = _date(setting)
         if date is None:
             return

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from ... import nodes as n
 from ...diagnostics import Severity
 from ..dataflow import FlowAnalysis
 from ..rule import Context, Finding, Option, Rule
 
-_RATIO = Option("ratio", "ratio", (3, 1), "gives that must come before asks, as `gives:asks`", policy="give_to_get")
+_RATIO = Option("ratio", "ratio", (3, 1), "gives that must come before asks, as `gives:asks`", policy=n.GiveToGet)
 
 
 class AskBeforeGives(Rule):

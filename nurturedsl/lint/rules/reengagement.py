@@ -13,7 +13,6 @@ import networkx as nx
 from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import END, ENTRY
-from ...model import child_steps
 from ...source import Span
 from ..dataflow import FlowAnalysis
 from ..rule import Context, Finding, Option, Rule, head
@@ -62,8 +61,8 @@ def reengagement_test(ctx: Context, flow: n.Flow) -> str | None:
             return (
                 f"`{flow.name}` counts as a re-engagement flow: its entry requires `inactive for {found.duration.text}`"
             )
-    audience = next((s for s in flow.settings if s.key == "audience"), None)
-    found = _inactive_test(ctx, audience.value) if audience is not None else None
+    audience = n.find(flow.settings, n.Audience)
+    found = _inactive_test(ctx, audience.condition) if audience is not None else None
     if found is not None:
         return (
             f"`{flow.name}` counts as a re-engagement flow: its audience requires `inactive for {found.duration.text}`"
@@ -104,7 +103,7 @@ def _email_weights(fa: FlowAnalysis) -> tuple[dict[str, float], dict[str, tuple[
         if isinstance(step, n.Repeat):
             inner_times = times * int(step.at_most.value) if step.at_most is not None else math.inf
             inner_around = around + (step,)
-        stack.extend((child, inner_times, inner_around) for child in child_steps(step))
+        stack.extend((child, inner_times, inner_around) for child in n.children(step))
     # A loop left in the unrolled flow is closed by a `goto` and has no
     # count: the emails on it can be sent again and again.
     g = nx.DiGraph()
@@ -408,7 +407,8 @@ class ExitOnOldActivity(Rule):
             if test is None:
                 continue
             quiet = _quiet(ctx, flow).duration
-            goal = next((s.value for s in flow.settings if s.key == "goal"), None)
+            goal_setting = n.find(flow.settings, n.Goal)
+            goal = goal_setting.condition if goal_setting else None
             for where, condition in [("exit on", c) for c in flow.exits] + ([("goal", goal)] if goal else []):
                 what = (
                     "leaves the flow the moment they enter it, before the first email"
@@ -476,7 +476,9 @@ def _quiet(ctx: Context, flow: n.Flow) -> n.Inactive:
         found = _inactive_test(ctx, entry.condition)
         if found is not None:
             return found
-    return _inactive_test(ctx, next(s.value for s in flow.settings if s.key == "audience"))
+    audience = n.find(flow.settings, n.Audience)
+    assert audience is not None  # the flow counts as re-engagement only through one
+    return _inactive_test(ctx, audience.condition)
 
 
 RULES: tuple[type[Rule], ...] = (ReengagementTooLong, ReengagementWithoutSuppress, ExitOnOldActivity)

@@ -49,10 +49,6 @@ def _reaches(total: float, t: n.Threshold) -> bool:
     return total >= t.value.value if t.op == "at" else total > t.value.value
 
 
-def _modifier(rule: n.BehaviourRule, key: str) -> n.Setting | None:
-    return next((m for m in rule.modifiers if m.key == key), None)
-
-
 class _Conditions:
     """Questions about conditions, with segments expanded. Segments form a
     DAG (the core rejects circles), so answers are memoised per segment to
@@ -313,7 +309,7 @@ class ScoreNeverDecays(Rule):
         conditions = _Conditions(ctx)
         for score in ctx.programme.scores.values():
             for rule in score.behaviour_rules:
-                if rule.points <= 0 or _modifier(rule, "decay") or _modifier(rule, "expires"):
+                if rule.points <= 0 or n.find(rule.modifiers, n.Decay) or n.find(rule.modifiers, n.Expires):
                     continue
                 event = _event_text(rule.event.name, rule.event.args)
                 yield Finding(
@@ -432,7 +428,7 @@ class UnreachableThreshold(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for score in ctx.programme.scores.values():
-            if any(rule.points > 0 and _modifier(rule, "at_most") is None for rule in score.behaviour_rules):
+            if any(rule.points > 0 and n.find(rule.modifiers, n.AtMost) is None for rule in score.behaviour_rules):
                 continue  # some behaviour adds up without limit
             fit = sum(rule.points for rule in score.fit_rules if rule.points > 0)
             parts = []
@@ -442,7 +438,9 @@ class UnreachableThreshold(Rule):
             for rule in score.behaviour_rules:
                 if rule.points <= 0:
                     continue
-                count = _modifier(rule, "at_most").value.value
+                at_most = n.find(rule.modifiers, n.AtMost)
+                assert at_most is not None  # rules without one were skipped above
+                count = at_most.count.number()
                 behaviour += rule.points * count
                 parts.append(f"`{_event_text(rule.event.name, rule.event.args)}` {rule.points} × {_num(count)}")
             best = fit + behaviour

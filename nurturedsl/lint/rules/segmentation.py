@@ -88,8 +88,8 @@ class BroadcastFlow(Rule):
                 continue
             if broad_segments is None:
                 broad_segments = ctx.segment_facts(_broad)
-            audience = next((s for s in flow.settings if s.key == "audience"), None)
-            if audience is not None and not _broad(audience.value, broad_segments):
+            audience = n.find(flow.settings, n.Audience)
+            if audience is not None and not _broad(audience.condition, broad_segments):
                 continue
             entry = next((e for e in flow.entries if e.condition is None or _broad(e.condition, broad_segments)), None)
             if entry is None:

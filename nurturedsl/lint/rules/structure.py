@@ -14,7 +14,7 @@ import networkx as nx
 from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import END, ENTRY, TERMINAL_TYPES, programme_graph
-from ...model import flow_setting, iter_steps
+from ...nodes import iter_steps
 from ...source import Span
 from ..dataflow import FlowAnalysis
 from ..rule import Context, Finding, Option, Rule, head
@@ -641,7 +641,7 @@ class NoGoal(Rule):
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         for flow in ctx.flows:
-            if flow_setting(flow, "goal") is not None:
+            if n.find(flow.settings, n.Goal) is not None:
                 continue
             yield Finding(
                 f"flow `{flow.name}` has no `goal`: there is nothing to measure it against",

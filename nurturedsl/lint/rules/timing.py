@@ -47,7 +47,8 @@ from collections.abc import Iterator
 from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import ENTRY
-from ...model import calendar_hold, iter_steps
+from ...model import calendar_hold
+from ...nodes import iter_steps
 from ...source import Span
 from ..dataflow import INFINITY, FlowAnalysis, days
 from ..rule import Context, Finding, Option, Rule
@@ -57,15 +58,15 @@ _WITHIN = Option(
     "duration",
     48 * 3600,
     "longest time from entering a flow to the first contact touch",
-    policy="first_touch",
+    policy=n.FirstTouch,
 )
 _CADENCE = Option(
     "cadence",
     "range",
     (7 * 86400, 14 * 86400),
     "shortest and longest gap between two contact touches, as `min..max`",
-    policy="cadence",
-    flow="cadence",
+    policy=n.Cadence,
+    flow=n.Cadence,
 )
 
 

@@ -377,8 +377,8 @@ class TooManyTouches(Rule):
             "int",
             12,
             "the most contact touches on one path through a flow",
-            policy="max_touches",
-            flow="max_touches",
+            policy=n.MaxTouches,
+            flow=n.MaxTouches,
         ),
     )
 
@@ -504,7 +504,7 @@ class FlowFrequencyCap(Rule):
     name = "flow-frequency-cap"
     family = "timing"
     severity = Severity.WARNING
-    options = (Option("cap", "cap", None, _CAP_HELP, policy="frequency_cap"),)
+    options = (Option("cap", "cap", None, _CAP_HELP, policy=n.FrequencyCap),)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         cap = ctx.option(self, "cap")
@@ -589,7 +589,7 @@ class ProgrammeFrequencyCap(Rule):
     name = "programme-frequency-cap"
     family = "timing"
     severity = Severity.INFO
-    options = (Option("cap", "cap", None, _CAP_HELP, policy="frequency_cap"),)
+    options = (Option("cap", "cap", None, _CAP_HELP, policy=n.FrequencyCap),)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         if ctx.is_library:
@@ -636,7 +636,7 @@ class ProgrammeFrequencyCap(Rule):
             via = "" if top == name else f" (through `{top}`, which it moves contacts to)"
             more = " or more" if m >= ceiling else ""
             notes.append(f"`{name}`{via}: {_plural(m, 'touch')}{more} within {days(window)}")
-        setting = ctx.programme.policy.get("frequency_cap")
+        setting = ctx.programme.setting(n.FrequencyCap)
         if setting is not None:
             span = setting.span
         elif ctx.programme.header is not None:
