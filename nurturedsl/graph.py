@@ -36,6 +36,7 @@ import math
 from typing import Any
 
 import networkx as nx
+from typing_extensions import assert_never
 
 from . import nodes as n
 from .model import Programme
@@ -43,7 +44,7 @@ from .nodes import iter_steps
 
 ENTRY = "@entry"
 END = "@end"
-TERMINAL_TYPES = ("exit", "handoff", "suppress", "move_to")
+TERMINAL_TYPES = ("exit", "handoff", "suppress", "move_to")  # node types without a way on
 
 # A node's or an edge's attributes, as networkx keeps them: the keys are
 # the ones listed above, their values of as many types.
@@ -103,54 +104,53 @@ class _FlowBuilder:
 
     def step(self, step: n.AnyStep, after: str, loop: str | None) -> None:
         g = self.g
-        g.add_node(
-            step.id,
-            type=step.type if not isinstance(step, n.Touch) else step.channel,
-            step=step,
-            span=step.span,
-            loop=loop,
-        )
-        if isinstance(step, n.Wait):
-            self.edge(step.id, after, "next", delay=step.duration.seconds)
-        elif isinstance(step, n.WaitUntil):
-            timeout = step.timeout.seconds if step.timeout is not None else math.inf
-            self.edge(
-                step.id,
-                self.body(step.on_event or [], after, loop),
-                "event",
-                guard=step.condition,
-                min_delay=0,
-                max_delay=timeout,
-            )
-            if step.timeout is not None:
-                self.edge(step.id, self.body(step.on_timeout or [], after, loop), "timeout", delay=timeout)
-        elif isinstance(step, n.Branch):
-            for arm in step.arms:
-                self.edge(step.id, self.body(arm.steps, after, loop), "branch", guard=arm.condition)
-            self.edge(
-                step.id,
-                self.body(step.otherwise or [], after, loop),
-                "else",
-                label=None if step.otherwise is not None else "no arm matched",
-            )
-        elif isinstance(step, n.Split):
-            for share in step.arms:
-                self.edge(step.id, self.body(share.steps, after, loop), "split", weight=share.percent, label=share.name)
-        elif isinstance(step, n.Repeat):
-            wait_id = repeat_wait(step.id)
-            bound = int(step.at_most.value) if step.at_most is not None else None
-            g.nodes[step.id].update(after=after, wait=wait_id, bound=bound)
-            g.add_node(wait_id, type="wait", step=None, span=step.span, repeat=step.id, loop=step.id)
-            self.edge(step.id, self.body(step.steps, wait_id, step.id), "loop")
-            self.edge(wait_id, step.id, "again", delay=step.every.seconds, bound=bound)
-            if bound is not None:
-                self.edge(wait_id, after, "done", delay=step.every.seconds, bound=bound)
-        elif isinstance(step, n.Goto):
-            self.edge(step.id, step.target, "goto")
-        elif step.type in TERMINAL_TYPES:
-            pass
-        else:
-            self.edge(step.id, after, "next")
+        g.add_node(step.id, type=n.node_type(step), step=step, span=step.span, loop=loop)
+        match step:
+            case n.Wait():
+                self.edge(step.id, after, "next", delay=step.duration.seconds)
+            case n.WaitUntil():
+                timeout = step.timeout.seconds if step.timeout is not None else math.inf
+                self.edge(
+                    step.id,
+                    self.body(step.on_event or [], after, loop),
+                    "event",
+                    guard=step.condition,
+                    min_delay=0,
+                    max_delay=timeout,
+                )
+                if step.timeout is not None:
+                    self.edge(step.id, self.body(step.on_timeout or [], after, loop), "timeout", delay=timeout)
+            case n.Branch():
+                for arm in step.arms:
+                    self.edge(step.id, self.body(arm.steps, after, loop), "branch", guard=arm.condition)
+                self.edge(
+                    step.id,
+                    self.body(step.otherwise or [], after, loop),
+                    "else",
+                    label=None if step.otherwise is not None else "no arm matched",
+                )
+            case n.Split():
+                for share in step.arms:
+                    self.edge(
+                        step.id, self.body(share.steps, after, loop), "split", weight=share.percent, label=share.name
+                    )
+            case n.Repeat():
+                wait_id = repeat_wait(step.id)
+                bound = int(step.at_most.value) if step.at_most is not None else None
+                g.nodes[step.id].update(after=after, wait=wait_id, bound=bound)
+                g.add_node(wait_id, type="wait", step=None, span=step.span, repeat=step.id, loop=step.id)
+                self.edge(step.id, self.body(step.steps, wait_id, step.id), "loop")
+                self.edge(wait_id, step.id, "again", delay=step.every.seconds, bound=bound)
+                if bound is not None:
+                    self.edge(wait_id, after, "done", delay=step.every.seconds, bound=bound)
+            case n.Goto():
+                self.edge(step.id, step.target, "goto")
+            case n.MoveTo() | n.Suppress() | n.Handoff() | n.ExitStep():
+                pass  # the contact's time in the flow ends here: no way on
+            case n.Touch() | n.TagStep() | n.SetStep():
+                self.edge(step.id, after, "next")
+            case _:
+                assert_never(step)
 
 
 def flow_graph(flow: n.Flow) -> nx.MultiDiGraph[str]:

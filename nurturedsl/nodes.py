@@ -381,6 +381,38 @@ def iter_steps(steps: Iterable[AnyStep]) -> Iterator[AnyStep]:
         stack.extend(reversed(children(step)))
 
 
+def keyword(step: AnyStep) -> str:
+    """The word this step starts with in the source."""
+    match step:
+        case Touch():
+            return step.channel
+        case TagStep():
+            return "untag" if step.remove else "tag"
+        case Wait() | WaitUntil():
+            return "wait"
+        case MoveTo():
+            return "move"
+        case Branch() | Split() | Repeat() | Goto() | SetStep() | Suppress() | Handoff() | ExitStep():
+            return step.type
+        case _:
+            assert_never(step)
+
+
+def step_conditions(step: AnyStep) -> list[Condition]:
+    """The conditions a step itself tests (not those of steps inside it)."""
+    match step:
+        case Branch():
+            return [arm.condition for arm in step.arms]
+        case WaitUntil():
+            return [step.condition]
+        case Touch() | Wait() | Split() | Repeat() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress():
+            return []
+        case Handoff() | ExitStep():
+            return []
+        case _:
+            assert_never(step)
+
+
 def node_type(step: AnyStep) -> str:
     """The type of a step's node in the graph and the IR: a touch's channel,
     otherwise the step's own type."""

@@ -187,10 +187,7 @@ def _segments_used(programme: Programme) -> set[str]:
         conditions += [s.condition for s in flow.settings if isinstance(s, (n.Audience, n.Goal))]
         conditions += list(flow.exits)
         for step in iter_steps(flow.steps):
-            if isinstance(step, n.Branch):
-                conditions += [arm.condition for arm in step.arms]
-            elif isinstance(step, n.WaitUntil):
-                conditions.append(step.condition)
+            conditions += n.step_conditions(step)
     used: set[str] = set()
     stack = conditions
     while stack:

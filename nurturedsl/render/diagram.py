@@ -28,6 +28,7 @@ import os
 from dataclasses import dataclass, field
 
 import networkx as nx
+from typing_extensions import assert_never
 
 from .. import nodes as n
 from ..graph import END, ENTRY, flow_graph, transitions
@@ -423,44 +424,56 @@ class _FlowDiagram:
 
     def _step(self, step: n.AnyStep) -> tuple[str, str, list[str]]:
         """(shape, tone, lines) of a step other than a touch."""
-        if isinstance(step, (n.Branch, n.Split)):
-            return "decision", "logic", [step.id]
-        if isinstance(step, n.Repeat):
-            every = f"every {words.duration(step.every.seconds)}"
-            return "decision", "logic", [step.id, every + (f", at most {step.at_most.text}" if step.at_most else "")]
-        if isinstance(step, n.WaitUntil):
-            text = words.wrap("wait until " + words.condition(step.condition))
-            return (
-                "wait_until",
-                "logic",
-                text + ([f"up to {words.duration(step.timeout.seconds)}"] if step.timeout else []),
-            )
-        if isinstance(step, n.Wait):
-            return "wait", "logic", [f"wait {words.duration(step.duration.seconds)}"]
-        if isinstance(step, n.Goto):
-            return "action", "logic", [f"goto {step.target}"]
-        if isinstance(step, n.TagStep):
-            return (
-                "action",
-                "logic",
-                [("untag " if step.remove else "tag ") + words.shorten(words.quoted(step.tag), 30)],
-            )
-        if isinstance(step, n.SetStep):
-            return "action", "logic", [words.shorten(f"set {'.'.join(step.path)} = {step.value.text}", 34)]
-        if isinstance(step, n.MoveTo):
-            return "move", "move", [f"move to {step.flow}"]
-        if isinstance(step, n.Suppress):
-            lines = ["suppress", words.shorten(words.quoted(step.list_name), 30)]
-            return (
-                "suppress",
-                "suppress",
-                lines + ([f"revisit {words.duration(step.revisit.seconds)}"] if step.revisit else []),
-            )
-        if isinstance(step, n.Handoff):
-            return "handoff", "handoff", [f"handoff to {step.team}"]
-        if isinstance(step, n.ExitStep):
-            return "exit", "exit", ["exit"] + ([words.shorten(words.quoted(step.reason), 30)] if step.reason else [])
-        raise AssertionError(type(step).__name__)
+        match step:
+            case n.Branch() | n.Split():
+                return "decision", "logic", [step.id]
+            case n.Repeat():
+                every = f"every {words.duration(step.every.seconds)}"
+                return (
+                    "decision",
+                    "logic",
+                    [step.id, every + (f", at most {step.at_most.text}" if step.at_most else "")],
+                )
+            case n.WaitUntil():
+                text = words.wrap("wait until " + words.condition(step.condition))
+                return (
+                    "wait_until",
+                    "logic",
+                    text + ([f"up to {words.duration(step.timeout.seconds)}"] if step.timeout else []),
+                )
+            case n.Wait():
+                return "wait", "logic", [f"wait {words.duration(step.duration.seconds)}"]
+            case n.Goto():
+                return "action", "logic", [f"goto {step.target}"]
+            case n.TagStep():
+                return (
+                    "action",
+                    "logic",
+                    [("untag " if step.remove else "tag ") + words.shorten(words.quoted(step.tag), 30)],
+                )
+            case n.SetStep():
+                return "action", "logic", [words.shorten(f"set {'.'.join(step.path)} = {step.value.text}", 34)]
+            case n.MoveTo():
+                return "move", "move", [f"move to {step.flow}"]
+            case n.Suppress():
+                lines = ["suppress", words.shorten(words.quoted(step.list_name), 30)]
+                return (
+                    "suppress",
+                    "suppress",
+                    lines + ([f"revisit {words.duration(step.revisit.seconds)}"] if step.revisit else []),
+                )
+            case n.Handoff():
+                return "handoff", "handoff", [f"handoff to {step.team}"]
+            case n.ExitStep():
+                return (
+                    "exit",
+                    "exit",
+                    ["exit"] + ([words.shorten(words.quoted(step.reason), 30)] if step.reason else []),
+                )
+            case n.Touch():
+                raise AssertionError("touches are drawn by _touch")
+            case _:
+                assert_never(step)
 
     @staticmethod
     def _full(step: n.AnyStep) -> list[str]:

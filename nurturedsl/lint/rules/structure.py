@@ -197,7 +197,7 @@ class UnreachableStep(Rule):
                     here = step.id in reachable
                     if not here and before:
                         yield self._finding(ctx, flow, fa, body, index, previous, reachable, unbounded)
-                    for child in _child_bodies(step):
+                    for child in [body for body in n.bodies(step) if body]:
                         stack.append((child, here))
                     before = here
                     previous = step
@@ -214,7 +214,7 @@ class UnreachableStep(Rule):
         if previous is None:
             why = "no path from the entry reaches it"
         else:
-            related = ((head(previous.span, _keyword(previous)), "no contact gets past this step"),)
+            related = ((head(previous.span, n.keyword(previous)), "no contact gets past this step"),)
             if isinstance(previous, n.Goto):
                 why = f"`{previous.id}` before it jumps to `{previous.target}`"
             elif previous.type in TERMINAL_TYPES:
@@ -241,31 +241,10 @@ class UnreachableStep(Rule):
             hints = (f"give `{previous.id}` an `at most` so the flow carries on after it",)
         return Finding(
             f"step `{step.id}` can never run{tail}: {why}",
-            head(step.span, _keyword(step)),
+            head(step.span, n.keyword(step)),
             related=related,
             hints=hints,
         )
-
-
-def _keyword(step: n.AnyStep) -> str:
-    """The word a step starts with in the source."""
-    if isinstance(step, n.Touch):
-        return step.channel
-    if isinstance(step, n.TagStep):
-        return "untag" if step.remove else "tag"
-    return {"wait_until": "wait", "move_to": "move"}.get(step.type, step.type)
-
-
-def _child_bodies(step: n.AnyStep) -> list[list[n.AnyStep]]:
-    if isinstance(step, n.Branch):
-        return [arm.steps for arm in step.arms] + ([step.otherwise] if step.otherwise else [])
-    if isinstance(step, n.Split):
-        return [arm.steps for arm in step.arms]
-    if isinstance(step, n.Repeat):
-        return [step.steps]
-    if isinstance(step, n.WaitUntil):
-        return [body for body in (step.on_event, step.on_timeout) if body]
-    return []
 
 
 class LoopWithoutWait(Rule):
