@@ -244,9 +244,9 @@ def _suggest_keyword(word: str, keywords: dict[str, int]) -> str | None:
 # What people write for each unit of the language (the unit's own letter,
 # in any case, is one), and for lengths it has no unit for, in seconds; the
 # hint rewrites those in the largest whole unit (`120s` -> `2m`). A month
-# is counted as 30 days and a year as 365, the shortest unit that says
-# what was meant without rounding (`2mo` -> `60d`, not `8w`); the note says
-# so.
+# is counted as 30 days and a year as 365, so the hint keeps the length
+# meant in days (`2mo` -> `60d`) where weeks would round it (`8w` is 56
+# days); a note says so.
 _LONG_SPELLINGS = {
     "m": ("min", "mins", "minute", "minutes"),
     "h": ("hr", "hrs", "hour", "hours"),
