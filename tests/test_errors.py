@@ -90,6 +90,8 @@ CASES = {
     "unexpected_character.nurture": 1,
     "ends_too_early.nurture": 1,
     "on_event_twice.nurture": 1,
+    "unknown_unit.nurture": 1,
+    "keyword_after_keyword.nurture": 1,
     # names defined twice
     "duplicate_step.nurture": 1,
     "duplicate_flow.nurture": 1,
@@ -228,6 +230,226 @@ def test_20_mb_file_is_refused_quickly(tmp_path, monkeypatch, snapshot):
     assert_no_crash(result)
     assert result.exit_code == 1
     assert result.stderr == snapshot
+
+
+# ------------------------------------------------ syntax errors that help --
+# A number with a unit the language lacks, and a misspelt keyword after a
+# keyword. Each expected report is written out whole: position, the line,
+# the caret under the word, the message, and the hint.
+
+UNITS = "(units: m, h, d, w)"
+WRITTEN_LIKE = f"durations are written like `3d` {UNITS}"
+
+
+def _report(line: str, column: int, width: int, message: str, *, notes=(), hints=()) -> str:
+    """`check`'s whole stderr for one error on line 2 of t.nurture."""
+    return (
+        f"t.nurture:2:{column}: error[{message}\n"
+        "  |\n"
+        f"2 | {line}\n"
+        f"  | {' ' * (column - 1)}{'^' * width}\n"
+        + "".join(f"  = note: {note}\n" for note in notes)
+        + "".join(f"  = help: {hint}\n" for hint in hints)
+        + "\n1 error, 0 warnings in 1 file\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "line, column, width, message, notes, hint",
+    [
+        # units people write, and the language's spelling of the same length
+        ("  wait 5days", 8, 5, f"NUR001] unknown unit `days` in `5days`: {WRITTEN_LIKE}", (), "5d"),
+        ("  wait 5D", 8, 2, f"NUR001] unknown unit `D` in `5D`: {WRITTEN_LIKE}", (), "5d"),
+        ("  wait 3hrs", 8, 4, f"NUR001] unknown unit `hrs` in `3hrs`: {WRITTEN_LIKE}", (), "3h"),
+        ("  wait 2weeks", 8, 6, f"NUR001] unknown unit `weeks` in `2weeks`: {WRITTEN_LIKE}", (), "2w"),
+        ("  wait 30min", 8, 5, f"NUR001] unknown unit `min` in `30min`: {WRITTEN_LIKE}", (), "30m"),
+        ("  wait 3dys", 8, 4, f"NUR001] unknown unit `dys` in `3dys`: {WRITTEN_LIKE}", (), "3d"),
+        # `5M` is an amount; where only a duration goes, it meant minutes
+        ("  wait 5M", 8, 2, f"NUR001] unknown unit `M` in `5M`: {WRITTEN_LIKE}", (), "5m"),
+        ("  wait -5days", 8, 6, f"NUR001] unknown unit `days` in `-5days`: {WRITTEN_LIKE}", (), "-5d"),
+        # lengths without a unit of their own, in the largest whole unit
+        ("  wait 120s", 8, 4, f"NUR001] unknown unit `s` in `120s`: {WRITTEN_LIKE}", (), "2m"),
+        (
+            "  wait 2mo",
+            8,
+            3,
+            f"NUR001] unknown unit `mo` in `2mo`: {WRITTEN_LIKE}",
+            ("there is no month unit; a month is counted as 30d here",),
+            "60d",
+        ),
+        (
+            "  wait 1y",
+            8,
+            2,
+            f"NUR001] unknown unit `y` in `1y`: {WRITTEN_LIKE}",
+            ("there is no year unit; a year is counted as 365d here",),
+            "365d",
+        ),
+        (
+            "  wait 90s",
+            8,
+            3,
+            f"NUR001] unknown unit `s` in `90s`: {WRITTEN_LIKE}",
+            ("the shortest duration is a minute (`1m`)",),
+            None,
+        ),
+        ("  wait 3x", 8, 2, f"NUR001] unknown unit `x` in `3x`: {WRITTEN_LIKE}", (), None),
+        ("  wait 50k", 8, 3, f"NUR001] unknown unit `k` in `50k`: {WRITTEN_LIKE}", (), None),
+        # the units are right, the shape is not
+        (
+            "  wait 1h30m",
+            8,
+            5,
+            f"NUR001] `1h30m` is not a duration: a duration is one whole number and one unit {UNITS}",
+            (),
+            "90m",
+        ),
+        (
+            "  wait 1.5d",
+            8,
+            4,
+            f"NUR001] `1.5d` is not a duration: a duration is one whole number and one unit {UNITS}",
+            (),
+            "36h",
+        ),
+        (
+            "  wait 5 days",
+            8,
+            6,
+            f"NUR001] `5 days` is not a duration: the unit goes right after the number {UNITS}",
+            (),
+            "5d",
+        ),
+        # every place a duration goes, not only `wait`
+        ("  reentry after 30days", 17, 6, f"NUR001] unknown unit `days` in `30days`: {WRITTEN_LIKE}", (), "30d"),
+        (
+            "  wait until replied up to 3days",
+            28,
+            5,
+            f"NUR001] unknown unit `days` in `3days`: {WRITTEN_LIKE}",
+            (),
+            "3d",
+        ),
+        (
+            "  repeat every 2weeks { wait 1d }",
+            16,
+            6,
+            f"NUR001] unknown unit `weeks` in `2weeks`: {WRITTEN_LIKE}",
+            (),
+            "2w",
+        ),
+        # where a value of any kind goes, amounts are named too
+        (
+            "  set x = 50K",
+            11,
+            3,
+            f"NUR001] unknown unit `K` in `50K`: {WRITTEN_LIKE} and amounts like `5M` (k, M)",
+            (),
+            "50k",
+        ),
+        # where a plain number goes
+        ("  max_touches 3d", 15, 2, "NUR001] unexpected unit `d` in `3d`: expected a number", (), "3"),
+        # a misspelt keyword after a keyword: what continues the step first
+        (
+            "  exit onn",
+            8,
+            3,
+            "NUR005] unknown keyword `onn`: `on` must be followed by a space or a symbol, not `n`",
+            (),
+            "on",
+        ),
+        (
+            "  exit no",
+            8,
+            2,
+            'NUR005] unknown keyword `no`: expected a step (`email`, `wait`, `branch`, ...), a quoted text like "...", '
+            "`on` or `}` after `exit`",
+            (),
+            "on",
+        ),
+        (
+            "  wait untill replied",
+            8,
+            6,
+            "NUR005] unknown keyword `untill`: `until` must be followed by a space or a symbol, not `l`",
+            (),
+            "until",
+        ),
+        (
+            "  wait untiil replied",
+            8,
+            6,
+            f"NUR005] unknown keyword `untiil`: expected a duration like `3d` {UNITS} or `until` after `wait`",
+            (),
+            "until",
+        ),
+        (  # a keyword run into more letters: the keyword meant, not `until ll`
+            "  wait untilll replied",
+            8,
+            7,
+            "NUR005] unknown keyword `untilll`: `until` must be followed by a space or a symbol, not `l`",
+            (),
+            "until",
+        ),
+        (
+            "  reentry aftr 3d",
+            11,
+            4,
+            "NUR005] unknown keyword `aftr`: expected `after` or `allowed` after `reentry`",
+            (),
+            "after",
+        ),
+        (
+            "  move too g",
+            8,
+            3,
+            "NUR005] unknown keyword `too`: `to` must be followed by a space or a symbol, not `o`",
+            (),
+            "to",
+        ),
+        ("  move ot g", 8, 2, "NUR005] unknown keyword `ot`: expected `to` after `move`", (), "to"),
+    ],
+)
+def test_syntax_errors_name_what_was_meant(line, column, width, message, notes, hint, tmp_path, monkeypatch):
+    (tmp_path / "t.nurture").write_text(f"flow f {{\n{line}\n}}\n")
+    monkeypatch.chdir(tmp_path)
+    result = check("t.nurture")
+    assert_no_crash(result)
+    assert result.exit_code == 1
+    hints = (f"did you mean `{hint}`?",) if hint else ()
+    assert result.stderr == _report(line, column, width, message, notes=notes, hints=hints)
+
+
+@pytest.mark.parametrize(
+    "line, hint",
+    [
+        # `and` continues the condition, `ads` would start a step: both one edit away
+        ("  exit on replied adn opened", "and"),
+        ("  wait until replied pu to 3d", "up"),
+        # nothing that continues `exit` is close: the next step it is
+        ("  exit\n  emial post", "email"),
+    ],
+)
+def test_keyword_hints_prefer_what_continues_the_construct(line, hint, tmp_path, monkeypatch):
+    (tmp_path / "t.nurture").write_text(f"flow f {{\n{line}\n}}\n")
+    monkeypatch.chdir(tmp_path)
+    result = check("t.nurture")
+    assert result.exit_code == 1
+    assert [h for h in result.stderr.splitlines() if "help:" in h] == [f"  = help: did you mean `{hint}`?"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "flow f {\n  wait 30m\n  wait 2w\n}\n",
+        "segment big = revenue > 5M\nsegment mid = revenue >= 50k\nsegment late = deal.closed_ago > 30m\n",
+    ],
+)
+def test_durations_and_amounts_written_right_are_no_error(text, tmp_path, monkeypatch):
+    (tmp_path / "t.nurture").write_text(text)
+    monkeypatch.chdir(tmp_path)
+    result = check("t.nurture")
+    assert result.exit_code == 0, result.stderr
 
 
 # ---------------------------------------------------- input that is not there --
