@@ -16,6 +16,7 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.parsers.lalr_analysis import Shift
 
+from . import nodes as n
 from . import units
 from .diagnostics import Diagnostic, closest_name
 from .source import SourceFile, Span
@@ -36,26 +37,8 @@ _WORDS = {
     "$END": "the end of the file",
 }
 
-_STEP_KEYWORDS = {
-    "email",
-    "sms",
-    "linkedin",
-    "ads",
-    "task",
-    "notify",
-    "wait",
-    "branch",
-    "split",
-    "repeat",
-    "goto",
-    "move",
-    "tag",
-    "untag",
-    "set",
-    "suppress",
-    "handoff",
-    "exit",
-}
+# the words a step may start with: the one keyword table, in nodes.py
+_STEP_KEYWORDS = {word for words in n.STEP_KEYWORDS.values() for word in words}
 _DECLARATION_KEYWORDS = {"import", "playbook", "policy", "attribute", "event", "segment", "content", "score", "flow"}
 _FLOW_HEADER_KEYWORDS = {"entry", "audience", "goal", "cadence", "max_touches", "reentry", "reviewed"}
 _CONDITION_TERMINALS = {"tagged", "has", "consent", "inactive", "not", "("}
