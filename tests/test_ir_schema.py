@@ -217,3 +217,16 @@ def test_every_node_type_has_its_own_definition():
     schema = ir.ir_schema()
     mapping = schema["$defs"]["FlowIR"]["properties"]["nodes"]["additionalProperties"]["discriminator"]["mapping"]
     assert sorted(mapping) == sorted(get_args(NodeType))
+
+
+def test_the_check_reads_the_models_without_the_compiler():
+    """A runner checks a compiled document without the parser or compiler."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, nurturedsl.sim.checkir; "
+        "print(sorted(m for m in ('lark', 'nurturedsl.ir', 'nurturedsl.model', 'nurturedsl.graph') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == "[]"
