@@ -1,285 +1,95 @@
 """The JSON IR: a checked programme compiled for execution engines.
 
-The pydantic models below are the IR's definition: `compile_programme`
-builds them, and `ir_schema()` derives the committed JSON Schema from them,
-so the two cannot drift. Conditions are JsonLogic with four custom
-operations (`segment`, `event_count`, `score`, `inactive`), documented in
-docs/ir.md.
+The IR's definition is irmodel.py's pydantic models: `compile_programme`
+builds them, and `ir_schema()` (re-exported here) derives the committed
+JSON Schema from them, so the two cannot drift. Conditions are JsonLogic
+with four custom operations (`segment`, `event_count`, `score`,
+`inactive`), documented in docs/ir.md.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any, Final, Literal, cast, overload
+from typing import Any, Literal, TypeVar, cast, overload
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import assert_never
 
 from . import graph as fg
 from . import nodes as n
 from . import units
+from .irmodel import (
+    FORMAT,
+    VERSION,
+    ActionIR,
+    AdsNodeIR,
+    AttributeType,
+    BehaviourRuleIR,
+    BranchNodeIR,
+    BranchTransitionIR,
+    CapIR,
+    ContentIR,
+    DelayedNextIR,
+    DoneIR,
+    DurationIR,
+    ElseIR,
+    EmailNodeIR,
+    EndNodeIR,
+    EntryIR,
+    EntryNodeIR,
+    EventIR,
+    EventTransitionIR,
+    ExitNodeIR,
+    FitRuleIR,
+    FlowIR,
+    GotoNodeIR,
+    GotoTransitionIR,
+    HandoffActionIR,
+    HandoffNodeIR,
+    JsonLogic,
+    LinkedInConnectNodeIR,
+    LinkedInMessageNodeIR,
+    LinkedInPresenceNodeIR,
+    LoopIR,
+    MoveToActionIR,
+    MoveToNodeIR,
+    NextIR,
+    NodeIR,
+    NotifyActionIR,
+    NotifyNodeIR,
+    PlaybookIR,
+    PolicyIR,
+    ProgrammeIR,
+    QuietHoursIR,
+    RangeIR,
+    RatioIR,
+    ReentryIR,
+    RepeatNodeIR,
+    ScoreIR,
+    SegmentIR,
+    SetNodeIR,
+    SmsNodeIR,
+    SpanIR,
+    SplitNodeIR,
+    SplitTransitionIR,
+    SuppressNodeIR,
+    TagActionIR,
+    TagNodeIR,
+    TaskNodeIR,
+    ThresholdIR,
+    TimeoutIR,
+    TransitionIR,
+    TransitionKind,
+    WaitNodeIR,
+    WaitUntilNodeIR,
+)
+
+# what `nurturedsl schema` and the tests import from the compiler's module
+from .irmodel import ir_schema as ir_schema
 from .model import Programme, message_items, send_days
 from .policy import MessageItem, is_message
 from .source import Span
-
-FORMAT: Final = "nurturedsl-ir"
-VERSION = "1.1.0"
-SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
-
-# A JsonLogic rule is JSON: its operands are any JSON values.
-JsonLogic = dict[str, Any] | bool
-AttributeType = Literal["string", "number", "duration", "date", "bool"]
-
-
-class _IR(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SpanIR(_IR):
-    file: str = Field(description="Path of the source file, relative to the compiled playbook's folder.")
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-
-class DurationIR(_IR):
-    seconds: int = Field(description="The duration in whole seconds.")
-    iso: str = Field(description="The same duration in ISO 8601, e.g. P3D.")
-
-
-class EventIR(_IR):
-    name: str
-    arg: str | None = Field(default=None, description="The event's argument; absent means any.")
-
-
-class PlaybookIR(_IR):
-    name: str
-    owner: str | None = None
-    reviewed: str | None = Field(default=None, description="ISO 8601 date.")
-    version: str | None = None
-    description: str | None = None
-    span: SpanIR | None = None
-
-
-class RatioIR(_IR):
-    gives: int
-    asks: int
-
-
-class RangeIR(_IR):
-    min: DurationIR
-    max: DurationIR
-
-
-class CapIR(_IR):
-    count: int
-    per: DurationIR
-
-
-class QuietHoursIR(_IR):
-    start: str = Field(description="HH:MM in the contact's time zone; no touch from here...")
-    end: str = Field(description="...until here (may wrap past midnight).")
-
-
-class PolicyIR(_IR):
-    give_to_get: RatioIR
-    cadence: RangeIR
-    first_touch: DurationIR
-    max_touches: int
-    frequency_cap: CapIR | None = None
-    quiet_hours: QuietHoursIR | None = None
-    send_days: list[units.Day]
-    timezone: str = Field(description="IANA zone for contacts without one of their own.")
-    unsubscribe_required: bool
-    messages: list[MessageItem] | None = Field(
-        default=None,
-        description="What counts as a message: a channel (every action on it) or `channel action`. Other "
-        "contact-facing touches are presence. Always present since 1.1; absent in 1.0 documents, "
-        "where the default [email, sms, linkedin message, linkedin connect] applies.",
-    )
-
-
-class SegmentIR(_IR):
-    condition: JsonLogic
-    span: SpanIR
-
-
-class ContentIR(_IR):
-    kind: Literal["give", "ask"]
-    title: str
-    stage: Literal["early", "mid", "late"] | None = None
-    persona: str | None = None
-    gated: bool = False
-    attached: bool = False
-    unsubscribe_link: bool = False
-    way_out: bool = Field(
-        default=False,
-        description="An ask that offers the contact a way out of the conversation "
-        '("Should I close your file?"); the give-to-get rules do not count it.',
-    )
-    url: str | None = None
-    subject: str | None = None
-    body: str | None = None
-    cta: str | None = None
-    reviewed: str | None = None
-    span: SpanIR
-
-
-class FitRuleIR(_IR):
-    points: int
-    condition: JsonLogic
-    span: SpanIR
-
-
-class BehaviourRuleIR(_IR):
-    points: int
-    event: EventIR
-    decay_half_life: DurationIR | None = None
-    expires: DurationIR | None = None
-    at_most: int | None = Field(default=None, description="Occurrences counted at most; absent means all.")
-    span: SpanIR
-
-
-class ActionIR(_IR):
-    type: Literal["handoff", "notify", "move_to", "tag"]
-    team: str | None = None
-    recipient: str | None = None
-    text: str | None = Field(
-        default=None, description="Alert text; {name}, {score} and other {attribute} placeholders."
-    )
-    flow: str | None = None
-    tag: str | None = None
-
-
-class ThresholdIR(_IR):
-    name: str
-    op: Literal[">=", ">"]
-    value: int | float
-    actions: list[ActionIR]
-    span: SpanIR
-
-
-class ScoreIR(_IR):
-    fit: list[FitRuleIR]
-    behaviour: list[BehaviourRuleIR]
-    thresholds: list[ThresholdIR]
-    span: SpanIR
-
-
-class EntryIR(_IR):
-    event: EventIR | None = None
-    delay: DurationIR | None = None
-    condition: JsonLogic | None = None
-    span: SpanIR
-
-
-class ReentryIR(_IR):
-    allowed: bool
-    after: DurationIR | None = None
-
-
-class TransitionIR(_IR):
-    to: str
-    kind: Literal["next", "branch", "else", "split", "event", "timeout", "loop", "done", "goto"]
-    guard: JsonLogic | None = None
-    delay: DurationIR | None = None
-    weight: float | None = Field(default=None, description="Percentage of contacts, for split arms.")
-    label: str | None = None
-
-
-NodeType = Literal[
-    "entry",
-    "end",
-    "email",
-    "sms",
-    "linkedin",
-    "ads",
-    "task",
-    "notify",
-    "wait",
-    "wait_until",
-    "branch",
-    "split",
-    "repeat",
-    "goto",
-    "move_to",
-    "tag",
-    "set",
-    "suppress",
-    "handoff",
-    "exit",
-]
-
-
-class NodeIR(_IR):
-    type: NodeType
-    next: list[TransitionIR] = Field(description="Outgoing transitions in source order; none for terminal nodes.")
-    span: SpanIR | None = None
-    content: str | None = None
-    give_or_ask: Literal["give", "ask"] | None = None
-    action: str | None = None
-    audience: str | None = None
-    text: str | None = None
-    recipient: str | None = None
-    message: bool | None = Field(
-        default=None,
-        description="On email, sms, linkedin and ads nodes (since 1.1): true for a message, false for "
-        "presence, under the policy's `messages`.",
-    )
-    duration: DurationIR | None = None
-    condition: JsonLogic | None = None
-    timeout: DurationIR | None = None
-    every: DurationIR | None = None
-    at_most: int | None = None
-    repeat: str | None = Field(default=None, description="For a repeat's own wait node: the repeat it belongs to.")
-    target: str | None = None
-    flow: str | None = None
-    tag: str | None = None
-    remove: bool | None = None
-    attribute: str | None = None
-    value: bool | int | float | str | None = None
-    suppression_list: str | None = None
-    revisit: DurationIR | None = None
-    team: str | None = None
-    reason: str | None = None
-
-
-class FlowIR(_IR):
-    title: str | None = None
-    entry: list[EntryIR]
-    audience: JsonLogic | None = None
-    goal: JsonLogic | None = None
-    exit: list[JsonLogic]
-    cadence: RangeIR
-    max_touches: int
-    reentry: ReentryIR
-    reviewed: str | None = None
-    start: str
-    nodes: dict[str, NodeIR]
-    span: SpanIR
-
-
-class ProgrammeIR(_IR):
-    model_config = ConfigDict(extra="forbid", title="nurturedsl IR")
-    format: Literal["nurturedsl-ir"]
-    version: str = Field(description="Semantic version of the IR format.")
-    playbook: PlaybookIR
-    sources: list[str]
-    policy: PolicyIR
-    attributes: dict[str, AttributeType]
-    events: list[str]
-    segments: dict[str, SegmentIR]
-    content: dict[str, ContentIR]
-    scores: dict[str, ScoreIR]
-    flows: dict[str, FlowIR]
-
-
-def ir_schema() -> dict[str, Any]:
-    schema = ProgrammeIR.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
-
 
 # ---------------------------------------------------------------- compiler --
 
@@ -507,63 +317,173 @@ class _Compiler:
 
     def node(self, g: nx.MultiDiGraph[str], node_id: str, policy: PolicyIR) -> NodeIR:
         data = g.nodes[node_id]
-        step = data["step"]
-        fields: dict[str, Any] = {}
-        if node_id.endswith("@wait"):
-            fields["repeat"] = data["repeat"]
-        if isinstance(step, n.Touch):
-            content = self.p.contents.get(step.content) if step.content else None
-            fields.update(
-                content=step.content,
-                give_or_ask=content.kind if content else None,
-                action=step.action,
-                audience=step.audience,
-                text=step.text,
-                recipient=step.recipient,
+        step: n.AnyStep | None = data["step"]
+        # Any: each node model checks that its transitions are of its kinds
+        edges: list[Any] = [self.transition(target, t) for target, t in fg.transitions(g, node_id)]
+        if step is None:  # a node of the graph's own, not a step
+            if node_id == fg.ENTRY:
+                return EntryNodeIR(type="entry", next=edges)
+            if node_id == fg.END:
+                return EndNodeIR(type="end", next=edges, reason="completed")
+            # a repeat's interval wait: its one transition waits `every`
+            return WaitNodeIR(
+                type="wait",
+                span=self.span(data["span"]),
+                next=edges,
+                duration=cast("DelayedNextIR", edges[0]).delay,
+                repeat=data["repeat"],
             )
-            if step.channel not in ("task", "notify"):
-                fields["message"] = is_message(step, policy.messages)
-        elif isinstance(step, n.Wait):
-            fields["duration"] = _duration(step.duration.seconds)
-        elif isinstance(step, n.WaitUntil):
-            fields.update(
-                condition=self.logic(step.condition), timeout=_duration(step.timeout.seconds) if step.timeout else None
-            )
-        elif isinstance(step, n.Repeat):
-            fields.update(every=_duration(step.every.seconds), at_most=step.at_most.value if step.at_most else None)
-        elif isinstance(step, n.Goto):
-            fields["target"] = step.target
-        elif isinstance(step, n.MoveTo):
-            fields["flow"] = step.flow
-        elif isinstance(step, n.TagStep):
-            fields.update(tag=step.tag, remove=step.remove)
-        elif isinstance(step, n.SetStep):
-            fields.update(attribute=".".join(step.path), value=step.value.value)
-        elif isinstance(step, n.Suppress):
-            fields.update(
-                suppression_list=step.list_name, revisit=_duration(step.revisit.seconds) if step.revisit else None
-            )
-        elif isinstance(step, n.Handoff):
-            fields["team"] = step.team
-        elif isinstance(step, n.ExitStep):
-            fields["reason"] = step.reason
-        elif node_id == fg.END:
-            fields["reason"] = "completed"
-        transitions = [
-            TransitionIR(
-                to=target,
-                kind=t["kind"],
-                guard=self.logic(t["guard"]),
-                delay=_duration(t["delay"]) if t["delay"] else None,
-                weight=t["weight"],
-                label=t["label"],
-            )
-            for target, t in fg.transitions(g, node_id)
-        ]
-        span = None if node_id in (fg.ENTRY, fg.END) else self.span(data["span"])
-        if node_id.endswith("@wait"):
-            fields["duration"] = transitions[0].delay
-        return NodeIR(type=data["type"], next=transitions, span=span, **fields)
+        span = self.span(step.span)
+        match step:
+            case n.Touch():
+                return self.touch(step, span, edges, policy)
+            case n.Wait():
+                return WaitNodeIR(type="wait", span=span, next=edges, duration=_duration(step.duration.seconds))
+            case n.WaitUntil():
+                return WaitUntilNodeIR(
+                    type="wait_until",
+                    span=span,
+                    next=edges,
+                    condition=self.logic(step.condition),
+                    timeout=_duration(step.timeout.seconds) if step.timeout else None,
+                )
+            case n.Branch():
+                return BranchNodeIR(type="branch", span=span, next=edges)
+            case n.Split():
+                return SplitNodeIR(type="split", span=span, next=edges)
+            case n.Repeat():
+                return RepeatNodeIR(
+                    type="repeat",
+                    span=span,
+                    next=edges,
+                    every=_duration(step.every.seconds),
+                    at_most=step.at_most.whole() if step.at_most else None,
+                )
+            case n.Goto():
+                return GotoNodeIR(type="goto", span=span, next=edges, target=step.target)
+            case n.MoveTo():
+                return MoveToNodeIR(type="move_to", span=span, next=edges, flow=step.flow)
+            case n.TagStep():
+                return TagNodeIR(type="tag", span=span, next=edges, tag=step.tag, remove=step.remove)
+            case n.SetStep():
+                return SetNodeIR(
+                    type="set", span=span, next=edges, attribute=".".join(step.path), value=step.value.value
+                )
+            case n.Suppress():
+                return SuppressNodeIR(
+                    type="suppress",
+                    span=span,
+                    next=edges,
+                    suppression_list=step.list_name,
+                    revisit=_duration(step.revisit.seconds) if step.revisit else None,
+                )
+            case n.Handoff():
+                return HandoffNodeIR(type="handoff", span=span, next=edges, team=step.team)
+            case n.ExitStep():
+                return ExitNodeIR(type="exit", span=span, next=edges, reason=step.reason)
+            case _:
+                assert_never(step)
+
+    def touch(self, step: n.Touch, span: SpanIR, edges: list[Any], policy: PolicyIR) -> NodeIR:
+        content = self.p.contents.get(step.content) if step.content else None
+        kind = content.kind if content else None
+        message = is_message(step, policy.messages)
+        action = step.action
+        match step.channel:
+            case "email":
+                return EmailNodeIR(
+                    type="email",
+                    span=span,
+                    next=edges,
+                    message=message,
+                    content=_given(step.content),
+                    give_or_ask=_given(kind),
+                )
+            case "sms":
+                return SmsNodeIR(
+                    type="sms",
+                    span=span,
+                    next=edges,
+                    message=message,
+                    content=_given(step.content),
+                    give_or_ask=_given(kind),
+                )
+            case "linkedin":
+                match action:
+                    case "follow" | "engage":
+                        return LinkedInPresenceNodeIR(
+                            type="linkedin", span=span, next=edges, action=action, message=message
+                        )
+                    case "connect":
+                        return LinkedInConnectNodeIR(
+                            type="linkedin",
+                            span=span,
+                            next=edges,
+                            action=action,
+                            message=message,
+                            content=step.content,
+                            give_or_ask=kind,
+                        )
+                    case "message":
+                        return LinkedInMessageNodeIR(
+                            type="linkedin",
+                            span=span,
+                            next=edges,
+                            action=action,
+                            message=message,
+                            content=_given(step.content),
+                            give_or_ask=_given(kind),
+                        )
+            case "ads":
+                match action:
+                    case "add" | "remove":
+                        return AdsNodeIR(
+                            type="ads",
+                            span=span,
+                            next=edges,
+                            action=action,
+                            audience=_given(step.audience),
+                            message=message,
+                            content=step.content,
+                            give_or_ask=kind,
+                        )
+            case "task":
+                return TaskNodeIR(type="task", span=span, next=edges, text=_given(step.text), recipient=step.recipient)
+            case "notify":
+                return NotifyNodeIR(
+                    type="notify", span=span, next=edges, text=_given(step.text), recipient=step.recipient
+                )
+            case _:
+                assert_never(step.channel)
+        raise AssertionError(f"the checker let `{step.channel} {action}` through")
+
+    def transition(self, target: str, t: fg.Attrs) -> TransitionIR:
+        kind: TransitionKind = t["kind"]
+        match kind:
+            case "next":
+                return (
+                    DelayedNextIR(to=target, kind=kind, delay=_duration(t["delay"]))
+                    if t["delay"]
+                    else NextIR(to=target, kind=kind)
+                )
+            case "branch":
+                return BranchTransitionIR(to=target, kind=kind, guard=self.logic(t["guard"]))
+            case "else":
+                return ElseIR(to=target, kind=kind, label=t["label"])
+            case "split":
+                return SplitTransitionIR(to=target, kind=kind, weight=t["weight"], label=t["label"])
+            case "event":
+                return EventTransitionIR(to=target, kind=kind, guard=self.logic(t["guard"]))
+            case "timeout":
+                return TimeoutIR(to=target, kind=kind, delay=_duration(t["delay"]))
+            case "loop":
+                return LoopIR(to=target, kind=kind)
+            case "done":
+                return DoneIR(to=target, kind=kind)
+            case "goto":
+                return GotoTransitionIR(to=target, kind=kind)
+            case _:
+                assert_never(kind)
 
     def programme(self) -> ProgrammeIR:
         p = self.p
@@ -600,13 +520,27 @@ def _event_arg(args: list[n.EventArg]) -> str | None:
 
 
 def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch) -> ActionIR:
-    if isinstance(a, n.Handoff):
-        return ActionIR(type="handoff", team=a.team)
-    if isinstance(a, n.MoveTo):
-        return ActionIR(type="move_to", flow=a.flow)
-    if isinstance(a, n.TagStep):
-        return ActionIR(type="tag", tag=a.tag)
-    return ActionIR(type="notify", recipient=a.recipient, text=a.text)
+    match a:
+        case n.Handoff():
+            return HandoffActionIR(type="handoff", team=a.team)
+        case n.MoveTo():
+            return MoveToActionIR(type="move_to", flow=a.flow)
+        case n.TagStep():
+            return TagActionIR(type="tag", tag=a.tag)
+        case n.Touch():  # the checker allows only `notify` here
+            return NotifyActionIR(type="notify", text=_given(a.text), recipient=a.recipient)
+        case _:
+            assert_never(a)
+
+
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None) -> _T:
+    """A member the checker guarantees for this kind of step."""
+    if value is None:
+        raise AssertionError("the checker let a step through without a member its kind needs")
+    return value
 
 
 def compile_programme(programme: Programme) -> dict[str, Any]:

@@ -613,7 +613,7 @@ def _compiled(tmp_path):
     [
         (
             lambda ir: ir["policy"]["frequency_cap"]["per"].update(seconds=10**15),
-            "policy.frequency_cap.per.seconds: a duration is 0 to 315360000 seconds (10 years)",
+            "policy.frequency_cap.per.seconds: a duration is 1 to 315360000 seconds (10 years)",
         ),
         (lambda ir: ir["scores"]["lead"]["fit"][0].update(points=10**400), "a 401-digit number is not a number"),
         (lambda ir: ir["playbook"].update(name="\ud800"), "playbook.name: holds half of a UTF-16 surrogate pair"),

@@ -801,8 +801,15 @@ flow always {
     assert json.loads(out.read_text())["flows"]["always"]["entered"] == MAX_ENTRIES
 
 
-@pytest.mark.parametrize("value", [None, "yes", 1])
-def test_a_message_flag_that_is_not_a_boolean_is_refused(tmp_path, value):
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (None, "null is not a value; an optional member is left out, never null"),
+        ("yes", 'must be true or false, not "yes"'),
+        (1, "must be true or false, not 1"),
+    ],
+)
+def test_a_message_flag_that_is_not_a_boolean_is_refused(tmp_path, value, message):
     compiled = CliRunner().invoke(main, ["compile", str(PLAYBOOKS / "inbound.nurture")]).output
     ir = json.loads(compiled)
     ir["flows"]["inbound"]["nodes"]["welcome"]["message"] = value
@@ -810,7 +817,7 @@ def test_a_message_flag_that_is_not_a_boolean_is_refused(tmp_path, value):
     contacts = write(tmp_path, "c.jsonl", '{"id": "c1"}\n')
     result = CliRunner().invoke(main, ["simulate", str(path), "--contacts", str(contacts)])
     assert result.exit_code == 2
-    assert "flows.inbound.nodes.welcome.message: must be true or false" in result.output
+    assert f"flows.inbound.nodes.welcome.message: {message}" in result.output
 
 
 def test_a_way_out_is_counted_apart_from_the_asks(tmp_path):

@@ -26,6 +26,7 @@ CORE = (
     "nurturedsl.graph",
     "nurturedsl.nodes",
     "nurturedsl.ir",
+    "nurturedsl.irmodel",
     "nurturedsl.vocabulary",
     "nurturedsl.gcpause",
     "nurturedsl.syntax",
