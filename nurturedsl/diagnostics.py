@@ -192,8 +192,11 @@ class _NameIndex:
     def __init__(self, known: Iterable[str]) -> None:
         self.names = sorted(set(known))
         self.postings: dict[str, list[int]] = {}
+        self.sizes: list[int] = []
         for number, name in enumerate(self.names):
-            for gram in _trigrams(name):
+            grams = _trigrams(name)
+            self.sizes.append(len(grams))
+            for gram in grams:
                 self.postings.setdefault(gram, []).append(number)
         self.answers: dict[str, str | None] = {}
 
@@ -212,7 +215,14 @@ class _NameIndex:
         for postings in telling:
             for number in postings[:TRIGRAM_POSTINGS]:
                 shared[number] = shared.get(number, 0) + 1
-        shortlist = sorted(shared, key=lambda number: (-shared[number], number))[:SHORTLIST]
+        # Ranked by the share of trigrams in common (Jaccard), not the count:
+        # by count, a typo of a short name (`qyd` for `yyd`, one trigram in
+        # common) ties with every long name sharing one trigram, and the tie
+        # went to the names that sort first.
+        size = len(_trigrams(name))
+        shortlist = sorted(
+            shared, key=lambda number: (-shared[number] / (size + self.sizes[number] - shared[number]), number)
+        )[:SHORTLIST]
         matches = difflib.get_close_matches(name, [self.names[n] for n in sorted(shortlist)], n=1, cutoff=0.6)
         answer = self.answers[name] = matches[0] if matches else None
         return answer

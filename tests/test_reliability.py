@@ -187,6 +187,15 @@ def test_the_index_suggests_as_close_a_name_as_difflib_for_one_typo(known, data)
         assert suggested is None
 
 
+def test_a_typo_of_a_short_name_is_found_among_many_long_ones():
+    # hypothesis found it: `qyd` shares one trigram with `yyd` and one with
+    # each of many `q...` names, which sorted first and filled the shortlist
+    many_q = [f"q{chr(97 + i % 26)}{chr(97 + i // 26)}long_name" for i in range(100)]
+    others = [f"other_{i:04d}" for i in range(COMPARED_WHOLE)]  # over the length compared whole
+    known = ["yyd", *many_q, *others]
+    assert closest_name("qyd", known) == "yyd"
+
+
 def test_short_lists_are_compared_whole_as_before():
     assert closest_name("boked", ["booked", "replied", "opened"]) == "booked"
     assert closest_name("zzz", ["booked", "replied"]) is None
