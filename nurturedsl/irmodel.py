@@ -27,7 +27,7 @@ from . import units
 from .policy import MessageItem
 
 FORMAT: Final = "nurturedsl-ir"
-VERSION = "1.1.0"
+VERSION = "1.2.0"
 SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
 # `[0-9]`, not `\d`: pydantic's regular expressions take `\d` for any
 # Unicode digit, JSON Schema's for 0-9 only.

@@ -128,7 +128,7 @@ def test_the_ir_carries_the_list_and_a_message_flag_on_every_touch(project):
         'notify "new lead"',
     )
     ir = ir_of(write(project, "p.nurture", HEAD + flow(*steps)))
-    assert ir["version"] == "1.1.0"
+    assert ir["version"] == "1.2.0"
     assert ir["policy"]["messages"] == ["email", "sms", "linkedin message", "linkedin connect"]
     nodes = ir["flows"]["f"]["nodes"]
     assert {k: v.get("message") for k, v in nodes.items() if v["type"] not in ("entry", "end")} == {
