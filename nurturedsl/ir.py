@@ -29,6 +29,7 @@ from .irmodel import (
     BranchNodeIR,
     BranchTransitionIR,
     CapIR,
+    ChannelCapIR,
     ContentIR,
     DelayedNextIR,
     DoneIR,
@@ -63,6 +64,8 @@ from .irmodel import (
     ProgrammeIR,
     QuietHoursIR,
     RangeIR,
+    RateLimitIR,
+    RateLimitsIR,
     RatioIR,
     ReentryIR,
     RepeatNodeIR,
@@ -149,9 +152,14 @@ class _Compiler:
             return {"in": [c.channel, {"var": "consent"}]}
         if isinstance(c, n.Inactive):
             return {"inactive": [c.duration.seconds]}
+        if isinstance(c, n.InFlow):
+            return {"in_flow": [c.flow]}
         if isinstance(c, n.EventTest):
             arg = _event_arg(c.args)
             count = {"event_count": [c.name, arg, c.within.seconds if c.within else None]}
+            channel = next((a.channel for a in c.args if a.channel is not None), None)
+            if channel is not None:  # a fourth argument only when filtered: 1.1 rules stay as they were
+                count["event_count"].append(channel)
             if c.count_op:
                 assert c.count is not None  # the builder sets both or neither
                 return {c.count_op: [count, c.count.value]}
@@ -187,6 +195,16 @@ class _Compiler:
             first_touch=_duration(first_touch.within.seconds if first_touch else 48 * units.HOUR),
             max_touches=max_touches.count.whole() if max_touches else 12,
             frequency_cap=CapIR(count=cap.count.whole(), per=_duration(cap.per.seconds)) if cap else None,
+            frequency_caps=[
+                ChannelCapIR(
+                    # the checker accepts only TOUCH_CHANNELS, the Literal's words
+                    channel=cast("Any", c.channel.text),
+                    count=c.count.whole(),
+                    per=_duration(c.per.seconds),
+                )
+                for _, c in sorted(p.channel_caps.items())
+            ]
+            or None,
             quiet_hours=QuietHoursIR(start=_hhmm(quiet.start.text), end=_hhmm(quiet.end.text)) if quiet else None,
             # model.py's checker accepts only the words of these Literal types,
             # and pydantic validates them again as PolicyIR is made.
@@ -309,6 +327,7 @@ class _Compiler:
                 allowed=reentry is not None,
                 after=_duration(reentry.after.seconds) if reentry and reentry.after else None,
             ),
+            rate_limits=_rate_limits(flow),
             reviewed=reviewed.date if reviewed else None,
             start=fg.ENTRY,
             nodes={node: self.node(g, node, policy) for node in g.nodes},
@@ -511,6 +530,17 @@ _THRESHOLD_OPS: dict[n.ThresholdOp, Literal[">=", ">"]] = {"at": ">=", "above": 
 
 def _hhmm(text: str) -> str:
     return units.hhmm(units.time_minutes(text))
+
+
+def _rate_limits(flow: n.Flow) -> RateLimitsIR | None:
+    limits = {
+        s.kind: RateLimitIR(count=s.count.whole(), per=_duration(s.per.seconds))
+        for s in flow.settings
+        if isinstance(s, n.RateLimit)
+    }
+    if not limits:
+        return None
+    return RateLimitsIR(entries=limits.get("entries"), sends=limits.get("sends"))
 
 
 def _event_arg(args: list[n.EventArg]) -> str | None:

@@ -52,8 +52,9 @@ Arguments = Literal["attribute", "one", "two", "two or more", "name", "event cou
 # The operations docs/ir.md's Conditions section lists, with their
 # arguments: "attribute" a dotted path; "one", "two", "two or more" that many
 # operands (a rule or a literal: string, number, boolean, or an array of
-# them); "name" [a segment's or score's name]; "event count" [name, arg or
-# null, seconds or null]; "seconds" [a duration in seconds].
+# them); "name" [a segment's, score's or flow's name]; "event count" [name,
+# arg or null, seconds or null] and, since 1.2, optionally a fourth: the
+# channel of the touch the event is about; "seconds" [a duration in seconds].
 OPERATIONS: Final[dict[str, Arguments]] = {
     "var": "attribute",
     "==": "two",
@@ -71,7 +72,11 @@ OPERATIONS: Final[dict[str, Arguments]] = {
     "event_count": "event count",
     "score": "name",
     "inactive": "seconds",
+    "in_flow": "name",  # since 1.2: the contact is in this flow now
 }
+# The channels `event_count`'s fourth argument may name (vocabulary.py's
+# TOUCH_CHANNELS; this module imports no more than units and policy).
+EVENT_CHANNELS: Final = ("email", "sms", "linkedin", "ads")
 _COUNTS: Final[dict[Arguments, tuple[int, int | None]]] = {"one": (1, 1), "two": (2, 2), "two or more": (2, None)}
 
 
@@ -97,12 +102,13 @@ def argument_problem(op: str, args: object) -> str | None:
         return None if len(args) == 1 and isinstance(args[0], str) else f"`{op}` takes [name]"
     if kind == "event count":
         good = (
-            len(args) == 3
+            len(args) in (3, 4)
             and isinstance(args[0], str)
             and (args[1] is None or isinstance(args[1], str))
             and (args[2] is None or _is_seconds(args[2]))
+            and (len(args) == 3 or args[3] in EVENT_CHANNELS)
         )
-        return None if good else "`event_count` takes [name, arg or null, seconds within or null]"
+        return None if good else "`event_count` takes [name, arg or null, seconds within or null, optional channel]"
     return None if len(args) == 1 and _is_seconds(args[0]) else f"`{op}` takes [seconds]"
 
 
@@ -122,6 +128,9 @@ def _arguments_schema(kind: Arguments) -> dict[str, Any]:
         items = [{"type": "string"}]
     elif kind == "event count":
         items = [{"type": "string"}, {"type": ["string", "null"]}, {"anyOf": [_seconds_schema(), {"type": "null"}]}]
+        # the channel, since 1.2: optional, so a 1.1 rule stays valid
+        channel = {"enum": list(EVENT_CHANNELS)}
+        return {"type": "array", "prefixItems": [*items, channel], "items": False, "minItems": 3, "maxItems": 4}
     else:
         items = [_seconds_schema()]
     return {"type": "array", "prefixItems": items, "items": False, "minItems": len(items)}
@@ -204,6 +213,30 @@ class CapIR(_IR):
     per: DurationIR
 
 
+class ChannelCapIR(_IR):
+    channel: Literal["email", "sms", "linkedin", "ads"]
+    count: int = Field(gt=0)
+    per: DurationIR
+
+
+class RateLimitIR(_IR):
+    count: int = Field(gt=0)
+    per: DurationIR
+
+
+class RateLimitsIR(_IR):
+    entries: RateLimitIR | None = Field(
+        default=None,
+        description="At most `count` entries into the flow, of all contacts, in any window of `per`; "
+        "an entry over it is refused.",
+    )
+    sends: RateLimitIR | None = Field(
+        default=None,
+        description="At most `count` messages from the flow, to all contacts, in any window of `per`; "
+        "a message over it is held.",
+    )
+
+
 class QuietHoursIR(_IR):
     start: str = Field(pattern=HHMM_PATTERN, description="HH:MM in the contact's time zone; no touch from here...")
     end: str = Field(pattern=HHMM_PATTERN, description="...until here (may wrap past midnight).")
@@ -215,6 +248,11 @@ class PolicyIR(_IR):
     first_touch: DurationIR
     max_touches: int
     frequency_cap: CapIR | None = None
+    frequency_caps: list[ChannelCapIR] | None = Field(
+        default=None,
+        description="Since 1.2: caps on one channel's messages, one per channel, sorted by channel, on top of "
+        "`frequency_cap`; absent when there are none.",
+    )
     quiet_hours: QuietHoursIR | None = None
     send_days: list[units.Day]
     timezone: str = Field(description="IANA zone for contacts without one of their own.")
@@ -671,6 +709,7 @@ class FlowIR(_IR):
     cadence: RangeIR
     max_touches: int
     reentry: ReentryIR
+    rate_limits: RateLimitsIR | None = Field(default=None, description="Since 1.2; absent when the flow has none.")
     reviewed: str | None = None
     start: str
     nodes: dict[str, NodeIR]

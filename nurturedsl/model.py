@@ -46,6 +46,9 @@ class Programme:
     headers: dict[str, n.PlaybookHeader] = field(default_factory=dict)
     # The policy's settings by kind, merged over every file.
     policy: dict[type[n.Setting], n.PolicySetting] = field(default_factory=dict)
+    # `frequency_cap CHANNEL N per D`, by channel: several per policy, one
+    # per channel, so not in `policy`.
+    channel_caps: dict[str, n.ChannelFrequencyCap] = field(default_factory=dict)
     attributes: dict[str, str] = field(default_factory=lambda: dict(vocab.BUILTIN_ATTRIBUTES))
     custom_attributes: dict[str, n.AttributeDecl] = field(default_factory=dict)
     events: dict[str, n.EventDecl] = field(default_factory=dict)
@@ -426,7 +429,11 @@ class _Loader:
 
     def _merge_policy(self, policy: n.Policy) -> None:
         seen: dict[type[n.Setting], n.Setting] = {}
+        seen_caps: dict[str, n.ChannelFrequencyCap] = {}
         for setting in policy.settings:
+            if isinstance(setting, n.ChannelFrequencyCap):
+                self._merge_channel_cap(setting, seen_caps)
+                continue
             if type(setting) in seen:
                 self.diagnostics.append(
                     Diagnostic(
@@ -451,6 +458,36 @@ class _Loader:
                         hints=("a programme has one policy: keep the setting in one shared file",),
                     )
                 )
+
+    def _merge_channel_cap(self, cap: n.ChannelFrequencyCap, seen: dict[str, n.ChannelFrequencyCap]) -> None:
+        """One cap per channel: twice in one policy is NUR011, differently in
+        two files NUR012, as for the other policy settings."""
+        channel = cap.channel.text
+        if channel in seen:
+            self.diagnostics.append(
+                Diagnostic(
+                    "NUR011",
+                    f"`{cap.key}` is set twice in this policy",
+                    cap.span,
+                    related=((seen[channel].span, "first set here"),),
+                    hints=("one cap per channel: keep the stricter one",),
+                )
+            )
+            return
+        seen[channel] = cap
+        earlier = self.programme.channel_caps.get(channel)
+        if earlier is None:
+            self.programme.channel_caps[channel] = cap
+        elif _policy_value(earlier) != _policy_value(cap):
+            self.diagnostics.append(
+                Diagnostic(
+                    "NUR012",
+                    f"policy `{cap.key}` is set differently in two files",
+                    cap.span,
+                    related=((earlier.span, "also set here"),),
+                    hints=("a programme has one policy: keep the setting in one shared file",),
+                )
+            )
 
 
 def _policy_value(setting: n.Setting) -> object:
@@ -725,7 +762,7 @@ class _Checker:
                 self.date(s.date, s.span)
 
     def check_policy(self) -> None:
-        for s in self.p.policy.values():
+        for s in [*self.p.policy.values(), *self.p.channel_caps.values()]:
             match s:
                 case n.GiveToGet():
                     self.check_give_to_get(s)
@@ -738,6 +775,8 @@ class _Checker:
                 case n.FrequencyCap():
                     self.whole(s.count, "the frequency cap's count")
                     self.positive(s.per, "the frequency cap's window")
+                case n.ChannelFrequencyCap():
+                    self.check_channel_cap(s)
                 case n.QuietHours():
                     for word in (s.start, s.end):
                         try:
@@ -764,6 +803,20 @@ class _Checker:
                     pass
                 case _:
                     assert_never(s)
+
+    def check_channel_cap(self, cap: n.ChannelFrequencyCap) -> None:
+        channel = cap.channel
+        if channel.text not in vocab.TOUCH_CHANNELS:
+            self.error(
+                "NUR010",
+                f"unknown channel `{channel.text}` for a frequency cap",
+                channel.span,
+                notes=("channels: " + ", ".join(vocab.TOUCH_CHANNELS),),
+                hints=did_you_mean(channel.text, vocab.TOUCH_CHANNELS)
+                + ("or leave the channel out for a cap on all channels: `frequency_cap 2 per 7d`",),
+            )
+        self.whole(cap.count, f"the {channel.text} frequency cap's count")
+        self.positive(cap.per, f"the {channel.text} frequency cap's window")
 
     def check_give_to_get(self, s: n.GiveToGet) -> None:
         gives, asks = s.gives, s.asks
@@ -937,6 +990,9 @@ class _Checker:
                     )
             elif isinstance(c, n.Inactive):
                 self.positive(c.duration, "`inactive for`")
+            elif isinstance(c, n.InFlow):
+                if c.flow not in self.p.flows:
+                    self.unknown("flow", c.flow, c.flow_span, self.p.flows)
             elif isinstance(c, n.EventTest):
                 self.check_event(c.name, c.name_span, c.args)
                 self.positive(c.within, "`within`")
@@ -1038,7 +1094,37 @@ class _Checker:
             self.date(str(value.value), value.span)
         return True
 
-    def check_event(self, name: str, span: Span, args: list[n.EventArg]) -> None:
+    def check_event_channel(self, name: str, arg: n.EventArg, pattern: bool) -> None:
+        """`clicked(any email)`: a touch event, a contact-facing channel, and
+        only in a condition (entry triggers and scoring rules match events
+        as they come, by name and argument)."""
+        span = arg.channel_span or arg.span
+        channel = arg.channel or ""
+        if pattern:
+            self.error(
+                "NUR014",
+                f"a channel filter (`any {channel}`) is for conditions, not entry triggers or scoring rules",
+                span,
+                hints=(f"match `{name}(any)` here and test the channel in a `when`: `when {name}(any {channel})`",),
+            )
+        elif name not in vocab.TOUCH_EVENTS:
+            self.error(
+                "NUR014",
+                f"`{name}` is not about a touch, so it has no channel",
+                span,
+                notes=("events about a touch: " + ", ".join(vocab.TOUCH_EVENTS),),
+                hints=(f"write `{name}(any)`",),
+            )
+        elif channel not in vocab.TOUCH_CHANNELS:
+            self.error(
+                "NUR010",
+                f"unknown channel `{channel}`",
+                span,
+                notes=("channels: " + ", ".join(vocab.TOUCH_CHANNELS),),
+                hints=did_you_mean(channel, vocab.TOUCH_CHANNELS),
+            )
+
+    def check_event(self, name: str, span: Span, args: list[n.EventArg], pattern: bool = False) -> None:
         events = self.p.event_names()
         if "." in name or name not in events:
             if name in self.p.segments or name in self.p.scores:
@@ -1061,6 +1147,8 @@ class _Checker:
         if len(args) > 1:
             self.error("NUR014", f"an event takes at most one argument; `{name}` has {len(args)}", args[1].span)
         for arg in args:
+            if arg.channel is not None:
+                self.check_event_channel(name, arg, pattern)
             if arg.kind == "name" and arg.value not in self.p.contents and arg.value not in self.labels:
                 self.unknown(
                     "content or step",
@@ -1158,7 +1246,7 @@ class _Checker:
             self.check_condition(rule.condition)
         for rule in score.behaviour_rules:
             self.check_points(rule.points, rule.span)
-            self.check_event(rule.event.name, rule.event.span, rule.event.args)
+            self.check_event(rule.event.name, rule.event.span, rule.event.args, pattern=True)
             self.check_settings(rule.modifiers, "rule")
             for m in rule.modifiers:
                 match m:
@@ -1234,13 +1322,15 @@ class _Checker:
                     self.whole(s.count, "max_touches")
                 case n.Reentry():
                     self.positive(s.after, "`reentry after`")
+                case n.RateLimit():
+                    self.check_rate_limit(s)
                 case n.Reviewed():
                     pass  # its date is checked with the other settings
                 case _:
                     assert_never(s)
         for entry in flow.entries:
             if entry.event:
-                self.check_event(entry.event.name, entry.event.span, entry.event.args)
+                self.check_event(entry.event.name, entry.event.span, entry.event.args, pattern=True)
             self.positive(entry.delay, "`after`")
             if entry.condition is not None:
                 self.check_condition(entry.condition)
@@ -1249,6 +1339,21 @@ class _Checker:
         labels = {s.id: s for s in iter_steps(flow.steps)}
         for step in iter_steps(flow.steps):
             self.check_step(flow, step, labels)
+
+    def check_rate_limit(self, limit: n.RateLimit) -> None:
+        what = limit.what
+        if what.text not in n.RATE_LIMIT_KINDS:
+            self.error(
+                "NUR010",
+                f"unknown rate limit `{what.text}`",
+                what.span,
+                notes=("a flow limits its `entries` (refused over the limit) or its `sends` (held)",),
+                hints=did_you_mean(what.text, n.RATE_LIMIT_KINDS)
+                + ("for example `rate_limit entries 500 per 1d` or `rate_limit sends 100 per 1h`",),
+            )
+            return
+        self.whole(limit.count, f"the {what.text} rate limit")
+        self.positive(limit.per, f"the {what.text} rate limit's window")
 
     def check_step(self, flow: n.Flow, step: n.AnyStep, labels: dict) -> None:
         match step:

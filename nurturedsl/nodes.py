@@ -150,6 +150,17 @@ class Inactive(Node):
 class EventArg(Node):
     kind: Literal["string", "any", "name"]
     value: str
+    # `any email`: only events about a touch on this channel (kind "any")
+    channel: str | None = None
+    channel_span: Span | None = None
+
+
+class InFlow(Node):
+    """`in flow onboarding`: true while the contact is in that flow."""
+
+    type: Literal["in_flow"] = "in_flow"
+    flow: str
+    flow_span: Span
 
 
 class EventTest(Node):
@@ -195,7 +206,7 @@ class Or(_Combined):
 
 
 # A `|` union rather than `Union[...]`: `isinstance` takes it.
-Condition = Ref | Compare | Member | Tagged | Has | Consent | Inactive | EventTest | Not | And | Or
+Condition = Ref | Compare | Member | Tagged | Has | Consent | Inactive | InFlow | EventTest | Not | And | Or
 
 
 class EventPattern(Node):
@@ -500,6 +511,20 @@ class FrequencyCap(Setting):
     per: Duration
 
 
+class ChannelFrequencyCap(Setting):
+    """`frequency_cap email 2 per 7d`: a cap on one channel's messages, on
+    top of the all-channel `FrequencyCap`; one per channel."""
+
+    KEY: ClassVar[str] = "frequency_cap"
+    channel: Word
+    count: Value
+    per: Duration
+
+    @property
+    def key(self) -> str:
+        return f"frequency_cap {self.channel.text}"
+
+
 class QuietHours(Setting):
     KEY: ClassVar[str] = "quiet_hours"
     start: Word
@@ -588,6 +613,33 @@ class Goal(Setting):
     condition: Condition
 
 
+RateLimitKind = Literal["entries", "sends"]
+RATE_LIMIT_KINDS: tuple[RateLimitKind, ...] = ("entries", "sends")
+
+
+class RateLimit(Setting):
+    """`rate_limit entries 500 per 1d`, `rate_limit sends 100 per 1h`: a
+    flow's limit over all contacts together; one of each kind. `what` is
+    the word as written (the checker holds it to `RATE_LIMIT_KINDS`)."""
+
+    KEY: ClassVar[str] = "rate_limit"
+    what: Word
+    count: Value
+    per: Duration
+
+    @property
+    def key(self) -> str:
+        return f"rate_limit {self.what.text}"
+
+    @property
+    def kind(self) -> RateLimitKind:
+        if self.what.text == "entries":
+            return "entries"
+        if self.what.text == "sends":
+            return "sends"
+        raise ValueError(f"`{self.what.text}` is not a rate limit kind")  # pragma: no cover - checked
+
+
 class Reentry(Setting):
     KEY: ClassVar[str] = "reentry"
     after: Duration | None = None  # `reentry allowed`: at once
@@ -600,6 +652,7 @@ PolicySetting = (
     | FirstTouch
     | MaxTouches
     | FrequencyCap
+    | ChannelFrequencyCap
     | QuietHours
     | SendDays
     | Timezone
@@ -608,7 +661,7 @@ PolicySetting = (
 )
 ContentOption = Stage | Persona | ContentFlag | ContentText | Reviewed
 RuleModifier = Decay | Expires | AtMost
-FlowSetting = Audience | Goal | Cadence | MaxTouches | Reentry | Reviewed
+FlowSetting = Audience | Goal | Cadence | MaxTouches | Reentry | Reviewed | RateLimit
 
 _S = TypeVar("_S", bound=Setting)
 

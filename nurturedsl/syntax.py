@@ -237,6 +237,16 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         return n.make(n.FrequencyCap, span=self.mspan(meta), count=self.value(c[0]), per=self.duration(c[1]))
 
     @v_args(meta=True)
+    def channel_frequency_cap(self, meta: Meta, c: Children) -> n.ChannelFrequencyCap:
+        return n.make(
+            n.ChannelFrequencyCap,
+            span=self.mspan(meta),
+            channel=self.word(c[0]),
+            count=self.value(c[1]),
+            per=self.duration(c[2]),
+        )
+
+    @v_args(meta=True)
     def quiet_hours(self, meta: Meta, c: Children) -> n.QuietHours:
         return n.make(n.QuietHours, span=self.mspan(meta), start=self.word(c[0]), end=self.word(c[1]))
 
@@ -435,6 +445,12 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     @v_args(meta=True)
     def reentry_after(self, meta: Meta, c: Children) -> n.Reentry:
         return n.make(n.Reentry, span=self.mspan(meta), after=self.duration(c[0]))
+
+    @v_args(meta=True)
+    def rate_limit(self, meta: Meta, c: Children) -> n.RateLimit:
+        return n.make(
+            n.RateLimit, span=self.mspan(meta), what=self.word(c[0]), count=self.value(c[1]), per=self.duration(c[2])
+        )
 
     @v_args(meta=True)
     def reentry_allowed(self, meta: Meta, c: Children) -> n.Reentry:
@@ -681,6 +697,10 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         return n.make(n.Inactive, span=self.mspan(meta), duration=self.duration(c[0]))
 
     @v_args(meta=True)
+    def in_flow(self, meta: Meta, c: Children) -> n.InFlow:
+        return n.make(n.InFlow, span=self.mspan(meta), flow=str(c[0]), flow_span=self.tspan(c[0]))
+
+    @v_args(meta=True)
     def event(self, meta: Meta, c: Children) -> n.EventTest:
         head = c[0]
         if isinstance(head, tuple):  # bare path with modifiers: `replied within 3d`
@@ -720,7 +740,16 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
 
     @v_args(meta=True)
     def any(self, meta: Meta, c: Children) -> n.EventArg:
-        return n.make(n.EventArg, span=self.mspan(meta), kind="any", value="any")
+        if not c:
+            return n.make(n.EventArg, span=self.mspan(meta), kind="any", value="any")
+        return n.make(
+            n.EventArg,
+            span=self.mspan(meta),
+            kind="any",
+            value="any",
+            channel=str(c[0]),
+            channel_span=self.tspan(c[0]),
+        )
 
 
 class _TooDeep(Exception):
