@@ -17,20 +17,27 @@ from __future__ import annotations
 import heapq
 import math
 from bisect import bisect_right
+from typing import TYPE_CHECKING, Any
 
 from .logic import date_seconds
+from .shared import _Shared
 from .values import lookup
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from .programme import Pair
 
 # the kinds of happening, the third member of every queue entry
 EVENT, TIMER, ENTRY, WAKE, REVISIT = range(5)
 
 
-class _Clock:
+class _Clock(_Shared):
     """Part of `_ContactRun` (engine.py): the queue of happenings and the
     wake. Owns `queue`, `seq`, `wake_at` and `wake_stale` (set by every part
     that changes what the wake depends on)."""
 
-    def _push(self, at: float, kind: int, *payload) -> None:
+    def _push(self, at: float, kind: int, *payload: Any) -> None:
         self.seq += 1
         heapq.heappush(self.queue, (at, self.seq, kind, payload))
 
@@ -85,9 +92,9 @@ class _Clock:
                     if start is not None and now < start + source[2] + 1 < soonest:
                         soonest = start + source[2] + 1
         if self.decay_seen:
-            when = self._decay_wake()
-            if when is not None and when < soonest:
-                soonest = when
+            decay = self._decay_wake()
+            if decay is not None and decay < soonest:
+                soonest = decay
         if now < soonest < self.wake_at and soonest <= self.r.until:
             self.wake_at = soonest
             self._push(soonest, WAKE)
@@ -97,7 +104,7 @@ class _Clock:
         watched condition or a held threshold compares it with (only for
         contacts with events some score counts with decay)."""
         p, s = self.p, self.s
-        pairs = [p.threshold_pairs]
+        pairs: list[Collection[Pair]] = [p.threshold_pairs]
         if self.holding:
             falls = p.threshold_falls
             pairs.append([(key[0], falls[key]) for key in self.holding if key in falls])
@@ -110,7 +117,7 @@ class _Clock:
                 if flow.entry_pairs and flow.name not in self.runs and self._may_enter(flow):
                     pairs.append(flow.entry_pairs)
         soonest, now, until = None, s.now, self.r.until
-        parts: dict = {}
+        parts: dict[str, dict[float, float]] = {}
         for group in pairs:
             for name, bound in group:
                 decaying = parts.get(name)
@@ -148,7 +155,8 @@ def _crossing(total: float, parts: dict[float, float], bound: float, now: float,
     else:
 
         def value(dt: float) -> float:
-            return rest - bound + sum(part * 0.5 ** (dt / half_life) for half_life, part in parts.items())
+            here: float = rest - bound + sum(part * 0.5 ** (dt / half_life) for half_life, part in parts.items())
+            return here
 
         # several half-lives: step through the future (a quarter of the
         # shortest half-life at a time, in at most 10,000 steps) to the first
@@ -176,5 +184,5 @@ def _crossing(total: float, parts: dict[float, float], bound: float, now: float,
     return when if when <= until else None
 
 
-def _time_of(event: tuple) -> float:
+def _time_of(event: tuple[float, str | None]) -> float:
     return event[0]

@@ -14,7 +14,8 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from .clock import EVENT, TIMER
-from .contact import Touch
+from .contact import Contact, Touch
+from .shared import _Shared
 from .values import iso
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 _UNSUBSCRIBE_STOPS = ("email", "sms")  # what an unsubscribe stops
 
 
-class _Delivery:
+class _Delivery(_Shared):
     """Part of `_ContactRun` (engine.py). Owns `touch_times` (the moments
     messages were sent, for the frequency cap), `touches`, `unsubscribed`,
     `sms_consent` and `has_phone`."""
@@ -102,7 +103,7 @@ class _Delivery:
                     self._push(event.at, EVENT, event)
         return True
 
-    def _in_segment(self, name: str, contact=None) -> bool:
+    def _in_segment(self, name: str, contact: Contact | None = None) -> bool:
         return self.s.segment(name)
 
     def _open_at(self, when: float, run: _Run) -> float:

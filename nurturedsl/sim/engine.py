@@ -24,11 +24,13 @@ from __future__ import annotations
 import heapq
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from random import Random
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .clock import ENTRY, EVENT, REVISIT, TIMER, WAKE, _Clock
-from .contact import Contact, Event
+from .contact import Contact, Event, Touch
 from .delivery import _Delivery
 from .logic import date_seconds
 from .membership import MAX_ENTRIES, _Membership, _Run
@@ -45,8 +47,13 @@ from .programme import (
     _Trigger,
     is_message,
 )
+from .shared import Happening
 from .thresholds import _Thresholds
 from .values import iso, lookup, number_text, rounded
+
+if TYPE_CHECKING:
+    from .programme import _Edge
+    from .report import Tally
 
 # what the rest of the package and the tests take from here
 __all__ = [
@@ -67,6 +74,10 @@ __all__ = [
 _PASSIVE = ("sent", "bounced")  # events that are not the contact's own activity
 MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
 
+# `responder(contact, touch, at, rng, in_segment)`: the events a delivered
+# touch causes (cohort.py's ResponseModel.respond)
+Responder = Callable[[Contact, Touch, float, Random | None, Callable[[str, Contact], bool]], Iterable[Event]]
+
 
 # -- one contact's run -------------------------------------------------------
 
@@ -80,7 +91,7 @@ class State:
         self.contact = contact
         self.data = contact.data
         self.now = start
-        self.events: dict[str, list[tuple]] = {}
+        self.events: dict[str, list[tuple[float, str | None]]] = {}  # name -> (at, argument), by time
         # With no activity, a contact is inactive since it was created (or
         # since the start, when that is unknown).
         self.last_activity = start
@@ -90,10 +101,10 @@ class State:
             self.last_activity = self.created_at
         self.version = 0  # bumped by every recorded event and every change of attributes or tags
         self.data_version = 0  # bumped by changes of attributes or tags only
-        self._scores: dict[str, tuple] = {}
-        self._fit: dict[str, tuple] = {}
+        self._scores: dict[str, tuple[int, float, float]] = {}  # name -> (version, now, score)
+        self._fit: dict[str, tuple[int, float]] = {}  # name -> (data_version, static fit points)
 
-    def count_events(self, name: str, match, within) -> int:
+    def count_events(self, name: str, match: frozenset[str] | None, within: float | None) -> int:
         """Events `name` whose argument is in `match` (None: any), within
         the last `within` seconds (None: ever)."""
         found = self.events.get(name)
@@ -124,7 +135,7 @@ class State:
                 self.data_version,
                 sum(points for condition, points in model.static_fit if condition(self)),
             )
-        total = fixed[1]
+        total: float = fixed[1]
         for condition, points in model.fit:
             if condition(self):
                 total += points
@@ -158,6 +169,7 @@ class State:
             if not found:
                 continue
             counted, match, half_life = 0, rule.arg, rule.half_life
+            assert half_life is not None  # what makes a rule decaying
             for at, arg in reversed(found):
                 if rule.expires is not None and now - at > rule.expires:
                     break
@@ -181,9 +193,9 @@ class Runner:
         programme: Programme,
         start: float,
         until: float,
-        responder=None,
+        responder: Responder | None = None,
         trace: bool = False,
-        rng_for: Callable | None = None,
+        rng_for: Callable[[str], Random] | None = None,
     ):
         self.p = programme
         self.start = start
@@ -191,7 +203,7 @@ class Runner:
         self.responder = responder
         self.rng_for = rng_for
         self.tracing = trace
-        self.trace_records: list[dict] = []
+        self.trace_records: list[dict[str, Any]] = []
         self._zones: dict[str, ZoneInfo] = {}
 
     def zone(self, name: str | None) -> ZoneInfo:
@@ -201,7 +213,7 @@ class Runner:
             zone = self._zones[name] = ZoneInfo(name)
         return zone
 
-    def run(self, contact: Contact, events: list[Event], tally) -> None:
+    def run(self, contact: Contact, events: list[Event], tally: Tally) -> None:
         _ContactRun(self, contact, events, tally).go()
 
 
@@ -214,14 +226,14 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
     recheck_next = False  # an `entry when` flow was left the moment it was entered: look again at the next happening
     decay_seen = False  # an event some score counts with decay has been recorded
 
-    def __init__(self, runner: Runner, contact: Contact, events: list[Event], tally):
+    def __init__(self, runner: Runner, contact: Contact, events: list[Event], tally: Tally):
         self.r = runner
         self.p = runner.p
         self.contact = contact
         self.tally = tally
         self.s = State(runner.p, contact, runner.start)
         self.zone = runner.zone(contact.timezone)
-        self.queue: list[tuple] = []
+        self.queue: list[Happening] = []
         self.seq = 0
         self.runs: dict[str, _Run] = {}
         self.entries: dict[str, tuple[int, float]] = {}  # flow -> (times entered, last entry)
@@ -301,7 +313,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             self.tally.remaining(run.flow.name)
         self.tally.contact(self.touches, self.first_entry is not None)
 
-    def _record(self, name: str, arg, at: float, quiet: bool = False) -> None:
+    def _record(self, name: str, arg: str | None, at: float, quiet: bool = False) -> None:
         s = self.s
         if self.holding and not quiet and name in self.p.threshold_deps.events:
             self._release_thresholds()
@@ -367,7 +379,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                 for flow in self.p.condition_flows:
                     if flow.name not in self.runs and touched(flow.entry_deps) and self._may_enter(flow):
                         for trigger in flow.on_condition:
-                            if trigger.condition(s):
+                            if trigger.condition(s):  # type: ignore[misc]  # `entry when` always has one
                                 self._enter(flow, trigger.text)
                                 break
         self._schedule_wake()
@@ -380,14 +392,14 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
 
     # -- changing the contact, telling people
 
-    def _notify(self, recipient: str | None, text: str, score: str | None, **where) -> None:
+    def _notify(self, recipient: str | None, text: str, score: str | None, **where: Any) -> None:
         rendered = self._fill(text, score)
         self.tally.notified(recipient)
         if self.tracing:
             self._trace("notify", recipient=recipient, text=rendered, **where)
 
     def _fill(self, text: str, score: str | None) -> str:
-        def value(match):
+        def value(match: re.Match[str]) -> str:
             key = match.group(1)
             if key == "score" and score is not None:
                 return number_text(self.s.score(score))
@@ -428,7 +440,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         else:
             self._walk(run, node_id, came_from=run.node)
 
-    def _take(self, run: _Run, node: _Node, edge) -> None:
+    def _take(self, run: _Run, node: _Node, edge: _Edge) -> None:
         self.tally.transition(run.flow.name, node.id, edge.index)
         if edge.delay and edge.kind != "timeout":
             run.ticket += 1
@@ -462,10 +474,10 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
 
     # -- the trace
 
-    def _trace(self, kind: str, **fields) -> None:
+    def _trace(self, kind: str, **fields: Any) -> None:
         if not self.r.tracing:
             return
-        record = {"at": iso(self.s.now), "contact": self.contact.id, "type": kind}
+        record: dict[str, Any] = {"at": iso(self.s.now), "contact": self.contact.id, "type": kind}
         for key, value in fields.items():
             if value is not None:
                 record[key] = value

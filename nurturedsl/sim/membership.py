@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .describe import _duration as _duration_text
+from .shared import _Shared
 from .values import iso
 
 if TYPE_CHECKING:
@@ -49,20 +50,20 @@ class _Run:
         self.waiting: _Node | None = None  # the wait_until node it sits at
         self.entered_at = now
         self.loops: dict[str, int] = {}
-        self.held_for: set | None = None  # deferral reasons of the touch it waits to send
+        self.held_for: set[str] | None = None  # deferral reasons of the touch it waits to send
         self.via = via
         self.messages = 0  # messages sent in this run (max_touches, first_touch)
         self.cadence_until = -math.inf  # no message before: the previous one (in any run of the flow) + cadence min
 
 
-class _Membership:
+class _Membership(_Shared):
     """Part of `_ContactRun` (engine.py). Owns `runs` (the flows the contact
     is in), `entries` (flow -> (times entered, last entry)), `cadence_until`,
     `first_entry`, `with_sales`, `handed_off` and `teams`."""
 
     # state most contacts never change, kept off the instance until they do
-    teams: frozenset = frozenset()  # teams the contact was handed to
-    cadence_until: dict | None = None  # flow -> cadence_until of its last run that sent a message
+    teams: frozenset[str] = frozenset()  # teams the contact was handed to
+    cadence_until: dict[str, float] | None = None  # flow -> cadence_until of its last run that sent a message
 
     def _may_enter(self, flow: _Flow, since: float | None = None) -> bool:
         """Whether suppression and the re-entry rule let the contact into

@@ -31,7 +31,8 @@ from .clock import REVISIT, TIMER
 from .values import assign, iso
 
 if TYPE_CHECKING:
-    from .engine import _ContactRun, _Run
+    from .engine import _ContactRun
+    from .membership import _Run
     from .programme import _Edge, _Node
 
 Handler = Callable[["_ContactRun", "_Run", "_Node", "str | None"], "_Edge | None"]

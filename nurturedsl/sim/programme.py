@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import units
-from .logic import Compiler, time_sources
-from .nodes import HANDLERS
+from .logic import Compiler, Condition, time_sources
+from .nodes import HANDLERS, Handler
 from .values import local as local_time
+
+Json = dict[str, Any]  # an object of the IR document
+Rule = Any  # a JsonLogic rule of the IR
+Matches = frozenset[str] | None  # the event arguments a test matches; None: any
+Match = Callable[[str | None, str | None], Matches]
+Compile = Callable[[Rule], Condition]
+Describe = Callable[[Rule], str]
+# what makes a condition change as time passes (logic.time_sources), such as
+# ("within", event, arguments, seconds) or ("decay", score, way, number)
+Source = tuple[Any, ...]
+Pair = tuple[str, float]  # (score, number): a crossing by decay to wake for
+Threshold = tuple[str, str, float, list[Json]]  # name, op, number, actions
 
 TOUCH_CHANNELS = ("email", "sms", "linkedin", "ads")
 TOUCH_EVENTS = frozenset(("sent", "opened", "clicked", "replied"))  # events whose argument is a step or content
@@ -27,7 +40,7 @@ class IRError(Exception):
     """The document is not an IR this runner understands."""
 
 
-def is_message(node: dict) -> bool:
+def is_message(node: Json) -> bool:
     """Whether a node of the IR is a message: what max_touches, the cadence
     minimum, first_touch and the frequency cap count, and what quiet hours
     and send days hold. Other touches (a LinkedIn follow, an ad audience
@@ -44,48 +57,55 @@ def is_message(node: dict) -> bool:
 # -- the programme, prepared once ------------------------------------------
 
 
+def _never(state: Any) -> bool:
+    return False
+
+
 class _Edge:
     __slots__ = ("to", "kind", "guard", "delay", "weight", "index")
 
-    def __init__(self, data: dict, index: int, compile_):
-        self.to = data["to"]
-        self.kind = data["kind"]
-        self.guard = compile_(data["guard"]) if "guard" in data else None
-        self.delay = data["delay"]["seconds"] if "delay" in data else 0
-        self.weight = data.get("weight")
+    def __init__(self, data: Json, index: int, compile_: Compile):
+        self.to: str = data["to"]
+        self.kind: str = data["kind"]
+        self.guard: Condition | None = compile_(data["guard"]) if "guard" in data else None
+        self.delay: float = data["delay"]["seconds"] if "delay" in data else 0
+        self.weight: float = data.get("weight", 0)  # split arms only
         self.index = index
 
 
 class _Node:
     __slots__ = ("id", "type", "perform", "next", "data", "condition", "sources", "deps", "message", "timed", "pairs")
 
-    def __init__(self, node_id: str, data: dict, compile_):
+    def __init__(self, node_id: str, data: Json, compile_: Compile):
         self.id = node_id
-        self.type = data["type"]
+        self.type: str = data["type"]
         # what the node does, resolved once here rather than at every step
         perform = HANDLERS.get(self.type)
         if perform is None:
             raise IRError(f"node `{node_id}` has the unknown type `{self.type}`")
-        self.perform = perform
+        self.perform: Handler = perform
         self.next = [_Edge(edge, i, compile_) for i, edge in enumerate(data["next"])]
         self.data = data
         self.message = is_message(data)
-        self.condition = compile_(data["condition"]) if self.type == "wait_until" else None
-        self.sources: set = set()
-        self.deps = None
+        # a wait_until's condition; for other nodes one that never holds
+        self.condition: Condition = compile_(data["condition"]) if self.type == "wait_until" else _never
+        self.sources: set[Source] = set()
+        self.deps = Deps()
+        self.timed: tuple[Source, ...] = ()
+        self.pairs: frozenset[Pair] = frozenset()
 
 
 class _Trigger:
     __slots__ = ("event", "arg", "match", "delay", "condition", "sources", "text")
 
-    def __init__(self, data: dict, compile_, describe_, match_):
+    def __init__(self, data: Json, compile_: Compile, describe_: Describe, match_: Match):
         event = data.get("event")
-        self.event = event["name"] if event else None
-        self.arg = event.get("arg") if event else None
+        self.event: str | None = event["name"] if event else None
+        self.arg: str | None = event.get("arg") if event else None
         self.match = match_(self.event, self.arg)  # the event arguments it matches; None: any
-        self.delay = data["delay"]["seconds"] if "delay" in data else 0
-        self.condition = compile_(data["condition"]) if "condition" in data else None
-        self.sources: set = set()
+        self.delay: float = data["delay"]["seconds"] if "delay" in data else 0
+        self.condition: Condition | None = compile_(data["condition"]) if "condition" in data else None
+        self.sources: set[Source] = set()
         words = [f"on {self.event}" + (f"({self.arg})" if self.arg else "")] if event else []
         if "condition" in data:
             words.append(("when " if event else "") + describe_(data["condition"]))
@@ -93,44 +113,53 @@ class _Trigger:
 
 
 class _Flow:
-    def __init__(self, name: str, data: dict, compile_, describe_, match_):
+    # what Programme._prepare_time_sources adds, once every flow exists
+    exit_deps: Deps
+    entry_deps: Deps
+    exit_timed: tuple[Source, ...]
+    exit_pairs: frozenset[Pair]
+    entry_timed: tuple[Source, ...]
+    entry_pairs: frozenset[Pair]
+
+    def __init__(self, name: str, data: Json, compile_: Compile, describe_: Describe, match_: Match):
         self.name = name
         self.nodes = {node_id: _Node(node_id, node, compile_) for node_id, node in data["nodes"].items()}
-        self.start = data["start"]
+        self.start: str = data["start"]
         self.triggers = [_Trigger(t, compile_, describe_, match_) for t in data["entry"]]
         self.on_condition = [t for t in self.triggers if t.event is None]
         self.audience = compile_(data["audience"]) if "audience" in data else None
         self.exits = [(compile_(rule), describe_(rule)) for rule in data["exit"]]
         self.goal = compile_(data["goal"]) if "goal" in data else None
         reentry = data["reentry"]
-        self.reentry = reentry["allowed"]
-        self.reentry_after = reentry["after"]["seconds"] if "after" in reentry else 0
-        self.max_touches = data.get("max_touches", math.inf)
+        self.reentry: bool = reentry["allowed"]
+        self.reentry_after: float = reentry["after"]["seconds"] if "after" in reentry else 0
+        self.max_touches: float = data.get("max_touches", math.inf)
         self.readmits = bool(self.on_condition) and self.reentry  # an `entry when` flow that takes contacts back
         cadence = data.get("cadence")
-        self.cadence_min = cadence["min"]["seconds"] if cadence and "min" in cadence else 0
-        self.exit_sources: set = set()
-        self.entry_sources: set = set()
+        self.cadence_min: float = cadence["min"]["seconds"] if cadence and "min" in cadence else 0
+        self.exit_sources: set[Source] = set()
+        self.entry_sources: set[Source] = set()
 
 
 class _Behaviour:
     __slots__ = ("event", "arg", "points", "half_life", "expires", "at_most")
 
-    def __init__(self, data: dict, match_):
-        self.event = data["event"]["name"]
+    def __init__(self, data: Json, match_: Match):
+        self.event: str = data["event"]["name"]
         self.arg = match_(self.event, data["event"].get("arg"))  # the event arguments it counts; None: any
-        self.points = data["points"]
-        self.half_life = data["decay_half_life"]["seconds"] if "decay_half_life" in data else None
-        self.expires = data["expires"]["seconds"] if "expires" in data else None
-        self.at_most = data.get("at_most")
+        self.points: float = data["points"]
+        self.half_life: float | None = data["decay_half_life"]["seconds"] if "decay_half_life" in data else None
+        self.expires: float | None = data["expires"]["seconds"] if "expires" in data else None
+        self.at_most: int | None = data.get("at_most")
 
 
 class _Score:
-    def __init__(self, name: str, data: dict, compile_, ir: dict, durations: dict, match_):
+    def __init__(self, name: str, data: Json, compile_: Compile, ir: Json, durations: dict[str, str], match_: Match):
         self.name = name
         # Fit rules that read only attributes and tags change only when those
         # do, so their sum is kept until then; the others are summed each time.
-        self.static_fit, self.fit = [], []
+        self.static_fit: list[tuple[Condition, float]] = []
+        self.fit: list[tuple[Condition, float]] = []
         for rule in data["fit"]:
             condition = rule["condition"]
             reads = _deps(condition, ir)
@@ -138,19 +167,20 @@ class _Score:
             (self.static_fit if static else self.fit).append((compile_(condition), rule["points"]))
         self.behaviour = [_Behaviour(rule, match_) for rule in data["behaviour"]]
         self.decaying = [rule for rule in self.behaviour if rule.half_life is not None]
-        self.thresholds = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
+        self.thresholds: list[Threshold] = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
 
 
 class _Policy:
-    def __init__(self, data: dict):
-        self.timezone = data.get("timezone", "UTC")
+    def __init__(self, data: Json):
+        self.timezone: str = data.get("timezone", "UTC")
         self.days = frozenset(units.day_index(day) for day in data.get("send_days", units.DAYS))
         quiet = data.get("quiet_hours")
         self.quiet = (units.time_minutes(quiet["start"]), units.time_minutes(quiet["end"])) if quiet else None
         cap = data.get("frequency_cap")
-        self.cap = (cap["count"], cap["per"]["seconds"]) if cap else None
+        self.cap: tuple[int, float] | None = (cap["count"], cap["per"]["seconds"]) if cap else None
 
     def quiet_at(self, minute: float) -> bool:
+        assert self.quiet is not None  # asked only with quiet hours
         start, end = self.quiet
         if start <= end:
             return start <= minute < end
@@ -186,7 +216,7 @@ class _Policy:
 class Programme:
     """An IR document prepared for running."""
 
-    def __init__(self, ir: dict):
+    def __init__(self, ir: Json):
         if ir.get("format") != "nurturedsl-ir":
             raise IRError('not a nurturedsl IR document (its `format` is not "nurturedsl-ir")')
         version = str(ir.get("version", ""))
@@ -197,9 +227,9 @@ class Programme:
         _refuse_cycles(ir)
         match_ = self.matcher(ir)
         compiler = Compiler(ir["attributes"], match_)
-        cache: dict[str, Callable] = {}
+        cache: dict[str, Condition] = {}
 
-        def compile_(rule):
+        def compile_(rule: Rule) -> Condition:
             import json
 
             key = json.dumps(rule, sort_keys=True)
@@ -207,8 +237,8 @@ class Programme:
                 cache[key] = compiler.compile(rule)
             return cache[key]
 
-        describe_ = Describer(ir).describe
-        self.durations = compiler.durations
+        describe_: Describe = Describer(ir).describe
+        self.durations: dict[str, str] = compiler.durations
         self.policy = _Policy(ir["policy"])
         # asks that offer an honest way out: counted apart, as lint counts them
         self.way_outs = frozenset(name for name, content in ir["content"].items() if content.get("way_out"))
@@ -218,7 +248,7 @@ class Programme:
         }
         self.flows = {name: _Flow(name, data, compile_, describe_, match_) for name, data in ir["flows"].items()}
         self.match = match_
-        self.first_touch = ir["policy"]["first_touch"]["seconds"] if "first_touch" in ir["policy"] else math.inf
+        self.first_touch: float = ir["policy"]["first_touch"]["seconds"] if "first_touch" in ir["policy"] else math.inf
         self._prepare_time_sources(ir)
         self.condition_flows = [f for f in self.flows.values() if f.on_condition]
         self.triggers: dict[str, list[tuple[_Flow, _Trigger]]] = {}  # event name -> triggers it may fire
@@ -229,7 +259,7 @@ class Programme:
         self.watched_scores = [s for s in self.scores.values() if s.thresholds]
 
     @staticmethod
-    def matcher(ir: dict) -> Callable:
+    def matcher(ir: Json) -> Match:
         """`match(event, arg)`: the set of arguments of `event` events that
         a test naming `arg` matches (None for no argument: any). For the
         events about a touch (TOUCH_EVENTS), a step label matches events
@@ -237,7 +267,7 @@ class Programme:
         about that content or about any step (of any flow) that sends it;
         anything else, and any argument of another event
         (`submitted("guide")`), only itself."""
-        related: dict[str, set] = {}
+        related: dict[str, set[str]] = {}
         for flow in ir["flows"].values():
             for node_id, node in flow["nodes"].items():
                 content = node.get("content")
@@ -246,7 +276,7 @@ class Programme:
                     related.setdefault(content, {content}).add(node_id)
         known = {arg: frozenset(names) for arg, names in related.items()}
 
-        def match(event, arg):
+        def match(event: str | None, arg: str | None) -> Matches:
             if arg is None:
                 return None
             found = known.get(arg) if event in TOUCH_EVENTS else None
@@ -254,11 +284,11 @@ class Programme:
 
         return match
 
-    def _prepare_time_sources(self, ir: dict) -> None:
-        def sources(rule) -> set:
+    def _prepare_time_sources(self, ir: Json) -> None:
+        def sources(rule: Rule) -> set[Source]:
             return time_sources(rule, ir["segments"], self.durations)
 
-        self.score_sources = {}
+        self.score_sources: dict[str, set[Source]] = {}
         for name, data in ir["scores"].items():
             found = set()
             for rule in data["fit"]:
@@ -268,7 +298,7 @@ class Programme:
                     found.add(("within", rule["event"]["name"], rule["event"].get("arg"), rule["expires"]["seconds"]))
             self.score_sources[name] = found
 
-        def note(rule):
+        def note(rule: Rule) -> set[Source]:
             return self._expand(sources(rule))
 
         every = Deps()
@@ -293,7 +323,7 @@ class Programme:
                     flow.nodes[node_id].deps = _deps(node["condition"], ir)
                     every = every | flow.nodes[node_id].deps
             every = every | flow.exit_deps | flow.entry_deps
-        self.threshold_sources = (
+        self.threshold_sources: set[Source] = (
             self._expand(
                 set().union(
                     *(
@@ -350,7 +380,7 @@ class Programme:
             for node in flow.nodes.values():
                 node.timed, node.pairs = _split(node.sources)
 
-    def _expand(self, found: set) -> set:
+    def _expand(self, found: set[Source]) -> set[Source]:
         """Replace ("score", name) by what makes that score change; give
         `within` sources the set of arguments they match; keep a decay
         source only when decay can move the score the way that makes the
@@ -358,7 +388,7 @@ class Programme:
         falls between events: `lead > 60` cannot become true by decay, nor a
         threshold be crossed by it; the fall below a held threshold has its
         own wake, `threshold_falls`)."""
-        out = set()
+        out: set[Source] = set()
         for source in found:
             if source[0] == "score":
                 nested = {s for s in self.score_sources.get(source[1], ()) if s[0] != "score"}
@@ -376,16 +406,17 @@ class Programme:
         return out
 
 
-def _split(sources: set) -> tuple[tuple, frozenset]:
+def _split(sources: set[Source]) -> tuple[tuple[Source, ...], frozenset[Pair]]:
     return (
         tuple(source for source in sources if source[0] != "decay"),
         frozenset((source[1], source[3]) for source in sources if source[0] == "decay"),
     )
 
 
-def _named(rule) -> set[tuple[str, str]]:
+def _named(rule: Rule) -> set[tuple[str, str]]:
     """The scores and segments a condition reads by name, at any depth."""
-    found, stack = set(), [rule]
+    found: set[tuple[str, str]] = set()
+    stack = [rule]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
@@ -399,16 +430,18 @@ def _named(rule) -> set[tuple[str, str]]:
     return found
 
 
-def _refuse_cycles(ir: dict) -> None:
+def _refuse_cycles(ir: Json) -> None:
     """A score whose fit rule reads the score itself (`+5 when lead >= 40` in
     `score lead`), or a segment defined by itself, directly or through
     others, has no value: computing it would recurse for ever."""
     reads = {("segment", name): _named(segment["condition"]) for name, segment in ir["segments"].items()}
     for name, score in ir["scores"].items():
         reads[("score", name)] = set().union(*(_named(rule["condition"]) for rule in score["fit"]))
-    done: set = set()
+    done: set[tuple[str, str]] = set()
     for start in sorted(reads):
-        path, on_path, stack = [], set(), [(start, False)]
+        path: list[tuple[str, str]] = []
+        on_path: set[tuple[str, str]] = set()
+        stack = [(start, False)]
         while stack:
             node, leaving = stack.pop()
             if leaving:
@@ -438,7 +471,7 @@ class Deps:
 
     __slots__ = ("events", "activity")
 
-    def __init__(self, events=frozenset(), activity=False):
+    def __init__(self, events: Iterable[str] = frozenset(), activity: bool = False):
         self.events = frozenset(events)
         self.activity = activity
 
@@ -446,7 +479,7 @@ class Deps:
         return Deps(self.events | other.events, self.activity or other.activity)
 
 
-def _deps(rule, ir: dict, _seen=frozenset()) -> Deps:
+def _deps(rule: Rule, ir: Json, _seen: frozenset[tuple[str, str]] = frozenset()) -> Deps:
     found = Deps()
     if isinstance(rule, list):
         for item in rule:

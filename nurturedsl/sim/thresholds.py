@@ -10,10 +10,16 @@ time a threshold stopped holding is seen.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .shared import _Shared
 from .values import rounded
 
+if TYPE_CHECKING:
+    from .programme import Json
 
-class _Thresholds:
+
+class _Thresholds(_Shared):
     """Part of `_ContactRun` (engine.py). Owns `holding` (the (score,
     threshold) pairs that hold now) and `crossed` (those ever crossed)."""
 
@@ -44,7 +50,7 @@ class _Thresholds:
                 if (model.name, name) in self.holding and not (value >= bound if op == ">=" else value > bound):
                     self.holding.discard((model.name, name))
 
-    def _crossed(self, score: str, threshold: str, value: float, actions: list) -> None:
+    def _crossed(self, score: str, threshold: str, value: float, actions: list[Json]) -> None:
         first = (score, threshold) not in self.crossed
         self.crossed.add((score, threshold))
         name = f"{score}.{threshold}"
