@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from .describe import _duration as _duration_text
+from .. import units
 from .shared import _Shared
 from .values import iso
 
@@ -99,7 +99,7 @@ class _Membership(_Shared):
                 return "entered at this moment already"
             if self.s.now < entered[1] + flow.reentry_after:
                 return (
-                    f"reentry after {_duration_text(flow.reentry_after)}: "
+                    f"reentry after {units.short(flow.reentry_after, weeks=True)}: "
                     f"not before {iso(entered[1] + flow.reentry_after)}"
                 )
         return "not in its audience"
