@@ -23,16 +23,16 @@ def test_every_node_type_of_the_ir_has_exactly_one_handler():
 
 
 def test_a_node_type_without_a_handler_is_refused_by_the_check():
-    with pytest.raises(RuntimeError, match=r"no handler for webhook;"):
-        nodes.check_complete(nodes.HANDLERS, nodes.ir_node_types() + ("webhook",))
+    with pytest.raises(RuntimeError, match=r"no handler for carrier_pigeon;"):
+        nodes.check_complete(nodes.HANDLERS, nodes.ir_node_types() + ("carrier_pigeon",))
     without_wait = {kind: handler for kind, handler in nodes.HANDLERS.items() if kind != "wait"}
     with pytest.raises(RuntimeError, match=r"no handler for wait;"):
         nodes.check_complete(without_wait, nodes.ir_node_types())
 
 
 def test_a_handler_for_a_type_the_ir_does_not_define_is_refused():
-    stale = dict(nodes.HANDLERS, webhook=nodes.HANDLERS["task"])
-    with pytest.raises(RuntimeError, match=r"a handler for webhook, which the IR does not define"):
+    stale = dict(nodes.HANDLERS, carrier_pigeon=nodes.HANDLERS["task"])
+    with pytest.raises(RuntimeError, match=r"a handler for carrier_pigeon, which the IR does not define"):
         nodes.check_complete(stale, nodes.ir_node_types())
 
 
@@ -42,13 +42,13 @@ def test_a_new_node_type_in_the_ir_without_a_handler_fails_the_import_of_the_eng
     # module patched is the one nodes.py reads the list from.
     script = (
         "import typing\n"
-        "import nurturedsl.ir as ir\n"
-        "ir.NodeType = typing.Literal[typing.get_args(ir.NodeType) + ('webhook',)]\n"
+        "import nurturedsl.irmodel as ir\n"
+        "ir.NodeType = typing.Literal[typing.get_args(ir.NodeType) + ('carrier_pigeon',)]\n"
         "import nurturedsl.sim.engine\n"
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
-    assert "no handler for webhook" in result.stderr
+    assert "no handler for carrier_pigeon" in result.stderr
     assert "nurturedsl/sim/nodes.py" in result.stderr
 
 
@@ -56,8 +56,8 @@ def test_a_node_of_an_unknown_type_is_refused_when_the_programme_is_prepared():
     ir = ir_of(PLAYBOOKS / "inbound.nurture")
     flow = next(iter(ir["flows"].values()))
     node_id = next(node_id for node_id, node in flow["nodes"].items() if node["type"] == "email")
-    flow["nodes"][node_id]["type"] = "webhook"
-    with pytest.raises(IRError, match=rf"node `{node_id}` has the unknown type `webhook`"):
+    flow["nodes"][node_id]["type"] = "carrier_pigeon"
+    with pytest.raises(IRError, match=rf"node `{node_id}` has the unknown type `carrier_pigeon`"):
         Programme(ir)
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, get_args
 # The IR's list of node types. This import is the one place the simulator
 # reads it (see `ir_node_types`); when the IR models move to their own
 # module, only this line changes.
-from ..ir import NodeType
+from ..irmodel import NodeType
 from .clock import REVISIT, TIMER
 from .values import assign, iso
 
