@@ -370,6 +370,8 @@ def _condition(ir: dict, rule: Any, where: str) -> Iterator[str]:
         yield f"{where}: no segment `{args[0]}`"
     elif op == "score" and args[0] not in ir["scores"]:
         yield f"{where}: no score `{args[0]}`"
+    elif op == "in_flow" and args[0] not in ir["flows"]:
+        yield f"{where}: no flow `{args[0]}`"
     elif OPERATIONS[op] in ("one", "two", "two or more"):
         for operand in args:
             yield from _operand(ir, operand, where)

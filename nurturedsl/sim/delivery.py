@@ -62,7 +62,7 @@ class _Delivery(_Shared):
                     reason=blocked,
                 )
             return True
-        when = self._open_at(s.now, run) if node.message else s.now  # presence is never held
+        when = self._open_at(s.now, run, channel) if node.message else s.now  # presence is never held
         if when > s.now:
             run.ticket += 1
             run.node = node.id
@@ -74,6 +74,10 @@ class _Delivery(_Shared):
         if node.message:  # the frequency cap, the cadence and first_touch count messages
             now = s.now
             self.touch_times.append(now)
+            if channel in self.p.policy.channel_caps:
+                self.channel_times.setdefault(channel, []).append(now)
+            if "sends" in run.flow.rate_limits:
+                self.tally.rated(run.flow.name, "sends", self._window(run.flow.rate_limits["sends"][1]))
             run.cadence_until = now + run.flow.cadence_min
             if run.messages:
                 run.messages += 1
@@ -95,6 +99,10 @@ class _Delivery(_Shared):
                 action=data.get("action"),
                 late_first_touch=late,
             )
+        if self.p.channel_filters:  # what a later event about this step or its content was about
+            s.sent_channel[node.id] = channel
+            if content is not None:
+                s.sent_channel[content] = channel
         self._record("sent", node.id, s.now)
         if self.r.responder is not None:
             touch = Touch(run.flow.name, node.id, channel, content, kind, data.get("action"))
@@ -106,9 +114,10 @@ class _Delivery(_Shared):
     def _in_segment(self, name: str, contact: Contact | None = None) -> bool:
         return self.s.segment(name)
 
-    def _open_at(self, when: float, run: _Run) -> float:
-        """The first moment a touch due at `when` may go out; counts each
-        reason it is held once per touch."""
+    def _open_at(self, when: float, run: _Run, channel: str) -> float:
+        """The first moment a touch on `channel` due at `when` may go out;
+        counts each reason it is held once per touch (a channel's own cap
+        counts as `frequency_cap`, as the all-channel one does)."""
         policy = self.p.policy
         held = run.held_for if run.held_for is not None else set()
         run.held_for = held
@@ -127,16 +136,28 @@ class _Delivery(_Shared):
                     self.tally.defer(reason)
                     if self.tracing:
                         self._trace("deferred", flow=run.flow.name, step=run.node, reason=reason, until=iso(when))
-            if policy.cap is None:
+            later = self._capped_until(when, channel)
+            if later is None:
                 return when
-            count, per = policy.cap
-            times = self.touch_times
-            if len(times) - bisect_right(times, when - per) < count:
-                return when
-            when = times[-count] + per
+            when = later
             if "frequency_cap" not in held:
                 held.add("frequency_cap")
                 self.tally.defer("frequency_cap")
                 if self.tracing:
                     self._trace("deferred", flow=run.flow.name, step=run.node, reason="frequency_cap", until=iso(when))
         return when  # pragma: no cover
+
+    def _capped_until(self, when: float, channel: str) -> float | None:
+        """When the frequency caps hold a message on `channel` due at `when`:
+        the moment the oldest message of the window of the cap it is over
+        leaves it; None when no cap holds it."""
+        policy = self.p.policy
+        caps = []
+        if policy.cap is not None:
+            caps.append((policy.cap, self.touch_times))
+        if channel in policy.channel_caps:
+            caps.append((policy.channel_caps[channel], self.channel_times.get(channel, [])))
+        for (count, per), times in caps:
+            if len(times) - bisect_right(times, when - per) >= count:
+                return times[-count] + per
+        return None

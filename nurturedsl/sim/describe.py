@@ -46,6 +46,8 @@ class Describer:
             return args[0]
         if op == "inactive":
             return f"inactive for {_duration(args[0])}"
+        if op == "in_flow":
+            return f"in flow {args[0]}"
         if op == "in":
             needle, haystack = args
             if _is_var(haystack) and haystack["var"] == "tags":
@@ -67,8 +69,12 @@ class Describer:
         return f"{self._text(left)} {op} {_literal(right)}"
 
     def _event(self, count, op, right) -> str:
-        name, arg, within = count
-        text = name + (f"({arg})" if arg is not None else "")
+        name, arg, within = count[:3]
+        channel = count[3] if len(count) > 3 else None
+        if channel is not None:
+            text = f"{name}(any {channel})" if arg is None else f"{name}({arg}, {channel})"
+        else:
+            text = name + (f"({arg})" if arg is not None else "")
         if within is not None:
             text += f" within {_duration(within)}"
         if op == ">" and right == 0:

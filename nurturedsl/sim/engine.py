@@ -103,6 +103,33 @@ class State:
         self.data_version = 0  # bumped by changes of attributes or tags only
         self._scores: dict[str, tuple[int, float, float]] = {}  # name -> (version, now, score)
         self._fit: dict[str, tuple[int, float]] = {}  # name -> (data_version, static fit points)
+        # the flows the contact is in (the run's `runs`, shared), for `in_flow`
+        self.runs: dict[str, Any] = {}
+        # Kept only when a condition counts events by channel: the channel of
+        # each touch event, in step with `events` (None: not known), and the
+        # channel of the touch last sent to the contact under each node id
+        # and content name, which says what a later `opened(guide)` was about.
+        self.event_channels: dict[str, list[str | None]] = {}
+        self.sent_channel: dict[str, str] = {}
+
+    def in_flow(self, name: str) -> bool:
+        return name in self.runs
+
+    def count_channel_events(self, name: str, match: frozenset[str] | None, within: float | None, channel: str) -> int:
+        """As `count_events`, counting only events about a touch on `channel`."""
+        found = self.events.get(name)
+        if not found:
+            return 0
+        channels = self.event_channels.get(name, ())
+        oldest = self.now - within if within is not None else -math.inf
+        count = 0
+        for index in range(len(found) - 1, -1, -1):
+            at, arg = found[index]
+            if at < oldest:
+                break
+            if (match is None or arg in match) and index < len(channels) and channels[index] == channel:
+                count += 1
+        return count
 
     def count_events(self, name: str, match: frozenset[str] | None, within: float | None) -> int:
         """Events `name` whose argument is in `match` (None: any), within
@@ -232,10 +259,11 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         self.contact = contact
         self.tally = tally
         self.s = State(runner.p, contact, runner.start)
+        self.runs: dict[str, _Run] = {}
+        self.s.runs = self.runs  # the same dict: `in_flow` reads it
         self.zone = runner.zone(contact.timezone)
         self.queue: list[Happening] = []
         self.seq = 0
-        self.runs: dict[str, _Run] = {}
         self.entries: dict[str, tuple[int, float]] = {}  # flow -> (times entered, last entry)
         self.pending: list[tuple[_Flow, _Trigger, float]] = []  # with the time of the event
         self.holding: set[tuple[str, str]] = set()
@@ -250,6 +278,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         self.first_entry: float | None = None
         self.handed_off = False
         self.touch_times: list[float] = []
+        self.channel_times: dict[str, list[float]] = {}
         self.touches = 0
         self.tracing = runner.tracing
         self.rng = runner.rng_for(contact.id) if runner.rng_for and runner.responder else None
@@ -318,6 +347,11 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         if self.holding and not quiet and name in self.p.threshold_deps.events:
             self._release_thresholds()
         s.events.setdefault(name, []).append((at, arg))
+        if self.p.channel_filters and name in TOUCH_EVENTS:
+            channel = s.sent_channel.get(arg) if arg is not None else None
+            if channel is None and arg is not None:
+                channel = self.p.node_channels.get(arg)
+            s.event_channels.setdefault(name, []).append(channel)
         s.version += 1
         if name not in _PASSIVE:
             s.last_activity = at

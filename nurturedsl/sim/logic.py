@@ -5,8 +5,9 @@ into nested closures once per programme makes an evaluation a handful of
 function calls, which is what lets a million contacts run in a minute.
 
 Every closure takes one argument, the contact's `State` (engine.py), and
-reads from it: `data` (the JsonLogic data object), `now`, `count_events`,
-`score`, `segment` and `last_activity`. Semantics follow json-logic-js, as
+reads from it: `data` (the JsonLogic data object), `now`, `count_events`
+(`count_channel_events` for a count filtered by channel), `score`,
+`segment`, `in_flow` and `last_activity`. Semantics follow json-logic-js, as
 docs/ir.md asks: loose `==`, and `null` counting as 0 in `<`/`>`.
 
 `time_sources` says when a condition can change while nothing happens, so
@@ -90,6 +91,10 @@ class Compiler:
     def __init__(self, attributes: dict[str, str], match: Callable | None = None):
         self.match = match or (lambda event, arg: None if arg is None else frozenset((arg,)))
         self.durations: dict[str, str] = {}
+        # whether a compiled rule counts events by channel, or reads which
+        # flows the contact is in: what the engine then has to keep up
+        self.channel_filters = False
+        self.reads_flows = False
         for path, kind in attributes.items():
             if kind == "duration" and path.endswith("_ago") and attributes.get(path[:-4] + "_at") == "date":
                 self.durations[path] = path[:-4] + "_at"
@@ -216,16 +221,25 @@ class Compiler:
         inner = self.compile(args[0])
         return lambda s: bool(inner(s))
 
-    # -- nurturedsl's four operations (docs/ir.md)
+    # -- nurturedsl's own operations (docs/ir.md)
 
     def _op_segment(self, op, args) -> Condition:
         name = args[0]
         return lambda s: s.segment(name)
 
     def _op_event_count(self, op, args) -> Condition:
-        name, arg, within = args
+        name, arg, within = args[:3]
         match = self.match(name, arg)
+        if len(args) == 4:  # since IR 1.2: only events about a touch on this channel
+            channel = args[3]
+            self.channel_filters = True
+            return lambda s: s.count_channel_events(name, match, within, channel)
         return lambda s: s.count_events(name, match, within)
+
+    def _op_in_flow(self, op, args) -> Condition:
+        name = args[0]
+        self.reads_flows = True
+        return lambda s: s.in_flow(name)
 
     def _op_score(self, op, args) -> Condition:
         name = args[0]
@@ -259,6 +273,7 @@ _OP_NAMES = {
     "event_count": "event_count",
     "score": "score",
     "inactive": "inactive",
+    "in_flow": "in_flow",
 }
 
 

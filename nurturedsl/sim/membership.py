@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .. import units
+from .programme import FLOWS_CHANGED
 from .shared import _Shared
 from .values import iso
 
@@ -121,6 +122,9 @@ class _Membership(_Shared):
         if self.first_entry is None:
             self.first_entry = now
         run = self.runs[flow.name] = _Run(flow, now, via)
+        self._flows_changed()
+        if "entries" in flow.rate_limits:
+            self.tally.rated(flow.name, "entries", self._window(flow.rate_limits["entries"][1]))
         if self.cadence_until is not None and flow.name in self.cadence_until:
             run.cadence_until = self.cadence_until[flow.name]
         self.wake_stale = True
@@ -141,6 +145,7 @@ class _Membership(_Shared):
         run.ticket += 1
         flow = run.flow
         del self.runs[flow.name]
+        self._flows_changed()
         if run.messages and flow.cadence_min:
             if self.cadence_until is None:
                 self.cadence_until = {}
@@ -159,6 +164,19 @@ class _Membership(_Shared):
                 self.recheck_next = True
             elif self.s.now >= last + flow.reentry_after:
                 self.everything = True
+
+    def _flows_changed(self) -> None:
+        """The contact entered or left a flow: `in flow` conditions may now
+        read otherwise, so they are looked at again (only when some
+        condition reads it; scores that read it are recomputed)."""
+        if self.p.reads_flows:
+            self.changed.add(FLOWS_CHANGED)
+            self.s.version += 1
+
+    def _window(self, per: float) -> int:
+        """Which window of `per` seconds, counted from the start of the
+        simulation, the moment is in: what a rate limit's count is kept by."""
+        return int((self.s.now - self.r.start) // per)
 
     def _handoff(self, team: str, via: str, run: _Run | None = None) -> None:
         """Hand the contact to `team` (`via`: the threshold or the step; `run`:

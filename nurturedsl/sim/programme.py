@@ -34,6 +34,10 @@ Threshold = tuple[str, str, float, list[Json]]  # name, op, number, actions
 
 TOUCH_CHANNELS = ("email", "sms", "linkedin", "ads")
 TOUCH_EVENTS = frozenset(("sent", "opened", "clicked", "replied"))  # events whose argument is a step or content
+# What `in_flow` conditions depend on, as if it were an event name (one no
+# event can have): entering or leaving a flow "records" it, so the
+# conditions that read it are looked at again, and only those.
+FLOWS_CHANGED = " flows"
 
 
 class IRError(Exception):
@@ -137,6 +141,11 @@ class _Flow:
         self.readmits = bool(self.on_condition) and self.reentry  # an `entry when` flow that takes contacts back
         cadence = data.get("cadence")
         self.cadence_min: float = cadence["min"]["seconds"] if cadence and "min" in cadence else 0
+        # since IR 1.2: kind ("entries", "sends") -> (count, per), over all contacts
+        limits = data.get("rate_limits") or {}
+        self.rate_limits: dict[str, tuple[int, float]] = {
+            kind: (limit["count"], limit["per"]["seconds"]) for kind, limit in sorted(limits.items())
+        }
         self.exit_sources: set[Source] = set()
         self.entry_sources: set[Source] = set()
 
@@ -178,6 +187,10 @@ class _Policy:
         self.quiet = (units.time_minutes(quiet["start"]), units.time_minutes(quiet["end"])) if quiet else None
         cap = data.get("frequency_cap")
         self.cap: tuple[int, float] | None = (cap["count"], cap["per"]["seconds"]) if cap else None
+        # since IR 1.2: channel -> (count, per), on top of `cap`
+        self.channel_caps: dict[str, tuple[int, float]] = {
+            c["channel"]: (c["count"], c["per"]["seconds"]) for c in data.get("frequency_caps", ())
+        }
 
     def quiet_at(self, minute: float) -> bool:
         assert self.quiet is not None  # asked only with quiet hours
@@ -257,6 +270,11 @@ class Programme:
                 if trigger.event is not None:
                     self.triggers.setdefault(trigger.event, []).append((flow, trigger))
         self.watched_scores = [s for s in self.scores.values() if s.thresholds]
+        # what the run keeps up only when a condition reads it: the channel
+        # of each touch event, and a change of the flows the contact is in
+        self.channel_filters = compiler.channel_filters
+        self.reads_flows = compiler.reads_flows
+        self.node_channels = _node_channels(ir)
 
     @staticmethod
     def matcher(ir: Json) -> Match:
@@ -406,6 +424,21 @@ class Programme:
         return out
 
 
+def _node_channels(ir: Json) -> dict[str, str]:
+    """The channel of the touch an event's argument names, when the
+    programme says it: a touch node's id, or a content every touch of which
+    (in any flow) goes out on one channel. The run prefers what it sent the
+    contact last (`State.sent_channel`)."""
+    found: dict[str, set[str]] = {}
+    for flow in ir["flows"].values():
+        for node_id, node in flow["nodes"].items():
+            if node["type"] in TOUCH_CHANNELS:
+                found.setdefault(node_id, set()).add(node["type"])
+                if node.get("content") is not None:
+                    found.setdefault(node["content"], set()).add(node["type"])
+    return {arg: next(iter(channels)) for arg, channels in found.items() if len(channels) == 1}
+
+
 def _split(sources: set[Source]) -> tuple[tuple[Source, ...], frozenset[Pair]]:
     return (
         tuple(source for source in sources if source[0] != "decay"),
@@ -492,6 +525,8 @@ def _deps(rule: Rule, ir: Json, _seen: frozenset[tuple[str, str]] = frozenset())
         return Deps({args[0]})
     if op == "inactive":
         return Deps(activity=True)
+    if op == "in_flow":
+        return Deps({FLOWS_CHANGED})
     if op in ("segment", "score") and (op, args[0]) in _seen:
         return found
     if op == "segment":

@@ -44,6 +44,8 @@ class Tally:
         self.notifications = Counter()
         self.tasks = Counter()
         self.late_events = 0
+        # "flow entries" / "flow sends" -> window of the flow's rate limit -> count
+        self.rate_windows: dict[str, Counter] = defaultdict(Counter)
 
     # -- what the engine calls
 
@@ -115,6 +117,11 @@ class Tally:
     def late_event(self) -> None:
         self.late_events += 1
 
+    def rated(self, flow: str, kind: str, window: int) -> None:
+        """An entry into, or a message from, a flow with a rate limit of
+        that kind, in the limit's `window`-th window from the start."""
+        self.rate_windows[f"{flow} {kind}"][window] += 1
+
     # -- adding up
 
     def add(self, other: Tally) -> None:
@@ -159,6 +166,12 @@ def layout(ir: dict) -> dict:
             f"{score}.{t['name']}" for score, data in ir["scores"].items() for t in data["thresholds"]
         ),
         "first_touch": ir["policy"].get("first_touch", {}).get("iso"),
+        # flow -> kind -> count allowed per window (IR 1.2 rate limits)
+        "rate_limits": {
+            name: {kind: limit["count"] for kind, limit in sorted(flow["rate_limits"].items())}
+            for name, flow in sorted(ir["flows"].items())
+            if flow.get("rate_limits")
+        },
     }
 
 
@@ -217,7 +230,23 @@ def figures(tally: Tally, shape: dict) -> dict:
             "late_first_touches": tally.late_first[flow],
             "transitions": transitions,
         }
+        limits = shape.get("rate_limits", {}).get(flow)
+        if limits:
+            body["flows"][flow]["rate_limit"] = _over_rate(tally, flow, limits)
     return body
+
+
+def _over_rate(tally: Tally, flow: str, limits: dict[str, int]) -> dict[str, int]:
+    """How many of a flow's entries and messages went over its rate limits:
+    in each window, those beyond the limit's count. A runner refuses such
+    an entry and holds such a message; the simulator, whose contacts run
+    independently of one another, counts them and changes no path."""
+    over = {}
+    for kind, word in (("entries", "entries_refused"), ("sends", "sends_held")):
+        if kind in limits:
+            windows = tally.rate_windows.get(f"{flow} {kind}", Counter())
+            over[word] = sum(max(0, count - limits[kind]) for count in windows.values())
+    return over
 
 
 def _days(minutes: float | None) -> float | None:
@@ -333,6 +362,14 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         if flow["still_in"]:
             head += f", still in at the end {n(base + '.still_in', flow['still_in'])}"
         lines.append(head)
+        if "rate_limit" in flow:
+            over = flow["rate_limit"]
+            parts = [
+                f"{n(f'{base}.rate_limit.{key}', over[key])} {words}"
+                for key, words in (("entries_refused", "entries refused"), ("sends_held", "messages held"))
+                if key in over
+            ]
+            lines.append(f"  {'':<{width}}  over its rate limit: " + ", ".join(parts))
         if flow["exits"]:
             exits = ", ".join(
                 f"{reason} {n(f'{base}.exits.{reason}', count)}"
