@@ -40,8 +40,8 @@ _WORDS = {
 # the words a step may start with: the one keyword table, in nodes.py
 _STEP_KEYWORDS = {word for words in n.STEP_KEYWORDS.values() for word in words}
 _DECLARATION_KEYWORDS = {"import", "playbook", "policy", "attribute", "event", "segment", "content", "score", "flow"}
-_FLOW_HEADER_KEYWORDS = {"entry", "audience", "goal", "cadence", "max_touches", "reentry", "reviewed"}
-_CONDITION_TERMINALS = {"tagged", "has", "consent", "inactive", "not", "("}
+_FLOW_HEADER_KEYWORDS = {"entry", "audience", "goal", "cadence", "max_touches", "reentry", "reviewed", "rate_limit"}
+_CONDITION_TERMINALS = {"tagged", "has", "consent", "inactive", "not", "(", "in"}
 
 _TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[A-Za-z0-9_.:%+-]+|\S')
 
