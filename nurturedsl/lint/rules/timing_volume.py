@@ -36,14 +36,15 @@ cap's count for the second), serve the rules:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 import networkx as nx
 
 from ... import nodes as n
 from ...diagnostics import Severity
 from ...graph import ENTRY, programme_graph
+from ...source import Span
 from ..dataflow import INFINITY, FlowAnalysis, days, depth_first
 from ..rule import Context, Finding, Option, Rule, head
 
@@ -250,6 +251,8 @@ class _Window:
     values: dict[str, tuple[float, ...]]  # on the way into each node
     preds: list[dict[str, str]]  # per component
     reach: dict[str, str]  # the edge each node was first reached by
+    # the touches the window counts: every message, or one channel's
+    counts: Callable[[str], bool] = field(default=lambda node: False)
 
     def witness(self, s: _Shape, node: str) -> tuple[str, ...]:
         """The path through the touches that make the window at the touch
@@ -265,14 +268,14 @@ class _Window:
             if previous is None:
                 break
             path.append(previous)
-            if s.fa.is_contact(previous):
+            if self.counts(previous):
                 if j == 0:
                     break
                 j -= 1
             if (previous, j) in seen:
                 break
             seen.add((previous, j))
-        if not s.fa.is_contact(path[-1]):  # pragma: no cover - the chain ends at a touch
+        if not self.counts(path[-1]):  # pragma: no cover - the chain ends at a touch
             return s.path_back(self.reach, path[-1]) + tuple(reversed(path))[1:]
         return tuple(reversed(path))
 
@@ -282,11 +285,14 @@ class _Window:
         return 1 + sum(1 for x in self.values[node] if x < window)
 
 
-def _window(s: _Shape, size: int, window: int) -> _Window:
+def _window(s: _Shape, size: int, window: int, counts: Callable[[str], bool] | None = None) -> _Window:
     """For each node, the shortest time since the 1st..`size`-th most recent
     contact touch over all paths into it (see the module docstring). Times
-    of a window or more are as good as none and kept as infinity."""
+    of a window or more are as good as none and kept as infinity. `counts`
+    says which touches count (default: every message; a channel's cap
+    counts that channel's)."""
     fa = s.fa
+    is_counted = counts or fa.is_contact
     values: dict[str, tuple[float, ...]] = {ENTRY: (INFINITY,) * size}
     preds: list[dict[str, str]] = [{} for _ in range(size)]
     reach: dict[str, str] = {}
@@ -296,7 +302,7 @@ def _window(s: _Shape, size: int, window: int) -> _Window:
             value = values.get(node)
             if value is None:
                 continue
-            out = ((0,) + value[:-1]) if fa.is_contact(node) else value
+            out = ((0,) + value[:-1]) if is_counted(node) else value
             for target, kind, low in s.successors(node):
                 if kind == "again":
                     loop = s.loops[target]
@@ -323,7 +329,76 @@ def _window(s: _Shape, size: int, window: int) -> _Window:
                     changed = True
         if not changed:
             break
-    return _Window(size, values, preds, reach)
+    return _Window(size, values, preds, reach, is_counted)
+
+
+# what a channel's messages are called in findings: one, many
+_CHANNEL_WORDS = {
+    "email": ("email", "emails"),
+    "sms": ("SMS", "SMS"),
+    "linkedin": ("LinkedIn message", "LinkedIn messages"),
+    "ads": ("ad", "ads"),
+}
+
+
+@dataclass
+class _Cap:
+    """One frequency cap as these rules read it: the all-channel one (from
+    the policy or the rule's `cap` option), or one channel's."""
+
+    count: int
+    window: int
+    source: str  # where it comes from, for the notes
+    channel: str | None = None  # None: every message
+    span: Span | None = None  # the policy setting, when there is one
+
+    def counts(self, fa: FlowAnalysis) -> Callable[[str], bool] | None:
+        if self.channel is None:
+            return None
+        channel = self.channel
+
+        def on_channel(node: str) -> bool:
+            step = fa.step(node)
+            return fa.is_contact(node) and step is not None and n.node_type(step) == channel
+
+        return on_channel
+
+    @property
+    def touch(self) -> str:
+        """What it counts, for messages: `contact touch` or `email`."""
+        return "contact touch" if self.channel is None else _CHANNEL_WORDS[self.channel][0]
+
+    def touches(self, count: int) -> str:
+        """`3 contact touches`, `2 emails`, `1 SMS`."""
+        if self.channel is None:
+            return _plural(count, "touch").replace("touch", "contact touch")
+        one, many = _CHANNEL_WORDS[self.channel]
+        return f"{count} {one if count == 1 else many}"
+
+    @property
+    def name(self) -> str:
+        return "the frequency cap" if self.channel is None else f"the {self.channel} frequency cap"
+
+
+def _caps(ctx: Context, rule: Rule) -> list[_Cap]:
+    """The caps a rule checks: the all-channel cap (the `cap` option, or the
+    policy's), then the policy's per-channel caps, by channel."""
+    caps = []
+    cap = ctx.option(rule, "cap")
+    if cap is not None:
+        count, window = cap
+        caps.append(_Cap(count, window, ctx.option_source(rule, "cap")))
+    for channel, setting in sorted(ctx.programme.channel_caps.items()):
+        caps.append(
+            _Cap(
+                setting.count.whole(),
+                setting.per.seconds,
+                f"the policy's `frequency_cap {channel} {setting.count.text} per {setting.per.text}`",
+                channel,
+                setting.span,
+            )
+        )
+    return caps
 
 
 _CAP_HELP = "contact touches allowed in any window, as `N per D`"
@@ -507,25 +582,25 @@ class FlowFrequencyCap(Rule):
     options = (Option("cap", "cap", None, _CAP_HELP, policy=n.FrequencyCap),)
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        cap = ctx.option(self, "cap")
-        if cap is None:
-            return
-        count, window = cap
-        source = ctx.option_source(self, "cap")
+        for cap in _caps(ctx, self):
+            yield from self.check_cap(ctx, cap)
+
+    def check_cap(self, ctx: Context, cap: _Cap) -> Iterator[Finding]:
+        count, window, source = cap.count, cap.window, cap.source
         for flow in ctx.flows:
             s = _shape(ctx, flow)
             fa = s.fa
-            found = _window(s, count, window)
+            found = _window(s, count, window, cap.counts(fa))
             for node in s.order:
-                if not fa.is_contact(node) or node not in found.values:
+                if not found.counts(node) or node not in found.values:
                     continue
                 since = found.values[node][count - 1]
                 if since >= window:
                     continue
                 within = "at once" if since == 0 else f"within {days(since)}"
                 yield Finding(
-                    f"`{node}` can be the {_ordinal(count + 1)} contact touch {within}; "
-                    f"the frequency cap is {count} per {days(window)}",
+                    f"`{node}` can be the {_ordinal(count + 1)} {cap.touch} {within}; "
+                    f"{cap.name} is {count} per {days(window)}",
                     fa.span(node),
                     flow=flow.name,
                     path=found.witness(s, node),
@@ -535,8 +610,9 @@ class FlowFrequencyCap(Rule):
                         f"the cap comes from {source}",
                     ),
                     hints=(
-                        f"space these touches so no more than {count} "
-                        f"{'falls' if count == 1 else 'fall'} within {days(window)}, or send fewer of them",
+                        f"space these {'touches' if cap.channel is None else _CHANNEL_WORDS[cap.channel][1]} so no more "
+                        f"than {count} {'falls' if count == 1 else 'fall'} within {days(window)}, "
+                        "or send fewer of them",
                     ),
                 )
 
@@ -594,10 +670,11 @@ class ProgrammeFrequencyCap(Rule):
     def check(self, ctx: Context) -> Iterator[Finding]:
         if ctx.is_library:
             return
-        cap = ctx.option(self, "cap")
-        if cap is None:
-            return
-        count, window = cap
+        for cap in _caps(ctx, self):
+            yield from self.check_cap(ctx, cap)
+
+    def check_cap(self, ctx: Context, cap: _Cap) -> Iterator[Finding]:
+        count, window = cap.count, cap.window
         flows = ctx.programme.flows
         pg = programme_graph(ctx.programme)
         by_threshold = {target for source, target in pg.edges if source not in flows}
@@ -609,9 +686,9 @@ class ProgrammeFrequencyCap(Rule):
         def busiest(name: str) -> int:
             if name not in most:
                 s = _shape(ctx, flows[name])
-                found = _window(s, count + 1, window)
+                found = _window(s, count + 1, window, cap.counts(s.fa))
                 most[name] = max(
-                    (found.count(v, window) for v in s.order if v in found.values and s.fa.is_contact(v)), default=0
+                    (found.count(v, window) for v in s.order if v in found.values and found.counts(v)), default=0
                 )
             return most[name]
 
@@ -635,9 +712,12 @@ class ProgrammeFrequencyCap(Rule):
         for name, top, m in parts:
             via = "" if top == name else f" (through `{top}`, which it moves contacts to)"
             more = " or more" if m >= ceiling else ""
-            notes.append(f"`{name}`{via}: {_plural(m, 'touch')}{more} within {days(window)}")
-        setting = ctx.programme.setting(n.FrequencyCap)
-        if setting is not None:
+            what = _plural(m, "touch") if cap.channel is None else cap.touches(m)
+            notes.append(f"`{name}`{via}: {what}{more} within {days(window)}")
+        setting = ctx.programme.setting(n.FrequencyCap) if cap.channel is None else None
+        if cap.span is not None:
+            span = cap.span
+        elif setting is not None:
             span = setting.span
         elif ctx.programme.header is not None:
             span = ctx.programme.header.span
@@ -647,12 +727,13 @@ class ProgrammeFrequencyCap(Rule):
             "the runner holds touches over the cap back, so these flows run later than written "
             "when a contact is in them together"
         )
-        notes.append(f"the cap comes from {ctx.option_source(self, 'cap')}")
+        notes.append(f"the cap comes from {cap.source}")
         at_least = " or more" if any(m >= ceiling for _, _, m in parts) else ""
         yield Finding(
             f"a contact in {_names([p[0] for p in parts]) if len(parts) <= 3 else f'{len(parts)} flows'} "
             f"at once can get {total}{at_least} "
-            f"contact touches within {days(window)}; the frequency cap is {count} per {days(window)}",
+            f"{cap.touches(total).split(' ', 1)[1]} within {days(window)}; "
+            f"{cap.name} is {count} per {days(window)}",
             span,
             notes=tuple(notes),
             hints=(
