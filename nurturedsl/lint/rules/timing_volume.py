@@ -546,9 +546,10 @@ class FlowFrequencyCap(Rule):
     touches within D fights its own cap: the runner holds the extra touch
     back until the window allows it (it never drops it), so the flow does not
     run on the timing it was written with, and every later step slips too.
-    Space the touches so the cap never has to step in. Source: Vanderbuild,
-    "Contact Frequency" (one contact every 1-2 weeks; more often is perceived
-    as spam).
+    Space the touches so the cap never has to step in. A channel's own cap
+    (`frequency_cap email 2 per 7d`) is checked the same way, counting that
+    channel's messages alone. Source: Vanderbuild, "Contact Frequency" (one
+    contact every 1-2 weeks; more often is perceived as spam).
 
     Bad:
         policy { frequency_cap 2 per 7d }
@@ -630,8 +631,10 @@ class ProgrammeFrequencyCap(Rule):
     step's `move to` counts as part of the flow that moves the contact there
     (the contact leaves one for the other). The runner holds touches over the
     cap back rather than dropping them, so this is a forecast of flows
-    running late when they overlap, not a fault. Source: Vanderbuild, "Contact
-    Frequency" (one contact every 1-2 weeks; more often is perceived as spam).
+    running late when they overlap, not a fault. A channel's own cap
+    (`frequency_cap sms 1 per 30d`) is checked the same way, counting that
+    channel's messages alone. Source: Vanderbuild, "Contact Frequency" (one
+    contact every 1-2 weeks; more often is perceived as spam).
 
     Bad:
         policy { frequency_cap 2 per 7d }
