@@ -222,6 +222,9 @@ class _FlowDiagram:
         title = [f"{flow.name}: {words.clean(flow.title)}" if flow.title else f"flow {flow.name}"]
         if flow.exits:
             title.append(words.shorten("exit on " + ", ".join(words.condition(c) for c in flow.exits), 100))
+        limits = words.rate_limits(flow)
+        if limits:
+            title.append(limits)
         diagram = Diagram(flow.name, title, notes=FLOW_NOTES)
         # `@end` is synthetic: when every path ends in exit, handoff or the
         # like, a lone "completed" box would only confuse.

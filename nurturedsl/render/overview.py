@@ -186,6 +186,9 @@ def _flow_node(programme: Programme, flow: n.Flow) -> Node:
     end = day_offsets(flow_graph(flow)).get(END)
     if end is not None and end != VARIES:
         lines.append(f"completes on {words.day(end)}")
+    limits = words.rate_limits(flow)
+    if limits:
+        lines.append(limits)
     tooltip = [f"flow {flow.name} ({where(programme, flow.span)})"]
     if flow.exits:
         tooltip.append("exit on " + ", ".join(words.clean(words.condition(c)) for c in flow.exits))

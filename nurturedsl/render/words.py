@@ -92,6 +92,8 @@ def condition(c: n.Condition, within: int = 0) -> str:
         return f"consent({quoted(c.channel)})"
     if isinstance(c, n.Inactive):
         return f"inactive for {c.duration.text}"
+    if isinstance(c, n.InFlow):
+        return f"in flow {c.flow}"
     if isinstance(c, n.EventTest):
         text = c.name + (f"({event_args(c.args)})" if c.args else "")
         if c.within is not None:
@@ -102,8 +104,23 @@ def condition(c: n.Condition, within: int = 0) -> str:
     raise AssertionError(type(c).__name__)
 
 
+def rate_limits(flow: n.Flow) -> str | None:
+    """A flow's rate limits in one line: `at most 500 entries per 1d, 100
+    sends per 1h`; None without any."""
+    limits = [f"{s.count.text} {s.what.text} per {s.per.text}" for s in flow.settings if isinstance(s, n.RateLimit)]
+    return "at most " + ", ".join(limits) if limits else None
+
+
 def event_args(args: list[n.EventArg]) -> str:
-    return ", ".join(quoted(a.value) if a.kind == "string" else a.value for a in args)
+    return ", ".join(_event_arg(a) for a in args)
+
+
+def _event_arg(arg: n.EventArg) -> str:
+    if arg.kind == "string":
+        return quoted(arg.value)
+    if arg.channel is not None:
+        return f"{arg.value} {arg.channel}"  # `any email`
+    return arg.value
 
 
 def event_pattern(pattern: n.EventPattern) -> str:
