@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 
 REPORT_FORMAT = "nurturedsl-simulation"
-REPORT_VERSION = "1.1.0"
+REPORT_VERSION = "1.2.0"
 _REASONS = ("quiet_hours", "send_days", "frequency_cap", "cadence")
 
 
