@@ -152,6 +152,8 @@ class _Delivery(_Shared):
         the moment the oldest message of the window of the cap it is over
         leaves it; None when no cap holds it."""
         policy = self.p.policy
+        if policy.cap is None and not policy.channel_caps:
+            return None
         caps = []
         if policy.cap is not None:
             caps.append((policy.cap, self.touch_times))
