@@ -57,6 +57,12 @@ SAMPLES: dict[type[n.Step], dict[str, str]] = {
     n.Suppress: {"suppress": 'suppress "cold-contacts" revisit 90d'},
     n.Handoff: {"handoff": "handoff sales"},
     n.ExitStep: {"exit": 'exit "done"'},
+    n.Experiment: {
+        "experiment": (
+            "experiment subject_test {\n  goal clicked(guide)\n  window 7d\n  decide after 10 per arm\n"
+            '  50% "a" { email guide }\n  50% "b" { tag "b" }\n}\nexit "done"'
+        )
+    },
 }
 
 HEADER = """\

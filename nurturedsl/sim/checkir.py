@@ -298,6 +298,8 @@ def _flow(ir: dict, name: str, flow: dict) -> Iterator[str]:
             yield from _message_flag(ir, node, here)
         if kind == "wait_until":
             yield from _condition(ir, node["condition"], f"{here}.condition")
+        if kind == "experiment":
+            yield from _condition(ir, node["goal"], f"{here}.goal")
         edges = node["next"]
         for j, edge in enumerate(edges):
             if edge["to"] not in nodes:
@@ -346,6 +348,14 @@ def _transitions(kind: str, edges: list[dict]) -> str | None:
         if not good:
             return "a split needs `split` transitions with weights"
         return None if abs(sum(weights) - 100) < 1e-6 else f"split weights add up to {sum(weights):g}, not 100"
+    if kind == "experiment":
+        # a split's arms, each named: the decision reports rates by name
+        labels = [e.get("label") for e in edges]
+        if len(edges) < 2 or not all(isinstance(label, str) for label in labels):
+            return "an experiment needs two or more `split` transitions, each with a weight and a label"
+        if len(set(labels)) != len(labels):
+            return "an experiment's arms need different labels"
+        return _transitions("split", edges)
     if kind == "repeat":
         return None if kinds == ["loop", "done"] else "a repeat needs a `loop` and then a `done` transition"
     if kind == "goto":

@@ -44,6 +44,8 @@ class Tally:
         self.notifications = Counter()
         self.tasks = Counter()
         self.late_events = 0
+        # experiments.py: (experiment, arm, window close, goal reached) -> first entries
+        self.experiment_windows: Counter = Counter()
 
     # -- what the engine calls
 
@@ -114,6 +116,9 @@ class Tally:
 
     def late_event(self) -> None:
         self.late_events += 1
+
+    def experiment_window(self, experiment: str, arm: int, close: float, reached: bool) -> None:
+        self.experiment_windows[(experiment, arm, close, reached)] += 1
 
     # -- adding up
 
@@ -389,6 +394,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         )
     )
     lines.append("")
+    if body.get("experiments"):
+        from .experiments import text_lines
+
+        lines.extend(text_lines(body["experiments"]))
+        lines.append("")
     lines.append("Policy")
     deferred = body["deferred"]
     lines.append(
@@ -505,4 +515,9 @@ def _describe(record: dict, local) -> str:
         )
     if kind == "revisit":
         return "revisit    suppression ended"
+    if kind == "experiment":
+        when = "the winner" if record.get("decided") else "at random"
+        return f'experiment {flow}.{step}: arm "{record["arm"]}" ({when})'
+    if kind == "experiment_goal":
+        return f'goal       {flow}.{step}: reached in arm "{record["arm"]}"'
     return kind
