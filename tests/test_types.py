@@ -38,6 +38,8 @@ CORE = (
     "nurturedsl.lint.config",
     "nurturedsl.lint.command",
     "nurturedsl.lint.report",
+    "nurturedsl.sim.contact",
+    "nurturedsl.sim.describe",
 )
 
 
