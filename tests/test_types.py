@@ -40,6 +40,7 @@ CORE = (
     "nurturedsl.lint.report",
     "nurturedsl.sim.contact",
     "nurturedsl.sim.describe",
+    "nurturedsl.sim.checkir",
 )
 
 
