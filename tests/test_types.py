@@ -41,6 +41,8 @@ CORE = (
     "nurturedsl.sim.contact",
     "nurturedsl.sim.describe",
     "nurturedsl.sim.checkir",
+    "nurturedsl.lint.catalogue",
+    "nurturedsl.lint.engine",
 )
 
 
