@@ -43,6 +43,11 @@ CORE = (
     "nurturedsl.sim.checkir",
     "nurturedsl.lint.catalogue",
     "nurturedsl.lint.engine",
+    "nurturedsl.render",
+    "nurturedsl.render.dot",
+    "nurturedsl.render.html",
+    "nurturedsl.render.mermaid",
+    "nurturedsl.render.overlay",
 )
 
 
