@@ -48,6 +48,8 @@ CORE = (
     "nurturedsl.render.html",
     "nurturedsl.render.mermaid",
     "nurturedsl.render.overlay",
+    "nurturedsl.render.simoverlay",
+    "nurturedsl.render.command",
 )
 
 
