@@ -50,6 +50,7 @@ CORE = (
     "nurturedsl.render.overlay",
     "nurturedsl.render.simoverlay",
     "nurturedsl.render.command",
+    "nurturedsl.cli",
 )
 
 
