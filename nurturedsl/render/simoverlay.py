@@ -287,7 +287,7 @@ def place_on_overview(diagram: Diagram, programme: Programme, report: Report) ->
             entered += f", {number(data['still_in'])} still in"
         box.lines.append(entered)
         rest: list[str] = []
-        for reason, c in data["exits"].items():
+        for reason, c in data.get("exits", {}).items():  # optional, as _check_shape has it
             target = _exit_target(reason, lists, boxes)
             if target is not None and (name, target) in totals:
                 totals[(name, target)] += c
