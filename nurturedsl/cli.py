@@ -7,10 +7,17 @@ import errno
 import io
 import os
 import sys
+from collections.abc import Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any, TypeGuard
 
 import click
 
 from . import __version__
+
+if TYPE_CHECKING:  # the pipeline is imported by the commands that need it
+    from .diagnostics import Diagnostic
+    from .model import Programme
+    from .source import SourceFile
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
@@ -34,16 +41,16 @@ _WRITE_FAILURES = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO, errno.EPI
 class _OutputFailed(Exception):
     """A write failed on the device; carried past click's own OSError handling."""
 
-    def __init__(self, error: OSError):
+    def __init__(self, error: OSError) -> None:
         super().__init__(error.strerror)
         self.error = error
 
 
-def _is_write_failure(error: BaseException) -> bool:
+def _is_write_failure(error: BaseException) -> TypeGuard[OSError]:
     return isinstance(error, OSError) and error.errno in _WRITE_FAILURES and error.filename is None
 
 
-def _silence(stream) -> None:
+def _silence(stream: IO[Any]) -> None:
     """Point a stream's descriptor at /dev/null so the interpreter's last
     flush of what is still buffered cannot fail a second time at exit."""
     try:
@@ -84,7 +91,7 @@ class _Group(click.Group):
     refuses the output (a full disk, a closed pipe) is exit 2, as any other
     file that cannot be written is."""
 
-    def main(self, *args, **kwargs):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         _buffered_stdout()
         try:
             try:
@@ -100,7 +107,7 @@ class _Group(click.Group):
                 _say(f"nurturedsl: cannot write the output: {error.strerror}")
             sys.exit(EXIT_USAGE)
 
-    def invoke(self, ctx):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -152,7 +159,7 @@ def _playbook_files(paths: tuple[str, ...]) -> list[str]:
             files += sorted(found)
         else:
             files.append(path)
-    unique = {}
+    unique: dict[str, str] = {}  # real path -> the path as the user or an import spells it
     for path in files:
         real, tidy = os.path.realpath(path), os.path.normpath(path)
         # `a/link/../b` is not `a/b` when `link` is a symlink to a folder
@@ -160,7 +167,7 @@ def _playbook_files(paths: tuple[str, ...]) -> list[str]:
     return list(unique.values())
 
 
-def _load(path: str):
+def _load(path: str) -> tuple[Programme | None, list[Diagnostic], dict[str, SourceFile]]:
     """(programme or None, diagnostics, sources)."""
     from .diagnostics import DiagnosticError
     from .model import load
@@ -171,7 +178,7 @@ def _load(path: str):
         return None, error.diagnostics, error.sources
 
 
-def _unreadable(diagnostics) -> bool:
+def _unreadable(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.code == "NUR009" for d in diagnostics)
 
 
@@ -252,7 +259,18 @@ def check(paths: tuple[str, ...], quiet: bool) -> None:
     help="Write the report to this file (atomically) instead of stdout.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Text format: print nothing when there are no findings.")
-def lint(paths, output_format, fail_on, select, ignore, extend_select, today, config_file, output, quiet) -> None:
+def lint(
+    paths: tuple[str, ...],
+    output_format: str,
+    fail_on: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    today: str | None,
+    config_file: str | None,
+    output: str | None,
+    quiet: bool,
+) -> None:
     """Lint playbooks against nurture best practice: give-to-get, timing and
     cadence, exits and structure, scoring, consent, content, segmentation,
     re-engagement and freshness. `nurturedsl rules` lists every rule.
@@ -498,7 +516,7 @@ def render(
     )
 
 
-def _write(output: str, text: str, inputs: list[str] = ()) -> None:
+def _write(output: str, text: str, inputs: Sequence[str] = ()) -> None:
     from .files import UnsafeOutput, check_output, write_atomic
 
     try:
@@ -624,23 +642,23 @@ def schema(output: str | None) -> None:
     help="Write the report (or timeline) to this file (atomically) instead of stdout.",
 )
 def simulate(
-    playbook,
-    contacts,
-    events,
-    mapping,
-    skip_bad_rows,
-    cohort,
-    responses,
-    runs,
-    seed,
-    start,
-    until,
-    output_format,
-    trace,
-    contact,
-    workers,
-    progress,
-    output,
+    playbook: str,
+    contacts: str | None,
+    events: str | None,
+    mapping: tuple[str, ...],
+    skip_bad_rows: bool,
+    cohort: int | None,
+    responses: str | None,
+    runs: int,
+    seed: int,
+    start: str | None,
+    until: str | None,
+    output_format: str,
+    trace: str | None,
+    contact: str | None,
+    workers: int,
+    progress: bool | None,
+    output: str | None,
 ) -> None:
     """Run a playbook against contacts before a single email goes out.
 

@@ -10,7 +10,8 @@ or None) and `span`. Each edge is one transition, with:
 - `delay`: seconds the contact waits before taking it (waits, time-outs)
 - `min_delay`, `max_delay`: the shortest and longest time a contact can
   spend on it (an `on event` arm: from at once to the time-out, or for ever)
-- `weight`: the share of contacts, for split arms
+- `weight`: the share of contacts, for split arms (and an experiment's,
+  which are `split` edges too: each with its arm's name as `label`)
 - `order`: the position among the node's transitions, for stable output
 
 Steps that end the contact's time in the flow (`exit`, `handoff`,
@@ -133,6 +134,13 @@ class _FlowBuilder:
                 for share in step.arms:
                     self.edge(
                         step.id, self.body(share.steps, after, loop), "split", weight=share.percent, label=share.name
+                    )
+            case n.Experiment():
+                # the arms are a split's: before the decision a contact takes
+                # one at random in these shares, after it the winner's
+                for choice in step.arms:
+                    self.edge(
+                        step.id, self.body(choice.steps, after, loop), "split", weight=choice.percent, label=choice.name
                     )
             case n.Repeat():
                 wait_id = repeat_wait(step.id)

@@ -31,6 +31,8 @@ from .irmodel import (
     CapIR,
     ChannelCapIR,
     ContentIR,
+    DecideAfterIR,
+    DecideOnIR,
     DelayedNextIR,
     DoneIR,
     DurationIR,
@@ -42,6 +44,7 @@ from .irmodel import (
     EventIR,
     EventTransitionIR,
     ExitNodeIR,
+    ExperimentNodeIR,
     FitRuleIR,
     FlowIR,
     GotoNodeIR,
@@ -370,6 +373,20 @@ class _Compiler:
                 return BranchNodeIR(type="branch", span=span, next=edges)
             case n.Split():
                 return SplitNodeIR(type="split", span=span, next=edges)
+            case n.Experiment():
+                decide: DecideAfterIR | DecideOnIR = (
+                    DecideAfterIR(rule="after", per_arm=step.decide_after.whole())
+                    if step.decide_after is not None
+                    else DecideOnIR(rule="on", date=_given(step.decide_on).text)
+                )
+                return ExperimentNodeIR(
+                    type="experiment",
+                    span=span,
+                    next=edges,
+                    goal=self.logic(step.goal),
+                    window=_duration(step.window.seconds),
+                    decide=decide,
+                )
             case n.Repeat():
                 return RepeatNodeIR(
                     type="repeat",

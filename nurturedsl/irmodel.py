@@ -583,6 +583,39 @@ class SplitNodeIR(_Node):
     next: Annotated[list[SplitTransitionIR], Field(min_length=1, description="Each arm, with its weight.")]
 
 
+class DecideAfterIR(_IR):
+    """Decide once every arm has `per_arm` contacts whose window has closed."""
+
+    rule: Literal["after"]
+    per_arm: int = Field(ge=1, description="Contacts per arm whose goal window has closed.")
+
+
+class DecideOnIR(_IR):
+    """Decide at 00:00 UTC of `date`, on the contacts whose window has closed by then."""
+
+    rule: Literal["on"]
+    date: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD.")
+
+
+DecisionIR = Annotated[
+    Union[DecideAfterIR, DecideOnIR],  # noqa: UP007 - a discriminated union
+    Field(discriminator="rule"),
+]
+
+
+class ExperimentNodeIR(_Node):
+    """A split that picks a winner (IR 1.2.0): arms as a split's, each named."""
+
+    type: Literal["experiment"]
+    next: Annotated[
+        list[SplitTransitionIR],
+        Field(min_length=2, description="Each arm, with its weight and its name as `label`."),
+    ]
+    goal: JsonLogic
+    window: DurationIR = Field(description="How long after entering an arm a contact's goal counts.")
+    decide: DecisionIR
+
+
 class RepeatNodeIR(_Node):
     type: Literal["repeat"]
     next: RepeatTransitions
@@ -659,6 +692,7 @@ NodeIR = Annotated[
         SuppressNodeIR,
         HandoffNodeIR,
         ExitNodeIR,
+        ExperimentNodeIR,
     ],
     Field(discriminator="type"),
 ]
@@ -683,6 +717,7 @@ NodeType = Literal[
     "suppress",
     "handoff",
     "exit",
+    "experiment",
 ]
 
 # ------------------------------------------------------------------- flows --

@@ -1384,6 +1384,8 @@ class _Checker:
                 names = [arm.name for arm in step.arms if arm.name]
                 for name in {x for x in names if names.count(x) > 1}:
                     self.error("NUR011", f'split arm "{name}" is named twice', step.span)
+            case n.Experiment():
+                self.check_experiment(step)
             case n.Repeat():
                 self.positive(step.every, "`repeat every`")
                 self.whole(step.at_most, "`at most`")
@@ -1417,6 +1419,37 @@ class _Checker:
                 pass  # nothing to check beyond their syntax
             case _:
                 assert_never(step)
+
+    def check_experiment(self, step: n.Experiment) -> None:
+        self.check_condition(step.goal)
+        self.positive(step.window, "an experiment's `window`")
+        self.whole(step.decide_after, "`decide after` (contacts per arm)")
+        if step.decide_on is not None:
+            self.date(step.decide_on.text, step.decide_on.span)
+        for arm in step.arms:
+            if arm.percent <= 0:
+                self.error("NUR014", f"an experiment arm needs a share above 0%, not {arm.percent_text}", arm.span)
+        total = sum(arm.percent for arm in step.arms)
+        if abs(total - 100) > 1e-9:
+            shares = " + ".join(arm.percent_text for arm in step.arms)
+            self.error("NUR015", f"experiment shares add up to {total:g}%, not 100% ({shares})", step.span)
+        if len(step.arms) < 2:
+            self.error(
+                "NUR014",
+                f"experiment `{step.id}` has one arm: there is nothing to pick a winner from",
+                step.span,
+                hints=("add another arm, or write the arm's steps without the experiment",),
+            )
+        seen: dict[str, n.ExperimentArm] = {}
+        for arm in step.arms:
+            if arm.name in seen:
+                self.error(
+                    "NUR011",
+                    f'experiment arm "{arm.name}" is named twice',
+                    arm.span,
+                    related=((seen[arm.name].span, "first named here"),),
+                )
+            seen.setdefault(arm.name, arm)
 
     def check_touch(self, step: n.Touch) -> None:
         if step.channel == "linkedin":

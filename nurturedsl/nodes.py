@@ -279,6 +279,27 @@ class Split(Step):
     arms: list[SplitArm]
 
 
+class ExperimentArm(Node):
+    percent: float
+    percent_text: str
+    name: str
+    steps: list[AnyStep]
+
+
+class Experiment(Step):
+    """A split that decides: contacts go down the arms at random, in the
+    given shares, until the decision (`decide_after` contacts per arm whose
+    `window` has closed, or the date `decide_on`); from then on every contact
+    takes the arm with the best goal rate. Its name is its label."""
+
+    type: Literal["experiment"] = "experiment"
+    goal: Condition
+    window: Duration
+    decide_after: Value | None = None  # contacts per arm, or
+    decide_on: Word | None = None  # a YYYY-MM-DD date
+    arms: list[ExperimentArm]
+
+
 class Repeat(Step):
     type: Literal["repeat"] = "repeat"
     every: Duration
@@ -338,6 +359,7 @@ AnyStep = (
     | Suppress
     | Handoff
     | ExitStep
+    | Experiment
 )
 
 
@@ -357,6 +379,7 @@ STEP_KEYWORDS: dict[type[Step], tuple[str, ...]] = {
     Suppress: ("suppress",),
     Handoff: ("handoff",),
     ExitStep: ("exit",),
+    Experiment: ("experiment",),
 }
 
 
@@ -368,7 +391,7 @@ def bodies(step: AnyStep) -> list[list[AnyStep]]:
             return [body for body in (step.on_event, step.on_timeout) if body is not None]
         case Branch():
             return [arm.steps for arm in step.arms] + ([step.otherwise] if step.otherwise is not None else [])
-        case Split():
+        case Split() | Experiment():
             return [arm.steps for arm in step.arms]
         case Repeat():
             return [step.steps]
@@ -405,6 +428,8 @@ def keyword(step: AnyStep) -> str:
             return "move"
         case Branch() | Split() | Repeat() | Goto() | SetStep() | Suppress() | Handoff() | ExitStep():
             return step.type
+        case Experiment():
+            return step.type
         case _:
             assert_never(step)
 
@@ -416,6 +441,8 @@ def step_conditions(step: AnyStep) -> list[Condition]:
             return [arm.condition for arm in step.arms]
         case WaitUntil():
             return [step.condition]
+        case Experiment():
+            return [step.goal]
         case Touch() | Wait() | Split() | Repeat() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress():
             return []
         case Handoff() | ExitStep():

@@ -586,6 +586,47 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         )
 
     @v_args(meta=True)
+    def experiment(self, meta: Meta, c: Children) -> n.Experiment:
+        goal, window, (rule, value) = c[1], c[2], c[3]
+        step = n.make(
+            n.Experiment,
+            span=self.mspan(meta),
+            label=str(c[0]),
+            goal=goal,
+            window=window,
+            decide_after=value if rule == "after" else None,
+            decide_on=value if rule == "on" else None,
+            arms=list(c[4:]),
+        )
+        self._nest(step, [s for arm in step.arms for s in arm.steps])
+        return step
+
+    def experiment_goal(self, c: Children) -> n.Condition:
+        goal: n.Condition = c[0]
+        return goal
+
+    def experiment_window(self, c: Children) -> n.Duration:
+        return self.duration(c[0])
+
+    def decide_after(self, c: Children) -> tuple[str, n.Value]:
+        return ("after", self.value(c[0]))
+
+    def decide_on(self, c: Children) -> tuple[str, n.Word]:
+        return ("on", self.word(c[0]))
+
+    @v_args(meta=True)
+    def experiment_arm(self, meta: Meta, c: Children) -> n.ExperimentArm:
+        text = str(c[0])
+        return n.make(
+            n.ExperimentArm,
+            span=self.mspan(meta),
+            percent=float(text[:-1]),
+            percent_text=text,
+            name=_unquote(c[1]),
+            steps=c[2][1],
+        )
+
+    @v_args(meta=True)
     def repeat(self, meta: Meta, c: Children) -> n.Repeat:
         at_most = self.value(c[1]) if len(c) == 3 else None
         step = n.make(n.Repeat, span=self.mspan(meta), every=self.duration(c[0]), at_most=at_most, steps=c[-1][1])

@@ -721,6 +721,19 @@ def test_sim_refuses_a_report_from_another_playbook(tmp_path, sim_report, change
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
 
 
+def test_sim_overview_takes_a_flow_without_exits(tmp_path, sim_report):
+    # the shape check lets `exits` be left out (no run ended yet); drawing it
+    # is then "no exits", not an internal error
+    import json
+
+    report = _broken(tmp_path, sim_report, lambda r: r["flows"]["inbound"].pop("exits"))
+    result = run(PROGRAMME, "--sim", report)
+    assert result.exit_code == 0, result.stderr
+    entered = json.loads(open(sim_report, encoding="utf-8").read())["flows"]["inbound"]["entered"]
+    assert f"{entered} entered" in result.stdout
+    assert run(PROGRAMME, "--flow", "inbound", "--sim", report).exit_code == 0
+
+
 def test_sim_refuses_a_report_for_one_playbook_on_another(sim_report):
     result = run(str(PLAYBOOKS / "inbound.nurture"), "--sim", sim_report)
     assert result.exit_code == 2 and "different version of the playbook" in result.stderr

@@ -38,6 +38,19 @@ CORE = (
     "nurturedsl.lint.config",
     "nurturedsl.lint.command",
     "nurturedsl.lint.report",
+    "nurturedsl.sim.contact",
+    "nurturedsl.sim.describe",
+    "nurturedsl.sim.checkir",
+    "nurturedsl.lint.catalogue",
+    "nurturedsl.lint.engine",
+    "nurturedsl.render",
+    "nurturedsl.render.dot",
+    "nurturedsl.render.html",
+    "nurturedsl.render.mermaid",
+    "nurturedsl.render.overlay",
+    "nurturedsl.render.simoverlay",
+    "nurturedsl.render.command",
+    "nurturedsl.cli",
 )
 
 

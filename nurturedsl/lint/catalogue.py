@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from typing import TypedDict
 
 from .rule import FAMILIES, Option, Rule
 
@@ -45,7 +46,33 @@ FAMILY_TITLES = {
 }
 
 
-def _option_dict(option: Option) -> dict:
+class OptionJson(TypedDict):
+    """A rule's option in `nurturedsl rules --format json`."""
+
+    name: str
+    kind: str
+    default: str | None  # as a config file writes it
+    help: str
+    policy: str | None  # the policy setting that takes precedence
+    flow: str | None  # the flow setting that takes precedence
+
+
+class RuleJson(TypedDict):
+    """A rule in `nurturedsl rules --format json`."""
+
+    code: str
+    name: str
+    family: str
+    severity: str
+    summary: str
+    rationale: str
+    sources: list[str]  # keys of SOURCES
+    options: list[OptionJson]
+    bad: str
+    good: str
+
+
+def _option_dict(option: Option) -> OptionJson:
     return {
         "name": option.name,
         "kind": option.kind,
@@ -56,7 +83,7 @@ def _option_dict(option: Option) -> dict:
     }
 
 
-def rule_dict(rule: type[Rule]) -> dict:
+def rule_dict(rule: type[Rule]) -> RuleJson:
     doc = rule.doc()
     return {
         "code": rule.code,

@@ -21,14 +21,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .. import nodes as n
 from ..diagnostics import Diagnostic, Severity
 from ..model import Programme, load_each
 from ..nodes import iter_steps
-from ..source import SourceFile
+from ..source import SourceFile, Span
 from . import suppress
 from .config import LintConfig
 from .registry import RULES
-from .rule import Context, Rule, RunInfo
+from .rule import Context, Finding, Rule, RunInfo
 
 
 @dataclass
@@ -68,10 +69,10 @@ def _lint(files: list[str], config_for: Callable[[str], LintConfig], today: _dt.
         run.imported_files |= {real(f) for f in programme.sources if real(f) != real(programme.path)}
         run.used_segments |= _segments_used(programme)
         for flow in programme.flows.values():
-            run.used_contents |= {s.content for s in iter_steps(flow.steps) if getattr(s, "content", None)}
+            run.used_contents |= {s.content for s in iter_steps(flow.steps) if isinstance(s, n.Touch) and s.content}
         for score in programme.scores.values():
             for threshold in score.thresholds:
-                run.used_contents |= {a.content for a in threshold.actions if getattr(a, "content", None)}
+                run.used_contents |= {a.content for a in threshold.actions if isinstance(a, n.Touch) and a.content}
     roots = [p for p in programmes if real(p.path) not in run.imported_files]
 
     for programme in roots:
@@ -115,7 +116,7 @@ def _lint_programme(
     return found
 
 
-def _suppressed(rule: type[Rule], span, suppressions: list[suppress.Suppression]) -> bool:
+def _suppressed(rule: type[Rule], span: Span, suppressions: list[suppress.Suppression]) -> bool:
     hit = False
     for s in suppressions:
         if not s.covers(span):
@@ -127,11 +128,13 @@ def _suppressed(rule: type[Rule], span, suppressions: list[suppress.Suppression]
     return hit
 
 
-def _unused_suppressions(suppressions, enabled_codes: set[str], config: LintConfig) -> list[Diagnostic]:
+def _unused_suppressions(
+    suppressions: list[suppress.Suppression], enabled_codes: set[str], config: LintConfig
+) -> list[Diagnostic]:
     from .registry import BY_CODE, BY_NAME
 
     rule = BY_CODE["NUR099"]
-    out = []
+    out: list[Diagnostic] = []
     for s in suppressions:
         for written in s.rules:
             if written in s.used:
@@ -149,7 +152,7 @@ def _unused_suppressions(suppressions, enabled_codes: set[str], config: LintConf
     return out
 
 
-def _diagnostic(rule: type[Rule], severity: Severity, finding, ctx: Context) -> Diagnostic:
+def _diagnostic(rule: type[Rule], severity: Severity, finding: Finding, ctx: Context) -> Diagnostic:
     notes = list(finding.notes)
     if finding.path and finding.flow in ctx.programme.flows:
         notes.insert(0, "path: " + ctx.analysis(ctx.programme.flows[finding.flow]).describe(finding.path))
@@ -178,7 +181,6 @@ def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 def _segments_used(programme: Programme) -> set[str]:
     """Segments that flows and scores refer to, directly or through other
     segments."""
-    from .. import nodes as n
     from ..model import iter_conditions
 
     conditions = [rule.condition for score in programme.scores.values() for rule in score.fit_rules]
@@ -202,7 +204,7 @@ class _RealPaths:
     """os.path.realpath, remembered: the engine asks about the same few files
     for every finding."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._cache: dict[str, str] = {}
 
     def __call__(self, path: str) -> str:

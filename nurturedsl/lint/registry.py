@@ -9,6 +9,7 @@ from .rule import Rule
 from .rules import (
     compliance,
     content,
+    experiments,
     freshness,
     give_to_get,
     reengagement,
@@ -32,6 +33,8 @@ RULES: tuple[type[Rule], ...] = (
     structure.EmptyBranchArm,
     structure.UnreachableFlow,
     structure.OrphanFile,
+    experiments.ExperimentGoalOutOfReach,
+    experiments.ExperimentAlreadyDecided,
     timing.SlowFirstTouch,
     timing.CadenceTooTight,
     timing.CadenceTooLoose,

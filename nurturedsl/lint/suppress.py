@@ -2,7 +2,7 @@
 
 On a line, it silences the listed rules for findings on that line. On the
 first line of a block (a flow, segment, content, score, playbook header, or
-a branch, split, repeat or wait until), it silences them in the whole block.
+a branch, split, experiment, repeat or wait until), it silences them in the whole block.
 Rules are named by code or by name, several separated by commas. A
 suppression that silences nothing is reported (NUR099), so stale ones do
 not pile up.
@@ -76,7 +76,9 @@ def block_ends(programme: Programme) -> dict[str, dict[int, int]]:
         spans += [node.span for node in table.values()]
     for flow in programme.flows.values():
         spans += [
-            step.span for step in iter_steps(flow.steps) if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil))
+            step.span
+            for step in iter_steps(flow.steps)
+            if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil, n.Experiment))
         ]
     ends: dict[str, dict[int, int]] = {}
     for span in spans:

@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:  # the pipeline is imported when a diagram is drawn
+    from ..diagnostics import Diagnostic
+    from ..model import Programme
+    from ..source import SourceFile
+    from .diagram import Diagram
+    from .simoverlay import Report
+
+    # cli._load: (programme or None, diagnostics, sources)
+    Load = Callable[[str], tuple[Programme | None, list[Diagnostic], dict[str, SourceFile]]]
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 FORMATS = ("dot", "svg", "png", "mermaid", "html")
@@ -65,8 +77,8 @@ def run_render(
     output: str | None,
     lint: bool,
     legend: bool,
-    load,
-    unreadable,
+    load: Load,
+    unreadable: Callable[[list[Diagnostic]], bool],
     sim: str | None = None,
 ) -> int:
     from .dot import DotMissing, dot_available
@@ -103,7 +115,7 @@ def run_render(
         hint = did_you_mean(flow_name, programme.flows)
         known = ", ".join(programme.flows) or "none"
         return _usage(f"no flow `{flow_name}` in {file}" + (f"; {hint[0]}" if hint else "") + f" (flows: {known})")
-    if report is not None:
+    if report is not None and sim is not None:  # (a report is read from --sim)
         from .simoverlay import ReportError, check_report
 
         try:
@@ -111,7 +123,7 @@ def run_render(
         except ReportError as error:
             return _usage(str(error))
 
-    findings = []
+    findings: list[Diagnostic] = []
     config_files: set[str] = set()
     if lint or fmt == "html":
         from ..lint.config import ConfigError
@@ -127,7 +139,7 @@ def run_render(
         )
     except DotMissing:
         return _usage(DOT_MISSING)
-    if to_stdout:
+    if output is None or output == "-":
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
@@ -142,7 +154,9 @@ def _suffix(output: str | None) -> str:
     return os.path.splitext(output or "")[1].lower()
 
 
-def diagram_for(programme, flow_name: str | None, findings=(), report: dict | None = None):
+def diagram_for(
+    programme: Programme, flow_name: str | None, findings: Iterable[Diagnostic] = (), report: Report | None = None
+) -> Diagram:
     """The overview, or one flow, with the findings drawn on it and, given a
     simulation report checked against the programme, its counts."""
     from ..graph import flow_graph
@@ -154,23 +168,29 @@ def diagram_for(programme, flow_name: str | None, findings=(), report: dict | No
         diagram = overview_diagram(programme)
         place_on_overview(diagram, programme, list(findings))
         if report is not None:
-            from .simoverlay import place_on_overview as place_counts
+            from .simoverlay import place_on_overview as place_overview_counts
 
-            place_counts(diagram, programme, report)
+            place_overview_counts(diagram, programme, report)
         return diagram
     flow = programme.flows[flow_name]
     g = flow_graph(flow)
     diagram = flow_diagram(programme, flow, g)
     place_on_flow(diagram, flow, g, list(findings))
     if report is not None:
-        from .simoverlay import place_on_flow as place_counts
+        from .simoverlay import place_on_flow as place_flow_counts
 
-        place_counts(diagram, g, report["flows"][flow_name])
+        place_flow_counts(diagram, g, report["flows"][flow_name])
     return diagram
 
 
 def _produce(
-    programme, flow_name, fmt: str, findings, legend: bool, wrap_markdown: bool, report: dict | None = None
+    programme: Programme,
+    flow_name: str | None,
+    fmt: str,
+    findings: list[Diagnostic],
+    legend: bool,
+    wrap_markdown: bool,
+    report: Report | None = None,
 ) -> str | bytes:
     if fmt == "html":
         return _html(programme, flow_name, findings, legend, report)
@@ -189,7 +209,9 @@ def _produce(
     return data.decode("utf-8") if fmt == "svg" else data
 
 
-def _html(programme, flow_name, findings, legend: bool, report: dict | None = None) -> str:
+def _html(
+    programme: Programme, flow_name: str | None, findings: list[Diagnostic], legend: bool, report: Report | None = None
+) -> str:
     from .. import __version__
     from .diagram import where
     from .html import page
@@ -201,7 +223,7 @@ def _html(programme, flow_name, findings, legend: bool, report: dict | None = No
         name: [d for d in findings if d.span and inside(programme.flows[name].span, d.span)] for name in programme.flows
     }
     placed = {id(d) for found in in_flows.values() for d in found}
-    sections = []
+    sections: list[tuple[str, str, Diagram, list[Diagnostic]]] = []
     if flow_name is None:
         overview = diagram_for(programme, None, findings, report)
         overview.links = {name: f"#flow-{name}" for name in names}

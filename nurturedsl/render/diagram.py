@@ -12,7 +12,8 @@ The visual language:
   and `goto` is a dashed arrow: both only decide when and where the contact
   goes next;
 - branch, split and repeat are diamonds, their conditions, shares and loop
-  on the arrows; `wait until` is a hexagon with `event` and `timeout` arrows;
+  on the arrows; an experiment is a split's diamond that also says its goal,
+  window and decision rule; `wait until` is a hexagon with `event` and `timeout` arrows;
 - entry, completion, exit, handoff, suppression and `move to` each have a
   terminal shape of their own;
 - a node says its step name, the content's title and the day it happens,
@@ -430,6 +431,18 @@ class _FlowDiagram:
         match step:
             case n.Branch() | n.Split():
                 return "decision", "logic", [step.id]
+            case n.Experiment():
+                # the decision rule in the box; the arms' shares on the arrows
+                if step.decide_after is not None:
+                    rule = f"decide after {step.decide_after.text} per arm"
+                else:
+                    rule = f"decide on {step.decide_on.text if step.decide_on else ''}"
+                goal = words.wrap("goal " + words.condition(step.goal))
+                return (
+                    "decision",
+                    "logic",
+                    [f"experiment {step.id}", *goal, f"window {words.duration(step.window.seconds)}", rule],
+                )
             case n.Repeat():
                 every = f"every {words.duration(step.every.seconds)}"
                 return (

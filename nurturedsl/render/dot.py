@@ -10,8 +10,13 @@ with DOT's own `\\n`.
 from __future__ import annotations
 
 import shutil
+from typing import TYPE_CHECKING
 
 from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen
+
+if TYPE_CHECKING:
+    # no stubs: to mypy these are Any (pyproject's [tool.mypy]), named for the reader
+    import graphviz
 
 FONT = "Helvetica,Arial,sans-serif"
 
@@ -43,12 +48,13 @@ class DotMissing(Exception):
     """Graphviz's `dot` program is not installed."""
 
 
-def _text(lines: list[str], end: str = "\\n"):
+def _text(lines: list[str], end: str = "\\n") -> str:
     """Lines as one DOT label: `\\n` centres each line, `\\l` left-aligns."""
     import graphviz
 
     text = end.join(graphviz.escape(line) for line in lines)
-    return graphviz.nohtml(text + end if end != "\\n" else text)
+    label: str = graphviz.nohtml(text + end if end != "\\n" else text)  # a str marked: never an HTML-like label
+    return label
 
 
 def _node_attrs(shape: str, tone: str) -> dict[str, str]:
@@ -89,8 +95,9 @@ def to_dot(diagram: Diagram, with_legend: bool = True) -> str:
         g.node(node.id, label=_text(lines), tooltip=_text(tooltip or node.lines), **attrs)
     for edge in diagram.edges:
         attrs = {}
-        if EDGE_STYLES[edge.style]:
-            attrs["style"] = EDGE_STYLES[edge.style]
+        style = EDGE_STYLES[edge.style]
+        if style:
+            attrs["style"] = style
         lines, tooltip = list(edge.lines), list(edge.tooltip)
         if edge.width is not None:
             attrs["penwidth"] = pen(edge.width)
@@ -113,10 +120,11 @@ def to_dot(diagram: Diagram, with_legend: bool = True) -> str:
                     same.node(node_id)
     if with_legend:
         _legend(g, diagram)
-    return g.source
+    source: str = g.source
+    return source
 
 
-def _legend(g, diagram: Diagram) -> None:
+def _legend(g: graphviz.Digraph, diagram: Diagram) -> None:
     with g.subgraph(name="cluster_legend") as box:
         box.attr(label="Legend", style="rounded,dashed", color="#9e9e9e", fontsize="11", fontname=FONT)
         previous = None
@@ -145,6 +153,7 @@ def render(source: str, fmt: str) -> bytes:
     if not dot_available():
         raise DotMissing()
     try:
-        return graphviz.Source(source).pipe(format=fmt, engine="dot")
+        data: bytes = graphviz.Source(source).pipe(format=fmt, engine="dot")
+        return data
     except graphviz.ExecutableNotFound as error:
         raise DotMissing() from error

@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
+from ..source import Span
 from .dot import render, to_dot
 from .overlay import describe
+
+if TYPE_CHECKING:
+    from .diagram import Diagram
+
+# a place in the playbook as the page shows it (render.diagram.where)
+Where = Callable[[Span], str]
 
 STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #1b1b1b; background: #fafafa; }
@@ -41,7 +50,7 @@ def _inline(svg: bytes, prefix: str) -> str:
     return _ID.sub(f'id="{prefix}-', text)
 
 
-def _findings(diagnostics: list[Diagnostic], where) -> str:
+def _findings(diagnostics: list[Diagnostic], where: Where) -> str:
     if not diagnostics:
         return '<p class="none">No lint findings.</p>'
     items = []
@@ -58,8 +67,8 @@ def _findings(diagnostics: list[Diagnostic], where) -> str:
 def page(
     title: str,
     subtitle: str,
-    sections: list[tuple[str, str, object, list[Diagnostic]]],
-    where,
+    sections: list[tuple[str, str, Diagram, list[Diagnostic]]],
+    where: Where,
     with_legend: bool = True,
 ) -> str:
     """`sections` are (anchor, heading, diagram, findings) in page order."""

@@ -38,13 +38,14 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import networkx as nx
 
 from ..graph import ENTRY, flow_graph, transitions
 from ..model import Programme
 from . import words
-from .diagram import Diagram, Edge
+from .diagram import Diagram, Edge, Node
 
 FORMAT = "nurturedsl-simulation"
 MAJOR = 1
@@ -52,6 +53,10 @@ MAJOR = 1
 # programme. The limit only stops a runaway file or a device from being read.
 MAX_REPORT_BYTES = 64 << 20
 WIDEST = 6.0  # the pen width of the busiest arrow; the thinnest is 1
+
+# A report as JSON gave it: load_report checks the members drawn here (counts
+# finite and >= 0), and check_report that it fits the playbook.
+Report = dict[str, Any]
 
 
 FLOW_NOTES = (
@@ -72,7 +77,7 @@ class ReportError(Exception):
 # ----------------------------------------------------------------- reading --
 
 
-def load_report(path: str) -> dict:
+def load_report(path: str) -> Report:
     """The report at `path`, its format, version and shape checked."""
     from ..files import UnreadableInput, read_input
 
@@ -114,12 +119,12 @@ def load_report(path: str) -> dict:
     return report
 
 
-def _count(value) -> bool:
+def _count(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
 
 
-def _check_shape(report: dict, path: str) -> None:
-    def bad(where: str, what: str):
+def _check_shape(report: Report, path: str) -> None:
+    def bad(where: str, what: str) -> ReportError:
         return ReportError(f"{path} is not a valid simulation report: {where} {what}")
 
     flows = report.get("flows")
@@ -144,12 +149,12 @@ def _check_shape(report: dict, path: str) -> None:
                 raise bad(f"{where}.transitions.{node}", "is not a list of counts")
 
 
-def check_report(report: dict, programme: Programme, path: str) -> None:
+def check_report(report: Report, programme: Programme, path: str) -> None:
     """Refuse a report made from another version of the playbook, naming the
     first difference: a flow or step one has and the other has not, or a
     step with more transitions in the report than in the playbook."""
 
-    def other(what: str):
+    def other(what: str) -> ReportError:
         return ReportError(f"{path} was made from a different version of the playbook: {what}; simulate it again")
 
     flows = report["flows"]
@@ -211,7 +216,7 @@ def _tell(edge: Edge, text: str, join: int = 30) -> None:
 # ---------------------------------------------------------------- a flow --
 
 
-def place_on_flow(diagram: Diagram, g: nx.MultiDiGraph, data: dict) -> None:
+def place_on_flow(diagram: Diagram, g: nx.MultiDiGraph[str], data: dict[str, Any]) -> None:
     """Counts, shares and widths on a flow's arrows; what came into and
     dropped at each box."""
     taken = data["transitions"]
@@ -252,7 +257,7 @@ def place_on_flow(diagram: Diagram, g: nx.MultiDiGraph, data: dict) -> None:
 # ------------------------------------------------------------ the overview --
 
 
-def place_on_overview(diagram: Diagram, programme: Programme, report: dict) -> None:
+def place_on_overview(diagram: Diagram, programme: Programme, report: Report) -> None:
     """Entries in the flow boxes, exits on the arrows they match, the rest
     of the ways out listed in the flow's box."""
     from .overview import UNSUBSCRIBED, suppression_ids
@@ -262,7 +267,7 @@ def place_on_overview(diagram: Diagram, programme: Programme, report: dict) -> N
     lists = suppression_ids(programme)
     # every arrow from a flow to where contacts leave it gets a count, 0
     # when no contact left that way
-    totals = {
+    totals: dict[tuple[str, str], float] = {
         (edge.source, edge.target): 0
         for edge in diagram.edges
         if edge.source in programme.flows
@@ -281,10 +286,10 @@ def place_on_overview(diagram: Diagram, programme: Programme, report: dict) -> N
         if data.get("still_in"):
             entered += f", {number(data['still_in'])} still in"
         box.lines.append(entered)
-        rest = []
-        for reason, c in data["exits"].items():
+        rest: list[str] = []
+        for reason, c in data.get("exits", {}).items():  # optional, as _check_shape has it
             target = _exit_target(reason, lists, boxes)
-            if (name, target) in totals:
+            if target is not None and (name, target) in totals:
                 totals[(name, target)] += c
             else:
                 rest.append(f"{reason} {number(c)}")
@@ -301,7 +306,7 @@ def place_on_overview(diagram: Diagram, programme: Programme, report: dict) -> N
     _totals(boxes, report, lists, UNSUBSCRIBED)
 
 
-def _exit_target(reason: str, lists: dict[str, str], boxes: dict) -> str | None:
+def _exit_target(reason: str, lists: dict[str, str], boxes: dict[str, Node]) -> str | None:
     """The overview box a way out of a flow leads to, if it has one:
     `handoff to sales`, `suppressed "cold-contacts"`, `moved to archive`,
     `exit on unsubscribed`, `exit on lead.sql` (a threshold)."""
@@ -322,11 +327,11 @@ def _exit_target(reason: str, lists: dict[str, str], boxes: dict) -> str | None:
         target, shape = UNSUBSCRIBED, "exit"
     elif reason.startswith("exit on "):
         target, shape = reason[len("exit on ") :], "threshold"
-    box = boxes.get(target)
+    box = boxes.get(target) if target is not None else None
     return target if box is not None and box.shape == shape else None
 
 
-def _totals(boxes, report: dict, lists: dict[str, str], unsubscribed: str) -> None:
+def _totals(boxes: dict[str, Node], report: Report, lists: dict[str, str], unsubscribed: str) -> None:
     """Programme-wide totals in the shared boxes, where the report has them."""
     handoffs = report.get("handoffs")
     teams = handoffs.get("by_team") if isinstance(handoffs, dict) else None

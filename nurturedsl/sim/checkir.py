@@ -29,12 +29,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from .. import units
 from ..irmodel import HHMM_PATTERN, OPERATIONS, VERSION, VERSION_PATTERN, ProgrammeIR, argument_problem
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
+
+    from .programme import Json
 
 MAX_EXACT = 2**53
 _MINOR = int(VERSION.split(".")[1])
@@ -42,7 +47,7 @@ _PATTERNS = {VERSION_PATTERN: "1.MINOR.PATCH", HHMM_PATTERN: "HH:MM"}
 _NULL = "null is not a value; an optional member is left out, never null"
 
 
-def problems(ir: dict, limit: int = 20) -> list[str]:
+def problems(ir: Json, limit: int = 20) -> list[str]:
     """Up to `limit` problems, most basic first; [] when the document runs."""
     found, model = _shapes(ir)
     if not found and model is not None:
@@ -57,7 +62,7 @@ def problems(ir: dict, limit: int = 20) -> list[str]:
 # -------------------------------------------------------------- the models --
 
 
-def _shapes(ir: dict) -> tuple[list[str], ProgrammeIR | None]:
+def _shapes(ir: Json) -> tuple[list[str], ProgrammeIR | None]:
     """What the models find, in the document's terms; and the validated
     model when they find nothing."""
     try:
@@ -77,7 +82,7 @@ def _shapes(ir: dict) -> tuple[list[str], ProgrammeIR | None]:
     return found, None
 
 
-def _message(ir: dict, item: Any) -> str:
+def _message(ir: Json, item: ErrorDetails) -> str:
     kind, ctx = item["type"], item.get("ctx") or {}
     parts = _parts(ir, item["loc"], kind == "missing")
     where = _text(parts)
@@ -120,7 +125,7 @@ def _scalar(value: Any) -> str:
     return json.dumps(value)[:60] if isinstance(value, (str, int, float, bool)) else f"a JSON {type(value).__name__}"
 
 
-def _parts(ir: dict, loc: tuple, missing: bool) -> list[str | int]:
+def _parts(ir: Json, loc: tuple[int | str, ...], missing: bool) -> list[str | int]:
     """Pydantic's path of an error as the document's path: without the
     union members' tags pydantic puts in (a node's `type`, a LinkedIn
     node's `action`, a transition's `kind`)."""
@@ -158,7 +163,7 @@ def _text(parts: list[str | int]) -> str:
     return text or "the document"
 
 
-def _node(ir: dict, parts: list[str | int]) -> tuple[str, dict] | None:
+def _node(ir: Json, parts: list[str | int]) -> tuple[str, Json] | None:
     """The node a path is in, and what to call its type (`linkedin message`)."""
     if len(parts) < 4 or parts[0] != "flows" or parts[2] != "nodes":
         return None
@@ -206,7 +211,7 @@ def _shown(value: Any) -> str:
 # -------------------------------------------------------------- the values --
 
 
-def _values(ir: dict, limit: int) -> Iterator[str]:
+def _values(ir: Json, limit: int) -> Iterator[str]:
     stack: list[tuple[Any, str]] = [(ir, "")]
     found = 0
     while stack and found < limit:
@@ -229,7 +234,7 @@ def _values(ir: dict, limit: int) -> Iterator[str]:
             yield problem
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -248,7 +253,7 @@ def _escaped(text: str) -> str:
 # ---------------------------------------------------------- the references --
 
 
-def _references(ir: dict) -> Iterator[str]:
+def _references(ir: Json) -> Iterator[str]:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     policy = ir["policy"]
@@ -269,7 +274,7 @@ def _references(ir: dict) -> Iterator[str]:
         yield from _flow(ir, name, flow)
 
 
-def _flow(ir: dict, name: str, flow: dict) -> Iterator[str]:
+def _flow(ir: Json, name: str, flow: Json) -> Iterator[str]:
     at = f"flows.{name}"
     nodes = flow["nodes"]
     if flow["start"] not in nodes:
@@ -298,6 +303,8 @@ def _flow(ir: dict, name: str, flow: dict) -> Iterator[str]:
             yield from _message_flag(ir, node, here)
         if kind == "wait_until":
             yield from _condition(ir, node["condition"], f"{here}.condition")
+        if kind == "experiment":
+            yield from _condition(ir, node["goal"], f"{here}.goal")
         edges = node["next"]
         for j, edge in enumerate(edges):
             if edge["to"] not in nodes:
@@ -309,7 +316,7 @@ def _flow(ir: dict, name: str, flow: dict) -> Iterator[str]:
             yield f"{here}.next: {expected}"
 
 
-def _message_flag(ir: dict, node: dict, here: str) -> Iterator[str]:
+def _message_flag(ir: Json, node: Json, here: str) -> Iterator[str]:
     """A touch's `message` flag agrees with the policy's `messages`: the
     runner holds and counts by the flag, the linter by the list."""
     from ..policy import is_message
@@ -324,7 +331,7 @@ def _message_flag(ir: dict, node: dict, here: str) -> Iterator[str]:
     )
 
 
-def _transitions(kind: str, edges: list[dict]) -> str | None:
+def _transitions(kind: str, edges: list[Json]) -> str | None:
     """What is wrong with a node's transitions as a whole: their kinds and
     order, and split weights that do not add up to 100. Also what pydantic
     found, item by item, said for the list."""
@@ -341,11 +348,19 @@ def _transitions(kind: str, edges: list[dict]) -> str | None:
         good = len(kinds) >= 2 and kinds[-1] == "else" and all(k == "branch" for k in kinds[:-1])
         return None if good else "a branch needs `branch` transitions, then one `else`"
     if kind == "split":
-        weights = [e.get("weight") for e in edges]
-        good = kinds and all(k == "split" for k in kinds) and all(_is_number(w) for w in weights)
+        weights: list[Any] = [e.get("weight") for e in edges]
+        good = bool(kinds) and all(k == "split" for k in kinds) and all(_is_number(w) for w in weights)
         if not good:
             return "a split needs `split` transitions with weights"
         return None if abs(sum(weights) - 100) < 1e-6 else f"split weights add up to {sum(weights):g}, not 100"
+    if kind == "experiment":
+        # a split's arms, each named: the decision reports rates by name
+        labels = [e.get("label") for e in edges]
+        if len(edges) < 2 or not all(isinstance(label, str) for label in labels):
+            return "an experiment needs two or more `split` transitions, each with a weight and a label"
+        if len(set(labels)) != len(labels):
+            return "an experiment's arms need different labels"
+        return _transitions("split", edges)
     if kind == "repeat":
         return None if kinds == ["loop", "done"] else "a repeat needs a `loop` and then a `done` transition"
     if kind == "goto":
@@ -353,7 +368,7 @@ def _transitions(kind: str, edges: list[dict]) -> str | None:
     return None if kinds == ["next"] else f"{_a(kind)} node needs exactly one `next` transition"
 
 
-def _condition(ir: dict, rule: Any, where: str) -> Iterator[str]:
+def _condition(ir: Json, rule: Any, where: str) -> Iterator[str]:
     """A rule's problems: operations and their arguments as irmodel's
     OPERATIONS has them (the schema's JsonLogic), and the names it uses."""
     if not isinstance(rule, dict) or len(rule) != 1:
@@ -377,7 +392,7 @@ def _condition(ir: dict, rule: Any, where: str) -> Iterator[str]:
             yield from _operand(ir, operand, where)
 
 
-def _operand(ir: dict, operand: Any, where: str) -> Iterator[str]:
+def _operand(ir: Json, operand: Any, where: str) -> Iterator[str]:
     if isinstance(operand, dict):
         yield from _condition(ir, operand, where)
     elif isinstance(operand, list):

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 # the kinds of happening, the third member of every queue entry
 EVENT, TIMER, ENTRY, WAKE, REVISIT = range(5)
+WINDOW = 5  # an experiment's goal window closes (experiments.py)
 
 
 class _Clock(_Shared):

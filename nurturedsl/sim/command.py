@@ -62,6 +62,7 @@ class Job:
     model: Any = None  # cohort: the ResponseModel, read once (it pickles as its text)
     contacts: list = field(default_factory=list)  # replay: Contact objects
     events: dict = field(default_factory=dict)
+    decisions: dict = field(default_factory=dict)  # run -> experiment -> Decision (experiments.py)
 
 
 def parse_moment(text: str, option: str) -> float:
@@ -187,6 +188,7 @@ def run_slice(job: Job, first: int, last: int, trace_path: str | None, progress=
             tally = tallies.get(run)
             if tally is None:
                 tally = tallies[run] = Tally()
+            runner.decisions = job.decisions.get(run, {})
             runner.run(contact, events, tally)
             if out is not None:
                 for record in runner.trace_records:
@@ -214,7 +216,59 @@ def _slice_worker(args):
 
 
 def simulate(job: Job, count: int, workers: int, trace_path: str | None, show_progress: bool) -> dict[int, Tally]:
-    """All contacts, on `workers` processes; tallies by run."""
+    """All contacts, on `workers` processes; tallies by run. A programme
+    with experiments is run in rounds until no experiment decides any more
+    (experiments.py); `job.decisions` then holds the decisions."""
+    from .experiments import next_decisions
+    from .programme import Programme as Prepared
+
+    experiments = list(Prepared(job.ir).experiments.values()) if _has_experiments(job.ir) else []
+    while True:
+        tallies = _simulate_pass(job, count, workers, trace_path, show_progress)
+        if not experiments:
+            return tallies
+        windows = {run: tally.experiment_windows for run, tally in tallies.items()}
+        found = next_decisions(experiments, windows, job.decisions, job.until)
+        if found is None:
+            return tallies
+        job.decisions = found
+
+
+def _trace_decisions(job: Job, trace_path: str) -> None:
+    """One `experiment_decided` line per decision, after the contacts' lines
+    (a decision belongs to no one contact), by run and then moment."""
+    from .programme import Programme as Prepared
+
+    experiments = Prepared(job.ir).experiments
+    try:
+        with open(trace_path, "a", encoding="utf-8") as out:
+            for run in sorted(job.decisions):
+                for name, found in sorted(job.decisions[run].items(), key=lambda item: (item[1].at, item[0])):
+                    exp = experiments[name]
+                    record = {
+                        "at": iso(found.at),
+                        "type": "experiment_decided",
+                        "flow": exp.flow,
+                        "step": exp.node,
+                        "rule": exp.rule(),
+                        "winner": exp.arms[found.winner],
+                        "arms": [
+                            {"arm": label, "counted": found.counted[i], "reached": found.reached[i]}
+                            for i, label in enumerate(exp.arms)
+                        ],
+                    }
+                    if job.runs > 1:
+                        record["run"] = run + 1
+                    out.write(json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n")
+    except OSError as error:
+        raise TraceFailed(error.strerror or str(error)) from None
+
+
+def _has_experiments(ir: dict) -> bool:
+    return any(node["type"] == "experiment" for flow in ir["flows"].values() for node in flow["nodes"].values())
+
+
+def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, show_progress: bool) -> dict[int, Tally]:
     workers = max(1, min(workers, count or 1))
     if workers == 1:
         if show_progress:
@@ -279,6 +333,13 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
         total.add(tallies[run])
     shape = layout(job.ir)
     body = figures(total, shape)
+    if _has_experiments(job.ir):
+        from .experiments import section
+        from .programme import Programme as Prepared
+
+        experiments = list(Prepared(job.ir).experiments.values())
+        windows = {run: tallies[run].experiment_windows for run in sorted(tallies)}
+        body["experiments"] = section(experiments, job.decisions, windows, job.until)
     ranges = None
     if job.cohort is not None and job.runs > 1:
         ranges = intervals(
@@ -318,6 +379,13 @@ def contact_timeline(job: Job, contact_id: str) -> str:
         contact = found[0]
         events = job.events.get(contact.id, [])
     data = {"id": contact.id, "name": contact.data.get("name")}
+    if _has_experiments(job.ir):
+        # the arm depends on the decisions, which depend on every contact:
+        # run them all first (one process), then this one with the decisions
+        count = job.cohort if job.cohort is not None else len(job.contacts)
+        simulate(job, count, 1, None, show_progress=False)
+        run = index * job.runs // job.cohort if model is not None else 0
+        runner.decisions = job.decisions.get(run, {})
     runner.run(contact, events, Tally())
     return timeline(runner.trace_records, data, contact.timezone or runner.p.policy.timezone)
 
@@ -541,6 +609,8 @@ def _simulate(ir: dict, o: Options, write) -> int:
     show = o.progress if o.progress is not None else sys.stderr.isatty()
     try:
         tallies = simulate(job, count, o.workers, trace_temp, show_progress=show and count >= 1000)
+        if trace_temp is not None and job.decisions:
+            _trace_decisions(job, trace_temp)
         if trace_temp is not None:
             os.replace(trace_temp, o.trace)
             trace_temp = None

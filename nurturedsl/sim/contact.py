@@ -7,7 +7,7 @@ and LATEST: see `time_problem`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 # The simulated clock runs from 1900-01-01 to 9000-01-01 (UTC). Python's
 # calendar ends at 9999-12-31; the margin is for what is computed past
@@ -51,7 +51,7 @@ class Contact:
     """
 
     id: str
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     timezone: str | None = None  # IANA name; None: the policy's time zone
     line: int = 0  # where the contact was read, for messages (0: synthetic)
 

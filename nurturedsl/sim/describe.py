@@ -5,29 +5,34 @@ no source text of conditions, and a runner must not need the source."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from .. import units
 
+if TYPE_CHECKING:
+    from .programme import Json, Rule
 
-def _duration(seconds) -> str:
+
+def _duration(seconds: float) -> str:
     return units.short(seconds, weeks=True)
 
 
 class Describer:
-    def __init__(self, ir: dict):
-        self.thresholds = {}
+    def __init__(self, ir: Json) -> None:
+        # (score, op, number) -> "score.threshold", to name a comparison a threshold spells
+        self.thresholds: dict[tuple[str, str, Any], str] = {}
         for score, data in ir.get("scores", {}).items():
             for threshold in data["thresholds"]:
                 self.thresholds[(score, threshold["op"], threshold["value"])] = f"{score}.{threshold['name']}"
-        self.attributes = ir.get("attributes", {})
+        self.attributes: dict[str, str] = ir.get("attributes", {})
 
-    def describe(self, rule) -> str:
+    def describe(self, rule: Rule) -> str:
         try:
             return self._text(rule)
         except (KeyError, TypeError, ValueError, IndexError):  # a shape this printer does not know
             return json.dumps(rule, sort_keys=True)
 
-    def _text(self, rule) -> str:
+    def _text(self, rule: Rule) -> str:
         if not isinstance(rule, dict):
             return _literal(rule)
         ((op, args),) = rule.items()
@@ -39,11 +44,15 @@ class Describer:
                 return f"{self._text(inner['in'][0])} not in {_literal(inner['in'][1])}"
             return "not " + self._grouped(inner, "!")
         if op == "!!":
-            return "has " + args[0]["var"]
+            has: str = args[0]["var"]
+            return "has " + has
+        # names in the IR are strings (checkir has seen to it)
         if op == "var":
-            return args if isinstance(args, str) else args[0]
+            var: str = args if isinstance(args, str) else args[0]
+            return var
         if op == "segment":
-            return args[0]
+            segment: str = args[0]
+            return segment
         if op == "inactive":
             return f"inactive for {_duration(args[0])}"
         if op == "in_flow":
@@ -65,10 +74,12 @@ class Describer:
         if _is_var(left) and self.attributes.get(left["var"]) == "duration" and isinstance(right, int):
             return f"{left['var']} {op} {_duration(right)}"
         if _is_var(left) and self.attributes.get(left["var"]) == "bool" and op == "==" and right is True:
-            return left["var"]
+            attribute: str = left["var"]
+            return attribute
         return f"{self._text(left)} {op} {_literal(right)}"
 
-    def _event(self, count, op, right) -> str:
+    def _event(self, count: list[Any], op: str, right: Any) -> str:
+        name: str
         name, arg, within = count[:3]
         channel = count[3] if len(count) > 3 else None
         if channel is not None:
@@ -81,16 +92,16 @@ class Describer:
             return text
         return f"{text} count {op} {right}"
 
-    def _grouped(self, rule, outer: str) -> str:
+    def _grouped(self, rule: Rule, outer: str) -> str:
         text = self._text(rule)
         if isinstance(rule, dict) and next(iter(rule)) in ("and", "or") and next(iter(rule)) != outer:
             return f"({text})"
         return text
 
 
-def _is_var(value) -> bool:
+def _is_var(value: object) -> bool:
     return isinstance(value, dict) and "var" in value
 
 
-def _literal(value) -> str:
+def _literal(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)

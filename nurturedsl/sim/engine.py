@@ -29,7 +29,7 @@ from random import Random
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .clock import ENTRY, EVENT, REVISIT, TIMER, WAKE, _Clock
+from .clock import ENTRY, EVENT, REVISIT, TIMER, WAKE, WINDOW, _Clock
 from .contact import Contact, Event, Touch
 from .delivery import _Delivery
 from .logic import date_seconds
@@ -52,6 +52,7 @@ from .thresholds import _Thresholds
 from .values import iso, lookup, number_text, rounded
 
 if TYPE_CHECKING:
+    from .experiments import Decision, _Experiment
     from .programme import _Edge
     from .report import Tally
 
@@ -232,6 +233,9 @@ class Runner:
         self.tracing = trace
         self.trace_records: list[dict[str, Any]] = []
         self._zones: dict[str, ZoneInfo] = {}
+        # the experiments decided so far in this run (experiments.py), set
+        # by the caller before each contact
+        self.decisions: dict[str, Decision] = {}
 
     def zone(self, name: str | None) -> ZoneInfo:
         name = name or self.p.policy.timezone
@@ -252,6 +256,10 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
     # state most contacts never change, kept off the instance until they do
     recheck_next = False  # an `entry when` flow was left the moment it was entered: look again at the next happening
     decay_seen = False  # an event some score counts with decay has been recorded
+    # experiments entered (first entries only) and their open goal windows:
+    # (experiment, arm, window close)
+    experimented: frozenset[str] | set[str] = frozenset()
+    watches: list[tuple[_Experiment, int, float]] | None = None
 
     def __init__(self, runner: Runner, contact: Contact, events: list[Event], tally: Tally):
         self.r = runner
@@ -326,6 +334,8 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                 if at >= self.wake_at:
                     self.wake_at = math.inf
                 self.everything = self.wake_stale = True
+            elif kind == WINDOW:
+                self._check_goals()
             elif kind == REVISIT:
                 if self.suppressed_until <= at:
                     if self.tracing:
@@ -416,7 +426,45 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                             if trigger.condition(s):  # type: ignore[misc]  # `entry when` always has one
                                 self._enter(flow, trigger.text)
                                 break
+        if self.watches:
+            self._check_goals()
         self._schedule_wake()
+
+    # -- experiments: each contact's goal window (experiments.py)
+
+    def _watch_goal(self, exp: _Experiment, arm: int) -> None:
+        """Count the contact's first entry into `exp`: watch its goal until
+        the window closes."""
+        if exp.key in self.experimented:
+            return
+        if not self.experimented:
+            self.experimented = set()
+        self.experimented.add(exp.key)  # type: ignore[union-attr]  # a set from here on
+        close = self.s.now + exp.window
+        if self.watches is None:
+            self.watches = []
+        self.watches.append((exp, arm, close))
+        self._push(close, WINDOW)
+        self._check_goals()
+
+    def _check_goals(self) -> None:
+        """Close the windows whose goal holds now (reached) or whose time is
+        up (not reached). Checked at every reaction and when a window closes,
+        whether or not the contact is still in the flow."""
+        if not self.watches:
+            return
+        now, s = self.s.now, self.s
+        still = []
+        for exp, arm, close in self.watches:
+            if now <= close and exp.goal(s):
+                self.tally.experiment_window(exp.key, arm, close, True)
+                if self.tracing:
+                    self._trace("experiment_goal", flow=exp.flow, step=exp.node, arm=exp.arms[arm])
+            elif now >= close:
+                self.tally.experiment_window(exp.key, arm, close, False)
+            else:
+                still.append((exp, arm, close))
+        self.watches = still
 
     def _exit_reason(self, run: _Run) -> str | None:
         for condition, text in run.flow.exits:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, get_args
 # module, only this line changes.
 from ..irmodel import NodeType
 from .clock import REVISIT, TIMER
+from .experiments import key as experiment_key
 from .values import assign, iso
 
 if TYPE_CHECKING:
@@ -129,6 +130,32 @@ def _split(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -> _Ed
         if point < 0:
             break
     return edge  # the last arm takes what rounding leaves over 100
+
+
+@handles("experiment")
+def _experiment(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -> _Edge | None:
+    # Before the decision a split's draw (the same contact, the same arm);
+    # from its moment on, the winner's arm (experiments.py).
+    exp = c.p.experiments[experiment_key(run.flow.name, node.id)]
+    decided = c.r.decisions.get(exp.key)
+    if decided is not None and c.s.now >= decided.at:
+        edge = node.next[decided.winner]
+    else:
+        point = stable_fraction(c.contact.id, run.flow.name, node.id) * 100
+        for edge in node.next:
+            point -= edge.weight
+            if point < 0:
+                break
+    c._watch_goal(exp, edge.index)
+    if c.tracing:
+        c._trace(
+            "experiment",
+            flow=run.flow.name,
+            step=node.id,
+            arm=exp.arms[edge.index],
+            decided=decided is not None and c.s.now >= decided.at,
+        )
+    return edge
 
 
 @handles("repeat")

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import units
+from .experiments import _Experiment, key
 from .logic import Compiler, Condition, time_sources
 from .nodes import HANDLERS, Handler
 from .values import local as local_time
@@ -260,6 +261,7 @@ class Programme:
             name: _Score(name, data, compile_, ir, self.durations, match_) for name, data in ir["scores"].items()
         }
         self.flows = {name: _Flow(name, data, compile_, describe_, match_) for name, data in ir["flows"].items()}
+        self.experiments = _experiments(ir, compile_, self.policy.timezone)
         self.match = match_
         self.first_touch: float = ir["policy"]["first_touch"]["seconds"] if "first_touch" in ir["policy"] else math.inf
         self._prepare_time_sources(ir)
@@ -340,6 +342,8 @@ class Programme:
                     flow.nodes[node_id].sources = note(node["condition"])
                     flow.nodes[node_id].deps = _deps(node["condition"], ir)
                     every = every | flow.nodes[node_id].deps
+                elif node["type"] == "experiment":
+                    every = every | _deps(node["goal"], ir)  # its goal is watched after entry
             every = every | flow.exit_deps | flow.entry_deps
         self.threshold_sources: set[Source] = (
             self._expand(
@@ -437,6 +441,16 @@ def _node_channels(ir: Json) -> dict[str, str]:
                 if node.get("content") is not None:
                     found.setdefault(node["content"], set()).add(node["type"])
     return {arg: next(iter(channels)) for arg, channels in found.items() if len(channels) == 1}
+
+
+def _experiments(ir: Json, compile_: Compile, zone: str) -> dict[str, _Experiment]:
+    """The experiment nodes by `flow.node`, in document order."""
+    return {
+        key(name, node_id): _Experiment(name, node_id, node, compile_(node["goal"]), zone)
+        for name, flow in ir["flows"].items()
+        for node_id, node in flow["nodes"].items()
+        if node["type"] == "experiment"
+    }
 
 
 def _split(sources: set[Source]) -> tuple[tuple[Source, ...], frozenset[Pair]]:

@@ -46,6 +46,8 @@ class Tally:
         self.late_events = 0
         # "flow entries" / "flow sends" -> window of the flow's rate limit -> count
         self.rate_windows: dict[str, Counter] = defaultdict(Counter)
+        # experiments.py: (experiment, arm, window close, goal reached) -> first entries
+        self.experiment_windows: Counter = Counter()
 
     # -- what the engine calls
 
@@ -121,6 +123,9 @@ class Tally:
         """An entry into, or a message from, a flow with a rate limit of
         that kind, in the limit's `window`-th window from the start."""
         self.rate_windows[f"{flow} {kind}"][window] += 1
+
+    def experiment_window(self, experiment: str, arm: int, close: float, reached: bool) -> None:
+        self.experiment_windows[(experiment, arm, close, reached)] += 1
 
     # -- adding up
 
@@ -426,6 +431,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         )
     )
     lines.append("")
+    if body.get("experiments"):
+        from .experiments import text_lines
+
+        lines.extend(text_lines(body["experiments"]))
+        lines.append("")
     lines.append("Policy")
     deferred = body["deferred"]
     lines.append(
@@ -542,4 +552,9 @@ def _describe(record: dict, local) -> str:
         )
     if kind == "revisit":
         return "revisit    suppression ended"
+    if kind == "experiment":
+        when = "the winner" if record.get("decided") else "at random"
+        return f'experiment {flow}.{step}: arm "{record["arm"]}" ({when})'
+    if kind == "experiment_goal":
+        return f'goal       {flow}.{step}: reached in arm "{record["arm"]}"'
     return kind

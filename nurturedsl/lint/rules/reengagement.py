@@ -20,7 +20,13 @@ from ..rule import Context, Finding, Option, Rule, head
 _SUPPRESS_HINT = 'end it with `suppress "cold-contacts" revisit 180d`'
 
 
-_KEYWORDS = {n.Repeat: "repeat", n.Branch: "branch", n.Split: "split", n.WaitUntil: "wait until"}
+_KEYWORDS = {
+    n.Repeat: "repeat",
+    n.Branch: "branch",
+    n.Split: "split",
+    n.WaitUntil: "wait until",
+    n.Experiment: "experiment",
+}
 
 
 def _step_span(fa: FlowAnalysis, node: str) -> Span:
