@@ -20,7 +20,7 @@ from nurturedsl.model import load
 from nurturedsl.render import words
 from nurturedsl.sim.contact import Contact, Event
 from nurturedsl.sim.engine import Programme, Runner
-from nurturedsl.sim.report import Tally, figures, layout
+from nurturedsl.sim.report import Tally, as_text, figures, layout
 
 from .conftest import ROOT, write
 
@@ -282,3 +282,5 @@ def test_entries_and_sends_over_a_rate_limit_are_counted(project):
     body = figures(tally, layout(ir))
     # entries: 3 on day one (limit 2); sends: 3 in one hour (limit 1)
     assert body["flows"]["f"]["rate_limit"] == {"entries_refused": 1, "sends_held": 2}
+    header = {"playbook": "p", "mode": "replay", "start": "2026-01-05", "until": "2026-03-01"}
+    assert "over its rate limit: 1 entry refused, 2 messages held" in as_text(header, body)

@@ -370,8 +370,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         if "rate_limit" in flow:
             over = flow["rate_limit"]
             parts = [
-                f"{n(f'{base}.rate_limit.{key}', over[key])} {words}"
-                for key, words in (("entries_refused", "entries refused"), ("sends_held", "messages held"))
+                f"{n(f'{base}.rate_limit.{key}', over[key])} {one if over[key] == 1 else many}"
+                for key, one, many in (
+                    ("entries_refused", "entry refused", "entries refused"),
+                    ("sends_held", "message held", "messages held"),
+                )
                 if key in over
             ]
             lines.append(f"  {'':<{width}}  over its rate limit: " + ", ".join(parts))
