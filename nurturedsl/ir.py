@@ -20,11 +20,11 @@ from . import graph as fg
 from . import nodes as n
 from . import units
 from .irmodel import (
-    ArmIR,
     FORMAT,
     VERSION,
     ActionIR,
     AdsNodeIR,
+    ArmIR,
     AttributeType,
     BehaviourRuleIR,
     BranchNodeIR,
