@@ -166,13 +166,18 @@ class _FlowBuilder:
 
 
 def calendar_max_delay(step: n.WaitCalendar) -> float:
-    """The longest a calendar wait can hold a contact: under a day for a
-    time of day, under a week for a weekday, unknown (for ever, to every
-    analysis) for a date. The shortest is always none: the moment may be
+    """The longest a calendar wait can hold a contact: a day for a time of
+    day, the widest gap between allowed days for days (a week for one day,
+    3d for `mon..fri`: Friday just after the time to Monday), unknown (for
+    ever, to every analysis) for a date. The shortest is always none: the moment may be
     just ahead, or (a date) already past."""
     if step.date is not None:
         return math.inf
-    return units.WEEK if step.days else units.DAY
+    if not step.days or any(d.text not in units.DAYS for d in step.days):
+        return units.DAY  # a time of day (unknown days are the checker's error)
+    allowed = [units.day_index(d) for d in units.expand_days("range", [step.days[0].text, step.days[-1].text])]
+    # just after the time on an allowed day, the wait is the gap to the next one
+    return max((later - day) % 7 or 7 for day, later in zip(allowed, allowed[1:] + allowed[:1])) * units.DAY
 
 
 def flow_graph(flow: n.Flow) -> nx.MultiDiGraph[str]:

@@ -45,8 +45,9 @@ from collections import deque
 from collections.abc import Iterator
 
 from ... import nodes as n
+from ... import units
 from ...diagnostics import Severity
-from ...graph import ENTRY
+from ...graph import ENTRY, calendar_max_delay
 from ...model import calendar_hold
 from ...nodes import iter_steps
 from ...source import Span
@@ -213,7 +214,8 @@ def _other_wait_note(ctx: Context, step: n.AnyStep | None, node: str, longest: b
             return [f"{name} ends at once for a contact who arrives at its moment"]
         if step.date is not None:
             return [f"{name} waits for its date: however long that is from when the contact arrives"]
-        return [f"{name} can hold the contact up to {'7d' if step.days else '1d'}, until the clock next shows it"]
+        most = units.short(calendar_max_delay(step))
+        return [f"{name} can hold the contact up to {most}, until the clock next shows its time"]
     if isinstance(step, n.WaitFor):
         if not longest:
             return [f"{name} ends at once if an arm's event comes as the contact arrives"]
