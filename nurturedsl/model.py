@@ -988,7 +988,9 @@ class _Checker:
         else:
             known = list(p.segments) + list(p.event_names()) + [k for k, t in p.attributes.items() if t == "bool"]
             known += [f"{s}.{t.name}" for s in p.scores.values() for t in s.thresholds]
-            self.unknown("segment, event or threshold", key, ref.span, known)
+            # `wait until mon` reads a condition; a weekday wait needs its time
+            day = f"to wait for a weekday, give a time: `wait until {key} 09:00`" if key in DAYS else None
+            self.unknown("segment, event or threshold", key, ref.span, known, extra_hint=day)
 
     def check_compare(self, c: n.Compare) -> None:
         key = ".".join(c.path)
