@@ -76,7 +76,9 @@ def block_ends(programme: Programme) -> dict[str, dict[int, int]]:
         spans += [node.span for node in table.values()]
     for flow in programme.flows.values():
         spans += [
-            step.span for step in iter_steps(flow.steps) if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil))
+            step.span
+            for step in iter_steps(flow.steps)
+            if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil, n.WaitFor))
         ]
     ends: dict[str, dict[int, int]] = {}
     for span in spans:
