@@ -623,6 +623,8 @@ class _Nearby:
 _ALWAYS_NUMBERED = {
     "wait",
     "wait_until",
+    "wait_calendar",
+    "wait_for",
     "branch",
     "split",
     "repeat",
@@ -986,7 +988,9 @@ class _Checker:
         else:
             known = list(p.segments) + list(p.event_names()) + [k for k, t in p.attributes.items() if t == "bool"]
             known += [f"{s}.{t.name}" for s in p.scores.values() for t in s.thresholds]
-            self.unknown("segment, event or threshold", key, ref.span, known)
+            # `wait until mon` reads a condition; a weekday wait needs its time
+            day = f"to wait for a weekday, give a time: `wait until {key} 09:00`" if key in DAYS else None
+            self.unknown("segment, event or threshold", key, ref.span, known, extra_hint=day)
 
     def check_compare(self, c: n.Compare) -> None:
         key = ".".join(c.path)
@@ -1265,6 +1269,10 @@ class _Checker:
                         "`on timeout` needs a time-out: add `up to DURATION` to this `wait until`",
                         step.on_timeout_span,
                     )
+            case n.WaitCalendar():
+                self.check_calendar_wait(step)
+            case n.WaitFor():
+                self.check_wait_for(step)
             case n.Branch():
                 for arm in step.arms:
                     self.check_condition(arm.condition)
@@ -1345,6 +1353,53 @@ class _Checker:
                     related=((seen[arm.name].span, "first named here"),),
                 )
             seen.setdefault(arm.name, arm)
+
+    def check_calendar_wait(self, step: n.WaitCalendar) -> None:
+        if step.date is not None:
+            self.date(step.date.text, step.date.span)
+        if step.time is not None:
+            try:
+                units.time_minutes(step.time.text)
+            except ValueError:
+                self.error("NUR014", f"`{step.time.text}` is not a time of day (00:00 to 23:59)", step.time.span)
+        for day in step.days:
+            if day.text not in DAYS:
+                self.error(
+                    "NUR010",
+                    f"unknown day `{day.text}`",
+                    day.span,
+                    notes=("days: " + ", ".join(DAYS),),
+                    hints=did_you_mean(day.text, DAYS) or (f"days are written {', '.join(DAYS)}",),
+                )
+
+    def check_wait_for(self, step: n.WaitFor) -> None:
+        if step.timeout is None:
+            self.error(
+                "NUR014",
+                "`wait for` needs a time-out, or a contact no event reaches waits for ever",
+                step.span,
+                hints=("write `wait for up to 7d { ... }`",),
+            )
+        self.positive(step.timeout, "the `up to` time-out")
+        if not step.arms:
+            self.error(
+                "NUR014",
+                "`wait for` needs at least one `on EVENT { ... }` arm",
+                step.span,
+                hints=('for example `on booked("demo") { ... }`; to wait for a time alone, use `wait 7d`',),
+            )
+        seen: dict[tuple[str, tuple[str, ...]], n.WaitForArm] = {}
+        for arm in step.arms:
+            self.check_event(arm.event.name, arm.event.name_span, arm.event.args)
+            key = (arm.event.name, tuple(f"{a.kind}:{a.value}" for a in arm.event.args))
+            if key in seen:
+                self.error(
+                    "NUR011",
+                    f"`on {arm.event.name}` is given twice in this `wait for`; the first always wins",
+                    arm.span,
+                    related=((seen[key].span, "first given here"),),
+                )
+            seen.setdefault(key, arm)
 
     def check_touch(self, step: n.Touch) -> None:
         if step.channel == "linkedin":

@@ -184,7 +184,8 @@ def day_offsets(g: nx.MultiDiGraph) -> dict[str, int]:
         node = stack.pop()
         here = offsets[node]
         for _, target, data in g.out_edges(node, data=True):
-            there = VARIES if here == VARIES or data["kind"] == "event" else here + (data["delay"] or 0)
+            varies = data["kind"] == "event" or data["min_delay"] != data["max_delay"]  # a calendar wait
+            there = VARIES if here == VARIES or varies else here + (data["delay"] or 0)
             known = offsets.get(target)
             if known is None:
                 offsets[target] = there
@@ -456,6 +457,16 @@ class _FlowDiagram:
                 )
             case n.Wait():
                 return "wait", "logic", [f"wait {words.duration(step.duration.seconds)}"]
+            case n.WaitCalendar():
+                # a box, not an arrow label: how long it waits depends on the clock
+                return "wait", "logic", ["wait " + words.calendar(step), "contact's time"]
+            case n.WaitFor():
+                lines = ["wait for the first event"]
+                return (
+                    "wait_until",
+                    "logic",
+                    lines + ([f"up to {words.duration(step.timeout.seconds)}"] if step.timeout else []),
+                )
             case n.Goto():
                 return "action", "logic", [f"goto {step.target}"]
             case n.TagStep():
