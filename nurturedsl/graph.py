@@ -7,7 +7,9 @@ or None) and `span`. Each edge is one transition, with:
 
 - `kind`: next, branch, else, split, event, timeout, loop, again, done, goto
 - `guard`: the condition that must hold (branch arms, `on event`), or None
-- `delay`: seconds the contact waits before taking it (waits, time-outs)
+- `delay`: seconds the contact waits before taking it (waits, time-outs);
+  0 on a calendar wait's `next`, whose wait depends on the clock
+  (`min_delay` 0, `max_delay` a day, a week, or for ever for a date)
 - `min_delay`, `max_delay`: the shortest and longest time a contact can
   spend on it (an `on event` arm: from at once to the time-out, or for ever)
 - `weight`: the share of contacts, for split arms (and an experiment's,
@@ -40,6 +42,7 @@ import networkx as nx
 from typing_extensions import assert_never
 
 from . import nodes as n
+from . import units
 from .model import Programme
 from .nodes import iter_steps
 
@@ -121,6 +124,15 @@ class _FlowBuilder:
                 )
                 if step.timeout is not None:
                     self.edge(step.id, self.body(step.on_timeout or [], after, loop), "timeout", delay=timeout)
+            case n.WaitCalendar():
+                self.edge(step.id, after, "next", min_delay=0, max_delay=calendar_max_delay(step))
+            case n.WaitFor():
+                timeout = step.timeout.seconds if step.timeout is not None else math.inf
+                for path in step.arms:
+                    target = self.body(path.steps, after, loop)
+                    self.edge(step.id, target, "event", guard=path.event, min_delay=0, max_delay=timeout)
+                if step.timeout is not None:
+                    self.edge(step.id, self.body(step.on_timeout or [], after, loop), "timeout", delay=timeout)
             case n.Branch():
                 for arm in step.arms:
                     self.edge(step.id, self.body(arm.steps, after, loop), "branch", guard=arm.condition)
@@ -159,6 +171,21 @@ class _FlowBuilder:
                 self.edge(step.id, after, "next")
             case _:
                 assert_never(step)
+
+
+def calendar_max_delay(step: n.WaitCalendar) -> float:
+    """The longest a calendar wait can hold a contact: a day for a time of
+    day, the widest gap between allowed days for days (a week for one day,
+    3d for `mon..fri`: Friday just after the time to Monday), unknown (for
+    ever, to every analysis) for a date. The shortest is always none: the moment may be
+    just ahead, or (a date) already past."""
+    if step.date is not None:
+        return math.inf
+    if not step.days or any(d.text not in units.DAYS for d in step.days):
+        return units.DAY  # a time of day (unknown days are the checker's error)
+    allowed = [units.day_index(d) for d in units.expand_days("range", [step.days[0].text, step.days[-1].text])]
+    # just after the time on an allowed day, the wait is the gap to the next one
+    return max((later - day) % 7 or 7 for day, later in zip(allowed, allowed[1:] + allowed[:1])) * units.DAY
 
 
 def flow_graph(flow: n.Flow) -> nx.MultiDiGraph[str]:

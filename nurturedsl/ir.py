@@ -24,6 +24,7 @@ from .irmodel import (
     VERSION,
     ActionIR,
     AdsNodeIR,
+    ArmIR,
     AttributeType,
     BehaviourRuleIR,
     BranchNodeIR,
@@ -87,6 +88,8 @@ from .irmodel import (
     TimeoutIR,
     TransitionIR,
     TransitionKind,
+    WaitCalendarNodeIR,
+    WaitForNodeIR,
     WaitNodeIR,
     WaitUntilNodeIR,
 )
@@ -369,6 +372,25 @@ class _Compiler:
                     condition=self.logic(step.condition),
                     timeout=_duration(step.timeout.seconds) if step.timeout else None,
                 )
+            case n.WaitCalendar():
+                return WaitCalendarNodeIR(
+                    type="wait_calendar",
+                    span=span,
+                    next=edges,
+                    date=step.date.text if step.date else None,
+                    # one day is the range from it to itself
+                    days=cast("list[units.Day]", units.expand_days("range", [step.days[0].text, step.days[-1].text]))
+                    if step.days
+                    else None,
+                    time=_hhmm(step.time.text) if step.time else None,
+                )
+            case n.WaitFor():
+                return WaitForNodeIR(
+                    type="wait_for",
+                    span=span,
+                    next=[self.arm(target, t) for target, t in fg.transitions(g, node_id)],
+                    timeout=_duration(_given(step.timeout).seconds),
+                )
             case n.Branch():
                 return BranchNodeIR(type="branch", span=span, next=edges)
             case n.Split():
@@ -492,6 +514,14 @@ class _Compiler:
             case _:
                 assert_never(step.channel)
         raise AssertionError(f"the checker let `{step.channel} {action}` through")
+
+    def arm(self, target: str, t: fg.Attrs) -> Any:  # ArmIR | TimeoutIR: the node's model checks
+        """A `wait_for` transition: an arm names its event, which counts only
+        once the contact is waiting (a guard would count every event ever)."""
+        if t["kind"] != "event":
+            return self.transition(target, t)
+        test: n.EventTest = t["guard"]
+        return ArmIR(to=target, kind="event", event=EventIR(name=test.name, arg=_event_arg(test.args)))
 
     def transition(self, target: str, t: fg.Attrs) -> TransitionIR:
         kind: TransitionKind = t["kind"]

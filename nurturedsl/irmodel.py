@@ -33,6 +33,7 @@ SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
 # Unicode digit, JSON Schema's for 0-9 only.
 VERSION_PATTERN: Final = r"^1\.[0-9]+\.[0-9]+$"
 HHMM_PATTERN: Final = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 # ------------------------------------------------------------- conditions --
 
@@ -411,6 +412,13 @@ class GotoTransitionIR(_Transition):
     kind: Literal["goto"]
 
 
+class ArmIR(_Transition):
+    """A `wait_for` arm: taken when `event` occurs after the contact arrived."""
+
+    kind: Literal["event"]
+    event: EventIR
+
+
 TransitionIR = Union[  # noqa: UP007 - one name for every transition model, for the compiler
     NextIR,
     DelayedNextIR,
@@ -422,6 +430,7 @@ TransitionIR = Union[  # noqa: UP007 - one name for every transition model, for 
     LoopIR,
     DoneIR,
     GotoTransitionIR,
+    ArmIR,
 ]
 TransitionKind = Literal["next", "branch", "else", "split", "event", "timeout", "loop", "done", "goto"]
 
@@ -450,6 +459,19 @@ WaitUntilTransitions = Annotated[
         max_length=2,
         description="One `event` (guard = condition), then a `timeout` if any.",
         json_schema_extra={"prefixItems": [_ref("EventTransitionIR"), _ref("TimeoutIR")]},
+    ),
+]
+WaitForTransitions = Annotated[
+    list[Annotated[Union[ArmIR, TimeoutIR], Field(discriminator="kind")]],  # noqa: UP007
+    Field(
+        min_length=2,
+        description="One `event` per arm, in the order written (the first to occur wins; "
+        "at the same moment, the first written), then one `timeout`.",
+        json_schema_extra={
+            "contains": {"properties": {"kind": {"const": "timeout"}}},
+            "minContains": 1,
+            "maxContains": 1,
+        },
     ),
 ]
 RepeatTransitions = Annotated[
@@ -573,6 +595,35 @@ class WaitUntilNodeIR(_Node):
     timeout: DurationIR | None = None
 
 
+class WaitCalendarNodeIR(_Node):
+    """Since 1.2: wait until the next moment matching `date`, `days` and
+    `time`, in the contact's time zone (its `timezone` attribute, else the
+    policy's). A node type of its own, not a `wait` with options: a runner
+    that knows only 1.0's `wait` rejects it instead of sleeping wrong."""
+
+    type: Literal["wait_calendar"]
+    next: OneNext
+    date: str | None = Field(
+        default=None, pattern=DATE_PATTERN, description="YYYY-MM-DD; a date already past is reached at once."
+    )
+    days: list[units.Day] | None = Field(
+        default=None, min_length=1, description="The weekdays allowed, in week order (a range written `mon..fri`)."
+    )
+    time: str | None = Field(
+        default=None,
+        pattern=HHMM_PATTERN,
+        description="HH:MM local time; absent with a date: its start (00:00). Reached when the clock shows it.",
+    )
+
+
+class WaitForNodeIR(_Node):
+    """Since 1.2: action paths. Only events after arrival count."""
+
+    type: Literal["wait_for"]
+    next: WaitForTransitions
+    timeout: DurationIR
+
+
 class BranchNodeIR(_Node):
     type: Literal["branch"]
     next: BranchTransitions
@@ -682,6 +733,8 @@ NodeIR = Annotated[
         NotifyNodeIR,
         WaitNodeIR,
         WaitUntilNodeIR,
+        WaitCalendarNodeIR,
+        WaitForNodeIR,
         BranchNodeIR,
         SplitNodeIR,
         RepeatNodeIR,
@@ -707,6 +760,8 @@ NodeType = Literal[
     "notify",
     "wait",
     "wait_until",
+    "wait_calendar",
+    "wait_for",
     "branch",
     "split",
     "repeat",

@@ -8,10 +8,10 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from typing_extensions import assert_never
 
@@ -22,10 +22,10 @@ from . import units
 from . import vocabulary as vocab
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from .nodes import iter_steps
-from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, expand_days, hold_after, is_message, longest_hold  # noqa: F401
+from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, Hold, hold_after, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
 from .syntax import parse
-from .units import DAYS, MAX_DURATION_SECONDS
+from .units import DAYS, MAX_DURATION_SECONDS, expand_days
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NUMBER = 10**15  # beyond this a JSON number loses precision in most runners
@@ -202,7 +202,7 @@ def load_each(paths: Iterable[str]) -> Loaded:
 
     result = Loaded()
     real = _real_paths()
-    seen: set[tuple] = set()
+    seen: set[tuple[str, tuple[str, int, int, int, int] | None, str]] = set()
     with gc_paused():
         for path in paths:
             programme, diagnostics = _load_partial(path)
@@ -227,7 +227,7 @@ def load_each(paths: Iterable[str]) -> Loaded:
     return result
 
 
-def _real_paths():
+def _real_paths() -> Callable[[str], str]:
     """os.path.realpath, remembered for the run."""
     cache: dict[str, str] = {}
 
@@ -273,7 +273,7 @@ class _Loader:
         self.documents.append(document)
         self.done.add(real)
 
-    def _import(self, display: str, real: Path, imp: n.Import, chain) -> None:
+    def _import(self, display: str, real: Path, imp: n.Import, chain: list[tuple[Path, str, Span | None]]) -> None:
         target_display = os.path.normpath(os.path.join(os.path.dirname(display), imp.path))
         try:
             target = (real.parent / imp.path).resolve()
@@ -361,7 +361,7 @@ class _Loader:
         self._load(target_display, target, chain)
 
     # ---- symbol tables
-    def _define(self, table: dict, name: str, node, span: Span, what: str) -> None:
+    def _define(self, table: dict[str, Any], name: str, node: n.Node, span: Span, what: str) -> None:
         if name in table:
             first = table[name]
             first_span = getattr(first, "name_span", first.span)
@@ -535,7 +535,7 @@ def send_days(programme: Programme) -> list[str]:
     return expand_days(setting.form, [day.text for day in setting.days])
 
 
-def calendar_hold(programme: Programme, gap: float | None = None):
+def calendar_hold(programme: Programme, gap: float | None = None) -> tuple[Hold, str]:
     """The longest the policy's calendar can hold a message (a
     `policy.Hold`), and the settings that make it in words (`send days
     mon..fri, quiet hours 20:00..08:00`). With `gap`: the longest it can
@@ -660,6 +660,8 @@ class _Nearby:
 _ALWAYS_NUMBERED = {
     "wait",
     "wait_until",
+    "wait_calendar",
+    "wait_for",
     "branch",
     "split",
     "repeat",
@@ -681,7 +683,7 @@ class _Checker:
         self._loaded: set[str] | None = None  # real paths of the programme's files, for import hints
         self._nearby: dict[Path, _Nearby] = {}  # the playbooks around each folder, read once per check
 
-    def error(self, code: str, message: str, span: Span | None, **extra) -> None:
+    def error(self, code: str, message: str, span: Span | None, **extra: Any) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, **extra))
 
     def run(self) -> None:
@@ -845,6 +847,7 @@ class _Checker:
         for text, span in items:
             if text not in MESSAGE_ITEMS:
                 words = text.split(" ")
+                hints: tuple[str, ...]
                 if len(words) == 2 and all(word in MESSAGE_ITEMS for word in words):
                     hints = (f"separate the items with commas: `{words[0]}, {words[1]}`",)
                 else:
@@ -1042,7 +1045,9 @@ class _Checker:
         else:
             known = list(p.segments) + list(p.event_names()) + [k for k, t in p.attributes.items() if t == "bool"]
             known += [f"{s}.{t.name}" for s in p.scores.values() for t in s.thresholds]
-            self.unknown("segment, event or threshold", key, ref.span, known)
+            # `wait until mon` reads a condition; a weekday wait needs its time
+            day = f"to wait for a weekday, give a time: `wait until {key} 09:00`" if key in DAYS else None
+            self.unknown("segment, event or threshold", key, ref.span, known, extra_hint=day)
 
     def check_compare(self, c: n.Compare) -> None:
         key = ".".join(c.path)
@@ -1071,10 +1076,10 @@ class _Checker:
             )
 
     def in_range(self, value: n.Value) -> bool:
-        if value.kind in ("number", "amount") and abs(value.value) > MAX_NUMBER:
+        if value.kind in ("number", "amount") and abs(value.number()) > MAX_NUMBER:
             self.error("NUR014", f"`{value.text}` is too large: numbers are limited to 10^15", value.span)
             return False
-        if value.kind == "duration" and abs(value.value) > MAX_DURATION_SECONDS:
+        if value.kind == "duration" and abs(value.number()) > MAX_DURATION_SECONDS:
             self.error("NUR014", f"`{value.text}` is longer than ten years (3650d)", value.span)
             return False
         return True
@@ -1241,9 +1246,9 @@ class _Checker:
                 )
 
     def check_score(self, score: n.Score) -> None:
-        for rule in score.fit_rules:
-            self.check_points(rule.points, rule.span)
-            self.check_condition(rule.condition)
+        for fit in score.fit_rules:
+            self.check_points(fit.points, fit.span)
+            self.check_condition(fit.condition)
         for rule in score.behaviour_rules:
             self.check_points(rule.points, rule.span)
             self.check_event(rule.event.name, rule.event.span, rule.event.args, pattern=True)
@@ -1268,7 +1273,7 @@ class _Checker:
                     related=((seen[t.name].span, "first defined here"),),
                 )
             seen[t.name] = t
-            if t.value.kind != "number" or t.value.value <= 0:
+            if t.value.kind != "number" or t.value.number() <= 0:
                 self.error("NUR014", f"a threshold must be a score above zero, not `{t.value.text}`", t.value.span)
             for action in t.actions:
                 if isinstance(action, n.MoveTo) and action.flow not in self.p.flows:
@@ -1355,7 +1360,7 @@ class _Checker:
         self.whole(limit.count, f"the {what.text} rate limit")
         self.positive(limit.per, f"the {what.text} rate limit's window")
 
-    def check_step(self, flow: n.Flow, step: n.AnyStep, labels: dict) -> None:
+    def check_step(self, flow: n.Flow, step: n.AnyStep, labels: dict[str, n.AnyStep]) -> None:
         match step:
             case n.Touch():
                 self.check_touch(step)
@@ -1370,14 +1375,20 @@ class _Checker:
                         "`on timeout` needs a time-out: add `up to DURATION` to this `wait until`",
                         step.on_timeout_span,
                     )
+            case n.WaitCalendar():
+                self.check_calendar_wait(step)
+            case n.WaitFor():
+                self.check_wait_for(step)
             case n.Branch():
                 for arm in step.arms:
                     self.check_condition(arm.condition)
             case n.Split():
-                total = sum(arm.percent for arm in step.arms)
-                for arm in step.arms:
-                    if arm.percent <= 0:
-                        self.error("NUR014", f"a split arm needs a share above 0%, not {arm.percent_text}", arm.span)
+                total = sum(share.percent for share in step.arms)
+                for share in step.arms:
+                    if share.percent <= 0:
+                        self.error(
+                            "NUR014", f"a split arm needs a share above 0%, not {share.percent_text}", share.span
+                        )
                 if abs(total - 100) > 1e-9:
                     shares = " + ".join(arm.percent_text for arm in step.arms)
                     self.error("NUR015", f"split shares add up to {total:g}%, not 100% ({shares})", step.span)
@@ -1451,6 +1462,53 @@ class _Checker:
                 )
             seen.setdefault(arm.name, arm)
 
+    def check_calendar_wait(self, step: n.WaitCalendar) -> None:
+        if step.date is not None:
+            self.date(step.date.text, step.date.span)
+        if step.time is not None:
+            try:
+                units.time_minutes(step.time.text)
+            except ValueError:
+                self.error("NUR014", f"`{step.time.text}` is not a time of day (00:00 to 23:59)", step.time.span)
+        for day in step.days:
+            if day.text not in DAYS:
+                self.error(
+                    "NUR010",
+                    f"unknown day `{day.text}`",
+                    day.span,
+                    notes=("days: " + ", ".join(DAYS),),
+                    hints=did_you_mean(day.text, DAYS) or (f"days are written {', '.join(DAYS)}",),
+                )
+
+    def check_wait_for(self, step: n.WaitFor) -> None:
+        if step.timeout is None:
+            self.error(
+                "NUR014",
+                "`wait for` needs a time-out, or a contact no event reaches waits for ever",
+                step.span,
+                hints=("write `wait for up to 7d { ... }`",),
+            )
+        self.positive(step.timeout, "the `up to` time-out")
+        if not step.arms:
+            self.error(
+                "NUR014",
+                "`wait for` needs at least one `on EVENT { ... }` arm",
+                step.span,
+                hints=('for example `on booked("demo") { ... }`; to wait for a time alone, use `wait 7d`',),
+            )
+        seen: dict[tuple[str, tuple[str, ...]], n.WaitForArm] = {}
+        for arm in step.arms:
+            self.check_event(arm.event.name, arm.event.name_span, arm.event.args)
+            key = (arm.event.name, tuple(f"{a.kind}:{a.value}" for a in arm.event.args))
+            if key in seen:
+                self.error(
+                    "NUR011",
+                    f"`on {arm.event.name}` is given twice in this `wait for`; the first always wins",
+                    arm.span,
+                    related=((seen[key].span, "first given here"),),
+                )
+            seen.setdefault(key, arm)
+
     def check_touch(self, step: n.Touch) -> None:
         if step.channel == "linkedin":
             if step.action == "message" and not step.content:
@@ -1468,7 +1526,7 @@ class _Checker:
             return
         content = self.p.contents.get(step.content)
         if content is None:
-            self.unknown("content", step.content, step.content_span, self.p.contents)
+            self.unknown("content", step.content, step.content_span or step.span, self.p.contents)
             return
         if step.intent and step.intent != content.kind:
             self.error(

@@ -255,6 +255,37 @@ class WaitUntil(Step):
     on_timeout_span: Span | None = None
 
 
+class WaitCalendar(Step):
+    """`wait until 09:00`, `wait until mon 09:00`, `wait until mon..fri
+    09:00`, `wait until 2026-12-01` or `wait until 2026-12-01 09:00`: until
+    the next such moment in the contact's time zone."""
+
+    type: Literal["wait_calendar"] = "wait_calendar"
+    date: Word | None = None
+    # One day, or a range's two ends as written (`mon..fri`); empty when none.
+    days: list[Word] = Field(default_factory=list)
+    time: Word | None = None
+
+
+class WaitForArm(Node):
+    """`on EVENT { ... }` of a `wait for`: the event as a condition (no
+    `within`, no `count`), so every stage reads it as it reads events."""
+
+    event: EventTest
+    steps: list[AnyStep]
+
+
+class WaitFor(Step):
+    """`wait for up to D { on EVENT { ... } ... on timeout { ... } }`: the
+    first of the arms' events after arrival, else the time-out."""
+
+    type: Literal["wait_for"] = "wait_for"
+    timeout: Duration | None = None
+    arms: list[WaitForArm]
+    on_timeout: list[AnyStep] | None = None
+    on_timeout_span: Span | None = None
+
+
 class BranchArm(Node):
     condition: Condition
     steps: list[AnyStep]
@@ -349,6 +380,8 @@ AnyStep = (
     Touch
     | Wait
     | WaitUntil
+    | WaitCalendar
+    | WaitFor
     | Branch
     | Split
     | Repeat
@@ -369,6 +402,8 @@ STEP_KEYWORDS: dict[type[Step], tuple[str, ...]] = {
     Touch: ("email", "sms", "linkedin", "ads", "task", "notify"),
     Wait: ("wait",),
     WaitUntil: ("wait",),
+    WaitCalendar: ("wait",),
+    WaitFor: ("wait",),
     Branch: ("branch",),
     Split: ("split",),
     Repeat: ("repeat",),
@@ -389,6 +424,8 @@ def bodies(step: AnyStep) -> list[list[AnyStep]]:
     match step:
         case WaitUntil():
             return [body for body in (step.on_event, step.on_timeout) if body is not None]
+        case WaitFor():
+            return [arm.steps for arm in step.arms] + ([step.on_timeout] if step.on_timeout is not None else [])
         case Branch():
             return [arm.steps for arm in step.arms] + ([step.otherwise] if step.otherwise is not None else [])
         case Split() | Experiment():
@@ -396,6 +433,8 @@ def bodies(step: AnyStep) -> list[list[AnyStep]]:
         case Repeat():
             return [step.steps]
         case Touch() | Wait() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress() | Handoff() | ExitStep():
+            return []
+        case WaitCalendar():
             return []
         case _:
             assert_never(step)
@@ -422,7 +461,7 @@ def keyword(step: AnyStep) -> str:
             return step.channel
         case TagStep():
             return "untag" if step.remove else "tag"
-        case Wait() | WaitUntil():
+        case Wait() | WaitUntil() | WaitCalendar() | WaitFor():
             return "wait"
         case MoveTo():
             return "move"
@@ -443,6 +482,10 @@ def step_conditions(step: AnyStep) -> list[Condition]:
             return [step.condition]
         case Experiment():
             return [step.goal]
+        case WaitFor():
+            return [arm.event for arm in step.arms]
+        case WaitCalendar():
+            return []
         case Touch() | Wait() | Split() | Repeat() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress():
             return []
         case Handoff() | ExitStep():

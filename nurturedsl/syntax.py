@@ -543,6 +543,42 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     def on_timeout(self, meta: Meta, c: Children) -> _WaitArm:
         return ("timeout", c[0][0], c[0][1], self.mspan(meta))
 
+    @v_args(meta=True)
+    def wait_at_date(self, meta: Meta, c: Children) -> n.WaitCalendar:
+        time = self.word(c[1]) if len(c) > 1 else None
+        return n.make(n.WaitCalendar, span=self.mspan(meta), date=self.word(c[0]), time=time)
+
+    @v_args(meta=True)
+    def wait_at_day(self, meta: Meta, c: Children) -> n.WaitCalendar:
+        days = [self.word(t) for t in c[:-1]]
+        return n.make(n.WaitCalendar, span=self.mspan(meta), days=days, time=self.word(c[-1]))
+
+    @v_args(meta=True)
+    def wait_at_time(self, meta: Meta, c: Children) -> n.WaitCalendar:
+        return n.make(n.WaitCalendar, span=self.mspan(meta), time=self.word(c[0]))
+
+    @v_args(meta=True)
+    def wait_for(self, meta: Meta, c: Children) -> n.WaitFor:
+        step = n.make(n.WaitFor, span=self.mspan(meta), arms=[x for x in c if isinstance(x, n.WaitForArm)])
+        for item in c:
+            if isinstance(item, Token):
+                step.timeout = self.duration(item)
+            elif isinstance(item, tuple):  # `on timeout`
+                _kind, _span, steps, arm_span = item
+                if step.on_timeout is not None:
+                    raise _Duplicate(arm_span, "`on timeout`")
+                step.on_timeout, step.on_timeout_span = steps, arm_span
+        self._nest(step, [s for arm in step.arms for s in arm.steps] + (step.on_timeout or []))
+        return step
+
+    @v_args(meta=True)
+    def wait_for_arm(self, meta: Meta, c: Children) -> n.WaitForArm:
+        pattern: n.EventPattern = c[0]
+        where = pattern.span
+        name_span = Span.point(where.file, where.line, where.column, len(pattern.name))
+        event = n.make(n.EventTest, span=where, name=pattern.name, name_span=name_span, args=pattern.args)
+        return n.make(n.WaitForArm, span=self.mspan(meta), event=event, steps=c[1][1])
+
     def _nest(self, step: n.Step, children: list[n.AnyStep]) -> None:
         depth = 1 + max((s._nesting for s in children), default=0)
         step._nesting = depth

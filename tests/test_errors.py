@@ -388,7 +388,7 @@ def _report(line: str, column: int, width: int, message: str, *, notes=(), hints
             "  wait untiil replied",
             8,
             6,
-            f"NUR005] unknown keyword `untiil`: expected a duration like `3d` {UNITS} or `until` after `wait`",
+            f"NUR005] unknown keyword `untiil`: expected a duration like `3d` {UNITS}, `for` or `until` after `wait`",
             (),
             "until",
         ),

@@ -45,6 +45,15 @@ SAMPLES: dict[type[n.Step], dict[str, str]] = {
     n.WaitUntil: {
         "wait_until": 'wait until replied up to 3d {\n  on event { exit "replied" }\n  on timeout { exit "done" }\n}',
     },
+    n.WaitCalendar: {
+        "wait_calendar_time": 'wait until 09:00\nexit "done"',
+        "wait_calendar_days": 'wait until mon..fri 09:30\nexit "done"',
+        "wait_calendar_date": 'wait until 2026-01-20 14:00\nexit "done"',
+    },
+    n.WaitFor: {
+        "wait_for": 'wait for up to 3d {\n  on replied { exit "replied" }\n  on clicked(any) { exit "clicked" }\n'
+        '  on timeout { exit "done" }\n}',
+    },
     n.Branch: {"branch": 'branch {\n  when tagged "vip" { exit "vip" }\n  else { exit "done" }\n}'},
     n.Split: {"split": 'split {\n  50% "a" { exit "done" }\n  50% "b" { exit "done" }\n}'},
     n.Repeat: {"repeat": 'repeat every 1d at most 2 {\n  tag "seen"\n}\nexit "done"'},

@@ -51,6 +51,15 @@ CORE = (
     "nurturedsl.render.simoverlay",
     "nurturedsl.render.command",
     "nurturedsl.cli",
+    "nurturedsl.model",
+    "nurturedsl.units",
+    "nurturedsl.syntax_errors",
+    "nurturedsl.render.diagram",
+    "nurturedsl.render.overview",
+    "nurturedsl.render.words",
+    "nurturedsl.sim.engine",
+    "nurturedsl.sim.nodes",
+    "nurturedsl.sim.programme",
 )
 
 

@@ -69,6 +69,7 @@ RULES: tuple[type[Rule], ...] = (
     reengagement.ExitOnOldActivity,
     freshness.StaleReview,
     freshness.MissingReviewDate,
+    freshness.WaitDatePassed,
 )
 
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

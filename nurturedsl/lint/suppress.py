@@ -78,7 +78,7 @@ def block_ends(programme: Programme) -> dict[str, dict[int, int]]:
         spans += [
             step.span
             for step in iter_steps(flow.steps)
-            if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil, n.Experiment))
+            if isinstance(step, (n.Branch, n.Split, n.Repeat, n.WaitUntil, n.Experiment, n.WaitFor))
         ]
     ends: dict[str, dict[int, int]] = {}
     for span in spans:

@@ -26,15 +26,17 @@ output depends on nothing but the playbook.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
 from typing_extensions import assert_never
 
 from .. import nodes as n
-from ..graph import END, ENTRY, flow_graph, transitions
+from ..graph import END, ENTRY, Attrs, flow_graph, transitions
 from ..model import Programme, message_items
 from ..policy import CONTACT_CHANNELS, is_message
+from ..source import Span
 from . import words
 
 
@@ -169,7 +171,7 @@ FLOW_NOTES = (
 VARIES = -1
 
 
-def day_offsets(g: nx.MultiDiGraph) -> dict[str, int]:
+def day_offsets(g: nx.MultiDiGraph[str]) -> dict[str, int]:
     """Seconds from entry to each node, or VARIES when two paths disagree;
     unreachable nodes are absent.
 
@@ -184,7 +186,8 @@ def day_offsets(g: nx.MultiDiGraph) -> dict[str, int]:
         node = stack.pop()
         here = offsets[node]
         for _, target, data in g.out_edges(node, data=True):
-            there = VARIES if here == VARIES or data["kind"] == "event" else here + (data["delay"] or 0)
+            varies = data["kind"] == "event" or data["min_delay"] != data["max_delay"]  # a calendar wait
+            there = VARIES if here == VARIES or varies else here + (data["delay"] or 0)
             known = offsets.get(target)
             if known is None:
                 offsets[target] = there
@@ -198,12 +201,12 @@ def day_offsets(g: nx.MultiDiGraph) -> dict[str, int]:
 # ---------------------------------------------------------------- the flow --
 
 
-def flow_diagram(programme: Programme, flow: n.Flow, g: nx.MultiDiGraph | None = None) -> Diagram:
+def flow_diagram(programme: Programme, flow: n.Flow, g: nx.MultiDiGraph[str] | None = None) -> Diagram:
     """The diagram of one flow of a checked programme."""
     return _FlowDiagram(programme, flow, g if g is not None else flow_graph(flow)).build()
 
 
-def where(programme: Programme, span) -> str:
+def where(programme: Programme, span: Span) -> str:
     """`inbound.nurture:19`, relative to the playbook's folder, so output is
     the same whatever folder the command runs in."""
     folder = os.path.dirname(os.path.abspath(programme.path))
@@ -212,7 +215,7 @@ def where(programme: Programme, span) -> str:
 
 
 class _FlowDiagram:
-    def __init__(self, programme: Programme, flow: n.Flow, g: nx.MultiDiGraph):
+    def __init__(self, programme: Programme, flow: n.Flow, g: nx.MultiDiGraph[str]):
         self.programme = programme
         self.flow = flow
         self.g = g
@@ -247,7 +250,7 @@ class _FlowDiagram:
                 diagram.edges.append(edge)
         return diagram
 
-    def _position(self, node_id: str) -> tuple:
+    def _position(self, node_id: str) -> tuple[int, int, int, str]:
         if node_id == ENTRY:
             return (0, 0, 0, "")
         if node_id == END:
@@ -257,7 +260,7 @@ class _FlowDiagram:
 
     # ---- waits and gotos become edge labels
 
-    def _pass_through(self, order: list[str]) -> dict[str, tuple[str, dict]]:
+    def _pass_through(self, order: list[str]) -> dict[str, tuple[str, Attrs]]:
         """Waits and gotos to fold into the arrows through them: node -> its
         one transition. Kept as boxes: those nothing leads to (unreachable,
         they would vanish) and those on a loop of nothing but waits and
@@ -284,14 +287,14 @@ class _FlowDiagram:
                 state[seen] = 2
         return passing
 
-    def _resolver(self, passing: dict[str, tuple[str, dict]]):
+    def _resolver(self, passing: dict[str, tuple[str, Attrs]]) -> Callable[[str], tuple[str, int, bool, bool]]:
         """node -> (first box after it, total wait, a goto on the way, a
         repeat's interval on the way), memoised so that a long run of waits
         is walked once."""
         memo: dict[str, tuple[str, int, bool, bool]] = {}
 
         def resolve(node: str) -> tuple[str, int, bool, bool]:
-            chain = []
+            chain: list[str] = []
             while node in passing and node not in memo:
                 chain.append(node)
                 node = passing[node][0]
@@ -306,7 +309,14 @@ class _FlowDiagram:
 
         return resolve
 
-    def _edge(self, source: str, target: str, data: dict, passing, resolve) -> Edge:
+    def _edge(
+        self,
+        source: str,
+        target: str,
+        data: Attrs,
+        passing: dict[str, tuple[str, Attrs]],
+        resolve: Callable[[str], tuple[str, int, bool, bool]],
+    ) -> Edge:
         kind = data["kind"]
         lines, tooltip, style = [], [], "solid"
         guard = data["guard"]
@@ -415,7 +425,7 @@ class _FlowDiagram:
         if content is not None:
             lines += words.wrap(content.title)
             tooltip = tooltip + [f"{content.kind}: {content.name}: {words.clean(content.title)}"]
-            tone = step.intent or content.kind
+            tone: str = step.intent or content.kind
         elif channel in ("task", "notify"):
             lines += words.wrap(step.text or "")
             if step.recipient:
@@ -459,6 +469,16 @@ class _FlowDiagram:
                 )
             case n.Wait():
                 return "wait", "logic", [f"wait {words.duration(step.duration.seconds)}"]
+            case n.WaitCalendar():
+                # a box, not an arrow label: how long it waits depends on the clock
+                return "wait", "logic", ["wait " + words.calendar(step), "contact's time"]
+            case n.WaitFor():
+                lines = ["wait for the first event"]
+                return (
+                    "wait_until",
+                    "logic",
+                    lines + ([f"up to {words.duration(step.timeout.seconds)}"] if step.timeout else []),
+                )
             case n.Goto():
                 return "action", "logic", [f"goto {step.target}"]
             case n.TagStep():

@@ -60,6 +60,22 @@ def day(seconds: int) -> str:
     return f"day {days}" if not rest else f"day {days} +{duration(rest)}"
 
 
+def calendar(step: n.WaitCalendar) -> str:
+    """A calendar wait as a reader says it: `until Monday 09:00`, `until
+    Mon-Fri 09:30`, `until 2026-12-01`, `until 09:00` (contact's time)."""
+    parts = []
+    if step.date is not None:
+        parts.append(step.date.text)
+    names = [units.DAY_NAMES[units.day_index(d.text)] for d in step.days if d.text in units.DAYS]
+    if len(names) == 1:
+        parts.append(names[0])
+    elif len(names) == 2:
+        parts.append(f"{names[0][:3]}-{names[1][:3]}")
+    if step.time is not None:
+        parts.append(units.hhmm(units.time_minutes(step.time.text)))
+    return "until " + " ".join(parts)
+
+
 def quoted(text: str) -> str:
     """A string as the language writes it."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'

@@ -344,6 +344,9 @@ def _transitions(kind: str, edges: list[Json]) -> str | None:
     if kind == "wait_until":
         good = kinds in (["event"], ["event", "timeout"]) and all("delay" in e for e in edges[1:])
         return None if good else "a wait_until needs an `event` transition and optionally a `timeout` with a delay"
+    if kind == "wait_for":
+        good = len(kinds) >= 2 and kinds[-1] == "timeout" and all(k == "event" for k in kinds[:-1])
+        return None if good else "a wait_for needs one `event` transition per arm, then one `timeout`"
     if kind == "branch":
         good = len(kinds) >= 2 and kinds[-1] == "else" and all(k == "branch" for k in kinds[:-1])
         return None if good else "a branch needs `branch` transitions, then one `else`"

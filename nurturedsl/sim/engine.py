@@ -34,7 +34,7 @@ from .contact import Contact, Event, Touch
 from .delivery import _Delivery
 from .logic import date_seconds
 from .membership import MAX_ENTRIES, _Membership, _Run
-from .nodes import stable_fraction
+from .nodes import chosen_arm, stable_fraction
 from .programme import (
     TOUCH_CHANNELS,
     TOUCH_EVENTS,
@@ -410,11 +410,10 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                         self._leave(run, reason)
             for run in list(self.runs.values()):
                 node = run.waiting
-                if run.active and node is not None and touched(node.deps) and node.condition(s):
-                    run.waiting = None
-                    self.wake_stale = True
-                    run.ticket += 1
-                    self._take(run, node, node.next[0])
+                if run.active and node is not None and touched(node.deps):
+                    edge = node.ready(self, run, node)
+                    if edge is not None:
+                        self._stop_waiting(run, node, edge)
             pending, self.pending = self.pending, []
             for flow, trigger, event_at in pending:
                 if trigger.condition is None or trigger.condition(s):
@@ -515,12 +514,22 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         if action == "send":
             if self._deliver(run, node):
                 self._take(run, node, node.next[0])
-        elif action == "timeout":
+        elif action == "timeout":  # the last transition of a wait_until or a wait_for
             run.waiting = None
             self.wake_stale = True
-            self._take(run, node, node.next[1])
+            self._take(run, node, node.next[-1])
+        elif action == "arm":  # every happening of this moment is in: the first arm written wins
+            edge = chosen_arm(self.s, run, node)
+            if edge is not None and run.waiting is node:
+                self._stop_waiting(run, node, edge)
         else:
             self._walk(run, node_id, came_from=run.node)
+
+    def _stop_waiting(self, run: _Run, node: _Node, edge: _Edge) -> None:
+        run.waiting = None
+        self.wake_stale = True
+        run.ticket += 1
+        self._take(run, node, edge)
 
     def _take(self, run: _Run, node: _Node, edge: _Edge) -> None:
         self.tally.transition(run.flow.name, node.id, edge.index)

@@ -41,6 +41,7 @@ class _Run:
         "via",
         "messages",
         "cadence_until",
+        "marks",
     )
 
     def __init__(self, flow: _Flow, now: float, via: str):
@@ -55,6 +56,8 @@ class _Run:
         self.via = via
         self.messages = 0  # messages sent in this run (max_touches, first_touch)
         self.cadence_until = -math.inf  # no message before: the previous one (in any run of the flow) + cadence min
+        # at a wait_for: how many events of each arm's name were recorded when the contact arrived
+        self.marks: dict[str, int] = {}
 
 
 class _Membership(_Shared):

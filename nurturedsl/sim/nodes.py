@@ -26,17 +26,21 @@ from typing import TYPE_CHECKING, get_args
 # The IR's list of node types. This import is the one place the simulator
 # reads it (see `ir_node_types`); when the IR models move to their own
 # module, only this line changes.
+from .. import units
 from ..irmodel import NodeType
 from .clock import REVISIT, TIMER
 from .experiments import key as experiment_key
-from .values import assign, iso
+from .values import assign, calendar_moment, iso
 
 if TYPE_CHECKING:
-    from .engine import _ContactRun
+    from .engine import State, _ContactRun
     from .membership import _Run
     from .programme import _Edge, _Node
 
 Handler = Callable[["_ContactRun", "_Run", "_Node", "str | None"], "_Edge | None"]
+# What a contact waiting at a node looks at when something it reads changes:
+# the transition to take now, or None to go on waiting.
+Ready = Callable[["_ContactRun", "_Run", "_Node"], "_Edge | None"]
 
 HANDLERS: dict[str, Handler] = {}
 
@@ -109,6 +113,69 @@ def _wait_until(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -
         c._push(c.s.now + node.next[1].delay, TIMER, run, run.ticket, "timeout", node.id)
     c._schedule_wake()
     return None
+
+
+@handles("wait_calendar")
+def _wait_calendar(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -> _Edge | None:
+    data, now = node.data, c.s.now
+    days = data.get("days")
+    at = calendar_moment(
+        now,
+        c.zone,  # the contact's time zone, else the policy's
+        data.get("date"),
+        frozenset(units.day_index(day) for day in days) if days else None,
+        units.time_minutes(data.get("time", "00:00")),
+    )
+    edge = node.next[0]
+    if at <= now:  # the moment is now, or the date is past
+        return edge
+    # as the walk takes a delayed transition: counted now, followed by a timer
+    c.tally.transition(run.flow.name, node.id, edge.index)
+    run.ticket += 1
+    c._push(at, TIMER, run, run.ticket, "walk", edge.to)
+    return None
+
+
+@handles("wait_for")
+def _wait_for(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -> _Edge | None:
+    # Only events recorded from now on count (docs/simulation.md): an event
+    # before arrival, even one of this same moment, was not waited for.
+    s = c.s
+    run.marks = {name: len(s.events.get(name, ())) for _, name, _ in node.arms}
+    run.waiting = node
+    c.wake_stale = True
+    run.ticket += 1
+    c._push(s.now + node.next[-1].delay, TIMER, run, run.ticket, "timeout", node.id)
+    return None
+
+
+def chosen_arm(s: State, run: _Run, node: _Node) -> _Edge | None:
+    """The first arm, in the order written, with an event of its since the
+    contact arrived at the wait_for `node`."""
+    for edge, name, match in node.arms:
+        found = s.events.get(name)
+        if found:
+            for _at, arg in found[run.marks.get(name, 0) :]:
+                if match is None or arg in match:
+                    return edge
+    return None
+
+
+def _condition_holds(c: _ContactRun, run: _Run, node: _Node) -> _Edge | None:
+    return node.next[0] if node.condition(c.s) else None
+
+
+def _arm_seen(c: _ContactRun, run: _Run, node: _Node) -> _Edge | None:
+    # An arm's event is in, but others of this very moment may still be
+    # queued: decide once they are recorded (an `arm` timer queued after
+    # them), so that of events at the same moment the first arm written wins.
+    if chosen_arm(c.s, run, node) is not None:
+        c._push(c.s.now, TIMER, run, run.ticket, "arm", node.id)
+    return None
+
+
+# by the type of the node a contact waits at
+READY: dict[str, Ready] = {"wait_until": _condition_holds, "wait_for": _arm_seen}
 
 
 @handles("branch")

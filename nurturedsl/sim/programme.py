@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from .. import units
 from .experiments import _Experiment, key
 from .logic import Compiler, Condition, time_sources
-from .nodes import HANDLERS, Handler
+from .nodes import HANDLERS, READY, Handler, Ready
 from .values import local as local_time
 
 Json = dict[str, Any]  # an object of the IR document
@@ -79,7 +79,21 @@ class _Edge:
 
 
 class _Node:
-    __slots__ = ("id", "type", "perform", "next", "data", "condition", "sources", "deps", "message", "timed", "pairs")
+    __slots__ = (
+        "id",
+        "type",
+        "perform",
+        "next",
+        "data",
+        "condition",
+        "sources",
+        "deps",
+        "message",
+        "timed",
+        "pairs",
+        "ready",
+        "arms",
+    )
 
     def __init__(self, node_id: str, data: Json, compile_: Compile):
         self.id = node_id
@@ -94,6 +108,10 @@ class _Node:
         self.message = is_message(data)
         # a wait_until's condition; for other nodes one that never holds
         self.condition: Condition = compile_(data["condition"]) if self.type == "wait_until" else _never
+        # what a waiting contact looks at when something changes (nodes.py's READY)
+        self.ready: Ready = READY[self.type] if self.type in READY else READY["wait_until"]
+        # a wait_for's arms: (transition, event name, the arguments it matches); set by the programme
+        self.arms: tuple[tuple[_Edge, str, Matches], ...] = ()
         self.sources: set[Source] = set()
         self.deps = Deps()
         self.timed: tuple[Source, ...] = ()
@@ -344,6 +362,15 @@ class Programme:
                     every = every | flow.nodes[node_id].deps
                 elif node["type"] == "experiment":
                     every = every | _deps(node["goal"], ir)  # its goal is watched after entry
+                elif node["type"] == "wait_for":
+                    prepared = flow.nodes[node_id]
+                    prepared.arms = tuple(
+                        (edge, raw["event"]["name"], self.match(raw["event"]["name"], raw["event"].get("arg")))
+                        for edge, raw in zip(prepared.next, node["next"])
+                        if raw["kind"] == "event"
+                    )
+                    prepared.deps = Deps(name for _, name, _ in prepared.arms)
+                    every = every | prepared.deps
             every = every | flow.exit_deps | flow.entry_deps
         self.threshold_sources: set[Source] = (
             self._expand(

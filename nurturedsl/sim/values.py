@@ -30,6 +30,29 @@ def local(seconds: float, zone: ZoneInfo) -> dt.datetime:
     return (_EPOCH + dt.timedelta(seconds=seconds)).astimezone(zone)
 
 
+def calendar_moment(now: float, zone: ZoneInfo, date: str | None, days: frozenset[int] | None, minutes: int) -> float:
+    """Where a calendar wait ends (docs/simulation.md): the first moment at
+    or after `now` when the wall clock of `zone` shows `minutes` past
+    midnight, on `date`, or on one of `days` (0 = Monday), or on any day;
+    `now` itself if that date is past. A time the clock skips that day (the
+    spring change) comes as the clock jumps over it (02:30 is 03:30 then);
+    a time it shows twice (the autumn change) counts the first time: the
+    zone's offset from before the change, `fold=0`."""
+    hour, minute = divmod(minutes, 60)
+    if date is not None:
+        moment = dt.datetime.combine(dt.date.fromisoformat(date), dt.time(hour, minute), zone).timestamp()
+        return max(moment, now)
+    today = local(now, zone).date()
+    for ahead in range(8):  # today and a week on: every allowed day comes once
+        day = today + dt.timedelta(days=ahead)
+        if days is not None and day.weekday() not in days:
+            continue
+        moment = dt.datetime.combine(day, dt.time(hour, minute), zone).timestamp()
+        if moment >= now:
+            return moment
+    raise AssertionError("no allowed day in a week")  # pragma: no cover - the IR has at least one day
+
+
 def rounded(value: float) -> float:
     """A number as the trace shows it: two decimals, an int when whole."""
     value = round(value, 2)

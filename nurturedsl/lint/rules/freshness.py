@@ -169,4 +169,70 @@ class MissingReviewDate(Rule):
             )
 
 
-RULES: tuple[type[Rule], ...] = (StaleReview, MissingReviewDate)
+class WaitDatePassed(Rule):
+    """A `wait until DATE` names a date that has already passed.
+
+    A calendar wait holds contacts until its date, in their own time zone;
+    once the date is past, every contact who arrives goes straight on. So a
+    wait for last year's launch or webinar day does nothing, and the step
+    after it goes out at once, to everyone, which is rarely what was meant:
+    a date that is past is a campaign nobody updated (or a typo in the
+    year). A date a day behind the linter's clock may still be ahead in
+    another time zone and is not reported. Source: neither article; it
+    rests on what a calendar wait does with a past date (docs/language.md)
+    and on workflow tools that refuse one (Plumber's Delay action: "Delay
+    until timestamp entered is in the past"); a warning, not an error,
+    since a playbook is linted long after it was written.
+
+    Bad:
+        playbook "Launch" {
+          reviewed 2026-11-02
+        }
+        flow launch {
+          entry on registered("webinar")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          wait until 2025-12-01 09:00     # a year ago: nobody waits
+          email recap: trends_report
+        }
+
+    Good:
+        playbook "Launch" {
+          reviewed 2026-11-02
+        }
+        flow launch {
+          entry on registered("webinar")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          wait until 2026-12-01 09:00
+          email recap: trends_report
+        }
+    """
+
+    code = "NUR903"
+    name = "wait-date-passed"
+    family = "freshness"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            for step in n.iter_steps(flow.steps):
+                if not isinstance(step, n.WaitCalendar) or step.date is None:
+                    continue
+                try:
+                    date = _dt.date.fromisoformat(step.date.text)
+                except ValueError:
+                    continue  # the core reports a date not on the calendar
+                behind = (ctx.today - date).days
+                if behind <= _CLOCK_SLACK_DAYS:
+                    continue
+                yield Finding(
+                    f"`wait until {step.date.text}` is {behind} days past (today is {ctx.today.isoformat()}): "
+                    "every contact goes straight on",
+                    step.date.span,
+                    flow=flow.name,
+                    hints=("give the date this wait is for, or remove the wait",),
+                )
+
+
+RULES: tuple[type[Rule], ...] = (StaleReview, MissingReviewDate, WaitDatePassed)

@@ -691,7 +691,8 @@ class EmptyBranchArm(Rule):
     An empty arm is usually a step that was never written or was deleted:
     contacts sent down it get nothing from it and carry on after the block.
     An empty `on event` or `on timeout` block is the same as leaving it
-    out. Two empty blocks are idiomatic and not reported: `else { }` (the
+    out (a `wait for`'s empty `on EVENT { }` is not, and is not reported:
+    it ends the wait when its event comes). Two empty blocks are idiomatic and not reported: `else { }` (the
     explicit "otherwise carry on" that NUR107 asks for) and a named split
     arm such as `10% "control" { }` (a hold-out group). Source: neither
     article; it rests on code review: an empty block is usually a step never
@@ -768,6 +769,15 @@ class EmptyBranchArm(Rule):
                             f"the `{word}` block of `{step.id}` is empty: it is the same as leaving it out",
                             head(span, word),
                             hints=(f"add its steps, or remove the empty `{word} {{ }}`",),
+                        )
+                elif isinstance(step, n.WaitFor):
+                    # An empty event arm is not: it stops the wait when its event comes.
+                    span = step.on_timeout_span
+                    if step.on_timeout == [] and span is not None:
+                        yield Finding(
+                            f"the `on timeout` block of `{step.id}` is empty: it is the same as leaving it out",
+                            head(span, "on timeout"),
+                            hints=("add its steps, or remove the empty `on timeout { }`",),
                         )
 
 

@@ -45,8 +45,9 @@ from collections import deque
 from collections.abc import Iterator
 
 from ... import nodes as n
+from ... import units
 from ...diagnostics import Severity
-from ...graph import ENTRY
+from ...graph import ENTRY, calendar_max_delay
 from ...model import calendar_hold
 from ...nodes import iter_steps
 from ...source import Span
@@ -122,6 +123,8 @@ class _Paths:
         self.fa = fa
         self._parents: dict[str, str] | None = None
         self.wait_untils = {node for node, step in fa.steps() if isinstance(step, n.WaitUntil)}
+        # waits whose time the path does not show either: the clock's, the first event's
+        self.other_waits = {node for node, step in fa.steps() if isinstance(step, (n.WaitCalendar, n.WaitFor))}
 
     def to(self, node: str) -> tuple[str, ...]:
         if self._parents is None:
@@ -183,6 +186,8 @@ def _wait_notes(ctx: Context, paths: _Paths, path: tuple[str, ...], longest: boo
     fa = paths.fa
     notes = []
     for node, after in zip(path, path[1:]):
+        if node in paths.other_waits:
+            notes.extend(_other_wait_note(ctx, fa.step(node), node, longest))
         if node not in paths.wait_untils:
             continue
         step = fa.step(node)
@@ -198,6 +203,24 @@ def _wait_notes(ctx: Context, paths: _Paths, path: tuple[str, ...], longest: boo
         elif step.timeout is not None:
             notes.append(f"{name} times out after {step.timeout.text} on this path")
     return notes
+
+
+def _other_wait_note(ctx: Context, step: n.AnyStep | None, node: str, longest: bool) -> list[str]:
+    """What a calendar wait or a `wait for` adds to a witness path's time."""
+    head = ctx.source_text(step.span).split("{")[0].strip() if step is not None else ""
+    name = f"`{node}` (`{head}`)" if head and "\n" not in head else f"`{node}`"
+    if isinstance(step, n.WaitCalendar):
+        if not longest:
+            return [f"{name} ends at once for a contact who arrives at its moment"]
+        if step.date is not None:
+            return [f"{name} waits for its date: however long that is from when the contact arrives"]
+        most = units.short(calendar_max_delay(step))
+        return [f"{name} can hold the contact up to {most}, until the clock next shows its time"]
+    if isinstance(step, n.WaitFor):
+        if not longest:
+            return [f"{name} ends at once if an arm's event comes as the contact arrives"]
+        return [f"{name} can hold the contact up to {step.timeout.text}"] if step.timeout else []
+    return []
 
 
 def _since_entry(fa: FlowAnalysis):
