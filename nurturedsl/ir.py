@@ -61,6 +61,11 @@ from .irmodel import (
     PlaybookIR,
     PolicyIR,
     ProgrammeIR,
+    ScoreAddIR,
+    ScoreAddNodeIR,
+    ScoreResetIR,
+    ScoreResetNodeIR,
+    WebhookNodeIR,
     QuietHoursIR,
     RangeIR,
     RatioIR,
@@ -209,6 +214,7 @@ class _Compiler:
             version=version.text if version else None,
             description=description.text if description else None,
             span=self.span(h.span),
+            meta=_meta(h.meta),
         )
 
     def content(self, c: n.Content) -> ContentIR:
@@ -233,6 +239,7 @@ class _Compiler:
             cta=n.content_text(c, "cta"),
             reviewed=reviewed.date if reviewed else None,
             span=self.span(c.span),
+            meta=_meta(c.meta),
         )
 
     @overload
@@ -313,6 +320,7 @@ class _Compiler:
             start=fg.ENTRY,
             nodes={node: self.node(g, node, policy) for node in g.nodes},
             span=self.span(flow.span),
+            meta=_meta(flow.meta),
         )
 
     def node(self, g: nx.MultiDiGraph[str], node_id: str, policy: PolicyIR) -> NodeIR:
@@ -334,6 +342,12 @@ class _Compiler:
                 repeat=data["repeat"],
             )
         span = self.span(step.span)
+        node = self.step_node(step, span, edges, policy)
+        if step.meta is not None and not isinstance(node, (EntryNodeIR, EndNodeIR)):  # a step is neither
+            node.meta = _meta(step.meta)
+        return node
+
+    def step_node(self, step: n.AnyStep, span: SpanIR, edges: list[Any], policy: PolicyIR) -> NodeIR:
         match step:
             case n.Touch():
                 return self.touch(step, span, edges, policy)
@@ -381,6 +395,22 @@ class _Compiler:
                 return HandoffNodeIR(type="handoff", span=span, next=edges, team=step.team)
             case n.ExitStep():
                 return ExitNodeIR(type="exit", span=span, next=edges, reason=step.reason)
+            case n.Webhook():
+                return WebhookNodeIR(
+                    type="webhook",
+                    span=span,
+                    next=edges,
+                    # the checker accepts only these methods, in any case
+                    method=cast("Literal['GET', 'POST', 'PUT', 'PATCH', 'DELETE']", step.method.upper()),
+                    url=step.url,
+                    body=step.body,
+                )
+            case n.ScoreChange():
+                if step.op == "reset":
+                    return ScoreResetNodeIR(type="score", op="reset", span=span, next=edges, score=step.score)
+                return ScoreAddNodeIR(
+                    type="score", op="add", span=span, next=edges, score=step.score, points=_given(step.points)
+                )
             case _:
                 assert_never(step)
 
@@ -519,7 +549,11 @@ def _event_arg(args: list[n.EventArg]) -> str | None:
     return args[0].value
 
 
-def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch) -> ActionIR:
+def _meta(meta: n.Meta | None) -> dict[str, bool | int | float | str] | None:
+    return meta.as_dict() if meta is not None else None
+
+
+def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch | n.ScoreChange) -> ActionIR:
     match a:
         case n.Handoff():
             return HandoffActionIR(type="handoff", team=a.team)
@@ -529,6 +563,10 @@ def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch) -> ActionIR:
             return TagActionIR(type="tag", tag=a.tag)
         case n.Touch():  # the checker allows only `notify` here
             return NotifyActionIR(type="notify", text=_given(a.text), recipient=a.recipient)
+        case n.ScoreChange():
+            if a.op == "reset":
+                return ScoreResetIR(type="score", score=a.score, op="reset")
+            return ScoreAddIR(type="score", score=a.score, op="add", points=_given(a.points))
         case _:
             assert_never(a)
 

@@ -634,6 +634,8 @@ _ALWAYS_NUMBERED = {
     "suppress",
     "handoff",
     "exit",
+    "webhook",
+    "score",
 }
 
 
@@ -1419,6 +1421,8 @@ def _base_id(step: n.AnyStep) -> str:
         if step.channel == "linkedin":
             return f"linkedin_{step.action}"
         return step.channel
+    if isinstance(step, n.ScoreChange):
+        return f"score_{step.score}"
     return n.node_type(step)
 
 
