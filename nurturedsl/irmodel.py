@@ -162,8 +162,20 @@ class _IR(BaseModel):
 # Since 1.2: runner metadata (`meta { ... }` in the source), carried
 # untouched: names to texts, numbers or booleans, for engine bindings such
 # as template or sender ids. Nothing in the IR's meaning depends on it.
-MetaKey = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-MetaIR = dict[MetaKey, Union[bool, int, float, str]]  # noqa: UP007 - pydantic keeps the order
+_META_KEY = r"^[A-Za-z_][A-Za-z0-9_]*$"
+MetaKey = Annotated[str, Field(pattern=_META_KEY)]
+MetaIR = Annotated[
+    dict[MetaKey, Union[bool, int, float, str]],  # noqa: UP007 - pydantic keeps the order
+    # `propertyNames`, not pydantic's `patternProperties`, which would let
+    # other keys through unchecked
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": _META_KEY},
+            "additionalProperties": {"type": ["boolean", "number", "string"]},
+        }
+    ),
+]
 
 
 def _meta_field() -> Any:
