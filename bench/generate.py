@@ -128,6 +128,7 @@ class Generator:
         self.gives: list[str] = []
         self.asks: list[str] = []
         self.segments: list[str] = []
+        self.reading_scores: set[str] = set()  # segments whose condition reads a score
         self.flow_names: list[str] = []
 
     # ------------------------------------------------------------ helpers --
@@ -222,8 +223,12 @@ class Generator:
         for i in range(self.n_segments):
             name = f"seg_{i}"
             # only earlier segments may be named, so there is never a cycle
-            self.emit(f"segment {name} = {self.condition()}")
+            condition = self.condition()
+            self.emit(f"segment {name} = {condition}")
             self.segments.append(name)
+            words = set(condition.replace("(", " ").replace(")", " ").replace(".", " ").split())
+            if "lead" in words or words & self.reading_scores:
+                self.reading_scores.add(name)
         self.emit("")
 
     def scores(self) -> None:
@@ -237,7 +242,8 @@ class Generator:
                 '  +20 when title == "CEO"',
                 '  +20 when industry == "SaaS"',
                 "  +10 when revenue > 5M",
-                f"  +5  when {self.rng.choice(self.segments)}",
+                # a fit rule may not read its own score, even through segments (NUR021)
+                f"  +5  when {self.rng.choice([s for s in self.segments if s not in self.reading_scores])}",
                 "  # behaviour: what they do, fading with time",
                 '  +15 on visited("pricing")    decay half_life 30d  at most 2',
                 "  +10 when clicked(any) count >= 3",

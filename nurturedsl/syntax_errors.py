@@ -261,7 +261,8 @@ _LENGTH_NOTES = {
 _AMOUNT_UNITS = "k, M"
 _AMOUNT_SPELLINGS = {"k": "k", "K": "k", "thousand": "k", "M": "M", "mil": "M", "mio": "M", "million": "M"}
 
-_NUMBER_RUN = re.compile(r"([+-]?)(\d[\w.]*)")  # a number and what is run into it
+# a number and what is run into it, up to a range's `..` (`5D..9d`)
+_NUMBER_RUN = re.compile(r"([+-]?)(\d(?:\w|\.(?!\.))*)")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _PARTS = re.compile(r"(?:\d+(?:\.\d+)?[A-Za-z]+)+")
 _PART = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]+)")
@@ -471,14 +472,14 @@ def run_together(token: Token, source: SourceFile, grammar: Lark) -> Diagnostic:
     span = Span(source.path, line, column, line, column + len(word))
     # a misspelt keyword the parser expects here (`untill`, `goall`), else a
     # keyword and a word run together (`goalicp`, `way_out`)
-    hint = _suggest_keyword(word, _keywords_before(grammar, source.text, start))
-    if hint is None:
-        hint = token.value if len(rest) <= 1 else f"{token.value} {rest}"
-    hints = (f"did you mean `{hint}`?",)
+    misspelt = _suggest_keyword(word, _keywords_before(grammar, source.text, start))
+    if misspelt is not None:
+        return Diagnostic("NUR005", f"unknown keyword `{word}`", span, hints=(f"did you mean `{misspelt}`?",))
+    hint = token.value if len(rest) <= 1 else f"{token.value} {rest}"
     return Diagnostic(
         "NUR005",
         f"unknown keyword `{word}`: `{token.value}` must be followed by a space or a "
         f"symbol, not `{word[len(token.value)]}`",
         span,
-        hints=hints,
+        hints=(f"did you mean `{hint}`?",),
     )

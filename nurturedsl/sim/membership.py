@@ -1,0 +1,180 @@
+"""Entering and leaving flows in one contact's run.
+
+Who may enter a flow now (suppression, the re-entry rule, its audience),
+why a move into one was refused, what leaving records (the reason, the
+goal, the cadence the next stay inherits), and the handoff to a team,
+which takes the contact out of every flow.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from .. import units
+from .shared import _Shared
+from .values import iso
+
+if TYPE_CHECKING:
+    from .programme import _Flow, _Node
+
+# A flow that takes a contact back in at every event (`reentry allowed`,
+# `entry when`, a body that takes no time) while each entry brings more
+# events must not hang the run: one contact enters one flow at most this
+# often in a run.
+MAX_ENTRIES = 10_000
+
+
+class _Run:
+    """A contact's stay in one flow."""
+
+    __slots__ = (
+        "flow",
+        "active",
+        "ticket",
+        "node",
+        "waiting",
+        "entered_at",
+        "loops",
+        "held_for",
+        "via",
+        "messages",
+        "cadence_until",
+    )
+
+    def __init__(self, flow: _Flow, now: float, via: str):
+        self.flow = flow
+        self.active = True
+        self.ticket = 0  # bumped whenever the run moves, so stale timers are ignored
+        self.node = flow.start
+        self.waiting: _Node | None = None  # the wait_until node it sits at
+        self.entered_at = now
+        self.loops: dict[str, int] = {}
+        self.held_for: set[str] | None = None  # deferral reasons of the touch it waits to send
+        self.via = via
+        self.messages = 0  # messages sent in this run (max_touches, first_touch)
+        self.cadence_until = -math.inf  # no message before: the previous one (in any run of the flow) + cadence min
+
+
+class _Membership(_Shared):
+    """Part of `_ContactRun` (engine.py). Owns `runs` (the flows the contact
+    is in), `entries` (flow -> (times entered, last entry)), `cadence_until`,
+    `first_entry`, `with_sales`, `handed_off` and `teams`."""
+
+    # state most contacts never change, kept off the instance until they do
+    teams: frozenset[str] = frozenset()  # teams the contact was handed to
+    cadence_until: dict[str, float] | None = None  # flow -> cadence_until of its last run that sent a message
+
+    def _may_enter(self, flow: _Flow, since: float | None = None) -> bool:
+        """Whether suppression and the re-entry rule let the contact into
+        `flow` now: at most once ever without `reentry`; with it, once
+        `reentry_after` has passed since the previous entry, and never twice
+        at one moment (a flow that sends the contact straight back in must
+        not spin)."""
+        now = self.s.now
+        if now < self.suppressed_until:
+            return False
+        entered = self.entries.get(flow.name)
+        if entered is None:
+            return True
+        if not flow.reentry or entered[0] >= MAX_ENTRIES:
+            return False
+        # an event entry is judged by its event's time (`after D` delays it),
+        # a condition entry by now, the moment the clock wakes for
+        return now > entered[1] and (now if since is None else since) >= entered[1] + flow.reentry_after
+
+    def _refusal(self, flow: _Flow) -> str:
+        """Why a move into `flow` did not take the contact in."""
+        if flow.name in self.runs:
+            return "already in the flow"
+        if self.s.now < self.suppressed_until:
+            return "suppressed"
+        entered = self.entries.get(flow.name)
+        if entered is not None:
+            if not flow.reentry:
+                return "entered before; no reentry"
+            if entered[0] >= MAX_ENTRIES:
+                return f"entered {MAX_ENTRIES:,} times, the most a run allows"
+            if entered[1] == self.s.now:
+                return "entered at this moment already"
+            if self.s.now < entered[1] + flow.reentry_after:
+                return (
+                    f"reentry after {units.short(flow.reentry_after, weeks=True)}: "
+                    f"not before {iso(entered[1] + flow.reentry_after)}"
+                )
+        return "not in its audience"
+
+    def _enter(self, flow: _Flow, via: str, moved: bool = False, since: float | None = None) -> bool:
+        """Take the contact into `flow` if its rules allow; a move (`move
+        to`, a step's or a threshold's) that is refused is traced."""
+        if (
+            flow.name in self.runs
+            or not self._may_enter(flow, since)
+            or (flow.audience is not None and not flow.audience(self.s))
+        ):
+            if moved and self.tracing:
+                self._trace("refused", flow=flow.name, reason=via, why=self._refusal(flow))
+            return False
+        now = self.s.now
+        count = self.entries.get(flow.name, (0, 0))[0]
+        self.entries[flow.name] = (count + 1, now)
+        if self.first_entry is None:
+            self.first_entry = now
+        run = self.runs[flow.name] = _Run(flow, now, via)
+        if self.cadence_until is not None and flow.name in self.cadence_until:
+            run.cadence_until = self.cadence_until[flow.name]
+        self.wake_stale = True
+        self.tally.entry(flow.name, count == 0)
+        if self.tracing:
+            self._trace("enter", flow=flow.name, reason=via)
+        reason = self._exit_reason(run)
+        if reason:
+            self._leave(run, reason)
+            return True
+        self._walk(run, flow.start)
+        return True
+
+    def _leave(self, run: _Run, reason: str) -> None:
+        if not run.active:
+            return
+        run.active = False
+        run.ticket += 1
+        flow = run.flow
+        del self.runs[flow.name]
+        if run.messages and flow.cadence_min:
+            if self.cadence_until is None:
+                self.cadence_until = {}
+            self.cadence_until[flow.name] = run.cadence_until
+        self.wake_stale = True
+        goal = bool(flow.goal(self.s)) if flow.goal is not None else None
+        self.tally.left(flow.name, reason, goal)
+        if self.tracing:
+            self._trace("exit", flow=flow.name, step=run.node, reason=reason, goal=goal)
+        if flow.readmits and not self.with_sales:
+            # an `entry when` flow that re-admits: look at the entries again
+            # now (or at the next happening when it was entered just now);
+            # when the re-entry delay has not passed, the clock wakes for it
+            last = self.entries[flow.name][1]
+            if last == self.s.now:
+                self.recheck_next = True
+            elif self.s.now >= last + flow.reentry_after:
+                self.everything = True
+
+    def _handoff(self, team: str, via: str, run: _Run | None = None) -> None:
+        """Hand the contact to `team` (`via`: the threshold or the step; `run`:
+        the run whose `handoff` step this is). They leave every flow they are
+        in; a flow whose exit condition holds at this moment records that
+        exit, as it would have taken them out at this moment anyway."""
+        for other in list(self.runs.values()):
+            reason = None if other is run else self._exit_reason(other)
+            self._leave(other, reason or f"handoff to {team}")
+        self.with_sales = True
+        self.recheck_next = False
+        self.wake_stale = True
+        first = not self.handed_off
+        since = None if not first or self.first_entry is None else self.s.now - self.first_entry
+        self.tally.handoff(team, first, team not in self.teams, since)
+        self.handed_off = True
+        self.teams = self.teams | {team}
+        if self.tracing:
+            self._trace("handoff", team=team, reason=via)
