@@ -57,6 +57,8 @@ SAMPLES: dict[type[n.Step], dict[str, str]] = {
     n.Suppress: {"suppress": 'suppress "cold-contacts" revisit 90d'},
     n.Handoff: {"handoff": "handoff sales"},
     n.ExitStep: {"exit": 'exit "done"'},
+    n.Webhook: {"webhook": 'webhook post "https://hooks.acme.example/lead" body "{\\"email\\": \\"{email}\\"}"\nexit "done"'},
+    n.ScoreChange: {"score_change": 'score lead +10\nscore lead -5\nscore lead reset\nexit "done"'},
 }
 
 HEADER = """\
@@ -69,6 +71,11 @@ attribute stage_note: string
 content guide give "The guide" unsubscribe link
 content reminder give "A reminder" unsubscribe link
 content intro_note give "Hello from Acme"
+
+score lead {
+  +10 on visited("pricing")
+  threshold hot at 5 -> score lead reset
+}
 
 flow landing "Where move to leads" {
   exit "done"

@@ -43,6 +43,7 @@ class Tally:
         self.unsubscribes = 0
         self.notifications = Counter()
         self.tasks = Counter()
+        self.webhooks = Counter()  # "flow.step" -> calls made
         self.late_events = 0
 
     # -- what the engine calls
@@ -109,6 +110,9 @@ class Tally:
     def task(self, recipient: str | None) -> None:
         self.tasks[recipient or "(default)"] += 1
 
+    def webhook(self, flow: str, step: str) -> None:
+        self.webhooks[f"{flow}.{step}"] += 1
+
     def remaining(self, flow: str) -> None:
         self.still_in[flow] += 1
 
@@ -159,6 +163,13 @@ def layout(ir: dict) -> dict:
             f"{score}.{t['name']}" for score, data in ir["scores"].items() for t in data["thresholds"]
         ),
         "first_touch": ir["policy"].get("first_touch", {}).get("iso"),
+        # only a playbook with webhooks has the figure, so reports of others keep their shape
+        "webhooks": sorted(
+            f"{name}.{node_id}"
+            for name, flow in ir["flows"].items()
+            for node_id, node in flow["nodes"].items()
+            if node["type"] == "webhook"
+        ),
     }
 
 
@@ -204,6 +215,9 @@ def figures(tally: Tally, shape: dict) -> dict:
         "notifications": dict(sorted(tally.notifications.items())),
         "tasks": dict(sorted(tally.tasks.items())),
     }
+    hooks = sorted(set(shape.get("webhooks", ())) | set(tally.webhooks))
+    if hooks:
+        body["webhooks"] = {name: tally.webhooks[name] for name in hooks}
     for flow, steps in shape["flows"].items():
         taken = tally.transitions[flow]
         transitions = {node: [taken[(node, index)] for index in range(count)] for node, count in steps.items()}
@@ -364,6 +378,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
     if body["tasks"]:
         lines.append(
             "  tasks          " + ", ".join(f"{who} {n(f'tasks.{who}', count)}" for who, count in body["tasks"].items())
+        )
+    if body.get("webhooks"):
+        lines.append(
+            "  webhooks       "
+            + ", ".join(f"{step} {n(f'webhooks.{step}', count)}" for step, count in body["webhooks"].items())
         )
     lines.append("")
     touches = body["touches"]
