@@ -57,7 +57,9 @@ SAMPLES: dict[type[n.Step], dict[str, str]] = {
     n.Suppress: {"suppress": 'suppress "cold-contacts" revisit 90d'},
     n.Handoff: {"handoff": "handoff sales"},
     n.ExitStep: {"exit": 'exit "done"'},
-    n.Webhook: {"webhook": 'webhook post "https://hooks.acme.example/lead" body "{\\"email\\": \\"{email}\\"}"\nexit "done"'},
+    n.Webhook: {
+        "webhook": 'webhook post "https://hooks.acme.example/lead" body "{\\"email\\": \\"{email}\\"}"\nexit "done"'
+    },
     n.ScoreChange: {"score_change": 'score lead +10\nscore lead -5\nscore lead reset\nexit "done"'},
 }
 

@@ -203,7 +203,7 @@ class MissingUnsubscribeLink(Rule):
 
 
 class WebhookWithoutHttps(Rule):
-    """A webhook calls a plain `http://` URL.
+    r"""A webhook calls a plain `http://` URL.
 
     A webhook carries what the runner knows about a contact (an email
     address, a score, a company) to another system. Over plain HTTP anyone on
@@ -215,12 +215,16 @@ class WebhookWithoutHttps(Rule):
     Bad:
         flow inbound {
           entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
           webhook post "http://hooks.acme.example/lead" body "{\"email\": \"{email}\"}"
         }
 
     Good:
         flow inbound {
           entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
           webhook post "https://hooks.acme.example/lead" body "{\"email\": \"{email}\"}"
         }
     """

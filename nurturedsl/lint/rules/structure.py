@@ -981,7 +981,7 @@ class OrphanFile(Rule):
 
 
 class WebhookUnknownPlaceholder(Rule):
-    """A webhook's URL or body has a placeholder that names no attribute.
+    r"""A webhook's URL or body has a placeholder that names no attribute.
 
     A `{path}` in a webhook's URL or body is filled in with the contact's
     attribute of that name when the runner makes the call. A placeholder
@@ -995,12 +995,16 @@ class WebhookUnknownPlaceholder(Rule):
     Bad:
         flow inbound {
           entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
           webhook post "https://hooks.acme.example/lead" body "{\"email\": \"{emial}\"}"
         }
 
     Good:
         flow inbound {
           entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
           webhook post "https://hooks.acme.example/lead" body "{\"email\": \"{email}\"}"
         }
     """
