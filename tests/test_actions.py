@@ -395,3 +395,15 @@ def test_a_score_change_is_traced_with_the_score_after_it(tmp_path):
     sim = Sim(ir, [Contact("c")], {"c": [Event(at("2026-01-05T09:00:00Z"), "downloaded", "guide")]})
     [record] = sim.of("c", "score_change")
     assert (record["changed"], record["op"], record["points"], record["score"]["lead"]) == ("lead", "add", 10, 10)
+
+
+def test_the_contact_timeline_reads_webhooks_and_score_changes(tmp_path):
+    from nurturedsl.sim.report import timeline
+
+    ir = playbook(
+        tmp_path, flow('webhook hook: post "https://hooks.acme.example/lead"', "score lead +10", before=SCORE)
+    )
+    sim = Sim(ir, [Contact("c")], {"c": [Event(at("2026-01-05T09:00:00Z"), "downloaded", "guide")]})
+    text = timeline(sim.of("c"), {"id": "c"}, "UTC")
+    assert "webhook    inbound.hook: POST https://hooks.acme.example/lead" in text
+    assert "score      lead +10 (inbound.score_lead_1)" in text

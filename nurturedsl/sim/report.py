@@ -524,4 +524,9 @@ def _describe(record: dict, local) -> str:
         )
     if kind == "revisit":
         return "revisit    suppression ended"
+    if kind == "webhook":
+        return f"webhook    {flow}.{step}: {record['method']} {record['url']}"
+    if kind == "score_change":
+        change = "reset" if record["op"] == "reset" else f"{record['points']:+d}"
+        return f"score      {record['changed']} {change} ({record.get('threshold') or f'{flow}.{step}'})"
     return kind
