@@ -407,3 +407,25 @@ def test_the_contact_timeline_reads_webhooks_and_score_changes(tmp_path):
     text = timeline(sim.of("c"), {"id": "c"}, "UTC")
     assert "webhook    inbound.hook: POST https://hooks.acme.example/lead" in text
     assert "score      lead +10 (inbound.score_lead_1)" in text
+
+
+def test_the_new_words_stay_legal_as_names_elsewhere(tmp_path):
+    text = """
+attribute meta.source: string
+event reset, webhook
+content webhook give "A post called webhook" unsubscribe link
+segment body = meta.source == "x"
+score lead {
+  +5 on reset
+}
+flow meta {
+  entry on webhook
+  exit on unsubscribed
+  email webhook
+  branch { when body { tag "b" } }
+  score reset: lead reset
+}
+"""
+    ir = compiled(tmp_path, text)
+    nodes = ir["flows"]["meta"]["nodes"]
+    assert nodes["webhook"]["type"] == "email" and nodes["reset"] == {**nodes["reset"], "type": "score", "op": "reset"}
