@@ -429,3 +429,17 @@ flow meta {
     ir = compiled(tmp_path, text)
     nodes = ir["flows"]["meta"]["nodes"]
     assert nodes["webhook"]["type"] == "email" and nodes["reset"] == {**nodes["reset"], "type": "score", "op": "reset"}
+
+
+def test_a_threshold_only_a_score_step_reaches_is_not_reported_unreachable(tmp_path):
+    score = 'score lead {\n  +15 on visited("pricing") at most 2\n  threshold sql above 60 -> handoff sales\n}\n'
+    with_step = write(tmp_path, "a.nurture", flow("score lead +50", before=score))
+    without = write(tmp_path, "b.nurture", flow("score lead -50", before=score))
+    codes = {
+        path.name: {
+            d["code"]
+            for d in json.loads(run("lint", path, "--select", "NUR405", "--format", "json").stdout)["diagnostics"]
+        }
+        for path in (with_step, without)
+    }
+    assert codes == {"a.nurture": set(), "b.nurture": {"NUR405"}}
