@@ -169,6 +169,8 @@ class _FlowBuilder:
                 pass  # the contact's time in the flow ends here: no way on
             case n.Touch() | n.TagStep() | n.SetStep():
                 self.edge(step.id, after, "next")
+            case n.Webhook() | n.ScoreChange():
+                self.edge(step.id, after, "next")
             case _:
                 assert_never(step)
 

@@ -73,7 +73,11 @@ from .irmodel import (
     RatioIR,
     ReentryIR,
     RepeatNodeIR,
+    ScoreAddIR,
+    ScoreAddNodeIR,
     ScoreIR,
+    ScoreResetIR,
+    ScoreResetNodeIR,
     SegmentIR,
     SetNodeIR,
     SmsNodeIR,
@@ -92,6 +96,7 @@ from .irmodel import (
     WaitForNodeIR,
     WaitNodeIR,
     WaitUntilNodeIR,
+    WebhookNodeIR,
 )
 
 # what `nurturedsl schema` and the tests import from the compiler's module
@@ -233,6 +238,7 @@ class _Compiler:
             version=version.text if version else None,
             description=description.text if description else None,
             span=self.span(h.span),
+            meta=_meta(h.meta),
         )
 
     def content(self, c: n.Content) -> ContentIR:
@@ -257,6 +263,7 @@ class _Compiler:
             cta=n.content_text(c, "cta"),
             reviewed=reviewed.date if reviewed else None,
             span=self.span(c.span),
+            meta=_meta(c.meta),
         )
 
     @overload
@@ -338,13 +345,18 @@ class _Compiler:
             start=fg.ENTRY,
             nodes={node: self.node(g, node, policy) for node in g.nodes},
             span=self.span(flow.span),
+            meta=_meta(flow.meta),
         )
 
     def node(self, g: nx.MultiDiGraph[str], node_id: str, policy: PolicyIR) -> NodeIR:
         data = g.nodes[node_id]
         step: n.AnyStep | None = data["step"]
         # Any: each node model checks that its transitions are of its kinds
-        edges: list[Any] = [self.transition(target, t) for target, t in fg.transitions(g, node_id)]
+        edges: list[Any] = [
+            # a `wait for` arm carries its event, not a guard (see `arm`)
+            self.arm(target, t) if isinstance(step, n.WaitFor) else self.transition(target, t)
+            for target, t in fg.transitions(g, node_id)
+        ]
         if step is None:  # a node of the graph's own, not a step
             if node_id == fg.ENTRY:
                 return EntryNodeIR(type="entry", next=edges)
@@ -359,6 +371,12 @@ class _Compiler:
                 repeat=data["repeat"],
             )
         span = self.span(step.span)
+        node = self.step_node(step, span, edges, policy)
+        if step.meta is not None and not isinstance(node, (EntryNodeIR, EndNodeIR)):  # a step is neither
+            node.meta = _meta(step.meta)
+        return node
+
+    def step_node(self, step: n.AnyStep, span: SpanIR, edges: list[Any], policy: PolicyIR) -> NodeIR:
         match step:
             case n.Touch():
                 return self.touch(step, span, edges, policy)
@@ -388,7 +406,7 @@ class _Compiler:
                 return WaitForNodeIR(
                     type="wait_for",
                     span=span,
-                    next=[self.arm(target, t) for target, t in fg.transitions(g, node_id)],
+                    next=edges,
                     timeout=_duration(_given(step.timeout).seconds),
                 )
             case n.Branch():
@@ -439,6 +457,22 @@ class _Compiler:
                 return HandoffNodeIR(type="handoff", span=span, next=edges, team=step.team)
             case n.ExitStep():
                 return ExitNodeIR(type="exit", span=span, next=edges, reason=step.reason)
+            case n.Webhook():
+                return WebhookNodeIR(
+                    type="webhook",
+                    span=span,
+                    next=edges,
+                    # the checker accepts only these methods, in any case
+                    method=cast("Literal['GET', 'POST', 'PUT', 'PATCH', 'DELETE']", step.method.upper()),
+                    url=step.url,
+                    body=step.body,
+                )
+            case n.ScoreChange():
+                if step.op == "reset":
+                    return ScoreResetNodeIR(type="score", op="reset", span=span, next=edges, score=step.score)
+                return ScoreAddNodeIR(
+                    type="score", op="add", span=span, next=edges, score=step.score, points=_given(step.points)
+                )
             case _:
                 assert_never(step)
 
@@ -596,7 +630,11 @@ def _event_arg(args: list[n.EventArg]) -> str | None:
     return args[0].value
 
 
-def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch) -> ActionIR:
+def _meta(meta: n.Meta | None) -> dict[str, bool | int | float | str] | None:
+    return meta.as_dict() if meta is not None else None
+
+
+def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch | n.ScoreChange) -> ActionIR:
     match a:
         case n.Handoff():
             return HandoffActionIR(type="handoff", team=a.team)
@@ -606,6 +644,10 @@ def _action(a: n.Handoff | n.MoveTo | n.TagStep | n.Touch) -> ActionIR:
             return TagActionIR(type="tag", tag=a.tag)
         case n.Touch():  # the checker allows only `notify` here
             return NotifyActionIR(type="notify", text=_given(a.text), recipient=a.recipient)
+        case n.ScoreChange():
+            if a.op == "reset":
+                return ScoreResetIR(type="score", score=a.score, op="reset")
+            return ScoreAddIR(type="score", score=a.score, op="add", points=_given(a.points))
         case _:
             assert_never(a)
 

@@ -169,6 +169,33 @@ class _IR(BaseModel):
     ALWAYS: ClassVar[tuple[str, ...]] = ()
 
 
+# Since 1.2: runner metadata (`meta { ... }` in the source), carried
+# untouched: names to texts, numbers or booleans, for engine bindings such
+# as template or sender ids. Nothing in the IR's meaning depends on it.
+_META_KEY = r"^[A-Za-z_][A-Za-z0-9_]*$"
+MetaKey = Annotated[str, Field(pattern=_META_KEY)]
+MetaIR = Annotated[
+    dict[MetaKey, Union[bool, int, float, str]],  # noqa: UP007 - pydantic keeps the order
+    # `propertyNames`, not pydantic's `patternProperties`, which would let
+    # other keys through unchecked
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"pattern": _META_KEY},
+            "additionalProperties": {"type": ["boolean", "number", "string"]},
+        }
+    ),
+]
+
+
+def _meta_field() -> Any:
+    return Field(
+        default=None,
+        description="Since 1.2: runner metadata from a `meta` block, untouched (names to texts, numbers "
+        "or booleans); absent when the source has none.",
+    )
+
+
 Seconds = Annotated[int, Field(gt=0, le=units.MAX_DURATION_SECONDS, description="Whole seconds, above zero.")]
 
 
@@ -197,6 +224,7 @@ class PlaybookIR(_IR):
     version: str | None = None
     description: str | None = None
     span: SpanIR | None = None
+    meta: MetaIR | None = _meta_field()
 
 
 class RatioIR(_IR):
@@ -294,6 +322,7 @@ class ContentIR(_IR):
     cta: str | None = None
     reviewed: str | None = None
     span: SpanIR
+    meta: MetaIR | None = _meta_field()
 
 
 # ------------------------------------------------------------------ scores --
@@ -335,8 +364,29 @@ class TagActionIR(_IR):
     tag: str
 
 
+class ScoreAddIR(_IR):
+    """Since 1.2: add `points` (negative: subtract) to a score, as a manual
+    adjustment (docs/ir.md, "Score changes")."""
+
+    type: Literal["score"]
+    score: str = Field(description="A name in the document's `scores`.")
+    op: Literal["add"]
+    points: int = Field(description="Points added; negative subtracts. Never 0.")
+
+
+class ScoreResetIR(_IR):
+    """Since 1.2: set a score to 0 now (docs/ir.md, "Score changes")."""
+
+    type: Literal["score"]
+    score: str = Field(description="A name in the document's `scores`.")
+    op: Literal["reset"]
+
+
+ScoreChangeIR = Annotated[Union[ScoreAddIR, ScoreResetIR], Field(discriminator="op")]  # noqa: UP007
+
+
 ActionIR = Annotated[
-    Union[HandoffActionIR, NotifyActionIR, MoveToActionIR, TagActionIR],  # noqa: UP007 - a discriminated union
+    Union[HandoffActionIR, NotifyActionIR, MoveToActionIR, TagActionIR, ScoreChangeIR],  # noqa: UP007 - a discriminated union
     Field(discriminator="type"),
 ]
 
@@ -489,6 +539,7 @@ RepeatTransitions = Annotated[
 
 class _Node(_IR):
     span: SpanIR
+    meta: MetaIR | None = _meta_field()
 
 
 class EntryNodeIR(_IR):
@@ -721,6 +772,45 @@ class ExitNodeIR(_Node):
     reason: str | None = None
 
 
+class WebhookNodeIR(_Node):
+    """Since 1.2: a call to a URL, made by the runner; never a touch."""
+
+    type: Literal["webhook"]
+    next: OneNext
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    url: str = Field(
+        pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://",
+        description="Absolute http(s) URL; {attribute} placeholders are filled in with the value, URL-encoded.",
+    )
+    body: str | None = Field(
+        default=None,
+        description="JSON text (POST, PUT, PATCH only); {attribute} placeholders inside its strings are "
+        "filled in with the value's text, JSON-escaped.",
+    )
+
+
+class ScoreAddNodeIR(_Node):
+    """Since 1.2: `score NAME +N` / `-N` as a step."""
+
+    type: Literal["score"]
+    op: Literal["add"]
+    next: OneNext
+    score: str = Field(description="A name in the document's `scores`.")
+    points: int = Field(description="Points added; negative subtracts. Never 0.")
+
+
+class ScoreResetNodeIR(_Node):
+    """Since 1.2: `score NAME reset` as a step."""
+
+    type: Literal["score"]
+    op: Literal["reset"]
+    next: OneNext
+    score: str = Field(description="A name in the document's `scores`.")
+
+
+ScoreNodeIR = Annotated[Union[ScoreAddNodeIR, ScoreResetNodeIR], Field(discriminator="op")]  # noqa: UP007
+
+
 NodeIR = Annotated[
     Union[  # noqa: UP007 - a discriminated union
         EntryNodeIR,
@@ -746,6 +836,8 @@ NodeIR = Annotated[
         HandoffNodeIR,
         ExitNodeIR,
         ExperimentNodeIR,
+        WebhookNodeIR,
+        ScoreNodeIR,
     ],
     Field(discriminator="type"),
 ]
@@ -773,6 +865,8 @@ NodeType = Literal[
     "handoff",
     "exit",
     "experiment",
+    "webhook",
+    "score",
 ]
 
 # ------------------------------------------------------------------- flows --
@@ -804,6 +898,7 @@ class FlowIR(_IR):
     start: str
     nodes: dict[str, NodeIR]
     span: SpanIR
+    meta: MetaIR | None = _meta_field()
 
 
 AttributeType = Literal["string", "number", "duration", "date", "bool"]

@@ -16,12 +16,13 @@ from typing import Any, TypeVar
 from typing_extensions import assert_never
 
 from . import nodes as n
-
-# `is_message` (message or presence) lives in policy.py, light enough for a runner; here for the model layer.
 from . import units
 from . import vocabulary as vocab
+from . import webhook as hooks
 from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from .nodes import iter_steps
+
+# is_message lives in policy.py, light enough for a runner; re-exported here for the model layer
 from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, Hold, hold_after, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
 from .syntax import parse
@@ -672,6 +673,8 @@ _ALWAYS_NUMBERED = {
     "suppress",
     "handoff",
     "exit",
+    "webhook",
+    "score",
 }
 
 
@@ -690,6 +693,7 @@ class _Checker:
         p = self.p
         if p.header:
             self.check_settings(p.header.settings, "playbook header")
+            self.check_meta(p.header.meta)
         self.check_policy()
         for decl in p.custom_attributes.values():
             if decl.type_name not in vocab.ATTRIBUTE_TYPES:
@@ -1223,7 +1227,21 @@ class _Checker:
         self.error("NUR021", message, first.name_span, hints=(hint,) if kind == "score" else ())
 
     # ---- declarations
+    def check_meta(self, meta: n.Meta | None) -> None:
+        seen: dict[str, n.MetaEntry] = {}
+        for entry in meta.entries if meta else ():
+            if entry.key in seen:
+                self.error(
+                    "NUR011",
+                    f"`{entry.key}` is given twice in this `meta` block",
+                    entry.span,
+                    related=((seen[entry.key].span, "first given here"),),
+                )
+            seen[entry.key] = entry
+            self.in_range(entry.value)
+
     def check_content(self, content: n.Content) -> None:
+        self.check_meta(content.meta)
         self.check_settings(content.options, f"content `{content.name}`")
         for option in content.options:
             if isinstance(option, n.Stage):
@@ -1278,6 +1296,8 @@ class _Checker:
             for action in t.actions:
                 if isinstance(action, n.MoveTo) and action.flow not in self.p.flows:
                     self.unknown("flow", action.flow, action.span, self.p.flows)
+                if isinstance(action, n.ScoreChange):
+                    self.check_score_change(action)
 
     def check_points(self, points: int, span: Span) -> None:
         if points == 0:
@@ -1316,6 +1336,7 @@ class _Checker:
             step.id = candidate
 
     def check_flow(self, flow: n.Flow) -> None:
+        self.check_meta(flow.meta)
         self.check_settings(flow.settings, f"flow `{flow.name}`")
         for s in flow.settings:
             match s:
@@ -1361,6 +1382,7 @@ class _Checker:
         self.positive(limit.per, f"the {what.text} rate limit's window")
 
     def check_step(self, flow: n.Flow, step: n.AnyStep, labels: dict[str, n.AnyStep]) -> None:
+        self.check_meta(step.meta)
         match step:
             case n.Touch():
                 self.check_touch(step)
@@ -1428,6 +1450,10 @@ class _Checker:
                 self.positive(step.revisit, "`revisit`")
             case n.TagStep() | n.Handoff() | n.ExitStep():
                 pass  # nothing to check beyond their syntax
+            case n.Webhook():
+                self.check_webhook(step)
+            case n.ScoreChange():
+                self.check_score_change(step)
             case _:
                 assert_never(step)
 
@@ -1509,6 +1535,51 @@ class _Checker:
                 )
             seen.setdefault(key, arm)
 
+    def check_webhook(self, step: n.Webhook) -> None:
+        method = step.method.upper()
+        if method not in hooks.METHODS:
+            self.error(
+                "NUR010",
+                f"unknown webhook method `{step.method}`",
+                step.method_span,
+                notes=("methods: " + ", ".join(m.lower() for m in hooks.METHODS),),
+                hints=did_you_mean(step.method.lower(), [m.lower() for m in hooks.METHODS]),
+            )
+        if not re.match(r"https?://[^\s/?#]+", step.url, re.IGNORECASE) or any(c.isspace() for c in step.url):
+            self.error(
+                "NUR014",
+                f'a webhook needs an absolute http:// or https:// URL, not "{_shorten(step.url, 60)}"',
+                step.url_span,
+                hints=('for example "https://hooks.example.com/lead"',),
+            )
+        if step.body is None:
+            return
+        if method in hooks.METHODS and method not in hooks.METHODS_WITH_BODY:
+            self.error(
+                "NUR014",
+                f"a {method} webhook sends no body",
+                step.body_span,
+                hints=("use post, put or patch to send one, or drop `body`",),
+            )
+            return
+        problem = hooks.body_problem(step.body)
+        if problem is not None:
+            self.error(
+                "NUR014",
+                f"the webhook body is not JSON: {problem}",
+                step.body_span,
+                notes=(f"placeholders are filled in with text: `{{email}}` becomes {hooks.SAMPLE}",),
+                hints=('write placeholders inside JSON strings: "{\\"email\\": \\"{email}\\"}"',),
+            )
+
+    def check_score_change(self, step: n.ScoreChange) -> None:
+        if step.score not in self.p.scores:
+            self.unknown("score", step.score, step.score_span, self.p.scores)
+        if step.op == "add" and step.points == 0:
+            self.error(
+                "NUR014", "a score change of 0 points does nothing", step.span, hints=("give it points, or `reset`",)
+            )
+
     def check_touch(self, step: n.Touch) -> None:
         if step.channel == "linkedin":
             if step.action == "message" and not step.content:
@@ -1546,6 +1617,8 @@ def _base_id(step: n.AnyStep) -> str:
         if step.channel == "linkedin":
             return f"linkedin_{step.action}"
         return step.channel
+    if isinstance(step, n.ScoreChange):
+        return f"score_{step.score}"
     return n.node_type(step)
 
 

@@ -214,6 +214,26 @@ class EventPattern(Node):
     args: list[EventArg] = Field(default_factory=list)
 
 
+# ------------------------------------------------------------ runner meta --
+
+MetaValue = bool | int | float | str
+
+
+class MetaEntry(Node):
+    key: str
+    value: Value
+
+
+class Meta(Node):
+    """A `meta { key value ... }` block: runner metadata (template ids,
+    sender ids) that every stage carries untouched into the IR."""
+
+    entries: list[MetaEntry] = Field(default_factory=list)
+
+    def as_dict(self) -> dict[str, MetaValue]:
+        return {entry.key: entry.value.value for entry in self.entries}
+
+
 # ------------------------------------------------------------------- steps --
 
 TouchKind = Literal["email", "sms", "linkedin", "ads", "task", "notify"]
@@ -224,6 +244,7 @@ class Step(Node):
     # Set by model.py: the node id in the flow's graph.
     id: str = ""
     label: str | None = None
+    meta: Meta | None = None
     # How many blocks deep the deepest step inside this one is.
     _nesting: int = PrivateAttr(default=0)
 
@@ -376,6 +397,32 @@ class ExitStep(Step):
     reason: str | None = None
 
 
+class Webhook(Step):
+    """A call to a URL: a runner action, never a touch."""
+
+    type: Literal["webhook"] = "webhook"
+    method: str  # as written; the checker accepts get/post/put/patch/delete in any case
+    method_span: Span
+    url: str
+    url_span: Span
+    body: str | None = None  # the body's texts joined
+    body_span: Span | None = None
+
+
+ScoreOp = Literal["add", "reset"]
+
+
+class ScoreChange(Step):
+    """`score NAME +N`, `score NAME -N` or `score NAME reset`: a step, or a
+    threshold's action."""
+
+    type: Literal["score"] = "score"
+    score: str
+    score_span: Span
+    op: ScoreOp
+    points: int | None = None  # for `add`; negative subtracts
+
+
 AnyStep = (
     Touch
     | Wait
@@ -393,6 +440,8 @@ AnyStep = (
     | Handoff
     | ExitStep
     | Experiment
+    | Webhook
+    | ScoreChange
 )
 
 
@@ -415,6 +464,8 @@ STEP_KEYWORDS: dict[type[Step], tuple[str, ...]] = {
     Handoff: ("handoff",),
     ExitStep: ("exit",),
     Experiment: ("experiment",),
+    Webhook: ("webhook",),
+    ScoreChange: ("score",),
 }
 
 
@@ -434,7 +485,7 @@ def bodies(step: AnyStep) -> list[list[AnyStep]]:
             return [step.steps]
         case Touch() | Wait() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress() | Handoff() | ExitStep():
             return []
-        case WaitCalendar():
+        case WaitCalendar() | Webhook() | ScoreChange():
             return []
         case _:
             assert_never(step)
@@ -467,7 +518,7 @@ def keyword(step: AnyStep) -> str:
             return "move"
         case Branch() | Split() | Repeat() | Goto() | SetStep() | Suppress() | Handoff() | ExitStep():
             return step.type
-        case Experiment():
+        case Experiment() | Webhook() | ScoreChange():
             return step.type
         case _:
             assert_never(step)
@@ -489,6 +540,8 @@ def step_conditions(step: AnyStep) -> list[Condition]:
         case Touch() | Wait() | Split() | Repeat() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress():
             return []
         case Handoff() | ExitStep():
+            return []
+        case Webhook() | ScoreChange():
             return []
         case _:
             assert_never(step)
@@ -763,6 +816,7 @@ class Import(Node):
 class PlaybookHeader(Node):
     name: str
     settings: list[HeaderSetting] = Field(default_factory=list)
+    meta: Meta | None = None
 
 
 class Policy(Node):
@@ -791,6 +845,7 @@ class Content(Node):
     kind: Intent
     title: str
     options: list[ContentOption] = Field(default_factory=list)
+    meta: Meta | None = None
 
 
 class FitRule(Node):
@@ -812,7 +867,7 @@ class Threshold(Node):
     op: ThresholdOp
     value: Value
     # handoff, move to, tag, and notify (a Touch on the notify channel)
-    actions: list[Handoff | MoveTo | TagStep | Touch] = Field(default_factory=list)
+    actions: list[Handoff | MoveTo | TagStep | Touch | ScoreChange] = Field(default_factory=list)
 
 
 class Score(Node):
@@ -837,6 +892,7 @@ class Flow(Node):
     exits: list[Condition] = Field(default_factory=list)
     settings: list[FlowSetting] = Field(default_factory=list)
     steps: list[AnyStep] = Field(default_factory=list)
+    meta: Meta | None = None
 
 
 Declaration = Import | PlaybookHeader | Policy | AttributeDecl | EventDecl | Segment | Content | Score | Flow

@@ -192,7 +192,10 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
 
     @v_args(meta=True)
     def playbook_decl(self, meta: Meta, children: Children) -> n.PlaybookHeader:
-        return n.make(n.PlaybookHeader, span=self.mspan(meta), name=_unquote(children[0]), settings=children[1:])
+        settings, runner_meta = _split_meta(children[1:], "playbook header")
+        return n.make(
+            n.PlaybookHeader, span=self.mspan(meta), name=_unquote(children[0]), settings=settings, meta=runner_meta
+        )
 
     @v_args(meta=True)
     def owner(self, meta: Meta, c: Children) -> n.Owner:
@@ -293,6 +296,7 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     # ---- content
     @v_args(meta=True)
     def content_decl(self, meta: Meta, c: Children) -> n.Content:
+        options, runner_meta = _split_meta(c[3:], f"content `{c[0]}`")
         return n.make(
             n.Content,
             span=self.mspan(meta),
@@ -300,7 +304,8 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
             name_span=self.tspan(c[0]),
             kind=cast(n.Intent, str(c[1].children[0])),
             title=_unquote(c[2]),
-            options=c[3:],
+            options=options,
+            meta=runner_meta,
         )
 
     @v_args(meta=True)
@@ -400,6 +405,7 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         if rest and isinstance(rest[0], Token):
             title, rest = _unquote(rest[0]), rest[1:]
         flow = n.make(n.Flow, span=self.mspan(meta), name=str(name), name_span=self.tspan(name), title=title)
+        rest, flow.meta = _attach_meta(rest, f"flow `{name}`")
         for item in rest:
             if isinstance(item, n.Entry):
                 flow.entries.append(item)
@@ -459,7 +465,15 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     # ---- steps
     @v_args(meta=True)
     def block(self, meta: Meta, c: Children) -> _Block:
-        return (self.mspan(meta) if not meta.empty else None, list(c))
+        steps, loose = _attach_meta(list(c), None)
+        if loose is not None:
+            raise _MetaProblem(
+                loose.span,
+                "NUR001",
+                "a `meta` block belongs right after the step it describes",
+                "move it after a step of this block, or to the flow's body for the flow's own",
+            )
+        return (self.mspan(meta) if not meta.empty else None, steps)
 
     def label(self, c: Children) -> tuple[str, Span]:
         return (str(c[0]), self.tspan(c[0]))
@@ -702,6 +716,56 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     def exit_step(self, meta: Meta, c: Children) -> n.ExitStep:
         return n.make(n.ExitStep, span=self.mspan(meta), reason=_unquote(c[0]) if c else None)
 
+    @v_args(meta=True)
+    def webhook(self, meta: Meta, c: Children) -> n.Webhook:
+        label = c[0][0] if isinstance(c[0], tuple) else None
+        method, url, *body = [x for x in c if not isinstance(x, tuple)]
+        body_span = None
+        if body:
+            first, last = self.tspan(body[0]), self.tspan(body[-1])
+            body_span = Span(self.file, first.line, first.column, last.end_line, last.end_column)
+        return n.make(
+            n.Webhook,
+            span=self.mspan(meta),
+            label=label,
+            method=str(method),
+            method_span=self.tspan(method),
+            url=_unquote(url),
+            url_span=self.tspan(url),
+            body="".join(_unquote(t) for t in body) if body else None,
+            body_span=body_span,
+        )
+
+    @v_args(meta=True)
+    def score_change(self, meta: Meta, c: Children) -> n.ScoreChange:
+        label = c[0][0] if isinstance(c[0], tuple) else None
+        return self._score_change(meta, [x for x in c if not isinstance(x, tuple)], label)
+
+    @v_args(meta=True)
+    def score_action(self, meta: Meta, c: Children) -> n.ScoreChange:
+        return self._score_change(meta, c, None)
+
+    def _score_change(self, meta: Meta, c: Children, label: str | None) -> n.ScoreChange:
+        name, delta = c
+        reset = isinstance(delta, Tree)  # `score_reset`; a token is POINTS
+        return n.make(
+            n.ScoreChange,
+            span=self.mspan(meta),
+            label=label,
+            score=str(name),
+            score_span=self.tspan(name),
+            op="reset" if reset else "add",
+            points=None if reset else int(str(delta)),
+        )
+
+    @v_args(meta=True)
+    def meta_block(self, meta: Meta, c: Children) -> n.Meta:
+        return n.make(n.Meta, span=self.mspan(meta), entries=list(c))
+
+    @v_args(meta=True)
+    def meta_entry(self, meta: Meta, c: Children) -> n.MetaEntry:
+        return n.make(n.MetaEntry, span=self.mspan(meta), key=str(c[0]), value=self.value(c[1]))
+
     # ---- conditions
     def _nest_condition(self, condition: _C) -> _C:
         depth = 1 + max((getattr(c, "_nesting", 0) for c in condition.children()), default=0)
@@ -839,6 +903,51 @@ class _Duplicate(Exception):
         self.span, self.what = span, what
 
 
+class _MetaProblem(Exception):
+    def __init__(self, span: Span, code: str, message: str, hint: str):
+        self.span, self.code, self.message, self.hint = span, code, message, hint
+
+
+def _twice(second: n.Meta, where: str) -> _MetaProblem:
+    return _MetaProblem(second.span, "NUR011", f"`meta` is given twice in this {where}", "merge the two blocks")
+
+
+def _split_meta(items: list[Any], where: str) -> tuple[list[Any], n.Meta | None]:
+    """A header's or a content's own items and its one `meta` block."""
+    found: n.Meta | None = None
+    rest = []
+    for item in items:
+        if isinstance(item, n.Meta):
+            if found is not None:
+                raise _twice(item, where)
+            found = item
+        else:
+            rest.append(item)
+    return rest, found
+
+
+def _attach_meta(items: list[Any], where: str | None) -> tuple[list[Any], n.Meta | None]:
+    """A body's items with each `meta` block given to the step right before
+    it; a block after anything else (or first) is the body's owner's (a
+    flow's), returned, or an error when `where` is None."""
+    loose: n.Meta | None = None
+    rest: list[Any] = []
+    for item in items:
+        if not isinstance(item, n.Meta):
+            rest.append(item)
+            continue
+        before = rest[-1] if rest else None
+        if isinstance(before, n.Step):
+            if before.meta is not None:
+                raise _twice(item, "step")
+            before.meta = item
+        elif loose is not None and where is not None:
+            raise _twice(item, where)
+        elif loose is None:
+            loose = item
+    return rest, loose
+
+
 @functools.lru_cache(maxsize=64)
 def _tree(text: str) -> Tree[Token]:
     """Lark's parse tree of a text. `check DIR` and `lint DIR` load every file
@@ -881,6 +990,8 @@ def parse(source: SourceFile) -> n.Document:
                     )
                 ]
             ) from None
+        if isinstance(inner, _MetaProblem):
+            raise DiagnosticError([Diagnostic(inner.code, inner.message, inner.span, hints=(inner.hint,))]) from None
         if isinstance(inner, _Duplicate):
             raise DiagnosticError(
                 [

@@ -41,6 +41,9 @@ _WORDS = {
 _STEP_KEYWORDS = {word for words in n.STEP_KEYWORDS.values() for word in words}
 _DECLARATION_KEYWORDS = {"import", "playbook", "policy", "attribute", "event", "segment", "content", "score", "flow"}
 _FLOW_HEADER_KEYWORDS = {"entry", "audience", "goal", "cadence", "max_touches", "reentry", "reviewed", "rate_limit"}
+# `meta` may follow any step, so it is expected wherever a step is; naming it
+# in every such message would bury what the user most likely meant
+_AFTER_STEP_KEYWORDS = {"meta"}
 _CONDITION_TERMINALS = {"tagged", "has", "consent", "inactive", "not", "(", "in"}
 
 _TOKEN_RE = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[A-Za-z0-9_.:%+-]+|\S')
@@ -67,7 +70,7 @@ def _describe_expected(grammar: Lark, expected: set[str]) -> tuple[str, list[str
     phrases: list[str] = []
     if _STEP_KEYWORDS <= words:
         phrases.append("a step (`email`, `wait`, `branch`, ...)")
-        words -= _STEP_KEYWORDS | _FLOW_HEADER_KEYWORDS
+        words -= _STEP_KEYWORDS | _FLOW_HEADER_KEYWORDS | _AFTER_STEP_KEYWORDS
     if _DECLARATION_KEYWORDS <= words:
         phrases.append("a declaration (`flow`, `content`, `segment`, `score`, ...)")
         words -= _DECLARATION_KEYWORDS

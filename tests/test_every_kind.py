@@ -72,6 +72,10 @@ SAMPLES: dict[type[n.Step], dict[str, str]] = {
             '  50% "a" { email guide }\n  50% "b" { tag "b" }\n}\nexit "done"'
         )
     },
+    n.Webhook: {
+        "webhook": 'webhook post "https://hooks.acme.example/lead" body "{\\"email\\": \\"{email}\\"}"\nexit "done"'
+    },
+    n.ScoreChange: {"score_change": 'score lead +10\nscore lead -5\nscore lead reset\nexit "done"'},
 }
 
 HEADER = """\
@@ -84,6 +88,11 @@ attribute stage_note: string
 content guide give "The guide" unsubscribe link
 content reminder give "A reminder" unsubscribe link
 content intro_note give "Hello from Acme"
+
+score lead {
+  +10 on visited("pricing")
+  threshold hot at 5 -> score lead reset
+}
 
 flow landing "Where move to leads" {
   exit "done"

@@ -99,6 +99,8 @@ SHAPES = {
     "ads": "ads audience",
     "internal": "task or notify (your team)",
     "action": "tag or set",
+    "score": "score change",
+    "webhook": "webhook (the runner calls a URL)",
     "wait": "wait",
     "decision": "branch, split or repeat",
     "wait_until": "wait until an event",
@@ -373,6 +375,8 @@ class _FlowDiagram:
             )
         if node_id == END:
             return Node(node_id, "end", "end", ["completed", *when], ["the contact completed the flow"], source=node_id)
+        if step is not None and step.meta is not None:  # engine bindings, for whoever wires the runner
+            tooltip = tooltip + [words.clean(f"meta {k} = {v}") for k, v in step.meta.as_dict().items()]
         if isinstance(step, n.Touch):
             return self._touch(node_id, step, when, tooltip)
         if step is None:  # a repeat's interval node kept as a box
@@ -506,6 +510,11 @@ class _FlowDiagram:
                     "exit",
                     ["exit"] + ([words.shorten(words.quoted(step.reason), 30)] if step.reason else []),
                 )
+            case n.Webhook():
+                return "webhook", "internal", [f"webhook {step.method.upper()}", words.shorten(step.url, 34)]
+            case n.ScoreChange():
+                change = "reset" if step.op == "reset" else f"{step.points:+d}"
+                return "score", "logic", [f"score {step.score} {change}"]
             case n.Touch():
                 raise AssertionError("touches are drawn by _touch")
             case _:
@@ -522,4 +531,8 @@ class _FlowDiagram:
             return [words.clean(step.reason)]
         if isinstance(step, n.TagStep):
             return [words.clean(step.tag)]
+        if isinstance(step, n.Webhook):
+            return [words.clean(f"{step.method.upper()} {step.url}")] + (
+                [words.clean("body " + step.body)] if step.body else []
+            )
         return []

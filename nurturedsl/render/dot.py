@@ -30,6 +30,8 @@ SHAPES = {
     "ads": {"shape": "polygon", "sides": "4", "distortion": "-0.25", "margin": "0.02,0.02"},
     "internal": {"shape": "polygon", "sides": "4", "distortion": "0.25", "margin": "0.02,0.02"},
     "action": {"shape": "box", "style": "dashed,filled"},
+    "score": {"shape": "box", "style": "dotted,filled"},
+    "webhook": {"shape": "component", "style": "filled"},
     "wait": {"shape": "box", "style": "dashed,rounded,filled"},
     "decision": {"shape": "diamond"},
     "wait_until": {"shape": "hexagon"},

@@ -122,6 +122,8 @@ def overview_diagram(programme: Programme) -> Diagram:
             elif isinstance(action, n.Touch):
                 lines.append(f"notify {action.recipient}" if action.recipient else "notify")
                 tooltip.append(words.clean(action.text or ""))
+            elif isinstance(action, n.ScoreChange):
+                lines.append(f"score {action.score} " + ("reset" if action.op == "reset" else f"{action.points:+d}"))
         diagram.nodes.append(Node(key, "threshold", "logic", lines, tooltip))
 
     diagram.nodes += shared.values()

@@ -270,6 +270,8 @@ def _references(ir: Json) -> Iterator[str]:
             for j, action in enumerate(threshold["actions"]):
                 if action["type"] == "move_to" and action["flow"] not in ir["flows"]:
                     yield f"scores.{name}.thresholds[{i}].actions[{j}].flow: no flow `{action['flow']}`"
+                if action["type"] == "score" and action["score"] not in ir["scores"]:
+                    yield f"scores.{name}.thresholds[{i}].actions[{j}].score: no score `{action['score']}`"
     for name, flow in ir["flows"].items():
         yield from _flow(ir, name, flow)
 
@@ -299,6 +301,8 @@ def _flow(ir: Json, name: str, flow: Json) -> Iterator[str]:
                 yield f"{here}.give_or_ask: {given}, but content `{node['content']}` is {content['kind']}"
         if kind == "move_to" and node["flow"] not in ir["flows"]:
             yield f"{here}.flow: no flow `{node['flow']}`"
+        if kind == "score" and node["score"] not in ir["scores"]:
+            yield f"{here}.score: no score `{node['score']}`"
         if "message" in node:
             yield from _message_flag(ir, node, here)
         if kind == "wait_until":

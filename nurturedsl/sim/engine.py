@@ -104,6 +104,11 @@ class State:
         self.data_version = 0  # bumped by changes of attributes or tags only
         self._scores: dict[str, tuple[int, float, float]] = {}  # name -> (version, now, score)
         self._fit: dict[str, tuple[int, float]] = {}  # name -> (data_version, static fit points)
+        # Score changes (docs/ir.md, "Score changes"), for scores that had one:
+        # adjustments since the last reset minus the fit points at that reset,
+        # and per event name how many events were recorded before the reset.
+        self.manual: dict[str, float] = {}
+        self.cuts: dict[str, dict[str, int]] = {}
         # the flows the contact is in (the run's `runs`, shared), for `in_flow`
         self.runs: dict[str, Any] = {}
         # Kept only when a condition counts events by channel: the channel of
@@ -152,6 +157,38 @@ class State:
     def segment(self, name: str) -> bool:
         return bool(self.programme.segments[name](self))
 
+    def change_score(self, name: str, op: str, points: float) -> None:
+        """Record an adjustment of `points`, or reset the score to 0 now:
+        later events and adjustments count from here, and the fit points of
+        this moment are taken off."""
+        if op == "reset":
+            self.manual[name] = -self.fit_points(name)
+            self.cuts[name] = {
+                rule.event: len(self.events.get(rule.event, ())) for rule in self.programme.scores[name].behaviour
+            }
+        else:
+            self.manual[name] = self.manual.get(name, 0.0) + points
+        self.version += 1
+
+    def fit_points(self, name: str) -> float:
+        model = self.programme.scores[name]
+        fixed = self._fit.get(name)
+        if fixed is None or fixed[0] != self.data_version:
+            fixed = self._fit[name] = (
+                self.data_version,
+                sum(points for condition, points in model.static_fit if condition(self)),
+            )
+        return fixed[1] + sum(points for condition, points in model.fit if condition(self))
+
+    def _counted(self, name: str, event: str) -> list[tuple[float, str | None]] | None:
+        """The events of `event` a rule of score `name` may count: those
+        recorded since the score's last reset."""
+        found = self.events.get(event)
+        cuts = self.cuts.get(name) if self.cuts else None
+        if found and cuts and cuts.get(event):
+            return found[cuts[event] :]
+        return found
+
     def score(self, name: str) -> float:
         cached = self._scores.get(name)
         if cached is not None and cached[0] == self.version and cached[1] == self.now:
@@ -163,13 +200,13 @@ class State:
                 self.data_version,
                 sum(points for condition, points in model.static_fit if condition(self)),
             )
-        total: float = fixed[1]
+        total: float = fixed[1] + (self.manual.get(name, 0.0) if self.manual else 0.0)
         for condition, points in model.fit:
             if condition(self):
                 total += points
         now = self.now
         for rule in model.behaviour:
-            found = self.events.get(rule.event)
+            found = self._counted(name, rule.event)
             if not found:
                 continue
             counted = 0
@@ -193,7 +230,7 @@ class State:
         parts: dict[float, float] = {}
         now = self.now
         for rule in self.programme.scores[name].decaying:
-            found = self.events.get(rule.event)
+            found = self._counted(name, rule.event)
             if not found:
                 continue
             counted, match, half_life = 0, rule.arg, rule.half_life
@@ -276,6 +313,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         self.pending: list[tuple[_Flow, _Trigger, float]] = []  # with the time of the event
         self.holding: set[tuple[str, str]] = set()
         self.crossed: set[tuple[str, str]] = set()
+        self.fired_at: dict[tuple[str, str], float] = {}
         self.changed: set[str] = set()  # events recorded since the last reaction
         self.everything = True  # attributes, tags or the time changed: re-read every condition
         self.wake_stale = True  # something the next wake depends on changed

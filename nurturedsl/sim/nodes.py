@@ -285,6 +285,24 @@ def _notify(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -> _E
     return node.next[0]
 
 
+@handles("webhook")
+def _webhook(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -> _Edge | None:
+    # No network, ever: the call is counted and traced, and the contact goes on
+    # at once, as a runner that does not wait for the answer does (docs/ir.md).
+    data = node.data
+    c.tally.webhook(run.flow.name, node.id)
+    if c.tracing:  # the URL as written: the simulator fills in nothing it does not send
+        c._trace("webhook", flow=run.flow.name, step=node.id, method=data["method"], url=data["url"])
+    return node.next[0]
+
+
+@handles("score")
+def _score(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -> _Edge | None:
+    data = node.data
+    c._change_score(data["score"], data["op"], data.get("points"), flow=run.flow.name, step=node.id)
+    return node.next[0]
+
+
 # -- leaving the flow --------------------------------------------------------
 
 

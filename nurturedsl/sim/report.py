@@ -43,6 +43,7 @@ class Tally:
         self.unsubscribes = 0
         self.notifications = Counter()
         self.tasks = Counter()
+        self.webhooks = Counter()  # "flow.step" -> calls made
         self.late_events = 0
         # "flow entries" / "flow sends" -> window of the flow's rate limit -> count
         self.rate_windows: dict[str, Counter] = defaultdict(Counter)
@@ -113,6 +114,9 @@ class Tally:
     def task(self, recipient: str | None) -> None:
         self.tasks[recipient or "(default)"] += 1
 
+    def webhook(self, flow: str, step: str) -> None:
+        self.webhooks[f"{flow}.{step}"] += 1
+
     def remaining(self, flow: str) -> None:
         self.still_in[flow] += 1
 
@@ -171,6 +175,13 @@ def layout(ir: dict) -> dict:
             f"{score}.{t['name']}" for score, data in ir["scores"].items() for t in data["thresholds"]
         ),
         "first_touch": ir["policy"].get("first_touch", {}).get("iso"),
+        # only a playbook with webhooks has the figure, so reports of others keep their shape
+        "webhooks": sorted(
+            f"{name}.{node_id}"
+            for name, flow in ir["flows"].items()
+            for node_id, node in flow["nodes"].items()
+            if node["type"] == "webhook"
+        ),
         # flow -> kind -> count allowed per window (IR 1.2 rate limits)
         "rate_limits": {
             name: {kind: limit["count"] for kind, limit in sorted(flow["rate_limits"].items())}
@@ -222,6 +233,9 @@ def figures(tally: Tally, shape: dict) -> dict:
         "notifications": dict(sorted(tally.notifications.items())),
         "tasks": dict(sorted(tally.tasks.items())),
     }
+    hooks = sorted(set(shape.get("webhooks", ())) | set(tally.webhooks))
+    if hooks:
+        body["webhooks"] = {name: tally.webhooks[name] for name in hooks}
     for flow, steps in shape["flows"].items():
         taken = tally.transitions[flow]
         transitions = {node: [taken[(node, index)] for index in range(count)] for node, count in steps.items()}
@@ -410,6 +424,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         lines.append(
             "  tasks          " + ", ".join(f"{who} {n(f'tasks.{who}', count)}" for who, count in body["tasks"].items())
         )
+    if body.get("webhooks"):
+        lines.append(
+            "  webhooks       "
+            + ", ".join(f"{step} {n(f'webhooks.{step}', count)}" for step, count in body["webhooks"].items())
+        )
     lines.append("")
     touches = body["touches"]
     lines.append("Touches")
@@ -560,4 +579,9 @@ def _describe(record: dict, local) -> str:
         return f'experiment {flow}.{step}: arm "{record["arm"]}" ({when})'
     if kind == "experiment_goal":
         return f'goal       {flow}.{step}: reached in arm "{record["arm"]}"'
+    if kind == "webhook":
+        return f"webhook    {flow}.{step}: {record['method']} {record['url']}"
+    if kind == "score_change":
+        change = "reset" if record["op"] == "reset" else f"{record['points']:+d}"
+        return f"score      {record['changed']} {change} ({record.get('threshold') or f'{flow}.{step}'})"
     return kind

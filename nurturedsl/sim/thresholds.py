@@ -21,7 +21,10 @@ if TYPE_CHECKING:
 
 class _Thresholds(_Shared):
     """Part of `_ContactRun` (engine.py). Owns `holding` (the (score,
-    threshold) pairs that hold now) and `crossed` (those ever crossed)."""
+    threshold) pairs that hold now), `crossed` (those ever crossed) and
+    `fired_at` (when each last fired)."""
+
+    fired_at: dict[tuple[str, str], float]
 
     def _thresholds(self) -> None:
         s = self.s
@@ -33,6 +36,9 @@ class _Thresholds(_Shared):
                 if holds and key not in self.holding:
                     self.holding.add(key)
                     self.wake_stale = True  # its fall by decay may be due
+                    if self.fired_at.get(key) == s.now:
+                        continue  # at most once at one moment: score changes in actions cannot loop
+                    self.fired_at[key] = s.now
                     self._crossed(model.name, name, value, actions)
                 elif not holds:
                     self.holding.discard(key)
@@ -69,3 +75,16 @@ class _Thresholds(_Shared):
                 self._tag(action["tag"], remove=False)
                 if self.tracing:
                     self._trace("tag", threshold=name, tag=action["tag"])
+            elif kind == "score":
+                self._change_score(action["score"], action["op"], action.get("points"), threshold=name)
+
+    def _change_score(self, score: str, op: str, points: float | None, **where: object) -> None:
+        """`score S +N` / `reset`, from a step or a threshold: change the
+        score (docs/ir.md, "Score changes"); its thresholds are looked at
+        again in the next round of reacting, as after an event."""
+        if self.holding:
+            self._release_thresholds()  # judged on the score as it was
+        self.s.change_score(score, op, points or 0)
+        self.everything = self.wake_stale = True
+        if self.tracing:
+            self._trace("score_change", **where, changed=score, op=op, points=points)

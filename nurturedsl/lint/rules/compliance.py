@@ -202,4 +202,48 @@ class MissingUnsubscribeLink(Rule):
                 )
 
 
-RULES: tuple[type[Rule], ...] = (SmsWithoutConsent, MissingUnsubscribeLink)
+class WebhookWithoutHttps(Rule):
+    r"""A webhook calls a plain `http://` URL.
+
+    A webhook carries what the runner knows about a contact (an email
+    address, a score, a company) to another system. Over plain HTTP anyone on
+    the way can read or change it, which GDPR's duty to keep personal data
+    secure in transit (Art. 32) does not allow; every serious receiving end
+    (CRMs, Zapier, Slack) takes HTTPS. Source: neither article; it rests on
+    GDPR Art. 32 and what a webhook sends (docs/ir.md, "Webhooks").
+
+    Bad:
+        flow inbound {
+          entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          webhook post "http://hooks.acme.example/lead" body "{\"email\": \"{email}\"}"
+        }
+
+    Good:
+        flow inbound {
+          entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          webhook post "https://hooks.acme.example/lead" body "{\"email\": \"{email}\"}"
+        }
+    """
+
+    code = "NUR503"
+    name = "webhook-without-https"
+    family = "compliance"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            for step in iter_steps(flow.steps):
+                if isinstance(step, n.Webhook) and step.url.lower().startswith("http://"):
+                    yield Finding(
+                        f"webhook `{step.id}` sends contact data over plain HTTP",
+                        step.url_span,
+                        flow=flow.name,
+                        hints=("use an https:// URL",),
+                    )
+
+
+RULES: tuple[type[Rule], ...] = (SmsWithoutConsent, MissingUnsubscribeLink, WebhookWithoutHttps)

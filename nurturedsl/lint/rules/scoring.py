@@ -400,7 +400,9 @@ class UnreachableThreshold(Rule):
     A threshold above that never fires: its handoff or alert never happens
     and any flow waiting on it waits forever. A behaviour rule without
     `at most` can add up without limit, so then every threshold is
-    reachable. `at N` needs a score of at least N, `above N` more than N.
+    reachable; so can a `score NAME +N` step or threshold action (a contact
+    may pass it again and again), so a score with one is not checked.
+    `at N` needs a score of at least N, `above N` more than N.
     Source: Vanderbuild, "Mistake 4: Misaligned Sales and Marketing Hand-Off"
     (the hand-off fires at a score threshold); that the threshold must be
     reachable is plain arithmetic on the score rules.
@@ -427,9 +429,12 @@ class UnreachableThreshold(Rule):
     severity = Severity.ERROR
 
     def check(self, ctx: Context) -> Iterator[Finding]:
+        raised = _raised_by_hand(ctx)
         for score in ctx.programme.scores.values():
             if any(rule.points > 0 and n.find(rule.modifiers, n.AtMost) is None for rule in score.behaviour_rules):
                 continue  # some behaviour adds up without limit
+            if score.name in raised:
+                continue  # a `score NAME +N` adds up without limit too
             fit = sum(rule.points for rule in score.fit_rules if rule.points > 0)
             parts = []
             if fit:
@@ -456,6 +461,13 @@ class UnreachableThreshold(Rule):
                     notes=(f"{_num(best)} = {made}", f"the threshold needs {need}"),
                     hints=("lower the threshold, give the rules more points, or raise an `at most`",),
                 )
+
+
+def _raised_by_hand(ctx: Context) -> set[str]:
+    """The scores some `score NAME +N` step or threshold action raises."""
+    changes = [step for flow in ctx.flows for step in n.iter_steps(flow.steps)]
+    changes += [a for score in ctx.programme.scores.values() for t in score.thresholds for a in t.actions]
+    return {c.score for c in changes if isinstance(c, n.ScoreChange) and c.op == "add" and (c.points or 0) > 0}
 
 
 class FitOnlyThreshold(Rule):

@@ -12,7 +12,8 @@ from typing import Any
 import networkx as nx
 
 from ... import nodes as n
-from ...diagnostics import Severity
+from ... import webhook as hooks
+from ...diagnostics import Severity, did_you_mean
 from ...graph import END, ENTRY, TERMINAL_TYPES, programme_graph
 from ...nodes import iter_steps
 from ...source import Span
@@ -989,6 +990,59 @@ class OrphanFile(Rule):
         return found
 
 
+class WebhookUnknownPlaceholder(Rule):
+    r"""A webhook's URL or body has a placeholder that names no attribute.
+
+    A `{path}` in a webhook's URL or body is filled in with the contact's
+    attribute of that name when the runner makes the call. A placeholder
+    that names no declared or built-in attribute (a typo, or an attribute
+    another system has) has nothing to be filled in with, so the receiving
+    end gets an empty or literal value and nothing fails loudly. Declare the
+    attribute (`attribute crm.id: string`) or fix the name. Source: neither
+    article; it rests on what a webhook's placeholders mean (docs/ir.md,
+    "Webhooks").
+
+    Bad:
+        flow inbound {
+          entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          webhook post "https://hooks.acme.example/lead" body "{\"email\": \"{emial}\"}"
+        }
+
+    Good:
+        flow inbound {
+          entry on downloaded("guide")
+          goal booked("demo")
+          exit on unsubscribed, booked("demo")
+          webhook post "https://hooks.acme.example/lead" body "{\"email\": \"{email}\"}"
+        }
+    """
+
+    code = "NUR111"
+    name = "webhook-unknown-placeholder"
+    family = "structure"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        known = ctx.programme.attributes
+        for flow in ctx.flows:
+            for step in iter_steps(flow.steps):
+                if not isinstance(step, n.Webhook):
+                    continue
+                for part, text, span in (("URL", step.url, step.url_span), ("body", step.body, step.body_span)):
+                    for path, _ in hooks.placeholders(text or ""):
+                        if path in known:
+                            continue
+                        yield Finding(
+                            f"placeholder `{{{path}}}` in the {part} of webhook `{step.id}` names no attribute",
+                            span or step.span,
+                            flow=flow.name,
+                            hints=did_you_mean(path, known)
+                            + (f"declare it with `attribute {path}: string`, or fix the name",),
+                        )
+
+
 RULES: tuple[type[Rule], ...] = (
     UnreachableStep,
     LoopWithoutWait,
@@ -1000,4 +1054,5 @@ RULES: tuple[type[Rule], ...] = (
     EmptyBranchArm,
     UnreachableFlow,
     OrphanFile,
+    WebhookUnknownPlaceholder,
 )
