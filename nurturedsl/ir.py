@@ -208,7 +208,7 @@ class _Compiler:
             frequency_cap=CapIR(count=cap.count.whole(), per=_duration(cap.per.seconds)) if cap else None,
             frequency_caps=[
                 ChannelCapIR(
-                    # the checker accepts only TOUCH_CHANNELS, the Literal's words
+                    # the checker accepts only CONTACT_CHANNELS, the Literal's words
                     channel=cast("Any", c.channel.text),
                     count=c.count.whole(),
                     per=_duration(c.per.seconds),

@@ -24,7 +24,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from . import units
-from .policy import MessageItem
+from .policy import CONTACT_CHANNELS, MessageItem
 
 FORMAT: Final = "nurturedsl-ir"
 VERSION = "1.2.0"
@@ -75,9 +75,8 @@ OPERATIONS: Final[dict[str, Arguments]] = {
     "inactive": "seconds",
     "in_flow": "name",  # since 1.2: the contact is in this flow now
 }
-# The channels `event_count`'s fourth argument may name (vocabulary.py's
-# TOUCH_CHANNELS; this module imports no more than units and policy).
-EVENT_CHANNELS: Final = ("email", "sms", "linkedin", "ads")
+# The channels `event_count`'s fourth argument may name: the contact channels.
+EVENT_CHANNELS: Final = CONTACT_CHANNELS
 _COUNTS: Final[dict[Arguments, tuple[int, int | None]]] = {"one": (1, 1), "two": (2, 2), "two or more": (2, None)}
 
 

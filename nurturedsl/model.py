@@ -23,7 +23,7 @@ from .diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from .nodes import iter_steps
 
 # is_message lives in policy.py, light enough for a runner; re-exported here for the model layer
-from .policy import DEFAULT_MESSAGES, MESSAGE_ITEMS, Hold, hold_after, is_message, longest_hold  # noqa: F401
+from .policy import CONTACT_CHANNELS, DEFAULT_MESSAGES, MESSAGE_ITEMS, Hold, hold_after, is_message, longest_hold  # noqa: F401
 from .source import SourceFile, Span
 from .syntax import parse
 from .units import DAYS, MAX_DURATION_SECONDS, expand_days
@@ -812,13 +812,13 @@ class _Checker:
 
     def check_channel_cap(self, cap: n.ChannelFrequencyCap) -> None:
         channel = cap.channel
-        if channel.text not in vocab.TOUCH_CHANNELS:
+        if channel.text not in CONTACT_CHANNELS:
             self.error(
                 "NUR010",
                 f"unknown channel `{channel.text}` for a frequency cap",
                 channel.span,
-                notes=("channels: " + ", ".join(vocab.TOUCH_CHANNELS),),
-                hints=did_you_mean(channel.text, vocab.TOUCH_CHANNELS)
+                notes=("channels: " + ", ".join(CONTACT_CHANNELS),),
+                hints=did_you_mean(channel.text, CONTACT_CHANNELS)
                 + ("or leave the channel out for a cap on all channels: `frequency_cap 2 per 7d`",),
             )
         self.whole(cap.count, f"the {channel.text} frequency cap's count")
@@ -1124,13 +1124,13 @@ class _Checker:
                 notes=("events about a touch: " + ", ".join(vocab.TOUCH_EVENTS),),
                 hints=(f"write `{name}(any)`",),
             )
-        elif channel not in vocab.TOUCH_CHANNELS:
+        elif channel not in CONTACT_CHANNELS:
             self.error(
                 "NUR010",
                 f"unknown channel `{channel}`",
                 span,
-                notes=("channels: " + ", ".join(vocab.TOUCH_CHANNELS),),
-                hints=did_you_mean(channel, vocab.TOUCH_CHANNELS),
+                notes=("channels: " + ", ".join(CONTACT_CHANNELS),),
+                hints=did_you_mean(channel, CONTACT_CHANNELS),
             )
 
     def check_event(self, name: str, span: Span, args: list[n.EventArg], pattern: bool = False) -> None:

@@ -50,7 +50,6 @@ BUILTIN_EVENTS: dict[str, str] = {
 CONSENT_CHANNELS = ("email", "sms", "phone", "linkedin", "ads")
 # The contact-facing channels a touch goes out on: what `frequency_cap
 # CHANNEL` caps and `clicked(any CHANNEL)` filters by.
-TOUCH_CHANNELS = ("email", "sms", "linkedin", "ads")
 # The events about one touch (their argument names its step or content),
 # which a channel filter applies to.
 TOUCH_EVENTS = ("sent", "opened", "clicked", "replied")

@@ -46,7 +46,6 @@ ROUNDS = 256
 # the messages among these touches, as the policy's `messages` says
 # (`FlowAnalysis.is_contact`); the rest (a LinkedIn follow, an ad audience
 # change, by default) is presence and counts for nothing there.
-CONTACT_CHANNELS = ("email", "sms", "linkedin", "ads")
 
 
 def depth_first(

@@ -16,11 +16,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import units
+from ..policy import CONTACT_CHANNELS
 from .experiments import _Experiment, key
 from .logic import Compiler, Condition, time_sources
 from .nodes import HANDLERS, READY, Handler, Ready
 from .values import local as local_time
 
+TOUCH_CHANNELS = CONTACT_CHANNELS  # the channels that reach the contact (policy.py)
 Json = dict[str, Any]  # an object of the IR document
 Rule = Any  # a JsonLogic rule of the IR
 Matches = frozenset[str] | None  # the event arguments a test matches; None: any
@@ -33,7 +35,6 @@ Source = tuple[Any, ...]
 Pair = tuple[str, float]  # (score, number): a crossing by decay to wake for
 Threshold = tuple[str, str, float, list[Json]]  # name, op, number, actions
 
-TOUCH_CHANNELS = ("email", "sms", "linkedin", "ads")
 TOUCH_EVENTS = frozenset(("sent", "opened", "clicked", "replied"))  # events whose argument is a step or content
 # What `in_flow` conditions depend on, as if it were an event name (one no
 # event can have): entering or leaving a flow "records" it, so the
