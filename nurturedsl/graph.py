@@ -15,6 +15,9 @@ or None) and `span`. Each edge is one transition, with:
 - `weight`: the share of contacts, for split arms (and an experiment's,
   which are `split` edges too: each with its arm's name as `label`)
 - `order`: the position among the node's transitions, for stable output
+- `fresh`: True on a `wait for` arm, taken only for an event recorded after
+  the contact arrived: never at once on the history, so a loop through it
+  waits for the contact to act
 
 Steps that end the contact's time in the flow (`exit`, `handoff`,
 `suppress`, `move to`) have no outgoing edges; falling off the end of the
@@ -73,6 +76,7 @@ class _FlowBuilder:
         weight: float | None = None,
         label: str | None = None,
         bound: int | None = None,
+        fresh: bool = False,
     ) -> None:
         """An edge; `min_delay` and `max_delay` are `delay` unless given."""
         order = self.g.out_degree(source)
@@ -87,6 +91,7 @@ class _FlowBuilder:
             weight=weight,
             label=label,
             bound=bound,
+            fresh=fresh,
             order=order,
         )
 
@@ -130,7 +135,7 @@ class _FlowBuilder:
                 timeout = step.timeout.seconds if step.timeout is not None else math.inf
                 for path in step.arms:
                     target = self.body(path.steps, after, loop)
-                    self.edge(step.id, target, "event", guard=path.event, min_delay=0, max_delay=timeout)
+                    self.edge(step.id, target, "event", guard=path.event, min_delay=0, max_delay=timeout, fresh=True)
                 if step.timeout is not None:
                     self.edge(step.id, self.body(step.on_timeout or [], after, loop), "timeout", delay=timeout)
             case n.Branch():

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Final, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -34,6 +34,22 @@ SCHEMA_ID = "https://nurturedsl.dev/schema/nurturedsl-ir-1.json"
 VERSION_PATTERN: Final = r"^1\.[0-9]+\.[0-9]+$"
 HHMM_PATTERN: Final = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 DATE_PATTERN: Final = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _on_the_calendar(text: str) -> str:
+    # the pattern says YYYY-MM-DD; a runner computes with the date, so
+    # 2026-13-45 or 2027-02-30 must not get that far
+    import datetime
+
+    try:
+        datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text} is not a date on the calendar") from None
+    return text
+
+
+# A date a runner computes with (calendar waits, experiment decisions).
+CalendarDate = Annotated[str, Field(pattern=DATE_PATTERN), AfterValidator(_on_the_calendar)]
 
 # ------------------------------------------------------------- conditions --
 
@@ -653,9 +669,7 @@ class WaitCalendarNodeIR(_Node):
 
     type: Literal["wait_calendar"]
     next: OneNext
-    date: str | None = Field(
-        default=None, pattern=DATE_PATTERN, description="YYYY-MM-DD; a date already past is reached at once."
-    )
+    date: CalendarDate | None = Field(default=None, description="YYYY-MM-DD; a date already past is reached at once.")
     days: list[units.Day] | None = Field(
         default=None, min_length=1, description="The weekdays allowed, in week order (a range written `mon..fri`)."
     )
@@ -695,7 +709,7 @@ class DecideOnIR(_IR):
     """Decide at 00:00 UTC of `date`, on the contacts whose window has closed by then."""
 
     rule: Literal["on"]
-    date: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD.")
+    date: CalendarDate = Field(description="YYYY-MM-DD.")
 
 
 DecisionIR = Annotated[

@@ -1525,11 +1525,14 @@ class _Checker:
         seen: dict[tuple[str, tuple[str, ...]], n.WaitForArm] = {}
         for arm in step.arms:
             self.check_event(arm.event.name, arm.event.name_span, arm.event.args)
-            key = (arm.event.name, tuple(f"{a.kind}:{a.value}" for a in arm.event.args))
+            # `clicked(any)` is `clicked`: any argument matches either way
+            key = (arm.event.name, tuple(f"{a.kind}:{a.value}" for a in arm.event.args if a.kind != "any"))
             if key in seen:
+                shown = [f'"{a.value}"' if a.kind == "string" else a.value for a in arm.event.args if a.kind != "any"]
+                written = arm.event.name + (f"({', '.join(shown)})" if shown else "")
                 self.error(
                     "NUR011",
-                    f"`on {arm.event.name}` is given twice in this `wait for`; the first always wins",
+                    f"`on {written}` is given twice in this `wait for`; the first always wins",
                     arm.span,
                     related=((seen[key].span, "first given here"),),
                 )

@@ -537,11 +537,11 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
                 for kind, _span, steps, arm_span in item:
                     if kind == "event":
                         if step.on_event is not None:
-                            raise _Duplicate(arm_span, "`on event`")
+                            raise _Duplicate(arm_span, "`on event`", "`wait until`")
                         step.on_event, step.on_event_span = steps, arm_span
                     else:
                         if step.on_timeout is not None:
-                            raise _Duplicate(arm_span, "`on timeout`")
+                            raise _Duplicate(arm_span, "`on timeout`", "`wait until`")
                         step.on_timeout, step.on_timeout_span = steps, arm_span
         self._nest(step, (step.on_event or []) + (step.on_timeout or []))
         return step
@@ -580,7 +580,7 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
             elif isinstance(item, tuple):  # `on timeout`
                 _kind, _span, steps, arm_span = item
                 if step.on_timeout is not None:
-                    raise _Duplicate(arm_span, "`on timeout`")
+                    raise _Duplicate(arm_span, "`on timeout`", "`wait for`")
                 step.on_timeout, step.on_timeout_span = steps, arm_span
         self._nest(step, [s for arm in step.arms for s in arm.steps] + (step.on_timeout or []))
         return step
@@ -899,8 +899,8 @@ class _TooDeep(Exception):
 
 
 class _Duplicate(Exception):
-    def __init__(self, span: Span, what: str):
-        self.span, self.what = span, what
+    def __init__(self, span: Span, what: str, where: str):
+        self.span, self.what, self.where = span, what, where
 
 
 class _MetaProblem(Exception):
@@ -997,7 +997,7 @@ def parse(source: SourceFile) -> n.Document:
                 [
                     Diagnostic(
                         "NUR011",
-                        f"{inner.what} is given twice in this `wait until`",
+                        f"{inner.what} is given twice in this {inner.where}",
                         inner.span,
                     )
                 ]

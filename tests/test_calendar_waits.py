@@ -343,3 +343,49 @@ def test_the_language_guide_examples_compile(tmp_path, heading):
     path = write(tmp_path, "docs.nurture", text)
     result = CliRunner().invoke(main, ["compile", str(path)])
     assert result.exit_code == 0, result.output
+
+
+# ------------------------------------------------------ lint through arms --
+
+
+@pytest.mark.parametrize(
+    "wait, loops",
+    [
+        # an arm needs a new event from the contact: going round waits for them
+        ("wait for up to 1d { on replied { goto again } }", False),
+        # a condition may hold on the history already: the arm runs at once
+        ("wait until replied up to 1d { on event { goto again } }", True),
+    ],
+)
+def test_a_loop_back_through_a_wait_for_arm_waits_for_the_contact(tmp_path, wait, loops):
+    path = write(tmp_path, "t.nurture", _flow(f"email again: guide\n{wait}"))
+    result = CliRunner().invoke(main, ["lint", str(path), "--format", "json"])
+    assert result.exit_code in (0, 1), result.output  # never a crash (3)
+    codes = {finding["code"] for finding in json.loads(result.stdout)["diagnostics"]}
+    assert ("NUR102" in codes) == loops
+
+
+def test_a_reengagement_flow_with_a_wait_for_lints(tmp_path):
+    body = 'wait for up to 7d {\n  on clicked(any) { exit "back" }\n}\nsuppress "cold-contacts" revisit 180d'
+    text = _flow(body).replace('entry on downloaded("g")', "entry when inactive for 90d")
+    result = CliRunner().invoke(main, ["lint", str(write(tmp_path, "t.nurture", text)), "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+
+
+def test_an_arm_given_twice_is_found_whatever_any_says_and_named_with_its_argument(tmp_path):
+    body = (
+        "wait for up to 2d {\n"
+        '  on clicked(any) { tag "a" }\n  on clicked { tag "b" }\n'
+        '  on visited("pricing") { tag "c" }\n  on visited("pricing") { tag "d" }\n'
+        '  on timeout { tag "e" }\n}'
+    )
+    result, _ = check(tmp_path, _flow(body))
+    assert result.exit_code == 1
+    assert "`on clicked` is given twice in this `wait for`" in result.stderr
+    assert '`on visited("pricing")` is given twice in this `wait for`' in result.stderr
+
+
+def test_a_second_on_timeout_names_the_wait_it_is_in(tmp_path):
+    body = 'wait for up to 2d {\n  on replied { tag "a" }\n  on timeout { tag "b" }\n  on timeout { tag "c" }\n}'
+    result, _ = check(tmp_path, _flow(body))
+    assert "`on timeout` is given twice in this `wait for`" in result.stderr

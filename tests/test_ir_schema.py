@@ -17,7 +17,7 @@ import pytest
 from nurturedsl import ir, model
 from nurturedsl.sim.checkir import problems
 
-from .conftest import PLAYBOOKS, ROOT
+from .conftest import PLAYBOOKS, ROOT, write
 
 SCHEMA_PATH = ROOT / "docs" / "schema" / "nurturedsl-ir-1.json"
 BUNDLED = sorted(p.name for p in PLAYBOOKS.glob("*.nurture"))
@@ -230,3 +230,17 @@ def test_the_check_reads_the_models_without_the_compiler():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("date", ["2026-13-45", "2027-02-30"])
+def test_a_calendar_date_off_the_calendar_is_refused_not_run(tmp_path, date):
+    # the schema's pattern takes any YYYY-MM-DD; the simulator must not get
+    # as far as computing with the date (it used to exit 3)
+    text = (
+        'playbook "t" {}\ncontent guide give "G" unsubscribe link\n'
+        'flow f {\n  entry on downloaded("g")\n  exit on unsubscribed\n  wait until 2027-01-15\n  email guide\n}\n'
+    )
+    document = ir.compile_programme(model.load(str(write(tmp_path, "t.nurture", text))))
+    node = next(node for node in document["flows"]["f"]["nodes"].values() if node["type"] == "wait_calendar")
+    node["date"] = date
+    assert any(f"{date} is not a date on the calendar" in problem for problem in problems(document))

@@ -116,6 +116,8 @@ def _message(ir: Json, item: ErrorDetails) -> str:
         return f"{where}: expected {_PATTERNS[ctx['pattern']]}, not `{item['input']}`"
     if kind == "bool_type":
         return f"{where}: must be true or false, not {_scalar(item['input'])}"
+    if kind == "value_error":  # the models' own checks (irmodel.py) say what is wrong in their words
+        return f"{where}: {str(ctx.get('error', item['msg']))}"
     if (kind.endswith("_type") or kind == "literal_error") and isinstance(item["input"], (str, int, float)):
         return f"{where}: {item['msg']}, not {_scalar(item['input'])}"
     return f"{where}: {item['msg']}"

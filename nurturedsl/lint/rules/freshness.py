@@ -204,7 +204,7 @@ class WaitDatePassed(Rule):
           entry on registered("webinar")
           goal booked("demo")
           exit on unsubscribed, booked("demo")
-          wait until 2026-12-01 09:00
+          wait until 2027-03-01 09:00
           email recap: trends_report
         }
     """

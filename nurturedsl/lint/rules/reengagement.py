@@ -332,7 +332,9 @@ class ReengagementWithoutSuppress(Rule):
                 if kind in ("branch", "event"):
                     return _engaged(edge["guard"], segments)
                 step = fa.step(node)
-                tests = [arm.condition for arm in step.arms] if kind == "else" else [step.condition]
+                # what failed: every arm of a branch (`else`); the condition, or
+                # every arm's event, of the wait that timed out
+                tests = n.step_conditions(step)
                 return any(_failed_engaged(c, segments) for c in tests)
 
             # The worst path into each node is one where the contact never

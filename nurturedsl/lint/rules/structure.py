@@ -301,7 +301,8 @@ class LoopWithoutWait(Rule):
             for node in reachable:
                 instant.add_node(node)
                 for target, data in fa.successors(node):
-                    if fa.delays(node, data)[0] == 0 and target in reachable:
+                    # a `wait for` arm needs a new event from the contact: no loop spins through it
+                    if fa.delays(node, data)[0] == 0 and not data.get("fresh") and target in reachable:
                         instant.add_edge(node, target, kind=data["kind"])
             rank = {node: i for i, node in enumerate(fa.order)}
             tree: dict[str, str] | None = None
