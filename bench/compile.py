@@ -18,11 +18,11 @@ the cold-cache grammar build is reported separately.
 Stages, timed by wrapping the functions the pipeline calls (one wrapper call
 per stage or per flow, so the overhead is nil):
 
-  read       model.read_source
+  read       load.read_source
   parse      Lark.parse (lexer + LALR parser + tree with positions)
   transform  syntax._Builder.transform (parse tree -> pydantic nodes)
   collect    the rest of model.load before checking (imports, symbol tables)
-  check      model._Checker.run
+  check      check._Checker.run
   graph      graph.flow_graph (networkx), summed over flows
   ir         ir._Compiler.programme minus graph (pydantic IR models)
   dump       model_dump(mode="json") inside compile_programme
@@ -72,7 +72,9 @@ STAGES = ("read", "parse", "transform", "collect", "check", "graph", "ir", "dump
 def _instrument(acc: dict, gc_mode: str, gc_stats: dict):
     """Wrap the pipeline's stage functions so that each adds its time to
     `acc`. Returns the function that runs one compile."""
+    from nurturedsl import check as check_module
     from nurturedsl import graph, ir, model, syntax
+    from nurturedsl import load as load_module
 
     def timed(stage, fn):
         def wrapper(*args, **kwargs):
@@ -87,13 +89,13 @@ def _instrument(acc: dict, gc_mode: str, gc_stats: dict):
     lark_parser = syntax.parser()
     lark_parser.parse = timed("parse", lark_parser.parse)  # instance attribute shadows the method
     syntax._Builder.transform = timed("transform", syntax._Builder.transform)
-    model.read_source = timed("read", model.read_source)
-    model._Checker.run = timed("check", model._Checker.run)
+    load_module.read_source = timed("read", load_module.read_source)
+    check_module._Checker.run = timed("check", check_module._Checker.run)
     graph.flow_graph = timed("graph", graph.flow_graph)  # ir calls it as fg.flow_graph
     ir._Compiler.programme = timed("ir_all", ir._Compiler.programme)
 
     if gc_mode in ("nogc-parse", "freeze+nogc"):
-        inner_parse = model.parse  # model did `from .syntax import parse`
+        inner_parse = load_module.parse  # load.py did `from .syntax import parse`
 
         def parse_without_gc(source):
             was = gc.isenabled()
@@ -104,7 +106,7 @@ def _instrument(acc: dict, gc_mode: str, gc_stats: dict):
                 if was:
                     gc.enable()
 
-        model.parse = parse_without_gc
+        load_module.parse = parse_without_gc
 
     def run_once(path: str) -> dict:
         acc.clear()

@@ -28,7 +28,7 @@ The playbooks are written to bench/out/ (git ignores it) and kept:
                              and a wait; an ask at the end.
   lint-steps-10000.nurture   bench/generate.py, sized so that the programme
   lint-steps-100000.nurture  holds about that many steps (every step, nested
-                             ones included: `nurturedsl.model.iter_steps`
+                             ones included: `nurturedsl.nodes.iter_steps`
                              over every flow). 100k steps is 10x the lines
                              of 10k, and generate.py keeps its proportions.
 

@@ -14,7 +14,7 @@ Goals (from the issue):
 
 The big flow is one flow of bench/generate.py's beats (touches, waits,
 branches, splits, wait until, repeat, goto), grown until it holds 2,000
-steps by `model.iter_steps`, written to bench/out/render-2000.nurture.
+steps by `nodes.iter_steps`, written to bench/out/render-2000.nurture.
 """
 
 from __future__ import annotations

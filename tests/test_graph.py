@@ -3,6 +3,7 @@
 import networkx as nx
 
 from nurturedsl import graph, model
+from nurturedsl import nodes as n
 
 from .conftest import PLAYBOOKS, write
 
@@ -127,7 +128,7 @@ def test_every_step_is_a_node_in_every_bundled_flow():
     programme = model.load(str(PLAYBOOKS / "programme.nurture"))
     for flow in programme.flows.values():
         g = graph.flow_graph(flow)
-        steps = {s.id for s in model.iter_steps(flow.steps)}
+        steps = {s.id for s in n.iter_steps(flow.steps)}
         assert steps <= set(g.nodes)
         assert all(nx.has_path(g, graph.ENTRY, s) for s in steps)
 

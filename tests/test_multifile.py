@@ -12,7 +12,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from nurturedsl import model
+from nurturedsl import load as load_module
 from nurturedsl.cli import main
 
 from .conftest import PLAYBOOKS, write
@@ -231,7 +231,7 @@ def test_a_clean_check_reads_no_other_file(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("looked for definitions in other files")
 
-    monkeypatch.setattr(model, "_nearby_playbooks", refuse)
+    monkeypatch.setattr(load_module, "_nearby_playbooks", refuse)
     result = run("check", str(PLAYBOOKS))
     assert result.exit_code == 0, result.output
 
