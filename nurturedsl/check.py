@@ -27,26 +27,6 @@ from .units import DAYS, MAX_DURATION_SECONDS
 MAX_NUMBER = 10**15  # beyond this a JSON number loses precision in most runners
 
 
-_ALWAYS_NUMBERED = {
-    "wait",
-    "wait_until",
-    "wait_calendar",
-    "wait_for",
-    "branch",
-    "split",
-    "repeat",
-    "goto",
-    "move_to",
-    "tag",
-    "set",
-    "suppress",
-    "handoff",
-    "exit",
-    "webhook",
-    "score",
-}
-
-
 class _Checker:
     def __init__(self, programme: Programme):
         self.p = programme
@@ -695,7 +675,8 @@ class _Checker:
             if step.id:
                 continue
             base = _base_id(step)
-            numbered = step.type in _ALWAYS_NUMBERED or isinstance(step, n.Touch) and step.content is None
+            # only a touch named by its content may go unnumbered (`welcome`, then `welcome_2`)
+            numbered = not isinstance(step, n.Touch) or step.content is None
             k = 1
             candidate = f"{base}_{k}" if numbered else base
             while candidate in taken:
