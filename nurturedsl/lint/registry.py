@@ -36,6 +36,7 @@ RULES: tuple[type[Rule], ...] = (
     structure.WebhookUnknownPlaceholder,
     experiments.ExperimentGoalOutOfReach,
     experiments.ExperimentAlreadyDecided,
+    experiments.ExperimentDecidedBeforeAnyWindow,
     timing.SlowFirstTouch,
     timing.CadenceTooTight,
     timing.CadenceTooLoose,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import networkx as nx
 
 from ... import nodes as n
+from ... import units
 from ...diagnostics import Severity
 from ...nodes import iter_steps
 from ..rule import Context, Finding, Rule, head
@@ -186,4 +187,65 @@ class ExperimentAlreadyDecided(Rule):
                 )
 
 
-RULES: tuple[type[Rule], ...] = (ExperimentGoalOutOfReach, ExperimentAlreadyDecided)
+class ExperimentDecidedBeforeAnyWindow(Rule):
+    """An experiment decides on a date before any contact's window can close.
+
+    A contact counts towards the decision only once its `window` after
+    entering has closed. When the `decide on` date comes sooner than one
+    window from today, no contact can have counted by then: every arm has
+    a goal rate of nothing, and the first arm wins by default, whatever the
+    contacts do. The sample the decision needs is out of reach. Give the
+    experiment a later date (at least one window from the first entries,
+    and a few more for a sample), or a shorter window. Source: neither
+    article; it rests on how an experiment decides (docs/language.md,
+    experiment: only closed windows count).
+
+    Bad:
+        experiment subject_test {
+          goal clicked(short_subject) or clicked(long_subject)
+          window 30d
+          decide on 2026-12-10
+          50% "short" { email short_subject: roi_story }
+          50% "long"  { email long_subject: case_study }
+        }
+
+    Good:
+        experiment subject_test {
+          goal clicked(short_subject) or clicked(long_subject)
+          window 30d
+          decide on 2027-03-01
+          50% "short" { email short_subject: roi_story }
+          50% "long"  { email long_subject: case_study }
+        }
+    """
+
+    code = "NUR122"
+    name = "experiment-decided-before-any-window"
+    family = "structure"
+    severity = Severity.WARNING
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for flow in ctx.flows:
+            for step in _experiments(flow):
+                if step.decide_on is None:
+                    continue
+                try:
+                    date = _dt.date.fromisoformat(step.decide_on.text)
+                except ValueError:
+                    continue  # the core reports it
+                if date <= ctx.today:
+                    continue  # NUR121: decided already
+                first_close = ctx.today + _dt.timedelta(seconds=step.window.seconds)
+                if date >= first_close:
+                    continue
+                yield Finding(
+                    f"experiment `{step.id}` decides on {date.isoformat()}, before any contact's "
+                    f"{units.short(step.window.seconds)} window can close (the first closes on "
+                    f"{first_close.isoformat()} at the earliest): no contact counts, and the first arm wins",
+                    head(step.span, "experiment"),
+                    flow=flow.name,
+                    hints=(f"decide on {first_close.isoformat()} or later, or shorten the window",),
+                )
+
+
+RULES: tuple[type[Rule], ...] = (ExperimentGoalOutOfReach, ExperimentAlreadyDecided, ExperimentDecidedBeforeAnyWindow)
