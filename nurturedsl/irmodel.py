@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Final, Literal, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
@@ -50,6 +50,20 @@ def _on_the_calendar(text: str) -> str:
 
 # A date a runner computes with (calendar waits, experiment decisions).
 CalendarDate = Annotated[str, Field(pattern=DATE_PATTERN), AfterValidator(_on_the_calendar)]
+
+
+def _not_zero(points: int) -> int:
+    if points == 0:
+        raise ValueError("a score change of 0 points changes nothing")
+    return points
+
+
+# Points a score change adds: never 0, as the checker says (NUR014).
+ChangePoints = Annotated[
+    int,
+    Field(description="Points added; negative subtracts. Never 0.", json_schema_extra={"not": {"const": 0}}),
+    AfterValidator(_not_zero),
+]
 
 # ------------------------------------------------------------- conditions --
 
@@ -386,7 +400,7 @@ class ScoreAddIR(_IR):
     type: Literal["score"]
     score: str = Field(description="A name in the document's `scores`.")
     op: Literal["add"]
-    points: int = Field(description="Points added; negative subtracts. Never 0.")
+    points: ChangePoints
 
 
 class ScoreResetIR(_IR):
@@ -671,13 +685,38 @@ class WaitCalendarNodeIR(_Node):
     next: OneNext
     date: CalendarDate | None = Field(default=None, description="YYYY-MM-DD; a date already past is reached at once.")
     days: list[units.Day] | None = Field(
-        default=None, min_length=1, description="The weekdays allowed, in week order (a range written `mon..fri`)."
+        default=None,
+        min_length=1,
+        description="The weekdays allowed, in week order, each once (a range written `mon..fri`).",
+        json_schema_extra={"uniqueItems": True},
     )
     time: str | None = Field(
         default=None,
         pattern=HHMM_PATTERN,
         description="HH:MM local time; absent with a date: its start (00:00). Reached when the clock shows it.",
     )
+
+    # A date or a time (days need one); never a date and days together.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [{"required": ["date"]}, {"required": ["time"]}],
+            "dependentRequired": {"days": ["time"]},
+            "not": {"required": ["date", "days"]},
+        },
+    )
+
+    @model_validator(mode="after")
+    def _a_moment(self) -> WaitCalendarNodeIR:
+        if self.date is not None and self.days is not None:
+            raise ValueError("a calendar wait has a date or days, not both")
+        if self.days is not None and self.time is None:
+            raise ValueError("a calendar wait on days needs a `time`")
+        if self.date is None and self.time is None:
+            raise ValueError("a calendar wait needs a `date` or a `time`")
+        if self.days is not None and list(self.days) != sorted(set(self.days), key=units.day_index):
+            raise ValueError("a calendar wait's days are in week order, each once")
+        return self
 
 
 class WaitForNodeIR(_Node):
@@ -801,6 +840,20 @@ class WebhookNodeIR(_Node):
         "filled in with the value's text, JSON-escaped.",
     )
 
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {"properties": {"method": {"enum": ["GET", "DELETE"]}}},
+            "then": {"not": {"required": ["body"]}},
+        },
+    )
+
+    @model_validator(mode="after")
+    def _body_where_allowed(self) -> WebhookNodeIR:
+        if self.body is not None and self.method in ("GET", "DELETE"):
+            raise ValueError(f"a {self.method} webhook sends no body")
+        return self
+
 
 class ScoreAddNodeIR(_Node):
     """Since 1.2: `score NAME +N` / `-N` as a step."""
@@ -809,7 +862,7 @@ class ScoreAddNodeIR(_Node):
     op: Literal["add"]
     next: OneNext
     score: str = Field(description="A name in the document's `scores`.")
-    points: int = Field(description="Points added; negative subtracts. Never 0.")
+    points: ChangePoints
 
 
 class ScoreResetNodeIR(_Node):

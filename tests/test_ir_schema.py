@@ -172,6 +172,37 @@ FORBIDDEN |= {
 }
 
 
+def _node(flow: str, node: str):
+    return lambda d: d["flows"][flow]["nodes"][node]
+
+
+# From docs/ir.md's node table for the 1.2 nodes: a calendar wait has a date
+# or days with a time (days "need a time"), never both; a webhook's body is
+# "POST, PUT, PATCH only"; a score change's points are "never 0".
+FORBIDDEN |= {
+    "a calendar wait with a date and days": (
+        lambda d: _node("surround", "wait_calendar_1")(d).update(date="2027-03-01"),
+        "flows.surround.nodes.wait_calendar_1",
+    ),
+    "a calendar wait on days without a time": (
+        lambda d: _node("surround", "wait_calendar_1")(d).pop("time"),
+        "flows.surround.nodes.wait_calendar_1",
+    ),
+    "a calendar wait with a day twice": (
+        lambda d: _node("surround", "wait_calendar_1")(d).update(days=["tue", "tue"]),
+        "flows.surround.nodes.wait_calendar_1",
+    ),
+    "a GET webhook with a body": (
+        lambda d: _node("inbound", "crm_sync")(d).update(method="GET"),
+        "flows.inbound.nodes.crm_sync",
+    ),
+    "a score change of 0 points": (
+        lambda d: _node("archive", "score_lead_1")(d).update(op="add", points=0),
+        "flows.archive.nodes.score_lead_1",
+    ),
+}
+
+
 def test_a_split_whose_weights_are_in_range_is_valid():
     edited = document()
     _split([50, 25, 25])(edited)
