@@ -168,16 +168,8 @@ class ExperimentAlreadyDecided(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for flow in ctx.flows:
-            for step in _experiments(flow):
-                if step.decide_on is None:
-                    continue
-                try:
-                    date = _dt.date.fromisoformat(step.decide_on.text)
-                except ValueError:
-                    continue  # the core reports it
-                if date > ctx.today:
-                    continue
+        for flow, step, date in _decision_dates(ctx):
+            if date <= ctx.today:
                 yield Finding(
                     f"experiment `{step.id}` decided on {date.isoformat()} (today is {ctx.today.isoformat()}): "
                     "every contact now takes the winning arm",
@@ -225,19 +217,9 @@ class ExperimentDecidedBeforeAnyWindow(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: Context) -> Iterator[Finding]:
-        for flow in ctx.flows:
-            for step in _experiments(flow):
-                if step.decide_on is None:
-                    continue
-                try:
-                    date = _dt.date.fromisoformat(step.decide_on.text)
-                except ValueError:
-                    continue  # the core reports it
-                if date <= ctx.today:
-                    continue  # NUR121: decided already
-                first_close = ctx.today + _dt.timedelta(seconds=step.window.seconds)
-                if date >= first_close:
-                    continue
+        for flow, step, date in _decision_dates(ctx):
+            first_close = ctx.today + _dt.timedelta(seconds=step.window.seconds)
+            if ctx.today < date < first_close:  # on or before today is NUR121's
                 yield Finding(
                     f"experiment `{step.id}` decides on {date.isoformat()}, before any contact's "
                     f"{units.short(step.window.seconds)} window can close (the first closes on "
@@ -246,6 +228,19 @@ class ExperimentDecidedBeforeAnyWindow(Rule):
                     flow=flow.name,
                     hints=(f"decide on {first_close.isoformat()} or later, or shorten the window",),
                 )
+
+
+def _decision_dates(ctx: Context) -> Iterator[tuple[n.Flow, n.Experiment, _dt.date]]:
+    """Every experiment that decides on a date, with the date."""
+    for flow in ctx.flows:
+        for step in _experiments(flow):
+            if step.decide_on is None:
+                continue
+            try:
+                date = _dt.date.fromisoformat(step.decide_on.text)
+            except ValueError:
+                continue  # the core reports it
+            yield flow, step, date
 
 
 RULES: tuple[type[Rule], ...] = (ExperimentGoalOutOfReach, ExperimentAlreadyDecided, ExperimentDecidedBeforeAnyWindow)
