@@ -102,17 +102,22 @@ class _Checker:
         except ValueError:
             self.error("NUR014", f"`{text}` is not a date on the calendar", span)
 
-    def check_settings(self, settings: Sequence[n.Setting], where: str) -> None:
-        seen: dict[str, n.Setting] = {}
-        for s in settings:
-            if s.key in seen:
+    def given_once(self, items: Sequence[n.Setting | n.MetaEntry], where: str) -> None:
+        """NUR011 for a key given twice among a block's settings or entries."""
+        seen: dict[str, Span] = {}
+        for item in items:
+            if item.key in seen:
                 self.error(
                     "NUR011",
-                    f"`{s.key}` is given twice in this {where}",
-                    s.span,
-                    related=((seen[s.key].span, "first given here"),),
+                    f"`{item.key}` is given twice in this {where}",
+                    item.span,
+                    related=((seen[item.key], "first given here"),),
                 )
-            seen[s.key] = s
+            seen[item.key] = item.span
+
+    def check_settings(self, settings: Sequence[n.Setting], where: str) -> None:
+        self.given_once(settings, where)
+        for s in settings:
             if isinstance(s, n.Reviewed):
                 self.date(s.date, s.span)
 
@@ -577,16 +582,9 @@ class _Checker:
 
     # ---- declarations
     def check_meta(self, meta: n.Meta | None) -> None:
-        seen: dict[str, n.MetaEntry] = {}
-        for entry in meta.entries if meta else ():
-            if entry.key in seen:
-                self.error(
-                    "NUR011",
-                    f"`{entry.key}` is given twice in this `meta` block",
-                    entry.span,
-                    related=((seen[entry.key].span, "first given here"),),
-                )
-            seen[entry.key] = entry
+        entries = meta.entries if meta else []
+        self.given_once(entries, "`meta` block")
+        for entry in entries:
             self.in_range(entry.value)
 
     def check_content(self, content: n.Content) -> None:
