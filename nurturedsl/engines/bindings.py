@@ -181,7 +181,9 @@ def check(
                     "BND003",
                     f"{kind} `{name}` is bound but the programme has no such {kind}",
                     where,
-                    Severity.ERROR,
+                    # a warning: one file per engine instance serves every
+                    # playbook, and a typo also leaves its name unbound (BND001)
+                    Severity.WARNING,
                     hints=hint,
                 )
             )

@@ -132,7 +132,7 @@ def test_a_typo_in_the_bindings_is_located_in_the_file_with_did_you_mean(stand_i
     assert "did you mean `case_study` for `case_studdy`" in err
     # ... and the file's unknown name is an error of its own, at its line
     assert (
-        "bindings.toml:4:1: error[BND003] content `case_studdy` is bound but the programme has no such content" in err
+        "bindings.toml:4:1: warning[BND003] content `case_studdy` is bound but the programme has no such content" in err
     )
     assert "did you mean `case_study`?" in err
 
