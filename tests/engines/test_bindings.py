@@ -241,3 +241,28 @@ def test_condition_text_is_what_the_language_reads_back():
     source = f'segment icp = industry == "SaaS"\nsegment s = {text}\n'
     assert check_text(source, "s.nurture") == []
     assert os.path.basename("s.nurture")
+
+
+def test_export_needs_bindings_and_names_a_missing_flow(stand_in, tmp_path, capsys):
+    code, written = _export(tmp_path, None)
+    assert code == 2 and not written
+    assert "--bindings is required" in capsys.readouterr().err
+    code, _ = _export(tmp_path, COMPLETE, flows=("inbund",))
+    assert code == 2
+    assert "has no flow `inbund`; did you mean `inbound`?" in capsys.readouterr().err
+
+
+def test_a_playbook_without_flows_has_nothing_to_export(stand_in, tmp_path, capsys):
+    library = tmp_path / "content.nurture"
+    library.write_text('content blog_post give "A post"\n')
+    code = engine_command.run_export(engine_command.ExportOptions("mautic", str(library), None), lambda *a: None)
+    assert code == 2
+    assert "has no flow to export" in capsys.readouterr().err
+
+
+def test_import_of_a_file_that_is_not_json_is_located_not_a_traceback(stand_in, tmp_path, capsys):
+    bad = tmp_path / "campaign.json"
+    bad.write_text('{"campaign": {"name": "x",}\n')
+    code = engine_command.run_import(engine_command.ImportOptions("mautic", str(bad)), lambda *a: None)
+    assert code == 2
+    assert f"{bad}:1:27: not JSON" in capsys.readouterr().err
