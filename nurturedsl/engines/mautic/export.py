@@ -94,6 +94,7 @@ class _Exporter:
         self.where = f"in flow `{flow_name}`"
         self.owner: NodeIR | None = None
         self.repeated: set[str] = set()
+        self.wait_span: SpanIR | None = None
         self.skipping: set[str] = set()
 
     def new_event(
@@ -200,9 +201,10 @@ class _Exporter:
 
         if node.type == "end":
             if delay:
-                self.report.approximate("MAU003", span, f"a wait before the end {self.where}", "dropped")
+                self.report.approximate("MAU003", self.wait_span, f"a wait before the end {self.where}", "dropped")
             return
         if node.type == "wait":
+            self.wait_span = node.span
             self.visit(node.next[0].to, parent, path, delay + node.duration.seconds)
             return
         if node.type == "email":
@@ -240,7 +242,7 @@ class _Exporter:
                 self.visit(node.target, parent, path, delay)
         elif node.type == "exit":
             if delay:
-                self.report.approximate("MAU003", span, f"a wait before the exit {here}", "dropped")
+                self.report.approximate("MAU003", self.wait_span, f"a wait before the exit {here}", "dropped")
         elif node.type == "branch":
             self.branch(node_id, node, parent, path, delay)
         elif node.type in ("split", "experiment"):

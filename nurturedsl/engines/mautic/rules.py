@@ -22,7 +22,8 @@ UNITS = ("i", "h", "d", "m", "y")
 
 def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
     out: list[str] = []
-    events = campaign.get("events") or []
+    raw = campaign.get("events") or []
+    events = list(raw.values()) if isinstance(raw, dict) else raw
     by_id: dict[str, dict[str, Any]] = {}
     for i, event in enumerate(events):
         if isinstance(event, dict) and "id" in event:
@@ -38,12 +39,13 @@ def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
         parent = event.get("parent")
         path = event.get("decisionPath")
         if parent is not None:
-            parent_key = str(parent["id"] if isinstance(parent, dict) else parent)
+            parent_key = str(_key(parent))
             up = by_id.get(parent_key)
             if up is None:
                 out.append(f"{at}/parent: no event `{parent_key}`")
             else:
-                if str(event["id"]) not in [str(c) for c in up.get("children", [])]:
+                kids = [str(c["id"] if isinstance(c, dict) else c) for c in up.get("children", [])]
+                if "children" in up and str(event["id"]) not in kids:
                     out.append(f"{at}/parent: `{parent_key}` does not list it among its children")
                 kind = up.get("eventType")
                 if kind in ("decision", "condition") and path not in ("yes", "no"):
@@ -55,8 +57,8 @@ def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
         if event.get("triggerMode") == "interval" and event.get("triggerIntervalUnit") not in UNITS:
             out.append(f"{at}/triggerIntervalUnit: one of i, h, d, m, y, not {event.get('triggerIntervalUnit')!r}")
         for child in event.get("children", []):
-            down = by_id.get(str(child))
-            if down is None or str(down.get("parent")) != str(event["id"]):
+            down = by_id.get(str(child["id"] if isinstance(child, dict) else child))
+            if down is None or _key(down.get("parent")) != str(event["id"]):
                 out.append(f"{at}/children: `{child}` does not have it as its parent")
     out.extend(_canvas(campaign, by_id, where))
     out.extend(_jump_loops(by_id, where))
@@ -83,7 +85,7 @@ def _canvas(campaign: dict[str, Any], by_id: dict[str, dict[str, Any]], where: s
             if source not in ("lists", "forms"):
                 out.append(f"{at}: `{event_id}` has no parent but is connected from `{source}`")
         else:
-            parent_key = str(parent["id"] if isinstance(parent, dict) else parent)
+            parent_key = str(_key(parent))
             if source != parent_key:
                 out.append(f"{at}: `{event_id}` has parent `{parent_key}` but is connected from `{source}`")
             expected = event.get("decisionPath") or "bottom"
@@ -110,9 +112,15 @@ def _jump_loops(by_id: dict[str, dict[str, Any]], where: str) -> list[str]:
             waits = waits or node.get("triggerMode") == "interval" or node.get("eventType") == "decision"
             if current == event_id and not waits:
                 out.append(f"{where}/events/{event_id}: jump_to_event loop to `{target}` without an interval")
-            stack.extend(str(c) for c in node.get("children", []))
+            stack.extend(str(_key(c)) for c in node.get("children", []))
     return out
 
 
 def _waits(event: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> bool:
     return event.get("triggerMode") == "interval"
+
+
+def _key(value: Any) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return None if value is None else str(value)
