@@ -203,6 +203,13 @@ def test_each_approximation_fires_at_its_construct_and_only_there(tmp_path, code
     assert code not in codes(quiet)
 
 
+def test_frequency_caps_are_reported(tmp_path):
+    _, report = export(tmp_path, "email a", header="policy { frequency_cap 2 per 7d }\n")
+    assert "MAU010" in codes(report)
+    _, quiet = export(tmp_path, "email a")
+    assert "MAU010" not in codes(quiet)
+
+
 def test_split_takes_the_heaviest_arm(tmp_path):
     doc, _ = export(tmp_path, "split {\n 30% { email a }\n 70% { email b }\n}")
     assert [e["properties"]["email"] for e in events(doc)] == [2]

@@ -171,6 +171,24 @@ class _Exporter:
                 f"exit trigger {self.where}",
                 "not exported: Mautic campaigns have no exit triggers; remove contacts with a segment filter",
             )
+        policy, flow = self.ir.policy, self.flow
+        if policy.frequency_cap is not None or policy.frequency_caps:
+            self.report.approximate(
+                "MAU010",
+                flow.span,
+                f"the policy's frequency caps {self.where}",
+                "not exported: set Mautic's frequency rules (Configuration > Email, or per contact)",
+            )
+        if flow.rate_limits is not None:
+            self.report.approximate("MAU011", flow.span, f"rate limits {self.where}", "not exported: Mautic has none")
+        if flow.goal is not None:
+            self.report.approximate(
+                "MAU012", flow.span, f"the goal {self.where}", "not exported: report on it in Mautic"
+            )
+        if flow.reentry.after is not None:
+            self.report.approximate(
+                "MAU013", flow.span, f"reentry after a delay {self.where}", "allowRestart, without the delay"
+            )
         self.visit(entry.next[0].to, None, None, 0)
 
     def jump(self, target: str, parent: str | None, path: str | None, delay: int, via: NodeIR | None = None) -> None:
