@@ -696,7 +696,7 @@ def simulate(
     sys.exit(run_simulate(Options(**click.get_current_context().params), _write))
 
 
-_TARGETS = ("mautic", "hubspot")  # engines.TARGETS, without importing the engines
+_TARGETS = ("mautic",)  # engines.TARGETS, without importing the engines
 
 
 @main.command("export")
@@ -731,12 +731,6 @@ _TARGETS = ("mautic", "hubspot")  # engines.TARGETS, without importing the engin
     is_flag=True,
     help="Write a bindings skeleton (every name to bind, blank) instead; with --bindings, its values are kept.",
 )
-@click.option(
-    "--hubspot-spec",
-    type=click.Path(exists=True, dir_okay=False),
-    metavar="OPENAPI.json",
-    help="Also validate against your copy of HubSpot's automation v4 OpenAPI file.",
-)
 def export_command(
     playbook: str,
     target: str,
@@ -746,13 +740,11 @@ def export_command(
     output_format: str | None,
     strict: bool,
     init_bindings: bool,
-    hubspot_spec: str | None,
 ) -> None:
-    """Export a playbook's flows to Mautic or HubSpot, as the engine accepts them.
+    """Export a playbook's flows to Mautic, as the engine accepts them.
 
     One document per flow: a Mautic campaign (POST /api/campaigns/new, or
-    with --format bundle the file `mautic:entity:import` reads) or a HubSpot
-    workflow (POST /automation/v4/flows). Engine ids come from the bindings
+    with --format bundle the file `mautic:entity:import` reads). Engine ids come from the bindings
     file; every name it lacks, and every name it has that the playbook does
     not, is reported at once. What the engine cannot express is a warning at
     its place in the playbook saying the approximation taken (an error under
@@ -764,7 +756,7 @@ def export_command(
     Examples:
       nurturedsl export --target mautic playbooks/inbound.nurture --init-bindings -o mautic.toml
       nurturedsl export --target mautic playbooks/inbound.nurture --bindings mautic.toml -o inbound.json
-      nurturedsl export --target hubspot playbooks/programme.nurture --bindings hubspot.toml -o flows/
+      nurturedsl export --target mautic playbooks/programme.nurture --bindings mautic.toml -o campaigns/
     """
     from .engines.command import ExportOptions, run_export
 
@@ -790,17 +782,17 @@ def export_command(
     help="Write the bindings the playbook needs to be exported back (default with -o: OUT.TARGET.toml).",
 )
 def import_command(target: str, file: str, output: str | None, bindings: str | None, bindings_out: str | None) -> None:
-    """Turn a Mautic campaign or a HubSpot workflow (JSON) into a .nurture file.
+    """Turn a Mautic campaign (JSON) into a .nurture file.
 
     FILE is what the engine gives: a Mautic campaign (the API's request or
-    GET response, or an export file) or a HubSpot v4 flow. The playbook
+    GET response, or an export file). The playbook
     written checks clean; engine ids are kept in `meta`, and what the
     language cannot say is a comment in the file and a note here.
 
     \b
     Examples:
       nurturedsl import mautic campaign.json -o welcome.nurture
-      nurturedsl import hubspot flow.json -o onboarding.nurture --bindings-out hubspot.toml
+      nurturedsl import mautic campaign.json -o welcome.nurture --bindings-out mautic.toml
     """
     from .engines.command import ImportOptions, run_import
 

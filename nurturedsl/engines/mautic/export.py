@@ -164,11 +164,11 @@ class _Exporter:
                 f"entry trigger {self.where}",
                 "membership of the flow's source segment (bindings `flows`); its filters must say who enters",
             )
-        for _rule in self.flow.exit:
+        for rule in self.flow.exit:
             self.report.approximate(
                 "MAU002",
                 self.flow.span,
-                f"exit trigger {self.where}",
+                f"exit trigger `{_shown(rule, self.ir)}` {self.where}",
                 "not exported: Mautic campaigns have no exit triggers; remove contacts with a segment filter",
             )
         policy, flow = self.ir.policy, self.flow
@@ -391,3 +391,13 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
     if fmt == "bundle":
         return {"campaign": [campaign], "campaign_event": ex.events}
     return campaign
+
+
+def _shown(rule: Any, ir: ProgrammeIR) -> str:
+    """An IR condition as the playbook would write it, for messages."""
+    from ..text import condition
+
+    try:
+        return condition(parse(rule), ir.attributes)
+    except UnknownCondition:
+        return "a condition"
