@@ -13,14 +13,17 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..diagnostics import Diagnostic, Severity, print_all, summary
 from ..source import SourceFile
 from . import target_named
-from .core import Bindings, Need, Report
+from .core import Bindings, Need, Report, Target
+
+if TYPE_CHECKING:
+    from ..tomlfile import TomlDocument
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 ENGINE_FILE_LIMIT = 64 << 20  # a campaign of thousands of events is a few MiB
@@ -60,6 +63,20 @@ class _Shown:
 
 def _say(message: str) -> None:
     click.echo(f"nurturedsl: {message}", err=True)
+
+
+def _read_bindings(path: str, target: Target, shown: _Shown) -> tuple[Bindings, TomlDocument] | None:
+    """The bindings file, its problems added to `shown`; None (said) when it is not TOML at all."""
+    from . import bindings as bindings_file
+
+    try:
+        bound, document, problems = bindings_file.load(path, target)
+    except bindings_file.BindingsError as error:
+        _say(str(error))
+        return None
+    shown.sources[document.display] = bindings_file.source_of(document)
+    shown.diagnostics += problems
+    return bound, document
 
 
 def run_export(options: ExportOptions, write: Write) -> int:
@@ -112,13 +129,10 @@ def run_export(options: ExportOptions, write: Write) -> int:
     existing: Bindings | None = None
     document = None
     if options.bindings is not None:
-        try:
-            existing, document, problems = bindings_file.load(options.bindings, target)
-        except bindings_file.BindingsError as error:
-            _say(str(error))
+        loaded = _read_bindings(options.bindings, target, shown)
+        if loaded is None:
             return EXIT_USAGE
-        shown.sources[document.display] = bindings_file.source_of(document)
-        shown.diagnostics += problems
+        existing, document = loaded
 
     if options.init_bindings:
         text = bindings_file.skeleton(needs, target, existing, base)
@@ -218,14 +232,11 @@ def run_import(options: ImportOptions, write: Write) -> int:
     shown = _Shown()
     existing: Bindings | None = None
     if options.bindings is not None:
-        try:
-            existing, document, problems = bindings_file.load(options.bindings, target)
-        except bindings_file.BindingsError as error:
-            _say(str(error))
+        loaded = _read_bindings(options.bindings, target, shown)
+        if loaded is None:
             return EXIT_USAGE
-        shown.sources[document.display] = bindings_file.source_of(document)
-        shown.diagnostics += problems
-        if any(d.severity is Severity.ERROR for d in problems):
+        existing = loaded[0]
+        if any(d.severity is Severity.ERROR for d in shown.diagnostics):
             shown.show()
             return EXIT_PROBLEMS
 
