@@ -696,5 +696,108 @@ def simulate(
     sys.exit(run_simulate(Options(**click.get_current_context().params), _write))
 
 
+_TARGETS = ("mautic",)  # engines.TARGETS, without importing the engines
+
+
+@main.command("export")
+@click.argument("playbook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--target", "target", type=click.Choice(_TARGETS), required=True, help="The engine to export to.")
+@click.option(
+    "--bindings",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE.toml",
+    help="Our names (content, segments, attributes, events, tags, lists, teams) mapped to the engine's ids.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(writable=True),
+    help="Write here (atomically) instead of stdout: a file for one flow, a folder (FLOW.TARGET.json each) for several.",
+)
+@click.option(
+    "--flow", "flows", multiple=True, metavar="NAME", help="Export this flow only (repeatable); default: every flow."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("api", "bundle")),
+    help="api: the REST request body (default); bundle: Mautic's `mautic:entity:import` file.",
+)
+@click.option(
+    "--strict", is_flag=True, help="Refuse every approximation: export only what the engine expresses exactly."
+)
+@click.option(
+    "--init-bindings",
+    is_flag=True,
+    help="Write a bindings skeleton (every name to bind, blank) instead; with --bindings, its values are kept.",
+)
+def export_command(
+    playbook: str,
+    target: str,
+    bindings: str | None,
+    output: str | None,
+    flows: tuple[str, ...],
+    output_format: str | None,
+    strict: bool,
+    init_bindings: bool,
+) -> None:
+    """Export a playbook's flows to Mautic, as the engine accepts them.
+
+    One document per flow: a Mautic campaign (POST /api/campaigns/new, or
+    with --format bundle the file `mautic:entity:import` reads). Engine ids come from the bindings
+    file; every name it lacks, and every name it has that the playbook does
+    not, is reported at once. What the engine cannot express is a warning at
+    its place in the playbook saying the approximation taken (an error under
+    --strict, or when there is none); nothing is written when there is an
+    error. The output is checked against the project's schema of the target
+    and the engine's own rules. See docs/engines.md.
+
+    \b
+    Examples:
+      nurturedsl export --target mautic playbooks/inbound.nurture --init-bindings -o mautic.toml
+      nurturedsl export --target mautic playbooks/inbound.nurture --bindings mautic.toml -o inbound.json
+      nurturedsl export --target mautic playbooks/programme.nurture --bindings mautic.toml -o campaigns/
+    """
+    from .engines.command import ExportOptions, run_export
+
+    sys.exit(run_export(ExportOptions(**click.get_current_context().params), _write))
+
+
+@main.command("import")
+@click.argument("target", type=click.Choice(_TARGETS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the playbook here instead of stdout."
+)
+@click.option(
+    "--bindings",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE.toml",
+    help="Name the engine's ids as these bindings do (the file an export used), instead of `email_12`.",
+)
+@click.option(
+    "--bindings-out",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="FILE.toml",
+    help="Write the bindings the playbook needs to be exported back (default with -o: OUT.TARGET.toml).",
+)
+def import_command(target: str, file: str, output: str | None, bindings: str | None, bindings_out: str | None) -> None:
+    """Turn a Mautic campaign (JSON) into a .nurture file.
+
+    FILE is what the engine gives: a Mautic campaign (the API's request or
+    GET response, or an export file). The playbook
+    written checks clean; engine ids are kept in `meta`, and what the
+    language cannot say is a comment in the file and a note here.
+
+    \b
+    Examples:
+      nurturedsl import mautic campaign.json -o welcome.nurture
+      nurturedsl import mautic campaign.json -o welcome.nurture --bindings-out mautic.toml
+    """
+    from .engines.command import ImportOptions, run_import
+
+    sys.exit(run_import(ImportOptions(**click.get_current_context().params), _write))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -664,10 +664,15 @@ def _given(value: _T | None) -> _T:
 
 def compile_programme(programme: Programme) -> dict[str, Any]:
     """The IR of a checked programme, as plain JSON data."""
+    return compile_model(programme).model_dump(mode="json", exclude_none=True)
+
+
+def compile_model(programme: Programme) -> ProgrammeIR:
+    """The IR of a checked programme, as its models (engine targets read these)."""
     from .gcpause import gc_paused
 
     with gc_paused():
-        return _Compiler(programme).programme().model_dump(mode="json", exclude_none=True)
+        return _Compiler(programme).programme()
 
 
 def dumps(document: dict[str, Any]) -> str:

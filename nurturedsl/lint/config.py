@@ -20,18 +20,16 @@ what was expected, never a setting silently ignored nor a traceback.
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
 import os
 import re
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Severity, did_you_mean
-from ..files import UnreadableInput, read_input
+from ..tomlfile import TomlDocument, TomlError, describe_value, read_toml, shown
 from .rule import FAMILIES, Option, Rule
 
 CONFIG_FILES = ("nurturedsl.toml", "pyproject.toml")
@@ -47,16 +45,8 @@ _TEXT_KINDS = {"duration": "7d", "range": "7d..14d", "ratio": "3:1", "cap": "2 p
 _LARGEST = (1 << 63) - 1
 
 
-class ConfigError(Exception):
+class ConfigError(TomlError):
     """A config file that cannot be used; the message says where and why."""
-
-
-def _toml() -> Any:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    return tomllib
 
 
 @dataclass
@@ -111,7 +101,7 @@ def resolve(selectors: Iterable[str], rules: list[type[Rule]]) -> list[str]:
             known = [r.code for r in rules] + [r.name for r in rules] + list(FAMILIES)
             hint = did_you_mean(s, known)
             raise ConfigError(
-                f"unknown rule `{_shown(s)}`" + (f"; {hint[0]}" if hint else "") + " (see `nurturedsl rules`)"
+                f"unknown rule `{shown(s)}`" + (f"; {hint[0]}" if hint else "") + " (see `nurturedsl rules`)"
             )
         codes += matched
     return codes
@@ -120,78 +110,27 @@ def resolve(selectors: Iterable[str], rules: list[type[Rule]]) -> list[str]:
 # ------------------------------------------------------------ the file --
 
 
-@dataclass
-class _Document:
-    """A config file read as TOML, that can say where each key is written."""
-
-    path: Path
-    display: str
-    data: dict[str, Any]
-    text: str
-    _where: dict[tuple[str, ...], tuple[int, int]] | None = None
-
-    def at(self, keys: tuple[str, ...]) -> str:
-        """`path:line:col` of the key `keys` (or of the nearest enclosing key
-        found), or the bare path."""
-        if self._where is None:
-            self._where = _key_positions(self.text)
-        for end in range(len(keys), 0, -1):
-            found = self._where.get(keys[:end])
-            if found is not None:
-                return f"{self.display}:{found[0]}:{found[1]}"
-        return self.display
-
-    def fail(self, keys: tuple[str, ...], message: str) -> ConfigError:
-        return ConfigError(f"{self.at(keys)}: {message}")
+def _fail(document: TomlDocument, keys: tuple[str, ...], message: str) -> ConfigError:
+    return ConfigError(f"{document.at(keys)}: {message}")
 
 
-def _display(path: Path) -> str:
-    """The path relative to the working directory, or absolute outside it."""
+def _read(path: Path) -> TomlDocument:
     try:
-        relative = os.path.relpath(os.path.abspath(path))
-    except ValueError:  # another drive, on Windows
-        return str(path)
-    return str(path) if relative == os.pardir or relative.startswith(os.pardir + os.sep) else relative
+        return read_toml(path, CONFIG_LIMIT, "lint config file")
+    except TomlError as error:
+        raise ConfigError(str(error)) from None
 
 
-def _read(path: Path) -> _Document:
-    """The file as TOML. Raises ConfigError, located where TOML says."""
-    display = _display(path)
-    try:
-        data = read_input(str(path), CONFIG_LIMIT, "lint config file")
-    except UnreadableInput as error:
-        raise ConfigError(str(error).replace(str(path), display, 1)) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
-        raise ConfigError(f"{display}:{line}:{column}: not UTF-8 text; save the file as UTF-8") from None
-    toml = _toml()
-    try:
-        document = toml.loads(text)
-    except toml.TOMLDecodeError as error:
-        message = str(error)
-        where = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-        if where:
-            message = message[: where.start()]
-            raise ConfigError(f"{display}:{where.group(1)}:{where.group(2)}: not valid TOML: {message}") from None
-        raise ConfigError(f"{display}: not valid TOML: {message}") from None
-    except ValueError as error:  # tomllib lets int() refuse a number of 4,300 digits
-        raise ConfigError(f"{display}: not valid TOML: {_shown(error, 120)}") from None
-    except RecursionError:
-        raise ConfigError(f"{display}: not a usable TOML file: its arrays or tables are nested too deeply") from None
-    return _Document(path, display, document, text)
-
-
-def _pyproject_table(document: _Document) -> tuple[bool, Any]:
+def _pyproject_table(document: TomlDocument) -> tuple[bool, Any]:
     """Whether a pyproject.toml has a `tool.nurturedsl` key, and its value.
     Raises ConfigError when `tool` is not a table."""
     tool = document.data.get("tool")
     if tool is None:
         return False, None
     if not isinstance(tool, dict):
-        raise document.fail(("tool",), f"`tool` must be a table (`[tool.nurturedsl]` ...), not {_kind(tool)}")
+        raise _fail(
+            document, ("tool",), f"`tool` must be a table (`[tool.nurturedsl]` ...), not {describe_value(tool)}"
+        )
     if "nurturedsl" not in tool:
         return False, None
     return True, tool["nurturedsl"]
@@ -234,22 +173,28 @@ def load_config(path: str | Path, rules: list[type[Rule]]) -> LintConfig:
             raise ConfigError(f"{document.display}: has no [tool.nurturedsl] table to configure lint with")
         prefix: tuple[str, ...] = ("tool", "nurturedsl")
         if not isinstance(table, dict):
-            raise document.fail(
-                prefix, f"`tool.nurturedsl` must be a table of settings ([tool.nurturedsl]), not {_kind(table)}"
+            raise _fail(
+                document,
+                prefix,
+                f"`tool.nurturedsl` must be a table of settings ([tool.nurturedsl]), not {describe_value(table)}",
             )
     else:
         table, prefix = document.data, ()
     return _parse(document, table, prefix, rules)
 
 
-def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...], rules: list[type[Rule]]) -> LintConfig:
+def _parse(
+    document: TomlDocument, table: dict[str, Any], prefix: tuple[str, ...], rules: list[type[Rule]]
+) -> LintConfig:
     def fail(keys: tuple[str, ...], message: str) -> ConfigError:
-        return document.fail(prefix + keys, message)
+        return _fail(document, prefix + keys, message)
 
     def strings(key: str) -> tuple[str, ...]:
         value = table[key]
         if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-            raise fail((key,), f'`{key}` must be a list of strings, e.g. {key} = ["NUR201"], not {_kind(value)}')
+            raise fail(
+                (key,), f'`{key}` must be a list of strings, e.g. {key} = ["NUR201"], not {describe_value(value)}'
+            )
         return tuple(value)
 
     def selectors(keys: tuple[str, ...], values: tuple[str, ...]) -> tuple[str, ...]:
@@ -264,7 +209,7 @@ def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...], 
             hint = did_you_mean(key, _TOP_KEYS)
             raise fail(
                 (key,),
-                f"unknown key `{_shown(key)}`"
+                f"unknown key `{shown(key)}`"
                 + (f"; {hint[0]}" if hint else "")
                 + " (keys: "
                 + ", ".join(_TOP_KEYS)
@@ -288,15 +233,15 @@ def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...], 
             raise fail(
                 ("per-file-ignores",),
                 "`per-file-ignores` must be a table of patterns, e.g. "
-                f'{{ "legacy/*.nurture" = ["NUR901"] }}, not {_kind(value)}',
+                f'{{ "legacy/*.nurture" = ["NUR901"] }}, not {describe_value(value)}',
             )
         for pattern, codes in value.items():
             keys = ("per-file-ignores", pattern)
             if not isinstance(codes, list) or not all(isinstance(x, str) for x in codes):
                 raise fail(
                     keys,
-                    f"per-file-ignores `{_shown(pattern)}` must be a list of rule codes, "
-                    f'e.g. ["NUR901"], not {_kind(codes)}',
+                    f"per-file-ignores `{shown(pattern)}` must be a list of rule codes, "
+                    f'e.g. ["NUR901"], not {describe_value(codes)}',
                 )
             config.per_file_ignores[pattern] = selectors(keys, tuple(codes))
     if "rules" in table:
@@ -305,7 +250,7 @@ def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...], 
             raise fail(
                 ("rules",),
                 "`rules` must be a table of rules, e.g. [rules.NUR901] (in pyproject.toml "
-                f"[tool.nurturedsl.rules.NUR901]), not {_kind(value)}",
+                f"[tool.nurturedsl.rules.NUR901]), not {describe_value(value)}",
             )
         configured: dict[str, str] = {}
         for key, settings in value.items():
@@ -313,8 +258,7 @@ def _parse(document: _Document, table: dict[str, Any], prefix: tuple[str, ...], 
             if code in configured:
                 raise fail(
                     ("rules", key),
-                    f"[rules.{_shown(key)}] configures {code} again, after "
-                    f"[rules.{_shown(configured[code])}]; keep one",
+                    f"[rules.{shown(key)}] configures {code} again, after [rules.{shown(configured[code])}]; keep one",
                 )
             configured[code] = key
     return config
@@ -333,7 +277,7 @@ def parse_severity(value: Any, key: str, allow_off: bool = False) -> Severity | 
     if value == "off" and allow_off:
         return None
     if not isinstance(value, str) or value not in names:
-        raise ConfigError(f"`{key}` must be one of {', '.join(names)}, not {_kind(value)}")
+        raise ConfigError(f"`{key}` must be one of {', '.join(names)}, not {describe_value(value)}")
     return Severity(value)
 
 
@@ -344,11 +288,12 @@ def _rule_settings(config: LintConfig, key: str, settings: Any, rules: list[type
     if rule is None:
         hint = did_you_mean(key, by_key)
         raise fail(
-            (), f"[rules.{_shown(key)}]: unknown rule" + (f"; {hint[0]}" if hint else "") + " (see `nurturedsl rules`)"
+            (), f"[rules.{shown(key)}]: unknown rule" + (f"; {hint[0]}" if hint else "") + " (see `nurturedsl rules`)"
         )
     if not isinstance(settings, dict):
         raise fail(
-            (), f'`rules.{_shown(key)}` must be a table of settings, e.g. severity = "error", not {_kind(settings)}'
+            (),
+            f'`rules.{shown(key)}` must be a table of settings, e.g. severity = "error", not {describe_value(settings)}',
         )
     for name, raw in settings.items():
         if name == "severity":
@@ -363,7 +308,7 @@ def _rule_settings(config: LintConfig, key: str, settings: Any, rules: list[type
             hint = did_you_mean(name, known)
             raise fail(
                 (name,),
-                f"[rules.{_shown(key)}]: {rule.code} has no option `{_shown(name)}`"
+                f"[rules.{shown(key)}]: {rule.code} has no option `{shown(name)}`"
                 + (f"; {hint[0]}" if hint else "")
                 + " (it has: "
                 + ", ".join(known)
@@ -372,7 +317,7 @@ def _rule_settings(config: LintConfig, key: str, settings: Any, rules: list[type
         try:
             config.options.setdefault(rule.code, {})[name] = _option_value(option, raw)
         except ValueError as error:
-            raise fail((name,), f"[rules.{_shown(key)}]: `{name}`: {error}") from None
+            raise fail((name,), f"[rules.{shown(key)}]: `{name}`: {error}") from None
     return rule.code
 
 
@@ -380,11 +325,11 @@ def _option_value(option: Option, raw: Any) -> Any:
     """A config value checked for the option's kind, then parsed. Raises
     ValueError saying what was expected."""
     if option.kind in _TEXT_KINDS and not isinstance(raw, str):
-        raise ValueError(f'expected a string like "{_TEXT_KINDS[option.kind]}", not {_kind(raw)}')
+        raise ValueError(f'expected a string like "{_TEXT_KINDS[option.kind]}", not {describe_value(raw)}')
     if option.kind in _TEXT_KINDS and re.search(r"\d{20}", raw):
-        raise ValueError(f"`{_shown(raw)}` has a number too large to mean anything")
+        raise ValueError(f"`{shown(raw)}` has a number too large to mean anything")
     if option.kind == "int" and isinstance(raw, int) and raw > _LARGEST:
-        raise ValueError(f"{_shown(raw)} is too large; the largest is {_LARGEST}")
+        raise ValueError(f"{shown(raw)} is too large; the largest is {_LARGEST}")
     value = option.parse(raw)
     numbers = (
         [value]
@@ -394,195 +339,9 @@ def _option_value(option: Option, raw: Any) -> Any:
         else []
     )
     if any(x > _LARGEST for x in numbers):
-        raise ValueError(f"`{_shown(raw)}` is too large")
+        raise ValueError(f"`{shown(raw)}` is too large")
     if option.kind == "duration" and value < 0 or option.kind == "range" and value[0] < 0:
-        raise ValueError(f"`{_shown(raw)}`: a length of time cannot be negative")
+        raise ValueError(f"`{shown(raw)}`: a length of time cannot be negative")
     if option.kind == "cap" and value[1] <= 0:
-        raise ValueError(f"`{_shown(raw)}`: the window must be longer than nothing")
+        raise ValueError(f"`{shown(raw)}`: the window must be longer than nothing")
     return value
-
-
-def _kind(value: Any) -> str:
-    """A config value as a message names it: `3 (an integer)`."""
-    if isinstance(value, bool):
-        return f"{'true' if value else 'false'} (a boolean)"
-    if isinstance(value, int):
-        return f"{_shown(value)} (an integer)"
-    if isinstance(value, float):
-        return f"{_shown(value)} (a number)"
-    if isinstance(value, str):
-        return f'"{_shown(value)}" (a string)'
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return f"{_shown(value)} (a date or time)"
-
-
-def _shown(value: Any, width: int = 60) -> str:
-    """A value in a message, cut so that a runaway one stays on one line."""
-    if isinstance(value, int) and value.bit_length() > 64:
-        return "an integer of more than 64 bits"  # str() refuses one of 4,300 digits
-    text = str(value).replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# ------------------------------------------------- where keys are written --
-
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def _key_positions(text: str) -> dict[tuple[str, ...], tuple[int, int]]:
-    """(line, column) of each key of a TOML document that parses, by its
-    full path: `[a.b]` and `[[a.b]]` headers, dotted keys and keys of
-    inline tables. The first place a path is written wins. Best effort: it
-    only feeds error locations, so what it cannot follow is left out."""
-    scanner = _Scanner(text)
-    try:
-        scanner.document()
-    except (IndexError, ValueError, RecursionError):
-        pass
-    return scanner.found
-
-
-class _Scanner:
-    def __init__(self, text: str):
-        self.text = text
-        self.i = 0
-        self.found: dict[tuple[str, ...], tuple[int, int]] = {}
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-
-    def position(self, index: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self._line_starts, index)
-        return line, index - self._line_starts[line - 1] + 1
-
-    def record(self, path: tuple[str, ...], index: int) -> None:
-        self.found.setdefault(path, self.position(index))
-
-    def peek(self, ahead: int = 0) -> str:
-        k = self.i + ahead
-        return self.text[k] if k < len(self.text) else ""
-
-    def blank(self, newlines: bool) -> None:
-        """Skips spaces and comments, and newlines too if asked."""
-        while self.i < len(self.text):
-            ch = self.text[self.i]
-            if ch in " \t" or newlines and ch in "\r\n":
-                self.i += 1
-            elif ch == "#":
-                end = self.text.find("\n", self.i)
-                self.i = len(self.text) if end < 0 else end
-            else:
-                return
-
-    def document(self) -> None:
-        table: tuple[str, ...] = ()
-        while True:
-            self.blank(newlines=True)
-            if self.i >= len(self.text):
-                return
-            if self.peek() == "[":
-                self.i += 2 if self.peek(1) == "[" else 1
-                table = self.key(())
-                self.blank(newlines=False)
-                self.i += 2 if self.peek(1) == "]" else 1
-            else:
-                self.pair(table)
-
-    def key(self, prefix: tuple[str, ...]) -> tuple[str, ...]:
-        """A dotted key; records where each part of it is written."""
-        path = prefix
-        while True:
-            self.blank(newlines=False)
-            start = self.i
-            path += (self.simple_key(),)
-            self.record(path, start)
-            self.blank(newlines=False)
-            if self.peek() != ".":
-                return path
-            self.i += 1
-
-    def simple_key(self) -> str:
-        ch = self.peek()
-        if ch in "\"'":
-            start = self.i
-            self.string()
-            return str(_toml().loads("k = " + self.text[start : self.i])["k"])
-        match = _BARE_KEY.match(self.text, self.i)
-        if match is None:
-            raise ValueError(self.i)
-        self.i = match.end()
-        return match.group()
-
-    def pair(self, table: tuple[str, ...]) -> None:
-        path = self.key(table)
-        self.blank(newlines=False)
-        if self.peek() != "=":
-            raise ValueError(self.i)
-        self.i += 1
-        self.blank(newlines=False)
-        self.value(path)
-
-    def value(self, path: tuple[str, ...]) -> None:
-        ch = self.peek()
-        if ch in "\"'":
-            self.string()
-        elif ch == "[":
-            self.i += 1
-            while True:
-                self.blank(newlines=True)
-                if self.peek() == "]":
-                    self.i += 1
-                    return
-                self.value(path)
-                self.blank(newlines=True)
-                if self.peek() == ",":
-                    self.i += 1
-        elif ch == "{":
-            self.i += 1
-            while True:
-                self.blank(newlines=False)
-                if self.peek() == "}":
-                    self.i += 1
-                    return
-                self.pair(path)
-                self.blank(newlines=False)
-                if self.peek() == ",":
-                    self.i += 1
-        else:  # a number, boolean, date or time: up to what ends a value
-            match = re.compile(r"[^,\]}\n#]*").match(self.text, self.i)
-            assert match is not None
-            if match.end() == self.i:
-                raise ValueError(self.i)
-            self.i = match.end()
-
-    def string(self) -> None:
-        quote = self.peek()
-        if self.text.startswith(quote * 3, self.i):
-            end = self.i + 3
-            while True:
-                end = self.text.index(quote * 3, end)
-                if quote == '"' and _escaped(self.text, end):
-                    end += 1
-                    continue
-                break
-            while self.text.startswith(quote, end + 3):  # up to two quotes may close the string's text
-                end += 1
-            self.i = end + 3
-            return
-        end = self.i + 1
-        while True:
-            end = self.text.index(quote, end)
-            if quote == '"' and _escaped(self.text, end):
-                end += 1
-                continue
-            break
-        self.i = end + 1
-
-
-def _escaped(text: str, index: int) -> bool:
-    """Whether the character at `index` follows an odd run of backslashes."""
-    count = 0
-    while index - count - 1 >= 0 and text[index - count - 1] == "\\":
-        count += 1
-    return count % 2 == 1

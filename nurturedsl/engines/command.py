@@ -1,0 +1,258 @@
+"""`nurturedsl export` and `nurturedsl import`: the commands' logic, behind
+the click definitions in cli.py.
+
+Exit codes, as every command: 0 done (approximations are warnings), 1 the
+playbook, its bindings or the engine document has problems (nothing is
+written), 2 usage (a file that cannot be read, an output that would
+replace an input), 3 a bug (an export our own schema or the engine's rules
+refuse is one)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from ..diagnostics import Diagnostic, Severity, print_all, summary
+from ..source import SourceFile
+from . import target_named
+from .core import Bindings, Need, Report
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+ENGINE_FILE_LIMIT = 64 << 20  # a campaign of thousands of events is a few MiB
+Write = Callable[[str, str, Sequence[str]], None]
+
+
+@dataclass
+class ExportOptions:
+    target: str
+    playbook: str
+    bindings: str | None = None
+    output: str | None = None
+    flows: tuple[str, ...] = ()
+    output_format: str | None = None
+    strict: bool = False
+    init_bindings: bool = False
+    hubspot_spec: str | None = None
+
+
+@dataclass
+class ImportOptions:
+    target: str
+    file: str
+    output: str | None = None
+    bindings: str | None = None
+    bindings_out: str | None = None
+
+
+@dataclass
+class _Shown:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+
+    def show(self) -> None:
+        print_all(sorted(self.diagnostics, key=Diagnostic.sort_key), self.sources)
+
+
+def _say(message: str) -> None:
+    click.echo(f"nurturedsl: {message}", err=True)
+
+
+def run_export(options: ExportOptions, write: Write) -> int:
+    from ..diagnostics import DiagnosticError
+    from ..ir import compile_model, dumps
+    from ..model import load
+    from . import bindings as bindings_file
+
+    target = target_named(options.target)
+    if options.hubspot_spec is not None and target.name != "hubspot":
+        _say("--hubspot-spec validates HubSpot exports; this is --target " + target.name)
+        return EXIT_USAGE
+    fmt = options.output_format or target.formats[0]
+    if fmt not in target.formats:
+        _say(f"{target.title} exports as {' or '.join(target.formats)}, not `{fmt}`")
+        return EXIT_USAGE
+    try:
+        programme = load(options.playbook)
+    except DiagnosticError as error:
+        print_all(error.diagnostics, error.sources)
+        click.echo(summary(error.diagnostics, 1), err=True)
+        return EXIT_USAGE if any(d.code == "NUR009" for d in error.diagnostics) else EXIT_PROBLEMS
+    ir = compile_model(programme)
+    base = os.path.dirname(options.playbook)
+    shown = _Shown(sources=dict(programme.sources))
+
+    flows = list(options.flows) or sorted(ir.flows)
+    unknown = [name for name in flows if name not in ir.flows]
+    if unknown:
+        from ..diagnostics import did_you_mean
+
+        for name in unknown:
+            hint = did_you_mean(name, list(ir.flows))
+            _say(f"{options.playbook} has no flow `{name}`" + (f"; {hint[0]}" if hint else ""))
+        return EXIT_USAGE
+    if not flows:
+        _say(
+            f"{options.playbook} has no flow to export (a library of content or scores is exported with the flows that import it)"
+        )
+        return EXIT_USAGE
+
+    needs: list[Need] = []
+    all_needs: list[Need] = []
+    for name in sorted(ir.flows):
+        flow_needs = target.needs(ir, name)
+        all_needs += flow_needs
+        if name in flows:
+            needs += flow_needs
+
+    existing: Bindings | None = None
+    document = None
+    if options.bindings is not None:
+        try:
+            existing, document, problems = bindings_file.load(options.bindings, target)
+        except bindings_file.BindingsError as error:
+            _say(str(error))
+            return EXIT_USAGE
+        shown.sources[document.display] = bindings_file.source_of(document)
+        shown.diagnostics += problems
+
+    if options.init_bindings:
+        text = bindings_file.skeleton(needs, target, existing, base)
+        if options.output is None or options.output == "-":
+            click.echo(text, nl=False)
+        else:
+            write(
+                options.output,
+                text,
+                [options.playbook, *programme.sources, *([options.bindings] if options.bindings else [])],
+            )
+            _say(f"wrote {options.output}: {len({(n.kind, n.name) for n in needs})} names to bind for {target.title}")
+        return EXIT_OK
+    if existing is None:
+        _say(
+            f"--bindings is required: the {target.title} ids of the playbook's names (write a skeleton with --init-bindings)"
+        )
+        return EXIT_USAGE
+
+    known = bindings_file.known_names(ir, all_needs)
+    shown.diagnostics += bindings_file.check(needs, existing, document, known, target, base)
+    if any(d.severity is Severity.ERROR for d in shown.diagnostics):
+        shown.show()
+        click.echo(summary(shown.diagnostics, 2) + "; nothing written", err=True)
+        return EXIT_PROBLEMS
+
+    report = Report(target.name, strict=options.strict, base=base)
+    documents: dict[str, dict[str, Any]] = {}
+    for name in flows:
+        documents[name] = target.export(ir, name, existing, report, fmt)
+    shown.diagnostics += report.diagnostics
+    if report.refused:
+        shown.show()
+        click.echo(summary(shown.diagnostics, 1) + "; nothing written", err=True)
+        return EXIT_PROBLEMS
+    for name, doc in documents.items():
+        broken = target.validate(doc, fmt)
+        if broken:  # our export, refused by our own reading of the engine: a bug
+            raise AssertionError(
+                f"the {target.title} export of flow `{name}` breaks the engine's rules: " + "; ".join(broken[:5])
+            )
+        if options.hubspot_spec is not None:
+            against_spec = target.validate_with_spec(doc, options.hubspot_spec)
+            if against_spec:
+                shown.show()
+                for problem in against_spec:
+                    _say(f"{options.hubspot_spec}: flow `{name}`: {problem}")
+                return EXIT_PROBLEMS
+    if shown.diagnostics:
+        shown.show()
+        click.echo(summary(shown.diagnostics, 1), err=True)
+
+    inputs = [options.playbook, *programme.sources, options.bindings or ""]
+    if len(documents) == 1 and not (options.output and os.path.isdir(options.output)):
+        ((name, doc),) = documents.items()
+        text = dumps(doc)
+        if options.output is None or options.output == "-":
+            click.echo(text, nl=False)
+        else:
+            write(options.output, text, inputs)
+        return EXIT_OK
+    if options.output is None or options.output == "-":
+        _say(
+            f"{len(documents)} flows make {len(documents)} {target.title} documents: give -o DIR, or choose one with --flow"
+        )
+        return EXIT_USAGE
+    os.makedirs(options.output, exist_ok=True)
+    for name, doc in documents.items():
+        write(os.path.join(options.output, f"{name}.{target.name}.json"), dumps(doc), inputs)
+    _say(f"wrote {len(documents)} {target.title} documents to {options.output}")
+    return EXIT_OK
+
+
+def run_import(options: ImportOptions, write: Write) -> int:
+    from ..files import UnreadableInput, read_input
+    from . import bindings as bindings_file
+    from .text import check_text
+
+    target = target_named(options.target)
+    try:
+        data = read_input(options.file, ENGINE_FILE_LIMIT, f"{target.title} file")
+    except UnreadableInput as error:
+        _say(str(error))
+        return EXIT_USAGE
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        _say(f"{options.file}: not UTF-8 text; {target.title} writes JSON in UTF-8")
+        return EXIT_USAGE
+    except json.JSONDecodeError as error:
+        _say(f"{options.file}:{error.lineno}:{error.colno}: not JSON: {error.msg}")
+        return EXIT_USAGE
+    except RecursionError:
+        _say(f"{options.file}: not usable JSON: nested too deeply")
+        return EXIT_USAGE
+
+    shown = _Shown()
+    existing: Bindings | None = None
+    if options.bindings is not None:
+        try:
+            existing, document, problems = bindings_file.load(options.bindings, target)
+        except bindings_file.BindingsError as error:
+            _say(str(error))
+            return EXIT_USAGE
+        shown.sources[document.display] = bindings_file.source_of(document)
+        shown.diagnostics += problems
+        if any(d.severity is Severity.ERROR for d in problems):
+            shown.show()
+            return EXIT_PROBLEMS
+
+    report = Report(target.name)
+    imported = target.import_doc(doc, existing, report)
+    shown.diagnostics += report.diagnostics
+    if report.refused:
+        shown.show()
+        click.echo(summary(shown.diagnostics, 1) + "; nothing written", err=True)
+        return EXIT_PROBLEMS
+    name = os.path.basename(options.output) if options.output and options.output != "-" else "imported.nurture"
+    problems = check_text(imported.text, name)
+    if problems:  # an import that does not check is ours to fix
+        raise AssertionError(f"the imported playbook does not check: {problems[0].message}")
+    shown.show()
+    if options.output is None or options.output == "-":
+        click.echo(imported.text, nl=False)
+    else:
+        write(options.output, imported.text, [options.file, options.bindings or ""])
+    out = options.bindings_out
+    if out is None and options.output not in (None, "-") and imported.bindings:
+        out = os.path.splitext(options.output or "")[0] + f".{target.name}.toml"
+    if out is not None:
+        write(
+            out,
+            bindings_file.dumps(imported.bindings, target),
+            [options.file, options.output or "", options.bindings or ""],
+        )
+        _say(f"wrote the bindings to {out}")
+    return EXIT_OK

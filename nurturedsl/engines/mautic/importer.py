@@ -1,0 +1,360 @@
+"""A Mautic campaign (the POST /api/campaigns/new payload, a GET
+/api/campaigns/ID response `{"campaign": {...}}`, or a mautic:entity:export
+file) as `.nurture` text.
+
+The campaign's tree is written as nested steps: an interval becomes a
+`wait` before the step, a condition becomes a one-arm `branch` whose `when`
+arm is the `yes` path and `else` the `no` path, `campaign.jump_to_event` a
+`goto` to the target's label. Every step keeps its Mautic id in
+`meta { mautic_event ... }`; what has no construct is a `#` comment and a
+diagnostic. Engine ids become names (`email_101`, `segment_21`) and the
+bindings that map them back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Bindings, Imported, Kind, Report
+from ..text import ident, quote, unique
+
+_UNIT_SECONDS = {"i": 60, "h": 3600, "d": 86400, "m": 30 * 86400, "y": 365 * 86400}
+_TOUCHES = ("email.send", "sms.send_text_sms", "campaign.sendwebhook")
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+class ImportProblem(ValueError):
+    """A document that is not a Mautic campaign; the message says where."""
+
+
+def _campaign(doc: Any) -> dict[str, Any]:
+    if isinstance(doc, dict) and isinstance(doc.get("campaign"), dict):
+        found: dict[str, Any] = doc["campaign"]
+        return found
+    if isinstance(doc, dict) and isinstance(doc.get("campaign"), list):
+        if not doc["campaign"] or not isinstance(doc["campaign"][0], dict):
+            raise ImportProblem("/campaign: expected an array with one campaign object")
+        campaign = dict(doc["campaign"][0])
+        campaign["events"] = doc.get("campaign_event", campaign.get("events", []))
+        return campaign
+    if isinstance(doc, dict) and "events" in doc:
+        return doc
+    raise ImportProblem(
+        '/: expected a Mautic campaign: an object with `events`, `{"campaign": {...}}` or an export file'
+    )
+
+
+def _key(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return None if value.get("id") is None else str(value["id"])
+    return str(value)
+
+
+class _Importer:
+    def __init__(self, campaign: dict[str, Any], bindings: Bindings | None, report: Report):
+        self.campaign = campaign
+        self.report = report
+        self.bindings = bindings
+        self.events: dict[str, dict[str, Any]] = {}
+        self.children: dict[str, list[str]] = {}
+        self.roots: list[str] = []
+        self.labels: dict[str, str] = {}  # event id → step label
+        self.taken: set[str] = set()
+        self.content: dict[str, tuple[int, str, str]] = {}  # name → id, kind, channel
+        self.segments: dict[str, int] = {}
+        self.attributes: dict[str, tuple[str, str]] = {}
+        self.tables: dict[Kind, dict[str, Any]] = {}
+        self.quiet: tuple[str, str] | None = None
+        self.days: list[int] | None = None
+        self.uses_points = False
+        self.giving = "give"
+
+    def name_for(self, kind: Kind, value: Any, prefix: str) -> str:
+        if self.bindings is not None:
+            for name, bound in self.bindings.tables.get(kind, {}).items():
+                if bound == value:
+                    return str(name)
+        return f"{prefix}_{value}"
+
+    def bind(self, kind: Kind, name: str, value: Any) -> None:
+        self.tables.setdefault(kind, {})[name] = value
+
+    def read(self) -> None:
+        raw = self.campaign.get("events")
+        events = list(raw.values()) if isinstance(raw, dict) else raw
+        if not isinstance(events, list):
+            raise ImportProblem("/events: expected an array (or object) of events")
+        for i, event in enumerate(events):
+            if not isinstance(event, dict) or _key(event.get("id")) is None:
+                raise ImportProblem(f"/events/{i}: expected an event object with an `id`")
+            for member in ("type", "eventType"):
+                if not isinstance(event.get(member), str):
+                    raise ImportProblem(f"/events/{i}/{member}: expected a text")
+            self.events[str(_key(event["id"]))] = event
+        for event_id, event in self.events.items():
+            parent = _key(event.get("parent"))
+            if parent is None:
+                self.roots.append(event_id)
+            elif parent not in self.events:
+                raise ImportProblem(f"/events/{event_id}/parent: no event `{parent}` in the campaign")
+            else:
+                self.children.setdefault(parent, []).append(event_id)
+        order = {event_id: i for i, event_id in enumerate(self.events)}
+        for kids in self.children.values():
+            kids.sort(key=lambda e: (self.events[e].get("order") or 0, order[e]))
+        self.roots.sort(key=lambda e: (self.events[e].get("order") or 0, order[e]))
+        for event_id, event in self.events.items():
+            if event["type"] in _TOUCHES and isinstance(event.get("name"), str):
+                self.labels[event_id] = unique(ident(event["name"]), self.taken)
+        # a branch's step id is generated (`branch_N`, in source order): the
+        # order the steps are written in, which `_walk` follows
+        branches = [e for e in self._walk(self.roots) if self._branch(self.events[e])]
+        n = 0
+        for event_id in branches:
+            n += 1
+            while f"branch_{n}" in self.taken:
+                n += 1
+            self.labels[event_id] = f"branch_{n}"
+
+    def _branch(self, event: dict[str, Any]) -> bool:
+        props = event.get("properties") or {}
+        if event["eventType"] != "condition" or not isinstance(props, dict):
+            return False
+        for kind, member in (("lead.segments", "segments"), ("lead.tags", "tags")):
+            items = props.get(member)
+            if event["type"] == kind and isinstance(items, list) and len(items) == 1:
+                return kind == "lead.tags" or type(items[0]) is int
+        return False
+
+    def _walk(self, starts: list[str]) -> list[str]:
+        order: list[str] = []
+        stack = list(reversed(starts))
+        while stack:
+            event_id = stack.pop()
+            order.append(event_id)
+            event = self.events[event_id]
+            kids = self.children.get(event_id, [])
+            if self._branch(event):
+                yes = [k for k in kids if self.events[k].get("decisionPath") == "yes"][:1]
+                no = [k for k in kids if self.events[k].get("decisionPath") == "no"][:1]
+                stack.extend(reversed(yes + no))
+            elif event["eventType"] == "action":
+                stack.extend(kids[:1])
+        return order
+
+    def delay(self, event: dict[str, Any], at: str) -> int:
+        if event.get("triggerMode") != "interval":
+            if event.get("triggerMode") not in (None, "immediate"):
+                self.report.note(
+                    "MAU101", None, f"{at}: trigger mode {event.get('triggerMode')!r} imported as immediate"
+                )
+            return 0
+        unit = event.get("triggerIntervalUnit")
+        count = event.get("triggerInterval") or 0
+        if unit not in _UNIT_SECONDS or not isinstance(count, int):
+            raise ImportProblem(f"{at}/triggerIntervalUnit: expected i, h, d, m or y with a whole triggerInterval")
+        if unit in ("m", "y"):
+            self.report.note("MAU102", None, f"{at}: {count}{unit} imported as {count * _UNIT_SECONDS[unit] // 86400}d")
+        start, stop = event.get("triggerRestrictedStartHour"), event.get("triggerRestrictedStopHour")
+        if isinstance(start, str) and isinstance(stop, str) and self.quiet is None:
+            self.quiet = (stop[:5], start[:5])
+        days = event.get("triggerRestrictedDaysOfWeek")
+        if isinstance(days, list) and days and self.days is None:
+            self.days = sorted(int(d) for d in days)
+        return int(count) * _UNIT_SECONDS[unit]
+
+    def steps(self, event_id: str, indent: str) -> list[str]:
+        event = self.events[event_id]
+        at = f"/events/{event_id}"
+        lines: list[str] = []
+        seconds = self.delay(event, at)
+        if seconds:
+            from ..text import duration
+
+            lines.append(f"{indent}wait {duration(seconds)}")
+        meta = f" meta {{ mautic_event {quote(str(event['id']))} }}"
+        kind, props = event["type"], event.get("properties") or {}
+        label = self.labels.get(event_id)
+        if not isinstance(props, dict):
+            props = {}
+        kids = self.children.get(event_id, [])
+        if event["eventType"] == "condition":
+            test = self.condition(kind, props, at)
+            yes = [k for k in kids if self.events[k].get("decisionPath") == "yes"]
+            no = [k for k in kids if self.events[k].get("decisionPath") == "no"]
+            if test is None:
+                lines.append(f"{indent}# Mautic condition {kind} ({at}) has no nurturedsl test: its paths are left out")
+                return lines
+            lines.append(f"{indent}branch {{")
+            lines.append(f"{indent}  when {test} {{")
+            lines.extend(self.many(yes, indent + "    ", at))
+            lines.append(f"{indent}  }}")
+            if no:
+                lines.append(f"{indent}  else {{")
+                lines.extend(self.many(no, indent + "    ", at))
+                lines.append(f"{indent}  }}")
+            lines.append(f"{indent}}}{meta}")
+            return lines
+        if event["eventType"] == "decision":
+            self.report.note("MAU103", None, f"{at}: decision {kind} has no nurturedsl step; its paths are left out")
+            lines.append(f"{indent}# Mautic decision {kind} ({at}) is not imported")
+            return lines
+        self.giving = "ask" if str(event.get("description") or "").strip() == "nurturedsl: ask" else "give"
+        step = self.action(kind, props, label, at)
+        if step is None:
+            lines.append(f"{indent}# Mautic action {kind} ({at}) is not imported")
+        else:
+            lines.append(f"{indent}{step}{meta}")
+        lines.extend(self.many(kids, indent, at))
+        return lines
+
+    def many(self, kids: list[str], indent: str, at: str) -> list[str]:
+        if len(kids) > 1:
+            self.report.note(
+                "MAU104",
+                None,
+                f"{at}: {len(kids)} events on one path run in parallel in Mautic; only the first is imported",
+            )
+            return self.steps(kids[0], indent) + [f"{indent}# {len(kids) - 1} parallel event(s) left out"]
+        return self.steps(kids[0], indent) if kids else []
+
+    def content_name(self, value: Any, prefix: str, kind: str, channel: str) -> str:
+        name = self.name_for("content", value, prefix)
+        self.content[name] = (int(value), kind, channel)
+        self.bind("content", name, value)
+        return name
+
+    def action(self, kind: str, props: dict[str, Any], label: str | None, at: str) -> str | None:
+        giving = self.giving
+        if kind == "email.send" and type(props.get("email")) is int:
+            name = self.content_name(props["email"], "email", giving, "email")
+            return f"email {label}: {name}" if label else f"email {name}"
+        if kind == "sms.send_text_sms" and type(props.get("sms")) is int:
+            name = self.content_name(props["sms"], "sms", giving, "sms")
+            return f"sms {label}: {name}" if label else f"sms {name}"
+        if kind == "lead.changetags":
+            add, remove = props.get("add_tags") or [], props.get("remove_tags") or []
+            if len(add) + len(remove) == 1:
+                return f"tag {quote(str(add[0]))}" if add else f"untag {quote(str(remove[0]))}"
+        if kind == "lead.changepoints" and type(props.get("points")) is int and props["points"] != 0:
+            self.uses_points = True
+            return f"score points {props['points']:+d}"
+        if kind == "lead.updatelead":
+            fields = {k: v for k, v in props.items() if v not in (None, "")}
+            if len(fields) == 1:
+                alias, value = next(iter(fields.items()))
+                if isinstance(value, bool | int | float | str):
+                    path = self.name_for("attribute", alias, "mautic").replace("mautic_", "mautic.", 1)
+                    if "." not in path:
+                        path = f"mautic.{ident(str(alias))}"
+                    typ = (
+                        "bool" if isinstance(value, bool) else "number" if isinstance(value, int | float) else "string"
+                    )
+                    self.attributes[path] = (typ, str(alias))
+                    self.bind("attribute", path, str(alias))
+                    shown = (
+                        ("true" if value else "false")
+                        if isinstance(value, bool)
+                        else (str(value) if isinstance(value, int | float) else quote(value))
+                    )
+                    return f"set {path} = {shown}"
+        if (
+            kind == "campaign.sendwebhook"
+            and isinstance(props.get("url"), str)
+            and props["url"].lower().startswith("http")
+        ):
+            method = str(props.get("method") or "post").lower()
+            body = (
+                (props.get("additional_data") or {}).get("body")
+                if isinstance(props.get("additional_data"), dict)
+                else None
+            )
+            text = (
+                f"webhook {label}: {method} {quote(props['url'])}"
+                if label
+                else f"webhook {method} {quote(props['url'])}"
+            )
+            return text + (
+                f" body {quote(body)}" if isinstance(body, str) and method in ("post", "put", "patch") else ""
+            )
+        if kind == "lead.changeowner" and type(props.get("owner")) is int:
+            team = self.name_for("team", props["owner"], "user")
+            self.bind("team", team, props["owner"])
+            return f"handoff {team}"
+        if kind == "lead.changelist" and props.get("addToLists") and not props.get("removeFromLists"):
+            lists = props["addToLists"]
+            if len(lists) == 1 and type(lists[0]) is int:
+                name = self.name_for("list", lists[0], "segment")
+                self.bind("list", name, lists[0])
+                return f"suppress {quote(name)}"
+        if kind == "campaign.jump_to_event":
+            target = _key(props.get("jumpToEvent"))
+            if target in self.labels:
+                return f"goto {self.labels[target]}"
+        self.report.note("MAU105", None, f"{at}: Mautic action {kind} with these properties has no nurturedsl step")
+        return None
+
+    def condition(self, kind: str, props: dict[str, Any], at: str) -> str | None:
+        if kind == "lead.segments" and isinstance(props.get("segments"), list) and len(props["segments"]) == 1:
+            value = props["segments"][0]
+            if type(value) is int:
+                name = self.name_for("segment", value, "segment")
+                self.segments[name] = value
+                self.bind("segment", name, value)
+                return name
+        if kind == "lead.tags" and isinstance(props.get("tags"), list) and len(props["tags"]) == 1:
+            return f"tagged {quote(str(props['tags'][0]))}"
+        self.report.note("MAU106", None, f"{at}: Mautic condition {kind} with these properties has no nurturedsl test")
+        return None
+
+    def text(self) -> str:
+        self.read()
+        name = str(self.campaign.get("name") or "campaign")
+        description = str(self.campaign.get("description") or "")
+        flow = (
+            ident(description.split("nurturedsl flow ", 1)[1])
+            if "nurturedsl flow " in description
+            else ident(name, "campaign")
+        )
+        body: list[str] = []
+        for root in self.roots:
+            body.extend(self.steps(root, "  "))
+        lists = [x.get("id") for x in self.campaign.get("lists") or [] if isinstance(x, dict)]
+        if lists and type(lists[0]) is int:
+            self.bind("flow", flow, lists[0])
+        out = [f"# Imported from the Mautic campaign {quote(name)}"]
+        if self.quiet or self.days:
+            out.append("policy {")
+            if self.quiet:
+                out.append(f"  quiet_hours {self.quiet[0]}..{self.quiet[1]}")
+            if self.days:
+                out.append("  send_days " + ", ".join(_DAYS[d] for d in self.days))
+            out.append("}")
+        for path, (typ, _alias) in sorted(self.attributes.items()):
+            out.append(f"attribute {path}: {typ}")
+        for seg, value in sorted(self.segments.items()):
+            out.append(
+                f"segment {seg} = tagged {quote(f'mautic-segment-{value}')}  # membership of Mautic segment {value}"
+            )
+        for content, (value, kind, channel) in sorted(self.content.items()):
+            out.append(f"content {content} {kind} {quote(f'Mautic {channel} {value}')}")
+        if self.uses_points:
+            out.append("score points {\n  threshold high at 100\n}")
+        out.append(f"flow {flow} {quote(name)} {{")
+        if lists:
+            out.append(f"  # sources: Mautic segment(s) {', '.join(str(x) for x in lists)} (bindings `flows`)")
+        out.extend(body)
+        out.append("}")
+        return "\n".join(out) + "\n"
+
+
+def import_doc(doc: Any, bindings: Bindings | None, report: Report) -> Imported:
+    try:
+        importer = _Importer(_campaign(doc), bindings, report)
+        text = importer.text()
+    except ImportProblem as problem:
+        report.refuse("MAU100", None, str(problem), "not a Mautic campaign this import can read")
+        return Imported("", {})
+    return Imported(text, importer.tables)

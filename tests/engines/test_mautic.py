@@ -1,0 +1,356 @@
+"""The Mautic target: what a user sees in the campaign it writes, the
+fidelity report, Mautic's graph rules, and importing campaigns back."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nurturedsl.engines import bindings as bindings_file
+from nurturedsl.engines.core import Bindings, Report
+from nurturedsl.engines.mautic import TARGET
+from nurturedsl.engines.mautic.export import interval
+from nurturedsl.engines.text import check_text
+from nurturedsl.ir import compile_model
+from nurturedsl.model import load
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mautic"
+PLAYBOOKS = Path(__file__).parents[2] / "playbooks"
+
+HEAD = """
+content a give "A" unsubscribe link
+content b give "B" unsubscribe link
+content s give "S"
+segment vip = tagged "vip"
+score lead { +5 on visited("pricing") }
+flow other { email a }
+"""
+BOUND = {
+    "flow": {"f": 9, "other": 8},
+    "content": {"a": 1, "b": 2, "s": 3},
+    "segment": {"vip": 4},
+    "team": {"sales": 5},
+    "list": {"cold": 6},
+    "attribute": {"company": "companyname"},
+    "event": {"replied": {"segment": 7}},
+}
+
+
+def export(tmp_path: Path, body: str, header: str = "", fmt: str = "api") -> tuple[dict[str, Any], Report]:
+    path = tmp_path / "p.nurture"
+    path.write_text(header + HEAD + "flow f {\n" + body + "\n}\n")
+    ir = compile_model(load(str(path)))
+    report = Report("mautic")
+    doc = TARGET.export(ir, "f", Bindings("mautic", BOUND), report, fmt)  # type: ignore[arg-type]
+    assert TARGET.validate(doc, fmt) == []
+    return doc, report
+
+
+def codes(report: Report) -> list[str]:
+    return [d.code for d in report.diagnostics]
+
+
+def events(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(doc["events"])
+
+
+# ------------------------------------------------------------------ export --
+
+
+@pytest.mark.parametrize(
+    ("step", "type_", "properties"),
+    [
+        ("email a", "email.send", {"email": 1, "email_type": "marketing"}),
+        ("sms s", "sms.send_text_sms", {"sms": 3}),
+        ('tag "hot"', "lead.changetags", {"add_tags": ["hot"]}),
+        ('untag "hot"', "lead.changetags", {"remove_tags": ["hot"]}),
+        ('set company = "Acme"', "lead.updatelead", {"companyname": "Acme"}),
+        ("score lead +10", "lead.changepoints", {"points": 10}),
+        ("handoff sales", "lead.changeowner", {"owner": 5}),
+        ("move to other", "campaign.addremovelead", {"addTo": [8], "removeFrom": ["this"]}),
+    ],
+)
+def test_each_step_becomes_its_mautic_action(tmp_path, step, type_, properties):
+    doc, _ = export(tmp_path, step)
+    (event,) = events(doc)
+    assert (event["type"], event["eventType"], event["properties"]) == (type_, "action", properties)
+    assert doc["lists"] == [{"id": 9}]
+
+
+def test_webhook_becomes_send_webhook(tmp_path):
+    doc, _ = export(tmp_path, 'webhook hook: post "https://x.example/h" body "{\\"a\\": 1}"')
+    (event,) = events(doc)
+    assert event["type"] == "campaign.sendwebhook"
+    assert event["properties"]["url"] == "https://x.example/h"
+    assert event["properties"]["method"] == "post"
+    assert event["properties"]["additional_data"]["body"] == '{"a": 1}'
+
+
+def test_suppress_adds_to_the_bound_segment(tmp_path):
+    doc, report = export(tmp_path, 'suppress "cold"')
+    assert events(doc)[0]["type"] == "lead.changelist"
+    assert events(doc)[0]["properties"]["addToLists"] == [6]
+    assert "MAU004" not in codes(report)
+
+
+@pytest.mark.parametrize(
+    ("wait", "count", "unit"), [("3d", 3, "d"), ("2w", 14, "d"), ("36h", 36, "h"), ("90m", 90, "i")]
+)
+def test_a_wait_is_the_next_events_interval_in_the_largest_exact_unit(tmp_path, wait, count, unit):
+    doc, _ = export(tmp_path, f"email a\nwait {wait}\nemail b")
+    first, second = events(doc)
+    assert first["triggerMode"] == "immediate"
+    assert (second["triggerMode"], second["triggerInterval"], second["triggerIntervalUnit"]) == (
+        "interval",
+        count,
+        unit,
+    )
+    assert second["parent"] == first["id"] and first["children"] == [second["id"]]
+
+
+def test_interval_units():
+    assert interval(86400 * 45) == (45, "d")
+    assert interval(7200) == (2, "h")
+    assert interval(300) == (5, "i")
+
+
+def test_quiet_hours_and_send_days_become_the_window_mautic_may_send_in(tmp_path):
+    policy = "policy { quiet_hours 20:00..08:00 send_days mon..fri }\n"
+    doc, _ = export(tmp_path, "email a\nwait 1d\nemail b", header=policy)
+    second = events(doc)[1]
+    assert second["triggerRestrictedStartHour"] == "08:00"
+    assert second["triggerRestrictedStopHour"] == "20:00"
+    assert second["triggerRestrictedDaysOfWeek"] == [1, 2, 3, 4, 5]
+
+
+def test_no_restriction_without_quiet_hours(tmp_path):
+    doc, _ = export(tmp_path, "email a\nwait 1d\nemail b")
+    assert "triggerRestrictedStartHour" not in events(doc)[1]
+
+
+def test_branch_becomes_condition_events_on_yes_and_no(tmp_path):
+    doc, _ = export(tmp_path, "branch {\n when vip { email a }\n else { email b }\n}")
+    cond, yes, no = events(doc)
+    assert (cond["type"], cond["eventType"], cond["properties"]) == ("lead.segments", "condition", {"segments": [4]})
+    assert (yes["decisionPath"], no["decisionPath"]) == ("yes", "no")
+    anchors = {c["targetId"]: c["anchors"]["source"] for c in doc["canvasSettings"]["connections"]}
+    assert anchors[yes["id"]] == "yes" and anchors[no["id"]] == "no" and anchors[cond["id"]] == "leadsource"
+
+
+def test_tag_and_event_tests_are_conditions(tmp_path):
+    doc, report = export(tmp_path, 'branch {\n when tagged "x" and replied { email a }\n}')
+    tag, seg, _ = events(doc)
+    assert (tag["type"], tag["properties"]) == ("lead.tags", {"tags": ["x"]})
+    assert (seg["type"], seg["properties"], seg["decisionPath"]) == ("lead.segments", {"segments": [7]}, "yes")
+    assert "MAU008" not in codes(report)
+
+
+def test_not_swaps_the_paths(tmp_path):
+    doc, _ = export(tmp_path, "branch {\n when not vip { email a }\n else { email b }\n}")
+    paths = {e["decisionPath"]: e["properties"]["email"] for e in events(doc)[1:]}
+    assert paths == {"no": 1, "yes": 2}  # the `when not vip` arm is vip's no path
+
+
+def test_or_chains_on_the_no_path(tmp_path):
+    doc, _ = export(tmp_path, 'branch {\n when vip or tagged "x" { email a }\n}')
+    (second,) = [e for e in events(doc) if e["type"] == "lead.tags"]
+    assert second["parent"] == events(doc)[0]["id"] and second["decisionPath"] == "no"
+
+
+def test_rejoining_arms_jump_to_the_first_placement(tmp_path):
+    doc, _ = export(tmp_path, "branch {\n when vip { email a }\n else { email b }\n}\nwait 2d\nemail ask: b")
+    jumps = [e for e in events(doc) if e["type"] == "campaign.jump_to_event"]
+    (ask,) = [e for e in events(doc) if e["name"] == "ask"]
+    assert len(jumps) == 1 and jumps[0]["properties"]["jumpToEvent"] == ask["id"]
+    assert (jumps[0]["triggerMode"], jumps[0]["triggerInterval"]) == ("interval", 2)
+
+
+def test_ids_are_stable_and_kept_from_meta(tmp_path):
+    doc, _ = export(tmp_path, 'email a meta { mautic_event "77" }\nemail b')
+    assert [e["id"] for e in events(doc)] == ["77", "new2"]
+
+
+def test_bundle_format_is_keyed_by_entity(tmp_path):
+    doc, _ = export(tmp_path, "email a", fmt="bundle")
+    assert set(doc) == {"campaign", "campaign_event"} and doc["campaign"][0]["name"] == "f"
+
+
+# -------------------------------------------------------- fidelity report --
+
+FIDELITY = [
+    ("MAU001", "entry on replied\nemail a", "email a"),
+    ("MAU002", "exit on replied\nemail a", "email a"),
+    ("MAU003", "email a\nwait 2d", "email a"),
+    ("MAU004", 'suppress "cold" revisit 30d', 'suppress "cold"'),
+    ("MAU005", "split {\n 60% { email a }\n 40% { email b }\n}", "email a"),
+    ("MAU006", "repeat every 7d at most 2 { email a }", "email a"),
+    ("MAU007", "linkedin follow\nemail a", "email a"),
+    ("MAU008", 'branch {\n when company == "x" { email a }\n}', "branch {\n when vip { email a }\n}"),
+]
+
+
+@pytest.mark.parametrize(("code", "fires", "silent"), FIDELITY, ids=[f[0] for f in FIDELITY])
+def test_each_approximation_fires_at_its_construct_and_only_there(tmp_path, code, fires, silent):
+    _, report = export(tmp_path, fires)
+    assert code in codes(report)
+    (diag,) = [d for d in report.diagnostics if d.code == code][:1]
+    assert diag.span is not None
+    _, quiet = export(tmp_path, silent)
+    assert code not in codes(quiet)
+
+
+def test_frequency_caps_are_reported(tmp_path):
+    _, report = export(tmp_path, "email a", header="policy { frequency_cap 2 per 7d }\n")
+    assert "MAU010" in codes(report)
+    _, quiet = export(tmp_path, "email a")
+    assert "MAU010" not in codes(quiet)
+
+
+def test_split_takes_the_heaviest_arm(tmp_path):
+    doc, _ = export(tmp_path, "split {\n 30% { email a }\n 70% { email b }\n}")
+    assert [e["properties"]["email"] for e in events(doc)] == [2]
+
+
+def test_strict_refuses_every_approximation(tmp_path):
+    path = tmp_path / "p.nurture"
+    path.write_text(HEAD + "flow f {\n linkedin follow\n}\n")
+    report = Report("mautic", strict=True)
+    TARGET.export(compile_model(load(str(path))), "f", Bindings("mautic", BOUND), report, "api")  # type: ignore[arg-type]
+    assert report.refused
+
+
+# ----------------------------------------------------------------- rules --
+
+
+def _valid() -> dict[str, Any]:
+    return json.loads((FIXTURES / "api-payload.json").read_text())
+
+
+def test_the_fixture_is_valid():
+    assert TARGET.validate(_valid(), "api") == []
+
+
+@pytest.mark.parametrize(
+    ("breaks", "says"),
+    [
+        (lambda d: d.update(lists=[], forms=[]), "at least one source"),
+        (lambda d: d["events"][1].update(triggerIntervalUnit="w"), "triggerIntervalUnit"),
+        (lambda d: d["events"][2].update(decisionPath=None), "decisionPath"),
+        (lambda d: d["events"][4].update(decisionPath="yes"), "decisionPath"),
+        (lambda d: d["events"][0].update(eventType="trigger"), "eventType"),
+        (lambda d: d["canvasSettings"]["connections"][2]["anchors"].update(source="no"), "anchors/source"),
+        (lambda d: d["canvasSettings"]["connections"][1].update(sourceId="new3"), "connected from"),
+        (lambda d: d["events"][3].update(parent="new9"), "no event"),
+        (lambda d: d.pop("canvasSettings"), "canvasSettings"),
+    ],
+)
+def test_hand_broken_campaigns_are_rejected(breaks, says):
+    doc = _valid()
+    breaks(doc)
+    found = TARGET.validate(doc, "api")
+    assert found and any(says in line for line in found), found
+
+
+def test_a_jump_loop_without_an_interval_is_rejected():
+    doc = _valid()
+    doc["events"][4].update(type="campaign.jump_to_event", properties={"jumpToEvent": "new2"}, children=[])
+    for e in doc["events"]:
+        e["triggerMode"] = "immediate"
+    doc["events"][1]["children"] = ["new3", "new4"]
+    doc["events"][3]["children"] = ["new5"]
+    doc["events"][0]["children"] = ["new2"]
+    looped = copy.deepcopy(doc)
+    assert any("loop" in line for line in TARGET.validate(looped, "api"))
+    doc["events"][4]["triggerMode"] = "interval"
+    assert not any("loop" in line for line in TARGET.validate(doc, "api"))
+
+
+# ---------------------------------------------------------------- import --
+
+
+@pytest.mark.parametrize("fixture", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.name)
+def test_fixtures_import_to_text_that_checks_clean_and_round_trips(fixture, tmp_path):
+    report = Report("mautic")
+    first = TARGET.import_doc(json.loads(fixture.read_text()), None, report)
+    assert not report.refused
+    assert check_text(first.text, "first.nurture") == []
+    path = tmp_path / "first.nurture"
+    path.write_text(first.text)
+    ir = compile_model(load(str(path)))
+    bound = Bindings("mautic", first.bindings)
+    for flow in ir.flows:
+        doc = TARGET.export(ir, flow, bound, Report("mautic"), "api")
+        assert TARGET.validate(doc, "api") == []
+        assert TARGET.import_doc(doc, bound, Report("mautic")).text == first.text
+
+
+def test_import_keeps_ids_waits_branches_and_jumps():
+    text = TARGET.import_doc(json.loads((FIXTURES / "get-response.json").read_text()), None, Report("mautic")).text
+    assert 'email trial_day_one: email_21 meta { mautic_event "31" }' in text
+    assert "wait 3d" in text and "wait 30m" in text
+    assert 'when tagged "activated"' in text
+    assert "goto trial_day_one" in text
+    assert "score points +10" in text
+
+
+def test_import_restores_the_sending_window_as_policy():
+    text = TARGET.import_doc(_valid(), None, Report("mautic")).text
+    assert "quiet_hours 17:00..09:00" in text and "send_days mon, tue, wed, thu, fri" in text
+
+
+def test_unknown_event_types_are_a_comment_and_a_diagnostic():
+    doc = _valid()
+    doc["events"][2]["type"] = "plugin.thing"
+    report = Report("mautic")
+    imported = TARGET.import_doc(doc, None, report)
+    assert "# Mautic action plugin.thing (/events/new3) is not imported" in imported.text
+    assert "MAU105" in codes(report)
+    assert check_text(imported.text, "x.nurture") == []
+
+
+@pytest.mark.parametrize(
+    ("doc", "pointer"),
+    [
+        ([1, 2], "/:"),
+        ({"events": "x"}, "/events"),
+        ({"events": [{"name": "no id"}]}, "/events/0"),
+        ({"events": [{"id": "new1", "type": 3, "eventType": "action"}]}, "/events/0/type"),
+        ({"events": [{"id": "new1", "type": "email.send", "eventType": "action", "parent": "zz"}]}, "parent"),
+    ],
+)
+def test_malformed_documents_are_a_located_diagnostic_not_a_traceback(doc, pointer):
+    report = Report("mautic")
+    assert TARGET.import_doc(doc, None, report).text == ""
+    assert report.refused and pointer in report.diagnostics[0].message
+
+
+def test_bundle_import():
+    doc = _valid()
+    bundle = {"campaign": [{k: v for k, v in doc.items() if k != "events"}], "campaign_event": doc["events"]}
+    assert TARGET.import_doc(bundle, None, Report("mautic")).text == TARGET.import_doc(doc, None, Report("mautic")).text
+
+
+BUNDLED = ["archive", "ghost-recovery", "inbound", "reengagement", "surround-sound"]
+
+
+@pytest.mark.parametrize("playbook", BUNDLED)
+def test_bundled_playbooks_export_import_export_identically(playbook, tmp_path):
+    bound, _, problems = bindings_file.load(str(FIXTURES / "bindings.toml"), TARGET)  # type: ignore[arg-type]
+    assert not [p for p in problems if p.severity.value == "error"]
+    ir = compile_model(load(str(PLAYBOOKS / f"{playbook}.nurture")))
+    for flow in ir.flows:
+        first = TARGET.export(ir, flow, bound, Report("mautic"), "api")
+        assert TARGET.validate(first, "api") == []
+        imported = TARGET.import_doc(first, bound, Report("mautic"))
+        assert check_text(imported.text, "x.nurture") == []
+        path = tmp_path / f"{flow}.nurture"
+        path.write_text(imported.text)
+        tables = {k: dict(v) for k, v in bound.tables.items()}
+        for kind, values in imported.bindings.items():
+            tables.setdefault(kind, {}).update(values)
+        again = TARGET.export(compile_model(load(str(path))), flow, Bindings("mautic", tables), Report("mautic"), "api")
+        assert again == first

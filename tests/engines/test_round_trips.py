@@ -1,0 +1,85 @@
+"""Every target, on every bundled playbook and every engine fixture: golden
+exports, the engine's rules, and both round trips (docs/engines.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nurturedsl.engines import TARGETS, target_named
+from nurturedsl.engines import bindings as bindings_file
+from nurturedsl.engines.core import Bindings, Report
+from nurturedsl.engines.text import check_text
+from nurturedsl.ir import compile_model
+from nurturedsl.model import load
+
+from ..conftest import PLAYBOOKS
+
+FIXTURES = Path(__file__).parent / "fixtures"
+BUNDLED = [p.name for p in sorted(PLAYBOOKS.glob("*.nurture")) if compile_model(load(str(p))).flows]
+
+
+def _bindings(target: str) -> Bindings:
+    bound, _, problems = bindings_file.load(str(FIXTURES / target / "bindings.toml"), target_named(target))
+    assert not [d for d in problems if d.severity.value == "error"], problems
+    return bound
+
+
+def _export(target: str, path: Path, bound: Bindings) -> dict[str, dict]:
+    t = target_named(target)
+    ir = compile_model(load(str(path)))
+    report = Report(target, base=str(path.parent))
+    docs = {flow: t.export(ir, flow, bound, report, t.formats[0]) for flow in sorted(ir.flows)}
+    assert not report.refused, report.diagnostics
+    return docs
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.parametrize("playbook", BUNDLED)
+def test_golden_export_follows_the_engine_rules(target, playbook, snapshot):
+    docs = _export(target, PLAYBOOKS / playbook, _bindings(target))
+    for flow, doc in docs.items():
+        assert target_named(target).validate(doc, target_named(target).formats[0]) == [], flow
+    assert json.dumps(docs, indent=1, sort_keys=True) == snapshot
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.parametrize("playbook", BUNDLED)
+def test_export_import_export_is_identical(target, playbook, tmp_path):
+    t = target_named(target)
+    bound = _bindings(target)
+    for flow, first in _export(target, PLAYBOOKS / playbook, bound).items():
+        imported = t.import_doc(first, bound, Report(target))
+        assert check_text(imported.text, f"{flow}.nurture") == []
+        path = tmp_path / f"{flow}.nurture"
+        path.write_text(imported.text)
+        again = _export(target, path, Bindings(target, {**bound.tables, **_merge(bound, imported.bindings)}))
+        assert list(again.values()) == [first], flow
+
+
+def _merge(bound: Bindings, extra):
+    merged = {kind: dict(values) for kind, values in bound.tables.items()}
+    for kind, values in extra.items():
+        merged.setdefault(kind, {}).update(values)
+    return merged
+
+
+@pytest.mark.parametrize(
+    "fixture",
+    [p for target in sorted(TARGETS) for p in sorted((FIXTURES / target).glob("*.json"))],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
+def test_import_export_import_is_identical(fixture, tmp_path):
+    target = fixture.parent.name
+    t = target_named(target)
+    first = t.import_doc(json.loads(fixture.read_text()), None, Report(target))
+    assert check_text(first.text, "first.nurture") == []
+    path = tmp_path / "first.nurture"
+    path.write_text(first.text)
+    bound = Bindings(target, first.bindings)
+    docs = _export(target, path, bound)
+    for doc in docs.values():
+        second = t.import_doc(doc, bound, Report(target))
+        assert second.text == first.text
