@@ -158,7 +158,8 @@ def check(
                 related.append((_key_span(document, (table, typo)), f"`{typo}` is bound here"))
                 hints.append(f"did you mean `{need.name}` for `{typo}` in {bindings_file}?")
         key = _toml_key(need.name)
-        hints.append(f"add `{key} = ...` under `[{table}]` in {bindings_file}: {target.describe(need.kind)}")
+        verb = "fill in" if need.name in bound else "add"
+        hints.append(f"{verb} `{key} = ...` under `[{table}]` in {bindings_file}: {target.describe(need.kind)}")
         problems.append(
             Diagnostic(
                 "BND001",

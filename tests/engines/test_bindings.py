@@ -189,6 +189,7 @@ def test_the_skeleton_lists_every_name_blank_and_keeps_known_values(stand_in, tm
     err = capsys.readouterr().err
     assert "content `case_study` has no Stand-in binding" in err
     assert "left blank here" in err
+    assert "fill in `case_study = ...` under `[content]`" in err
 
 
 def test_condition_tree_reads_every_ir_shape():
