@@ -40,7 +40,6 @@ class ExportOptions:
     output_format: str | None = None
     strict: bool = False
     init_bindings: bool = False
-    hubspot_spec: str | None = None
 
 
 @dataclass
@@ -86,9 +85,6 @@ def run_export(options: ExportOptions, write: Write) -> int:
     from . import bindings as bindings_file
 
     target = target_named(options.target)
-    if options.hubspot_spec is not None and target.name != "hubspot":
-        _say("--hubspot-spec validates HubSpot exports; this is --target " + target.name)
-        return EXIT_USAGE
     fmt = options.output_format or target.formats[0]
     if fmt not in target.formats:
         _say(f"{target.title} exports as {' or '.join(target.formats)}, not `{fmt}`")
@@ -174,13 +170,6 @@ def run_export(options: ExportOptions, write: Write) -> int:
             raise AssertionError(
                 f"the {target.title} export of flow `{name}` breaks the engine's rules: " + "; ".join(broken[:5])
             )
-        if options.hubspot_spec is not None:
-            against_spec = target.validate_with_spec(doc, options.hubspot_spec)
-            if against_spec:
-                shown.show()
-                for problem in against_spec:
-                    _say(f"{options.hubspot_spec}: flow `{name}`: {problem}")
-                return EXIT_PROBLEMS
     if shown.diagnostics:
         shown.show()
         click.echo(summary(shown.diagnostics, 1), err=True)

@@ -94,26 +94,12 @@ class Report:
     def approximate(self, code: str, span: SpanIR | None, construct: str, approximation: str) -> None:
         """`construct` (a sentence: what the playbook says that the engine
         cannot) is exported as `approximation` says; under --strict it is refused."""
-        if self.strict:
-            self.diagnostics.append(
-                Diagnostic(
-                    code,
-                    construct,
-                    to_span(span, self.base),
-                    Severity.ERROR,
-                    notes=(f"refused under --strict; without it: {approximation}",),
-                )
-            )
-        else:
-            self.diagnostics.append(
-                Diagnostic(
-                    code,
-                    construct,
-                    to_span(span, self.base),
-                    Severity.WARNING,
-                    notes=(f"exported as: {approximation}",),
-                )
-            )
+        severity, note = (
+            (Severity.ERROR, f"refused under --strict; without it: {approximation}")
+            if self.strict
+            else (Severity.WARNING, f"exported as: {approximation}")
+        )
+        self.diagnostics.append(Diagnostic(code, construct, to_span(span, self.base), severity, notes=(note,)))
 
     def refuse(self, code: str, span: SpanIR | None, construct: str, why: str) -> None:
         """`construct` cannot be exported at all: nothing is written."""
@@ -162,12 +148,6 @@ class Target(Protocol):
     def validate(self, doc: dict[str, Any], fmt: str) -> list[str]:
         """The project's schema for the target and the engine's own graph
         rules; each problem a line that says where (a JSON pointer)."""
-        ...
-
-    def validate_with_spec(self, doc: dict[str, Any], spec_path: str) -> list[str]:
-        """Problems of `doc` against the user's copy of the engine's OpenAPI
-        file (HubSpot's may not be copied into this project); [] when valid.
-        A target without one says so in its one problem."""
         ...
 
     def import_doc(self, doc: Any, bindings: Bindings | None, report: Report) -> Imported:

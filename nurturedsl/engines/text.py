@@ -83,13 +83,13 @@ def value(literal: Value, kind: str = "string") -> str:
     return quote(literal)
 
 
-def condition(cond: Condition, types: Mapping[str, str], top: bool = True) -> str:
+def condition(cond: Condition, types: Mapping[str, str]) -> str:
     """Source text of a condition; `types` gives attribute types (IR `attributes`)."""
     match cond:
         case And(parts):
             text = " and ".join(_operand(part, types, "and") for part in parts)
         case Or(parts):
-            text = " or ".join(condition(part, types, top=False) for part in parts)
+            text = " or ".join(condition(part, types) for part in parts)
         case Not(part):
             text = "not " + _operand(part, types, "not")
         case InSegment(segment):
@@ -126,7 +126,7 @@ def condition(cond: Condition, types: Mapping[str, str], top: bool = True) -> st
 
 def _operand(cond: Condition, types: Mapping[str, str], within: str) -> str:
     """An operand of `and`/`not`, parenthesised when it binds looser."""
-    text = condition(cond, types, top=False)
+    text = condition(cond, types)
     if isinstance(cond, Or) or (within == "not" and isinstance(cond, And)):
         return f"({text})"
     return text

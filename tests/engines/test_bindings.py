@@ -80,9 +80,6 @@ class StandIn:
     def validate(self, doc: dict[str, Any], fmt: str) -> list[str]:
         return [] if "emails" in doc else ["/emails: missing"]
 
-    def validate_with_spec(self, doc: dict[str, Any], spec_path: str) -> list[str]:
-        return ["the stand-in has no spec"]
-
     def import_doc(self, doc: Any, bindings: Bindings | None, report: Report) -> Imported:
         return Imported("")
 

@@ -71,9 +71,6 @@ class MauticTarget:
             return problems(campaign, "/campaign/0")
         return problems(doc)
 
-    def validate_with_spec(self, doc: dict[str, Any], spec_path: str) -> list[str]:
-        return ["Mautic has no OpenAPI file to validate against; the project's schema is used"]
-
     def import_doc(self, doc: Any, bindings: Bindings | None, report: Report) -> Imported:
         from .importer import import_doc
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...irmodel import FlowIR, NodeIR, ProgrammeIR, SpanIR
-from ..conditions import And, Condition, EventCount, InSegment, Not, Or, Tagged, UnknownCondition, parse
+from ..conditions import And, Condition, EventCount, InSegment, Not, Or, Tagged, UnknownCondition, leaves, parse
 from ..core import Bindings, Need, Report
 
 Cont = Callable[[str | None, str | None, int], None]
@@ -66,19 +66,11 @@ def _condition_needs(rule: Any, span: SpanIR | None, where: str) -> list[Need]:
     except UnknownCondition:
         return []
     out: list[Need] = []
-
-    def walk(c: Condition) -> None:
-        if isinstance(c, And | Or):
-            for part in c.parts:
-                walk(part)
-        elif isinstance(c, Not):
-            walk(c.part)
-        elif isinstance(c, InSegment):
-            out.append(Need("segment", c.segment, span, f"branch {where}"))
-        elif isinstance(c, EventCount) and c.happened and c.within is None:
-            out.append(Need("event", c.key, span, f"branch {where}"))
-
-    walk(cond)
+    for test in leaves(cond):
+        if isinstance(test, InSegment):
+            out.append(Need("segment", test.segment, span, f"branch {where}"))
+        elif isinstance(test, EventCount) and test.happened and test.within is None:
+            out.append(Need("event", test.key, span, f"branch {where}"))
     return out
 
 
