@@ -13,6 +13,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeGuard
 import click
 
 from . import __version__
+from .engines import TARGETS as ENGINE_TARGETS  # a table of names: no engine's code is imported
 
 if TYPE_CHECKING:  # the pipeline is imported by the commands that need it
     from .diagnostics import Diagnostic
@@ -696,7 +697,7 @@ def simulate(
     sys.exit(run_simulate(Options(**click.get_current_context().params), _write))
 
 
-_TARGETS = ("mautic",)  # engines.TARGETS, without importing the engines
+_TARGETS = tuple(sorted(ENGINE_TARGETS))
 
 
 @main.command("export")
@@ -731,6 +732,12 @@ _TARGETS = ("mautic",)  # engines.TARGETS, without importing the engines
     is_flag=True,
     help="Write a bindings skeleton (every name to bind, blank) instead; with --bindings, its values are kept.",
 )
+@click.option(
+    "--hubspot-spec",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="OPENAPI.json",
+    help="Also validate each HubSpot export against your copy of HubSpot's automation v4 OpenAPI file.",
+)
 def export_command(
     playbook: str,
     target: str,
@@ -740,6 +747,7 @@ def export_command(
     output_format: str | None,
     strict: bool,
     init_bindings: bool,
+    hubspot_spec: str | None,
 ) -> None:
     """Export a playbook's flows to Mautic, as the engine accepts them.
 

@@ -40,6 +40,7 @@ class ExportOptions:
     output_format: str | None = None
     strict: bool = False
     init_bindings: bool = False
+    hubspot_spec: str | None = None
 
 
 @dataclass
@@ -89,6 +90,11 @@ def run_export(options: ExportOptions, write: Write) -> int:
     if fmt not in target.formats:
         _say(f"{target.title} exports as {' or '.join(target.formats)}, not `{fmt}`")
         return EXIT_USAGE
+    spec_schema = None
+    if options.hubspot_spec is not None:
+        spec_schema = _spec_schema(options.hubspot_spec, target)
+        if spec_schema is None:
+            return EXIT_USAGE
     try:
         programme = load(options.playbook)
     except DiagnosticError as error:
@@ -173,6 +179,8 @@ def run_export(options: ExportOptions, write: Write) -> int:
     if shown.diagnostics:
         shown.show()
         click.echo(summary(shown.diagnostics, 1), err=True)
+    if spec_schema is not None and not _matches_spec(documents, spec_schema, options.hubspot_spec or "", target):
+        return EXIT_PROBLEMS
 
     inputs = [options.playbook, *programme.sources, options.bindings or ""]
     if len(documents) == 1 and not (options.output and os.path.isdir(options.output)):
@@ -193,6 +201,44 @@ def run_export(options: ExportOptions, write: Write) -> int:
         write(os.path.join(options.output, f"{name}.{target.name}.json"), dumps(doc), inputs)
     _say(f"wrote {len(documents)} {target.title} documents to {options.output}")
     return EXIT_OK
+
+
+def _spec_schema(path: str, target: Target) -> dict[str, Any] | None:
+    """The request body schema of the target's operation in the user's
+    OpenAPI file; None (said) when there is none to use."""
+    from . import openapi
+
+    if target.openapi_operation is None:
+        _say(
+            f"--hubspot-spec validates HubSpot exports; {target.title} publishes no OpenAPI description to check against"
+        )
+        return None
+    try:
+        return openapi.request_schema(openapi.load(path), *target.openapi_operation)
+    except openapi.SpecError as error:
+        _say(f"{path}: {error}" if not str(error).startswith(path) else str(error))
+        return None
+
+
+def _matches_spec(documents: dict[str, dict[str, Any]], schema: dict[str, Any], path: str, target: Target) -> bool:
+    """Whether every document is a request body the user's OpenAPI file
+    accepts; each place it is not is said, and nothing is written. Our own
+    schema of the engine accepted them, so a refusal means the two
+    disagree: a newer API, or our reading of it to fix (please report it)."""
+    from . import openapi
+
+    method, operation = target.openapi_operation or ("", "")
+    refused = False
+    for name, doc in documents.items():
+        for problem in openapi.problems(doc, schema):
+            _say(f"flow `{name}`: {problem}")
+            refused = True
+    if refused:
+        _say(
+            f"the export does not match `{method.upper()} {operation}` in {path}; nothing written. "
+            "If that file is HubSpot's current description, this is ours to fix: please report it"
+        )
+    return not refused
 
 
 def run_import(options: ImportOptions, write: Write) -> int:

@@ -127,6 +127,10 @@ class Target(Protocol):
     name: str  # "mautic": the --target and bindings `target` value
     title: str  # "Mautic": in messages
     formats: tuple[str, ...]  # the first is the default
+    # The (method, path) of the engine's API operation an export is the body
+    # of, for validating against the user's copy of the engine's OpenAPI
+    # description (`export --hubspot-spec`); None when the engine has none.
+    openapi_operation: tuple[str, str] | None
 
     def describe(self, kind: Kind) -> str:
         """What a binding of this kind holds, for skeletons and messages: "the Mautic email id"."""

@@ -28,6 +28,7 @@ class MauticTarget:
     name = "mautic"
     title = "Mautic"
     formats = ("api", "bundle")
+    openapi_operation = None  # Mautic publishes no OpenAPI description of its campaign API
 
     def describe(self, kind: Kind) -> str:
         return _DESCRIBE.get(kind, "a Mautic value")
