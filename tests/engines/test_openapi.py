@@ -76,6 +76,12 @@ def test_files_that_are_not_a_usable_description_say_why(tmp_path):
         openapi.request_schema(openapi.load(str(SPECS / "flows-3.0.json")), "post", "/automation/v4/flows")
 
 
+def test_a_yaml_description_without_pyyaml_asks_for_json(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "yaml", None)
+    with pytest.raises(openapi.SpecError, match="needs PyYAML installed, or convert it to JSON"):
+        openapi.load(str(SPECS / "flows-3.1.yaml"))
+
+
 class WithOperation(StandIn):
     openapi_operation = ("post", "/flows")
 
