@@ -126,5 +126,16 @@ def _reasons(error: Any) -> list[Any]:
     members: dict[int, list[Any]] = {}
     for sub in error.context:
         members.setdefault(sub.schema_path[0], []).append(sub)
-    closest = min(members.values(), key=lambda subs: sum(len(_reasons(sub)) for sub in subs))
+    depth = len(error.absolute_path)
+
+    def distance(subs: list[Any]) -> tuple[int, int]:
+        # a member whose own `type`-like field refuses the value's (an enum
+        # or const on a direct property: the union's discriminator) is the
+        # wrong member, however few its other complaints
+        wrong_kind = sum(
+            1 for sub in subs if sub.validator in ("enum", "const") and len(sub.absolute_path) == depth + 1
+        )
+        return wrong_kind, sum(len(_reasons(sub)) for sub in subs)
+
+    closest = min(members.values(), key=distance)
     return [reason for sub in closest for reason in _reasons(sub)]

@@ -59,6 +59,13 @@ def test_a_wrong_value_deep_in_a_union_is_located_by_the_closest_member():
     ]
 
 
+def test_the_member_a_value_says_it_is_gives_the_reasons():
+    # as few complaints as the SINGLE_CONNECTION member (one each), but the
+    # value says it is a LIST_BRANCH: that member's reason is the one to give
+    doc = _contact_flow(actions=[{"type": "LIST_BRANCH", "actionId": "1"}])
+    assert openapi.problems(doc, _schema()) == ["/actions/0: 'listBranches' is a required property"]
+
+
 def test_an_openapi_31_yaml_file_is_read_as_json_schema_2020_12():
     schema = _schema("flows-3.1.yaml")
     assert openapi.problems({"flow": "x", "isEnabled": True, "emails": {"a": 1}, "description": None}, schema) == []
