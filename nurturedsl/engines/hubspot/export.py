@@ -48,7 +48,7 @@ DAYS = {
 # The property a test HubSpot cannot say is exported as: nobody has it, so the test is false.
 UNMAPPED_PROPERTY = "nurturedsl_unmapped"
 OWNER_PROPERTY = "hubspot_owner_id"  # the contact owner, set by a handoff
-ELSE_NAME = "otherwise"
+ELSE_NAME = "None met"
 NUMBER_OPERATORS = {
     "==": "IS_EQUAL_TO",
     "!=": "IS_NOT_EQUAL_TO",
@@ -582,9 +582,11 @@ class _Exporter:
             self.placed[node_id] = action_id
         made: dict[str, Any] = {"type": "LIST_BRANCH", "actionId": action_id, "listBranches": []}
         self.actions.append(made)
-        for target, cond in arms:
+        for i, (target, cond) in enumerate(arms):
+            # numbered, not the condition's text: an approximated test would
+            # be named for what it no longer checks
             arm: dict[str, Any] = {
-                "branchName": _shown(cond, self.ir),
+                "branchName": f"Branch {i + 1}",
                 "filterBranch": self.top(cond, span, f"{purpose} `{node_id}`"),
             }
             made["listBranches"].append(arm)
