@@ -14,6 +14,7 @@ span, with an HS0xx code (docs/engines.md, "HubSpot").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ...irmodel import FlowIR, ProgrammeIR, SpanIR
@@ -75,7 +76,7 @@ def _parse(rule: Any) -> Condition | None:
         return None
 
 
-def mappable(test: Condition, types: dict[str, str]) -> bool:
+def mappable(test: Condition, types: Mapping[str, str]) -> bool:
     """Whether a leaf test has a HubSpot filter (the rest are HS008)."""
     if isinstance(test, InSegment | Tagged | Has):
         return True
@@ -161,7 +162,7 @@ def needs(ir: ProgrammeIR, flow_name: str) -> list[Need]:
     return unique
 
 
-def _condition_needs(cond: Condition | None, span: SpanIR | None, purpose: str, types: dict[str, str]) -> list[Need]:
+def _condition_needs(cond: Condition | None, span: SpanIR | None, purpose: str, types: Mapping[str, str]) -> list[Need]:
     out: list[Need] = []
     for test in _all_leaves(cond):
         if not mappable(test, types):
@@ -321,12 +322,20 @@ class _Exporter:
                 value = test.value if test.op == "==" else not test.value
                 return self.prop(test.attribute, {"operationType": "BOOL", "operator": "IS_EQUAL_TO", "value": value})
             if kind == "number":
-                op = {"operationType": "NUMBER", "operator": NUMBER_OPERATORS[test.op], "value": test.value}
-                return self.prop(test.attribute, op)
+                number: dict[str, Any] = {
+                    "operationType": "NUMBER",
+                    "operator": NUMBER_OPERATORS[test.op],
+                    "value": test.value,
+                }
+                return self.prop(test.attribute, number)
             values = list(test.value) if isinstance(test.value, tuple) else [test.value]
             operator = "IS_NOT_EQUAL_TO" if test.op in ("!=", "not in") else "IS_EQUAL_TO"
-            op = {"operationType": "MULTISTRING", "operator": operator, "values": [str(v) for v in values]}
-            return self.prop(test.attribute, op)
+            texts: dict[str, Any] = {
+                "operationType": "MULTISTRING",
+                "operator": operator,
+                "values": [str(v) for v in values],
+            }
+            return self.prop(test.attribute, texts)
         shown = type(test).__name__ if test is not None else "an unreadable test"
         self.report.approximate(
             "HS008",
@@ -430,11 +439,11 @@ class _Exporter:
                 if isinstance(test, Score):
                     used.add(test.score)
         for name in sorted(used):
-            for rule in self.ir.scores[name].behaviour if name in self.ir.scores else []:
-                if rule.decay_half_life is not None:
+            for behaviour in self.ir.scores[name].behaviour if name in self.ir.scores else []:
+                if behaviour.decay_half_life is not None:
                     self.report.approximate(
                         "HS007",
-                        rule.span,
+                        behaviour.span,
                         f"the half-life decay of score `{name}` used {self.where}",
                         "HubSpot scores do not decay: points count at full value until they expire",
                     )
@@ -476,8 +485,8 @@ class _Exporter:
             )
         if node.type == "handoff":
             owner = str(self.bindings.require("team", node.team))
-            value = {"type": "STATIC_VALUE", "staticValue": owner}
-            return action(SET_PROPERTY, {"property_name": OWNER_PROPERTY, "value": value})
+            owned = {"type": "STATIC_VALUE", "staticValue": owner}
+            return action(SET_PROPERTY, {"property_name": OWNER_PROPERTY, "value": owned})
         if node.type == "suppress":
             if node.revisit is not None:
                 self.report.approximate(
@@ -515,7 +524,7 @@ class _Exporter:
                 )
             action_id = self.fresh(meta.get("hubspot_action"))
             self.placed[node_id] = action_id
-            made = {
+            made: dict[str, Any] = {
                 "type": "WEBHOOK",
                 "actionId": action_id,
                 "method": node.method,
