@@ -521,3 +521,69 @@ def test_malformed_documents_are_a_located_diagnostic_not_a_traceback(doc, point
     imported = TARGET.import_doc(doc, None, report)
     assert imported.text == "" and report.refused
     assert pointer in report.diagnostics[0].message
+
+
+def test_a_loop_through_skipped_steps_only_is_cut(tmp_path):
+    _, report = export(tmp_path, "email a\nlinkedin l: follow\nwait 1d\nbranch {\n when vip { goto l }\n}")
+    assert "HS021" not in codes(report)  # the wait is a delay: the loop is exported
+    _, cut = export(tmp_path, 'email a\nlinkedin l: follow\nads add "x"\ngoto l')
+    assert "HS021" in codes(cut)
+
+
+def test_quiet_hours_leaving_a_window_across_midnight(tmp_path):
+    doc, report = export(tmp_path, "email a", header="policy { quiet_hours 02:00..06:00 }\n")
+    assert "HS025" in codes(report)
+    assert doc["timeWindows"][0]["startTime"] == {"hour": 6, "minute": 0}
+    assert doc["timeWindows"][0]["endTime"] == {"hour": 23, "minute": 59}
+    _, quiet = export(tmp_path, "email a", header="policy { quiet_hours 20:00..06:00 }\n")
+    assert "HS025" not in codes(quiet)
+
+
+def _refusals(tmp_path: Path, body: str) -> Report:
+    path = tmp_path / "p.nurture"
+    path.write_text(HEAD + "flow f {\n" + body + "\n}\n")
+    report = Report("hubspot")
+    TARGET.export(compile_model(load(str(path))), "f", Bindings("hubspot", BOUND), report, "api")  # type: ignore[arg-type]
+    return report
+
+
+def test_refusals_notify_without_recipient_and_a_split_arm_that_ends(tmp_path):
+    assert "HS023" in codes(_refusals(tmp_path, 'notify "hello"'))
+    assert "HS023" not in codes(_refusals(tmp_path, 'notify sdr "hello"'))
+    ends = _refusals(tmp_path, "split {\n 50% { exit }\n 50% { email b }\n}")
+    assert ends.refused and "HS024" in codes(ends)
+    assert not _refusals(tmp_path, "split {\n 50% { email a }\n 50% { email b }\n}").refused
+
+
+def test_the_audience_joins_the_entry_condition(tmp_path):
+    doc, _ = export(tmp_path, 'entry when plan == "pro"\naudience vip\nemail a')
+    (group,) = doc["enrollmentCriteria"]["listFilterBranch"]["filterBranches"]
+    assert [f["filterType"] for f in group["filters"]] == ["PROPERTY", "IN_LIST"]
+
+
+def test_import_notes_what_it_leaves_out():
+    doc = _valid()
+    doc["enrollmentCriteria"] = {"type": "SCHEDULED", "shouldReEnroll": False}
+    doc["timeWindows"][4]["endTime"] = {"hour": 12, "minute": 0}
+    doc["blockedDates"] = [{"dayOfMonth": 25, "month": "DECEMBER"}]
+    doc["actions"][3] = {
+        "type": "SINGLE_CONNECTION",
+        "actionId": "4",
+        "actionTypeId": "0-5",
+        "actionTypeVersion": 0,
+        "fields": {"property_name": "hubspot_owner_id", "value": {"type": "STATIC_VALUE", "staticValue": "7"}},
+    }
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, Bindings("hubspot", {"team": {"sales": 7}}), report).text
+    assert {"HS105", "HS106"} <= set(codes(report))
+    assert "entry" not in text.split("{", 3)[-1].split("email", 1)[0]
+    assert "      handoff sales meta" in text and "# blocked dates:" in text
+    assert check_text(text, "x.nurture") == []
+
+
+def test_import_names_events_by_their_binding_key():
+    doc = json.loads((FIXTURES / "get-response.json").read_text())
+    bound = Bindings("hubspot", {"event": {'submitted("contact-us")': "4-1639801"}})
+    text = TARGET.import_doc(doc, bound, Report("hubspot")).text
+    assert 'entry on submitted("contact-us")\n' in text and "event " not in text
+    assert check_text(text, "x.nurture") == []

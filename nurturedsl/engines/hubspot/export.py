@@ -379,14 +379,12 @@ class _Exporter:
         if entry is None:
             enrollment = {"type": "MANUAL", "shouldReEnroll": should}
         elif entry.event is not None:
-            key = event_key(entry.event.name, entry.event.arg)
             enrollment = {
                 "type": "EVENT_BASED",
                 "shouldReEnroll": should,
                 "eventFilterBranches": [self.events(EventCount(entry.event.name, entry.event.arg), "HAS_COMPLETED")],
                 "listMembershipFilterBranches": [self.top(cond, span, "the entry condition")] if cond else [],
             }
-            del key
             if entry.delay is not None:
                 self.report.approximate(
                     "HS001",
@@ -558,16 +556,14 @@ class _Exporter:
 
     def skip(self, node_id: str, node: Any, span: SpanIR | None, here: str) -> Connection | None:
         if node_id in self.skipping:
+            # reached again while its continuation is being placed: go to
+            # that continuation's action, if the skipped steps lead to one
+            landing = self.landing(node_id)
+            if landing is not None:
+                return _connection(landing, True)
             self.report.approximate("HS021", span, f"a loop {here} through steps HubSpot cannot run", "cut here")
             return None
-        codes = {
-            "linkedin": ("HS017", "skipped: HubSpot has no LinkedIn action"),
-            "ads": ("HS017", "skipped: HubSpot workflows have no ad-audience action"),
-            "sms": ("HS017", "skipped: SMS needs HubSpot's SMS add-on, which has no documented v4 action"),
-            "wait_calendar": ("HS016", "skipped: no delay until a weekday or time of day is exported"),
-            "score": ("HS020", "skipped: set the score property in HubSpot's own scoring"),
-            "move_to": ("HS019", "the path ends here: the contact is not enrolled in the other flow"),
-        }
+        codes = SKIPPED
         code, what = codes.get(node.type, ("HS021", "skipped: no HubSpot action"))
         self.report.approximate(code, span, f"{node.type} step {here}", what)
         self.skipping.add(node_id)
@@ -575,6 +571,22 @@ class _Exporter:
             return self.visit(node.next[-1].to) if node.next else None
         finally:
             self.skipping.discard(node_id)
+
+    def landing(self, node_id: str) -> str | None:
+        """The placed action a chain of skipped steps and gotos leads to, or None."""
+        seen: set[str] = set()
+        while node_id not in self.placed:
+            if node_id in seen:
+                return None
+            seen.add(node_id)
+            node = self.flow.nodes[node_id]
+            if node.type == "goto":
+                node_id = node.target
+            elif node.type in SKIPPED and node.next:
+                node_id = node.next[-1].to
+            else:
+                return None
+        return self.placed[node_id]
 
     def list_branch(
         self,
@@ -608,7 +620,7 @@ class _Exporter:
             made["defaultBranch"] = nxt
         return _connection(action_id, False)
 
-    def wait_then_branch(self, node_id: str, node: Any, span: SpanIR | None, meta: dict[str, Any]) -> Connection:
+    def wait_then_branch(self, node_id: str, node: Any, span: SpanIR | None, meta: dict[str, Any]) -> Connection | None:
         here = f"`{node_id}` {self.where}"
         timeout = node.timeout
         if timeout is None:
@@ -618,7 +630,7 @@ class _Exporter:
                 f"wait until {here} without `up to`",
                 "HubSpot cannot hold a contact until a condition holds with no limit: add `up to D`",
             )
-            return _connection(self.fresh(), False)
+            return None  # nothing is written
         if node.type == "wait_until":
             arms = [(t.to, _parse(t.guard)) for t in node.next if t.kind == "event"]
             self.report.approximate(
@@ -671,6 +683,17 @@ class _Exporter:
                 continue
             made["testBranches"].append(nxt)
         return _connection(action_id, False)
+
+
+# Steps with no HubSpot action: passed over, with their code and what the export does.
+SKIPPED: dict[str, tuple[str, str]] = {
+    "linkedin": ("HS017", "skipped: HubSpot has no LinkedIn action"),
+    "ads": ("HS017", "skipped: HubSpot workflows have no ad-audience action"),
+    "sms": ("HS017", "skipped: SMS needs HubSpot's SMS add-on, which has no documented v4 action"),
+    "wait_calendar": ("HS016", "skipped: no delay until a weekday or time of day is exported"),
+    "score": ("HS020", "skipped: set the score property in HubSpot's own scoring"),
+    "move_to": ("HS019", "the path ends here: the contact is not enrolled in the other flow"),
+}
 
 
 def _kind(test: Condition | None) -> str:
