@@ -587,3 +587,17 @@ def test_import_names_events_by_their_binding_key():
     text = TARGET.import_doc(doc, bound, Report("hubspot")).text
     assert 'entry on submitted("contact-us")\n' in text and "event " not in text
     assert check_text(text, "x.nurture") == []
+
+
+def test_a_goto_to_a_touch_comes_back_as_a_label_and_exports_the_same(tmp_path):
+    first, _ = export(tmp_path, "email again: a\nwait 7d\nbranch {\n when not replied { goto again }\n}")
+    imported = TARGET.import_doc(first, Bindings("hubspot", BOUND), Report("hubspot"))
+    assert 'email action_1: a meta { hubspot_action "1" }' in imported.text
+    assert "goto action_1" in imported.text
+    assert check_text(imported.text, "x.nurture") == []
+    path = tmp_path / "back.nurture"
+    path.write_text(imported.text)
+    tables = {kind: {**BOUND.get(kind, {}), **imported.bindings.get(kind, {})} for kind in {*BOUND, *imported.bindings}}
+    flow = next(iter(compile_model(load(str(path))).flows))
+    again = TARGET.export(compile_model(load(str(path))), flow, Bindings("hubspot", tables), Report("hubspot"), "api")  # type: ignore[arg-type]
+    assert again["actions"] == first["actions"]
