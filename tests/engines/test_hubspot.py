@@ -82,7 +82,7 @@ def by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
             {"property_name": "hubspot_owner_id", "value": {"type": "STATIC_VALUE", "staticValue": "7"}},
         ),
         ('suppress "cold"', "0-13", {"operation": "ADD", "list_id": "31"}),
-        ('task "Call {name}"', "0-3", {"subject": "Call {name}"}),
+        ('task "Call {name}"', "0-3", {"task_type": "TODO", "subject": "Call {name}"}),
         (
             'notify sdr "Hot lead"',
             "0-9",

@@ -511,7 +511,7 @@ class _Exporter:
                 self.report.approximate(
                     "HS022", span, f"the owner of task {here}", "an unassigned task (HubSpot's default owner rules)"
                 )
-            return action(CREATE_TASK, {"subject": node.text})
+            return action(CREATE_TASK, {"task_type": "TODO", "subject": node.text})
         if node.type == "webhook":
             if node.body or "{" in node.url:
                 self.report.approximate(

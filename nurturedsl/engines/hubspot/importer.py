@@ -340,7 +340,7 @@ class _Importer:
                 self.written[action_id] = self.step_id("notify", label)
                 return f"notify{head} {recipient} {quote(text)}", False
         elif type_id == "0-3" and isinstance(fields.get("subject"), str) and fields["subject"].strip():
-            if set(fields) != {"subject"}:
+            if set(fields) - {"subject", "task_type"} or fields.get("task_type", "TODO") != "TODO":
                 self.note("HS104", f"{at}: the task's fields other than its subject are left out")
             self.written[action_id] = self.step_id("task", label)
             return f"task{head} {quote(fields['subject'])}", False
