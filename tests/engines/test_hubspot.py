@@ -257,10 +257,15 @@ def test_no_time_windows_without_quiet_hours_or_send_days(tmp_path):
 
 FIDELITY = [
     ("HS001", 'entry on booked("demo") after 2d\nemail a', 'entry on booked("demo")\nemail a'),
-    ("HS002", 'entry on booked("demo")\nentry on replied\nemail a', 'entry on booked("demo")\nemail a'),
+    (
+        "HS002",
+        'entry on booked("demo") when vip\nentry on replied\nemail a',
+        'entry on booked("demo")\nentry on replied\nemail a',
+    ),
     ("HS003", "exit on replied\nemail a", "exit on vip\nemail a"),
     ("HS004", "reentry after 30d\nemail a", "reentry allowed\nemail a"),
     ("HS006", "rate_limit sends 10 per 1d\nemail a", "email a"),
+    ("HS026", "email a\n}\npolicy { send_days mon..fri }\nflow g {\nemail a", "email a"),
     ("HS008", "branch {\n when lead > 10 { email a }\n}", "branch {\n when seats > 10 { email a }\n}"),
     ("HS009", "branch {\n when replied within 3d { email a }\n}", "branch {\n when replied { email a }\n}"),
     ("HS010", "split {\n 30% { email a }\n 70% { email b }\n}", "split {\n 50% { email a }\n 50% { email b }\n}"),
@@ -601,3 +606,13 @@ def test_a_goto_to_a_touch_comes_back_as_a_label_and_exports_the_same(tmp_path):
     flow = next(iter(compile_model(load(str(path))).flows))
     again = TARGET.export(compile_model(load(str(path))), flow, Bindings("hubspot", tables), Report("hubspot"), "api")  # type: ignore[arg-type]
     assert again["actions"] == first["actions"]
+
+
+def test_several_event_entries_with_one_condition_are_one_event_based_enrollment(tmp_path):
+    doc, report = export(tmp_path, 'entry on booked("demo") when vip\nentry on replied when vip\nemail a')
+    branches = doc["enrollmentCriteria"]["eventFilterBranches"]
+    assert [b["eventTypeId"] for b in branches] == ["4-300", "4-100"]
+    assert "HS002" not in codes(report)
+    imported = TARGET.import_doc(doc, Bindings("hubspot", BOUND), Report("hubspot")).text
+    assert '  entry on booked("demo") when vip\n  entry on replied when vip\n' not in imported  # bare `booked` binding
+    assert "  entry on booked when vip\n  entry on replied when vip\n" in imported

@@ -117,11 +117,20 @@ def _flow_conditions(flow: FlowIR) -> list[tuple[Condition | None, SpanIR | None
     return found
 
 
+def _joined_entries(flow: FlowIR) -> list[Any]:
+    """The entries after the first that HubSpot's EVENT_BASED enrollment
+    takes with it: events, like the first, with its condition and no delay."""
+    if not flow.entry or flow.entry[0].event is None or flow.entry[0].delay is not None:
+        return []
+    first = flow.entry[0]
+    return [e for e in flow.entry[1:] if e.event is not None and e.delay is None and e.condition == first.condition]
+
+
 def needs(ir: ProgrammeIR, flow_name: str) -> list[Need]:
     flow = ir.flows[flow_name]
     found: list[Need] = []
     where_flow = f"in flow `{flow_name}`"
-    for trigger in flow.entry[:1]:
+    for trigger in [*flow.entry[:1], *_joined_entries(flow)]:
         if trigger.event is not None:
             key = event_key(trigger.event.name, trigger.event.arg)
             found.append(Need("event", key, trigger.span, f"the entry trigger {where_flow}"))
@@ -364,12 +373,16 @@ class _Exporter:
         lead: dict[str, Any] | None = None
         enrollment: dict[str, Any]
         should = flow.reentry.allowed
-        if len(flow.entry) > 1:
-            for extra in flow.entry[1:]:
-                self.report.approximate(
-                    "HS002", extra.span, f"a second entry trigger {self.where}", "not exported: only the first entry"
-                )
         entry = flow.entry[0] if flow.entry else None
+        joined = _joined_entries(flow)
+        for extra in flow.entry[1:]:
+            if extra not in joined:
+                self.report.approximate(
+                    "HS002",
+                    extra.span,
+                    f"a further entry trigger {self.where}",
+                    "not exported: HubSpot enrolls on several events only with the same condition and no delay",
+                )
         conds = [c for c in ((entry.condition if entry else None), flow.audience if entry else None) if c is not None]
         parsed = [_parse(c) for c in conds]
         cond: Condition | None = None
@@ -382,7 +395,11 @@ class _Exporter:
             enrollment = {
                 "type": "EVENT_BASED",
                 "shouldReEnroll": should,
-                "eventFilterBranches": [self.events(EventCount(entry.event.name, entry.event.arg), "HAS_COMPLETED")],
+                "eventFilterBranches": [
+                    self.events(EventCount(e.event.name, e.event.arg), "HAS_COMPLETED")
+                    for e in [entry, *joined]
+                    if e.event is not None
+                ],
                 "listMembershipFilterBranches": [self.top(cond, span, "the entry condition")] if cond else [],
             }
             if entry.delay is not None:
@@ -724,6 +741,12 @@ def time_windows(ir: ProgrammeIR, report: Report, flow: FlowIR) -> list[dict[str
     quiet = policy.quiet_hours
     if quiet is None and len(days) == 7:
         return []
+    report.approximate(
+        "HS026",
+        flow.span,
+        f"quiet hours and send days in the contact's time zone (else {policy.timezone}), in flow",
+        "HubSpot's time windows, which carry no time zone: they follow the HubSpot account's",
+    )
     start, end = ("00:00", "23:59") if quiet is None else (quiet.end, quiet.start)
     if quiet is not None and start > end:
         report.approximate(
