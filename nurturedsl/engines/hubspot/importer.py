@@ -14,6 +14,7 @@ an HS1xx diagnostic. Engine ids become names (`email_113782603056`,
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -129,8 +130,8 @@ class _Importer:
             if branch.get("operator") == "HAS_NOT_COMPLETED":
                 return Not(test)
             raise Unreadable(f"event operator {branch.get('operator')!r}")
-        parts: list[Condition] = [self.filter(f) for f in branch.get("filters") or []]
-        parts += [self.filter_branch(b) for b in branch.get("filterBranches") or []]
+        parts: list[Condition] = [self.filter(f) for f in _items(branch.get("filters"))]
+        parts += [self.filter_branch(b) for b in _items(branch.get("filterBranches"))]
         if not parts:
             raise Unreadable("an empty filter branch")
         if kind == "AND":
@@ -163,13 +164,13 @@ class _Importer:
             return has if operator == "IS_KNOWN" else Not(has)
         if kind in ("MULTISTRING", "STRING", "ENUMERATION") and operator in ("IS_EQUAL_TO", "IS_NOT_EQUAL_TO"):
             values = op.get("values") if "values" in op else [op.get("value")]
-            if not values or not all(isinstance(v, str) for v in values):
+            if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
                 raise Unreadable("a text filter without texts")
             name = self.attribute(prop, "string")
             if len(values) == 1:
                 return Compare(name, "==" if operator == "IS_EQUAL_TO" else "!=", values[0])
             return Compare(name, "in" if operator == "IS_EQUAL_TO" else "not in", tuple(values))
-        if kind == "NUMBER" and operator in _OPERATORS:
+        if kind == "NUMBER" and isinstance(operator, str) and operator in _OPERATORS:
             number = op.get("value")
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise Unreadable("a number filter without a number")
@@ -199,7 +200,7 @@ class _Importer:
             self.actions[action["actionId"]] = action
             self.index[action["actionId"]] = i
         start = self.doc.get("startActionId")
-        if actions and start not in self.actions:
+        if (actions or start is not None) and (not isinstance(start, str) or start not in self.actions):
             raise ImportProblem(f"/startActionId: `{start}` is no action's id")
 
     def step_id(self, kind: str, label: str | None) -> str:
@@ -218,7 +219,7 @@ class _Importer:
         if conn is None:
             return []
         target = conn.get("nextActionId") if isinstance(conn, dict) else None
-        if target not in self.actions:
+        if not isinstance(target, str) or target not in self.actions:
             raise ImportProblem(f"{at}/nextActionId: `{target}` is no action's id")
         if target in self.written:
             self.targets.add(target)
@@ -284,7 +285,7 @@ class _Importer:
         head = f" {label}:" if label else ""
         if type_id == "0-1":
             unit, delta = fields.get("time_unit"), str(fields.get("delta", ""))
-            if unit in _UNIT_SECONDS and delta.isdigit() and int(delta) > 0:
+            if isinstance(unit, str) and unit in _UNIT_SECONDS and delta.isdigit() and int(delta) > 0:
                 self.written[action_id] = self.step_id("wait", None)
                 return f"wait {duration(int(delta) * _UNIT_SECONDS[unit])}", False
         elif type_id == "0-4" and str(fields.get("content_id", "")).isdigit():
@@ -350,9 +351,12 @@ class _Importer:
     def list_branch(self, action: dict[str, Any], action_id: str, indent: str, at: str, meta: str) -> list[str]:
         self.written[action_id] = self.step_id("branch", None)
         arms: list[str] = []
-        for i, arm in enumerate(action.get("listBranches") or []):
+        listed = action.get("listBranches")
+        for i, arm in enumerate(listed if isinstance(listed, list) else []):
             where = f"{at}/listBranches/{i}"
-            test = self.cond_text(arm.get("filterBranch") if isinstance(arm, dict) else None, where)
+            if not isinstance(arm, dict):
+                raise ImportProblem(f"{where}: expected a list branch object")
+            test = self.cond_text(arm.get("filterBranch"), where)
             if test is None:
                 arms.append(f"{indent}  # list branch {i + 1} ({where}) is not imported, nor its path")
                 continue
@@ -371,7 +375,7 @@ class _Importer:
         return lines
 
     def split(self, action: dict[str, Any], action_id: str, indent: str, at: str, meta: str) -> list[str]:
-        arms = [c for c in action.get("testBranches") or [] if isinstance(c, dict)]
+        arms = [c for c in _items(action.get("testBranches")) if isinstance(c, dict)]
         if len(arms) < 2:
             del self.written[action_id]
             return self.follow(arms[0] if arms else None, indent, at)
@@ -404,11 +408,13 @@ class _Importer:
             kind = enrollment.get("type")
             if kind == "EVENT_BASED":
                 guards = []
-                for i, branch in enumerate(enrollment.get("listMembershipFilterBranches") or []):
+                for i, branch in enumerate(_items(enrollment.get("listMembershipFilterBranches"))):
                     text = self.cond_text(branch, f"/enrollmentCriteria/listMembershipFilterBranches/{i}")
                     if text is not None:
-                        guards.append(text if len(enrollment["listMembershipFilterBranches"]) == 1 else f"({text})")
-                for i, branch in enumerate(enrollment.get("eventFilterBranches") or []):
+                        guards.append(
+                            text if len(_items(enrollment.get("listMembershipFilterBranches"))) == 1 else f"({text})"
+                        )
+                for i, branch in enumerate(_items(enrollment.get("eventFilterBranches"))):
                     try:
                         event = condition(self.filter_branch(branch), self.types())
                     except Unreadable as why:
@@ -432,7 +438,8 @@ class _Importer:
             if text is not None:
                 lines.append(f"  goal {text}")
         exits = []
-        for i, list_id in enumerate(self.doc.get("suppressionListIds") or []):
+        suppression = self.doc.get("suppressionListIds")
+        for i, list_id in enumerate(suppression if isinstance(suppression, list) else []):
             try:
                 exits.append(condition(self.list_test(list_id), self.types()))
             except Unreadable as why:
@@ -442,14 +449,14 @@ class _Importer:
         return lines
 
     def policy(self) -> list[str]:
-        windows = [w for w in self.doc.get("timeWindows") or [] if isinstance(w, dict)]
+        windows = [w for w in _items(self.doc.get("timeWindows")) if isinstance(w, dict)]
         if not windows:
             return []
         times = {(_hhmm(w.get("startTime")), _hhmm(w.get("endTime"))) for w in windows}
         if len(times) > 1 or None in {t for pair in times for t in pair}:
             self.note("HS106", "/timeWindows: windows that differ by day; the first one's hours are used")
         start, end = _hhmm(windows[0].get("startTime")) or "00:00", _hhmm(windows[0].get("endTime")) or "23:59"
-        days = [_DAY_NAMES[w["day"]] for w in windows if w.get("day") in _DAY_NAMES]
+        days = [_DAY_NAMES[w["day"]] for w in windows if isinstance(w.get("day"), str) and w["day"] in _DAY_NAMES]
         ordered = [d for d in DAYS if d in days]
         out = ["policy {"]
         if (start, end) != ("00:00", "23:59"):
@@ -470,7 +477,8 @@ class _Importer:
         )
         body = self.body()
         header = self.header()
-        if self.doc.get("blockedDates"):
+        blocked = _items(self.doc.get("blockedDates"))
+        if blocked:
             self.note("HS106", "/blockedDates: blocked dates have no nurturedsl setting; left out")
         out = [f"# Imported from the HubSpot flow {quote(name)}"]
         out.extend(self.policy())
@@ -485,16 +493,23 @@ class _Importer:
         for content, content_id in sorted(self.content.items()):
             out.append(f"content {content} give {quote(f'HubSpot email {content_id}')}")
         out.append(f"flow {flow} {quote(name)} {{")
-        if self.doc.get("blockedDates"):
-            out.append("  # blocked dates: " + ", ".join(str(d) for d in self.doc["blockedDates"]))
+        if blocked:
+            out.append("  # blocked dates: " + ", ".join(json.dumps(d) for d in blocked))
         out.extend(header)
         out.extend(body)
         out.append("}")
         return "\n".join(out) + "\n"
 
 
+def _items(value: Any) -> list[Any]:
+    """A member that should be an array, or [] when it is anything else."""
+    return value if isinstance(value, list) else []
+
+
 def _hhmm(time: Any) -> str | None:
     if not isinstance(time, dict) or not isinstance(time.get("hour"), int) or not isinstance(time.get("minute"), int):
+        return None
+    if isinstance(time["hour"], bool) or not (0 <= time["hour"] <= 23 and 0 <= time["minute"] <= 59):
         return None
     return f"{time['hour']:02d}:{time['minute']:02d}"
 
