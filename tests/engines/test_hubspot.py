@@ -512,6 +512,8 @@ def test_an_unreadable_filter_leaves_its_arm_out_with_a_diagnostic():
         ({"actions": {}}, "/actions"),
         ({"actions": [{"actionId": 1, "type": "X"}]}, "/actions/0"),
         ({"actions": [{"actionId": "1", "type": "SINGLE_CONNECTION"}], "startActionId": "2"}, "/startActionId"),
+        ({"actions": [{"actionId": "1", "type": "SINGLE_CONNECTION"}], "startActionId": ["1"]}, "/startActionId"),
+        ({"actions": [], "startActionId": "1"}, "/startActionId"),
         (
             {
                 "startActionId": "1",
@@ -616,3 +618,15 @@ def test_several_event_entries_with_one_condition_are_one_event_based_enrollment
     imported = TARGET.import_doc(doc, Bindings("hubspot", BOUND), Report("hubspot")).text
     assert '  entry on booked("demo") when vip\n  entry on replied when vip\n' not in imported  # bare `booked` binding
     assert "  entry on booked when vip\n  entry on replied when vip\n" in imported
+
+
+def test_malformed_members_inside_a_flow_are_left_out_not_a_traceback():
+    doc = _valid()
+    doc["actions"][1]["fields"]["time_unit"] = ["MINUTES"]
+    doc["enrollmentCriteria"]["reEnrollmentTriggersFilterBranches"] = 1
+    doc["timeWindows"][0]["startTime"] = {"hour": -1, "minute": 0}
+    doc["suppressionListIds"] = "31"
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "# HubSpot action 0-1 (/actions/1) is not imported" in text
+    assert check_text(text, "x.nurture") == []
