@@ -630,3 +630,19 @@ def test_malformed_members_inside_a_flow_are_left_out_not_a_traceback():
     text = TARGET.import_doc(doc, None, report).text
     assert "# HubSpot action 0-1 (/actions/1) is not imported" in text
     assert check_text(text, "x.nurture") == []
+
+
+@pytest.mark.parametrize(
+    "playbook", sorted(p.name for p in (Path(__file__).parents[2] / "playbooks").glob("*.nurture"))
+)
+def test_each_flow_exports_with_exactly_the_bindings_it_needs(playbook):
+    bound, _, _ = bindings_file.load(str(FIXTURES / "bindings.toml"), TARGET)  # type: ignore[arg-type]
+    ir = compile_model(load(str(Path(__file__).parents[2] / "playbooks" / playbook)))
+    for flow in ir.flows:
+        needed = TARGET.needs(ir, flow)  # type: ignore[arg-type]
+        only: dict[Any, dict[str, Any]] = {}
+        for need in needed:
+            only.setdefault(need.kind, {})[need.name] = bound.require(need.kind, need.name)
+        report = Report("hubspot")
+        TARGET.export(ir, flow, Bindings("hubspot", only), report, "api")  # type: ignore[arg-type]  # no KeyError
+        assert not report.refused
