@@ -1,7 +1,7 @@
 """Engine targets: exporting a compiled programme to the engines that send,
 and importing their campaigns and flows back into `.nurture` files.
 
-Each target is a package of its own (`mautic`; HubSpot is next) exposing
+Each target is a package of its own (`mautic`, `hubspot`) exposing
 `TARGET`, imported only when a command names it, so `lint` and `check`
 never load an engine's code.
 """
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 TARGETS: dict[str, str] = {
     "mautic": "nurturedsl.engines.mautic",
+    "hubspot": "nurturedsl.engines.hubspot",
 }
 
 

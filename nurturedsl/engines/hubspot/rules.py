@@ -1,5 +1,5 @@
 """HubSpot's own graph rules for an automation v4 flow, re-implemented so an
-export is checked offline (docs/engines-hubspot.md, "Graph rules").
+export is checked offline (docs/engines.md, "HubSpot", offline validation).
 
 Shapes: ApiConnection {edgeType, nextActionId}; LIST_BRANCH listBranches[].connection
 and defaultBranch; AB_TEST_BRANCH testBranches[] (HubSpot's public v4 spec,
