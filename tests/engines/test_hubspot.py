@@ -139,7 +139,12 @@ def test_branch_is_a_list_branch_with_filters_and_a_default(tmp_path):
                     {
                         "filterType": "PROPERTY",
                         "property": "plan_tier",
-                        "operation": {"operationType": "MULTISTRING", "operator": "IS_EQUAL_TO", "values": ["pro"]},
+                        "operation": {
+                            "operationType": "MULTISTRING",
+                            "operator": "IS_EQUAL_TO",
+                            "values": ["pro"],
+                            "includeObjectsWithNoValueSet": False,
+                        },
                     },
                 ],
                 "filterBranches": [],
@@ -159,14 +164,43 @@ def test_filters_for_numbers_bools_has_events_and_not(tmp_path):
     )
     ors = doc["actions"][0]["listBranches"][0]["filterBranch"]["filterBranches"]
     parts = [b["filters"][0] if b["filters"] else b["filterBranches"][0] for b in ors]
-    assert parts[0]["operation"] == {"operationType": "NUMBER", "operator": "IS_GREATER_THAN_OR_EQUAL_TO", "value": 10}
+    assert parts[0]["operation"] == {
+        "operationType": "NUMBER",
+        "operator": "IS_GREATER_THAN_OR_EQUAL_TO",
+        "value": 10,
+        "includeObjectsWithNoValueSet": False,
+    }
     assert (parts[1]["property"], parts[1]["operation"]["value"]) == ("in_trial", True)
-    assert parts[2]["operation"] == {"operationType": "ALL_PROPERTY", "operator": "IS_KNOWN"}
+    assert parts[2]["operation"] == {
+        "operationType": "ALL_PROPERTY",
+        "operator": "IS_KNOWN",
+        "includeObjectsWithNoValueSet": False,
+    }
     assert (parts[3]["eventTypeId"], parts[3]["operator"]) == ("4-100", "HAS_COMPLETED")
     assert (parts[4]["eventTypeId"], parts[4]["operator"]) == ("4-200", "HAS_NOT_COMPLETED")
     assert parts[5] == {"filterType": "IN_LIST", "listId": "41", "operator": "NOT_IN_LIST"}
     assert parts[6] == {"filterType": "IN_LIST", "listId": "21", "operator": "NOT_IN_LIST"}
     assert report.diagnostics == []
+
+
+@pytest.mark.parametrize(
+    ("test", "included"),
+    [
+        # a contact without the value: null, which equals nothing and compares as 0 (docs/ir.md)
+        ("seats >= 10", False),
+        ("seats < 10", True),
+        ("seats >= 0", True),
+        ("seats > 0", False),
+        ('plan == "pro"', False),
+        ('plan != "pro"', True),
+        ("trial", False),
+    ],
+)
+def test_a_filter_includes_contacts_without_a_value_exactly_when_the_test_holds_for_them(tmp_path, test, included):
+    doc, _ = export(tmp_path, f"branch {{\n when {test} {{ email a }}\n}}")
+    (arm,) = doc["actions"][0]["listBranches"]
+    (group,) = arm["filterBranch"]["filterBranches"]
+    assert group["filters"][0]["operation"]["includeObjectsWithNoValueSet"] is included
 
 
 def test_not_of_a_group_is_not_any_or_not_all(tmp_path):
@@ -211,11 +245,20 @@ def test_split_is_an_ab_test_branch(tmp_path):
         "type": "AB_TEST_BRANCH",
         "actionId": "1",
         "testBranches": [
-            {"edgeType": "STANDARD", "nextActionId": "2"},
-            {"edgeType": "STANDARD", "nextActionId": "3"},
+            {"connection": {"edgeType": "STANDARD", "nextActionId": "2"}, "percentage": 50},
+            {"connection": {"edgeType": "STANDARD", "nextActionId": "3"}, "percentage": 50},
         ],
     }
     assert report.diagnostics == []
+
+
+def test_unequal_shares_are_the_arms_percentages_and_fractions_round_to_100(tmp_path):
+    doc, report = export(tmp_path, "split {\n 30% { email a }\n 70% { email b }\n}")
+    assert [arm["percentage"] for arm in doc["actions"][0]["testBranches"]] == [30, 70]
+    assert report.diagnostics == []
+    doc, report = export(tmp_path, "split {\n 33.4% { email a }\n 33.3% { email b }\n 33.3% { email a }\n}")
+    assert [arm["percentage"] for arm in doc["actions"][0]["testBranches"]] == [34, 33, 33]
+    assert [d.code for d in report.diagnostics] == ["HS010"]
 
 
 def test_enrollment_event_based_with_its_condition_and_reentry(tmp_path):
@@ -268,7 +311,7 @@ FIDELITY = [
     ("HS026", "email a\n}\npolicy { send_days mon..fri }\nflow g {\nemail a", "email a"),
     ("HS008", "branch {\n when lead > 10 { email a }\n}", "branch {\n when seats > 10 { email a }\n}"),
     ("HS009", "branch {\n when replied within 3d { email a }\n}", "branch {\n when replied { email a }\n}"),
-    ("HS010", "split {\n 30% { email a }\n 70% { email b }\n}", "split {\n 50% { email a }\n 50% { email b }\n}"),
+    ("HS010", "split {\n 25.5% { email a }\n 74.5% { email b }\n}", "split {\n 30% { email a }\n 70% { email b }\n}"),
     (
         "HS011",
         'experiment t {\n goal replied\n window 7d\n decide after 10 per arm\n 50% "x" { email a }\n'
@@ -472,7 +515,9 @@ def test_import_keeps_ids_branches_splits_gotos_and_the_window():
     assert '  entry when hubspot.lifecyclestage == "lead"\n  reentry allowed\n' in text
     assert '  goal hubspot.lifecyclestage == "opportunity"\n  exit on list_31\n' in text
     assert "    when hubspot.numberofemployees >= 500 {\n" in text
-    assert '      split {\n        50% {\n          email email_113782603058 meta { hubspot_action "7" }' in text
+    # the arms' percentages (70 / 30 in the fixture) are the split's shares
+    assert '      split {\n        70% {\n          email email_113782603058 meta { hubspot_action "7" }' in text
+    assert "        30% {\n" in text
     assert "    else {\n      goto split_1\n    }\n" in text
 
 

@@ -61,7 +61,7 @@ def test_branches_are_well_formed():
     doc["actions"][1] = {
         "type": "AB_TEST_BRANCH",
         "actionId": "2",
-        "testBranches": [{"edgeType": "GOTO", "nextActionId": "1"}],
+        "testBranches": [{"connection": {"edgeType": "GOTO", "nextActionId": "1"}, "percentage": 100}],
     }
     assert any("at least two" in p for p in graph_problems(doc))
     doc["actions"][1] = {
@@ -71,3 +71,15 @@ def test_branches_are_well_formed():
         "defaultBranch": {"edgeType": "GOTO", "nextActionId": "1"},
     }
     assert any("at least one branch" in p for p in graph_problems(doc))
+
+
+def test_ab_test_percentages_add_up_to_100():
+    doc = copy.deepcopy(FLOW)
+    arms = [{"connection": {"edgeType": "GOTO", "nextActionId": "1"}, "percentage": share} for share in (50, 50)]
+    doc["actions"][1] = {"type": "AB_TEST_BRANCH", "actionId": "2", "testBranches": arms}
+    assert graph_problems(doc) == []
+    arms[1]["percentage"] = 40
+    assert graph_problems(doc) == ["/actions/1/testBranches: the percentages add up to 90, not 100"]
+    # the arm's connection is followed: a dangling one is reported where it is
+    arms[1]["connection"]["nextActionId"] = "99"
+    assert "/actions/1/testBranches/1/connection/nextActionId: `99` is no action's id" in graph_problems(doc)

@@ -14,7 +14,7 @@ import re
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..core import Bindings, Imported, Kind, Need, Report
+from ..core import Bindings, Imported, Kind, Need, Report, Target
 
 if TYPE_CHECKING:
     from ...irmodel import ProgrammeIR
@@ -38,7 +38,8 @@ _NUMBERED: tuple[Kind, ...] = ("content", "segment", "list", "tag", "team", "rec
 class HubSpotTarget:
     name = "hubspot"
     title = "HubSpot"
-    formats = ("api",)
+    formats: tuple[str, ...] = ("api",)
+    openapi_operation: tuple[str, str] | None = ("post", "/automation/v4/flows")  # export --hubspot-spec
 
     def describe(self, kind: Kind) -> str:
         return _DESCRIBE.get(kind, "a HubSpot value")
@@ -82,4 +83,4 @@ class HubSpotTarget:
         return import_doc(doc, bindings, report)
 
 
-TARGET = HubSpotTarget()
+TARGET: Target = HubSpotTarget()  # annotated: mypy checks the target keeps the protocol

@@ -93,6 +93,27 @@ def mappable(test: Condition, types: Mapping[str, str]) -> bool:
     return False
 
 
+def holds_without_value(test: Compare) -> bool:
+    """Whether `test` holds for a contact with no value for its attribute:
+    JSON null, which equals nothing (so `!=` and `not in` hold) and compares
+    as 0 (sim/logic.py, JavaScript's reading, which docs/ir.md names)."""
+    if test.op in ("!=", "not in"):
+        return True
+    if test.op in ("<", "<=", ">", ">=") and isinstance(test.value, int | float) and not isinstance(test.value, bool):
+        return {"<": 0 < test.value, "<=": 0 <= test.value, ">": 0 > test.value, ">=": 0 >= test.value}[test.op]
+    return False
+
+
+def whole_percents(weights: list[float]) -> list[int]:
+    """Shares as whole percents that add up to 100: each rounded down, then
+    the points left over to the largest remainders (the first on a tie)."""
+    floors = [int(w) for w in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(weights[i] - floors[i]), i))
+    for i in order[: 100 - sum(floors)]:
+        floors[i] += 1
+    return floors
+
+
 def _all_leaves(cond: Condition | None) -> list[Condition]:
     return [] if cond is None else leaves(cond)
 
@@ -327,16 +348,18 @@ class _Exporter:
                 return self.prop(test.attribute, {"operationType": "ALL_PROPERTY", "operator": "IS_KNOWN"})
             assert isinstance(test, Compare)
             kind = self.ir.attributes.get(test.attribute, "string")
+            without_value = holds_without_value(test)
             if kind == "bool":
                 value = test.value if test.op == "==" else not test.value
-                return self.prop(test.attribute, {"operationType": "BOOL", "operator": "IS_EQUAL_TO", "value": value})
+                boolean = {"operationType": "BOOL", "operator": "IS_EQUAL_TO", "value": value}
+                return self.prop(test.attribute, boolean, without_value)
             if kind == "number":
                 number: dict[str, Any] = {
                     "operationType": "NUMBER",
                     "operator": NUMBER_OPERATORS[test.op],
                     "value": test.value,
                 }
-                return self.prop(test.attribute, number)
+                return self.prop(test.attribute, number, without_value)
             values = list(test.value) if isinstance(test.value, tuple) else [test.value]
             operator = "IS_NOT_EQUAL_TO" if test.op in ("!=", "not in") else "IS_EQUAL_TO"
             texts: dict[str, Any] = {
@@ -344,7 +367,7 @@ class _Exporter:
                 "operator": operator,
                 "values": [str(v) for v in values],
             }
-            return self.prop(test.attribute, texts)
+            return self.prop(test.attribute, texts, without_value)
         shown = type(test).__name__ if test is not None else "an unreadable test"
         self.report.approximate(
             "HS008",
@@ -355,10 +378,20 @@ class _Exporter:
         return {
             "filterType": "PROPERTY",
             "property": UNMAPPED_PROPERTY,
-            "operation": {"operationType": "ALL_PROPERTY", "operator": "IS_KNOWN"},
+            "operation": {
+                "operationType": "ALL_PROPERTY",
+                "operator": "IS_KNOWN",
+                "includeObjectsWithNoValueSet": False,
+            },
         }
 
-    def prop(self, attribute: str, operation: dict[str, Any]) -> dict[str, Any]:
+    def prop(self, attribute: str, operation: dict[str, Any], without_value: bool = False) -> dict[str, Any]:
+        """A property filter. `without_value`: whether the test holds for a
+        contact who has no value for the attribute, as the reference runner
+        reads it (docs/ir.md: a missing value is JSON null, which `!=` any
+        value and compares as 0), so HubSpot includes those contacts exactly
+        when we would."""
+        operation = {**operation, "includeObjectsWithNoValueSet": without_value}
         return {
             "filterType": "PROPERTY",
             "property": self.bindings.require("attribute", attribute),
@@ -680,15 +713,19 @@ class _Exporter:
             self.report.approximate(
                 "HS011", span, f"experiment {here}", "a random split: HubSpot does not pick a winner by the goal"
             )
-        if len(set(weights)) > 1:
+        shares = whole_percents(weights)
+        if any(share != weight for share, weight in zip(shares, weights, strict=True)):
             self.report.approximate(
-                "HS010", span, f"the unequal shares of {node.type} {here}", "equal shares (HubSpot splits evenly)"
+                "HS010",
+                span,
+                f"shares of {node.type} {here} that are not whole percents",
+                f"{' / '.join(f'{share}%' for share in shares)}: HubSpot's arm percentage is a whole number",
             )
         action_id = self.fresh(meta.get("hubspot_action"))
         self.placed[node_id] = action_id
         made: dict[str, Any] = {"type": "AB_TEST_BRANCH", "actionId": action_id, "testBranches": []}
         self.actions.append(made)
-        for t in node.next:
+        for t, share in zip(node.next, shares, strict=True):
             nxt = self.visit(t.to)
             if nxt is None:
                 self.report.refuse(
@@ -698,7 +735,7 @@ class _Exporter:
                     "every arm of HubSpot's A/B test branch leads to an action",
                 )
                 continue
-            made["testBranches"].append(nxt)
+            made["testBranches"].append({"connection": nxt, "percentage": share})
         return _connection(action_id, False)
 
 

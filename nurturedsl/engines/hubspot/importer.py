@@ -22,7 +22,7 @@ from ...vocabulary import BUILTIN_ATTRIBUTES, BUILTIN_EVENTS
 from ..conditions import And, Compare, Condition, EventCount, Has, InSegment, Not, Or, Tagged
 from ..core import Bindings, Imported, Kind, Report
 from ..text import condition, duration, ident, quote, value
-from .export import DAYS, NUMBER_OPERATORS, OWNER_PROPERTY
+from .export import DAYS, NUMBER_OPERATORS, OWNER_PROPERTY, holds_without_value
 
 _UNIT_SECONDS = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400, "WEEKS": 7 * 86400}
 _OPERATORS = {v: k for k, v in NUMBER_OPERATORS.items()}
@@ -156,6 +156,18 @@ class _Importer:
             raise Unreadable(f"list operator {found.get('operator')!r}")
         if found.get("filterType") != "PROPERTY" or not isinstance(found.get("operation"), dict):
             raise Unreadable(f"filter type {found.get('filterType')!r}")
+        test = self.property_test(found)
+        included = found["operation"].get("includeObjectsWithNoValueSet")
+        ours = holds_without_value(test) if isinstance(test, Compare) else isinstance(test, Not)
+        if isinstance(included, bool) and included != ours:
+            self.note(
+                "HS109",
+                f"the filter on `{found.get('property')}` {'includes' if included else 'leaves out'} contacts "
+                f"without a value; nurturedsl's test {'holds' if ours else 'does not hold'} for them",
+            )
+        return test
+
+    def property_test(self, found: dict[str, Any]) -> Condition:
         op = found["operation"]
         kind, operator = op.get("operationType"), op.get("operator")
         prop = found.get("property")
@@ -375,16 +387,28 @@ class _Importer:
         return lines
 
     def split(self, action: dict[str, Any], action_id: str, indent: str, at: str, meta: str) -> list[str]:
-        arms = [c for c in _items(action.get("testBranches")) if isinstance(c, dict)]
+        arms = [arm for arm in _items(action.get("testBranches")) if isinstance(arm, dict)]
+        # each arm is {connection, percentage} (ApiABTestBranch); older
+        # documents gave the bare connection, and an even split
+        conns = [arm.get("connection", arm) for arm in arms]
         if len(arms) < 2:
             del self.written[action_id]
-            return self.follow(arms[0] if arms else None, indent, at)
+            return self.follow(conns[0] if conns else None, indent, at)
         self.written[action_id] = self.step_id("split", None)
-        share, extra = divmod(100, len(arms))
+        given = [arm.get("percentage") for arm in arms]
+        whole = [share for share in given if type(share) is int and 0 < share < 100]
+        if len(whole) == len(given) and sum(whole) == 100:
+            shares = whole
+        else:
+            if any(share is not None for share in given):
+                self.note("HS108", f"{at}/testBranches: percentages that do not add up to 100; split evenly")
+            share, extra = divmod(100, len(arms))
+            shares = [share + (extra if i == 0 else 0) for i in range(len(arms))]
         lines = [f"{indent}split {{"]
-        for i, conn in enumerate(arms):
-            lines.append(f"{indent}  {share + (extra if i == 0 else 0)}% {{")
-            lines.extend(self.follow(conn, indent + "    ", f"{at}/testBranches/{i}"))
+        for i, (conn, share) in enumerate(zip(conns, shares, strict=True)):
+            where = f"{at}/testBranches/{i}" + ("/connection" if "connection" in arms[i] else "")
+            lines.append(f"{indent}  {share}% {{")
+            lines.extend(self.follow(conn, indent + "    ", where))
             lines.append(f"{indent}  }}")
         lines.append(f"{indent}}}{meta}")
         return lines

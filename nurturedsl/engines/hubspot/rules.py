@@ -2,7 +2,7 @@
 export is checked offline (docs/engines.md, "HubSpot", offline validation).
 
 Shapes: ApiConnection {edgeType, nextActionId}; LIST_BRANCH listBranches[].connection
-and defaultBranch; AB_TEST_BRANCH testBranches[] (HubSpot's public v4 spec,
+and defaultBranch; AB_TEST_BRANCH testBranches[] {connection, percentage} (HubSpot's public v4 spec,
 ApiListBranchAction / ApiABTestBranchAction / ApiConnection).
 """
 
@@ -22,8 +22,8 @@ def _targets(action: dict[str, Any]) -> list[tuple[str, Any]]:
     for i, arm in enumerate(action.get("staticBranches") or []):
         if isinstance(arm, dict) and "connection" in arm:
             out.append((f"/staticBranches/{i}/connection", arm["connection"]))
-    for i, conn in enumerate(action.get("testBranches") or []):
-        out.append((f"/testBranches/{i}", conn))
+    for i, arm in enumerate(action.get("testBranches") or []):
+        out.append((f"/testBranches/{i}/connection", arm.get("connection") if isinstance(arm, dict) else None))
     if "defaultBranch" in action:
         out.append(("/defaultBranch", action["defaultBranch"]))
     return out
@@ -60,8 +60,14 @@ def graph_problems(doc: dict[str, Any]) -> list[str]:
         if action.get("type") == "LIST_BRANCH":
             if not action.get("listBranches"):
                 problems.append(f"/actions/{i}/listBranches: a LIST_BRANCH needs at least one branch")
-        if action.get("type") == "AB_TEST_BRANCH" and len(action.get("testBranches") or []) < 2:
-            problems.append(f"/actions/{i}/testBranches: an AB_TEST_BRANCH needs at least two branches")
+        if action.get("type") == "AB_TEST_BRANCH":
+            arms = action.get("testBranches") or []
+            if len(arms) < 2:
+                problems.append(f"/actions/{i}/testBranches: an AB_TEST_BRANCH needs at least two branches")
+            given = [arm.get("percentage") for arm in arms if isinstance(arm, dict)]
+            shares = [share for share in given if type(share) is int]
+            if shares and len(shares) == len(given) and sum(shares) != 100:
+                problems.append(f"/actions/{i}/testBranches: the percentages add up to {sum(shares)}, not 100")
         for where, conn in _targets(action):
             target = conn.get("nextActionId") if isinstance(conn, dict) else None
             if not isinstance(conn, dict) or conn.get("edgeType") not in ("STANDARD", "GOTO"):

@@ -6,7 +6,7 @@ import json
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from ..core import Bindings, Imported, Kind, Need, Report
+from ..core import Bindings, Imported, Kind, Need, Report, Target
 
 if TYPE_CHECKING:
     from ...irmodel import ProgrammeIR
@@ -27,8 +27,8 @@ _DESCRIBE: dict[str, str] = {
 class MauticTarget:
     name = "mautic"
     title = "Mautic"
-    formats = ("api", "bundle")
-    openapi_operation = None  # Mautic publishes no OpenAPI description of its campaign API
+    formats: tuple[str, ...] = ("api", "bundle")
+    openapi_operation: tuple[str, str] | None = None  # Mautic publishes no OpenAPI description of its campaign API
 
     def describe(self, kind: Kind) -> str:
         return _DESCRIBE.get(kind, "a Mautic value")
@@ -78,4 +78,4 @@ class MauticTarget:
         return import_doc(doc, bindings, report)
 
 
-TARGET = MauticTarget()
+TARGET: Target = MauticTarget()  # annotated: mypy checks the target keeps the protocol
