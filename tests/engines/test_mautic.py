@@ -174,9 +174,42 @@ def test_ids_are_stable_and_kept_from_meta(tmp_path):
     assert [e["id"] for e in events(doc)] == ["77", "new2"]
 
 
-def test_bundle_format_is_keyed_by_entity(tmp_path):
-    doc, _ = export(tmp_path, "email a", fmt="bundle")
-    assert set(doc) == {"campaign", "campaign_event"} and doc["campaign"][0]["name"] == "f"
+def test_bundle_format_is_the_export_files_array_keyed_by_entity(tmp_path):
+    doc, _ = export(tmp_path, "email a\nwait 2d\nemail b", fmt="bundle")
+    (entry,) = doc  # one campaign in the array (EntityExportCommand: $allData[] = ...)
+    assert set(entry) == {"campaign", "campaign_event", "dependencies"}
+    (campaign,) = entry["campaign"]
+    assert (campaign["id"], campaign["name"], campaign["is_published"]) == (1, "f", False)
+    first, second = entry["campaign_event"]
+    assert (first["id"], first["event_type"], first["channel"], first["channel_id"]) == (1, "action", "email", 1)
+    assert (second["parent_id"], second["trigger_mode"], second["trigger_interval"]) == (1, "interval", 2)
+    assert second["trigger_interval_unit"] == "d" and second["campaign_id"] == 1
+    # the rows that attach the events and the source segment to the imported campaign
+    (dependencies,) = entry["dependencies"]
+    assert dependencies["campaign_event"][1] == {"campaign": 1, "campaign_event": 2, "email": 2}
+    assert dependencies["lists"] == [{"campaign": 1, "lists": 9}]
+    connections = campaign["canvas_settings"]["connections"]
+    assert [(c["sourceId"], c["targetId"]) for c in connections] == [("lists", "1"), ("1", "2")]
+
+
+def test_bundle_uuids_are_a_function_of_the_flow_and_step(tmp_path):
+    once, _ = export(tmp_path, "email a\nemail b", fmt="bundle")
+    again, _ = export(tmp_path, "email a\nemail b", fmt="bundle")
+    other, _ = export(tmp_path, "email b\nemail a\nemail b", fmt="bundle")
+    uuids = [e["uuid"] for e in once[0]["campaign_event"]]
+    assert uuids == [e["uuid"] for e in again[0]["campaign_event"]] and len(set(uuids)) == 2
+    assert once[0]["campaign"][0]["uuid"] == other[0]["campaign"][0]["uuid"]  # the same campaign, updated
+    assert uuids[0] == other[0]["campaign_event"][0]["uuid"]  # the same step id, the same event
+
+
+def test_a_bundle_jump_names_its_target_by_number(tmp_path):
+    doc, _ = export(
+        tmp_path, "branch {\n when vip { email a }\n else { email b }\n}\nwait 2d\nemail ask: b", fmt="bundle"
+    )
+    events = doc[0]["campaign_event"]
+    (jump,) = [e for e in events if e["type"] == "campaign.jump_to_event"]
+    (ask,) = [e for e in events if e["name"] == "ask"]
+    assert jump["properties"]["jumpToEvent"] == ask["id"] and isinstance(ask["id"], int)
 
 
 # -------------------------------------------------------- fidelity report --
@@ -189,7 +222,7 @@ FIDELITY = [
     ("MAU005", "split {\n 60% { email a }\n 40% { email b }\n}", "email a"),
     ("MAU006", "repeat every 7d at most 2 { email a }", "email a"),
     ("MAU007", "linkedin follow\nemail a", "email a"),
-    ("MAU008", 'branch {\n when company == "x" { email a }\n}', "branch {\n when vip { email a }\n}"),
+    ("MAU008", "branch {\n when inactive for 30d { email a }\n}", 'branch {\n when company == "x" { email a }\n}'),
 ]
 
 
