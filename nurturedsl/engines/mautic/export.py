@@ -32,6 +32,8 @@ Sources read in mautic/mautic at 24271492a83834e2dd68d9a2c63b61f689a661ac
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -74,6 +76,7 @@ _BOUND_DECISIONS: dict[str, tuple[str, str, str]] = {
     "submitted": ("form.submit", "form", "forms"),
     "downloaded": ("asset.download", "asset", "assets"),
 }
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
 # lead.field_value and lead.points operators (LeadBundle/Segment/OperatorOptions.php:7-21)
 OPERATORS = {"==": "=", "!=": "!=", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
 # uuids of the export file: uuid5 of the flow (and step) in this namespace,
@@ -352,9 +355,7 @@ class _Exporter:
         elif node.type == "score" and node.op == "add":
             action("lead.changepoints", {"points": node.points})
         elif node.type == "webhook":
-            props: dict[str, Any] = {"url": node.url, "method": node.method.lower(), "headers": [], "timeout": 10}
-            props["additional_data"] = {"list": [], "body": node.body} if node.body else {"list": []}
-            action("campaign.sendwebhook", props)
+            action("campaign.sendwebhook", self.webhook(node, here))
         elif node.type == "handoff":
             action("lead.changeowner", {"owner": self.bindings.require("team", node.team)})
         elif node.type == "suppress":
@@ -399,6 +400,57 @@ class _Exporter:
             return
         else:
             self.skip(node_id, node, parent, path, delay)
+
+    def webhook(self, node: Any, here: str) -> dict[str, Any]:
+        """campaign.sendwebhook's form values (WebhookBundle/Form/Type/CampaignEventSendWebhookType.php):
+        headers and data are label/value lists, and Mautic sends the data as
+        form fields, or as JSON when the Content-Type header says so
+        (Helper/CampaignHelper.php:53-70,93-101). A body that is a JSON object
+        of texts is those pairs; any other body cannot be sent."""
+        pairs: list[dict[str, str]] = []
+        headers: list[dict[str, str]] = []
+        if node.body is not None:
+            try:
+                fields = json.loads(node.body)
+            except ValueError:
+                fields = None
+            if isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values()):
+                pairs = [{"label": k, "value": self.tokens(v, node.span, here)} for k, v in fields.items()]
+                headers = [{"label": "Content-Type", "value": "application/json"}]
+            else:
+                self.report.approximate(
+                    "MAU018",
+                    node.span,
+                    f"the webhook body {here}",
+                    "not sent: Mautic's webhook sends label/value pairs (a JSON object of texts), not a raw body",
+                )
+        return {
+            "url": self.tokens(node.url, node.span, here),
+            "method": node.method.lower(),
+            "headers": {"list": headers},
+            "additional_data": {"list": pairs},
+            "timeout": 10,
+        }
+
+    def tokens(self, text: str, span: SpanIR | None, here: str) -> str:
+        """`{attribute}` placeholders as Mautic's contact tokens `{contactfield=ALIAS}`,
+        which the webhook fills in (WebhookBundle/Helper/CampaignHelper.php:36,123-133,
+        TokenHelper::findLeadTokens); the alias is the attribute's binding, else its name."""
+
+        def token(match: re.Match[str]) -> str:
+            name = match.group(1)
+            alias = self.bindings.get("attribute", name)
+            if not isinstance(alias, str):
+                alias = name
+                self.report.approximate(
+                    "MAU019",
+                    span,
+                    f"the placeholder `{{{name}}}` {here}",
+                    f"sent as {{contactfield={name}}}: bind attribute `{name}` to the Mautic field alias if it differs",
+                )
+            return f"{{contactfield={alias}}}"
+
+        return _PLACEHOLDER.sub(token, text)
 
     def skip(self, node_id: str, node: Any, parent: str | None, path: str | None, delay: int) -> None:
         here = f"`{node_id}` {self.where}"

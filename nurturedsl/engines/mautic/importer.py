@@ -17,6 +17,7 @@ bindings that map them back.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -210,8 +211,8 @@ class _Importer:
             else:
                 return None
             key = self.name_for("event", value, "")
-            if not key.startswith(f'{name}("'):
-                key = f'{name}("{member if member in value else "url"}-{ident(str(next(iter(value.values()))))}")'
+            if not key.startswith(f"{name}("):
+                key = f"{name}({quote(value['url'] if 'url' in value else f'{member}-{ids[0]}')})"
             self.bind("event", key, value)
             return "wait for", key
         return None
@@ -375,11 +376,8 @@ class _Importer:
             and props["url"].lower().startswith("http")
         ):
             method = str(props.get("method") or "post").lower()
-            body = (
-                (props.get("additional_data") or {}).get("body")
-                if isinstance(props.get("additional_data"), dict)
-                else None
-            )
+            body = self.placeholders(_webhook_body(props.get("additional_data")))
+            props = {**props, "url": self.placeholders(props["url"])}
             text = (
                 f"webhook {label}: {method} {quote(props['url'])}"
                 if label
@@ -442,6 +440,18 @@ class _Importer:
             )
         return None
 
+    def placeholders(self, text: str | None) -> str | None:
+        """Mautic's `{contactfield=ALIAS}` tokens as our `{attribute}` placeholders."""
+        if text is None:
+            return None
+
+        def placeholder(match: re.Match[str]) -> str:
+            alias = match.group(1)
+            name = self.name_for("attribute", alias, "")
+            return "{" + (alias if name.startswith("_") else name) + "}"
+
+        return _CONTACT_TOKEN.sub(placeholder, text)
+
     def attribute(self, alias: str, value: Any, dry: bool = False) -> str:
         """The attribute path a Mautic field alias is imported as (declared, and bound back to the alias)."""
         path = self.name_for("attribute", alias, "mautic").replace("mautic_", "mautic.", 1)
@@ -492,6 +502,20 @@ class _Importer:
         out.extend(body)
         out.append("}")
         return "\n".join(out) + "\n"
+
+
+def _webhook_body(data: Any) -> str | None:
+    """The JSON object a webhook's label/value pairs send
+    (WebhookBundle/Helper/CampaignHelper.php:53-59: additional_data.list)."""
+    pairs = data.get("list") if isinstance(data, dict) else None
+    if not isinstance(pairs, list) or not pairs:
+        return None
+    if not all(isinstance(p, dict) and isinstance(p.get("label"), str) for p in pairs):
+        return None
+    return json.dumps({p["label"]: str(p.get("value") or "") for p in pairs})
+
+
+_CONTACT_TOKEN = re.compile(r"\{contactfield=([A-Za-z0-9_]+)\}")
 
 
 def import_doc(doc: Any, bindings: Bindings | None, report: Report) -> Imported:
