@@ -212,7 +212,7 @@ class _Importer:
                 return None
             key = self.name_for("event", value, "")
             if not key.startswith(f"{name}("):
-                key = f"{name}({quote(value['url'] if 'url' in value else f'{member}-{ids[0]}')})"
+                key = f"{name}({quote(value['url'] if 'url' in value else f'{member}-{value[member]}')})"
             self.bind("event", key, value)
             return "wait for", key
         return None
