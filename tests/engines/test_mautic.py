@@ -368,6 +368,65 @@ def test_consent_is_not_being_on_the_do_not_contact_list(tmp_path):
     assert "MAU016" in codes(report)
 
 
+# ---------------------------------------------------- alerts, form sources --
+
+ALERTS = {**BOUND, "recipient": {"sdr": {"user": 2, "email": 301}}}
+
+
+@pytest.mark.parametrize("step", ['notify sdr "Call {name}"', 'task "Call {name}" for sdr'])
+def test_notify_and_task_send_the_bound_email_to_the_bound_user(tmp_path, step):
+    doc, report = export_with(tmp_path, step, ALERTS)
+    (event,) = events(doc)
+    assert event["type"] == "email.send.to.user"
+    assert event["properties"] == {
+        "useremail": {"email": 301},
+        "user_id": [2],
+        "to_owner": False,
+        "to": "",
+        "cc": "",
+        "bcc": "",
+    }
+    assert "MAU020" in codes(report) and "MAU007" not in codes(report)  # the text is the template's
+
+
+def test_notify_without_a_recipient_is_still_skipped(tmp_path):
+    doc, report = export_with(tmp_path, 'email a\nnotify "Call {name}"', ALERTS)
+    assert [e["type"] for e in events(doc)] == ["email.send"]
+    assert "MAU007" in codes(report)
+
+
+def test_alerts_import_back_as_what_they_were(tmp_path):
+    doc, _ = export_with(tmp_path, 'notify sdr "x"\ntask "y" for sdr', ALERTS)
+    text = TARGET.import_doc(doc, Bindings("mautic", ALERTS), Report("mautic")).text
+    assert 'notify sdr "Mautic email 301 to user 2"' in text and 'task "Mautic email 301 to user 2" for sdr' in text
+
+
+def test_entry_on_a_bound_form_is_a_form_source(tmp_path):
+    bound = _bound(**{'submitted("demo")': {"form": 3}})
+    doc, report = export_with(tmp_path, 'entry on submitted("demo")\nemail a', bound)
+    assert doc["forms"] == [{"id": 3}] and doc["lists"] == [{"id": 9}]
+    assert {c["sourceId"] for c in doc["canvasSettings"]["connections"]} == {"lists", "forms"}
+    assert "MAU001" not in codes(report)
+    text = TARGET.import_doc(doc, Bindings("mautic", bound), Report("mautic")).text
+    assert 'entry on submitted("demo")' in text
+
+
+def test_a_form_entry_with_a_condition_still_reports_the_condition(tmp_path):
+    bound = _bound(**{'submitted("demo")': {"form": 3}})
+    doc, report = export_with(tmp_path, 'entry on submitted("demo") when vip\nemail a', bound)
+    assert doc["forms"] == [{"id": 3}]
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU001"]
+    assert any("whoever submits it enters at once, without the trigger's condition" in n for n in diag.notes)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [({"user": 2, "email": 301}, True), ({"user": 2}, False), (2, False), ({"user": 2, "email": "x"}, False)],
+)
+def test_recipient_bindings(value, ok):
+    assert (TARGET.binding_problem("recipient", "sdr", value) is None) is ok
+
+
 # ------------------------------------------------------------ the window --
 
 

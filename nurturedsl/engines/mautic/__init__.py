@@ -20,7 +20,7 @@ _DESCRIBE: dict[str, str] = {
         'form or asset a decision waits for: { page = ID }, { url = "https://..." }, { form = ID }, { asset = ID }'
     ),
     "team": "the Mautic user id who owns handed-off contacts",
-    "recipient": "the Mautic user id",
+    "recipient": "a table: { user = ID, email = ID }: the Mautic user alerted and the email sent to them",
     "list": "the Mautic segment id used as the suppression list",
     "flow": "the Mautic segment id that feeds the campaign (its source)",
     "tag": "the Mautic tag",
@@ -36,7 +36,13 @@ class MauticTarget:
         return _DESCRIBE.get(kind, "a Mautic value")
 
     def binding_problem(self, kind: Kind, name: str, value: Any) -> str | None:
-        if kind in ("content", "segment", "team", "recipient", "list", "flow"):
+        if kind == "recipient":
+            if not (isinstance(value, dict) and set(value) == {"user", "email"}):
+                return "a recipient is bound as { user = ID, email = ID }"
+            if any(type(v) is not int or v < 1 for v in value.values()):
+                return "a recipient's user and email are whole numbers above 0"
+            return None
+        if kind in ("content", "segment", "team", "list", "flow"):
             if isinstance(value, dict):
                 value = value.get("segment")
             if type(value) is not int or value < 1:

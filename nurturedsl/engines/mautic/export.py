@@ -113,10 +113,16 @@ def needs(ir: ProgrammeIR, flow_name: str) -> list[Need]:
             for t in node.next:
                 if t.kind == "branch":
                     found.extend(_condition_needs(ir, t.guard, span, where))
+        elif node.type in ("notify", "task") and node.recipient is not None:
+            found.append(Need("recipient", node.recipient, span, f"{node.type} {where}"))
         elif node.type in ("wait_until", "wait_for"):
             test = _awaited(node)
             if test is not None and test.event in _BOUND_DECISIONS:
                 found.append(Need("event", test.key, span, f"{node.type.replace('_', ' ')} {where}"))
+    for trigger in flow.entry:
+        if trigger.event is not None and trigger.event.name == "submitted" and trigger.event.arg is not None:
+            key = f'submitted("{trigger.event.arg}")'
+            found.append(Need("event", key, trigger.span, f"the entry trigger of flow `{flow_name}`"))
     seen: set[tuple[str, str]] = set()
     unique: list[Need] = []
     for need in found:
@@ -226,7 +232,9 @@ class _Exporter:
         meta = getattr(node, "meta", None) or {}
         fixed = meta.get("mautic_event")
         event_id = str(fixed) if fixed is not None else self.fresh()
-        giving = getattr(node, "give_or_ask", None)
+        giving = getattr(node, "give_or_ask", None) or (
+            node.type if node is not None and node.type in ("notify", "task") else None
+        )
         held = bool(self.window) and node is not None and bool(getattr(node, "message", False))
         event: dict[str, Any] = {
             "id": event_id,
@@ -266,11 +274,17 @@ class _Exporter:
     def run(self) -> None:
         entry = self.flow.nodes[self.flow.start]
         for trigger in self.flow.entry:
+            form = self.form_source(trigger)
+            if form is not None and trigger.delay is None and trigger.condition is None:
+                continue  # exact: a form source enters whoever submits it
             self.report.approximate(
                 "MAU001",
                 trigger.span,
                 f"entry trigger {self.where}",
-                "membership of the flow's source segment (bindings `flows`); its filters must say who enters",
+                "membership of the flow's source segment (bindings `flows`); its filters must say who enters"
+                if form is None
+                else f"the form source {form}: whoever submits it enters at once, without the trigger's "
+                + " and ".join(w for w, v in (("delay", trigger.delay), ("condition", trigger.condition)) if v),
             )
         for rule in self.flow.exit:
             self.report.approximate(
@@ -298,6 +312,17 @@ class _Exporter:
                 "MAU013", flow.span, f"reentry after a delay {self.where}", "allowRestart, without the delay"
             )
         self.visit(entry.next[0].to, None, None, 0)
+
+    def form_source(self, trigger: Any) -> int | None:
+        """The Mautic form an `entry on submitted("F")` trigger is, when
+        [events] binds it to { form = ID }: a campaign form source
+        (Entity/Campaign.php:136, `forms: [{id}]` in the API payload; import
+        links it as campaign_form_xref, CampaignImportExportSubscriber.php@040f2624)."""
+        event = trigger.event
+        if event is None or event.name != "submitted" or event.arg is None:
+            return None
+        bound = self.bindings.get("event", f'submitted("{event.arg}")')
+        return bound["form"] if isinstance(bound, dict) and type(bound.get("form")) is int else None
 
     def jump(self, target: str, parent: str | None, path: str | None, delay: int, via: NodeIR | None = None) -> None:
         if self.flow.nodes[target].type in ("wait_until", "wait_for"):
@@ -396,6 +421,28 @@ class _Exporter:
             self.report.approximate("MAU006", span, f"repeat {here}", "its body once, then what follows")
             self.repeated.add(node_id)
             self.visit(node.next[0].to, parent, path, delay)
+        elif node.type in ("notify", "task") and node.recipient is not None:
+            # EmailBundle/EventListener/CampaignSubscriber.php:125-136 and
+            # OptionsAccessor/EmailToUserAccessor.php:20-48: the email `useremail.email`
+            # to the users `user_id` (not the contact's owner, no other addresses)
+            bound = self.bindings.require("recipient", node.recipient)
+            self.report.approximate(
+                "MAU020",
+                span,
+                f"the {node.type} text {here}",
+                f"not sent: Mautic sends the bound email {bound['email']} to user {bound['user']}",
+            )
+            action(
+                "email.send.to.user",
+                {
+                    "useremail": {"email": bound["email"]},
+                    "user_id": [bound["user"]],
+                    "to_owner": False,
+                    "to": "",
+                    "cc": "",
+                    "bcc": "",
+                },
+            )
         elif node.type in ("wait_until", "wait_for") and self.decision(node_id, node, parent, path, delay):
             return
         else:
@@ -620,14 +667,17 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
     flow = ex.flow
     segment = bindings.require("flow", flow_name)
     source_id = segment["segment"] if isinstance(segment, dict) else segment
-    nodes = [{"id": "lists", "positionX": "0", "positionY": "0"}]
+    forms = list(dict.fromkeys(form for form in map(ex.form_source, flow.entry) if form is not None))
+    sources = ["lists", "forms"] if forms else ["lists"]
+    nodes = [{"id": source, "positionX": str(300 * i), "positionY": "0"} for i, source in enumerate(sources)]
     connections: list[dict[str, Any]] = []
     for i, event in enumerate(ex.events):
         nodes.append({"id": event["id"], "positionX": str(200 * (i % 5)), "positionY": str(100 * (i + 1))})
         if event["parent"] is None:
-            connections.append(
-                {"sourceId": "lists", "targetId": event["id"], "anchors": {"source": "leadsource", "target": "top"}}
-            )
+            connections += [
+                {"sourceId": source, "targetId": event["id"], "anchors": {"source": "leadsource", "target": "top"}}
+                for source in sources
+            ]
         else:
             anchor = event["decisionPath"] or "bottom"
             connections.append(
@@ -640,7 +690,7 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
         "allowRestart": flow.reentry.allowed,
         "events": ex.events,
         "lists": [{"id": source_id}],
-        "forms": [],
+        "forms": [{"id": form} for form in forms],
         "canvasSettings": {"nodes": nodes, "connections": connections},
     }
     if fmt == "bundle":
@@ -728,7 +778,9 @@ def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
             "dependencies": [
                 {
                     "campaign_event": event_rows,
+                    # keyed as CampaignModel::getLeadSources names the sources (CampaignModel.php:432-435@24271492)
                     "lists": [{"campaign": campaign_id, "lists": s["id"]} for s in campaign["lists"]],
+                    "forms": [{"campaign": campaign_id, "forms": f["id"]} for f in campaign["forms"]],
                 }
             ],
         }

@@ -131,6 +131,7 @@ class _Importer:
         self.days: list[int] | None = None
         self.uses_points = False
         self.giving = "give"
+        self.doing = "notify"
         self.skip_wait: set[str] = set()  # no-path events whose interval is a decision's `up to`
 
     def name_for(self, kind: Kind, value: Any, prefix: str) -> str:
@@ -318,7 +319,9 @@ class _Importer:
                 body += [f"{indent}  on timeout {{", *self.many(no, indent + "    ", at), f"{indent}  }}"]
             lines.extend([f"{head} {{", *body, f"{indent}}}{meta}"] if body else [f"{head}{meta}"])
             return lines
-        self.giving = "ask" if str(event.get("description") or "").strip() == "nurturedsl: ask" else "give"
+        marked = str(event.get("description") or "").strip()
+        self.giving = "ask" if marked == "nurturedsl: ask" else "give"
+        self.doing = "task" if marked == "nurturedsl: task" else "notify"
         step = self.action(kind, props, label, at)
         if step is None:
             lines.append(f"{indent}# Mautic action {kind} ({at}) is not imported")
@@ -396,6 +399,24 @@ class _Importer:
                 name = self.name_for("list", lists[0], "segment")
                 self.bind("list", name, lists[0])
                 return f"suppress {quote(name)}"
+        if kind == "email.send.to.user":
+            email = (props.get("useremail") or {}).get("email") if isinstance(props.get("useremail"), dict) else None
+            users = props.get("user_id")
+            others = any(props.get(k) for k in ("to_owner", "to", "cc", "bcc"))
+            if (
+                type(email) is int
+                and isinstance(users, list)
+                and len(users) == 1
+                and type(users[0]) is int
+                and not others
+            ):
+                value = {"user": users[0], "email": email}
+                name = self.name_for("recipient", value, "")
+                if name.startswith("_"):  # not in the bindings
+                    name = f"user_{users[0]}"
+                self.bind("recipient", name, value)
+                text = quote(f"Mautic email {email} to user {users[0]}")
+                return f"task {text} for {name}" if self.doing == "task" else f"notify {name} {text}"
         if kind == "campaign.jump_to_event":
             target = _key(props.get("jumpToEvent"))
             if target in self.labels:
@@ -499,6 +520,14 @@ class _Importer:
         out.append(f"flow {flow} {quote(name)} {{")
         if lists:
             out.append(f"  # sources: Mautic segment(s) {', '.join(str(x) for x in lists)} (bindings `flows`)")
+        for form in self.campaign.get("forms") or []:
+            # a form source: whoever submits the form enters (bound back as { form = ID })
+            if isinstance(form, dict) and type(form.get("id")) is int:
+                key = self.name_for("event", {"form": form["id"]}, "")
+                if not key.startswith("submitted("):
+                    key = "submitted(" + quote(f"form-{form['id']}") + ")"
+                self.bind("event", key, {"form": form["id"]})
+                out.append(f"  entry on {key}")
         out.extend(body)
         out.append("}")
         return "\n".join(out) + "\n"
