@@ -555,6 +555,8 @@ def test_mautics_own_functional_test_payload_shape_is_valid():
             lambda d: d["events"][5].update(type="campaign.addremovelead", properties={"addTo": ["this"]}),
             "30 minutes",
         ),
+        (lambda d: d["events"][3].update(triggerMode="immediate"), "`no` path waits"),
+        (lambda d: d["events"][0].update(type="lead.changetags"), "about the email.send"),
     ],
 )
 def test_hand_broken_campaigns_are_rejected(breaks, says):
@@ -562,6 +564,30 @@ def test_hand_broken_campaigns_are_rejected(breaks, says):
     breaks(doc)
     found = TARGET.validate(doc, "api")
     assert found and any(says in line for line in found), found
+
+
+def test_a_condition_on_a_decisions_no_path_may_run_at_once():
+    doc = _valid()  # the twin of the `no` path rule: conditions are exempt (EventType.php:57-59)
+    doc["events"][3].update(
+        type="lead.tags", eventType="condition", properties={"tags": ["x"]}, triggerMode="immediate"
+    )
+    doc["events"][4].update(type="lead.changetags", eventType="action", properties={"add_tags": ["y"]})
+    doc["events"][4]["decisionPath"] = "yes"  # now the child of a condition
+    doc["canvasSettings"]["connections"][4]["anchors"]["source"] = "yes"
+    doc["events"][5]["decisionPath"] = doc["events"][6]["decisionPath"] = None
+    doc["canvasSettings"]["connections"][5]["anchors"]["source"] = "bottom"
+    doc["canvasSettings"]["connections"][6]["anchors"]["source"] = "bottom"
+    assert TARGET.validate(doc, "api") == []
+
+
+def test_an_export_file_of_several_campaigns_imports_the_first_and_says_so():
+    fixture = json.loads((FIXTURES / "entity-export.json").read_text())
+    report = Report("mautic")
+    text = TARGET.import_doc([fixture[0], fixture[0]], None, report).text
+    assert text == _imported("entity-export.json") and "MAU108" in codes(report)
+    quiet = Report("mautic")
+    TARGET.import_doc(fixture, None, quiet)
+    assert "MAU108" not in codes(quiet)
 
 
 def test_readding_to_this_campaign_after_30_minutes_is_allowed():

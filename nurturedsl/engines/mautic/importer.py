@@ -548,6 +548,8 @@ _CONTACT_TOKEN = re.compile(r"\{contactfield=([A-Za-z0-9_]+)\}")
 
 
 def import_doc(doc: Any, bindings: Bindings | None, report: Report) -> Imported:
+    if isinstance(doc, list) and len(doc) > 1:
+        report.note("MAU108", None, f"/: the export file holds {len(doc)} campaigns; only the first, /0, is imported")
     try:
         importer = _Importer(_campaign(doc), bindings, report)
         text = importer.text()

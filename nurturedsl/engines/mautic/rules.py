@@ -26,7 +26,14 @@ Read in mautic/mautic at 24271492a83834e2dd68d9a2c63b61f689a661ac:
   interval above 0, a date, or a decision waiting for the contact) would
   run for ever;
 - `campaign.addremovelead` adding the contact to this campaign again waits
-  at least 30 minutes (Form/Validator/Constraints/InfiniteLoopValidator.php:27-45).
+  at least 30 minutes (Form/Validator/Constraints/InfiniteLoopValidator.php:27-45);
+- an action on a decision's `no` path waits (interval or date): the builder
+  offers no `immediate` there (Form/Type/EventType.php:57-65), and the path
+  runs only once the decision has not happened for that long
+  (Executioner/InactiveExecutioner.php:187-206);
+- an email decision (email.open, email.click, email.reply) hangs under an
+  email.send, the email it is about (EmailBundle/EventListener/CampaignSubscriber.php:62-123,
+  connectionRestrictions source action email.send).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 UNITS = ("i", "h", "d", "m", "y")
+EMAIL_DECISIONS = ("email.open", "email.click", "email.reply")
 
 
 def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
@@ -70,6 +78,12 @@ def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
                     out.append(f"{at}/decisionPath: a child of {kind} `{parent_key}` is on `yes` or `no`")
                 if kind == "action" and path is not None:
                     out.append(f"{at}/decisionPath: a child of action `{parent_key}` has no decision path")
+        up = by_id.get(str(_key(parent))) if parent is not None else None
+        if up is not None and up.get("eventType") == "decision" and path == "no":
+            if event.get("eventType") == "action" and event.get("triggerMode") not in ("interval", "date"):
+                out.append(f"{at}/triggerMode: an action on a decision's `no` path waits (interval or date)")
+        if event.get("type") in EMAIL_DECISIONS and (up is None or up.get("type") != "email.send"):
+            out.append(f"{at}/parent: {event.get('type')} is about the email.send it hangs under")
         if event.get("type") == "campaign.jump_to_event":
             out.extend(_jump(event, by_id, at))
         if event.get("type") == "campaign.addremovelead" and "this" in (
