@@ -670,6 +670,10 @@ def test_import_keeps_ids_waits_branches_and_jumps():
     assert "score points +10" in text
 
 
+def test_import_reads_a_responses_sending_window():
+    assert "quiet_hours 18:00..08:00" in _imported("get-response.json")
+
+
 def test_import_reads_points_and_field_conditions():
     text = _imported("get-response.json")
     assert "when points >= 50 {" in text

@@ -247,7 +247,8 @@ class _Importer:
             raise ImportProblem(f"{at}/triggerIntervalUnit: expected i, h, d, m or y with a whole triggerInterval")
         if unit in ("m", "y"):
             self.report.note("MAU102", None, f"{at}: {count}{unit} imported as {count * _UNIT_SECONDS[unit] // 86400}d")
-        # "08:00" in a request, "08:00:00" in an export file, a date-time in a response
+        # "08:00" in a request, "08:00:00" in an export file, "1970-01-01T08:00:00+00:00"
+        # in a response (JMS's datetime format `c`, app/config/config.php:246-251@24271492)
         start = _HHMM.search(str(event.get("triggerRestrictedStartHour") or ""))
         stop = _HHMM.search(str(event.get("triggerRestrictedStopHour") or ""))
         if start and stop and self.quiet is None:
