@@ -429,7 +429,7 @@ class _Exporter:
             self.report.approximate(
                 "MAU020",
                 span,
-                f"the {node.type} text {here}",
+                f"the text of {node.type} {here}",
                 f"not sent: Mautic sends the bound email {bound['email']} to user {bound['user']}",
             )
             action(
@@ -468,7 +468,7 @@ class _Exporter:
                 self.report.approximate(
                     "MAU018",
                     node.span,
-                    f"the webhook body {here}",
+                    f"the body of webhook {here}",
                     "not sent: Mautic's webhook sends label/value pairs (a JSON object of texts), not a raw body",
                 )
         return {
@@ -492,7 +492,7 @@ class _Exporter:
                 self.report.approximate(
                     "MAU019",
                     span,
-                    f"the placeholder `{{{name}}}` {here}",
+                    f"the placeholder `{{{name}}}` in webhook {here}",
                     f"sent as {{contactfield={name}}}: bind attribute `{name}` to the Mautic field alias if it differs",
                 )
             return f"{{contactfield={alias}}}"
