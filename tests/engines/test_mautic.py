@@ -359,6 +359,15 @@ def test_score_tests_are_points_conditions(tmp_path):
     assert "MAU008" not in codes(report)
 
 
+def test_several_scores_share_the_one_points_total_and_say_so(tmp_path):
+    two = 'score fit { +1 on visited("about") }\n'
+    for body in ("score lead +5", "branch {\n when lead >= 50 { email a }\n}"):
+        _, report = export(tmp_path, body, header=two)
+        assert "MAU021" in codes(report), body
+        _, quiet = export(tmp_path, body)
+        assert "MAU021" not in codes(quiet), body
+
+
 def test_consent_is_not_being_on_the_do_not_contact_list(tmp_path):
     doc, report = export(tmp_path, 'branch {\n when consent("sms") { email a }\n else { email b }\n}')
     dnc, *paths = events(doc)

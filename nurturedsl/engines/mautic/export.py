@@ -378,6 +378,7 @@ class _Exporter:
         elif node.type == "set":
             action("lead.updatelead", {self.bindings.require("attribute", node.attribute): node.value})
         elif node.type == "score" and node.op == "add":
+            self.one_points(node.score, span, f"score step {here}")
             action("lead.changepoints", {"points": node.points})
         elif node.type == "webhook":
             action("campaign.sendwebhook", self.webhook(node, here))
@@ -447,6 +448,18 @@ class _Exporter:
             return
         else:
             self.skip(node_id, node, parent, path, delay)
+
+    def one_points(self, score: str, span: SpanIR | None, construct: str) -> None:
+        """A contact has one points total in Mautic (Lead::adjustPoints, without
+        a point group: LeadBundle/EventListener/CampaignSubscriber.php:262-266),
+        so several scores share it."""
+        if len(self.ir.scores) > 1:
+            self.report.approximate(
+                "MAU021",
+                span,
+                construct,
+                f"the contact's one Mautic points total, which the programme's {len(self.ir.scores)} scores share",
+            )
 
     def webhook(self, node: Any, here: str) -> dict[str, Any]:
         """campaign.sendwebhook's form values (WebhookBundle/Form/Type/CampaignEventSendWebhookType.php):
@@ -642,6 +655,7 @@ class _Exporter:
                 field = self.bindings.require("attribute", cond.attribute)
                 return "lead.field_value", {"field": field, "operator": operator, "value": value}
         if isinstance(cond, Score) and cond.op in OPERATORS and isinstance(cond.value, int):
+            self.one_points(cond.score, span, f"a test of score `{cond.score}` {self.where}")
             # LeadBundle/EventListener/CampaignSubscriber.php:611-626: the
             # contact's points (no group) compared by the operator
             return "lead.points", {"operator": OPERATORS[cond.op], "score": cond.value}
