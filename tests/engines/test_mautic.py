@@ -81,13 +81,30 @@ def test_each_step_becomes_its_mautic_action(tmp_path, step, type_, properties):
     assert doc["lists"] == [{"id": 9}]
 
 
-def test_webhook_becomes_send_webhook(tmp_path):
-    doc, _ = export(tmp_path, 'webhook hook: post "https://x.example/h" body "{\\"a\\": 1}"')
+def test_webhook_becomes_send_webhook_with_its_json_fields_as_label_value_pairs(tmp_path):
+    doc, report = export(
+        tmp_path, 'webhook hook: post "https://x.example/h/{company}" body "{\\"a\\": \\"{company}\\"}"'
+    )
     (event,) = events(doc)
     assert event["type"] == "campaign.sendwebhook"
-    assert event["properties"]["url"] == "https://x.example/h"
+    # placeholders are Mautic's contact tokens, via the attribute's binding (company → companyname)
+    assert event["properties"]["url"] == "https://x.example/h/{contactfield=companyname}"
     assert event["properties"]["method"] == "post"
-    assert event["properties"]["additional_data"]["body"] == '{"a": 1}'
+    assert event["properties"]["additional_data"] == {"list": [{"label": "a", "value": "{contactfield=companyname}"}]}
+    assert event["properties"]["headers"] == {"list": [{"label": "Content-Type", "value": "application/json"}]}
+    assert "MAU018" not in codes(report) and "MAU019" not in codes(report)
+
+
+def test_a_webhook_body_mautic_cannot_send_is_reported(tmp_path):
+    doc, report = export(tmp_path, 'webhook hook: post "https://x.example/h" body "{\\"a\\": 1}"')
+    assert events(doc)[0]["properties"]["additional_data"] == {"list": []}
+    assert "MAU018" in codes(report)
+
+
+def test_an_unbound_placeholder_is_sent_under_its_own_name_and_reported(tmp_path):
+    doc, report = export(tmp_path, 'webhook hook: get "https://x.example/h?e={email}"')
+    assert events(doc)[0]["properties"]["url"] == "https://x.example/h?e={contactfield=email}"
+    assert "MAU019" in codes(report)
 
 
 def test_suppress_adds_to_the_bound_segment(tmp_path):
@@ -174,9 +191,294 @@ def test_ids_are_stable_and_kept_from_meta(tmp_path):
     assert [e["id"] for e in events(doc)] == ["77", "new2"]
 
 
-def test_bundle_format_is_keyed_by_entity(tmp_path):
-    doc, _ = export(tmp_path, "email a", fmt="bundle")
-    assert set(doc) == {"campaign", "campaign_event"} and doc["campaign"][0]["name"] == "f"
+def test_bundle_format_is_the_export_files_array_keyed_by_entity(tmp_path):
+    doc, _ = export(tmp_path, "email a\nwait 2d\nemail b", fmt="bundle")
+    (entry,) = doc  # one campaign in the array (EntityExportCommand: $allData[] = ...)
+    assert set(entry) == {"campaign", "campaign_event", "dependencies"}
+    (campaign,) = entry["campaign"]
+    assert (campaign["id"], campaign["name"], campaign["is_published"]) == (1, "f", False)
+    first, second = entry["campaign_event"]
+    assert (first["id"], first["event_type"], first["channel"], first["channel_id"]) == (1, "action", "email", 1)
+    assert (second["parent_id"], second["trigger_mode"], second["trigger_interval"]) == (1, "interval", 2)
+    assert second["trigger_interval_unit"] == "d" and second["campaign_id"] == 1
+    # the rows that attach the events and the source segment to the imported campaign
+    (dependencies,) = entry["dependencies"]
+    assert dependencies["campaign_event"][1] == {"campaign": 1, "campaign_event": 2, "email": 2}
+    assert dependencies["lists"] == [{"campaign": 1, "lists": 9}]
+    connections = campaign["canvas_settings"]["connections"]
+    assert [(c["sourceId"], c["targetId"]) for c in connections] == [("lists", "1"), ("1", "2")]
+
+
+def test_bundle_uuids_are_a_function_of_the_flow_and_step(tmp_path):
+    once, _ = export(tmp_path, "email a\nemail b", fmt="bundle")
+    again, _ = export(tmp_path, "email a\nemail b", fmt="bundle")
+    other, _ = export(tmp_path, "email b\nemail a\nemail b", fmt="bundle")
+    uuids = [e["uuid"] for e in once[0]["campaign_event"]]
+    assert uuids == [e["uuid"] for e in again[0]["campaign_event"]] and len(set(uuids)) == 2
+    assert once[0]["campaign"][0]["uuid"] == other[0]["campaign"][0]["uuid"]  # the same campaign, updated
+    assert uuids[0] == other[0]["campaign_event"][0]["uuid"]  # the same step id, the same event
+
+
+def test_a_bundle_jump_names_its_target_by_number(tmp_path):
+    doc, _ = export(
+        tmp_path, "branch {\n when vip { email a }\n else { email b }\n}\nwait 2d\nemail ask: b", fmt="bundle"
+    )
+    events = doc[0]["campaign_event"]
+    (jump,) = [e for e in events if e["type"] == "campaign.jump_to_event"]
+    (ask,) = [e for e in events if e["name"] == "ask"]
+    assert jump["properties"]["jumpToEvent"] == ask["id"] and isinstance(ask["id"], int)
+
+
+# ------------------------------------------------------------- decisions --
+
+
+def _bound(**events: Any) -> dict[str, Any]:
+    return {**BOUND, "event": {**BOUND["event"], **events}}
+
+
+def export_with(tmp_path: Path, body: str, bound: dict[str, Any], header: str = "") -> tuple[dict[str, Any], Report]:
+    path = tmp_path / "p.nurture"
+    path.write_text(header + HEAD + "flow f {\n" + body + "\n}\n")
+    report = Report("mautic")
+    doc = TARGET.export(compile_model(load(str(path))), "f", Bindings("mautic", bound), report, "api")  # type: ignore[arg-type]
+    assert TARGET.validate(doc, "api") == []
+    return doc, report
+
+
+WAIT_OPENED = 'email a\nwait until opened(a) up to 3d {\n on event { tag "x" }\n on timeout { email b }\n}'
+
+
+def test_wait_until_opened_is_an_email_open_decision_under_the_email(tmp_path):
+    doc, report = export(tmp_path, WAIT_OPENED)
+    send, decision, tag, later = events(doc)
+    assert (decision["type"], decision["eventType"], decision["parent"]) == ("email.open", "decision", send["id"])
+    assert decision["triggerMode"] is None  # a decision has no timing of its own
+    assert (tag["decisionPath"], tag["triggerMode"]) == ("yes", "immediate")
+    # the no path waits the time-out, counted by Mautic from the email (InactiveHelper.php:50-90)
+    assert (later["decisionPath"], later["triggerMode"], later["triggerInterval"], later["triggerIntervalUnit"]) == (
+        "no",
+        "interval",
+        3,
+        "d",
+    )
+    assert "MAU007" not in codes(report) and "MAU015" not in codes(report)
+
+
+@pytest.mark.parametrize(
+    ("event", "type_", "properties"),
+    [("clicked(a)", "email.click", {"urls": {"list": []}}), ("replied(a)", "email.reply", {})],
+)
+def test_clicks_and_replies_are_their_email_decisions(tmp_path, event, type_, properties):
+    doc, _ = export(tmp_path, f"email a\nwait until {event} up to 1d")
+    assert [(e["type"], e["properties"]) for e in events(doc)][1] == (type_, properties)
+    assert events(doc)[1]["children"] == []  # a time-out that ends the flow needs no `no` path
+
+
+def test_an_event_about_any_touch_is_reported_as_only_this_emails(tmp_path):
+    doc, report = export(tmp_path, "email a\nwait until replied up to 5d {\n on timeout { email b }\n}")
+    assert events(doc)[1]["type"] == "email.reply"
+    assert "MAU015" in codes(report)
+
+
+def test_a_wait_on_another_emails_open_stays_an_approximation(tmp_path):
+    doc, report = export(tmp_path, "email a\nwait until opened(b) up to 3d {\n on timeout { email b }\n}")
+    assert all(e["eventType"] != "decision" for e in events(doc))
+    assert "MAU007" in codes(report)
+
+
+def test_a_wait_before_the_decision_keeps_it_an_approximation(tmp_path):
+    # a decision has no interval: Mautic would count opens during the wait too
+    doc, report = export(tmp_path, "email a\nwait 1d\nwait until opened(a) up to 3d {\n on timeout { email b }\n}")
+    assert all(e["eventType"] != "decision" for e in events(doc))
+    assert "MAU007" in codes(report)
+
+
+def test_wait_for_a_bound_form_is_a_form_submit_decision(tmp_path):
+    body = 'email a\nwait for up to 2d {\n on submitted("demo") { tag "x" }\n on timeout { email b }\n}'
+    doc, report = export_with(tmp_path, body, _bound(**{'submitted("demo")': {"form": 3}}))
+    decision = events(doc)[1]
+    assert (decision["type"], decision["properties"]) == ("form.submit", {"forms": [3]})
+    assert "MAU015" not in codes(report)  # `wait for` counts only events after arrival, as Mautic does
+
+
+def test_wait_until_a_bound_page_visit_counts_only_later_visits(tmp_path):
+    bound = _bound(**{'visited("pricing")': {"url": "https://x.example/pricing*"}})
+    doc, report = export_with(tmp_path, 'email a\nwait until visited("pricing") up to 2d', bound)
+    assert (events(doc)[1]["type"], events(doc)[1]["properties"]) == (
+        "page.pagehit",
+        {"url": "https://x.example/pricing*"},
+    )
+    assert "MAU015" in codes(report)
+
+
+def test_a_downloaded_asset_decision(tmp_path):
+    body = 'email a\nwait for up to 2d {\n on downloaded("guide") { tag "x" }\n}'
+    doc, _ = export_with(tmp_path, body, _bound(**{'downloaded("guide")': {"asset": 8}}))
+    assert (events(doc)[1]["type"], events(doc)[1]["properties"]) == ("asset.download", {"assets": [8]})
+
+
+def test_a_second_way_into_a_decision_is_reported(tmp_path):
+    body = "branch {\n when vip { email a }\n else { email b }\n}\nwait until opened(a) up to 1d"
+    doc, report = export(tmp_path, body)
+    assert [e["type"] for e in events(doc)].count("email.open") == 1
+    assert "MAU017" in codes(report)
+    assert not [e for e in events(doc) if e["type"] == "campaign.jump_to_event"]
+
+
+# ------------------------------------------------------------- conditions --
+
+
+@pytest.mark.parametrize(
+    ("test", "properties"),
+    [
+        ('company == "Acme"', {"field": "companyname", "operator": "=", "value": "Acme"}),
+        ('company != "Acme"', {"field": "companyname", "operator": "!=", "value": "Acme"}),
+        ("has company", {"field": "companyname", "operator": "!empty", "value": None}),
+    ],
+)
+def test_attribute_tests_are_field_value_conditions(tmp_path, test, properties):
+    doc, report = export(tmp_path, f"branch {{\n when {test} {{ email a }}\n}}")
+    assert (events(doc)[0]["type"], events(doc)[0]["properties"]) == ("lead.field_value", properties)
+    assert "MAU008" not in codes(report)
+
+
+def test_numbers_compare_with_mautics_operators(tmp_path):
+    bound = {**BOUND, "attribute": {"employees": "employees"}}
+    doc, _ = export_with(tmp_path, "branch {\n when employees >= 200 { email a }\n}", bound)
+    assert events(doc)[0]["properties"] == {"field": "employees", "operator": "gte", "value": 200}
+
+
+def test_a_date_comparison_stays_an_approximation(tmp_path):
+    _, report = export(tmp_path, "branch {\n when created_at >= 2026-01-01 { email a }\n}")
+    assert "MAU008" in codes(report)
+
+
+def test_score_tests_are_points_conditions(tmp_path):
+    doc, report = export(tmp_path, "branch {\n when lead >= 50 { email a }\n}")
+    assert (events(doc)[0]["type"], events(doc)[0]["properties"]) == ("lead.points", {"operator": "gte", "score": 50})
+    assert "MAU008" not in codes(report)
+
+
+def test_several_scores_share_the_one_points_total_and_say_so(tmp_path):
+    two = 'score fit { +1 on visited("about") }\n'
+    for body in ("score lead +5", "branch {\n when lead >= 50 { email a }\n}"):
+        _, report = export(tmp_path, body, header=two)
+        assert "MAU021" in codes(report), body
+        _, quiet = export(tmp_path, body)
+        assert "MAU021" not in codes(quiet), body
+
+
+def test_consent_is_not_being_on_the_do_not_contact_list(tmp_path):
+    doc, report = export(tmp_path, 'branch {\n when consent("sms") { email a }\n else { email b }\n}')
+    dnc, *paths = events(doc)
+    assert (dnc["type"], dnc["properties"]) == ("lead.dnc", {"channels": ["sms"], "reason": None})
+    # lead.dnc is true for a contact who may not be reached: consent is its `no` path
+    assert {e["decisionPath"]: e["properties"]["email"] for e in paths} == {"no": 1, "yes": 2}
+    assert "MAU016" in codes(report)
+
+
+# ---------------------------------------------------- alerts, form sources --
+
+ALERTS = {**BOUND, "recipient": {"sdr": {"user": 2, "email": 301}}}
+
+
+@pytest.mark.parametrize("step", ['notify sdr "Call {name}"', 'task "Call {name}" for sdr'])
+def test_notify_and_task_send_the_bound_email_to_the_bound_user(tmp_path, step):
+    doc, report = export_with(tmp_path, step, ALERTS)
+    (event,) = events(doc)
+    assert event["type"] == "email.send.to.user"
+    assert event["properties"] == {
+        "useremail": {"email": 301},
+        "user_id": [2],
+        "to_owner": False,
+        "to": "",
+        "cc": "",
+        "bcc": "",
+    }
+    assert "MAU020" in codes(report) and "MAU007" not in codes(report)  # the text is the template's
+
+
+def test_notify_without_a_recipient_is_still_skipped(tmp_path):
+    doc, report = export_with(tmp_path, 'email a\nnotify "Call {name}"', ALERTS)
+    assert [e["type"] for e in events(doc)] == ["email.send"]
+    assert "MAU007" in codes(report)
+
+
+def test_alerts_import_back_as_what_they_were(tmp_path):
+    doc, _ = export_with(tmp_path, 'notify sdr "x"\ntask "y" for sdr', ALERTS)
+    text = TARGET.import_doc(doc, Bindings("mautic", ALERTS), Report("mautic")).text
+    assert 'notify sdr "Mautic email 301 to user 2"' in text and 'task "Mautic email 301 to user 2" for sdr' in text
+
+
+def test_entry_on_a_bound_form_is_a_form_source(tmp_path):
+    bound = _bound(**{'submitted("demo")': {"form": 3}})
+    doc, report = export_with(tmp_path, 'entry on submitted("demo")\nemail a', bound)
+    assert doc["forms"] == [{"id": 3}] and doc["lists"] == [{"id": 9}]
+    assert {c["sourceId"] for c in doc["canvasSettings"]["connections"]} == {"lists", "forms"}
+    assert "MAU001" not in codes(report)
+    text = TARGET.import_doc(doc, Bindings("mautic", bound), Report("mautic")).text
+    assert 'entry on submitted("demo")' in text
+
+
+def test_a_form_entry_with_a_condition_still_reports_the_condition(tmp_path):
+    bound = _bound(**{'submitted("demo")': {"form": 3}})
+    doc, report = export_with(tmp_path, 'entry on submitted("demo") when vip\nemail a', bound)
+    assert doc["forms"] == [{"id": 3}]
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU001"]
+    assert any("whoever submits it enters at once, without the trigger's condition" in n for n in diag.notes)
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [({"user": 2, "email": 301}, True), ({"user": 2}, False), (2, False), ({"user": 2, "email": "x"}, False)],
+)
+def test_recipient_bindings(value, ok):
+    assert (TARGET.binding_problem("recipient", "sdr", value) is None) is ok
+
+
+# ------------------------------------------------------------ the window --
+
+
+def test_a_message_sent_at_once_is_held_to_the_window_by_a_zero_interval(tmp_path):
+    policy = "policy { quiet_hours 20:00..08:00 }\n"
+    doc, _ = export(tmp_path, 'email a\ntag "x"', header=policy)
+    email, tag = events(doc)
+    assert (email["triggerMode"], email["triggerInterval"], email["triggerRestrictedStartHour"]) == (
+        "interval",
+        0,
+        "08:00",
+    )
+    assert tag["triggerMode"] == "immediate" and "triggerRestrictedStartHour" not in tag  # not a message
+
+
+def test_quiet_hours_inside_a_day_cannot_be_a_mautic_window(tmp_path):
+    doc, report = export(tmp_path, "email a", header="policy { quiet_hours 12:00..13:00 send_days mon..fri }\n")
+    assert "MAU014" in codes(report)
+    assert "triggerRestrictedStartHour" not in events(doc)[0]
+    assert events(doc)[0]["triggerRestrictedDaysOfWeek"] == [1, 2, 3, 4, 5]
+    _, quiet = export(tmp_path, "email a", header="policy { quiet_hours 20:00..08:00 }\n")
+    assert "MAU014" not in codes(quiet)
+
+
+# -------------------------------------------------------------- bindings --
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ({"segment": 4}, True),
+        ({"page": 5}, True),
+        ({"url": "https://x.example/*"}, True),
+        ({"form": 3}, True),
+        ({"asset": 2}, True),
+        ({"segment": "4"}, False),
+        ({"page": 0}, False),
+        ({"widget": 1}, False),
+        (4, False),
+    ],
+)
+def test_event_bindings(value, ok):
+    assert (TARGET.binding_problem("event", 'visited("x")', value) is None) is ok
 
 
 # -------------------------------------------------------- fidelity report --
@@ -189,7 +491,7 @@ FIDELITY = [
     ("MAU005", "split {\n 60% { email a }\n 40% { email b }\n}", "email a"),
     ("MAU006", "repeat every 7d at most 2 { email a }", "email a"),
     ("MAU007", "linkedin follow\nemail a", "email a"),
-    ("MAU008", 'branch {\n when company == "x" { email a }\n}', "branch {\n when vip { email a }\n}"),
+    ("MAU008", "branch {\n when inactive for 30d { email a }\n}", 'branch {\n when company == "x" { email a }\n}'),
 ]
 
 
@@ -234,18 +536,36 @@ def test_the_fixture_is_valid():
     assert TARGET.validate(_valid(), "api") == []
 
 
+def test_mautics_own_functional_test_payload_shape_is_valid():
+    # CampaignApiControllerFunctionalTest.php:106-118 sends a root event with
+    # decisionPath "yes"; Mautic nulls it (CampaignModel.php:324-327), so it is no error
+    doc = _valid()
+    doc["events"][0]["decisionPath"] = "yes"
+    assert TARGET.validate(doc, "api") == []
+
+
 @pytest.mark.parametrize(
     ("breaks", "says"),
     [
         (lambda d: d.update(lists=[], forms=[]), "at least one source"),
-        (lambda d: d["events"][1].update(triggerIntervalUnit="w"), "triggerIntervalUnit"),
+        (lambda d: d.update(events=[]), "events"),
+        (lambda d: d["events"][3].update(triggerIntervalUnit="w"), "triggerIntervalUnit"),
         (lambda d: d["events"][2].update(decisionPath=None), "decisionPath"),
-        (lambda d: d["events"][4].update(decisionPath="yes"), "decisionPath"),
+        (lambda d: d["events"][7].update(decisionPath="yes"), "decisionPath"),
         (lambda d: d["events"][0].update(eventType="trigger"), "eventType"),
         (lambda d: d["canvasSettings"]["connections"][2]["anchors"].update(source="no"), "anchors/source"),
-        (lambda d: d["canvasSettings"]["connections"][1].update(sourceId="new3"), "connected from"),
-        (lambda d: d["events"][3].update(parent="new9"), "no event"),
+        (lambda d: d["canvasSettings"]["connections"][4].update(sourceId="new_43"), "connected from"),
+        (lambda d: d["events"][4].update(parent="new_99"), "no event"),
         (lambda d: d.pop("canvasSettings"), "canvasSettings"),
+        (lambda d: d["events"][7].update(children=["new_46"]), "end of its path"),
+        (lambda d: d["events"][7]["properties"].update(jumpToEvent="new_42"), "not a decision"),
+        (lambda d: d["events"][7]["properties"].update(jumpToEvent="new_99"), "no such event"),
+        (
+            lambda d: d["events"][5].update(type="campaign.addremovelead", properties={"addTo": ["this"]}),
+            "30 minutes",
+        ),
+        (lambda d: d["events"][3].update(triggerMode="immediate"), "`no` path waits"),
+        (lambda d: d["events"][0].update(type="lead.changetags"), "about the email.send"),
     ],
 )
 def test_hand_broken_campaigns_are_rejected(breaks, says):
@@ -255,18 +575,74 @@ def test_hand_broken_campaigns_are_rejected(breaks, says):
     assert found and any(says in line for line in found), found
 
 
-def test_a_jump_loop_without_an_interval_is_rejected():
+def test_a_condition_on_a_decisions_no_path_may_run_at_once():
+    doc = _valid()  # the twin of the `no` path rule: conditions are exempt (EventType.php:57-59)
+    doc["events"][3].update(
+        type="lead.tags", eventType="condition", properties={"tags": ["x"]}, triggerMode="immediate"
+    )
+    doc["events"][4].update(type="lead.changetags", eventType="action", properties={"add_tags": ["y"]})
+    doc["events"][4]["decisionPath"] = "yes"  # now the child of a condition
+    doc["canvasSettings"]["connections"][4]["anchors"]["source"] = "yes"
+    doc["events"][5]["decisionPath"] = doc["events"][6]["decisionPath"] = None
+    doc["canvasSettings"]["connections"][5]["anchors"]["source"] = "bottom"
+    doc["canvasSettings"]["connections"][6]["anchors"]["source"] = "bottom"
+    assert TARGET.validate(doc, "api") == []
+
+
+def test_an_export_file_of_several_campaigns_imports_the_first_and_says_so():
+    fixture = json.loads((FIXTURES / "entity-export.json").read_text())
+    report = Report("mautic")
+    text = TARGET.import_doc([fixture[0], fixture[0]], None, report).text
+    assert text == _imported("entity-export.json") and "MAU108" in codes(report)
+    quiet = Report("mautic")
+    TARGET.import_doc(fixture, None, quiet)
+    assert "MAU108" not in codes(quiet)
+
+
+def test_readding_to_this_campaign_after_30_minutes_is_allowed():
     doc = _valid()
-    doc["events"][4].update(type="campaign.jump_to_event", properties={"jumpToEvent": "new2"}, children=[])
-    for e in doc["events"]:
-        e["triggerMode"] = "immediate"
-    doc["events"][1]["children"] = ["new3", "new4"]
-    doc["events"][3]["children"] = ["new5"]
-    doc["events"][0]["children"] = ["new2"]
-    looped = copy.deepcopy(doc)
-    assert any("loop" in line for line in TARGET.validate(looped, "api"))
-    doc["events"][4]["triggerMode"] = "interval"
+    doc["events"][5].update(
+        type="campaign.addremovelead",
+        properties={"addTo": ["this"], "removeFrom": []},
+        triggerMode="interval",
+        triggerInterval=30,
+        triggerIntervalUnit="i",
+    )
+    assert TARGET.validate(doc, "api") == []
+
+
+def _loop(**jump: Any) -> dict[str, Any]:
+    """The fixture's jump (new_48 → new_44) with every event on the cycle
+    new_44 → new_45 → new_47 → new_48 immediate, then `jump` applied."""
+    doc = _valid()
+    for i in (3, 4, 6, 7):
+        doc["events"][i].update(triggerMode="immediate", triggerInterval=0)
+    doc["events"][7].update(jump)
+    return doc
+
+
+def test_a_jump_loop_without_an_interval_is_rejected():
+    assert any("loop" in line for line in TARGET.validate(_loop(), "api"))
+    # an interval of 0 holds no one (Interval.php:30-60 adds nothing)
+    assert any("loop" in line for line in TARGET.validate(_loop(triggerMode="interval"), "api"))
+
+
+def test_a_jump_loop_that_waits_somewhere_is_allowed():
+    assert not any("loop" in line for line in TARGET.validate(_loop(triggerMode="interval", triggerInterval=1), "api"))
+    doc = _loop()
+    doc["events"][4].update(triggerMode="interval", triggerInterval=12)  # the condition on the cycle waits
     assert not any("loop" in line for line in TARGET.validate(doc, "api"))
+
+
+def test_exported_bundles_and_the_export_file_fixture_follow_the_schema(tmp_path):
+    fixture = json.loads((FIXTURES / "entity-export.json").read_text())
+    assert TARGET.validate(fixture, "bundle") == []
+    broken = copy.deepcopy(fixture)
+    broken[0].pop("dependencies")  # EntityImportCommand::validateData: "Missing required keys."
+    assert any("dependencies" in line for line in TARGET.validate(broken, "bundle"))
+    broken = copy.deepcopy(fixture)
+    broken[0]["campaign_event"][0]["uuid"] = "not-a-uuid"
+    assert any("uuid" in line for line in TARGET.validate(broken, "bundle"))
 
 
 # ---------------------------------------------------------------- import --
@@ -277,6 +653,8 @@ def test_fixtures_import_to_text_that_checks_clean_and_round_trips(fixture, tmp_
     report = Report("mautic")
     first = TARGET.import_doc(json.loads(fixture.read_text()), None, report)
     assert not report.refused
+    assert not [d for d in report.diagnostics if d.code.startswith("MAU1")], report.diagnostics
+    assert "# Mautic" not in first.text  # every event of the fixtures has a construct
     assert check_text(first.text, "first.nurture") == []
     path = tmp_path / "first.nurture"
     path.write_text(first.text)
@@ -288,8 +666,12 @@ def test_fixtures_import_to_text_that_checks_clean_and_round_trips(fixture, tmp_
         assert TARGET.import_doc(doc, bound, Report("mautic")).text == first.text
 
 
+def _imported(name: str) -> str:
+    return TARGET.import_doc(json.loads((FIXTURES / name).read_text()), None, Report("mautic")).text
+
+
 def test_import_keeps_ids_waits_branches_and_jumps():
-    text = TARGET.import_doc(json.loads((FIXTURES / "get-response.json").read_text()), None, Report("mautic")).text
+    text = _imported("get-response.json")
     assert 'email trial_day_one: email_21 meta { mautic_event "31" }' in text
     assert "wait 3d" in text and "wait 30m" in text
     assert 'when tagged "activated"' in text
@@ -297,9 +679,53 @@ def test_import_keeps_ids_waits_branches_and_jumps():
     assert "score points +10" in text
 
 
+def test_import_reads_a_responses_sending_window():
+    assert "quiet_hours 18:00..08:00" in _imported("get-response.json")
+
+
+def test_import_reads_points_and_field_conditions():
+    text = _imported("get-response.json")
+    assert "when points >= 50 {" in text
+    assert 'when mautic.country == "DE" {' in text and "attribute mautic.country: string" in text
+
+
+def test_import_reads_a_decision_on_the_email_before_it_as_wait_until():
+    text = _imported("api-payload.json")
+    assert "wait until opened(send_welcome_email) up to 3d {" in text
+    on_event, on_timeout = text.index("on event {"), text.index("on timeout {")
+    assert on_event < text.index('tag "engaged"') < on_timeout < text.index("email send_whitepaper: email_6")
+    # the no path's interval is the `up to`, not a wait of its own
+    assert "wait 3d" not in text
+
+
+def test_import_reads_a_page_decision_as_wait_for_with_a_bound_event():
+    imported = TARGET.import_doc(json.loads((FIXTURES / "get-response.json").read_text()), None, Report("mautic"))
+    assert 'wait for up to 7d {\n        on visited("page-9") {' in imported.text
+    assert imported.bindings["event"] == {'visited("page-9")': {"page": 9}}
+
+
+def test_import_reads_the_export_file():
+    text = _imported("entity-export.json")
+    assert "wait until clicked(send_guide) up to 5d {" in text
+    assert 'when not consent("email") {' in text and "wait 2h" in text
+    assert "quiet_hours 18:00..08:30" in text  # H:i:s in the export file
+    assert "# sources: Mautic segment(s) 14" in text  # from the dependencies' `lists` rows
+
+
 def test_import_restores_the_sending_window_as_policy():
     text = TARGET.import_doc(_valid(), None, Report("mautic")).text
     assert "quiet_hours 17:00..09:00" in text and "send_days mon, tue, wed, thu, fri" in text
+
+
+def test_import_reads_a_response_time_and_the_week_days_choice():
+    doc = _valid()
+    doc["events"][0].update(
+        triggerRestrictedStartHour="1970-01-01T08:00:00+00:00",
+        triggerRestrictedStopHour="1970-01-01T19:30:00+00:00",
+        triggerRestrictedDaysOfWeek=[-1],
+    )
+    text = TARGET.import_doc(doc, None, Report("mautic")).text
+    assert "quiet_hours 19:30..08:00" in text and "send_days mon, tue, wed, thu, fri" in text
 
 
 def test_unknown_event_types_are_a_comment_and_a_diagnostic():
@@ -307,9 +733,19 @@ def test_unknown_event_types_are_a_comment_and_a_diagnostic():
     doc["events"][2]["type"] = "plugin.thing"
     report = Report("mautic")
     imported = TARGET.import_doc(doc, None, report)
-    assert "# Mautic action plugin.thing (/events/new3) is not imported" in imported.text
+    assert "# Mautic action plugin.thing (/events/new_43) is not imported" in imported.text
     assert "MAU105" in codes(report)
     assert check_text(imported.text, "x.nurture") == []
+
+
+def test_a_decision_not_after_its_email_is_a_comment():
+    doc = _valid()
+    doc["events"][0]["type"] = "lead.changetags"
+    doc["events"][0]["properties"] = {"add_tags": ["x"], "remove_tags": []}
+    report = Report("mautic")
+    imported = TARGET.import_doc(doc, None, report)
+    assert "# Mautic decision email.open (/events/new_42) is not imported" in imported.text
+    assert "MAU103" in codes(report)
 
 
 @pytest.mark.parametrize(
@@ -320,6 +756,7 @@ def test_unknown_event_types_are_a_comment_and_a_diagnostic():
         ({"events": [{"name": "no id"}]}, "/events/0"),
         ({"events": [{"id": "new1", "type": 3, "eventType": "action"}]}, "/events/0/type"),
         ({"events": [{"id": "new1", "type": "email.send", "eventType": "action", "parent": "zz"}]}, "parent"),
+        ([{"campaign": [], "dependencies": []}], "/0/campaign"),
     ],
 )
 def test_malformed_documents_are_a_located_diagnostic_not_a_traceback(doc, pointer):
@@ -328,10 +765,18 @@ def test_malformed_documents_are_a_located_diagnostic_not_a_traceback(doc, point
     assert report.refused and pointer in report.diagnostics[0].message
 
 
-def test_bundle_import():
-    doc = _valid()
-    bundle = {"campaign": [{k: v for k, v in doc.items() if k != "events"}], "campaign_event": doc["events"]}
-    assert TARGET.import_doc(bundle, None, Report("mautic")).text == TARGET.import_doc(doc, None, Report("mautic")).text
+def test_a_bundle_export_imports_as_its_api_export(tmp_path):
+    path = tmp_path / "p.nurture"
+    path.write_text(HEAD + "flow f {\n email a\n wait until opened(a) up to 2d {\n on timeout { email b }\n }\n}\n")
+    ir = compile_model(load(str(path)))
+    bound = Bindings("mautic", BOUND)
+    api = TARGET.export(ir, "f", bound, Report("mautic"), "api")
+    bundle = TARGET.export(ir, "f", bound, Report("mautic"), "bundle")
+    assert TARGET.validate(bundle, "bundle") == []
+    as_api = TARGET.import_doc(api, bound, Report("mautic")).text
+    as_bundle = TARGET.import_doc(bundle, bound, Report("mautic")).text
+    # the same steps; only the ids Mautic keeps differ (new1 in a request, 1 in the file)
+    assert as_bundle == as_api.replace('"new1"', '"1"').replace('"new2"', '"2"').replace('"new3"', '"3"')
 
 
 BUNDLED = ["archive", "ghost-recovery", "inbound", "reengagement", "surround-sound"]

@@ -15,9 +15,12 @@ _DESCRIBE: dict[str, str] = {
     "content": "the Mautic email (or text message) id",
     "segment": "the Mautic segment (leadlist) id",
     "attribute": "the Mautic contact field alias",
-    "event": "a table: { segment = ID } of the segment of contacts who did it",
+    "event": (
+        "a table: { segment = ID } of the segment of contacts who did it (for branch tests), or the page, "
+        'form or asset a decision waits for: { page = ID }, { url = "https://..." }, { form = ID }, { asset = ID }'
+    ),
     "team": "the Mautic user id who owns handed-off contacts",
-    "recipient": "the Mautic user id",
+    "recipient": "a table: { user = ID, email = ID }: the Mautic user alerted and the email sent to them",
     "list": "the Mautic segment id used as the suppression list",
     "flow": "the Mautic segment id that feeds the campaign (its source)",
     "tag": "the Mautic tag",
@@ -34,13 +37,25 @@ class MauticTarget:
         return _DESCRIBE.get(kind, "a Mautic value")
 
     def binding_problem(self, kind: Kind, name: str, value: Any) -> str | None:
-        if kind in ("content", "segment", "team", "recipient", "list", "flow"):
+        if kind == "recipient":
+            if not (isinstance(value, dict) and set(value) == {"user", "email"}):
+                return "a recipient is bound as { user = ID, email = ID }"
+            if any(type(v) is not int or v < 1 for v in value.values()):
+                return "a recipient's user and email are whole numbers above 0"
+            return None
+        if kind in ("content", "segment", "team", "list", "flow"):
             if isinstance(value, dict):
                 value = value.get("segment")
             if type(value) is not int or value < 1:
                 return f"{self.describe(kind)} is a whole number above 0"
-        if kind == "event" and not (isinstance(value, dict) and type(value.get("segment")) is int):
-            return "an event is bound as { segment = ID }"
+        if kind == "event":
+            ids = ("segment", "page", "form", "asset")
+            if not isinstance(value, dict) or not value or not set(value) <= {*ids, "url"}:
+                return "an event is bound as { segment = ID }, { page = ID }, { url = TEXT }, { form = ID } or { asset = ID }"
+            if any(type(value[k]) is not int or value[k] < 1 for k in ids if k in value):
+                return "the ids in an event's table are whole numbers above 0"
+            if "url" in value and not isinstance(value["url"], str):
+                return "an event's url is a text"
         if kind == "attribute" and not isinstance(value, str):
             return "a field alias is a text"
         return None
@@ -50,12 +65,13 @@ class MauticTarget:
 
         return needs(ir, flow)
 
-    def export(self, ir: ProgrammeIR, flow: str, bindings: Bindings, report: Report, fmt: str) -> dict[str, Any]:
+    def export(self, ir: ProgrammeIR, flow: str, bindings: Bindings, report: Report, fmt: str) -> Any:
+        """A campaign object (`api`) or the export file's array (`bundle`)."""
         from .export import export
 
         return export(ir, flow, bindings, report, fmt)
 
-    def validate(self, doc: dict[str, Any], fmt: str) -> list[str]:
+    def validate(self, doc: Any, fmt: str) -> list[str]:
         import jsonschema  # type: ignore[import-untyped]
 
         from .rules import problems
@@ -67,9 +83,9 @@ class MauticTarget:
         if found:
             return found
         if fmt == "bundle":
-            campaign = dict(doc["campaign"][0])
-            campaign["events"] = doc["campaign_event"]
-            return problems(campaign, "/campaign/0")
+            from .importer import from_bundle
+
+            return problems(from_bundle(doc[0]), "/0")
         return problems(doc)
 
     def import_doc(self, doc: Any, bindings: Bindings | None, report: Report) -> Imported:

@@ -1,26 +1,88 @@
-"""The Mautic campaign payload (POST /api/campaigns/new) of one flow.
+"""The Mautic campaign payload (POST /api/campaigns/new) of one flow, and
+the `mautic:entity:export` file of the same campaign.
 
-Mautic campaigns are trees: every event has one parent, and a decision's or
-condition's children hang on its `yes` or `no` path
-(app/bundles/CampaignBundle/Entity/Event.php, constants PATH_ACTION /
-PATH_INACTION, lines 62-64 at commit 002d4b68). A node the flow reaches a
-second time (branch arms rejoining, goto, repeat) becomes a
-`campaign.jump_to_event` to its first placement. A `wait D` becomes the next
-event's `triggerMode: interval`. Event ids are `new1`, `new2`, ... in
-depth-first order, so the export is a function of the flow and the bindings.
+Sources read in mautic/mautic at 24271492a83834e2dd68d9a2c63b61f689a661ac
+(5.x, 2024-10-24) unless said otherwise:
+
+- Mautic campaigns are trees: every event has one parent, and a decision's
+  or condition's children hang on its `yes` or `no` path
+  (app/bundles/CampaignBundle/Entity/Event.php:25-27, PATH_INACTION 'no',
+  PATH_ACTION 'yes'). Mautic derives `parent` and `decisionPath` from the
+  canvas connections, not from the events' own members
+  (Model/CampaignModel.php:266-330), so both are written consistently.
+- A temporary event id only has to start with `new`
+  (Model/CampaignModel.php:230); ours are `new1`, `new2`, ... in depth-first
+  order, so the export is a function of the flow and the bindings.
+- A node the flow reaches a second time (branch arms rejoining, goto,
+  repeat) becomes a `campaign.jump_to_event` to its first placement. A
+  `wait D` becomes the next event's `triggerMode: interval`
+  (Entity/Event.php:29-33; units Form/Type/EventType.php:124-130).
+- The restricted hours and days apply to interval events only
+  (Executioner/Scheduler/Mode/Interval.php:137-162), so a message the
+  policy's sending window holds is an interval event, of 0 days when it has
+  no wait before it (as the "Send email" event of
+  Tests/Controller/Api/CampaignApiControllerFunctionalTest.php:113-115).
+- A decision's `no` path runs when the decision has not happened within the
+  interval of the `no` child, counted from when the decision's parent ran
+  (Executioner/InactiveExecutioner.php:187-206,
+  Executioner/Helper/InactiveHelper.php:50-90), and the builder offers no
+  `immediate` mode there (Form/Type/EventType.php:57-65): a `wait until` or
+  `wait for` with a time-out is a decision whose `no` child waits the time-out.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from ...irmodel import FlowIR, NodeIR, ProgrammeIR, SpanIR
-from ..conditions import And, Condition, EventCount, InSegment, Not, Or, Tagged, UnknownCondition, leaves, parse
+from ..conditions import (
+    And,
+    Compare,
+    Condition,
+    Consent,
+    EventCount,
+    Has,
+    InSegment,
+    Not,
+    Or,
+    Score,
+    Tagged,
+    UnknownCondition,
+    leaves,
+    parse,
+)
 from ..core import Bindings, Need, Report
 
 Cont = Callable[[str | None, str | None, int], None]
+# Form/Type/EventType.php:201-209: 0 Sunday ... 6 Saturday, PHP date('w') (Interval.php:216)
 _DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 0}
+# The email decisions, about the email.send they hang under
+# (EmailBundle/EventListener/CampaignSubscriber.php:62-123, connectionRestrictions
+# source action email.send); email.click with no URLs is any link (:187-192).
+_EMAIL_DECISIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "opened": ("email.open", {}),
+    "clicked": ("email.click", {"urls": {"list": []}}),
+    "replied": ("email.reply", {}),
+}
+# Decisions on a page, form or asset the event's binding names: event key,
+# binding member, property (PageBundle/EventListener/CampaignSubscriber.php:55,173-203;
+# FormBundle/EventListener/CampaignSubscriber.php:50,79; AssetBundle/EventListener/CampaignSubscriber.php:41,65).
+_BOUND_DECISIONS: dict[str, tuple[str, str, str]] = {
+    "visited": ("page.pagehit", "page", "pages"),
+    "submitted": ("form.submit", "form", "forms"),
+    "downloaded": ("asset.download", "asset", "assets"),
+}
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.]*)\}")
+# lead.field_value and lead.points operators (LeadBundle/Segment/OperatorOptions.php:7-21)
+OPERATORS = {"==": "=", "!=": "!=", ">": "gt", ">=": "gte", "<": "lt", "<=": "lte"}
+# uuids of the export file: uuid5 of the flow (and step) in this namespace,
+# so a re-export updates the campaign mautic:entity:import made before
+# (CampaignImportExportSubscriber.php: findOneBy uuid)
+NAMESPACE = uuid.UUID("6f1c0b5e-3d1a-5b7e-9c2a-4e8d2b7a9f10")
 
 
 def interval(seconds: int) -> tuple[int, str]:
@@ -50,7 +112,17 @@ def needs(ir: ProgrammeIR, flow_name: str) -> list[Need]:
         elif node.type == "branch":
             for t in node.next:
                 if t.kind == "branch":
-                    found.extend(_condition_needs(t.guard, span, where))
+                    found.extend(_condition_needs(ir, t.guard, span, where))
+        elif node.type in ("notify", "task") and node.recipient is not None:
+            found.append(Need("recipient", node.recipient, span, f"{node.type} {where}"))
+        elif node.type in ("wait_until", "wait_for"):
+            test = _awaited(node)
+            if test is not None and test.event in _BOUND_DECISIONS:
+                found.append(Need("event", test.key, span, f"{node.type.replace('_', ' ')} {where}"))
+    for trigger in flow.entry:
+        if trigger.event is not None and trigger.event.name == "submitted" and trigger.event.arg is not None:
+            key = f'submitted("{trigger.event.arg}")'
+            found.append(Need("event", key, trigger.span, f"the entry trigger of flow `{flow_name}`"))
     seen: set[tuple[str, str]] = set()
     unique: list[Need] = []
     for need in found:
@@ -60,7 +132,7 @@ def needs(ir: ProgrammeIR, flow_name: str) -> list[Need]:
     return unique
 
 
-def _condition_needs(rule: Any, span: SpanIR | None, where: str) -> list[Need]:
+def _condition_needs(ir: ProgrammeIR, rule: Any, span: SpanIR | None, where: str) -> list[Need]:
     try:
         cond = parse(rule)
     except UnknownCondition:
@@ -71,7 +143,38 @@ def _condition_needs(rule: Any, span: SpanIR | None, where: str) -> list[Need]:
             out.append(Need("segment", test.segment, span, f"branch {where}"))
         elif isinstance(test, EventCount) and test.happened and test.within is None:
             out.append(Need("event", test.key, span, f"branch {where}"))
+        elif isinstance(test, Compare | Has) and _field_test(ir, test) is not None:
+            out.append(Need("attribute", test.attribute, span, f"branch {where}"))
     return out
+
+
+def _field_test(ir: ProgrammeIR, test: Compare | Has) -> tuple[str, Any] | None:
+    """The lead.field_value operator and value of an attribute test, or None
+    when Mautic's comparison would not mean the same (dates, durations, lists)."""
+    kind = ir.attributes.get(test.attribute)
+    if isinstance(test, Has):
+        return ("!empty", None) if kind is not None else None
+    if kind not in ("string", "number", "bool") or test.op not in OPERATORS:
+        return None
+    if kind == "bool":  # Mautic stores a boolean field as 1 or 0
+        return (OPERATORS[test.op], 1 if test.value is True else 0) if test.op in ("==", "!=") else None
+    return OPERATORS[test.op], test.value
+
+
+def _awaited(node: Any) -> EventCount | None:
+    """The one event a `wait until EVENT` or a one-arm `wait for` waits for."""
+    arms = [t for t in node.next if t.kind == "event"]
+    if len(arms) != 1:
+        return None
+    if node.type == "wait_for":
+        return EventCount(arms[0].event.name, arms[0].event.arg)
+    try:
+        test = parse(node.condition)
+    except UnknownCondition:
+        return None
+    if isinstance(test, EventCount) and test.happened and test.within is None and test.channel in (None, "email"):
+        return test
+    return None
 
 
 class _Exporter:
@@ -83,11 +186,37 @@ class _Exporter:
         self.report = report
         self.events: list[dict[str, Any]] = []
         self.placed: dict[str, str] = {}
+        self.node_of: dict[str, str] = {}  # event id → the node it places
         self.where = f"in flow `{flow_name}`"
         self.owner: NodeIR | None = None
         self.repeated: set[str] = set()
         self.wait_span: SpanIR | None = None
         self.skipping: set[str] = set()
+        self.window = self._window()
+
+    def _window(self) -> dict[str, Any]:
+        """The policy's sending window as Mautic's restrictions on an interval event.
+
+        Mautic's restricted hours are when the event MAY fire, and it swaps a
+        start after the stop (Interval.php:263-269): quiet hours that wrap
+        midnight (20:00..08:00) are the window 08:00..20:00; quiet hours
+        within a day (12:00..13:00) would be a window across midnight, which
+        Mautic cannot hold."""
+        policy, out = self.ir.policy, dict[str, Any]()
+        quiet = policy.quiet_hours
+        if quiet is not None and quiet.end < quiet.start:
+            out["triggerRestrictedStartHour"] = quiet.end
+            out["triggerRestrictedStopHour"] = quiet.start
+        elif quiet is not None:
+            self.report.approximate(
+                "MAU014",
+                self.flow.span,
+                f"quiet hours {quiet.start}..{quiet.end} {self.where}",
+                "not exported: Mautic's sending window cannot span midnight; only the send days are kept",
+            )
+        if len(policy.send_days) < 7:
+            out["triggerRestrictedDaysOfWeek"] = [_DAYS[d] for d in policy.send_days]
+        return out
 
     def new_event(
         self,
@@ -103,7 +232,10 @@ class _Exporter:
         meta = getattr(node, "meta", None) or {}
         fixed = meta.get("mautic_event")
         event_id = str(fixed) if fixed is not None else self.fresh()
-        giving = getattr(node, "give_or_ask", None)
+        giving = getattr(node, "give_or_ask", None) or (
+            node.type if node is not None and node.type in ("notify", "task") else None
+        )
+        held = bool(self.window) and node is not None and bool(getattr(node, "message", False))
         event: dict[str, Any] = {
             "id": event_id,
             "name": name,
@@ -112,16 +244,19 @@ class _Exporter:
             "eventType": kind,
             "order": len(self.events) + 1,
             "properties": props,
-            "triggerMode": "interval" if delay else "immediate",
+            "triggerMode": "interval" if delay or held else "immediate",
             "triggerInterval": 0,
             "triggerIntervalUnit": "d",
             "parent": parent,
             "decisionPath": path,
             "children": [],
         }
+        if kind == "decision":  # decisions have no timing (EventType.php:48, the functional test's decision)
+            event.update(triggerMode=None, triggerIntervalUnit=None)
         if delay:
             event["triggerInterval"], event["triggerIntervalUnit"] = interval(delay)
-            self._restrict(event, node)
+        if held:
+            event.update(self.window)
         if parent is not None:
             for other in self.events:
                 if other["id"] == parent:
@@ -136,25 +271,20 @@ class _Exporter:
             n += 1
         return f"new{n}"
 
-    def _restrict(self, event: dict[str, Any], node: NodeIR | None) -> None:
-        # Mautic's restricted hours and days say when an interval event MAY fire
-        if node is None or not getattr(node, "message", False):
-            return
-        policy = self.ir.policy
-        if policy.quiet_hours is not None:
-            event["triggerRestrictedStartHour"] = policy.quiet_hours.end
-            event["triggerRestrictedStopHour"] = policy.quiet_hours.start
-        if len(policy.send_days) < 7:
-            event["triggerRestrictedDaysOfWeek"] = [_DAYS[d] for d in policy.send_days]
-
     def run(self) -> None:
         entry = self.flow.nodes[self.flow.start]
         for trigger in self.flow.entry:
+            form = self.form_source(trigger)
+            if form is not None and trigger.delay is None and trigger.condition is None:
+                continue  # exact: a form source enters whoever submits it
             self.report.approximate(
                 "MAU001",
                 trigger.span,
                 f"entry trigger {self.where}",
-                "membership of the flow's source segment (bindings `flows`); its filters must say who enters",
+                "membership of the flow's source segment (bindings `flows`); its filters must say who enters"
+                if form is None
+                else f"the form source {form}: whoever submits it enters at once, without the trigger's "
+                + " and ".join(w for w, v in (("delay", trigger.delay), ("condition", trigger.condition)) if v),
             )
         for rule in self.flow.exit:
             self.report.approximate(
@@ -183,7 +313,27 @@ class _Exporter:
             )
         self.visit(entry.next[0].to, None, None, 0)
 
+    def form_source(self, trigger: Any) -> int | None:
+        """The Mautic form an `entry on submitted("F")` trigger is, when
+        [events] binds it to { form = ID }: a campaign form source
+        (Entity/Campaign.php:136, `forms: [{id}]` in the API payload; import
+        links it as campaign_form_xref, CampaignImportExportSubscriber.php@040f2624)."""
+        event = trigger.event
+        if event is None or event.name != "submitted" or event.arg is None:
+            return None
+        bound = self.bindings.get("event", f'submitted("{event.arg}")')
+        return bound["form"] if isinstance(bound, dict) and type(bound.get("form")) is int else None
+
     def jump(self, target: str, parent: str | None, path: str | None, delay: int, via: NodeIR | None = None) -> None:
+        if self.flow.nodes[target].type in ("wait_until", "wait_for"):
+            # the builder offers no decision as a jump's target (Assets/js/campaign.js:2151)
+            self.report.approximate(
+                "MAU017",
+                getattr(via, "span", None) or getattr(self.flow.nodes[target], "span", None),
+                f"a second way into `{target}` {self.where}, a Mautic decision",
+                "the path ends here: a jump cannot target a decision",
+            )
+            return
         self.new_event(
             via,
             f"jump to {self.placed[target]}",
@@ -206,6 +356,7 @@ class _Exporter:
         def action(type_: str, props: dict[str, Any]) -> None:
             event_id = self.new_event(node, node_id, type_, "action", props, parent, path, delay)
             self.placed[node_id] = event_id
+            self.node_of[event_id] = node_id
             if node.next:
                 self.visit(node.next[0].to, event_id, None, 0)
 
@@ -227,11 +378,10 @@ class _Exporter:
         elif node.type == "set":
             action("lead.updatelead", {self.bindings.require("attribute", node.attribute): node.value})
         elif node.type == "score" and node.op == "add":
+            self.one_points(node.score, span, f"score step {here}")
             action("lead.changepoints", {"points": node.points})
         elif node.type == "webhook":
-            props: dict[str, Any] = {"url": node.url, "method": node.method.lower(), "headers": [], "timeout": 10}
-            props["additional_data"] = {"list": [], "body": node.body} if node.body else {"list": []}
-            action("campaign.sendwebhook", props)
+            action("campaign.sendwebhook", self.webhook(node, here))
         elif node.type == "handoff":
             action("lead.changeowner", {"owner": self.bindings.require("team", node.team)})
         elif node.type == "suppress":
@@ -272,15 +422,158 @@ class _Exporter:
             self.report.approximate("MAU006", span, f"repeat {here}", "its body once, then what follows")
             self.repeated.add(node_id)
             self.visit(node.next[0].to, parent, path, delay)
+        elif node.type in ("notify", "task") and node.recipient is not None:
+            # EmailBundle/EventListener/CampaignSubscriber.php:125-136 and
+            # OptionsAccessor/EmailToUserAccessor.php:20-48: the email `useremail.email`
+            # to the users `user_id` (not the contact's owner, no other addresses)
+            bound = self.bindings.require("recipient", node.recipient)
+            self.report.approximate(
+                "MAU020",
+                span,
+                f"the text of {node.type} {here}",
+                f"not sent: Mautic sends the bound email {bound['email']} to user {bound['user']}",
+            )
+            action(
+                "email.send.to.user",
+                {
+                    "useremail": {"email": bound["email"]},
+                    "user_id": [bound["user"]],
+                    "to_owner": False,
+                    "to": "",
+                    "cc": "",
+                    "bcc": "",
+                },
+            )
+        elif node.type in ("wait_until", "wait_for") and self.decision(node_id, node, parent, path, delay):
+            return
         else:
-            if node_id in self.skipping:
-                self.report.approximate("MAU009", span, f"a loop {here} through steps Mautic cannot run", "cut here")
-                return
-            self.report.approximate("MAU007", span, f"{node.type} step {here}", "skipped: Mautic has no event for it")
-            self.skipping.add(node_id)
-            if node.next:
-                self.visit(node.next[-1].to, parent, path, delay)
-            self.skipping.discard(node_id)
+            self.skip(node_id, node, parent, path, delay)
+
+    def one_points(self, score: str, span: SpanIR | None, construct: str) -> None:
+        """A contact has one points total in Mautic (Lead::adjustPoints, without
+        a point group: LeadBundle/EventListener/CampaignSubscriber.php:262-266),
+        so several scores share it."""
+        if len(self.ir.scores) > 1:
+            self.report.approximate(
+                "MAU021",
+                span,
+                construct,
+                f"the contact's one Mautic points total, which the programme's {len(self.ir.scores)} scores share",
+            )
+
+    def webhook(self, node: Any, here: str) -> dict[str, Any]:
+        """campaign.sendwebhook's form values (WebhookBundle/Form/Type/CampaignEventSendWebhookType.php):
+        headers and data are label/value lists, and Mautic sends the data as
+        form fields, or as JSON when the Content-Type header says so
+        (Helper/CampaignHelper.php:53-70,93-101). A body that is a JSON object
+        of texts is those pairs; any other body cannot be sent."""
+        pairs: list[dict[str, str]] = []
+        headers: list[dict[str, str]] = []
+        if node.body is not None:
+            try:
+                fields = json.loads(node.body)
+            except ValueError:
+                fields = None
+            if isinstance(fields, dict) and all(isinstance(v, str) for v in fields.values()):
+                pairs = [{"label": k, "value": self.tokens(v, node.span, here)} for k, v in fields.items()]
+                headers = [{"label": "Content-Type", "value": "application/json"}]
+            else:
+                self.report.approximate(
+                    "MAU018",
+                    node.span,
+                    f"the body of webhook {here}",
+                    "not sent: Mautic's webhook sends label/value pairs (a JSON object of texts), not a raw body",
+                )
+        return {
+            "url": self.tokens(node.url, node.span, here),
+            "method": node.method.lower(),
+            "headers": {"list": headers},
+            "additional_data": {"list": pairs},
+            "timeout": 10,
+        }
+
+    def tokens(self, text: str, span: SpanIR | None, here: str) -> str:
+        """`{attribute}` placeholders as Mautic's contact tokens `{contactfield=ALIAS}`,
+        which the webhook fills in (WebhookBundle/Helper/CampaignHelper.php:36,123-133,
+        TokenHelper::findLeadTokens); the alias is the attribute's binding, else its name."""
+
+        def token(match: re.Match[str]) -> str:
+            name = match.group(1)
+            alias = self.bindings.get("attribute", name)
+            if not isinstance(alias, str):
+                alias = name
+                self.report.approximate(
+                    "MAU019",
+                    span,
+                    f"the placeholder `{{{name}}}` in webhook {here}",
+                    f"sent as {{contactfield={name}}}: bind attribute `{name}` to the Mautic field alias if it differs",
+                )
+            return f"{{contactfield={alias}}}"
+
+        return _PLACEHOLDER.sub(token, text)
+
+    def skip(self, node_id: str, node: Any, parent: str | None, path: str | None, delay: int) -> None:
+        here = f"`{node_id}` {self.where}"
+        if node_id in self.skipping:
+            self.report.approximate("MAU009", node.span, f"a loop {here} through steps Mautic cannot run", "cut here")
+            return
+        self.report.approximate("MAU007", node.span, f"{node.type} step {here}", "skipped: Mautic has no event for it")
+        self.skipping.add(node_id)
+        if node.next:
+            self.visit(node.next[-1].to, parent, path, delay)
+        self.skipping.discard(node_id)
+
+    def decision(self, node_id: str, node: Any, parent: str | None, path: str | None, delay: int) -> bool:
+        """A `wait until EVENT [up to D]` or one-arm `wait for` as a Mautic
+        decision: the event's path on `yes`, the time-out's on `no`, delayed
+        by D. False (nothing placed) when Mautic has no decision for it."""
+        test = _awaited(node)
+        if test is None or delay:  # a decision has no interval of its own
+            return False
+        mapped = self._decision_type(test, parent)
+        if mapped is None:
+            return False
+        type_, props = mapped
+        # Exact when the event can only follow the decision's parent: an
+        # event about that email, or (`wait for` counts only events after
+        # arrival) a bound page, form or asset. Otherwise Mautic misses what
+        # nurturedsl counts: an earlier event (`wait until` checks on
+        # arrival), or one about another touch.
+        about_parent = test.event in _EMAIL_DECISIONS and test.arg is not None
+        if not (about_parent or (node.type == "wait_for" and test.event in _BOUND_DECISIONS)):
+            self.report.approximate(
+                "MAU015",
+                node.span,
+                f"`{node.type.replace('_', ' ')} {test.key}` {self.where}",
+                f"a {type_} decision: only a {test.event} event after the contact reaches it counts"
+                + (", about the email before it" if test.event in _EMAIL_DECISIONS else ""),
+            )
+        name = test.key if test.event in _BOUND_DECISIONS else test.event  # an email decision is about its parent
+        event_id = self.new_event(node, name, type_, "decision", props, parent, path, 0)
+        self.placed[node_id] = event_id
+        self.node_of[event_id] = node_id
+        arm = next(t for t in node.next if t.kind == "event")
+        self.visit(arm.to, event_id, "yes", 0)
+        timeout = next((t for t in node.next if t.kind == "timeout"), None)
+        if timeout is not None and self.flow.nodes[timeout.to].type not in ("end", "exit"):
+            self.visit(timeout.to, event_id, "no", timeout.delay.seconds)
+        return True
+
+    def _decision_type(self, test: EventCount, parent: str | None) -> tuple[str, dict[str, Any]] | None:
+        if test.event in _EMAIL_DECISIONS:
+            node = self.flow.nodes.get(self.node_of.get(parent or "", ""))
+            if node is None or node.type != "email" or test.arg not in (None, self.node_of[str(parent)], node.content):
+                return None
+            type_, props = _EMAIL_DECISIONS[test.event]
+            return type_, dict(props)
+        if test.event in _BOUND_DECISIONS:
+            type_, member, prop = _BOUND_DECISIONS[test.event]
+            bound = self.bindings.get("event", test.key)
+            if isinstance(bound, dict) and type(bound.get(member)) is int:
+                return type_, {prop: [bound[member]]}
+            if test.event == "visited" and isinstance(bound, dict) and isinstance(bound.get("url"), str):
+                return type_, {"url": bound["url"]}
+        return None
 
     def branch(self, node_id: str, node: Any, parent: str | None, path: str | None, delay: int) -> None:
         arms = [t for t in node.next if t.kind == "branch"]
@@ -306,7 +599,7 @@ class _Exporter:
 
     def chain(
         self,
-        cond: Condition | None,
+        cond: Condition | _DoNotContact | None,
         yes: Cont,
         no: Cont,
         parent: str | None,
@@ -327,21 +620,45 @@ class _Exporter:
         if isinstance(cond, Not):
             self.chain(cond.part, no, yes, parent, path, delay, span)
             return
+        if isinstance(cond, Consent):  # lead.dnc is true when the contact may NOT be reached
+            self.chain(_DoNotContact(cond.channel), no, yes, parent, path, delay, span)
+            return
         type_, props = self.test(cond, span)
         owner, self.owner = self.owner, None
         event_id = self.new_event(owner, "condition", type_, "condition", props, parent, path, delay)
         yes(event_id, "yes", 0)
         no(event_id, "no", 0)
 
-    def test(self, cond: Condition | None, span: SpanIR | None) -> tuple[str, dict[str, Any]]:
+    def test(self, cond: Condition | _DoNotContact | None, span: SpanIR | None) -> tuple[str, dict[str, Any]]:
         if isinstance(cond, InSegment):
             return "lead.segments", {"segments": [self.bindings.require("segment", cond.segment)]}
         if isinstance(cond, Tagged):
             return "lead.tags", {"tags": [cond.tag]}
+        if isinstance(cond, _DoNotContact):
+            # LeadBundle/EventListener/CampaignSubscriber.php:522-540: true when
+            # the contact is not contactable on the channel (any reason)
+            self.report.approximate(
+                "MAU016",
+                span,
+                f"`consent({cond.channel!r})` {self.where}".replace("'", '"'),
+                "not on Mautic's do-not-contact list for the channel (lead.dnc): Mautic records opt-outs, not consent",
+            )
+            return "lead.dnc", {"channels": [cond.channel], "reason": None}
         if isinstance(cond, EventCount) and cond.happened and cond.within is None:
             bound = self.bindings.require("event", cond.key)
             if isinstance(bound, dict) and "segment" in bound:
                 return "lead.segments", {"segments": [bound["segment"]]}
+        if isinstance(cond, Compare | Has):
+            found = _field_test(self.ir, cond)
+            if found is not None:
+                operator, value = found
+                field = self.bindings.require("attribute", cond.attribute)
+                return "lead.field_value", {"field": field, "operator": operator, "value": value}
+        if isinstance(cond, Score) and cond.op in OPERATORS and isinstance(cond.value, int):
+            self.one_points(cond.score, span, f"a test of score `{cond.score}` {self.where}")
+            # LeadBundle/EventListener/CampaignSubscriber.php:611-626: the
+            # contact's points (no group) compared by the operator
+            return "lead.points", {"operator": OPERATORS[cond.op], "score": cond.value}
         self.report.approximate(
             "MAU008",
             span,
@@ -351,20 +668,30 @@ class _Exporter:
         return "lead.tags", {"tags": ["nurturedsl-unmapped"]}
 
 
-def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, fmt: str) -> dict[str, Any]:
+class _DoNotContact:
+    """The lead.dnc condition on one channel (the negation of `consent`)."""
+
+    def __init__(self, channel: str):
+        self.channel = channel
+
+
+def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, fmt: str) -> Any:
     ex = _Exporter(ir, flow_name, bindings, report)
     ex.run()
     flow = ex.flow
     segment = bindings.require("flow", flow_name)
     source_id = segment["segment"] if isinstance(segment, dict) else segment
-    nodes = [{"id": "lists", "positionX": "0", "positionY": "0"}]
+    forms = list(dict.fromkeys(form for form in map(ex.form_source, flow.entry) if form is not None))
+    sources = ["lists", "forms"] if forms else ["lists"]
+    nodes = [{"id": source, "positionX": str(300 * i), "positionY": "0"} for i, source in enumerate(sources)]
     connections: list[dict[str, Any]] = []
     for i, event in enumerate(ex.events):
         nodes.append({"id": event["id"], "positionX": str(200 * (i % 5)), "positionY": str(100 * (i + 1))})
         if event["parent"] is None:
-            connections.append(
-                {"sourceId": "lists", "targetId": event["id"], "anchors": {"source": "leadsource", "target": "top"}}
-            )
+            connections += [
+                {"sourceId": source, "targetId": event["id"], "anchors": {"source": "leadsource", "target": "top"}}
+                for source in sources
+            ]
         else:
             anchor = event["decisionPath"] or "bottom"
             connections.append(
@@ -377,12 +704,106 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
         "allowRestart": flow.reentry.allowed,
         "events": ex.events,
         "lists": [{"id": source_id}],
-        "forms": [],
+        "forms": [{"id": form} for form in forms],
         "canvasSettings": {"nodes": nodes, "connections": connections},
     }
     if fmt == "bundle":
-        return {"campaign": [campaign], "campaign_event": ex.events}
+        return bundle(campaign, flow_name)
     return campaign
+
+
+def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
+    """The campaign as the file `mautic:entity:export --json-only` prints and
+    `mautic:entity:import` reads (zipped): a JSON array with one object per
+    exported campaign, keyed by entity.
+
+    Shapes from mautic/mautic at the 7.x commits that hold them:
+    CampaignImportExportSubscriber.php@040f2624 (fetchCampaignData: id, name,
+    description, is_published, canvas_settings, uuid; the `dependencies`
+    rows that attach events and segments to the campaign),
+    CampaignEventImportExportSubscriber.php@036e2c0c (createEventData: the
+    event's columns in snake case, parent_id, uuid; jumpToEvent re-mapped on
+    import), EntityExportCommand.php (the array), EntityImportCommand.php
+    (each object needs `campaign` and `dependencies`). Ids are whole numbers
+    in the file (import casts them), 1 for the campaign and 1, 2, ... for the
+    events; uuids are uuid5 of the flow and the event, so re-importing an
+    export updates the campaign it made before.
+    """
+    number = {str(e["id"]): i + 1 for i, e in enumerate(campaign["events"])}
+    campaign_id = 1
+    events = []
+    for event in campaign["events"]:
+        props = dict(event["properties"])
+        if event["type"] == "campaign.jump_to_event":
+            props["jumpToEvent"] = number[str(props["jumpToEvent"])]
+        channel = {"email.send": ("email", "email"), "sms.send_text_sms": ("sms", "sms")}.get(event["type"])
+        events.append(
+            {
+                "id": number[str(event["id"])],
+                "campaign_id": campaign_id,
+                "name": event["name"],
+                "description": event["description"],
+                "type": event["type"],
+                "event_type": event["eventType"],
+                "event_order": event["order"],
+                "properties": props,
+                "trigger_interval": event["triggerInterval"],
+                "trigger_interval_unit": event["triggerIntervalUnit"],
+                "trigger_mode": event["triggerMode"],
+                "trigger_date": None,
+                "trigger_hour": None,
+                "triggerRestrictedStartHour": _seconds(event.get("triggerRestrictedStartHour")),
+                "triggerRestrictedStopHour": _seconds(event.get("triggerRestrictedStopHour")),
+                "triggerRestrictedDaysOfWeek": event.get("triggerRestrictedDaysOfWeek", []),
+                "triggerWindow": None,
+                "decisionPath": event["decisionPath"],
+                "channel": channel[0] if channel else None,
+                "channel_id": props[channel[1]] if channel else None,
+                "parent_id": None if event["parent"] is None else number[str(event["parent"])],
+                "uuid": str(uuid.uuid5(NAMESPACE, f"{flow_name}/{event['id']}")),
+            }
+        )
+    canvas = {
+        "nodes": [{**n, "id": str(number.get(n["id"], n["id"]))} for n in campaign["canvasSettings"]["nodes"]],
+        "connections": [
+            {**c, "sourceId": str(number.get(c["sourceId"], c["sourceId"])), "targetId": str(number[c["targetId"]])}
+            for c in campaign["canvasSettings"]["connections"]
+        ],
+    }
+    event_rows = []
+    for row in events:
+        dependency = {"campaign": campaign_id, "campaign_event": row["id"]}
+        if row["channel"]:
+            dependency[row["channel"]] = row["channel_id"]
+        event_rows.append(dependency)
+    return [
+        {
+            "campaign": [
+                {
+                    "id": campaign_id,
+                    "name": campaign["name"],
+                    "description": campaign["description"],
+                    "is_published": campaign["isPublished"],
+                    "canvas_settings": canvas,
+                    "uuid": str(uuid.uuid5(NAMESPACE, flow_name)),
+                }
+            ],
+            "campaign_event": events,
+            "dependencies": [
+                {
+                    "campaign_event": event_rows,
+                    # keyed as CampaignModel::getLeadSources names the sources (CampaignModel.php:432-435@24271492)
+                    "lists": [{"campaign": campaign_id, "lists": s["id"]} for s in campaign["lists"]],
+                    "forms": [{"campaign": campaign_id, "forms": f["id"]} for f in campaign["forms"]],
+                }
+            ],
+        }
+    ]
+
+
+def _seconds(hhmm: str | None) -> str | None:
+    """ "08:00" as the export file writes a time (`format('H:i:s')`)."""
+    return None if hhmm is None else f"{hhmm}:00"
 
 
 def _shown(rule: Any, ir: ProgrammeIR) -> str:

@@ -1,22 +1,38 @@
 """A Mautic campaign (the POST /api/campaigns/new payload, a GET
 /api/campaigns/ID response `{"campaign": {...}}`, or a mautic:entity:export
-file) as `.nurture` text.
+file, the JSON array of export.bundle) as `.nurture` text.
 
 The campaign's tree is written as nested steps: an interval becomes a
 `wait` before the step, a condition becomes a one-arm `branch` whose `when`
 arm is the `yes` path and `else` the `no` path, `campaign.jump_to_event` a
 `goto` to the target's label. Every step keeps its Mautic id in
 `meta { mautic_event ... }`; what has no construct is a `#` comment and a
-diagnostic. Engine ids become names (`email_101`, `segment_21`) and the
+diagnostic. A decision on the email before it (email.open, email.click,
+email.reply) becomes `wait until opened(LABEL)` (`clicked`, `replied`), and
+one on a page, form or asset (page.pagehit, form.submit, asset.download)
+`wait for`, with the `yes` path `on event` and the `no` path `on timeout`
+after `up to` its first event's interval. Engine ids become names (`email_101`, `segment_21`) and the
 bindings that map them back.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from ..core import Bindings, Imported, Kind, Report
-from ..text import ident, quote, unique
+from ..text import duration, ident, quote, unique
+from .export import OPERATORS
+
+_COMPARISONS = {mautic: ours for ours, mautic in OPERATORS.items()}
+_EMAIL_DECISIONS = {"email.open": "opened", "email.click": "clicked", "email.reply": "replied"}
+_BOUND_DECISIONS = {
+    "page.pagehit": ("visited", "page", "pages"),
+    "form.submit": ("submitted", "form", "forms"),
+    "asset.download": ("downloaded", "asset", "assets"),
+}
+_HHMM = re.compile(r"([0-2][0-9]):([0-5][0-9])")
 
 _UNIT_SECONDS = {"i": 60, "h": 3600, "d": 86400, "m": 30 * 86400, "y": 365 * 86400}
 _TOUCHES = ("email.send", "sms.send_text_sms", "campaign.sendwebhook")
@@ -28,20 +44,65 @@ class ImportProblem(ValueError):
 
 
 def _campaign(doc: Any) -> dict[str, Any]:
+    if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "campaign" in doc[0]:
+        return from_bundle(doc[0], "/0")
     if isinstance(doc, dict) and isinstance(doc.get("campaign"), dict):
         found: dict[str, Any] = doc["campaign"]
         return found
     if isinstance(doc, dict) and isinstance(doc.get("campaign"), list):
-        if not doc["campaign"] or not isinstance(doc["campaign"][0], dict):
-            raise ImportProblem("/campaign: expected an array with one campaign object")
-        campaign = dict(doc["campaign"][0])
-        campaign["events"] = doc.get("campaign_event", campaign.get("events", []))
-        return campaign
+        return from_bundle(doc)
     if isinstance(doc, dict) and "events" in doc:
         return doc
     raise ImportProblem(
         '/: expected a Mautic campaign: an object with `events`, `{"campaign": {...}}` or an export file'
     )
+
+
+def from_bundle(entry: Any, at: str = "") -> dict[str, Any]:
+    """One object of a mautic:entity:export file as the campaign the REST API
+    shows: the `campaign` row, its `campaign_event` rows in the API's member
+    names, and its segments from the `dependencies`
+    (CampaignImportExportSubscriber.php@040f2624, processDependencies)."""
+    rows = entry.get("campaign") if isinstance(entry, dict) else None
+    if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
+        raise ImportProblem(f"{at}/campaign: expected an array with one campaign object")
+    row = rows[0]
+    campaign: dict[str, Any] = {
+        "name": row.get("name"),
+        "description": row.get("description"),
+        "isPublished": row.get("is_published", row.get("isPublished")),
+        "canvasSettings": row.get("canvas_settings", row.get("canvasSettings")),
+        "lists": row.get("lists", []),
+        "forms": row.get("forms", []),
+    }
+    for group in entry.get("dependencies") or []:
+        for source in ("lists", "forms"):
+            for link in (group.get(source) or []) if isinstance(group, dict) else []:
+                if isinstance(link, dict) and link.get(source) is not None:
+                    campaign[source] = [*campaign[source], {"id": link[source]}]
+    raw = entry.get("campaign_event", row.get("events", []))
+    if not isinstance(raw, list):
+        raise ImportProblem(f"{at}/campaign_event: expected an array of events")
+    names = {
+        "event_type": "eventType",
+        "event_order": "order",
+        "trigger_interval": "triggerInterval",
+        "trigger_interval_unit": "triggerIntervalUnit",
+        "trigger_mode": "triggerMode",
+        "trigger_date": "triggerDate",
+        "trigger_hour": "triggerHour",
+        "parent_id": "parent",
+    }
+    events = [{names.get(k, k): v for k, v in e.items()} if isinstance(e, dict) else e for e in raw]
+    for event in events:
+        if isinstance(event, dict) and "children" not in event:
+            event["children"] = [
+                other["id"]
+                for other in events
+                if isinstance(other, dict) and other.get("parent") is not None and other["parent"] == event.get("id")
+            ]
+    campaign["events"] = events
+    return campaign
 
 
 def _key(value: Any) -> str | None:
@@ -70,6 +131,8 @@ class _Importer:
         self.days: list[int] | None = None
         self.uses_points = False
         self.giving = "give"
+        self.doing = "notify"
+        self.skip_wait: set[str] = set()  # no-path events whose interval is a decision's `up to`
 
     def name_for(self, kind: Kind, value: Any, prefix: str) -> str:
         if self.bindings is not None:
@@ -122,11 +185,38 @@ class _Importer:
         props = event.get("properties") or {}
         if event["eventType"] != "condition" or not isinstance(props, dict):
             return False
-        for kind, member in (("lead.segments", "segments"), ("lead.tags", "tags")):
-            items = props.get(member)
-            if event["type"] == kind and isinstance(items, list) and len(items) == 1:
-                return kind == "lead.tags" or type(items[0]) is int
-        return False
+        return self.condition(event["type"], props, "", dry=True) is not None
+
+    def _awaited(self, event_id: str) -> tuple[str, str] | None:
+        """The `wait until`/`wait for` and its event test a decision reads as, or None."""
+        event = self.events[event_id]
+        if event["eventType"] != "decision":
+            return None
+        props = event.get("properties") or {}
+        if event["type"] in _EMAIL_DECISIONS:
+            parent = _key(event.get("parent"))
+            above = self.events.get(parent or "")
+            urls = props.get("urls") if isinstance(props, dict) else None
+            if above is None or above["type"] != "email.send" or parent not in self.labels:
+                return None
+            if event["type"] == "email.click" and isinstance(urls, dict) and urls.get("list"):
+                return None  # only some links: nurturedsl's `clicked` is any link
+            return "wait until", f"{_EMAIL_DECISIONS[event['type']]}({self.labels[str(parent)]})"
+        if event["type"] in _BOUND_DECISIONS and isinstance(props, dict):
+            name, member, prop = _BOUND_DECISIONS[event["type"]]
+            ids = props.get(prop)
+            if isinstance(ids, list) and len(ids) == 1 and type(ids[0]) is int and not props.get("url"):
+                value: dict[str, Any] = {member: ids[0]}
+            elif name == "visited" and isinstance(props.get("url"), str) and props["url"] and not ids:
+                value = {"url": props["url"]}
+            else:
+                return None
+            key = self.name_for("event", value, "")
+            if not key.startswith(f"{name}("):
+                key = f"{name}({quote(value['url'] if 'url' in value else f'{member}-{value[member]}')})"
+            self.bind("event", key, value)
+            return "wait for", key
+        return None
 
     def _walk(self, starts: list[str]) -> list[str]:
         order: list[str] = []
@@ -136,7 +226,7 @@ class _Importer:
             order.append(event_id)
             event = self.events[event_id]
             kids = self.children.get(event_id, [])
-            if self._branch(event):
+            if self._branch(event) or self._awaited(event_id) is not None:
                 yes = [k for k in kids if self.events[k].get("decisionPath") == "yes"][:1]
                 no = [k for k in kids if self.events[k].get("decisionPath") == "no"][:1]
                 stack.extend(reversed(yes + no))
@@ -157,12 +247,17 @@ class _Importer:
             raise ImportProblem(f"{at}/triggerIntervalUnit: expected i, h, d, m or y with a whole triggerInterval")
         if unit in ("m", "y"):
             self.report.note("MAU102", None, f"{at}: {count}{unit} imported as {count * _UNIT_SECONDS[unit] // 86400}d")
-        start, stop = event.get("triggerRestrictedStartHour"), event.get("triggerRestrictedStopHour")
-        if isinstance(start, str) and isinstance(stop, str) and self.quiet is None:
-            self.quiet = (stop[:5], start[:5])
+        # "08:00" in a request, "08:00:00" in an export file, "1970-01-01T08:00:00+00:00"
+        # in a response (JMS's datetime format `c`, app/config/config.php:246-251@24271492)
+        start = _HHMM.search(str(event.get("triggerRestrictedStartHour") or ""))
+        stop = _HHMM.search(str(event.get("triggerRestrictedStopHour") or ""))
+        if start and stop and self.quiet is None:
+            early, late = sorted((start.group(0), stop.group(0)))  # Mautic swaps them (Interval.php:263-269)
+            self.quiet = (late, early)
         days = event.get("triggerRestrictedDaysOfWeek")
         if isinstance(days, list) and days and self.days is None:
-            self.days = sorted(int(d) for d in days)
+            # -1 is the builder's "week days" choice (Form/Type/EventType.php:209)
+            self.days = sorted({d for x in days for d in ((1, 2, 3, 4, 5) if int(x) == -1 else (int(x),))})
         return int(count) * _UNIT_SECONDS[unit]
 
     def steps(self, event_id: str, indent: str) -> list[str]:
@@ -170,9 +265,7 @@ class _Importer:
         at = f"/events/{event_id}"
         lines: list[str] = []
         seconds = self.delay(event, at)
-        if seconds:
-            from ..text import duration
-
+        if seconds and event_id not in self.skip_wait:  # a decision's time-out is its `up to`
             lines.append(f"{indent}wait {duration(seconds)}")
         meta = f" meta {{ mautic_event {quote(str(event['id']))} }}"
         kind, props = event["type"], event.get("properties") or {}
@@ -198,10 +291,38 @@ class _Importer:
             lines.append(f"{indent}}}{meta}")
             return lines
         if event["eventType"] == "decision":
-            self.report.note("MAU103", None, f"{at}: decision {kind} has no nurturedsl step; its paths are left out")
-            lines.append(f"{indent}# Mautic decision {kind} ({at}) is not imported")
+            awaited = self._awaited(event_id)
+            if awaited is None:
+                self.report.note(
+                    "MAU103", None, f"{at}: decision {kind} has no nurturedsl step; its paths are left out"
+                )
+                lines.append(f"{indent}# Mautic decision {kind} ({at}) is not imported")
+                return lines
+            construct, test = awaited
+            yes = [k for k in kids if self.events[k].get("decisionPath") == "yes"]
+            no = [k for k in kids if self.events[k].get("decisionPath") == "no"]
+            timeout = self.delay(self.events[no[0]], f"/events/{no[0]}") if no else 0
+            if no and not timeout:
+                self.report.note("MAU107", None, f"{at}: the `no` path runs at once, with no time-out; it is left out")
+                no = []
+            if construct == "wait for" and not timeout:  # `wait for` needs `up to`
+                construct = "wait until"
+            limit = f" up to {duration(timeout)}" if timeout else ""
+            arm = "on event" if construct == "wait until" else f"on {test}"
+            head = f"{indent}{construct} {test}{limit}" if construct == "wait until" else f"{indent}wait for{limit}"
+            body: list[str] = []
+            if yes:
+                body += [f"{indent}  {arm} {{", *self.many(yes, indent + "    ", at), f"{indent}  }}"]
+            elif construct == "wait for":
+                body += [f"{indent}  {arm} {{ }}"]
+            if no and timeout:
+                self.skip_wait.add(no[0])
+                body += [f"{indent}  on timeout {{", *self.many(no, indent + "    ", at), f"{indent}  }}"]
+            lines.extend([f"{head} {{", *body, f"{indent}}}{meta}"] if body else [f"{head}{meta}"])
             return lines
-        self.giving = "ask" if str(event.get("description") or "").strip() == "nurturedsl: ask" else "give"
+        marked = str(event.get("description") or "").strip()
+        self.giving = "ask" if marked == "nurturedsl: ask" else "give"
+        self.doing = "task" if marked == "nurturedsl: task" else "notify"
         step = self.action(kind, props, label, at)
         if step is None:
             lines.append(f"{indent}# Mautic action {kind} ({at}) is not imported")
@@ -246,14 +367,7 @@ class _Importer:
             if len(fields) == 1:
                 alias, value = next(iter(fields.items()))
                 if isinstance(value, bool | int | float | str):
-                    path = self.name_for("attribute", alias, "mautic").replace("mautic_", "mautic.", 1)
-                    if "." not in path:
-                        path = f"mautic.{ident(str(alias))}"
-                    typ = (
-                        "bool" if isinstance(value, bool) else "number" if isinstance(value, int | float) else "string"
-                    )
-                    self.attributes[path] = (typ, str(alias))
-                    self.bind("attribute", path, str(alias))
+                    path = self.attribute(str(alias), value)
                     shown = (
                         ("true" if value else "false")
                         if isinstance(value, bool)
@@ -266,11 +380,8 @@ class _Importer:
             and props["url"].lower().startswith("http")
         ):
             method = str(props.get("method") or "post").lower()
-            body = (
-                (props.get("additional_data") or {}).get("body")
-                if isinstance(props.get("additional_data"), dict)
-                else None
-            )
+            body = self.placeholders(_webhook_body(props.get("additional_data")))
+            props = {**props, "url": self.placeholders(props["url"])}
             text = (
                 f"webhook {label}: {method} {quote(props['url'])}"
                 if label
@@ -289,6 +400,24 @@ class _Importer:
                 name = self.name_for("list", lists[0], "segment")
                 self.bind("list", name, lists[0])
                 return f"suppress {quote(name)}"
+        if kind == "email.send.to.user":
+            email = (props.get("useremail") or {}).get("email") if isinstance(props.get("useremail"), dict) else None
+            users = props.get("user_id")
+            others = any(props.get(k) for k in ("to_owner", "to", "cc", "bcc"))
+            if (
+                type(email) is int
+                and isinstance(users, list)
+                and len(users) == 1
+                and type(users[0]) is int
+                and not others
+            ):
+                value = {"user": users[0], "email": email}
+                name = self.name_for("recipient", value, "")
+                if name.startswith("_"):  # not in the bindings
+                    name = f"user_{users[0]}"
+                self.bind("recipient", name, value)
+                text = quote(f"Mautic email {email} to user {users[0]}")
+                return f"task {text} for {name}" if self.doing == "task" else f"notify {name} {text}"
         if kind == "campaign.jump_to_event":
             target = _key(props.get("jumpToEvent"))
             if target in self.labels:
@@ -296,18 +425,65 @@ class _Importer:
         self.report.note("MAU105", None, f"{at}: Mautic action {kind} with these properties has no nurturedsl step")
         return None
 
-    def condition(self, kind: str, props: dict[str, Any], at: str) -> str | None:
+    def condition(self, kind: str, props: dict[str, Any], at: str, dry: bool = False) -> str | None:
+        """The nurturedsl test of a Mautic condition (`dry`: only whether there is one)."""
         if kind == "lead.segments" and isinstance(props.get("segments"), list) and len(props["segments"]) == 1:
             value = props["segments"][0]
             if type(value) is int:
                 name = self.name_for("segment", value, "segment")
-                self.segments[name] = value
-                self.bind("segment", name, value)
+                if not dry:
+                    self.segments[name] = value
+                    self.bind("segment", name, value)
                 return name
         if kind == "lead.tags" and isinstance(props.get("tags"), list) and len(props["tags"]) == 1:
             return f"tagged {quote(str(props['tags'][0]))}"
-        self.report.note("MAU106", None, f"{at}: Mautic condition {kind} with these properties has no nurturedsl test")
+        if kind == "lead.dnc" and isinstance(props.get("channels"), list) and len(props["channels"]) == 1:
+            if not props.get("reason") and isinstance(props["channels"][0], str):
+                return f"not consent({quote(props['channels'][0])})"
+        if kind == "lead.points" and props.get("operator") in _COMPARISONS and not props.get("group"):
+            score = props.get("score")
+            if type(score) is int:
+                if not dry:
+                    self.uses_points = True
+                return f"points {_COMPARISONS[props['operator']]} {score}"
+        if kind == "lead.field_value" and isinstance(props.get("field"), str):
+            operator, value = props.get("operator"), props.get("value")
+            if operator == "!empty":
+                path = self.attribute(str(props["field"]), "", dry)
+                return f"has {path}"
+            numeric = type(value) in (int, float)
+            if operator in _COMPARISONS and (numeric or (isinstance(value, str) and operator in ("=", "!="))):
+                path = self.attribute(str(props["field"]), value, dry)
+                shown = str(value) if numeric else quote(str(value))
+                return f"{path} {_COMPARISONS[operator]} {shown}"
+        if not dry:
+            self.report.note(
+                "MAU106", None, f"{at}: Mautic condition {kind} with these properties has no nurturedsl test"
+            )
         return None
+
+    def placeholders(self, text: str | None) -> str | None:
+        """Mautic's `{contactfield=ALIAS}` tokens as our `{attribute}` placeholders."""
+        if text is None:
+            return None
+
+        def placeholder(match: re.Match[str]) -> str:
+            alias = match.group(1)
+            name = self.name_for("attribute", alias, "")
+            return "{" + (alias if name.startswith("_") else name) + "}"
+
+        return _CONTACT_TOKEN.sub(placeholder, text)
+
+    def attribute(self, alias: str, value: Any, dry: bool = False) -> str:
+        """The attribute path a Mautic field alias is imported as (declared, and bound back to the alias)."""
+        path = self.name_for("attribute", alias, "mautic").replace("mautic_", "mautic.", 1)
+        if "." not in path:
+            path = f"mautic.{ident(alias)}"
+        typ = "bool" if isinstance(value, bool) else "number" if isinstance(value, int | float) else "string"
+        if not dry:
+            self.attributes.setdefault(path, (typ, alias))
+            self.bind("attribute", path, alias)
+        return path
 
     def text(self) -> str:
         self.read()
@@ -345,12 +521,36 @@ class _Importer:
         out.append(f"flow {flow} {quote(name)} {{")
         if lists:
             out.append(f"  # sources: Mautic segment(s) {', '.join(str(x) for x in lists)} (bindings `flows`)")
+        for form in self.campaign.get("forms") or []:
+            # a form source: whoever submits the form enters (bound back as { form = ID })
+            if isinstance(form, dict) and type(form.get("id")) is int:
+                key = self.name_for("event", {"form": form["id"]}, "")
+                if not key.startswith("submitted("):
+                    key = "submitted(" + quote(f"form-{form['id']}") + ")"
+                self.bind("event", key, {"form": form["id"]})
+                out.append(f"  entry on {key}")
         out.extend(body)
         out.append("}")
         return "\n".join(out) + "\n"
 
 
+def _webhook_body(data: Any) -> str | None:
+    """The JSON object a webhook's label/value pairs send
+    (WebhookBundle/Helper/CampaignHelper.php:53-59: additional_data.list)."""
+    pairs = data.get("list") if isinstance(data, dict) else None
+    if not isinstance(pairs, list) or not pairs:
+        return None
+    if not all(isinstance(p, dict) and isinstance(p.get("label"), str) for p in pairs):
+        return None
+    return json.dumps({p["label"]: str(p.get("value") or "") for p in pairs})
+
+
+_CONTACT_TOKEN = re.compile(r"\{contactfield=([A-Za-z0-9_]+)\}")
+
+
 def import_doc(doc: Any, bindings: Bindings | None, report: Report) -> Imported:
+    if isinstance(doc, list) and len(doc) > 1:
+        report.note("MAU108", None, f"/: the export file holds {len(doc)} campaigns; only the first, /0, is imported")
     try:
         importer = _Importer(_campaign(doc), bindings, report)
         text = importer.text()

@@ -1,16 +1,39 @@
 """Mautic's own campaign graph rules, re-implemented for offline checking.
 
-- at least one source (a segment in `lists` or a form in `forms`); the
-  campaign builder refuses to save without one
-  (app/bundles/CampaignBundle/Controller/CampaignController.php, "mautic.campaign.form.sources.required");
+Read in mautic/mautic at 24271492a83834e2dd68d9a2c63b61f689a661ac:
+
+- at least one event and at least one source (a segment in `lists` or a
+  form in `forms`): Controller/Api/CampaignApiController.php:144-153
+  refuses the request otherwise;
 - `parent`/`children`/`decisionPath` agree with each other and with the
-  canvas connections (CampaignModel::setCanvasSettings builds them from the
-  connections' anchors: `yes`/`no` for a decision's paths, `bottom` for an
-  action, `leadsource` for a source);
+  canvas connections: Mautic builds parent and decision path from the
+  connections' anchors alone (Model/CampaignModel.php:266-330: `yes`/`no`
+  for a decision's or condition's paths, `bottom` for an action's child,
+  `leadsource` from a source), so an event that says otherwise is not what
+  runs. An event without a parent may carry a decisionPath (the functional
+  test's "Send email" does); Mautic nulls it (CampaignModel.php:324-327);
 - only decisions and conditions have children on `yes`/`no`; an action's
   children have no decisionPath;
-- `triggerIntervalUnit` is one of i, h, d, m, y (Form/Type/EventType.php);
-- no loop of `campaign.jump_to_event` that never waits (an interval).
+- `triggerIntervalUnit` is one of i, h, d, m, y (Form/Type/EventType.php:121-130);
+- a `campaign.jump_to_event` has no children (its connectionRestrictions
+  allow no target, EventListener/CampaignActionJumpToEventSubscriber.php:52-58),
+  and its `jumpToEvent` is another event of the campaign that is neither a
+  decision nor a jump (the builder offers only those,
+  Assets/js/campaign.js:2151);
+- no jump loop without an interval: a jump runs its target at once unless
+  the target has an interval (onJumpToEvent, CampaignActionJumpToEventSubscriber.php:96-103),
+  so a cycle from the target down to the jump in which no event waits (an
+  interval above 0, a date, or a decision waiting for the contact) would
+  run for ever;
+- `campaign.addremovelead` adding the contact to this campaign again waits
+  at least 30 minutes (Form/Validator/Constraints/InfiniteLoopValidator.php:27-45);
+- an action on a decision's `no` path waits (interval or date): the builder
+  offers no `immediate` there (Form/Type/EventType.php:57-65), and the path
+  runs only once the decision has not happened for that long
+  (Executioner/InactiveExecutioner.php:187-206);
+- an email decision (email.open, email.click, email.reply) hangs under an
+  email.send, the email it is about (EmailBundle/EventListener/CampaignSubscriber.php:62-123,
+  connectionRestrictions source action email.send).
 """
 
 from __future__ import annotations
@@ -18,6 +41,7 @@ from __future__ import annotations
 from typing import Any
 
 UNITS = ("i", "h", "d", "m", "y")
+EMAIL_DECISIONS = ("email.open", "email.click", "email.reply")
 
 
 def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
@@ -30,6 +54,8 @@ def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
             by_id[str(event["id"])] = event
         else:
             out.append(f"{where}/events/{i}: an event needs an `id`")
+    if not events:
+        out.append(f"{where}/events: a campaign needs at least one event")
     if not campaign.get("lists") and not campaign.get("forms"):
         out.append(f"{where}: a campaign needs at least one source (a segment in `lists` or a form in `forms`)")
     for i, event in enumerate(events):
@@ -52,8 +78,26 @@ def problems(campaign: dict[str, Any], where: str = "") -> list[str]:
                     out.append(f"{at}/decisionPath: a child of {kind} `{parent_key}` is on `yes` or `no`")
                 if kind == "action" and path is not None:
                     out.append(f"{at}/decisionPath: a child of action `{parent_key}` has no decision path")
-        elif path is not None:
-            out.append(f"{at}/decisionPath: an event without a parent has no decision path")
+        up = by_id.get(str(_key(parent))) if parent is not None else None
+        if up is not None and up.get("eventType") == "decision" and path == "no":
+            if event.get("eventType") == "action" and event.get("triggerMode") not in ("interval", "date"):
+                out.append(f"{at}/triggerMode: an action on a decision's `no` path waits (interval or date)")
+        if event.get("type") in EMAIL_DECISIONS and (up is None or up.get("type") != "email.send"):
+            out.append(f"{at}/parent: {event.get('type')} is about the email.send it hangs under")
+        if event.get("type") == "campaign.jump_to_event":
+            out.extend(_jump(event, by_id, at))
+        if event.get("type") == "campaign.addremovelead" and "this" in (
+            (event.get("properties") or {}).get("addTo") or []
+        ):
+            mode, count, unit = (
+                event.get("triggerMode"),
+                event.get("triggerInterval") or 0,
+                event.get("triggerIntervalUnit"),
+            )
+            if mode == "immediate" or (mode == "interval" and unit == "i" and count < 30):
+                out.append(
+                    f"{at}/triggerMode: adding the contact to this campaign again needs a delay of 30 minutes or more"
+                )
         if event.get("triggerMode") == "interval" and event.get("triggerIntervalUnit") not in UNITS:
             out.append(f"{at}/triggerIntervalUnit: one of i, h, d, m, y, not {event.get('triggerIntervalUnit')!r}")
         for child in event.get("children", []):
@@ -94,30 +138,50 @@ def _canvas(campaign: dict[str, Any], by_id: dict[str, dict[str, Any]], where: s
     return out
 
 
-def _jump_loops(by_id: dict[str, dict[str, Any]], where: str) -> list[str]:
-    """A jump whose target reaches the jump again with no interval on the way."""
-    out: list[str] = []
-    for event_id, event in by_id.items():
-        if event.get("type") != "campaign.jump_to_event":
-            continue
-        target = str((event.get("properties") or {}).get("jumpToEvent"))
-        waits = _waits(event, by_id)
-        stack, seen = [target], set()
-        while stack:
-            current = stack.pop()
-            if current in seen or current not in by_id:
-                continue
-            seen.add(current)
-            node = by_id[current]
-            waits = waits or node.get("triggerMode") == "interval" or node.get("eventType") == "decision"
-            if current == event_id and not waits:
-                out.append(f"{where}/events/{event_id}: jump_to_event loop to `{target}` without an interval")
-            stack.extend(str(_key(c)) for c in node.get("children", []))
+def _jump(event: dict[str, Any], by_id: dict[str, dict[str, Any]], at: str) -> list[str]:
+    out = []
+    if event.get("children"):
+        out.append(f"{at}/children: a jump to an event is the end of its path; nothing can follow it")
+    target = by_id.get(str((event.get("properties") or {}).get("jumpToEvent")))
+    if target is None:
+        out.append(f"{at}/properties/jumpToEvent: no such event in the campaign")
+    elif target.get("eventType") == "decision" or target.get("type") == "campaign.jump_to_event":
+        out.append(
+            f"{at}/properties/jumpToEvent: a jump's target is an action or a condition, not a decision or a jump"
+        )
     return out
 
 
-def _waits(event: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> bool:
-    return event.get("triggerMode") == "interval"
+def _waits(event: dict[str, Any]) -> bool:
+    """Whether reaching the event holds the contact: an interval above 0, a date, or a decision."""
+    if event.get("eventType") == "decision" or event.get("triggerMode") == "date":
+        return True
+    return event.get("triggerMode") == "interval" and bool(event.get("triggerInterval"))
+
+
+def _jump_loops(by_id: dict[str, dict[str, Any]], where: str) -> list[str]:
+    """A jump reachable from its own target through events none of which waits."""
+    children: dict[str, list[str]] = {}
+    for event_id, event in by_id.items():
+        parent = _key(event.get("parent"))
+        if parent is not None:
+            children.setdefault(parent, []).append(event_id)
+    out: list[str] = []
+    for event_id, event in by_id.items():
+        if event.get("type") != "campaign.jump_to_event" or _waits(event):
+            continue
+        target = str((event.get("properties") or {}).get("jumpToEvent"))
+        stack, seen = [target], set()
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in by_id or _waits(by_id[current]):
+                continue
+            if current == event_id:
+                out.append(f"{where}/events/{event_id}: jump_to_event loop to `{target}` without an interval")
+                break
+            seen.add(current)
+            stack.extend(children.get(current, []))
+    return out
 
 
 def _key(value: Any) -> str | None:
