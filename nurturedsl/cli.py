@@ -722,7 +722,7 @@ _TARGETS = tuple(sorted(ENGINE_TARGETS))
     "--format",
     "output_format",
     type=click.Choice(("api", "bundle")),
-    help="api: the REST request body (default); bundle: Mautic's `mautic:entity:import` file.",
+    help="api: the REST request body (default); bundle (Mautic only): the file `mautic:entity:import` reads.",
 )
 @click.option(
     "--strict", is_flag=True, help="Refuse every approximation: export only what the engine expresses exactly."
@@ -749,22 +749,26 @@ def export_command(
     init_bindings: bool,
     hubspot_spec: str | None,
 ) -> None:
-    """Export a playbook's flows to Mautic, as the engine accepts them.
+    """Export a playbook's flows to Mautic or HubSpot, as the engine accepts them.
 
     One document per flow: a Mautic campaign (POST /api/campaigns/new, or
-    with --format bundle the file `mautic:entity:import` reads). Engine ids come from the bindings
-    file; every name it lacks, and every name it has that the playbook does
-    not, is reported at once. What the engine cannot express is a warning at
+    with --format bundle the file `mautic:entity:import` reads), or a
+    HubSpot workflow (POST /automation/v4/flows, created switched off).
+    Engine ids come from the bindings file; every name it lacks, and every
+    name it has that the playbook does not, is reported at once. What the engine cannot express is a warning at
     its place in the playbook saying the approximation taken (an error under
     --strict, or when there is none); nothing is written when there is an
     error. The output is checked against the project's schema of the target
-    and the engine's own rules. See docs/engines.md.
+    and the engine's own rules (and, with --hubspot-spec, HubSpot's own API
+    description). See docs/engines.md.
 
     \b
     Examples:
       nurturedsl export --target mautic playbooks/inbound.nurture --init-bindings -o mautic.toml
       nurturedsl export --target mautic playbooks/inbound.nurture --bindings mautic.toml -o inbound.json
       nurturedsl export --target mautic playbooks/programme.nurture --bindings mautic.toml -o campaigns/
+      nurturedsl export --target hubspot playbooks/inbound.nurture --bindings hubspot.toml -o inbound.json \\
+          --hubspot-spec automationV4.json
     """
     from .engines.command import ExportOptions, run_export
 
@@ -790,10 +794,11 @@ def export_command(
     help="Write the bindings the playbook needs to be exported back (default with -o: OUT.TARGET.toml).",
 )
 def import_command(target: str, file: str, output: str | None, bindings: str | None, bindings_out: str | None) -> None:
-    """Turn a Mautic campaign (JSON) into a .nurture file.
+    """Turn a Mautic campaign or a HubSpot workflow (JSON) into a .nurture file.
 
     FILE is what the engine gives: a Mautic campaign (the API's request or
-    GET response, or an export file). The playbook
+    GET response, or a `mautic:entity:export` file), or a HubSpot flow (the
+    POST /automation/v4/flows body or a GET response). The playbook
     written checks clean; engine ids are kept in `meta`, and what the
     language cannot say is a comment in the file and a note here.
 
@@ -801,6 +806,7 @@ def import_command(target: str, file: str, output: str | None, bindings: str | N
     Examples:
       nurturedsl import mautic campaign.json -o welcome.nurture
       nurturedsl import mautic campaign.json -o welcome.nurture --bindings-out mautic.toml
+      nurturedsl import hubspot flow.json -o welcome.nurture
     """
     from .engines.command import ImportOptions, run_import
 

@@ -134,3 +134,36 @@ def test_a_spec_without_the_operation_is_a_usage_error(tmp_path, monkeypatch, ca
     code, _ = _export(tmp_path, monkeypatch, Elsewhere(), str(SPECS / "flows-3.0.json"))
     assert code == 2
     assert "has no `POST /automation/v4/flows` operation" in capsys.readouterr().err
+
+
+def test_the_hubspot_export_is_checked_against_the_spec_given_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from nurturedsl.cli import main
+
+    from ..conftest import PLAYBOOKS
+
+    def export(spec: str, out: Path):
+        args = ["export", "--target", "hubspot", str(PLAYBOOKS / "inbound.nurture"), "-o", str(out)]
+        args += ["--bindings", str(SPECS.parent / "hubspot" / "bindings.toml"), "--hubspot-spec", str(SPECS / spec)]
+        return CliRunner().invoke(main, args, catch_exceptions=False)
+
+    accepted = export("automation-flows.json", tmp_path / "accepted.json")
+    assert accepted.exit_code == 0, accepted.stderr
+    assert json.loads((tmp_path / "accepted.json").read_text())["type"] == "CONTACT_FLOW"
+    refused = export("automation-flows-revised.json", tmp_path / "refused.json")
+    assert refused.exit_code == 1 and not (tmp_path / "refused.json").exists()
+    assert "flow `inbound`: /: 'revisionId' is a required property" in refused.stderr
+    # Mautic publishes no API description: asking to check against one is a usage error
+    mautic = CliRunner().invoke(
+        main,
+        [
+            "export",
+            "--target",
+            "mautic",
+            str(PLAYBOOKS / "inbound.nurture"),
+            "--hubspot-spec",
+            str(SPECS / "flows-3.0.json"),
+        ],
+    )
+    assert mautic.exit_code == 2 and "Mautic publishes no OpenAPI description" in mautic.stderr
