@@ -162,6 +162,7 @@ def run_export(options: ExportOptions, write: Write) -> int:
         return EXIT_PROBLEMS
 
     report = Report(target.name, strict=options.strict, base=base)
+    target.outside_flows(ir, report)
     documents: dict[str, dict[str, Any]] = {}
     for name in flows:
         documents[name] = target.export(ir, name, existing, report, fmt)

@@ -145,6 +145,12 @@ class Target(Protocol):
         """Every name exporting `flow` looks up, with where the playbook uses it."""
         ...
 
+    def outside_flows(self, ir: ProgrammeIR, report: Report) -> None:
+        """Report what the programme says outside its flows (scores, their
+        rules and thresholds) that the target's documents do not carry;
+        called once per export, whichever flows are chosen."""
+        ...
+
     def export(self, ir: ProgrammeIR, flow: str, bindings: Bindings, report: Report, fmt: str) -> dict[str, Any]:
         """The engine document for one flow. Called only when every need is bound."""
         ...
@@ -157,3 +163,40 @@ class Target(Protocol):
     def import_doc(self, doc: Any, bindings: Bindings | None, report: Report) -> Imported:
         """An engine document (as parsed JSON) as `.nurture` text."""
         ...
+
+
+def report_scores(ir: ProgrammeIR, report: Report, code: str, instead: str) -> None:
+    """Each score, and each threshold that acts, as an approximation at its
+    span: neither engine's flow documents hold a scoring model, so what the
+    score does is `instead` (the engine's own scoring, set up by hand)."""
+    for name, score in sorted(ir.scores.items()):
+        rules = len(score.fit) + len(score.behaviour)
+        report.approximate(
+            code,
+            score.span,
+            f"score `{name}` ({rules} rules) is no part of a flow",
+            f"not exported; build it by hand {instead}",
+        )
+        for threshold in score.thresholds:
+            if threshold.actions:
+                acts = ", ".join(_action_shown(action) for action in threshold.actions)
+                report.approximate(
+                    code,
+                    threshold.span,
+                    f"threshold `{threshold.name}` of score `{name}` and what it does ({acts})",
+                    f"not exported; build it by hand {instead}",
+                )
+
+
+def _action_shown(action: Any) -> str:
+    if action.type == "handoff":
+        return f"handoff {action.team}"
+    if action.type == "notify":
+        return f"notify {action.recipient}" if action.recipient else "notify"
+    if action.type == "move_to":
+        return f"move to {action.flow}"
+    if action.type == "tag":
+        return f'tag "{action.tag}"'
+    if action.type == "score":
+        return f"score {action.score} {'reset' if action.op == 'reset' else f'{action.points:+}'}"
+    raise AssertionError(f"a threshold action of type {action.type!r} this function does not know")

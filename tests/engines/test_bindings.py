@@ -64,6 +64,9 @@ class StandIn:
                                 found.append(Need("segment", leaf.segment, node.span, f"branch in flow `{flow}`"))
         return found
 
+    def outside_flows(self, ir: Any, report: Report) -> None:
+        pass  # the stand-in carries nothing outside flows, and loses nothing there
+
     def export(self, ir: Any, flow: str, bindings: Bindings, report: Report, fmt: str) -> dict[str, Any]:
         for node_id, node in sorted(ir.flows[flow].nodes.items()):
             if node.type == "split":

@@ -57,6 +57,16 @@ class HubSpotTarget:
             return 'an event type id is a text like "4-1639801"'
         return None
 
+    def outside_flows(self, ir: ProgrammeIR, report: Report) -> None:
+        from ..core import report_scores
+
+        report_scores(
+            ir,
+            report,
+            "HS027",
+            "in HubSpot's lead scoring (a score property and its criteria) and a workflow on its value",
+        )
+
     def needs(self, ir: ProgrammeIR, flow: str) -> list[Need]:
         from .export import needs
 

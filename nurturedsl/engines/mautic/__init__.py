@@ -60,6 +60,11 @@ class MauticTarget:
             return "a field alias is a text"
         return None
 
+    def outside_flows(self, ir: ProgrammeIR, report: Report) -> None:
+        from ..core import report_scores
+
+        report_scores(ir, report, "MAU022", "in Mautic, as points actions and point triggers (Points in the menu)")
+
     def needs(self, ir: ProgrammeIR, flow: str) -> list[Need]:
         from .export import needs
 
