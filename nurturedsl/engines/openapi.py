@@ -63,22 +63,76 @@ def _yaml(text: str, path: str, json_error: json.JSONDecodeError) -> Any:
 def request_schema(spec: dict[str, Any], method: str, path: str) -> dict[str, Any]:
     """A JSON Schema (with the spec's components beside it, for `$ref`) of the
     JSON request body of `method path`."""
-    operation = (spec.get("paths") or {}).get(path, {}).get(method)
+    where = f"`{method.upper()} {path}`"
+    paths = spec.get("paths")
+    item = paths.get(path) if isinstance(paths, dict) else None
+    operation = item.get(method) if isinstance(item, dict) else None
     if not isinstance(operation, dict):
-        raise SpecError(f"the OpenAPI file has no `{method.upper()} {path}` operation")
-    content = ((operation.get("requestBody") or {}).get("content")) or {}
-    body = content.get("application/json", {}).get("schema")
-    if not isinstance(body, dict):
-        raise SpecError(f"`{method.upper()} {path}` in the OpenAPI file has no application/json request body schema")
+        raise SpecError(f"the OpenAPI file has no {where} operation")
+    body = _resolved(spec, operation.get("requestBody"), f"{where} requestBody")
+    content = body.get("content") if isinstance(body, dict) else None
+    schema = None
+    if isinstance(content, dict):
+        for media, described in content.items():
+            # `application/json`, with parameters (`; charset=utf-8`) or as a `+json` suffix
+            kind = str(media).split(";", 1)[0].strip().lower()
+            if (kind == "application/json" or kind.endswith("+json")) and isinstance(described, dict):
+                schema = described.get("schema")
+                break
+    if not isinstance(schema, dict):
+        raise SpecError(f"{where} in the OpenAPI file has no application/json request body schema")
     version_31 = str(spec["openapi"]).startswith("3.1")
     dialect = (
         "https://json-schema.org/draft/2020-12/schema" if version_31 else "http://json-schema.org/draft-07/schema#"
     )
-    return {
+    root = {
         "$schema": dialect,
-        "allOf": [_converted(body, version_31)],
+        "allOf": [_converted(schema, version_31)],
         "components": _converted(spec.get("components") or {}, version_31),
     }
+    _check_references(root, root, "")
+    return root
+
+
+def _resolved(spec: dict[str, Any], node: Any, what: str) -> Any:
+    """`node`, or what its local `$ref` points at (a request body may be a
+    reference to `components/requestBodies`)."""
+    seen: set[str] = set()
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        ref = node["$ref"]
+        if ref in seen:
+            raise SpecError(f"{what}: the reference `{ref}` points back at itself")
+        seen.add(ref)
+        node = _pointed(spec, ref, what)
+    return node
+
+
+def _pointed(root: Any, ref: str, what: str) -> Any:
+    if not ref.startswith("#"):
+        raise SpecError(f"{what}: `{ref}` is in another file; give one self-contained description")
+    node = root
+    for part in [p.replace("~1", "/").replace("~0", "~") for p in ref[1:].split("/") if p]:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise SpecError(f"{what}: `{ref}` points at nothing in the OpenAPI file")
+    return node
+
+
+def _check_references(node: Any, root: dict[str, Any], at: str) -> None:
+    """Every `$ref` of the schema resolves, so validating cannot fail half way."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            shown = at.replace("/allOf/0", "the request body schema", 1) if at.startswith("/allOf/0") else f"#{at}"
+            _pointed(root, ref, shown)
+        for key, value in node.items():
+            _check_references(value, root, f"{at}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _check_references(value, root, f"{at}/{i}")
 
 
 def _converted(node: Any, version_31: bool) -> Any:

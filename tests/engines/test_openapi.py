@@ -89,6 +89,51 @@ def test_a_yaml_description_without_pyyaml_asks_for_json(monkeypatch):
         openapi.load(str(SPECS / "flows-3.1.yaml"))
 
 
+def _spec(tmp_path, paths: Any, components: Any = None) -> str:
+    spec = {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths}
+    if components is not None:
+        spec["components"] = components
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec))
+    return str(path)
+
+
+def test_a_request_body_given_by_reference_and_a_json_media_type_with_parameters_are_read(tmp_path):
+    flow = {"type": "object", "required": ["flow"], "properties": {"flow": {"type": "string"}}}
+    body = {"content": {"application/json; charset=utf-8": {"schema": {"$ref": "#/components/schemas/Flow"}}}}
+    path = _spec(
+        tmp_path,
+        {"/flows": {"post": {"requestBody": {"$ref": "#/components/requestBodies/Flow"}}}},
+        {"requestBodies": {"Flow": body}, "schemas": {"Flow": flow}},
+    )
+    schema = openapi.request_schema(openapi.load(path), "post", "/flows")
+    assert openapi.problems({"flow": "inbound"}, schema) == []
+    assert openapi.problems({}, schema) == ["/: 'flow' is a required property"]
+
+
+def test_a_description_that_cannot_be_followed_is_refused_before_any_validation(tmp_path):
+    dangling = _spec(
+        tmp_path,
+        {
+            "/flows": {
+                "post": {
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Gone"}}}}
+                }
+            }
+        },
+    )
+    with pytest.raises(
+        openapi.SpecError, match=r"the request body schema: `#/components/schemas/Gone` points at nothing"
+    ):
+        openapi.request_schema(openapi.load(dangling), "post", "/flows")
+    not_an_item = _spec(tmp_path, {"/flows": ["post"]})
+    with pytest.raises(openapi.SpecError, match=r"no `POST /flows` operation"):
+        openapi.request_schema(openapi.load(not_an_item), "post", "/flows")
+    elsewhere = _spec(tmp_path, {"/flows": {"post": {"requestBody": {"$ref": "other.json#/Body"}}}})
+    with pytest.raises(openapi.SpecError, match="in another file"):
+        openapi.request_schema(openapi.load(elsewhere), "post", "/flows")
+
+
 class WithOperation(StandIn):
     openapi_operation = ("post", "/flows")
 
