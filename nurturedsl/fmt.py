@@ -239,7 +239,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
 
     def decl_of(tok: _Tok) -> int:
         for node in tok.path:
-            if shape.kind.get(node) == "item" and shape.item_parent.get(node) == 0:
+            if shape.item_parent.get(node) == 0:
                 return node
         return -1
 
@@ -329,7 +329,12 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     for first, comment in trailing:
         target = out[line_of_tok[first]]
         target.comment = comment.value.rstrip()
-        target.comment_col = _visual(lines, comment.line or 1, comment.column or 1)
+        column = comment.column or 1
+        written = lines[(comment.line or 1) - 1][: column - 1]
+        # behind tabs a column means little: two spaces after the code then
+        split = any(line_of_tok[i] != line_of_tok[first] for i, t in enumerate(toks) if t.line == comment.line)
+        keep = "\t" not in written and not split
+        target.comment_col = _visual(lines, comment.line or 1, column) if keep else 0
     # blocks written on one line whose line is too long are spread out
     too_long = {
         block
