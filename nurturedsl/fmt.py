@@ -195,13 +195,14 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     shape = _shape(tree, lines)
     toks = shape.tokens
     para = _paragraphs(lines)
-    columns: dict[int, set[int]] = collections.defaultdict(set)  # paragraph -> {(line, col)}
     starts_by_para: dict[int, list[tuple[int, int]]] = collections.defaultdict(list)
     first_on_line: dict[int, int] = {}  # original line -> index of its first token
     for index, tok in enumerate(toks):
-        starts_by_para[para[tok.line]].append((tok.line, tok.col))
         first_on_line.setdefault(tok.line, index)
-    del columns
+        # a column is made by a token after a gap inside a line, not by an
+        # indentation or a token stuck to the one before
+        if index and toks[index - 1].line == tok.line and tok.col > toks[index - 1].end:
+            starts_by_para[para[tok.line]].append((tok.line, tok.col))
 
     def aligned(tok: _Tok) -> bool:
         return any(line != tok.line and col == tok.col for line, col in starts_by_para[para[tok.line]])
