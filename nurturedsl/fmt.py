@@ -94,7 +94,6 @@ class _Shape:
     kind: dict[int, str] = field(default_factory=dict)  # node id -> "block" | "item" | ""
     rule: dict[int, str] = field(default_factory=dict)
     item_parent: dict[int, int] = field(default_factory=dict)  # item -> its block
-    first_item: set[int] = field(default_factory=set)  # items first in their block
     braces: dict[int, tuple[int, int]] = field(default_factory=dict)  # block -> (index of {, index of })
 
 
@@ -107,7 +106,7 @@ def _shape(tree: Tree[Token], lines: list[str]) -> _Shape:
     shape = _Shape()
     ids = iter(range(1 << 30))
 
-    def visit(node: Tree[Token], path: tuple[int, ...], item: int, parent: int, first: bool) -> None:
+    def visit(node: Tree[Token], path: tuple[int, ...], item: int, parent: int) -> None:
         me = next(ids)
         shape.rule[me] = node.data if isinstance(node.data, str) else node.data.value
         has_brace = any(isinstance(c, Token) and c.type == "LBRACE" for c in node.children)
@@ -117,12 +116,9 @@ def _shape(tree: Tree[Token], lines: list[str]) -> _Shape:
         if is_item:
             item = me
             shape.item_parent[me] = parent
-            if first:
-                shape.first_item.add(me)
         here = (*path, me)
         start = len(shape.tokens)
         inside = not has_brace  # the top level has no braces: everything is inside
-        seen_item = False
         for child in node.children:
             if isinstance(child, Token):
                 if child.type == "LBRACE":
@@ -143,14 +139,11 @@ def _shape(tree: Tree[Token], lines: list[str]) -> _Shape:
                 shape.tokens.append(tok)
             else:
                 child_is_item = block and inside
-                before = len(shape.tokens)
-                visit(child, here, item, me if child_is_item else -1, child_is_item and not seen_item)
-                if child_is_item and len(shape.tokens) > before:
-                    seen_item = True
+                visit(child, here, item, me if child_is_item else -1)
         if is_item and len(shape.tokens) > start:
             shape.tokens[start].item_start = True
 
-    visit(tree, (), -1, -1, False)
+    visit(tree, (), -1, -1)
     return shape
 
 
@@ -251,7 +244,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
                 trailing.append((first_on_line[comment.line], comment))
                 prev_end_line = comment.line
                 continue
-            blank = comment.line - prev_end_line > 1 and prev is not None and not prev_was_open_brace
+            blank = comment.line - prev_end_line > 1 and bool(out) and not prev_was_open_brace
             entry = _Line(0, comment=comment.value.rstrip(), blank_before=blank, own_comment=True)
             out.append(entry)
             pending.append(entry)
@@ -278,13 +271,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
                 base = item_indent.get(base_item, 2 * depth)
                 offset = tok.col - item_orig_indent.get(base_item, 0)
                 indent = base + max(2, min(_MAX_OFFSET, offset))
-            blank = (
-                tok.item_start
-                and tok.item not in shape.first_item
-                and prev is not None
-                and tok.line - prev_end_line > 1
-                and not pending
-            )
+            blank = tok.item_start and bool(out) and tok.line - prev_end_line > 1 and not prev_was_open_brace
             # top level: different kinds, or a multi-line block, get a blank line
             if tok.item_start and block_of_item == 0:
                 if top_item >= 0:
