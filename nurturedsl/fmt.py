@@ -188,17 +188,41 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     shape = _shape(tree, lines)
     toks = shape.tokens
     para = _paragraphs(lines)
-    starts_by_para: dict[int, list[tuple[int, int]]] = collections.defaultdict(list)
     first_on_line: dict[int, int] = {}  # original line -> index of its first token
+    columns: dict[int, set[int]] = collections.defaultdict(set)  # original line -> its columns
+    items: dict[int, list[int]] = collections.defaultdict(list)  # block -> first lines of its items
+    item_of_line: dict[int, int] = {}  # original line -> the item it starts
     for index, tok in enumerate(toks):
-        first_on_line.setdefault(tok.line, index)
+        if tok.line not in first_on_line:
+            first_on_line[tok.line] = index
+            if tok.item_start:
+                item_of_line[tok.line] = tok.item
+        if tok.item_start:
+            items[shape.item_parent[tok.item]].append(tok.line)
         # a column is made by a token after a gap inside a line, not by an
         # indentation or a token stuck to the one before
         if index and toks[index - 1].line == tok.line and tok.col > toks[index - 1].end:
-            starts_by_para[para[tok.line]].append((tok.line, tok.col))
+            columns[tok.line].add(tok.col)
+    code_lines = sorted(first_on_line)
+    position = {line: index for index, line in enumerate(code_lines)}
+
+    def neighbours(line: int) -> Iterator[int]:
+        """The lines a column on `line` lines up with: the first lines of the
+        items before and after its own in the same block, for a line that
+        starts an item; the code lines around it, for a continuation line;
+        in the same paragraph either way."""
+        item = item_of_line.get(line)
+        if item is not None:
+            siblings = items[shape.item_parent[item]]
+            at = siblings.index(line)
+            candidates = siblings[max(0, at - 1) : at] + siblings[at + 1 : at + 2]
+        else:
+            at = position[line]
+            candidates = code_lines[max(0, at - 1) : at] + code_lines[at + 1 : at + 2]
+        return (other for other in candidates if other != line and para[other] == para[line])
 
     def aligned(tok: _Tok) -> bool:
-        return any(line != tok.line and col == tok.col for line, col in starts_by_para[para[tok.line]])
+        return any(tok.col in columns[other] for other in neighbours(tok.line))
 
     def one_line(block: int) -> bool:
         low, high = shape.braces.get(block, (-1, -1))
