@@ -348,11 +348,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         keep = "\t" not in written and not split
         target.comment_col = _visual(lines, comment.line or 1, column) if keep else 0
     # blocks written on one line whose line is too long are spread out
-    too_long = {
-        block
-        for block, number in block_line.items()
-        if out[number].indent + len(out[number].code()) > WIDTH
-    }
+    too_long = {block for block, number in block_line.items() if out[number].indent + len(out[number].code()) > WIDTH}
     return out, too_long
 
 
@@ -535,6 +531,8 @@ def format_text(text: str, path: str = "<stdin>") -> str:
         result = _once(plain, canonical=True)
         if _once(result, canonical=False) != result:
             raise Unsafe("the layout does not settle (formatting it twice would change it again)")
+    if result == plain:
+        return text  # nothing changes: nothing to check
     _verify(path, plain, result)
     return result.replace("\n", "\r\n") if crlf else result
 

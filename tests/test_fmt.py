@@ -191,14 +191,14 @@ def test_a_suppression_keeps_covering_a_block_that_is_spread_out(tmp_path):
 HOSTILE = {
     "everything-on-one-line": 'import "c.nurture" playbook "P" { owner "o" reviewed 2026-11-02 } segment s = a '
     'flow f "t" { entry on signed_up goal booked("demo") email a: b wait 3d '
-    "branch { when s { email c: d } else { exit } } tag \"done\" }",
+    'branch { when s { email c: d } else { exit } } tag "done" }',
     "comments-everywhere": "# head\n\n# before the flow\nflow f { # after the brace\n"
     "  # own line\n  entry on x # trailing\n  email a:   # inside a statement\n    b\n"
     "  branch { # arm comment\n    when s { exit } # after an arm\n    # at the end of the branch\n  }\n"
     "  # at the end of the flow\n}\n# at the end of the file\n",
-    "crlf": 'flow f {\r\n  entry on x   # why\r\n\r\n\r\n  email a: b\r\n}\r\n',
+    "crlf": "flow f {\r\n  entry on x   # why\r\n\r\n\r\n  email a: b\r\n}\r\n",
     "tabs": "flow f {\n\tentry on x\n\t\temail a: b\n\twait\t3d # tabbed\n}\n",
-    "extra-blank-lines": "\n\n\nimport \"a.nurture\"\n\n\n\nflow f {\n\n\n  entry on x\n\n\n\n  wait 3d\n\n\n}\n\n\n",
+    "extra-blank-lines": '\n\n\nimport "a.nurture"\n\n\n\nflow f {\n\n\n  entry on x\n\n\n\n  wait 3d\n\n\n}\n\n\n',
     "weird-spacing": 'segment s = a=="b" or(x  and(y))\nsegment t = not(x)and y . z in [ 1 ,2 ]\n'
     "flow f {\n  entry on x\n  wait   3d\n  wait until  tue .. thu   10:00\n"
     "  repeat every 7d at most  3 { email a: b }\n  score lead    +5\n}\n"
