@@ -9,7 +9,7 @@ The layout is driven by the shape of the parse tree, not by constructs: a
 tree node with `{` ... `}` is a *block*, its tree children between the
 braces are its *items* (statements), and the top level is a block without
 braces. A construct added to the grammar later is laid out by these rules
-without touching this module. The only construct-aware table is `_TIGHT`,
+without touching this module. The only construct-aware table is `_tight`,
 spacing by token, below.
 
 - Indentation: two spaces per open block; each item of a multi-line block
@@ -17,10 +17,11 @@ spacing by token, below.
   line fits in `WIDTH` columns.
 - Line breaks inside an item are the user's (gofmt keeps them); such a
   continuation line keeps its offset from its item's first line, 2 to 8.
-- Spacing: one space between tokens, none where `_TIGHT` says. Between two
+- Spacing: one space between tokens, none where `_tight` says. Between two
   phrases of one item (or two items on a line) the user's wider gap is kept
-  when it aligns the next token with a token of a neighbouring line of the
-  same paragraph (a column), or when it is two spaces between two phrases.
+  when it aligns the next token with a token of the item before or after in
+  the same block and paragraph (a column), or when it is two spaces between
+  two phrases (neither token belonging to the item itself).
 - Blank lines: at most one, only before an item or an own-line comment, never
   right inside a brace; top-level declarations of different kinds, or with a
   multi-line block, are separated by one.
@@ -344,7 +345,11 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         column = comment.column or 1
         written = lines[(comment.line or 1) - 1][: column - 1]
         # behind tabs a column means little: two spaces after the code then
-        split = any(line_of_tok[i] != line_of_tok[first] for i, t in enumerate(toks) if t.line == comment.line)
+        # and on a line spread out (its last token is on a later line), too
+        last = first
+        while last + 1 < len(toks) and toks[last + 1].line == comment.line:
+            last += 1
+        split = line_of_tok[last] != line_of_tok[first]
         keep = "\t" not in written and not split
         target.comment_col = _visual(lines, comment.line or 1, column) if keep else 0
     # blocks written on one line whose line is too long are spread out
