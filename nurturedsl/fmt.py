@@ -33,6 +33,7 @@ spacing by token, below.
 from __future__ import annotations
 
 import collections
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,11 +182,18 @@ def _paragraphs(lines: list[str]) -> list[int]:
     return numbers
 
 
-def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line], set[int]]:
+@functools.lru_cache(maxsize=4)
+def _layout_tree(text: str) -> tuple[Tree[Token], list[Token]]:
+    """A text's full tree and comments, once per text: formatting reads the
+    result again to check it settles, and the safety check reads it too."""
     from .syntax import layout_tree
 
+    return layout_tree(text)
+
+
+def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line], set[int]]:
     lines = text.split("\n")
-    tree, comments = layout_tree(text)
+    tree, comments = _layout_tree(text)
     shape = _shape(tree, lines)
     toks = shape.tokens
     para = _paragraphs(lines)
@@ -193,13 +201,17 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     columns: dict[int, set[int]] = collections.defaultdict(set)  # original line -> its columns
     items: dict[int, list[int]] = collections.defaultdict(list)  # block -> first lines of its items
     item_of_line: dict[int, int] = {}  # original line -> the item it starts
+    item_at: dict[int, int] = {}  # item -> its place among its block's items
+    sibling_items: dict[int, list[int]] = collections.defaultdict(list)
     for index, tok in enumerate(toks):
         if tok.line not in first_on_line:
             first_on_line[tok.line] = index
             if tok.item_start:
                 item_of_line[tok.line] = tok.item
         if tok.item_start:
+            item_at[tok.item] = len(items[shape.item_parent[tok.item]])
             items[shape.item_parent[tok.item]].append(tok.line)
+            sibling_items[shape.item_parent[tok.item]].append(tok.item)
         # a column is made by a token after a gap inside a line, not by an
         # indentation or a token stuck to the one before
         if index and toks[index - 1].line == tok.line and tok.col > toks[index - 1].end:
@@ -215,8 +227,14 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         item = item_of_line.get(line)
         if item is not None:
             siblings = items[shape.item_parent[item]]
-            at = siblings.index(line)
+            at = item_at[item]
             candidates = siblings[max(0, at - 1) : at] + siblings[at + 1 : at + 2]
+            # and the nearest of its own kind on each side (a score's
+            # behaviour rules line up across the fit rules between them)
+            rule = shape.rule[item]
+            kin = [i for i, other in enumerate(sibling_items[shape.item_parent[item]]) if shape.rule[other] == rule]
+            mine = kin.index(at)
+            candidates += [siblings[i] for i in kin[max(0, mine - 1) : mine] + kin[mine + 1 : mine + 2]]
         else:
             at = position[line]
             candidates = code_lines[max(0, at - 1) : at] + code_lines[at + 1 : at + 2]
@@ -232,6 +250,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         return toks[low].line == toks[high].line
 
     open_block = {block: not one_line(block) for block in shape.braces}
+    multiline = _with_open_blocks(shape, open_block)
 
     elements: list[tuple[int, int, int, Any]] = [(t.line, t.col, 0, i) for i, t in enumerate(toks)]
     for comment in comments:
@@ -253,7 +272,6 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     trailing: list[tuple[int, Token]] = []
     decl_kinds: list[tuple[str, bool]] = []  # top-level: (rule, has a multi-line block)
     after_decl = 0  # index of the first output line after the previous declaration
-    decl_multiline = False
     top_item = -1
 
     def decl_of(tok: _Tok) -> int:
@@ -302,14 +320,14 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
                 if top_item >= 0:
                     rule = shape.rule[tok.item]
                     last_rule, last_multi = decl_kinds[-1]
-                    if rule != last_rule or last_multi or _has_open_block(shape, tok.item, open_block):
+                    if rule != last_rule or last_multi or (tok.item in multiline):
                         if not any(line.blank_before for line in out[after_decl:]) and not blank:
                             if after_decl < len(out):
                                 out[after_decl].blank_before = True
                             else:
                                 blank = True
                 top_item = tok.item
-                decl_kinds.append((shape.rule[tok.item], _has_open_block(shape, tok.item, open_block)))
+                decl_kinds.append((shape.rule[tok.item], (tok.item in multiline)))
             current = _Line(indent, blank_before=blank)
             for comment_line in pending:
                 comment_line.indent = indent + (2 if tok.type == "RBRACE" and forced else 0)
@@ -318,9 +336,10 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
             current.parts.append(tok.text)
         else:
             current = out[-1]
-            gap = 0 if _tight(prev, tok, prev_prev) else 1  # type: ignore[arg-type]
-            user_gap = tok.col - prev.end if prev is not None and prev.line == tok.line else gap
-            if not canonical and gap == 1 and user_gap > 1 and prev is not None and _phrase_gap(shape, prev, tok):
+            assert prev is not None  # only the first token has none, and it starts a line
+            gap = 0 if _tight(prev, tok, prev_prev) else 1
+            user_gap = tok.col - prev.end if prev.line == tok.line else gap
+            if not canonical and gap == 1 and user_gap > 1 and _phrase_gap(shape, prev, tok):
                 if aligned(tok) or (user_gap == 2 and _between_phrases(prev, tok)):
                     gap = user_gap
             current.parts.append(" " * gap + tok.text)
@@ -338,7 +357,6 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         prev_was_open_brace = tok.type == "LBRACE"
     for comment_line in pending:
         comment_line.indent = 0
-    del decl_multiline
     for first, comment in trailing:
         target = out[line_of_tok[first]]
         target.comment = comment.value.rstrip()
@@ -357,17 +375,14 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     return out, too_long
 
 
-def _has_open_block(shape: _Shape, item: int, open_block: dict[int, bool]) -> bool:
-    return any(
-        is_open and any(tok.container == block and item in tok.path for tok in _brace_tokens(shape, block))
-        for block, is_open in open_block.items()
-    )
-
-
-def _brace_tokens(shape: _Shape, block: int) -> Iterator[_Tok]:
-    low, _high = shape.braces[block]
-    if low >= 0:
-        yield shape.tokens[low]
+def _with_open_blocks(shape: _Shape, open_block: dict[int, bool]) -> set[int]:
+    """The top-level items holding a block spread over lines."""
+    found = set()
+    for block, is_open in open_block.items():
+        low, _high = shape.braces[block]
+        if is_open and low >= 0 and len(shape.tokens[low].path) > 1:
+            found.add(shape.tokens[low].path[1])
+    return found
 
 
 def _phrase_gap(shape: _Shape, left: _Tok, right: _Tok) -> bool:
@@ -478,6 +493,8 @@ def _suppressed(document: n.Document, comments: list[Token]) -> list[tuple[str, 
     line, or in the block whose first line it is on (lint/suppress.py)."""
     from .lint.suppress import _DIRECTIVE
 
+    if not any(_DIRECTIVE.search(comment.value) for comment in comments):
+        return []
     spans = list(_spans(document))
     ends: dict[int, int] = {}
     for _path, span, block in spans:
@@ -495,7 +512,7 @@ def _suppressed(document: n.Document, comments: list[Token]) -> list[tuple[str, 
 
 
 def _verify(path: str, before: str, after: str) -> None:
-    from .syntax import layout_tree, parse
+    from .syntax import parse
 
     old = parse(SourceFile(path, before))
     try:
@@ -504,8 +521,8 @@ def _verify(path: str, before: str, after: str) -> None:
         raise Unsafe("the formatted text does not parse: " + error.diagnostics[0].message) from None
     if _meaning(old) != _meaning(new):
         raise Unsafe("the formatted text would mean something else")
-    _tree, old_comments = layout_tree(before)
-    _tree, new_comments = layout_tree(after)
+    _tree, old_comments = _layout_tree(before)
+    _tree, new_comments = _layout_tree(after)
     if collections.Counter(c.value.rstrip() for c in old_comments) != collections.Counter(
         c.value.rstrip() for c in new_comments
     ):
