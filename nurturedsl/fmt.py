@@ -216,6 +216,15 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         # indentation or a token stuck to the one before
         if index and toks[index - 1].line == tok.line and tok.col > toks[index - 1].end:
             columns[tok.line].add(tok.col)
+    kin: dict[int, list[int]] = collections.defaultdict(list)  # item -> places of its nearest kin
+    for members in sibling_items.values():
+        latest: dict[str, int] = {}  # rule -> place of the last item of that rule
+        for place, member in enumerate(members):
+            before = latest.get(shape.rule[member])
+            if before is not None:
+                kin[member].append(before)
+                kin[members[before]].append(place)
+            latest[shape.rule[member]] = place
     code_lines = sorted(first_on_line)
     position = {line: index for index, line in enumerate(code_lines)}
 
@@ -231,10 +240,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
             candidates = siblings[max(0, at - 1) : at] + siblings[at + 1 : at + 2]
             # and the nearest of its own kind on each side (a score's
             # behaviour rules line up across the fit rules between them)
-            rule = shape.rule[item]
-            kin = [i for i, other in enumerate(sibling_items[shape.item_parent[item]]) if shape.rule[other] == rule]
-            mine = kin.index(at)
-            candidates += [siblings[i] for i in kin[max(0, mine - 1) : mine] + kin[mine + 1 : mine + 2]]
+            candidates += [siblings[i] for i in kin.get(item, ())]
         else:
             at = position[line]
             candidates = code_lines[max(0, at - 1) : at] + code_lines[at + 1 : at + 2]
