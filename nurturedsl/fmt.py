@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,9 @@ from . import nodes as n
 from .diagnostics import Diagnostic, DiagnosticError
 from .source import SourceFile, Span
 
+# lint/suppress.py's directive; fmt runs before lint, so the pattern is
+# repeated here and a test keeps the two the same
+_DIRECTIVE = re.compile(r"nurture\s*:\s*ignore\s*\[([^\]]*)\]", re.IGNORECASE)
 WIDTH = 100  # a one-line block is spread over lines when its line is longer
 _MAX_OFFSET = 8  # a continuation line's indentation past its item's, at most
 _TAB = 8
@@ -258,6 +262,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     open_block = {block: not one_line(block) for block in shape.braces}
     multiline = _with_open_blocks(shape, open_block)
 
+    suppressing = {comment.line for comment in comments if _DIRECTIVE.search(comment.value)}
     elements: list[tuple[int, int, int, Any]] = [(t.line, t.col, 0, i) for i, t in enumerate(toks)]
     for comment in comments:
         line = comment.line or 1
@@ -310,6 +315,12 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         )
         if tok.type == "RBRACE" and open_block.get(tok.container, True):
             forced = True
+        if forced and prev is not None and prev.line == tok.line and tok.line in suppressing:
+            # statements sharing a line with a `# nurture: ignore[...]` stay
+            # together: it covers its line, and splitting would uncover some
+            first = item_of_line.get(tok.line)
+            if first is not None and tok.item_start and shape.item_parent[first] == block_of_item:
+                forced = False
         if tok.item_start and tok.item >= 0:
             item_orig_indent[tok.item] = toks[first_on_line[tok.line]].col
         if forced or tok.line > prev_end_line:
@@ -494,11 +505,10 @@ def _spans(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, .
             yield from _spans(item, (*path, index))
 
 
-def _suppressed(document: n.Document, comments: list[Token]) -> list[tuple[str, frozenset[tuple[Any, ...]]]]:
-    """What each `# nurture: ignore[...]` covers: the nodes starting on its
-    line, or in the block whose first line it is on (lint/suppress.py)."""
-    from .lint.suppress import _DIRECTIVE
-
+def _suppressed(document: n.Document, comments: list[Token]) -> list[tuple[int, str, frozenset[tuple[Any, ...]]]]:
+    """(line, text, what it covers) of each `# nurture: ignore[...]`, in
+    order: the nodes starting on its line, or in the block whose first line
+    it is on (lint/suppress.py)."""
     if not any(_DIRECTIVE.search(comment.value) for comment in comments):
         return []
     spans = list(_spans(document))
@@ -513,8 +523,8 @@ def _suppressed(document: n.Document, comments: list[Token]) -> list[tuple[str, 
         line = comment.line or 1
         last = ends.get(line, line)
         covered = frozenset(path for path, span, _block in spans if line <= span.line <= last)
-        result.append((comment.value.strip(), covered))
-    return sorted(result, key=lambda pair: (pair[0], sorted(map(repr, pair[1]))))
+        result.append((line, comment.value.strip(), covered))
+    return result
 
 
 def _verify(path: str, before: str, after: str) -> None:
@@ -529,12 +539,17 @@ def _verify(path: str, before: str, after: str) -> None:
         raise Unsafe("the formatted text would mean something else")
     _tree, old_comments = _layout_tree(before)
     _tree, new_comments = _layout_tree(after)
-    if collections.Counter(c.value.rstrip() for c in old_comments) != collections.Counter(
-        c.value.rstrip() for c in new_comments
-    ):
-        raise Unsafe("the formatted text would lose or change a comment")
-    if _suppressed(old, old_comments) != _suppressed(new, new_comments):
-        raise Unsafe("a `# nurture: ignore[...]` would silence something else")
+    kept = collections.Counter(c.value.rstrip() for c in new_comments)
+    for comment in old_comments:
+        if kept[comment.value.rstrip()] <= 0:
+            raise Unsafe("the formatted text would lose or change this comment", comment.line or 1)
+        kept[comment.value.rstrip()] -= 1
+    if sum(kept.values()):
+        raise Unsafe("the formatted text would have a comment the file does not have")
+    was, now = _suppressed(old, old_comments), _suppressed(new, new_comments)
+    for (line, text, covered), (_line, new_text, new_covered) in zip(was, now):
+        if (text, covered) != (new_text, new_covered):
+            raise Unsafe("this `# nurture: ignore[...]` would silence something else", line)
 
 
 # ---------------------------------------------------------------- entry --
@@ -567,8 +582,8 @@ def format_text(text: str, path: str = "<stdin>") -> str:
 
 def unsafe_diagnostic(path: str, error: Unsafe) -> Diagnostic:
     return Diagnostic(
-        "NUR008",
+        "NUR030",
         f"not formatted: {error.message}",
         Span.point(path, error.line, 1),
-        hints=("the file is left as it is; please report this with the file",),
+        hints=("the file is left as it is: this is a bug in `fmt`, please report it with the file",),
     )

@@ -186,6 +186,42 @@ def test_a_suppression_keeps_covering_a_block_that_is_spread_out(tmp_path):
     assert_laws(tmp_path, "s.nurture", text)
 
 
+def test_statements_sharing_a_line_with_a_suppression_stay_together(tmp_path):
+    # the comment covers its line: splitting the line would uncover `b`
+    text = (
+        'content post give "Ungated post" stage early unsubscribe link\n'
+        'content demo ask "Book a demo" stage late unsubscribe link cta "Book"\n\n'
+        "flow f {\n"
+        '  entry on downloaded("resource")\n'
+        "  email a: post  email b: demo as ask  # nurture: ignore[NUR301]\n"
+        "}\n"
+    )
+    assert format_text(text) == text
+    assert_laws(tmp_path, "t.nurture", text)
+
+
+def test_fmt_and_lint_read_suppressions_alike():
+    from nurturedsl.lint import suppress
+
+    assert fmt._DIRECTIVE.pattern == suppress._DIRECTIVE.pattern
+    assert fmt._DIRECTIVE.flags == suppress._DIRECTIVE.flags
+
+
+def test_a_layout_that_would_move_a_suppression_is_refused_with_its_line(tmp_path, monkeypatch):
+    text = "flow f {\n  entry on x\n  wait 3d  # nurture: ignore[NUR201]\n}\n"
+    real = fmt._render
+    monkeypatch.setattr(
+        fmt, "_render", lambda out, canonical: real(out, canonical).replace("  # nurture", "\n  # nurture")
+    )
+    with pytest.raises(Unsafe, match="would silence something else") as error:
+        format_text(text)
+    assert error.value.line == 3
+    path = write(tmp_path, "a.nurture", text.replace("wait 3d", "wait  3d"))
+    result = run("fmt", str(path))
+    assert result.exit_code == 2
+    assert f"{path}:3:1: error[NUR030] not formatted: this `# nurture: ignore[...]` would silence" in result.output
+
+
 # ------------------------------------------------------- hostile layouts --
 
 HOSTILE = {
