@@ -186,6 +186,70 @@ def _paragraphs(lines: list[str]) -> list[int]:
     return numbers
 
 
+class _Grid:
+    """Where a wider gap is a column: the columns (tokens after a gap inside
+    a line) of each original line, and which lines a line lines up with."""
+
+    def __init__(self, shape: _Shape, lines: list[str]) -> None:
+        self.para = _paragraphs(lines)
+        toks = shape.tokens
+        first_on_line: dict[int, int] = {}  # original line -> index of its first token
+        columns: dict[int, set[int]] = collections.defaultdict(set)  # original line -> its columns
+        items: dict[int, list[int]] = collections.defaultdict(list)  # block -> first lines of its items
+        item_of_line: dict[int, int] = {}  # original line -> the item it starts
+        item_at: dict[int, int] = {}  # item -> its place among its block's items
+        sibling_items: dict[int, list[int]] = collections.defaultdict(list)
+        for index, tok in enumerate(toks):
+            if tok.line not in first_on_line:
+                first_on_line[tok.line] = index
+                if tok.item_start:
+                    item_of_line[tok.line] = tok.item
+            if tok.item_start:
+                item_at[tok.item] = len(items[shape.item_parent[tok.item]])
+                items[shape.item_parent[tok.item]].append(tok.line)
+                sibling_items[shape.item_parent[tok.item]].append(tok.item)
+            # a column is made by a token after a gap inside a line, not by an
+            # indentation or a token stuck to the one before
+            if index and toks[index - 1].line == tok.line and tok.col > toks[index - 1].end:
+                columns[tok.line].add(tok.col)
+        kin: dict[int, list[int]] = collections.defaultdict(list)  # item -> places of its nearest kin
+        for members in sibling_items.values():
+            latest: dict[str, int] = {}  # rule -> place of the last item of that rule
+            for place, member in enumerate(members):
+                before = latest.get(shape.rule[member])
+                if before is not None:
+                    kin[member].append(before)
+                    kin[members[before]].append(place)
+                latest[shape.rule[member]] = place
+        code_lines = sorted(first_on_line)
+        position = {line: index for index, line in enumerate(code_lines)}
+
+        self.shape, self.columns, self.items, self.item_at, self.kin = shape, columns, items, item_at, kin
+        self.first_on_line, self.item_of_line = first_on_line, item_of_line
+        self.code_lines, self.position = code_lines, position
+
+    def neighbours(self, line: int) -> Iterator[int]:
+        """The lines a column on `line` lines up with: the first lines of the
+        items before and after its own in the same block, and of the nearest
+        of its own kind on each side (a score's behaviour rules line up
+        across the fit rules between them), for a line that starts an item;
+        the code lines around it, for a continuation line; in the same
+        paragraph either way."""
+        item = self.item_of_line.get(line)
+        if item is not None:
+            siblings = self.items[self.shape.item_parent[item]]
+            at = self.item_at[item]
+            candidates = siblings[max(0, at - 1) : at] + siblings[at + 1 : at + 2]
+            candidates += [siblings[i] for i in self.kin.get(item, ())]
+        else:
+            at = self.position[line]
+            candidates = self.code_lines[max(0, at - 1) : at] + self.code_lines[at + 1 : at + 2]
+        return (other for other in candidates if other != line and self.para[other] == self.para[line])
+
+    def aligned(self, tok: _Tok) -> bool:
+        return any(tok.col in self.columns[other] for other in self.neighbours(tok.line))
+
+
 @functools.lru_cache(maxsize=4)
 def _layout_tree(text: str) -> tuple[Tree[Token], list[Token]]:
     """A text's full tree and comments, once per text: formatting reads the
@@ -200,58 +264,8 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     tree, comments = _layout_tree(text)
     shape = _shape(tree, lines)
     toks = shape.tokens
-    para = _paragraphs(lines)
-    first_on_line: dict[int, int] = {}  # original line -> index of its first token
-    columns: dict[int, set[int]] = collections.defaultdict(set)  # original line -> its columns
-    items: dict[int, list[int]] = collections.defaultdict(list)  # block -> first lines of its items
-    item_of_line: dict[int, int] = {}  # original line -> the item it starts
-    item_at: dict[int, int] = {}  # item -> its place among its block's items
-    sibling_items: dict[int, list[int]] = collections.defaultdict(list)
-    for index, tok in enumerate(toks):
-        if tok.line not in first_on_line:
-            first_on_line[tok.line] = index
-            if tok.item_start:
-                item_of_line[tok.line] = tok.item
-        if tok.item_start:
-            item_at[tok.item] = len(items[shape.item_parent[tok.item]])
-            items[shape.item_parent[tok.item]].append(tok.line)
-            sibling_items[shape.item_parent[tok.item]].append(tok.item)
-        # a column is made by a token after a gap inside a line, not by an
-        # indentation or a token stuck to the one before
-        if index and toks[index - 1].line == tok.line and tok.col > toks[index - 1].end:
-            columns[tok.line].add(tok.col)
-    kin: dict[int, list[int]] = collections.defaultdict(list)  # item -> places of its nearest kin
-    for members in sibling_items.values():
-        latest: dict[str, int] = {}  # rule -> place of the last item of that rule
-        for place, member in enumerate(members):
-            before = latest.get(shape.rule[member])
-            if before is not None:
-                kin[member].append(before)
-                kin[members[before]].append(place)
-            latest[shape.rule[member]] = place
-    code_lines = sorted(first_on_line)
-    position = {line: index for index, line in enumerate(code_lines)}
-
-    def neighbours(line: int) -> Iterator[int]:
-        """The lines a column on `line` lines up with: the first lines of the
-        items before and after its own in the same block, for a line that
-        starts an item; the code lines around it, for a continuation line;
-        in the same paragraph either way."""
-        item = item_of_line.get(line)
-        if item is not None:
-            siblings = items[shape.item_parent[item]]
-            at = item_at[item]
-            candidates = siblings[max(0, at - 1) : at] + siblings[at + 1 : at + 2]
-            # and the nearest of its own kind on each side (a score's
-            # behaviour rules line up across the fit rules between them)
-            candidates += [siblings[i] for i in kin.get(item, ())]
-        else:
-            at = position[line]
-            candidates = code_lines[max(0, at - 1) : at] + code_lines[at + 1 : at + 2]
-        return (other for other in candidates if other != line and para[other] == para[line])
-
-    def aligned(tok: _Tok) -> bool:
-        return any(tok.col in columns[other] for other in neighbours(tok.line))
+    grid = _Grid(shape, lines)
+    first_on_line, item_of_line, aligned = grid.first_on_line, grid.item_of_line, grid.aligned
 
     def one_line(block: int) -> bool:
         low, high = shape.braces.get(block, (-1, -1))
@@ -374,22 +388,29 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         prev_was_open_brace = tok.type == "LBRACE"
     for comment_line in pending:
         comment_line.indent = 0
+    _place_trailing(trailing, out, line_of_tok, toks, lines)
+    # blocks written on one line whose line is too long are spread out
+    too_long = {block for block, number in block_line.items() if out[number].indent + len(out[number].code()) > WIDTH}
+    return out, too_long
+
+
+def _place_trailing(
+    trailing: list[tuple[int, Token]], out: list[_Line], line_of_tok: dict[int, int], toks: list[_Tok], lines: list[str]
+) -> None:
+    """Each trailing comment goes to the end of the output line holding the
+    first token of its original line, in its column; behind tabs, or on a
+    line that was spread out, two spaces after the code instead."""
     for first, comment in trailing:
         target = out[line_of_tok[first]]
         target.comment = comment.value.rstrip()
         column = comment.column or 1
         written = lines[(comment.line or 1) - 1][: column - 1]
-        # behind tabs a column means little: two spaces after the code then
-        # and on a line spread out (its last token is on a later line), too
         last = first
         while last + 1 < len(toks) and toks[last + 1].line == comment.line:
             last += 1
-        split = line_of_tok[last] != line_of_tok[first]
-        keep = "\t" not in written and not split
+        spread = line_of_tok[last] != line_of_tok[first]
+        keep = "\t" not in written and not spread
         target.comment_col = _visual(lines, comment.line or 1, column) if keep else 0
-    # blocks written on one line whose line is too long are spread out
-    too_long = {block for block, number in block_line.items() if out[number].indent + len(out[number].code()) > WIDTH}
-    return out, too_long
 
 
 def _with_open_blocks(shape: _Shape, open_block: dict[int, bool]) -> set[int]:
