@@ -130,6 +130,25 @@ def test_ci_runs_fmt_check_on_what_is_meant_to_be_formatted(tmp_path):
     assert run("fmt", "--check", str(PLAYBOOKS), str(tmp_path)).exit_code == 0
 
 
+def test_every_test_fixture_that_parses_formats_safely_and_settles():
+    # The fixtures are pinned by line and column (expected findings, error
+    # snapshots), so they are not rewritten; each must still format without
+    # a refusal, keep its comments and be a fixed point the second time.
+    from nurturedsl.diagnostics import DiagnosticError
+
+    formatted = 0
+    for path in sorted((ROOT / "tests").rglob("*.nurture")):
+        text = path.read_bytes().decode("utf-8", "surrogateescape")
+        try:
+            once = format_text(text, str(path))
+        except DiagnosticError:
+            continue  # a deliberately broken fixture: it gets its parse error
+        assert format_text(once) == once, path
+        assert comments(once) == comments(text), path
+        formatted += 1
+    assert formatted > 400
+
+
 # ------------------------------------------------------------- the laws --
 
 
