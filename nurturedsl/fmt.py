@@ -92,6 +92,8 @@ class _Tok:
     item: int  # innermost item containing the token (-1: none)
     item_start: bool = False
     container: int = -1  # for `{` and `}`: their block
+    start_char: int = 0  # original, 0-based, in characters (not tab-expanded)
+    end_char: int = 0
 
 
 @dataclass
@@ -137,6 +139,7 @@ def _shape(tree: Tree[Token], lines: list[str]) -> _Shape:
                 if (child.end_line or line) != line:
                     end = col + len(child.value)
                 tok = _Tok(child.value, child.type, line, col, end, here, item)
+                tok.start_char, tok.end_char = column - 1, (child.end_column or column) - 1
                 if child.type in ("LBRACE", "RBRACE"):
                     tok.container = me
                     low, high = shape.braces.get(me, (-1, -1))
@@ -370,7 +373,8 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
             assert prev is not None  # only the first token has none, and it starts a line
             gap = 0 if _tight(prev, tok, prev_prev) else 1
             user_gap = tok.col - prev.end if prev.line == tok.line else gap
-            if not canonical and gap == 1 and user_gap > 1 and _phrase_gap(shape, prev, tok):
+            tabbed = prev.line == tok.line and "\t" in lines[tok.line - 1][prev.end_char : tok.start_char]
+            if not canonical and gap == 1 and user_gap > 1 and not tabbed and _phrase_gap(shape, prev, tok):
                 if aligned(tok) or (user_gap == 2 and _between_phrases(prev, tok)):
                     gap = user_gap
             current.parts.append(" " * gap + tok.text)
@@ -436,13 +440,20 @@ def _phrase_gap(shape: _Shape, left: _Tok, right: _Tok) -> bool:
 
 
 def _between_phrases(left: _Tok, right: _Tok) -> bool:
-    # neither token belongs directly to the common node: `stage early  attached`
+    """Two spaces may set a phrase apart (an option, a modifier, a block, the
+    next statement: `stage early  attached`, `"Book a demo"  cta "..."`), but
+    not a statement's own word (`wait  3d`), nor its keyword from the rest
+    (`goal  booked(...)`)."""
     common_depth = 0
     for a, b in zip(left.path, right.path):
         if a != b:
             break
         common_depth += 1
-    return len(left.path) > common_depth and len(right.path) > common_depth
+    if left.text == "{" or right.text == "}":
+        return False  # `{ email x }`: one space inside a one-line block
+    right_nested = len(right.path) > common_depth
+    left_nested = len(left.path) > common_depth
+    return right_nested and (left_nested or not left.item_start)
 
 
 def _render(out: list[_Line], canonical: bool) -> str:
