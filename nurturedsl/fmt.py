@@ -2,8 +2,10 @@
 
 Contract: `format_text(text)` returns the text laid out in the house style
 (docs/formatting.md) or raises `DiagnosticError` (the file does not parse)
-or `Unsafe` (the result would not mean the same: never written). The result
-is a fixed point: formatting it again changes nothing.
+or `Unsafe` (the result would not mean the same, keep the same comments or
+silence the same findings: never written). The result is a fixed point:
+formatting it again changes nothing (the layout is repeated until it
+settles; if it does not, the layout that keeps no columns is used).
 
 The layout is driven by the shape of the parse tree, not by constructs: a
 tree node with `{` ... `}` is a *block*, its tree children between the
@@ -20,8 +22,9 @@ spacing by token, below.
 - Spacing: one space between tokens, none where `_tight` says. Between two
   phrases of one item (or two items on a line) the user's wider gap is kept
   when it aligns the next token with a token of the item before or after in
-  the same block and paragraph (a column), or when it is two spaces between
-  two phrases (neither token belonging to the item itself).
+  the same block and paragraph, or the nearest of its kind (`_Grid`), or
+  when it is two spaces before a phrase (`_between_phrases`). Statements
+  sharing a line with a `# nurture: ignore[...]` are not split.
 - Blank lines: at most one, only before an item or an own-line comment, never
   right inside a brace; top-level declarations of different kinds, or with a
   multi-line block, are separated by one.
