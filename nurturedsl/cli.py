@@ -813,5 +813,44 @@ def import_command(target: str, file: str, output: str | None, bindings: str | N
     sys.exit(run_import(ImportOptions(**click.get_current_context().params), _write))
 
 
+@main.command("fmt")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=True, allow_dash=True))
+@click.option("--check", is_flag=True, help="Write nothing; list the files that would change and exit 1 if any.")
+@click.option("--diff", is_flag=True, help="Write nothing; print a unified diff of each change and exit 1 if any.")
+def fmt_command(paths: tuple[str, ...], check: bool, diff: bool) -> None:
+    """Format playbooks in place, in the one house style (docs/formatting.md).
+
+    PATHS are `.nurture` files or folders, searched recursively for
+    `*.nurture`; `-` reads standard input and writes the formatted text to
+    standard output. Rewriting the files named is what this command is for
+    (as with ruff format or terraform fmt); each write is atomic. Every
+    comment is kept on its line, and the result is checked before it is
+    written: the same meaning, the same comments, the same `# nurture:
+    ignore[...]` coverage. A file that fails that check, or does not parse,
+    is left as it is and reported.
+
+    \b
+    Exit codes:
+      0  every file formatted, or nothing to do
+      1  with --check or --diff: some file would change
+      2  usage error; a file that cannot be read, does not parse, or
+         cannot be formatted safely
+
+    \b
+    Examples:
+      nurturedsl fmt playbooks/
+      nurturedsl fmt --check playbooks/
+      nurturedsl fmt --diff playbooks/inbound.nurture
+      cat inbound.nurture | nurturedsl fmt -
+    """
+    from .fmtcommand import run
+
+    files = [path for path in paths if path == "-"] + _playbook_files(tuple(p for p in paths if p != "-"))
+    if not files:
+        click.echo("nurturedsl: no .nurture files found in " + ", ".join(paths), err=True)
+        sys.exit(EXIT_USAGE)
+    sys.exit(run(files, check, diff))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

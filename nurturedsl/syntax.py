@@ -962,6 +962,41 @@ def _tree(text: str) -> Tree[Token]:
         _lexing.text = ""
 
 
+@functools.cache
+def layout_parser() -> Lark:
+    """The parser `fmt` reads layout with: every token kept (keywords and
+    punctuation too) and each comment handed to `_collect_comment`, which the
+    grammar otherwise ignores. Only for texts `parse` has accepted."""
+    return Lark.open(
+        str(grammar_path()),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        keep_all_tokens=True,
+        cache=True,
+        lexer_callbacks={"COMMENT": _collect_comment},
+    )
+
+
+def _collect_comment(token: Token) -> Token:
+    comments: list[Token] | None = getattr(_lexing, "comments", None)
+    if comments is not None:
+        comments.append(token)
+    return token
+
+
+def layout_tree(text: str) -> tuple[Tree[Token], list[Token]]:
+    """The full parse tree of a text (every token kept) and its comments, in
+    order. Raises Lark's errors: call `parse` first for a diagnostic."""
+    comments: list[Token] = []
+    _lexing.comments = comments
+    try:
+        return layout_parser().parse(text), comments
+    finally:
+        _lexing.comments = None
+
+
 def parse(source: SourceFile) -> n.Document:
     """Parse one file, raising `DiagnosticError` with a single diagnostic."""
     try:
