@@ -691,3 +691,70 @@ def test_each_flow_exports_with_exactly_the_bindings_it_needs(playbook):
         report = Report("hubspot")
         TARGET.export(ir, flow, Bindings("hubspot", only), report, "api")  # type: ignore[arg-type]  # no KeyError
         assert not report.refused
+
+
+# Values a hand edit or another tool may leave in any member: wrong types,
+# out-of-range numbers (2**70 and 1e308 are past the language's 10^15 and ten
+# years), empty texts and containers.
+JUNK: list[Any] = [None, -1, 2**70, 1e308, "", "x", [], {}]
+
+
+def _members(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every member and array item of `doc`, depth first."""
+    found = [path] if path else []
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else []
+    for key, inner in items:
+        found.extend(_members(inner, (*path, key)))
+    return found
+
+
+def _mutations(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """`doc` with each member in turn deleted or replaced by each junk value."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for path in _members(doc):
+        for junk in ["<deleted>", *JUNK]:
+            mutated = copy.deepcopy(doc)
+            holder = mutated
+            for key in path[:-1]:
+                holder = holder[key]
+            if junk == "<deleted>":
+                del holder[path[-1]]
+            else:
+                holder[path[-1]] = copy.deepcopy(junk)
+            out.append((f"{'/'.join(map(str, path))} = {junk!r}", mutated))
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["create-branches.json", "get-response.json"])
+def test_every_member_broken_any_way_imports_or_is_refused_never_a_crash(fixture):
+    """A bounded, deterministic fuzz of the importer (REVIEW13 finding 5):
+    every outcome is a refusal (HS100) or text that checks clean, never an
+    exception (the CLI's exit 3)."""
+    failures = []
+    for what, doc in _mutations(json.loads((FIXTURES / fixture).read_text())):
+        report = Report("hubspot")
+        try:
+            imported = TARGET.import_doc(doc, None, report)
+        except Exception as crash:  # any exception is the failure looked for
+            failures.append(f"{what}: {type(crash).__name__}: {crash}")
+            continue
+        if not report.refused:
+            problems = check_text(imported.text, "x.nurture")
+            if problems:
+                failures.append(f"{what}: does not check: {problems[0].message}")
+    assert failures == []
+
+
+def test_values_past_the_languages_ranges_are_left_out_with_a_located_note():
+    doc = _valid()
+    doc["actions"][1]["fields"]["delta"] = str(3651 * 24 * 60)  # a day past ten years, in minutes
+    number = doc["actions"][2]["listBranches"][1]["filterBranch"]["filterBranches"][0]["filters"][0]
+    number["operation"]["value"] = 1e300
+    doc["actions"][3]["fields"]["property_name"] = ""
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, None, report).text
+    assert check_text(text, "x.nurture") == []
+    notes = {(d.code, d.message.split(":")[0]) for d in report.diagnostics}
+    assert {("HS101", "/actions/1"), ("HS103", "/actions/2/listBranches/1"), ("HS101", "/actions/3")} <= notes
+    assert "# HubSpot action 0-1 (/actions/1) is not imported" in text
+    assert "# list branch 2 (/actions/2/listBranches/1) is not imported" in text

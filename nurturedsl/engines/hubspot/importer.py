@@ -18,6 +18,8 @@ import json
 import re
 from typing import Any
 
+from ...check import MAX_NUMBER
+from ...units import MAX_DURATION_SECONDS
 from ...vocabulary import BUILTIN_ATTRIBUTES, BUILTIN_EVENTS
 from ..conditions import And, Compare, Condition, EventCount, Has, InSegment, Not, Or, Tagged
 from ..core import Bindings, Imported, Kind, Report
@@ -186,6 +188,8 @@ class _Importer:
             number = op.get("value")
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise Unreadable("a number filter without a number")
+            if not abs(number) <= MAX_NUMBER:  # also NaN: the language's numbers are at most 10^15
+                raise Unreadable(f"a number filter on {number!r}, beyond 10^15,")
             return Compare(self.attribute(prop, "number"), _OPERATORS[operator], number)  # type: ignore[arg-type]
         if kind == "BOOL" and operator == "IS_EQUAL_TO" and isinstance(op.get("value"), bool):
             return Compare(self.attribute(prop, "bool"), "==", op["value"])
@@ -277,7 +281,11 @@ class _Importer:
             self.note("HS102", f"{at}: a {kind} action has no nurturedsl step; its paths are left out")
             del self.written[action_id]
             return [f"{indent}# HubSpot {kind} action ({at}) is not imported, nor what follows it"]
-        step = self.single(action, action_id, label, at)
+        try:
+            step = self.single(action, action_id, label, at)
+        except Unreadable as why:  # a property action whose property no attribute can name
+            self.note("HS101", f"{at}: {why}: the action has no nurturedsl step")
+            step = None
         conn = action.get("connection")
         if step is None:
             del self.written[action_id]
@@ -298,8 +306,12 @@ class _Importer:
         if type_id == "0-1":
             unit, delta = fields.get("time_unit"), str(fields.get("delta", ""))
             if isinstance(unit, str) and unit in _UNIT_SECONDS and delta.isdigit() and int(delta) > 0:
+                seconds = int(delta) * _UNIT_SECONDS[unit]
+                if seconds > MAX_DURATION_SECONDS:
+                    self.note("HS101", f"{at}: a delay of {delta} {unit.lower()}, beyond the language's ten years")
+                    return None
                 self.written[action_id] = self.step_id("wait", None)
-                return f"wait {duration(int(delta) * _UNIT_SECONDS[unit])}", False
+                return f"wait {duration(seconds)}", False
         elif type_id == "0-4" and str(fields.get("content_id", "")).isdigit():
             content = int(fields["content_id"])
             name = self.name_for("content", content, f"email_{content}")
@@ -546,6 +558,8 @@ def _literal(static: str, kind: str) -> str | None:
         try:
             number = float(static)
         except ValueError:
+            return None
+        if not abs(number) <= MAX_NUMBER:  # inf, NaN, or beyond what the checker accepts
             return None
         return value(int(number) if number.is_integer() else number, "number")
     if kind in ("duration", "date"):
