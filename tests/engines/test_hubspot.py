@@ -758,3 +758,24 @@ def test_values_past_the_languages_ranges_are_left_out_with_a_located_note():
     assert {("HS101", "/actions/1"), ("HS103", "/actions/2/listBranches/1"), ("HS101", "/actions/3")} <= notes
     assert "# HubSpot action 0-1 (/actions/1) is not imported" in text
     assert "# list branch 2 (/actions/2/listBranches/1) is not imported" in text
+
+
+def test_a_skipped_step_reached_on_two_paths_is_reported_once(tmp_path):
+    doc, report = export(tmp_path, "branch {\n when vip { email a }\n else { email b }\n}\nscore lead +5\nemail s")
+    assert codes(report).count("HS020") == 1
+    # both arms still go on past the skipped step, to the one `email s`
+    sends = [a for a in doc["actions"] if a.get("fields", {}).get("content_id") == "103"]
+    assert len(sends) == 1
+
+
+def test_every_node_type_is_exported_or_skipped_with_its_own_code():
+    """The dispatch in export.py ends in assert_never (mypy proves each type
+    has a case); this pins that the skipped ones are real node types, each
+    with a code of its own and not HS021's (a loop)."""
+    from typing import get_args
+
+    from nurturedsl.engines.hubspot.export import SKIPPED
+    from nurturedsl.irmodel import NodeType
+
+    assert set(SKIPPED) <= set(get_args(NodeType))
+    assert {code for code, _ in SKIPPED.values()} == {"HS016", "HS017", "HS019", "HS020"}

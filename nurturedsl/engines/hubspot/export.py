@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ...irmodel import FlowIR, ProgrammeIR, SpanIR
+from typing_extensions import assert_never
+
+from ...irmodel import FlowIR, NodeType, ProgrammeIR, SpanIR
 from ..conditions import (
     And,
     Compare,
@@ -176,13 +178,37 @@ def needs(ir: ProgrammeIR, flow_name: str) -> list[Need]:
             found.append(Need("attribute", node.attribute, span, f"set {where}"))
         elif node.type == "tag":
             found.append(Need("tag", node.tag, span, f"{'untag' if node.remove else 'tag'} {where}"))
-        elif node.type == "notify" and node.recipient is not None:
-            found.append(Need("recipient", node.recipient, span, f"notify {where}"))
+        elif node.type == "notify":
+            if node.recipient is not None:  # without one it is refused (HS023)
+                found.append(Need("recipient", node.recipient, span, f"notify {where}"))
         elif node.type == "wait_for":
             for t in node.next:
                 if t.kind == "event":
                     key = event_key(t.event.name, t.event.arg)
                     found.append(Need("event", key, span, f"wait for {where}"))
+        elif (
+            node.type == "entry"
+            or node.type == "end"
+            or node.type == "exit"
+            or node.type == "goto"
+            or node.type == "wait"
+            or node.type == "wait_until"  # its condition: _flow_conditions
+            or node.type == "branch"  # its guards: _flow_conditions
+            or node.type == "split"
+            or node.type == "experiment"
+            or node.type == "repeat"
+            or node.type == "task"
+            or node.type == "webhook"
+            or node.type == "linkedin"  # the skipped steps (SKIPPED) need nothing
+            or node.type == "ads"
+            or node.type == "sms"
+            or node.type == "wait_calendar"
+            or node.type == "score"
+            or node.type == "move_to"
+        ):
+            pass  # no binding
+        else:
+            assert_never(node)  # a new node type must say what it needs
     seen: set[tuple[str, str]] = set()
     unique: list[Need] = []
     for need in found:
@@ -224,6 +250,7 @@ class _Exporter:
         self.where = f"in flow `{flow_name}`"
         self.repeated: set[str] = set()
         self.skipping: set[str] = set()
+        self.reported: set[str] = set()  # skipped steps already reported
         self.reserved: set[str] = set()
         for node in self.flow.nodes.values():
             for key in ("hubspot_action", "hubspot_branch"):
@@ -515,7 +542,7 @@ class _Exporter:
                     made["connection"] = nxt
             return _connection(action_id, False)
 
-        if node.type in ("end", "exit"):
+        if node.type == "end" or node.type == "exit":
             return None
         if node.type == "wait":
             return action(DELAY, {"delta": str(_minutes(node.duration.seconds)), "time_unit": "MINUTES"})
@@ -589,9 +616,9 @@ class _Exporter:
         if node.type == "branch":
             arms = [(t.to, _parse(t.guard)) for t in node.next if t.kind == "branch"]
             return self.list_branch(node_id, meta.get("hubspot_action"), arms, node.next[-1].to, span, "branch")
-        if node.type in ("wait_until", "wait_for"):
+        if node.type == "wait_until" or node.type == "wait_for":
             return self.wait_then_branch(node_id, node, span, meta)
-        if node.type in ("split", "experiment"):
+        if node.type == "split" or node.type == "experiment":
             return self.split(node_id, node, span, meta)
         if node.type == "repeat":
             if node_id in self.repeated:
@@ -602,7 +629,19 @@ class _Exporter:
                 )
             self.repeated.add(node_id)
             return self.visit(node.next[0].to)
-        return self.skip(node_id, node, span, here)
+        if node.type == "entry":  # the flow's first node, which run() starts after; never a target
+            return self.visit(node.next[0].to)
+        if (
+            node.type == "linkedin"
+            or node.type == "ads"
+            or node.type == "sms"
+            or node.type == "wait_calendar"
+            or node.type == "score"
+            or node.type == "move_to"
+        ):
+            return self.skip(node_id, node, span, here)
+        # every node type has a case above: a new one fails mypy here, not an export
+        assert_never(node)
 
     def skip(self, node_id: str, node: Any, span: SpanIR | None, here: str) -> Connection | None:
         if node_id in self.skipping:
@@ -613,9 +652,10 @@ class _Exporter:
                 return _connection(landing, True)
             self.report.approximate("HS021", span, f"a loop {here} through steps HubSpot cannot run", "cut here")
             return None
-        codes = SKIPPED
-        code, what = codes.get(node.type, ("HS021", "skipped: no HubSpot action"))
-        self.report.approximate(code, span, f"{node.type} step {here}", what)
+        code, what = SKIPPED[node.type]
+        if node_id not in self.reported:  # once per step, however many paths reach it
+            self.reported.add(node_id)
+            self.report.approximate(code, span, f"{node.type} step {here}", what)
         self.skipping.add(node_id)
         try:
             return self.visit(node.next[-1].to) if node.next else None
@@ -740,7 +780,7 @@ class _Exporter:
 
 
 # Steps with no HubSpot action: passed over, with their code and what the export does.
-SKIPPED: dict[str, tuple[str, str]] = {
+SKIPPED: dict[NodeType, tuple[str, str]] = {
     "linkedin": ("HS017", "skipped: HubSpot has no LinkedIn action"),
     "ads": ("HS017", "skipped: HubSpot workflows have no ad-audience action"),
     "sms": ("HS017", "skipped: SMS needs HubSpot's SMS add-on, which has no documented v4 action"),

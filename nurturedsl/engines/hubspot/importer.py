@@ -6,7 +6,8 @@ action not written yet is followed in place (STANDARD or GOTO alike), one to
 an action already written becomes a `goto` to its step id, so HubSpot's
 joins and loops come back as the language's. A LIST_BRANCH is a `branch`
 (each list branch a `when`, the default branch `else`), an AB_TEST_BRANCH a
-`split` in equal shares, a delay a `wait`. Every step keeps its action id
+`split` with each arm's percentage (evenly, HS108, when they do not add
+up to 100), a delay a `wait`. Every step keeps its action id
 in `meta { hubspot_action "N" }`; what has no construct is a `#` comment and
 an HS1xx diagnostic. Engine ids become names (`email_113782603056`,
 `list_178`, `hs_4_1639801`) and the bindings that map them back.
