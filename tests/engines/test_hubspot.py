@@ -779,3 +779,34 @@ def test_every_node_type_is_exported_or_skipped_with_its_own_code():
 
     assert set(SKIPPED) <= set(get_args(NodeType))
     assert {code for code, _ in SKIPPED.values()} == {"HS016", "HS017", "HS019", "HS020"}
+
+
+def test_leaving_when_the_entry_criteria_stop_holding_is_unenrollment_both_ways(tmp_path):
+    doc, report = export(tmp_path, 'entry when plan == "pro"\nexit on not (plan == "pro")\nemail a')
+    assert doc["enrollmentCriteria"]["unEnrollObjectsNotMeetingCriteria"] is True
+    assert "HS003" not in codes(report)
+    text = TARGET.import_doc(doc, Bindings("hubspot", BOUND), Report("hubspot")).text
+    assert '  exit on not (plan == "pro")\n' in text and check_text(text, "x.nurture") == []
+    # another exit test is no unenrollment: it is HS003, and the flag stays false
+    other, report = export(tmp_path, 'entry when plan == "pro"\nexit on not (plan == "max")\nemail a')
+    assert other["enrollmentCriteria"]["unEnrollObjectsNotMeetingCriteria"] is False
+    assert "HS003" in codes(report)
+
+
+def test_import_notes_reenrollment_triggers_and_a_one_arm_ab_test():
+    doc = _valid()
+    doc["enrollmentCriteria"]["reEnrollmentTriggersFilterBranches"] = [
+        {"filterBranchType": "OR", "filterBranchOperator": "OR", "filters": [], "filterBranches": []}
+    ]
+    doc["actions"][5]["testBranches"] = doc["actions"][5]["testBranches"][:1]
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, None, report).text
+    assert check_text(text, "x.nurture") == []
+    assert "split" not in text
+    notes = {(d.code, d.message.split(":")[0]) for d in report.diagnostics}
+    assert ("HS105", "/enrollmentCriteria/reEnrollmentTriggersFilterBranches") in notes
+    assert ("HS108", "/actions/5/testBranches") in notes
+    # the fixture as it is: an empty trigger list and a two-arm split, no notes
+    quiet = Report("hubspot")
+    TARGET.import_doc(_valid(), None, quiet)
+    assert not {"HS105", "HS108"} & set(codes(quiet))

@@ -259,6 +259,7 @@ class _Exporter:
                     self.reserved.add(str(value))
         self.used: set[str] = set()
         self.counter = 0
+        self.list_condition: Condition | None = None  # a LIST_BASED enrollment's filter, entry and audience
 
     # -- ids and actions
 
@@ -473,6 +474,7 @@ class _Exporter:
                     self.fresh(), DELAY, {"delta": str(_minutes(entry.delay.seconds)), "time_unit": "MINUTES"}
                 )
         else:
+            self.list_condition = cond
             enrollment = {
                 "type": "LIST_BASED",
                 "shouldReEnroll": should,
@@ -843,7 +845,11 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report) 
     suppression: list[int] = []
     for rule in flow.exit:
         cond = _parse(rule)
-        if isinstance(cond, InSegment):
+        if enrollment["type"] == "LIST_BASED" and ex.list_condition is not None and cond == Not(ex.list_condition):
+            # `exit on not C` for `entry when C`: HubSpot unenrolls contacts who stop meeting C
+            # (ApiContactFlowCreateRequest, LIST_BASED: unEnrollObjectsNotMeetingCriteria)
+            enrollment["unEnrollObjectsNotMeetingCriteria"] = True
+        elif isinstance(cond, InSegment):
             suppression.append(int(bindings.require("segment", cond.segment)))
         elif isinstance(cond, Tagged):
             suppression.append(int(bindings.require("tag", cond.tag)))

@@ -405,6 +405,7 @@ class _Importer:
         # documents gave the bare connection, and an even split
         conns = [arm.get("connection", arm) for arm in arms]
         if len(arms) < 2:
+            self.note("HS108", f"{at}/testBranches: an A/B test with {len(arms)} arm(s) is no split; its path as is")
             del self.written[action_id]
             return self.follow(conns[0] if conns else None, indent, at)
         self.written[action_id] = self.step_id("split", None)
@@ -440,6 +441,7 @@ class _Importer:
 
     def header(self) -> list[str]:
         lines: list[str] = []
+        unenroll: str | None = None  # the exit test of unEnrollObjectsNotMeetingCriteria
         enrollment = self.doc.get("enrollmentCriteria")
         if isinstance(enrollment, dict):
             kind = enrollment.get("type")
@@ -466,6 +468,22 @@ class _Importer:
                 text = self.cond_text(enrollment.get("listFilterBranch"), "/enrollmentCriteria/listFilterBranch")
                 if text is not None:
                     lines.append(f"  entry when {text}")
+                if enrollment.get("unEnrollObjectsNotMeetingCriteria") is True:
+                    # "unenroll records that no longer meet the criteria": leaving when they stop holding
+                    if text is not None:
+                        unenroll = f"not ({text})"
+                    else:
+                        self.note(
+                            "HS105",
+                            "/enrollmentCriteria/unEnrollObjectsNotMeetingCriteria: unenrolling on criteria "
+                            "nurturedsl cannot read is left out",
+                        )
+                if _items(enrollment.get("reEnrollmentTriggersFilterBranches")):
+                    self.note(
+                        "HS105",
+                        "/enrollmentCriteria/reEnrollmentTriggersFilterBranches: re-enrollment triggers are left "
+                        "out (`reentry allowed` re-enrolls whenever the criteria hold again)",
+                    )
             elif kind not in (None, "MANUAL"):
                 self.note("HS105", f"/enrollmentCriteria/type: {kind!r} enrollment is not imported")
             if enrollment.get("shouldReEnroll") is True:
@@ -481,6 +499,8 @@ class _Importer:
                 exits.append(condition(self.list_test(list_id), self.types()))
             except Unreadable as why:
                 self.note("HS105", f"/suppressionListIds/{i}: {why}")
+        if unenroll is not None:
+            exits.append(unenroll)
         if exits:
             lines.append(f"  exit on {', '.join(exits)}")
         return lines
