@@ -572,6 +572,7 @@ def test_malformed_documents_are_a_located_diagnostic_not_a_traceback(doc, point
     report = Report("hubspot")
     imported = TARGET.import_doc(doc, None, report)
     assert imported.text == "" and report.refused
+    assert report.diagnostics[0].code == "HS100"
     assert pointer in report.diagnostics[0].message
 
 
@@ -810,3 +811,46 @@ def test_import_notes_reenrollment_triggers_and_a_one_arm_ab_test():
     quiet = Report("hubspot")
     TARGET.import_doc(_valid(), None, quiet)
     assert not {"HS105", "HS108"} & set(codes(quiet))
+
+
+def test_an_owner_action_with_steps_after_it_is_a_set_and_the_steps_are_kept():
+    doc = _valid()
+    owner = {"property_name": "hubspot_owner_id", "value": {"type": "STATIC_VALUE", "staticValue": "7"}}
+    doc["actions"][3]["fields"] = owner
+    doc["actions"][3]["connection"] = {"edgeType": "STANDARD", "nextActionId": "5"}
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, Bindings("hubspot", {"team": {"sales": 7}}), report).text
+    assert 'set hubspot.hubspot_owner_id = "7" meta { hubspot_action "4" }' in text
+    assert "handoff sales" not in text and "email action_5: email_113782603057" in text
+    assert check_text(text, "x.nurture") == []
+    # with nothing after it, the same action is the path-ending handoff
+    del doc["actions"][3]["connection"]
+    text = TARGET.import_doc(doc, Bindings("hubspot", {"team": {"sales": 7}}), Report("hubspot")).text
+    assert 'handoff sales meta { hubspot_action "4" }' in text
+
+
+@pytest.mark.parametrize(
+    ("percentages", "noted", "shares"),
+    [([60, 60], True, ["50%", "50%"]), ([70, 30], False, ["70%", "30%"]), ([None, None], False, ["50%", "50%"])],
+)
+def test_ab_percentages_that_do_not_add_up_are_an_even_split_with_hs108(percentages, noted, shares):
+    doc = _valid()
+    for arm, share in zip(doc["actions"][5]["testBranches"], percentages, strict=True):
+        arm["percentage"] = share
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, None, report).text
+    assert [line.strip().split()[0] for line in text.splitlines() if line.strip().endswith("% {")] == shares
+    assert ("HS108" in codes(report)) is noted
+
+
+@pytest.mark.parametrize(("included", "noted"), [(True, True), (False, False)])
+def test_a_filter_including_contacts_without_a_value_unlike_the_test_is_hs109(included, noted):
+    doc = _valid()
+    status = doc["enrollmentCriteria"]["listFilterBranch"]["filterBranches"][0]["filters"][0]
+    status["operation"]["includeObjectsWithNoValueSet"] = included  # `== "lead"` is false without a value
+    report = Report("hubspot")
+    TARGET.import_doc(doc, None, report)
+    assert ("HS109" in codes(report)) is noted
+    if noted:
+        note = next(d for d in report.diagnostics if d.code == "HS109")
+        assert "`lifecyclestage` includes contacts without a value" in note.message

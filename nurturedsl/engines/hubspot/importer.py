@@ -293,11 +293,10 @@ class _Importer:
             line = f"{indent}# HubSpot action {action.get('actionTypeId')} ({at}) is not imported"
             return [line, *self.follow(conn, indent, at)]
         text, ends = step
-        lines = [f"{indent}{text}{meta}"]
-        if ends and conn is not None:
-            self.note("HS107", f"{at}: steps after a handoff or suppress are left out")
-            return lines
-        return lines + self.follow(conn, indent, at)
+        # single() reads an owner or list action as a path-ending handoff or
+        # suppress only when nothing follows it (else it is a `set` or `tag`)
+        assert not (ends and conn is not None)
+        return [f"{indent}{text}{meta}", *self.follow(conn, indent, at)]
 
     def single(self, action: dict[str, Any], action_id: str, label: str | None, at: str) -> tuple[str, bool] | None:
         type_id, fields = action.get("actionTypeId"), action.get("fields")
