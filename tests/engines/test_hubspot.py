@@ -307,8 +307,17 @@ FIDELITY = [
     ),
     ("HS003", "exit on replied\nemail a", "exit on vip\nemail a"),
     ("HS004", "reentry after 30d\nemail a", "reentry allowed\nemail a"),
-    ("HS006", "rate_limit sends 10 per 1d\nemail a", "email a"),
-    ("HS026", "email a\n}\npolicy { send_days mon..fri }\nflow g {\nemail a", "email a"),
+    # no rate limit is exact in HubSpot: the twin is the policy's cap, which is HS005's, not HS006's
+    (
+        "HS006",
+        "rate_limit sends 10 per 1d\nemail a",
+        "email a\n}\npolicy { frequency_cap 2 per 7d }\nflow g {\nemail a",
+    ),
+    (
+        "HS026",
+        "email a\n}\npolicy { send_days mon..fri }\nflow g {\nemail a",
+        "email a\n}\npolicy { send_days mon..sun }\nflow g {\nemail a",  # every day: no window
+    ),
     ("HS008", "branch {\n when lead > 10 { email a }\n}", "branch {\n when seats > 10 { email a }\n}"),
     ("HS009", "branch {\n when replied within 3d { email a }\n}", "branch {\n when replied { email a }\n}"),
     ("HS010", "split {\n 25.5% { email a }\n 74.5% { email b }\n}", "split {\n 30% { email a }\n 70% { email b }\n}"),
@@ -320,13 +329,22 @@ FIDELITY = [
     ),
     ("HS012", "repeat every 7d at most 3 {\n email a\n}", "repeat every 7d {\n email a\n}"),
     ("HS013", 'webhook post "https://h.example/x" body "{}"', 'webhook post "https://h.example/x"'),
-    ("HS014", "wait until replied up to 3d {\n on event { email a }\n}", "wait 3d\nemail a"),
-    ("HS015", "wait for up to 3d {\n on replied { email a }\n}", "wait 3d\nemail a"),
-    ("HS016", "wait until tue 10:00\nemail a", "email a"),
-    ("HS017", "linkedin follow\nemail a", "email a"),
+    # the silent twins are the nearest exact form: what HubSpot runs for the approximated construct
+    (
+        "HS014",
+        "wait until replied up to 3d {\n on event { email a }\n}",
+        "wait 3d\nbranch {\n when replied { email a }\n}",
+    ),
+    (
+        "HS015",
+        "wait for up to 3d {\n on replied { email a }\n}",
+        "wait 3d\nbranch {\n when replied { email a }\n}",
+    ),
+    ("HS016", "wait until tue 10:00\nemail a", "wait 2d\nemail a"),
+    ("HS017", "linkedin follow\nemail a", 'task "Follow on LinkedIn"\nemail a'),
     ("HS018", 'suppress "cold" revisit 30d', 'suppress "cold"'),
-    ("HS019", "move to other", "email a"),
-    ("HS020", "score lead +5\nemail a", "email a"),
+    ("HS019", "move to other", "email a\nexit"),
+    ("HS020", "score lead +5\nemail a", "set seats = 5\nemail a"),
     ("HS022", 'task "Call" for sdr', 'task "Call"'),
 ]
 
@@ -348,7 +366,8 @@ def test_frequency_caps_and_decay_are_reported(tmp_path):
     assert {"HS005", "HS007"} <= set(codes(report))
     decay = next(d for d in report.diagnostics if d.code == "HS007")
     assert decay.span is not None and decay.span.line == 3  # the behaviour rule's line
-    _, quiet = export(tmp_path, "email a")
+    steady = 'score hot {\n +5 on visited("pricing")\n}\n'  # the same use of a score with no decay
+    _, quiet = export(tmp_path, "exit on hot > 3\nemail a", header="policy { send_days mon..sun }\n" + steady)
     assert not {"HS005", "HS007"} & set(codes(quiet))
 
 
