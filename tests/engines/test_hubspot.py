@@ -346,10 +346,28 @@ FIDELITY = [
     ("HS019", "move to other", "email a\nexit"),
     ("HS020", "score lead +5\nemail a", "set seats = 5\nemail a"),
     ("HS022", 'task "Call" for sdr', 'task "Call"'),
+    ("HS028", "audience vip\nemail a", "entry on replied\naudience vip\nemail a"),
+    ("HS029", "cadence 3d..4d\nemail a\nwait 1d\nemail b", "cadence 3d..4d\nemail a\nwait 3d\nemail b"),
+    (
+        "HS030",
+        "max_touches 2\nemail a\nwait 7d\nemail b\nwait 7d\nemail a",
+        "max_touches 3\nemail a\nwait 7d\nemail b\nwait 7d\nemail a",
+    ),
+    # an endless repeat is a GOTO loop in HubSpot; one `at most N` runs its body once (HS012)
+    ("HS030", "repeat every 7d {\n email a\n}", "repeat every 7d at most 3 {\n email a\n}"),
+    ("HS031", "wait 3d\nemail a", "wait 2d\nemail a"),  # the policy's first_touch: 2d
+    ("HS032", 'task "Call {name} today"', 'task "Call them today"'),
+    ("HS032", 'notify sdr "{name} replied"', 'notify sdr "They replied"'),
+    (
+        "HS033",
+        'split {\n 50% "x" { email a }\n 50% "y" { email b }\n}',
+        "split {\n 50% { email a }\n 50% { email b }\n}",
+    ),
+    ("HS034", 'email a\nexit "done"', "email a\nexit"),
 ]
 
 
-@pytest.mark.parametrize(("code", "fires", "silent"), FIDELITY, ids=[f[0] for f in FIDELITY])
+@pytest.mark.parametrize(("code", "fires", "silent"), FIDELITY, ids=[f"{f[0]}-{i}" for i, f in enumerate(FIDELITY)])
 def test_each_approximation_fires_at_its_construct_and_only_there(tmp_path, code, fires, silent):
     _, report = export(tmp_path, fires)
     assert code in codes(report)
@@ -873,3 +891,16 @@ def test_a_filter_including_contacts_without_a_value_unlike_the_test_is_hs109(in
     if noted:
         note = next(d for d in report.diagnostics if d.code == "HS109")
         assert "`lifecyclestage` includes contacts without a value" in note.message
+
+
+def test_cadence_max_touches_and_first_touch_say_where_they_bind(tmp_path):
+    # the event arm of a wait until can be taken at once: email b may follow a with no delay
+    body = "cadence 3d..4d\nmax_touches 1\nemail a\nwait until replied up to 5d {\n on event { email b }\n}\nemail s"
+    _, report = export(tmp_path, body)
+    message = {d.code: d.message for d in report.diagnostics}
+    assert message["HS029"] == "cadence 3d..4d in flow `f`: email `b` can follow email `a` after no delay"
+    assert "one path sends 3 emails" in message["HS030"]  # a, b, then s after the wait
+    # the time-out arm: the first email is `a`, at once, so first_touch does not bind
+    assert "HS031" not in message
+    _, late = export(tmp_path, "wait until replied up to 5d {\n on event { email a }\n}\nemail b")
+    assert "whose first email can come 5d after entry" in {d.code: d.message for d in late.diagnostics}["HS031"]

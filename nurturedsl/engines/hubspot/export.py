@@ -14,6 +14,8 @@ span, with an HS0xx code (docs/engines.md, "HubSpot").
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,6 +39,7 @@ from ..conditions import (
     parse,
 )
 from ..core import Bindings, Need, Report
+from . import touches
 
 Connection = dict[str, str]
 DAYS = {
@@ -495,7 +498,15 @@ class _Exporter:
             )
         if flow.rate_limits is not None:
             self.report.approximate("HS006", flow.span, f"rate limits {self.where}", "not exported: HubSpot has none")
+        if entry is None and flow.audience is not None:
+            self.report.approximate(
+                "HS028",
+                flow.span,
+                f"the audience of {self.where.removeprefix('in ')}, which has no entry",
+                "HubSpot's manual enrollment has no filter: every contact enrolled runs the flow",
+            )
         self.decay()
+        self.touches()
         first = self.visit(flow.nodes[flow.start].next[0].to)
         if lead is not None:
             if first is not None:
@@ -505,6 +516,41 @@ class _Exporter:
             start = first
         self.enrollment = enrollment
         return (start["nextActionId"] if start else None), enrollment
+
+    def touches(self) -> None:
+        """The flow's cadence and max_touches and the policy's first_touch,
+        where a path meets them (touches.py): HubSpot has none of them."""
+        flow = self.flow
+        least = flow.cadence.min.seconds
+        close = [(a, b, gap) for a, b, gap in touches.shortest_gaps(flow) if gap < least]
+        if close:
+            a, b, gap = min(close, key=lambda found: found[2])
+            self.report.approximate(
+                "HS029",
+                flow.span,
+                f"cadence {_shown_seconds(least)}..{_shown_seconds(flow.cadence.max.seconds)} {self.where}: email `{b}` can follow "
+                f"email `{a}` after {_shown_seconds(gap)}",
+                "each email goes out when the flow's delays say: HubSpot holds none until the cadence's minimum",
+            )
+        most = touches.most_emails(flow)
+        if most > flow.max_touches:
+            self.report.approximate(
+                "HS030",
+                flow.span,
+                f"max_touches {flow.max_touches} {self.where}, where one path sends "
+                + ("emails in a loop" if math.isinf(most) else f"{int(most)} emails"),
+                "every email on the path is sent: HubSpot has no cap on a flow's emails to one contact",
+            )
+        latest = touches.latest_first_email(flow)
+        first_touch = self.ir.policy.first_touch
+        if latest > first_touch.seconds:
+            self.report.approximate(
+                "HS031",
+                flow.span,
+                f"the policy's first_touch {_shown_seconds(first_touch.seconds)} {self.where}, whose first email can come "
+                + ("any time later" if math.isinf(latest) else f"{_shown_seconds(latest)} after entry"),
+                "no late first touch is reported: HubSpot does not check when a flow's first email goes out",
+            )
 
     def decay(self) -> None:
         used: set[str] = set()
@@ -544,6 +590,13 @@ class _Exporter:
                     made["connection"] = nxt
             return _connection(action_id, False)
 
+        if node.type == "exit" and node.reason is not None:
+            self.report.approximate(
+                "HS034",
+                span,
+                f"the reason {node.reason!r} of exit {here}",
+                "the path ends: HubSpot records no reason for leaving a flow",
+            )
         if node.type == "end" or node.type == "exit":
             return None
         if node.type == "wait":
@@ -571,6 +624,13 @@ class _Exporter:
                 )
             list_id = str(self.bindings.require("list", node.suppression_list))
             return action(LIST_MEMBERSHIP, {"operation": "ADD", "list_id": list_id})
+        if (node.type == "notify" or node.type == "task") and _PLACEHOLDER.search(node.text):
+            self.report.approximate(
+                "HS032",
+                span,
+                f"the placeholders {', '.join(sorted(set(_PLACEHOLDER.findall(node.text))))} in {node.type} {here}",
+                "the text as written: HubSpot fills in none of them (use its personalization tokens in HubSpot)",
+            )
         if node.type == "notify":
             if node.recipient is None:
                 self.report.refuse(
@@ -755,6 +815,14 @@ class _Exporter:
             self.report.approximate(
                 "HS011", span, f"experiment {here}", "a random split: HubSpot does not pick a winner by the goal"
             )
+        names = [t.label for t in node.next if t.label is not None]
+        if names:
+            self.report.approximate(
+                "HS033",
+                span,
+                f"the arm names {', '.join(repr(name) for name in names)} of {node.type} {here}",
+                "not exported: an arm of HubSpot's A/B test branch has only its connection and percentage",
+            )
         shares = whole_percents(weights)
         if any(share != weight for share, weight in zip(shares, weights, strict=True)):
             self.report.approximate(
@@ -781,6 +849,9 @@ class _Exporter:
         return _connection(action_id, False)
 
 
+# `{attribute}` in a text, as the language writes a placeholder (docs/language.md)
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.]*\}")
+
 # Steps with no HubSpot action: passed over, with their code and what the export does.
 SKIPPED: dict[NodeType, tuple[str, str]] = {
     "linkedin": ("HS017", "skipped: HubSpot has no LinkedIn action"),
@@ -802,6 +873,13 @@ def _kind(test: Condition | None) -> str:
         "Compare": "an attribute comparison of this type",
     }
     return names.get(type(test).__name__, "")
+
+
+def _shown_seconds(seconds: float) -> str:
+    """A finite time as the language writes a duration (`0s`: at once)."""
+    from ..text import duration
+
+    return "no delay" if seconds <= 0 else duration(int(seconds))
 
 
 def _minutes(seconds: int) -> int:
