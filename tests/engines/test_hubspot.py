@@ -904,3 +904,66 @@ def test_cadence_max_touches_and_first_touch_say_where_they_bind(tmp_path):
     assert "HS031" not in message
     _, late = export(tmp_path, "wait until replied up to 5d {\n on event { email a }\n}\nemail b")
     assert "whose first email can come 5d after entry" in {d.code: d.message for d in late.diagnostics}["HS031"]
+
+
+# Every flow and policy field with a value other than the default, against a
+# flow that meets the defaults (gaps of 7d, the first email after 1d): each
+# changes the document or is reported. A new field fails the coverage check.
+SETTLED = "wait 1d\nemail a\nwait 7d\nemail b\nwait 7d\nemail s"
+FLOW_FIELDS = {
+    "title": ('flow f "Welcome" {', ""),
+    "entry": ("flow f {", "entry on replied"),
+    "audience": ("flow f {", "audience vip"),
+    "goal": ("flow f {", "goal replied"),
+    "exit": ("flow f {", "exit on vip"),
+    "cadence": ("flow f {", "cadence 8d..9d"),
+    "max_touches": ("flow f {", "max_touches 2"),
+    "reentry": ("flow f {", "reentry allowed"),
+    "rate_limits": ("flow f {", "rate_limit sends 10 per 1d"),
+}
+POLICY_FIELDS = {
+    "cadence": "cadence 8d..9d",
+    "first_touch": "first_touch within 12h",
+    "max_touches": "max_touches 2",
+    "frequency_cap": "frequency_cap 2 per 7d",
+    "frequency_caps": "frequency_cap email 2 per 7d",
+    "quiet_hours": "quiet_hours 20:00..06:00",
+    "send_days": "send_days mon..fri",
+}
+# Fields with nothing to run in a flow HubSpot runs, and why.
+INERT = {
+    "reviewed": "a review stamp for the linter",
+    "start": "the graph's first node: the steps are the FIDELITY cases",
+    "nodes": "the steps: the FIDELITY cases",
+    "span": "a source position",
+    "meta": "engine ids kept by an import",
+    "give_to_get": "a rule for static checks (docs/ir.md)",
+    "unsubscribe_required": "a rule for static checks",
+    "timezone": "the zone of quiet hours, send days and calendar waits: HS026 and HS016 report those",
+    "messages": "which touches quiet hours hold and caps count: HS026, HS005, HS029-HS031 count emails",
+}
+
+
+def _export_text(tmp_path: Path, text: str) -> tuple[dict[str, Any], list[str]]:
+    path = tmp_path / "p.nurture"
+    path.write_text(text)
+    report = Report("hubspot")
+    doc = TARGET.export(compile_model(load(str(path))), "f", Bindings("hubspot", BOUND), report, "api")  # type: ignore[arg-type]
+    return doc, codes(report)
+
+
+def test_every_flow_and_policy_field_changes_the_flow_or_is_reported(tmp_path):
+    from nurturedsl.irmodel import FlowIR, PolicyIR
+
+    assert set(FlowIR.model_fields) == set(FLOW_FIELDS) | (set(INERT) & set(FlowIR.model_fields))
+    assert set(PolicyIR.model_fields) == set(POLICY_FIELDS) | (set(INERT) & set(PolicyIR.model_fields))
+    base = _export_text(tmp_path, HEAD + "flow f {\n" + SETTLED + "\n}\n")
+    assert base[1] == []
+    unchanged = []
+    for field, (line, setting) in FLOW_FIELDS.items():
+        if _export_text(tmp_path, HEAD + f"{line}\n{setting}\n{SETTLED}\n}}\n") == base:
+            unchanged.append(f"flow {field}")
+    for field, setting in POLICY_FIELDS.items():
+        if _export_text(tmp_path, f"policy {{ {setting} }}\n" + HEAD + "flow f {\n" + SETTLED + "\n}\n") == base:
+            unchanged.append(f"policy {field}")
+    assert unchanged == []
