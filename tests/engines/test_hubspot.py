@@ -967,3 +967,16 @@ def test_every_flow_and_policy_field_changes_the_flow_or_is_reported(tmp_path):
         if _export_text(tmp_path, f"policy {{ {setting} }}\n" + HEAD + "flow f {\n" + SETTLED + "\n}\n") == base:
             unchanged.append(f"policy {field}")
     assert unchanged == []
+
+
+def test_loops_make_first_touch_and_max_touches_unbounded_only_when_they_hold_an_email_or_time(tmp_path):
+    # a loop of delays before the first email: that email can come any time later
+    _, late = export(tmp_path, "linkedin l: follow\nwait 1d\nbranch {\n when vip { goto l }\n}\nemail a")
+    assert "whose first email can come any time later" in {d.code: d.message for d in late.diagnostics}["HS031"]
+    # a loop of delays after the only email sends it once: no cap binds
+    _, once = export(tmp_path, "email a\nlinkedin l: follow\nwait 7d\nbranch {\n when vip { goto l }\n}")
+    assert not {"HS029", "HS030", "HS031"} & set(codes(once))
+    # a loop through the email sends it without end, 7d apart: only max_touches binds
+    _, again = export(tmp_path, "email e: a\nwait 7d\nbranch {\n when vip { goto e }\n}")
+    assert "where one path sends emails in a loop" in {d.code: d.message for d in again.diagnostics}["HS030"]
+    assert "HS029" not in codes(again)
