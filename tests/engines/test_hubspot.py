@@ -307,8 +307,17 @@ FIDELITY = [
     ),
     ("HS003", "exit on replied\nemail a", "exit on vip\nemail a"),
     ("HS004", "reentry after 30d\nemail a", "reentry allowed\nemail a"),
-    ("HS006", "rate_limit sends 10 per 1d\nemail a", "email a"),
-    ("HS026", "email a\n}\npolicy { send_days mon..fri }\nflow g {\nemail a", "email a"),
+    # no rate limit is exact in HubSpot: the twin is the policy's cap, which is HS005's, not HS006's
+    (
+        "HS006",
+        "rate_limit sends 10 per 1d\nemail a",
+        "email a\n}\npolicy { frequency_cap 2 per 7d }\nflow g {\nemail a",
+    ),
+    (
+        "HS026",
+        "email a\n}\npolicy { send_days mon..fri }\nflow g {\nemail a",
+        "email a\n}\npolicy { send_days mon..sun }\nflow g {\nemail a",  # every day: no window
+    ),
     ("HS008", "branch {\n when lead > 10 { email a }\n}", "branch {\n when seats > 10 { email a }\n}"),
     ("HS009", "branch {\n when replied within 3d { email a }\n}", "branch {\n when replied { email a }\n}"),
     ("HS010", "split {\n 25.5% { email a }\n 74.5% { email b }\n}", "split {\n 30% { email a }\n 70% { email b }\n}"),
@@ -320,18 +329,45 @@ FIDELITY = [
     ),
     ("HS012", "repeat every 7d at most 3 {\n email a\n}", "repeat every 7d {\n email a\n}"),
     ("HS013", 'webhook post "https://h.example/x" body "{}"', 'webhook post "https://h.example/x"'),
-    ("HS014", "wait until replied up to 3d {\n on event { email a }\n}", "wait 3d\nemail a"),
-    ("HS015", "wait for up to 3d {\n on replied { email a }\n}", "wait 3d\nemail a"),
-    ("HS016", "wait until tue 10:00\nemail a", "email a"),
-    ("HS017", "linkedin follow\nemail a", "email a"),
+    # the silent twins are the nearest exact form: what HubSpot runs for the approximated construct
+    (
+        "HS014",
+        "wait until replied up to 3d {\n on event { email a }\n}",
+        "wait 3d\nbranch {\n when replied { email a }\n}",
+    ),
+    (
+        "HS015",
+        "wait for up to 3d {\n on replied { email a }\n}",
+        "wait 3d\nbranch {\n when replied { email a }\n}",
+    ),
+    ("HS016", "wait until tue 10:00\nemail a", "wait 2d\nemail a"),
+    ("HS017", "linkedin follow\nemail a", 'task "Follow on LinkedIn"\nemail a'),
     ("HS018", 'suppress "cold" revisit 30d', 'suppress "cold"'),
-    ("HS019", "move to other", "email a"),
-    ("HS020", "score lead +5\nemail a", "email a"),
+    ("HS019", "move to other", "email a\nexit"),
+    ("HS020", "score lead +5\nemail a", "set seats = 5\nemail a"),
     ("HS022", 'task "Call" for sdr', 'task "Call"'),
+    ("HS028", "audience vip\nemail a", "entry on replied\naudience vip\nemail a"),
+    ("HS029", "cadence 3d..4d\nemail a\nwait 1d\nemail b", "cadence 3d..4d\nemail a\nwait 3d\nemail b"),
+    (
+        "HS030",
+        "max_touches 2\nemail a\nwait 7d\nemail b\nwait 7d\nemail a",
+        "max_touches 3\nemail a\nwait 7d\nemail b\nwait 7d\nemail a",
+    ),
+    # an endless repeat is a GOTO loop in HubSpot; one `at most N` runs its body once (HS012)
+    ("HS030", "repeat every 7d {\n email a\n}", "repeat every 7d at most 3 {\n email a\n}"),
+    ("HS031", "wait 3d\nemail a", "wait 2d\nemail a"),  # the policy's first_touch: 2d
+    ("HS032", 'task "Call {name} today"', 'task "Call them today"'),
+    ("HS032", 'notify sdr "{name} replied"', 'notify sdr "They replied"'),
+    (
+        "HS033",
+        'split {\n 50% "x" { email a }\n 50% "y" { email b }\n}',
+        "split {\n 50% { email a }\n 50% { email b }\n}",
+    ),
+    ("HS034", 'email a\nexit "done"', "email a\nexit"),
 ]
 
 
-@pytest.mark.parametrize(("code", "fires", "silent"), FIDELITY, ids=[f[0] for f in FIDELITY])
+@pytest.mark.parametrize(("code", "fires", "silent"), FIDELITY, ids=[f"{f[0]}-{i}" for i, f in enumerate(FIDELITY)])
 def test_each_approximation_fires_at_its_construct_and_only_there(tmp_path, code, fires, silent):
     _, report = export(tmp_path, fires)
     assert code in codes(report)
@@ -348,7 +384,8 @@ def test_frequency_caps_and_decay_are_reported(tmp_path):
     assert {"HS005", "HS007"} <= set(codes(report))
     decay = next(d for d in report.diagnostics if d.code == "HS007")
     assert decay.span is not None and decay.span.line == 3  # the behaviour rule's line
-    _, quiet = export(tmp_path, "email a")
+    steady = 'score hot {\n +5 on visited("pricing")\n}\n'  # the same use of a score with no decay
+    _, quiet = export(tmp_path, "exit on hot > 3\nemail a", header="policy { send_days mon..sun }\n" + steady)
     assert not {"HS005", "HS007"} & set(codes(quiet))
 
 
@@ -572,6 +609,7 @@ def test_malformed_documents_are_a_located_diagnostic_not_a_traceback(doc, point
     report = Report("hubspot")
     imported = TARGET.import_doc(doc, None, report)
     assert imported.text == "" and report.refused
+    assert report.diagnostics[0].code == "HS100"
     assert pointer in report.diagnostics[0].message
 
 
@@ -691,3 +729,254 @@ def test_each_flow_exports_with_exactly_the_bindings_it_needs(playbook):
         report = Report("hubspot")
         TARGET.export(ir, flow, Bindings("hubspot", only), report, "api")  # type: ignore[arg-type]  # no KeyError
         assert not report.refused
+
+
+# Values a hand edit or another tool may leave in any member: wrong types,
+# out-of-range numbers (2**70 and 1e308 are past the language's 10^15 and ten
+# years), empty texts and containers.
+JUNK: list[Any] = [None, -1, 2**70, 1e308, "", "x", [], {}]
+
+
+def _members(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every member and array item of `doc`, depth first."""
+    found = [path] if path else []
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else []
+    for key, inner in items:
+        found.extend(_members(inner, (*path, key)))
+    return found
+
+
+def _mutations(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """`doc` with each member in turn deleted or replaced by each junk value."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    for path in _members(doc):
+        for junk in ["<deleted>", *JUNK]:
+            mutated = copy.deepcopy(doc)
+            holder = mutated
+            for key in path[:-1]:
+                holder = holder[key]
+            if junk == "<deleted>":
+                del holder[path[-1]]
+            else:
+                holder[path[-1]] = copy.deepcopy(junk)
+            out.append((f"{'/'.join(map(str, path))} = {junk!r}", mutated))
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["create-branches.json", "get-response.json"])
+def test_every_member_broken_any_way_imports_or_is_refused_never_a_crash(fixture):
+    """A bounded, deterministic fuzz of the importer (REVIEW13 finding 5):
+    every outcome is a refusal (HS100) or text that checks clean, never an
+    exception (the CLI's exit 3)."""
+    failures = []
+    for what, doc in _mutations(json.loads((FIXTURES / fixture).read_text())):
+        report = Report("hubspot")
+        try:
+            imported = TARGET.import_doc(doc, None, report)
+        except Exception as crash:  # any exception is the failure looked for
+            failures.append(f"{what}: {type(crash).__name__}: {crash}")
+            continue
+        if not report.refused:
+            problems = check_text(imported.text, "x.nurture")
+            if problems:
+                failures.append(f"{what}: does not check: {problems[0].message}")
+    assert failures == []
+
+
+def test_values_past_the_languages_ranges_are_left_out_with_a_located_note():
+    doc = _valid()
+    doc["actions"][1]["fields"]["delta"] = str(3651 * 24 * 60)  # a day past ten years, in minutes
+    number = doc["actions"][2]["listBranches"][1]["filterBranch"]["filterBranches"][0]["filters"][0]
+    number["operation"]["value"] = 1e300
+    doc["actions"][3]["fields"]["property_name"] = ""
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, None, report).text
+    assert check_text(text, "x.nurture") == []
+    notes = {(d.code, d.message.split(":")[0]) for d in report.diagnostics}
+    assert {("HS101", "/actions/1"), ("HS103", "/actions/2/listBranches/1"), ("HS101", "/actions/3")} <= notes
+    assert "# HubSpot action 0-1 (/actions/1) is not imported" in text
+    assert "# list branch 2 (/actions/2/listBranches/1) is not imported" in text
+
+
+def test_a_skipped_step_reached_on_two_paths_is_reported_once(tmp_path):
+    doc, report = export(tmp_path, "branch {\n when vip { email a }\n else { email b }\n}\nscore lead +5\nemail s")
+    assert codes(report).count("HS020") == 1
+    # both arms still go on past the skipped step, to the one `email s`
+    sends = [a for a in doc["actions"] if a.get("fields", {}).get("content_id") == "103"]
+    assert len(sends) == 1
+
+
+def test_every_node_type_is_exported_or_skipped_with_its_own_code():
+    """The dispatch in export.py ends in assert_never (mypy proves each type
+    has a case); this pins that the skipped ones are real node types, each
+    with a code of its own and not HS021's (a loop)."""
+    from typing import get_args
+
+    from nurturedsl.engines.hubspot.export import SKIPPED
+    from nurturedsl.irmodel import NodeType
+
+    assert set(SKIPPED) <= set(get_args(NodeType))
+    assert {code for code, _ in SKIPPED.values()} == {"HS016", "HS017", "HS019", "HS020"}
+
+
+def test_leaving_when_the_entry_criteria_stop_holding_is_unenrollment_both_ways(tmp_path):
+    doc, report = export(tmp_path, 'entry when plan == "pro"\nexit on not (plan == "pro")\nemail a')
+    assert doc["enrollmentCriteria"]["unEnrollObjectsNotMeetingCriteria"] is True
+    assert "HS003" not in codes(report)
+    text = TARGET.import_doc(doc, Bindings("hubspot", BOUND), Report("hubspot")).text
+    assert '  exit on not (plan == "pro")\n' in text and check_text(text, "x.nurture") == []
+    # another exit test is no unenrollment: it is HS003, and the flag stays false
+    other, report = export(tmp_path, 'entry when plan == "pro"\nexit on not (plan == "max")\nemail a')
+    assert other["enrollmentCriteria"]["unEnrollObjectsNotMeetingCriteria"] is False
+    assert "HS003" in codes(report)
+
+
+def test_import_notes_reenrollment_triggers_and_a_one_arm_ab_test():
+    doc = _valid()
+    doc["enrollmentCriteria"]["reEnrollmentTriggersFilterBranches"] = [
+        {"filterBranchType": "OR", "filterBranchOperator": "OR", "filters": [], "filterBranches": []}
+    ]
+    doc["actions"][5]["testBranches"] = doc["actions"][5]["testBranches"][:1]
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, None, report).text
+    assert check_text(text, "x.nurture") == []
+    assert "split" not in text
+    notes = {(d.code, d.message.split(":")[0]) for d in report.diagnostics}
+    assert ("HS105", "/enrollmentCriteria/reEnrollmentTriggersFilterBranches") in notes
+    assert ("HS108", "/actions/5/testBranches") in notes
+    # the fixture as it is: an empty trigger list and a two-arm split, no notes
+    quiet = Report("hubspot")
+    TARGET.import_doc(_valid(), None, quiet)
+    assert not {"HS105", "HS108"} & set(codes(quiet))
+
+
+def test_an_owner_action_with_steps_after_it_is_a_set_and_the_steps_are_kept():
+    doc = _valid()
+    owner = {"property_name": "hubspot_owner_id", "value": {"type": "STATIC_VALUE", "staticValue": "7"}}
+    doc["actions"][3]["fields"] = owner
+    doc["actions"][3]["connection"] = {"edgeType": "STANDARD", "nextActionId": "5"}
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, Bindings("hubspot", {"team": {"sales": 7}}), report).text
+    assert 'set hubspot.hubspot_owner_id = "7" meta { hubspot_action "4" }' in text
+    assert "handoff sales" not in text and "email action_5: email_113782603057" in text
+    assert check_text(text, "x.nurture") == []
+    # with nothing after it, the same action is the path-ending handoff
+    del doc["actions"][3]["connection"]
+    text = TARGET.import_doc(doc, Bindings("hubspot", {"team": {"sales": 7}}), Report("hubspot")).text
+    assert 'handoff sales meta { hubspot_action "4" }' in text
+
+
+@pytest.mark.parametrize(
+    ("percentages", "noted", "shares"),
+    [([60, 60], True, ["50%", "50%"]), ([70, 30], False, ["70%", "30%"]), ([None, None], False, ["50%", "50%"])],
+)
+def test_ab_percentages_that_do_not_add_up_are_an_even_split_with_hs108(percentages, noted, shares):
+    doc = _valid()
+    for arm, share in zip(doc["actions"][5]["testBranches"], percentages, strict=True):
+        arm["percentage"] = share
+    report = Report("hubspot")
+    text = TARGET.import_doc(doc, None, report).text
+    assert [line.strip().split()[0] for line in text.splitlines() if line.strip().endswith("% {")] == shares
+    assert ("HS108" in codes(report)) is noted
+
+
+@pytest.mark.parametrize(("included", "noted"), [(True, True), (False, False)])
+def test_a_filter_including_contacts_without_a_value_unlike_the_test_is_hs109(included, noted):
+    doc = _valid()
+    status = doc["enrollmentCriteria"]["listFilterBranch"]["filterBranches"][0]["filters"][0]
+    status["operation"]["includeObjectsWithNoValueSet"] = included  # `== "lead"` is false without a value
+    report = Report("hubspot")
+    TARGET.import_doc(doc, None, report)
+    assert ("HS109" in codes(report)) is noted
+    if noted:
+        note = next(d for d in report.diagnostics if d.code == "HS109")
+        assert "`lifecyclestage` includes contacts without a value" in note.message
+
+
+def test_cadence_max_touches_and_first_touch_say_where_they_bind(tmp_path):
+    # the event arm of a wait until can be taken at once: email b may follow a with no delay
+    body = "cadence 3d..4d\nmax_touches 1\nemail a\nwait until replied up to 5d {\n on event { email b }\n}\nemail s"
+    _, report = export(tmp_path, body)
+    message = {d.code: d.message for d in report.diagnostics}
+    assert message["HS029"] == "cadence 3d..4d in flow `f`: email `b` can follow email `a` after no delay"
+    assert "one path sends 3 emails" in message["HS030"]  # a, b, then s after the wait
+    # the time-out arm: the first email is `a`, at once, so first_touch does not bind
+    assert "HS031" not in message
+    _, late = export(tmp_path, "wait until replied up to 5d {\n on event { email a }\n}\nemail b")
+    assert "whose first email can come 5d after entry" in {d.code: d.message for d in late.diagnostics}["HS031"]
+
+
+# Every flow and policy field with a value other than the default, against a
+# flow that meets the defaults (gaps of 7d, the first email after 1d): each
+# changes the document or is reported. A new field fails the coverage check.
+SETTLED = "wait 1d\nemail a\nwait 7d\nemail b\nwait 7d\nemail s"
+FLOW_FIELDS = {
+    "title": ('flow f "Welcome" {', ""),
+    "entry": ("flow f {", "entry on replied"),
+    "audience": ("flow f {", "audience vip"),
+    "goal": ("flow f {", "goal replied"),
+    "exit": ("flow f {", "exit on vip"),
+    "cadence": ("flow f {", "cadence 8d..9d"),
+    "max_touches": ("flow f {", "max_touches 2"),
+    "reentry": ("flow f {", "reentry allowed"),
+    "rate_limits": ("flow f {", "rate_limit sends 10 per 1d"),
+}
+POLICY_FIELDS = {
+    "cadence": "cadence 8d..9d",
+    "first_touch": "first_touch within 12h",
+    "max_touches": "max_touches 2",
+    "frequency_cap": "frequency_cap 2 per 7d",
+    "frequency_caps": "frequency_cap email 2 per 7d",
+    "quiet_hours": "quiet_hours 20:00..06:00",
+    "send_days": "send_days mon..fri",
+}
+# Fields with nothing to run in a flow HubSpot runs, and why.
+INERT = {
+    "reviewed": "a review stamp for the linter",
+    "start": "the graph's first node: the steps are the FIDELITY cases",
+    "nodes": "the steps: the FIDELITY cases",
+    "span": "a source position",
+    "meta": "engine ids kept by an import",
+    "give_to_get": "a rule for static checks (docs/ir.md)",
+    "unsubscribe_required": "a rule for static checks",
+    "timezone": "the zone of quiet hours, send days and calendar waits: HS026 and HS016 report those",
+    "messages": "which touches quiet hours hold and caps count: HS026, HS005, HS029-HS031 count emails",
+}
+
+
+def _export_text(tmp_path: Path, text: str) -> tuple[dict[str, Any], list[str]]:
+    path = tmp_path / "p.nurture"
+    path.write_text(text)
+    report = Report("hubspot")
+    doc = TARGET.export(compile_model(load(str(path))), "f", Bindings("hubspot", BOUND), report, "api")  # type: ignore[arg-type]
+    return doc, codes(report)
+
+
+def test_every_flow_and_policy_field_changes_the_flow_or_is_reported(tmp_path):
+    from nurturedsl.irmodel import FlowIR, PolicyIR
+
+    assert set(FlowIR.model_fields) == set(FLOW_FIELDS) | (set(INERT) & set(FlowIR.model_fields))
+    assert set(PolicyIR.model_fields) == set(POLICY_FIELDS) | (set(INERT) & set(PolicyIR.model_fields))
+    base = _export_text(tmp_path, HEAD + "flow f {\n" + SETTLED + "\n}\n")
+    assert base[1] == []
+    unchanged = []
+    for field, (line, setting) in FLOW_FIELDS.items():
+        if _export_text(tmp_path, HEAD + f"{line}\n{setting}\n{SETTLED}\n}}\n") == base:
+            unchanged.append(f"flow {field}")
+    for field, setting in POLICY_FIELDS.items():
+        if _export_text(tmp_path, f"policy {{ {setting} }}\n" + HEAD + "flow f {\n" + SETTLED + "\n}\n") == base:
+            unchanged.append(f"policy {field}")
+    assert unchanged == []
+
+
+def test_loops_make_first_touch_and_max_touches_unbounded_only_when_they_hold_an_email_or_time(tmp_path):
+    # a loop of delays before the first email: that email can come any time later
+    _, late = export(tmp_path, "linkedin l: follow\nwait 1d\nbranch {\n when vip { goto l }\n}\nemail a")
+    assert "whose first email can come any time later" in {d.code: d.message for d in late.diagnostics}["HS031"]
+    # a loop of delays after the only email sends it once: no cap binds
+    _, once = export(tmp_path, "email a\nlinkedin l: follow\nwait 7d\nbranch {\n when vip { goto l }\n}")
+    assert not {"HS029", "HS030", "HS031"} & set(codes(once))
+    # a loop through the email sends it without end, 7d apart: only max_touches binds
+    _, again = export(tmp_path, "email e: a\nwait 7d\nbranch {\n when vip { goto e }\n}")
+    assert "where one path sends emails in a loop" in {d.code: d.message for d in again.diagnostics}["HS030"]
+    assert "HS029" not in codes(again)

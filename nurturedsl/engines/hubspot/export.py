@@ -14,10 +14,14 @@ span, with an HS0xx code (docs/engines.md, "HubSpot").
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from ...irmodel import FlowIR, ProgrammeIR, SpanIR
+from typing_extensions import assert_never
+
+from ...irmodel import FlowIR, NodeType, ProgrammeIR, SpanIR
 from ..conditions import (
     And,
     Compare,
@@ -35,6 +39,7 @@ from ..conditions import (
     parse,
 )
 from ..core import Bindings, Need, Report
+from . import touches
 
 Connection = dict[str, str]
 DAYS = {
@@ -176,13 +181,37 @@ def needs(ir: ProgrammeIR, flow_name: str) -> list[Need]:
             found.append(Need("attribute", node.attribute, span, f"set {where}"))
         elif node.type == "tag":
             found.append(Need("tag", node.tag, span, f"{'untag' if node.remove else 'tag'} {where}"))
-        elif node.type == "notify" and node.recipient is not None:
-            found.append(Need("recipient", node.recipient, span, f"notify {where}"))
+        elif node.type == "notify":
+            if node.recipient is not None:  # without one it is refused (HS023)
+                found.append(Need("recipient", node.recipient, span, f"notify {where}"))
         elif node.type == "wait_for":
             for t in node.next:
                 if t.kind == "event":
                     key = event_key(t.event.name, t.event.arg)
                     found.append(Need("event", key, span, f"wait for {where}"))
+        elif (
+            node.type == "entry"
+            or node.type == "end"
+            or node.type == "exit"
+            or node.type == "goto"
+            or node.type == "wait"
+            or node.type == "wait_until"  # its condition: _flow_conditions
+            or node.type == "branch"  # its guards: _flow_conditions
+            or node.type == "split"
+            or node.type == "experiment"
+            or node.type == "repeat"
+            or node.type == "task"
+            or node.type == "webhook"
+            or node.type == "linkedin"  # the skipped steps (SKIPPED) need nothing
+            or node.type == "ads"
+            or node.type == "sms"
+            or node.type == "wait_calendar"
+            or node.type == "score"
+            or node.type == "move_to"
+        ):
+            pass  # no binding
+        else:
+            assert_never(node)  # a new node type must say what it needs
     seen: set[tuple[str, str]] = set()
     unique: list[Need] = []
     for need in found:
@@ -224,6 +253,7 @@ class _Exporter:
         self.where = f"in flow `{flow_name}`"
         self.repeated: set[str] = set()
         self.skipping: set[str] = set()
+        self.reported: set[str] = set()  # skipped steps already reported
         self.reserved: set[str] = set()
         for node in self.flow.nodes.values():
             for key in ("hubspot_action", "hubspot_branch"):
@@ -232,6 +262,7 @@ class _Exporter:
                     self.reserved.add(str(value))
         self.used: set[str] = set()
         self.counter = 0
+        self.list_condition: Condition | None = None  # a LIST_BASED enrollment's filter, entry and audience
 
     # -- ids and actions
 
@@ -446,6 +477,7 @@ class _Exporter:
                     self.fresh(), DELAY, {"delta": str(_minutes(entry.delay.seconds)), "time_unit": "MINUTES"}
                 )
         else:
+            self.list_condition = cond
             enrollment = {
                 "type": "LIST_BASED",
                 "shouldReEnroll": should,
@@ -466,7 +498,15 @@ class _Exporter:
             )
         if flow.rate_limits is not None:
             self.report.approximate("HS006", flow.span, f"rate limits {self.where}", "not exported: HubSpot has none")
+        if entry is None and flow.audience is not None:
+            self.report.approximate(
+                "HS028",
+                flow.span,
+                f"the audience of {self.where.removeprefix('in ')}, which has no entry",
+                "HubSpot's manual enrollment has no filter: every contact enrolled runs the flow",
+            )
         self.decay()
+        self.touches()
         first = self.visit(flow.nodes[flow.start].next[0].to)
         if lead is not None:
             if first is not None:
@@ -476,6 +516,41 @@ class _Exporter:
             start = first
         self.enrollment = enrollment
         return (start["nextActionId"] if start else None), enrollment
+
+    def touches(self) -> None:
+        """The flow's cadence and max_touches and the policy's first_touch,
+        where a path meets them (touches.py): HubSpot has none of them."""
+        flow = self.flow
+        least = flow.cadence.min.seconds
+        close = [(a, b, gap) for a, b, gap in touches.shortest_gaps(flow) if gap < least]
+        if close:
+            a, b, gap = min(close, key=lambda found: found[2])
+            self.report.approximate(
+                "HS029",
+                flow.span,
+                f"cadence {_shown_seconds(least)}..{_shown_seconds(flow.cadence.max.seconds)} {self.where}: email `{b}` can follow "
+                f"email `{a}` after {_shown_seconds(gap)}",
+                "each email goes out when the flow's delays say: HubSpot holds none until the cadence's minimum",
+            )
+        most = touches.most_emails(flow)
+        if most > flow.max_touches:
+            self.report.approximate(
+                "HS030",
+                flow.span,
+                f"max_touches {flow.max_touches} {self.where}, where one path sends "
+                + ("emails in a loop" if math.isinf(most) else f"{int(most)} emails"),
+                "every email on the path is sent: HubSpot has no cap on a flow's emails to one contact",
+            )
+        latest = touches.latest_first_email(flow)
+        first_touch = self.ir.policy.first_touch
+        if latest > first_touch.seconds:
+            self.report.approximate(
+                "HS031",
+                flow.span,
+                f"the policy's first_touch {_shown_seconds(first_touch.seconds)} {self.where}, whose first email can come "
+                + ("any time later" if math.isinf(latest) else f"{_shown_seconds(latest)} after entry"),
+                "no late first touch is reported: HubSpot does not check when a flow's first email goes out",
+            )
 
     def decay(self) -> None:
         used: set[str] = set()
@@ -515,7 +590,14 @@ class _Exporter:
                     made["connection"] = nxt
             return _connection(action_id, False)
 
-        if node.type in ("end", "exit"):
+        if node.type == "exit" and node.reason is not None:
+            self.report.approximate(
+                "HS034",
+                span,
+                f"the reason {node.reason!r} of exit {here}",
+                "the path ends: HubSpot records no reason for leaving a flow",
+            )
+        if node.type == "end" or node.type == "exit":
             return None
         if node.type == "wait":
             return action(DELAY, {"delta": str(_minutes(node.duration.seconds)), "time_unit": "MINUTES"})
@@ -542,6 +624,13 @@ class _Exporter:
                 )
             list_id = str(self.bindings.require("list", node.suppression_list))
             return action(LIST_MEMBERSHIP, {"operation": "ADD", "list_id": list_id})
+        if (node.type == "notify" or node.type == "task") and _PLACEHOLDER.search(node.text):
+            self.report.approximate(
+                "HS032",
+                span,
+                f"the placeholders {', '.join(sorted(set(_PLACEHOLDER.findall(node.text))))} in {node.type} {here}",
+                "the text as written: HubSpot fills in none of them (use its personalization tokens in HubSpot)",
+            )
         if node.type == "notify":
             if node.recipient is None:
                 self.report.refuse(
@@ -589,9 +678,9 @@ class _Exporter:
         if node.type == "branch":
             arms = [(t.to, _parse(t.guard)) for t in node.next if t.kind == "branch"]
             return self.list_branch(node_id, meta.get("hubspot_action"), arms, node.next[-1].to, span, "branch")
-        if node.type in ("wait_until", "wait_for"):
+        if node.type == "wait_until" or node.type == "wait_for":
             return self.wait_then_branch(node_id, node, span, meta)
-        if node.type in ("split", "experiment"):
+        if node.type == "split" or node.type == "experiment":
             return self.split(node_id, node, span, meta)
         if node.type == "repeat":
             if node_id in self.repeated:
@@ -602,7 +691,19 @@ class _Exporter:
                 )
             self.repeated.add(node_id)
             return self.visit(node.next[0].to)
-        return self.skip(node_id, node, span, here)
+        if node.type == "entry":  # the flow's first node, which run() starts after; never a target
+            return self.visit(node.next[0].to)
+        if (
+            node.type == "linkedin"
+            or node.type == "ads"
+            or node.type == "sms"
+            or node.type == "wait_calendar"
+            or node.type == "score"
+            or node.type == "move_to"
+        ):
+            return self.skip(node_id, node, span, here)
+        # every node type has a case above: a new one fails mypy here, not an export
+        assert_never(node)
 
     def skip(self, node_id: str, node: Any, span: SpanIR | None, here: str) -> Connection | None:
         if node_id in self.skipping:
@@ -613,9 +714,10 @@ class _Exporter:
                 return _connection(landing, True)
             self.report.approximate("HS021", span, f"a loop {here} through steps HubSpot cannot run", "cut here")
             return None
-        codes = SKIPPED
-        code, what = codes.get(node.type, ("HS021", "skipped: no HubSpot action"))
-        self.report.approximate(code, span, f"{node.type} step {here}", what)
+        code, what = SKIPPED[node.type]
+        if node_id not in self.reported:  # once per step, however many paths reach it
+            self.reported.add(node_id)
+            self.report.approximate(code, span, f"{node.type} step {here}", what)
         self.skipping.add(node_id)
         try:
             return self.visit(node.next[-1].to) if node.next else None
@@ -713,6 +815,14 @@ class _Exporter:
             self.report.approximate(
                 "HS011", span, f"experiment {here}", "a random split: HubSpot does not pick a winner by the goal"
             )
+        names = [t.label for t in node.next if t.label is not None]
+        if names:
+            self.report.approximate(
+                "HS033",
+                span,
+                f"the arm names {', '.join(repr(name) for name in names)} of {node.type} {here}",
+                "not exported: an arm of HubSpot's A/B test branch has only its connection and percentage",
+            )
         shares = whole_percents(weights)
         if any(share != weight for share, weight in zip(shares, weights, strict=True)):
             self.report.approximate(
@@ -739,8 +849,11 @@ class _Exporter:
         return _connection(action_id, False)
 
 
+# `{attribute}` in a text, as the language writes a placeholder (docs/language.md)
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_.]*\}")
+
 # Steps with no HubSpot action: passed over, with their code and what the export does.
-SKIPPED: dict[str, tuple[str, str]] = {
+SKIPPED: dict[NodeType, tuple[str, str]] = {
     "linkedin": ("HS017", "skipped: HubSpot has no LinkedIn action"),
     "ads": ("HS017", "skipped: HubSpot workflows have no ad-audience action"),
     "sms": ("HS017", "skipped: SMS needs HubSpot's SMS add-on, which has no documented v4 action"),
@@ -760,6 +873,13 @@ def _kind(test: Condition | None) -> str:
         "Compare": "an attribute comparison of this type",
     }
     return names.get(type(test).__name__, "")
+
+
+def _shown_seconds(seconds: float) -> str:
+    """A finite time as the language writes a duration (`0s`: at once)."""
+    from ..text import duration
+
+    return "no delay" if seconds <= 0 else duration(int(seconds))
 
 
 def _minutes(seconds: int) -> int:
@@ -803,7 +923,11 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report) 
     suppression: list[int] = []
     for rule in flow.exit:
         cond = _parse(rule)
-        if isinstance(cond, InSegment):
+        if enrollment["type"] == "LIST_BASED" and ex.list_condition is not None and cond == Not(ex.list_condition):
+            # `exit on not C` for `entry when C`: HubSpot unenrolls contacts who stop meeting C
+            # (ApiContactFlowCreateRequest, LIST_BASED: unEnrollObjectsNotMeetingCriteria)
+            enrollment["unEnrollObjectsNotMeetingCriteria"] = True
+        elif isinstance(cond, InSegment):
             suppression.append(int(bindings.require("segment", cond.segment)))
         elif isinstance(cond, Tagged):
             suppression.append(int(bindings.require("tag", cond.tag)))

@@ -6,7 +6,8 @@ action not written yet is followed in place (STANDARD or GOTO alike), one to
 an action already written becomes a `goto` to its step id, so HubSpot's
 joins and loops come back as the language's. A LIST_BRANCH is a `branch`
 (each list branch a `when`, the default branch `else`), an AB_TEST_BRANCH a
-`split` in equal shares, a delay a `wait`. Every step keeps its action id
+`split` with each arm's percentage (evenly, HS108, when they do not add
+up to 100), a delay a `wait`. Every step keeps its action id
 in `meta { hubspot_action "N" }`; what has no construct is a `#` comment and
 an HS1xx diagnostic. Engine ids become names (`email_113782603056`,
 `list_178`, `hs_4_1639801`) and the bindings that map them back.
@@ -18,6 +19,8 @@ import json
 import re
 from typing import Any
 
+from ...check import MAX_NUMBER
+from ...units import MAX_DURATION_SECONDS
 from ...vocabulary import BUILTIN_ATTRIBUTES, BUILTIN_EVENTS
 from ..conditions import And, Compare, Condition, EventCount, Has, InSegment, Not, Or, Tagged
 from ..core import Bindings, Imported, Kind, Report
@@ -186,6 +189,8 @@ class _Importer:
             number = op.get("value")
             if isinstance(number, bool) or not isinstance(number, int | float):
                 raise Unreadable("a number filter without a number")
+            if not abs(number) <= MAX_NUMBER:  # also NaN: the language's numbers are at most 10^15
+                raise Unreadable(f"a number filter on {number!r}, beyond 10^15,")
             return Compare(self.attribute(prop, "number"), _OPERATORS[operator], number)  # type: ignore[arg-type]
         if kind == "BOOL" and operator == "IS_EQUAL_TO" and isinstance(op.get("value"), bool):
             return Compare(self.attribute(prop, "bool"), "==", op["value"])
@@ -277,18 +282,21 @@ class _Importer:
             self.note("HS102", f"{at}: a {kind} action has no nurturedsl step; its paths are left out")
             del self.written[action_id]
             return [f"{indent}# HubSpot {kind} action ({at}) is not imported, nor what follows it"]
-        step = self.single(action, action_id, label, at)
+        try:
+            step = self.single(action, action_id, label, at)
+        except Unreadable as why:  # a property action whose property no attribute can name
+            self.note("HS101", f"{at}: {why}: the action has no nurturedsl step")
+            step = None
         conn = action.get("connection")
         if step is None:
             del self.written[action_id]
             line = f"{indent}# HubSpot action {action.get('actionTypeId')} ({at}) is not imported"
             return [line, *self.follow(conn, indent, at)]
         text, ends = step
-        lines = [f"{indent}{text}{meta}"]
-        if ends and conn is not None:
-            self.note("HS107", f"{at}: steps after a handoff or suppress are left out")
-            return lines
-        return lines + self.follow(conn, indent, at)
+        # single() reads an owner or list action as a path-ending handoff or
+        # suppress only when nothing follows it (else it is a `set` or `tag`)
+        assert not (ends and conn is not None)
+        return [f"{indent}{text}{meta}", *self.follow(conn, indent, at)]
 
     def single(self, action: dict[str, Any], action_id: str, label: str | None, at: str) -> tuple[str, bool] | None:
         type_id, fields = action.get("actionTypeId"), action.get("fields")
@@ -298,8 +306,12 @@ class _Importer:
         if type_id == "0-1":
             unit, delta = fields.get("time_unit"), str(fields.get("delta", ""))
             if isinstance(unit, str) and unit in _UNIT_SECONDS and delta.isdigit() and int(delta) > 0:
+                seconds = int(delta) * _UNIT_SECONDS[unit]
+                if seconds > MAX_DURATION_SECONDS:
+                    self.note("HS101", f"{at}: a delay of {delta} {unit.lower()}, beyond the language's ten years")
+                    return None
                 self.written[action_id] = self.step_id("wait", None)
-                return f"wait {duration(int(delta) * _UNIT_SECONDS[unit])}", False
+                return f"wait {duration(seconds)}", False
         elif type_id == "0-4" and str(fields.get("content_id", "")).isdigit():
             content = int(fields["content_id"])
             name = self.name_for("content", content, f"email_{content}")
@@ -392,6 +404,7 @@ class _Importer:
         # documents gave the bare connection, and an even split
         conns = [arm.get("connection", arm) for arm in arms]
         if len(arms) < 2:
+            self.note("HS108", f"{at}/testBranches: an A/B test with {len(arms)} arm(s) is no split; its path as is")
             del self.written[action_id]
             return self.follow(conns[0] if conns else None, indent, at)
         self.written[action_id] = self.step_id("split", None)
@@ -427,6 +440,7 @@ class _Importer:
 
     def header(self) -> list[str]:
         lines: list[str] = []
+        unenroll: str | None = None  # the exit test of unEnrollObjectsNotMeetingCriteria
         enrollment = self.doc.get("enrollmentCriteria")
         if isinstance(enrollment, dict):
             kind = enrollment.get("type")
@@ -453,6 +467,22 @@ class _Importer:
                 text = self.cond_text(enrollment.get("listFilterBranch"), "/enrollmentCriteria/listFilterBranch")
                 if text is not None:
                     lines.append(f"  entry when {text}")
+                if enrollment.get("unEnrollObjectsNotMeetingCriteria") is True:
+                    # "unenroll records that no longer meet the criteria": leaving when they stop holding
+                    if text is not None:
+                        unenroll = f"not ({text})"
+                    else:
+                        self.note(
+                            "HS105",
+                            "/enrollmentCriteria/unEnrollObjectsNotMeetingCriteria: unenrolling on criteria "
+                            "nurturedsl cannot read is left out",
+                        )
+                if _items(enrollment.get("reEnrollmentTriggersFilterBranches")):
+                    self.note(
+                        "HS105",
+                        "/enrollmentCriteria/reEnrollmentTriggersFilterBranches: re-enrollment triggers are left "
+                        "out (`reentry allowed` re-enrolls whenever the criteria hold again)",
+                    )
             elif kind not in (None, "MANUAL"):
                 self.note("HS105", f"/enrollmentCriteria/type: {kind!r} enrollment is not imported")
             if enrollment.get("shouldReEnroll") is True:
@@ -468,6 +498,8 @@ class _Importer:
                 exits.append(condition(self.list_test(list_id), self.types()))
             except Unreadable as why:
                 self.note("HS105", f"/suppressionListIds/{i}: {why}")
+        if unenroll is not None:
+            exits.append(unenroll)
         if exits:
             lines.append(f"  exit on {', '.join(exits)}")
         return lines
@@ -546,6 +578,8 @@ def _literal(static: str, kind: str) -> str | None:
         try:
             number = float(static)
         except ValueError:
+            return None
+        if not abs(number) <= MAX_NUMBER:  # inf, NaN, or beyond what the checker accepts
             return None
         return value(int(number) if number.is_integer() else number, "number")
     if kind in ("duration", "date"):
