@@ -46,6 +46,12 @@ def parser() -> Lark:
     # lexer takes a keyword off the front of a longer word: `emailblog` would
     # read as `email blog`, `goalicp` as `goal icp`. Every keyword token is
     # checked to end where its word ends.
+    return _open(lexer_callbacks={word.upper(): _whole_word for word in _keywords()})
+
+
+def _open(**options: Any) -> Lark:
+    """The grammar's LALR parser with the contextual lexer; `options` are what
+    a reader adds (callbacks, every token kept)."""
     return Lark.open(
         str(grammar_path()),
         parser="lalr",
@@ -53,7 +59,7 @@ def parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         cache=True,
-        lexer_callbacks={word.upper(): _whole_word for word in _keywords()},
+        **options,
     )
 
 
@@ -967,14 +973,8 @@ def layout_parser() -> Lark:
     """The parser `fmt` reads layout with: every token kept (keywords and
     punctuation too) and each comment handed to `_collect_comment`, which the
     grammar otherwise ignores. Only for texts `parse` has accepted."""
-    return Lark.open(
-        str(grammar_path()),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
+    return _open(
         keep_all_tokens=True,
-        cache=True,
         lexer_callbacks={"COMMENT": _collect_comment},
     )
 
