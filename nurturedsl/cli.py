@@ -813,5 +813,56 @@ def import_command(target: str, file: str, output: str | None, bindings: str | N
     sys.exit(run_import(ImportOptions(**click.get_current_context().params), _write))
 
 
+@main.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-k", "keyword", metavar="PATTERN", help="Run only the tests whose name contains PATTERN.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "junit", "json"]),
+    default="text",
+    show_default=True,
+    help="text: pytest-like, with the contact's timeline on failure; junit: JUnit XML for CI; json: results and traces.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the results to this file (atomically) instead of stdout.",
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Also report the steps (TST001) and branch arms (TST002) of each flow that no test reached.",
+)
+def test_command(
+    paths: tuple[str, ...], keyword: str | None, output_format: str, output: str | None, coverage: bool
+) -> None:
+    """Run the tests written in the language (`test NAME { ... }`) on the simulator.
+
+    PATHS are test files, folders (searched recursively for
+    `*_test.nurture`), `FILE::NAME` for one test of a file, or a test's
+    NAME. Each test gives one contact (attributes, tags, consent) and its
+    history from a start, and expects what the programme does: touches,
+    the path through a flow, exits, handoffs, threshold crossings, a
+    score's value, "never", "at most N touches in D". The run is offline and
+    deterministic (docs/testing.md).
+
+    Exit 0 when every test passes, 1 when one fails, 2 when a test file is
+    broken (errors located as `check` prints them) or no test is selected.
+
+    \b
+    Examples:
+      nurturedsl test playbooks/
+      nurturedsl test playbooks/scoring_test.nurture::seed_ceo_pricing
+      nurturedsl test playbooks/ -k inbound --coverage
+      nurturedsl test playbooks/ --format junit -o results.xml
+    """
+    from .testing.command import Options, run_tests
+
+    options = Options(paths, keyword, output_format, output, coverage)
+    sys.exit(run_tests(options, lambda out, text, inputs: _write(out, text, inputs)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

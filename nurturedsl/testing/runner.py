@@ -102,10 +102,10 @@ class Clock:
         day = self.day(moment)
         return self.local(day, "00:00"), self.local(day + dt.timedelta(days=1), "00:00")
 
-    def describe(self, at: float) -> str:
+    def describe(self, at: float, day_only: bool = False) -> str:
         local = dt.datetime.fromtimestamp(at, self.zone)
         number = (local.date() - self.start_day).days
-        return f"{local:%a %Y-%m-%d %H:%M} (day {number})"
+        return f"{local:%a %Y-%m-%d}{'' if day_only else f' {local:%H:%M}'} (day {number})"
 
 
 def _epoch(record: dict[str, Any]) -> float:
@@ -259,7 +259,9 @@ class _Judge:
         low, high = self.clock.window(timing.at)
         if timing.kind == "by":
             return -float("inf"), high, f" by {self.clock.describe(high - MINUTE if timing.at.time else high - 1)}"
-        return low, high, f" on {self.clock.describe(low)}" + ("" if timing.at.time else " (that day)")
+        if timing.at.kind != "offset" and timing.at.time is None:
+            return low, high, f" on {self.clock.describe(low, day_only=True)}"
+        return low, high, f" on {self.clock.describe(low)}"
 
     def happening(self, e: n.Expect) -> Failure | None:
         low, high, when = self.span_of(e.timing)
