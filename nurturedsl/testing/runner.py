@@ -308,7 +308,7 @@ class _Judge:
         walked = [
             nodes[node]["next"][index]["to"] for flow, node, index in self.walk.walked if flow == e.flow
         ]
-        walked = [step for step in walked if not step.startswith("@")]
+        walked = [step for step in walked if "@" not in step]  # not the IR's inner nodes (`repeat_1@wait`)
         wanted = [w.text for w in e.steps]
         position = 0
         for step in walked:
