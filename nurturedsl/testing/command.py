@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import click
 
+from .. import nodes as n
+from ..source import SourceFile
 from .output import as_json, as_junit, as_text, coverage_findings, coverage_text
 from .runner import Result, Suite, compile_suite
 
@@ -69,9 +71,9 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
     if not files:
         click.echo("nurturedsl: no *_test.nurture files found in " + ", ".join(paths), err=True)
         return EXIT_BROKEN
-    suites: list[tuple[Suite, list]] = []
+    suites: list[tuple[Suite, list[n.PlaybookTest]]] = []
     broken = False
-    sources: dict = {}
+    sources: dict[str, SourceFile] = {}
     inputs: list[str] = []
     for file in files:
         try:
@@ -93,7 +95,9 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
         return EXIT_BROKEN
     results: list[Result] = [suite.run(test) for suite, chosen in suites for test in chosen]
     if not results:
-        asked = (f" named {', '.join(sorted(names))}" if names else "") + (f" matching -k {o.keyword}" if o.keyword else "")
+        asked = (f" named {', '.join(sorted(names))}" if names else "") + (
+            f" matching -k {o.keyword}" if o.keyword else ""
+        )
         click.echo(f"nurturedsl: no tests{asked} in " + ", ".join(files), err=True)
         return EXIT_BROKEN
     tested = [suite for suite, _ in suites]

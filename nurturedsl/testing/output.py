@@ -13,7 +13,7 @@ from xml.sax.saxutils import quoteattr
 
 from ..diagnostics import Diagnostic, Severity
 from ..source import SourceFile, Span
-from .runner import Failure, Result, _epoch
+from .runner import Result, _epoch
 
 RULE = "=" * 72
 
@@ -111,7 +111,7 @@ def as_junit(results: list[Result], sources: Mapping[str, SourceFile]) -> str:
         seconds = sum(r.seconds for r in group)
         package = file.rsplit("/", 1)[0] if "/" in file else "."
         out.append(
-            f"  <testsuite name={quoteattr(file)} package={quoteattr(package)} id=\"{number}\" "
+            f'  <testsuite name={quoteattr(file)} package={quoteattr(package)} id="{number}" '
             f'timestamp="{stamp}" hostname={quoteattr(host)} tests="{len(group)}" failures="{failures}" '
             f'errors="0" time="{seconds:.3f}">'
         )
@@ -124,7 +124,7 @@ def as_junit(results: list[Result], sources: Mapping[str, SourceFile]) -> str:
             if result.failures:
                 message = "; ".join(f.message for f in result.failures)
                 out.append(
-                    f"      <failure message={quoteattr(message)} type=\"expectation\">"
+                    f'      <failure message={quoteattr(message)} type="expectation">'
                     f"{_escape(_failure_text(result, sources))}</failure>"
                 )
             out.append("    </testcase>")
@@ -235,7 +235,9 @@ def coverage_text(suites: list[Any], findings: list[Diagnostic]) -> str:
             steps = [k for k in suite.ir["flows"][name]["nodes"] if "@" not in k]
             flows[name] = len(steps)
     for name in sorted(flows):
-        untested = [d.message.split("`")[1] for d in findings if d.code == "TST001" and d.message.endswith(f"flow `{name}`")]
+        untested = [
+            d.message.split("`")[1] for d in findings if d.code == "TST001" and d.message.endswith(f"flow `{name}`")
+        ]
         arms = [d for d in findings if d.code == "TST002" and d.message.endswith(f"flow `{name}`")]
         line = f"{name}: {flows[name] - len(untested)}/{flows[name]} steps reached"
         if untested:

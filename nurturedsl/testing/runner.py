@@ -33,7 +33,7 @@ class _Walk(Tally):
     """The sim's tally, keeping the transitions it is told of, in order."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.walked: list[tuple[str, str, int]] = []
 
     def transition(self, flow: str, node: str, index: int) -> None:
@@ -175,7 +175,9 @@ class Suite:
             return clock.window(test.until)[1] - 1
         return clock.start + DEFAULT_LENGTH_DAYS * DAY
 
-    def replay(self, contact: Contact, events: list[Event], start: float, until: float) -> tuple[list[dict], _Walk]:
+    def replay(
+        self, contact: Contact, events: list[Event], start: float, until: float
+    ) -> tuple[list[dict[str, Any]], _Walk]:
         runner = Runner(self.programme, start, until, trace=True)
         walk = _Walk()
         runner.run(contact, events, walk)
@@ -291,7 +293,7 @@ class _Judge:
         runner = Runner(self.suite.programme, self.clock.start, moment, trace=False)
         from ..sim.engine import _ContactRun
 
-        run = _ContactRun(runner, self.contact, self.events, Tally())
+        run = _ContactRun(runner, self.contact, self.events, Tally())  # type: ignore[no-untyped-call]
         run.go()
         value = run.s.score(e.score)
         shown = round(value, 2)
@@ -305,9 +307,7 @@ class _Judge:
 
     def path(self, e: n.ExpectPath) -> Failure | None:
         nodes = self.suite.ir["flows"][e.flow]["nodes"]
-        walked = [
-            nodes[node]["next"][index]["to"] for flow, node, index in self.walk.walked if flow == e.flow
-        ]
+        walked = [nodes[node]["next"][index]["to"] for flow, node, index in self.walk.walked if flow == e.flow]
         walked = [step for step in walked if "@" not in step]  # not the IR's inner nodes (`repeat_1@wait`)
         wanted = [w.text for w in e.steps]
         position = 0

@@ -1,0 +1,252 @@
+"""`nurturedsl test`: tests written in the language, run on the simulator.
+
+Expectations here are worked out by hand from docs/simulation.md and the
+bundled playbooks (inbound: welcome at entry, then 3d, 4d, 4d, 3d)."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nurturedsl.cli import main
+
+from .conftest import PLAYBOOKS, ROOT
+
+JUNIT_XSD = ROOT / "tests" / "consumers" / "junit" / "JUnit.xsd"
+DOCS = ROOT / "docs" / "testing.md"
+
+CTO = """
+  contact {
+    role      = "CTO"
+    industry  = "SaaS"
+    employees = 120
+  }
+"""
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["test", *map(str, args)], catch_exceptions=False)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A copy of the bundled playbooks without their tests, to add tests to."""
+    for path in PLAYBOOKS.glob("*.nurture"):
+        if not path.name.endswith("_test.nurture"):
+            shutil.copy(path, tmp_path / path.name)
+    return tmp_path
+
+
+def write_test(folder: Path, body: str, name: str = "my_test.nurture") -> Path:
+    path = folder / name
+    path.write_text('import "programme.nurture"\n\n' + body)
+    return path
+
+
+def test_the_bundled_programme_tests_pass_and_cover_every_flow():
+    result = run(PLAYBOOKS, "--coverage")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert re.search(r"= 2\d passed =", result.stdout)
+    for flow in ("archive", "ghost", "inbound", "reengage", "surround"):
+        assert re.search(rf"^{flow}: \d+/\d+ steps reached", result.stdout, re.M), flow
+    assert "inbound: 14/14 steps reached" in result.stdout
+
+
+def test_the_seed_scoring_example_hands_off_at_65_with_the_message():
+    """CEO +20, SaaS +20, revenue over 5M +10, pricing +15 = 65 > 60: sql."""
+    result = run(f"{PLAYBOOKS / 'scoring_test.nurture'}::seed_ceo_pricing", "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    (test,) = json.loads(result.stdout)["tests"]
+    assert test["outcome"] == "passed"
+    notify = [r for r in test["trace"] if r["type"] == "notify"]
+    assert notify[0]["text"] == "Lead Avery Chen just visited the pricing page and has a score of 65. Call now."
+    handoff = [r for r in test["trace"] if r["type"] == "handoff"]
+    assert handoff[0]["team"] == "sales" and handoff[0]["score"] == {"lead": 65}
+
+
+def test_a_failing_test_exits_1_with_the_timeline_marked_where_it_departs(project):
+    path = write_test(
+        project,
+        "test late_ask {\n  until day 30\n"
+        + CTO
+        + '  history {\n    day 0 downloaded("resource")\n  }\n'
+        + "  expect email inbound.ask on day 12\n"
+        + "  expect never email inbound.video\n}\n",
+    )
+    result = run(path)
+    assert result.exit_code == 1
+    out = result.stdout
+    assert f"{path.name} F" in out or "my_test.nurture F" in out
+    # the ask goes out on day 14 (0 + 3 + 4 + 4 + 3), at the download's time
+    assert "expected email inbound.ask on Sat 2026-01-17 (day 12); it happened at Mon 2026-01-19 10:00 (day 14)" in out
+    assert "[1] " in out and ":14:3: expect email inbound.ask on day 12" in out
+    lines = out.splitlines()
+    marker = lines.index(">> [1]  expected by here: email inbound.ask on Sat 2026-01-17 (day 12)")
+    assert "inbound.tech_proof" in lines[marker - 1] and "inbound.ask" in lines[marker + 1]
+    # the video email (day 7) is the record that breaks `never`
+    assert any(line.startswith(">> [2]  Mon 2026-01-12 10:00  email      inbound.video") for line in lines)
+    assert "1 failed, 0 passed" in out
+
+
+def test_a_broken_test_file_exits_2_with_located_did_you_mean(project):
+    path = write_test(project, "test typo {\n" + CTO + "  expect email inbound.welcom\n  expect score laed > 1\n}\n")
+    result = run(path)
+    assert result.exit_code == 2
+    assert "my_test.nurture:10:16: error[NUR010] unknown step of flow `inbound` `welcom`" in result.stderr
+    assert "did you mean `welcome`?" in result.stderr
+    assert "unknown score `laed`" in result.stderr and "did you mean `lead`?" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_test_file_that_does_not_parse_gets_the_parse_error(project):
+    path = write_test(project, "test broken {\n  expect email\n}\n")
+    result = run(path)
+    assert result.exit_code == 2
+    assert "my_test.nurture:5:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        ("day 2", "2026-01-07T09:00:00Z"),  # 10:00 in Berlin, the policy's zone
+        ("day 2 15:30", "2026-01-07T14:30:00Z"),
+        ("+48h", "2026-01-06T23:00:00Z"),  # 48 h after midnight of the start, local
+        ("2026-01-09", "2026-01-09T09:00:00Z"),
+        ("2026-01-09 08:15", "2026-01-09T07:15:00Z"),
+    ],
+)
+def test_history_moments_are_relative_to_the_start_or_absolute(project, moment, expected):
+    path = write_test(
+        project,
+        f'test when {{\n  start 2026-01-05\n  history {{\n    {moment} visited("pricing")\n  }}\n'
+        "  expect never handoff\n}\n",
+    )
+    result = run(path, "--format", "json")
+    assert result.exit_code == 0, result.stdout
+    (event,) = [r for r in json.loads(result.stdout)["tests"][0]["trace"] if r["type"] == "event"]
+    assert event["at"] == expected
+
+
+def test_a_score_is_read_at_the_moment_asked(project):
+    """Pricing +15 decays with a half-life of 30 days: 7.5 on day 30."""
+    path = write_test(
+        project,
+        'test decay {\n  history {\n    day 0 00:00 visited("pricing")\n  }\n'
+        "  expect score lead == 15 on day 0 00:00\n  expect score lead <= 7.6 on day 29 23:59\n"
+        "  expect score lead >= 7.4 on day 29 23:59\n}\n",
+    )
+    result = run(path)
+    assert result.exit_code == 0, result.stdout
+
+
+def test_exits_handoffs_thresholds_and_at_most(project):
+    path = write_test(
+        project,
+        "test replied {\n  until day 30\n"
+        + CTO
+        + '  history {\n    day 0 downloaded("resource")\n    day 4 replied\n  }\n'
+        '  expect exit inbound "exit on replied" on day 4\n'
+        "  expect never handoff\n  expect never threshold lead.sql\n"
+        "  expect at most 2 touches\n  expect at most 1 touches in 2d\n"
+        "  expect path inbound: welcome, checklist\n}\n",
+    )
+    assert run(path).exit_code == 0
+    path.write_text(path.read_text().replace("at most 2 touches\n", "at most 1 touches\n"))
+    result = run(path)
+    assert result.exit_code == 1
+    assert "expected at most 1 touches; touch 2 came at Thu 2026-01-08 10:00 (day 3)" in result.stdout
+
+
+def test_selection_by_keyword_by_name_and_by_file(project):
+    body = "test alpha_one {\n  expect never handoff\n}\ntest alpha_two {\n  expect never handoff\n}\n"
+    body += "test beta {\n  expect never handoff\n}\n"
+    path = write_test(project, body)
+    assert "= 2 passed =" in run(path, "-k", "alpha").stdout
+    assert "= 1 passed =" in run(f"{path}::beta").stdout
+    assert "= 1 passed =" in run(project, "alpha_two").stdout
+    assert "= 3 passed =" in run(project).stdout  # a folder: its *_test.nurture files
+    nothing = run(path, "-k", "gamma")
+    assert nothing.exit_code == 2 and "no tests matching -k gamma" in nothing.stderr
+
+
+def test_junit_output_is_valid_against_the_junit_schema(project, tmp_path):
+    xmlschema = pytest.importorskip("xmlschema")
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    path = write_test(
+        project,
+        "test passes {\n  expect never handoff\n}\n"
+        'test fails {\n  history {\n    day 0 visited("pricing")\n  }\n  expect score lead > 20\n}\n',
+    )
+    out = tmp_path / "results.xml"
+    result = run(path, "--format", "junit", "-o", out)
+    assert result.exit_code == 1
+    schema.validate(str(out))
+    document = schema.to_dict(str(out))
+    (suite,) = document["testsuite"]
+    assert suite["@tests"] == 2 and suite["@failures"] == 1
+    failing = [case for case in suite["testcase"] if "failure" in case]
+    assert failing[0]["@name"] == "fails"
+    assert (
+        "expected score lead > 20" in failing[0]["failure"]["@message"]
+        and "it is 0" in failing[0]["failure"]["@message"]
+    )
+    bundled = tmp_path / "bundled.xml"
+    assert run(PLAYBOOKS, "--format", "junit", "-o", bundled).exit_code == 0
+    schema.validate(str(bundled))
+
+
+def test_coverage_is_a_finding_list_at_each_steps_span(project):
+    path = write_test(
+        project,
+        "test welcome_only {\n  until day 1\n"
+        + CTO
+        + '  history {\n    day 0 downloaded("resource")\n  }\n  expect email inbound.welcome\n}\n',
+    )
+    result = run(path, "--coverage", "--format", "json")
+    findings = json.loads(result.stdout)["coverage"]
+    untested = {(f["code"], f["message"]) for f in findings}
+    assert ("TST001", "no test reaches step `ask` of flow `inbound`") in untested
+    assert not any("`welcome`" in message and "inbound" in message for _, message in untested)
+    ask = next(f for f in findings if f["message"] == "no test reaches step `ask` of flow `inbound`")
+    assert (Path(ask["file"]).name, ask["line"], ask["column"]) == ("inbound.nurture", 31, 3)
+    text = run(path, "--coverage")
+    assert "warning[TST001] no test reaches step `ask` of flow `inbound`" in text.stderr
+
+
+def test_tests_are_not_compiled_into_the_ir(project):
+    programme = project / "programme.nurture"
+    plain = CliRunner().invoke(main, ["compile", str(programme)])
+    programme.write_text(programme.read_text() + "\ntest t {\n  expect never handoff\n}\n")
+    with_tests = CliRunner().invoke(main, ["compile", str(programme)])
+    assert plain.exit_code == with_tests.exit_code == 0
+    assert plain.stdout == with_tests.stdout
+
+
+def test_lint_and_check_do_not_import_the_test_runner():
+    code = "import sys; from nurturedsl.cli import main\ntry: main(['lint', 'playbooks/inbound.nurture'])\nexcept SystemExit: pass\n"
+    code += "print(sorted(m for m in sys.modules if 'testing' in m or 'check_tests' in m))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("[]")
+
+
+def test_docs_examples_run():
+    """Every ```nurture block of docs/testing.md with a `test` runs with the
+    outcome the line after it says (`<!-- passes -->` by default)."""
+    text = DOCS.read_text()
+    blocks = re.findall(r"```nurture\n(.*?)```\n(<!-- fails -->)?", text, re.S)
+    runnable = [(body, fails) for body, fails in blocks if re.search(r"^test ", body, re.M)]
+    assert runnable
+    for number, (body, fails) in enumerate(runnable):
+        folder = PLAYBOOKS
+        path = folder / f"_docs_example_{number}_test.nurture"
+        path.write_text(body)
+        try:
+            result = run(path)
+        finally:
+            path.unlink()
+        assert result.exit_code == (1 if fails else 0), body + result.stdout + result.stderr
