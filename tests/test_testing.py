@@ -234,19 +234,22 @@ def test_lint_and_check_do_not_import_the_test_runner():
     assert out.stdout.strip().endswith("[]")
 
 
-def test_docs_examples_run():
+def test_docs_examples_run(tmp_path, monkeypatch):
     """Every ```nurture block of docs/testing.md with a `test` runs with the
-    outcome the line after it says (`<!-- passes -->` by default)."""
+    outcome it says (`<!-- fails -->` after it, else it passes); the output
+    shown after a failing one is what the command prints."""
     text = DOCS.read_text()
-    blocks = re.findall(r"```nurture\n(.*?)```\n(<!-- fails -->)?", text, re.S)
-    runnable = [(body, fails) for body, fails in blocks if re.search(r"^test ", body, re.M)]
-    assert runnable
-    for number, (body, fails) in enumerate(runnable):
-        folder = PLAYBOOKS
-        path = folder / f"_docs_example_{number}_test.nurture"
-        path.write_text(body)
-        try:
-            result = run(path)
-        finally:
-            path.unlink()
+    blocks = re.findall(r"```nurture\n(.*?)```\n(<!-- fails -->\n\n```\n(.*?)```)?", text, re.S)
+    runnable = [block for block in blocks if re.search(r"^test ", block[0], re.M)]
+    assert len(runnable) >= 3
+    folder = tmp_path / "playbooks"
+    shutil.copytree(PLAYBOOKS, folder, ignore=shutil.ignore_patterns("*_test.nurture"))
+    monkeypatch.chdir(tmp_path)
+    for body, fails, shown in runnable:
+        name = re.search(r"^test (\w+)", body, re.M)[1]
+        path = f"playbooks/{name}_test.nurture"
+        Path(path).write_text(body)
+        result = run(path)
         assert result.exit_code == (1 if fails else 0), body + result.stdout + result.stderr
+        if shown:
+            assert result.stdout == shown
