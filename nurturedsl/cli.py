@@ -146,17 +146,23 @@ def main() -> None:
     """
 
 
-def _playbook_files(paths: tuple[str, ...]) -> list[str]:
+def _playbook_files(paths: tuple[str, ...], tests: bool = True) -> list[str]:
     """The files named, and the `.nurture` files under the folders named, each
     once and spelt as imports spell them (`./a.nurture` is `a.nurture`), so a
-    file named and imported is one file in every report."""
+    file named and imported is one file in every report. `tests=False` leaves
+    out the `*_test.nurture` files of folders (lint: tests are not deployed;
+    docs/testing.md), not a file named."""
     files: list[str] = []
     for path in paths:
         if os.path.isdir(path):
             found = []
             for folder, subfolders, names in os.walk(path):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                found += [os.path.join(folder, name) for name in names if name.endswith(".nurture")]
+                found += [
+                    os.path.join(folder, name)
+                    for name in names
+                    if name.endswith(".nurture") and (tests or not name.endswith("_test.nurture"))
+                ]
             files += sorted(found)
         else:
             files.append(path)
@@ -276,7 +282,8 @@ def lint(
     cadence, exits and structure, scoring, consent, content, segmentation,
     re-engagement and freshness. `nurturedsl rules` lists every rule.
 
-    PATHS are `.nurture` files or folders (searched recursively). Every
+    PATHS are `.nurture` files or folders (searched recursively, leaving
+    out `*_test.nurture`: tests are run by `nurturedsl test`, not linted). Every
     file is checked as `check` checks it, so the two report the same
     errors; playbooks that fail are reported with their errors and make the
     run exit 2. Files are linted with what they import, and findings are
@@ -306,7 +313,7 @@ def lint(
 
     sys.exit(
         run_lint(
-            paths=_playbook_files(paths),
+            paths=_playbook_files(paths, tests=False),
             raw_paths=paths,
             output_format=output_format,
             fail_on=fail_on,
