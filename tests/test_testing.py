@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nurturedsl.cli import main
 
@@ -253,3 +255,32 @@ def test_docs_examples_run(tmp_path, monkeypatch):
         assert result.exit_code == (1 if fails else 0), body + result.stdout + result.stderr
         if shown:
             assert result.stdout == shown
+
+
+INBOUND_STEPS = ["welcome", "checklist", "video", "tech_proof", "biz_proof", "li_note", "ask"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    step=st.sampled_from(INBOUND_STEPS),
+    day=st.integers(min_value=0, max_value=20),
+    replied=st.one_of(st.none(), st.integers(min_value=0, max_value=20)),
+    role=st.sampled_from(["CTO", "CFO", "CMO"]),
+)
+def test_an_expectation_and_its_never_disagree(project, step, day, replied, role):
+    """Law: for any contact and moment, `expect X on M` passes exactly when
+    `expect never X on M` fails; and a run is the same every time."""
+    history = '    day 0 downloaded("resource")\n' + (
+        f"    day {replied} 12:00 replied\n" if replied is not None else ""
+    )
+    contact = f'  contact {{\n    role = "{role}"\n    industry = "SaaS"\n    employees = 120\n  }}\n'
+    body = f"  until day 30\n{contact}  history {{\n{history}  }}\n"
+    path = write_test(
+        project,
+        f"test yes {{\n{body}  expect email inbound.{step} on day {day}\n}}\n"
+        f"test no {{\n{body}  expect never email inbound.{step} on day {day}\n}}\n",
+    )
+    first = json.loads(run(path, "--format", "json").stdout)
+    outcomes = {t["name"]: t["outcome"] for t in first["tests"]}
+    assert sorted(outcomes.values()) == ["failed", "passed"]
+    assert json.loads(run(path, "--format", "json").stdout) == first
