@@ -56,7 +56,9 @@ class _Test:
                 continue
             if key == "id":
                 continue
-            c.attribute_type(value.path, value.path_span)
+            kind = c.attribute_type(value.path, value.path_span)
+            if kind is not None:
+                c.check_literal(kind, value.value, key)
         for channel in test.consent:
             if channel.text not in vocab.CONSENT_CHANNELS:
                 c.error(
@@ -85,6 +87,8 @@ class _Test:
             hours, minutes = (int(part) for part in moment.time.split(":"))
             if hours > 23 or minutes > 59:
                 self.c.error("NUR014", f"`{moment.time}` is not a time of day (00:00 to 23:59)", moment.span)
+        if moment.kind == "day" and "." in moment.text.split()[1]:
+            self.c.error("NUR014", f"`{moment.text}`: a day is a whole number", moment.span)
         if moment.kind == "day" and moment.day > 3660:
             self.c.error("NUR014", f"day {moment.day} is more than ten years after the start", moment.span)
 

@@ -284,3 +284,40 @@ def test_an_expectation_and_its_never_disagree(project, step, day, replied, role
     outcomes = {t["name"]: t["outcome"] for t in first["tests"]}
     assert sorted(outcomes.values()) == ["failed", "passed"]
     assert json.loads(run(path, "--format", "json").stdout) == first
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('  contact {\n    employees = "many"\n  }\n', '`employees` is a number, but `"many"` is a text'),
+        ('  contact {\n    timezone = "Mars/Base"\n  }\n', "unknown time zone `Mars/Base`"),
+        ("  contact {\n    favourite = 3\n  }\n", "unknown attribute `favourite`"),
+        ('  history {\n    day 2.5 visited("pricing")\n  }\n', "`day 2.5`: a day is a whole number"),
+        ('  history {\n    day 1 vistied("pricing")\n  }\n', "did you mean `visited`?"),
+        ("  history {\n    day 1 25:00 replied\n  }\n", "`25:00` is not a time of day"),
+        ("  expect exit inbond\n", "did you mean `inbound`?"),
+        ("  expect threshold lead.sq1\n", "unknown threshold of score `lead` `sq1`"),
+        ("  expect path inbound: welcome, chekclist\n", "did you mean `checklist`?"),
+        ("  expect email welcome\n", "step `welcome` is in several flows (inbound, surround)"),
+        ("  expect at most 1.5 touches\n", "a number of touches must be a whole number"),
+        ('  consent "fax"\n', None),
+    ],
+)
+def test_a_broken_test_is_a_located_error(project, line, message):
+    if message is None:  # consent outside `contact`: a parse error
+        path = write_test(project, f"test broken {{\n{line}  expect never handoff\n}}\n")
+        result = run(path)
+        assert result.exit_code == 2 and "my_test.nurture:4:3: error[NUR" in result.stderr
+        return
+    path = write_test(project, f"test broken {{\n{line}  expect never handoff\n}}\n")
+    result = run(path)
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr
+    assert re.search(r"my_test\.nurture:\d+:\d+: error\[NUR0\d\d\]", result.stderr)
+
+
+def test_a_test_name_given_twice_is_an_error(project):
+    path = write_test(project, "test same {\n  expect never handoff\n}\ntest same {\n  expect never handoff\n}\n")
+    result = run(path)
+    assert result.exit_code == 2
+    assert "my_test.nurture:6:6: error[NUR011] test `same` is defined twice" in result.stderr
