@@ -321,3 +321,27 @@ def test_a_test_name_given_twice_is_an_error(project):
     result = run(path)
     assert result.exit_code == 2
     assert "my_test.nurture:6:6: error[NUR011] test `same` is defined twice" in result.stderr
+
+
+def test_json_output_and_any_channel(project):
+    path = write_test(
+        project,
+        "test any_touch {\n  until day 2\n"
+        + CTO
+        + '  history {\n    day 0 downloaded("resource")\n  }\n'
+        + "  expect touch inbound.welcome on day 0\n  expect sms inbound.welcome\n}\n",
+    )
+    result = run(path, "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["summary"] == {"tests": 1, "passed": 0, "failed": 1}
+    (test,) = document["tests"]
+    assert (test["name"], test["line"], test["outcome"]) == ("any_touch", 3, "failed")
+    (failure,) = test["failures"]
+    assert failure == {
+        "line": 15,
+        "column": 3,
+        "expectation": "expect sms inbound.welcome",
+        "message": "expected sms inbound.welcome; it never happened",
+    }
+    assert "coverage" not in document
