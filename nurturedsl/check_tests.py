@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .check import _Checker
 
 CHANNELS = ("email", "sms", "linkedin", "ads", "touch")
+MAX_DAYS = 3650  # as the language's durations: ten years
+FIRST_YEAR, LAST_YEAR = 1900, 8980  # the simulator's clock, less a test's longest reach
 
 
 def check_tests(checker: _Checker) -> None:
@@ -34,7 +36,7 @@ class _Test:
     def run(self) -> None:
         c, test = self.c, self.test
         if test.start is not None:
-            c.date(test.start.text, test.start.span)
+            self.date(test.start.text, test.start.span)
         if test.until is not None:
             self.moment(test.until)
         seen: dict[str, Span] = {}
@@ -82,15 +84,25 @@ class _Test:
 
     def moment(self, moment: n.Moment) -> None:
         if moment.kind == "date" and moment.date is not None:
-            self.c.date(moment.date, moment.span)
+            self.date(moment.date, moment.span)
         if moment.time is not None:
             hours, minutes = (int(part) for part in moment.time.split(":"))
             if hours > 23 or minutes > 59:
                 self.c.error("NUR014", f"`{moment.time}` is not a time of day (00:00 to 23:59)", moment.span)
         if moment.kind == "day" and "." in moment.text.split()[1]:
             self.c.error("NUR014", f"`{moment.text}`: a day is a whole number", moment.span)
-        if moment.kind == "day" and moment.day > 3660:
-            self.c.error("NUR014", f"day {moment.day} is more than ten years after the start", moment.span)
+        if moment.kind == "day" and abs(moment.day) > MAX_DAYS:
+            self.c.error("NUR014", f"`{moment.text}` is more than ten years from the start", moment.span)
+        if moment.kind == "offset" and moment.offset > MAX_DAYS * 86_400:
+            self.c.error("NUR014", f"`{moment.text}` is more than ten years after the start", moment.span)
+
+    def date(self, text: str, span: Span) -> None:
+        """A date on the calendar, within the simulated time with room for
+        ten years of a test (sim/contact.py: 1900 to 9000)."""
+        before = len(self.c.diagnostics)
+        self.c.date(text, span)
+        if len(self.c.diagnostics) == before and not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+            self.c.error("NUR014", f"`{text}`: a test runs between {FIRST_YEAR} and {LAST_YEAR}", span)
 
     def flow(self, name: str, span: Span | None) -> n.Flow | None:
         flow = self.p.flows.get(name)
@@ -135,6 +147,7 @@ class _Test:
             elif e.what == "threshold":
                 self.threshold(e.target, e.target_span)
         elif isinstance(e, n.ExpectScore):
+            self.c.in_range(e.value)
             if e.score not in self.p.scores:
                 self.c.unknown("score", e.score, e.score_span, self.p.scores)
         elif isinstance(e, n.ExpectPath):
