@@ -300,6 +300,8 @@ def test_an_expectation_and_its_never_disagree(project, step, day, replied, role
         ("  expect path inbound: welcome, chekclist\n", "did you mean `checklist`?"),
         ("  expect email welcome\n", "step `welcome` is in several flows (inbound, surround)"),
         ("  expect at most 1.5 touches\n", "a number of touches must be a whole number"),
+        ("  start 9999-12-31\n", "`9999-12-31`: a test runs between 1900 and 8980"),
+        ("  until +99999999w\n", "is more than ten years after the start"),
         ('  consent "fax"\n', None),
     ],
 )
