@@ -842,8 +842,19 @@ def import_command(target: str, file: str, output: str | None, bindings: str | N
     is_flag=True,
     help="Also report the steps (TST001) and branch arms (TST002) of each flow that no test reached.",
 )
+@click.option(
+    "--sim-report",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="OUT.json",
+    help="Write the tests' contacts as a simulation report, for `render --sim`: arrows no test took are grey.",
+)
 def test_command(
-    paths: tuple[str, ...], keyword: str | None, output_format: str, output: str | None, coverage: bool
+    paths: tuple[str, ...],
+    keyword: str | None,
+    output_format: str,
+    output: str | None,
+    coverage: bool,
+    sim_report: str | None,
 ) -> None:
     """Run the tests written in the language (`test NAME { ... }`) on the simulator.
 
@@ -864,10 +875,12 @@ def test_command(
       nurturedsl test playbooks/scoring_test.nurture::seed_ceo_pricing
       nurturedsl test playbooks/ -k inbound --coverage
       nurturedsl test playbooks/ --format junit -o results.xml
+      nurturedsl test playbooks/ --sim-report tested.json
+      nurturedsl render playbooks/programme.nurture --flow ghost --sim tested.json -o ghost.svg
     """
     from .testing.command import Options, run_tests
 
-    options = Options(paths, keyword, output_format, output, coverage)
+    options = Options(paths, keyword, output_format, output, coverage, sim_report)
     sys.exit(run_tests(options, lambda out, text, inputs: _write(out, text, inputs)))
 
 

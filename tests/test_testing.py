@@ -347,3 +347,28 @@ def test_json_output_and_any_channel(project):
         "message": "expected sms inbound.welcome; it never happened",
     }
     assert "coverage" not in document
+
+
+def test_the_sim_report_draws_untested_arrows_on_render(tmp_path):
+    report = tmp_path / "tested.json"
+    assert run(PLAYBOOKS, "--sim-report", report).exit_code == 0
+    document = json.loads(report.read_text())
+    assert document["format"] == "nurturedsl-simulation"
+    # two ghost tests enter the flow; none ends the wait by its event arm (see docs/testing.md)
+    assert document["flows"]["ghost"]["entered"] == 2
+    assert document["flows"]["ghost"]["transitions"]["wait_until_1"][0] == 0
+    render = CliRunner().invoke(
+        main,
+        [
+            "render",
+            str(PLAYBOOKS / "programme.nurture"),
+            "--flow",
+            "ghost",
+            "--sim",
+            str(report),
+            "--format",
+            "mermaid",
+        ],
+    )
+    assert render.exit_code == 0, render.stderr
+    assert "event: replied · 0 (0#37;)" in render.stdout

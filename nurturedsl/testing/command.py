@@ -12,7 +12,7 @@ import click
 
 from .. import nodes as n
 from ..source import SourceFile
-from .output import as_json, as_junit, as_text, coverage_findings, coverage_text
+from .output import as_json, as_junit, as_text, coverage_findings, coverage_text, sim_report
 from .runner import Result, Suite, compile_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
@@ -26,6 +26,7 @@ class Options:
     output_format: str
     output: str | None
     coverage: bool
+    sim_report: str | None = None
 
 
 def test_files(paths: list[str]) -> list[str]:
@@ -115,6 +116,14 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
         write(o.output, text, inputs)
     if findings and o.output_format == "text":
         print_all(findings, sources)
+    if o.sim_report is not None:
+        report = sim_report(tested)
+        if report is None:
+            click.echo(
+                "nurturedsl: --sim-report: the test files test different programmes; name files of one", err=True
+            )
+            return EXIT_BROKEN
+        write(o.sim_report, report, inputs)
     failed = any(not r.passed for r in results)
     sys.stdout.flush()
     return EXIT_FAILED if failed else EXIT_OK

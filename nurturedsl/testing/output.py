@@ -245,3 +245,28 @@ def coverage_text(suites: list[Any], findings: list[Diagnostic]) -> str:
         lines.append(line)
         lines += [f"  {d.message.rsplit(' in flow', 1)[0]}" for d in arms]
     return "\n".join(lines) + "\n"
+
+
+def sim_report(suites: list[Any]) -> str | None:
+    """The tests' contacts as one `simulate --format json` report, for
+    `render --sim`: an arrow no test took is drawn thin and grey. None when
+    the test files compile to different programmes (one report draws one)."""
+    from ..sim.report import Tally, as_json, figures, layout
+    from ..sim.values import iso
+
+    first = suites[0].ir
+    if any(suite.ir["flows"] != first["flows"] for suite in suites[1:]):
+        return None
+    total = Tally()  # type: ignore[no-untyped-call]
+    for suite in suites:
+        total.add(suite.tally)
+    header = {
+        "mode": "replay",
+        "playbook": first.get("playbook", {}).get("name", "playbook"),
+        "inputs": {"tests": ", ".join(suite.file for suite in suites)},
+        "start": iso(min(suite.start for suite in suites)),
+        "until": iso(max(suite.end for suite in suites)),
+        "seed": 0,
+        "notes": ["the contacts of `nurturedsl test`, one per test"],
+    }
+    return as_json(header, figures(total, layout(first)))

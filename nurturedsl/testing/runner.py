@@ -41,6 +41,13 @@ class _Walk(Tally):
         self.walked.append((flow, node, index))
 
 
+def _counts(walk: _Walk) -> Tally:
+    """The tally without the walk (Tally.add sums every attribute)."""
+    counts = Tally()  # type: ignore[no-untyped-call]
+    counts.__dict__.update({k: v for k, v in vars(walk).items() if k != "walked"})
+    return counts
+
+
 @dataclass
 class Failure:
     expectation: n.Node  # the `expect` line
@@ -126,6 +133,8 @@ class Suite:
         self.ir = ir
         self.file = file
         self.programme = Programme(ir)
+        self.tally = Tally()  # type: ignore[no-untyped-call]  # every test's contact: a simulate report
+        self.start, self.end = float("inf"), -float("inf")
         self.reached: set[tuple[str, str]] = set()  # (flow, node)
         self.taken: set[tuple[str, str, int]] = set()  # (flow, node, edge index)
 
@@ -134,6 +143,8 @@ class Suite:
         contact, events, clock = self.inputs(test)
         until = self.until(test, clock)
         records, walk = self.replay(contact, events, clock.start, until)
+        self.tally.add(_counts(walk))
+        self.start, self.end = min(self.start, clock.start), max(self.end, until)
         for flow, node, index in walk.walked:
             self.taken.add((flow, node, index))
             self.reached.add((flow, node))
