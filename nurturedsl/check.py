@@ -75,6 +75,10 @@ class _Checker:
         self.check_definition_cycles()  # once every condition is resolved
         for flow in p.flows.values():
             self.check_flow(flow)
+        if p.tests:  # imported only when there are tests: `lint` start-up stays as it was
+            from .check_tests import check_tests
+
+            check_tests(self)
 
     # ---- values
     def positive(self, duration: n.Duration | None, what: str) -> None:

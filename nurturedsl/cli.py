@@ -146,17 +146,23 @@ def main() -> None:
     """
 
 
-def _playbook_files(paths: tuple[str, ...]) -> list[str]:
+def _playbook_files(paths: tuple[str, ...], tests: bool = True) -> list[str]:
     """The files named, and the `.nurture` files under the folders named, each
     once and spelt as imports spell them (`./a.nurture` is `a.nurture`), so a
-    file named and imported is one file in every report."""
+    file named and imported is one file in every report. `tests=False` leaves
+    out the `*_test.nurture` files of folders (lint: tests are not deployed;
+    docs/testing.md), not a file named."""
     files: list[str] = []
     for path in paths:
         if os.path.isdir(path):
             found = []
             for folder, subfolders, names in os.walk(path):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                found += [os.path.join(folder, name) for name in names if name.endswith(".nurture")]
+                found += [
+                    os.path.join(folder, name)
+                    for name in names
+                    if name.endswith(".nurture") and (tests or not name.endswith("_test.nurture"))
+                ]
             files += sorted(found)
         else:
             files.append(path)
@@ -276,7 +282,8 @@ def lint(
     cadence, exits and structure, scoring, consent, content, segmentation,
     re-engagement and freshness. `nurturedsl rules` lists every rule.
 
-    PATHS are `.nurture` files or folders (searched recursively). Every
+    PATHS are `.nurture` files or folders (searched recursively, leaving
+    out `*_test.nurture`: tests are run by `nurturedsl test`, not linted). Every
     file is checked as `check` checks it, so the two report the same
     errors; playbooks that fail are reported with their errors and make the
     run exit 2. Files are linted with what they import, and findings are
@@ -306,7 +313,7 @@ def lint(
 
     sys.exit(
         run_lint(
-            paths=_playbook_files(paths),
+            paths=_playbook_files(paths, tests=False),
             raw_paths=paths,
             output_format=output_format,
             fail_on=fail_on,
@@ -850,6 +857,70 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool) -> None:
         click.echo("nurturedsl: no .nurture files found in " + ", ".join(paths), err=True)
         sys.exit(EXIT_USAGE)
     sys.exit(run(files, check, diff))
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("-k", "keyword", metavar="PATTERN", help="Run only the tests whose name contains PATTERN.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "junit", "json"]),
+    default="text",
+    show_default=True,
+    help="text: pytest-like, with the contact's timeline on failure; junit: JUnit XML for CI; json: results and traces.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the results to this file (atomically) instead of stdout.",
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Also report the steps (TST001) and branch arms (TST002) of each flow that no test reached.",
+)
+@click.option(
+    "--sim-report",
+    type=click.Path(dir_okay=False, writable=True),
+    metavar="OUT.json",
+    help="Write the tests' contacts as a simulation report, for `render --sim`: arrows no test took are grey.",
+)
+def test_command(
+    paths: tuple[str, ...],
+    keyword: str | None,
+    output_format: str,
+    output: str | None,
+    coverage: bool,
+    sim_report: str | None,
+) -> None:
+    """Run the tests written in the language (`test NAME { ... }`) on the simulator.
+
+    PATHS are test files, folders (searched recursively for
+    `*_test.nurture`), `FILE::NAME` for one test of a file, or a test's
+    NAME. Each test gives one contact (attributes, tags, consent) and its
+    history from a start, and expects what the programme does: touches,
+    the path through a flow, exits, handoffs, threshold crossings, a
+    score's value, "never", "at most N touches in D". The run is offline and
+    deterministic (docs/testing.md).
+
+    Exit 0 when every test passes, 1 when one fails, 2 when a test file is
+    broken (errors located as `check` prints them) or no test is selected.
+
+    \b
+    Examples:
+      nurturedsl test playbooks/
+      nurturedsl test playbooks/scoring_test.nurture::seed_ceo_pricing
+      nurturedsl test playbooks/ -k inbound --coverage
+      nurturedsl test playbooks/ --format junit -o results.xml
+      nurturedsl test playbooks/ --sim-report tested.json
+      nurturedsl render playbooks/programme.nurture --flow ghost --sim tested.json -o ghost.svg
+    """
+    from .testing.command import Options, run_tests
+
+    options = Options(paths, keyword, output_format, output, coverage, sim_report)
+    sys.exit(run_tests(options, lambda out, text, inputs: _write(out, text, inputs)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -297,6 +297,8 @@ class _Loader:
                 self._define(p.scores, d.name, d, d.name_span, "score")
             elif isinstance(d, n.Flow):
                 self._define(p.flows, d.name, d, d.name_span, "flow")
+            elif isinstance(d, n.PlaybookTest) and document.span.file == self.path:
+                self._define(p.tests, d.name, d, d.name_span, "test")
 
     def _merge_policy(self, policy: n.Policy) -> None:
         seen: dict[type[n.Setting], n.Setting] = {}

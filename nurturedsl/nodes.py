@@ -895,7 +895,94 @@ class Flow(Node):
     meta: Meta | None = None
 
 
-Declaration = Import | PlaybookHeader | Policy | AttributeDecl | EventDecl | Segment | Content | Score | Flow
+# ------------------------------------------------------------------ tests --
+# `test` declarations (docs/testing.md): checked with the programme, run by
+# `nurturedsl test` on the simulator, never compiled into the IR.
+
+
+class Moment(Node):
+    """`day 3 [15:32]`, `+48h` (after the test's start) or `2026-01-08 [15:32]`."""
+
+    kind: Literal["day", "offset", "date"]
+    text: str
+    day: int = 0
+    offset: int = 0  # seconds, for `+48h`
+    date: str | None = None
+    time: str | None = None  # HH:MM, in the contact's time zone
+
+
+class Timing(Node):
+    """`on MOMENT` (that day, or that minute when a time is given) or `by MOMENT`."""
+
+    kind: Literal["on", "by"]
+    at: Moment
+
+
+class HistoryEvent(Node):
+    at: Moment
+    event: EventPattern
+
+
+class ContactValue(Node):
+    path: list[str]
+    path_span: Span
+    value: Value
+
+
+ExpectKind = Literal["touch", "handoff", "exit", "enter", "threshold", "notify"]
+
+
+class Expect(Node):
+    """`expect [never] WHAT [on|by MOMENT]`: a happening of the contact's trace."""
+
+    what: ExpectKind
+    never: bool = False
+    channel: str | None = None  # touch: email, sms, linkedin, ads or touch (any)
+    target: list[str] = Field(default_factory=list)  # a step path, a flow, a team, `score.threshold`
+    target_span: Span | None = None
+    text: str | None = None  # exit: the reason; notify: text the message contains
+    recipient: str | None = None
+    timing: Timing | None = None
+
+
+class ExpectScore(Node):
+    score: str
+    score_span: Span
+    op: CompareOp
+    value: Value
+    timing: Timing | None = None
+
+
+class ExpectPath(Node):
+    flow: str
+    flow_span: Span
+    steps: list[Word]
+
+
+class ExpectAtMost(Node):
+    count: Value
+    within: Duration | None = None
+
+
+Expectation = Expect | ExpectScore | ExpectPath | ExpectAtMost
+
+
+class PlaybookTest(Node):
+    name: str
+    name_span: Span
+    title: str | None = None
+    start: Word | None = None
+    until: Moment | None = None
+    contact: list[ContactValue] = Field(default_factory=list)
+    tags: list[Word] = Field(default_factory=list)
+    consent: list[Word] = Field(default_factory=list)
+    history: list[HistoryEvent] = Field(default_factory=list)
+    expectations: list[Expectation] = Field(default_factory=list)
+
+
+Declaration = (
+    Import | PlaybookHeader | Policy | AttributeDecl | EventDecl | Segment | Content | Score | Flow | PlaybookTest
+)
 
 
 class Document(Node):

@@ -38,6 +38,9 @@ class Programme:
     contents: dict[str, n.Content] = field(default_factory=dict)
     scores: dict[str, n.Score] = field(default_factory=dict)
     flows: dict[str, n.Flow] = field(default_factory=dict)
+    # The `test` declarations of the file loaded (not of its imports, so a
+    # test runs once however many files import it); never compiled.
+    tests: dict[str, n.PlaybookTest] = field(default_factory=dict)
     # The files each file read imports, by display path, as the loader
     # followed them (an import that failed is not here).
     imports: dict[str, list[str]] = field(default_factory=dict)

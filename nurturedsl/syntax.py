@@ -772,6 +772,146 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
     def meta_entry(self, meta: Meta, c: Children) -> n.MetaEntry:
         return n.make(n.MetaEntry, span=self.mspan(meta), key=str(c[0]), value=self.value(c[1]))
 
+    # ---- tests (docs/testing.md): never compiled, run by `nurturedsl test`
+    @v_args(meta=True)
+    def test_decl(self, meta: Meta, c: Children) -> n.PlaybookTest:
+        name, rest = c[0], list(c[1:])
+        title = None
+        if rest and isinstance(rest[0], Token):
+            title, rest = _unquote(rest[0]), rest[1:]
+        test = n.make(n.PlaybookTest, span=self.mspan(meta), name=str(name), name_span=self.tspan(name), title=title)
+        for kind, value in rest:
+            if kind == "start":
+                test.start = value
+            elif kind == "until":
+                test.until = value
+            elif kind == "contact":
+                for item in value:
+                    if isinstance(item, n.ContactValue):
+                        test.contact.append(item)
+                    else:
+                        (test.tags if item[0] == "tags" else test.consent).extend(item[1])
+            elif kind == "history":
+                test.history.extend(value)
+            else:
+                test.expectations.append(value)
+        return test
+
+    def test_start(self, c: Children) -> tuple[str, n.Word]:
+        return ("start", self.word(c[0]))
+
+    def test_until(self, c: Children) -> tuple[str, n.Moment]:
+        return ("until", c[0])
+
+    def test_contact(self, c: Children) -> tuple[str, list[Any]]:
+        return ("contact", list(c))
+
+    @v_args(meta=True)
+    def contact_value(self, meta: Meta, c: Children) -> n.ContactValue:
+        path, path_span = c[0]
+        return n.make(n.ContactValue, span=self.mspan(meta), path=path, path_span=path_span, value=self.value(c[1]))
+
+    def contact_tags(self, c: Children) -> tuple[str, list[n.Word]]:
+        return ("tags", [self.word(t, _unquote(t)) for t in c])
+
+    def contact_consent(self, c: Children) -> tuple[str, list[n.Word]]:
+        return ("consent", [self.word(t, _unquote(t)) for t in c])
+
+    def test_history(self, c: Children) -> tuple[str, list[n.HistoryEvent]]:
+        return ("history", list(c))
+
+    @v_args(meta=True)
+    def history_event(self, meta: Meta, c: Children) -> n.HistoryEvent:
+        return n.make(n.HistoryEvent, span=self.mspan(meta), at=c[0], event=c[1])
+
+    @v_args(meta=True)
+    def day_moment(self, meta: Meta, c: Children) -> n.Moment:
+        text = " ".join(["day", *map(str, c)])
+        time = str(c[1]) if len(c) > 1 else None
+        return n.make(n.Moment, span=self.mspan(meta), kind="day", text=text, day=int(float(c[0])), time=time)
+
+    @v_args(meta=True)
+    def offset_moment(self, meta: Meta, c: Children) -> n.Moment:
+        text = str(c[0])
+        return n.make(n.Moment, span=self.mspan(meta), kind="offset", text=text, offset=units.parse_duration(text[1:]))
+
+    @v_args(meta=True)
+    def date_moment(self, meta: Meta, c: Children) -> n.Moment:
+        time = str(c[1]) if len(c) > 1 else None
+        text = " ".join(map(str, c))
+        return n.make(n.Moment, span=self.mspan(meta), kind="date", text=text, date=str(c[0]), time=time)
+
+    @v_args(meta=True)
+    def timing_on(self, meta: Meta, c: Children) -> n.Timing:
+        return n.make(n.Timing, span=self.mspan(meta), kind="on", at=c[0])
+
+    @v_args(meta=True)
+    def timing_by(self, meta: Meta, c: Children) -> n.Timing:
+        return n.make(n.Timing, span=self.mspan(meta), kind="by", at=c[0])
+
+    def never(self, c: Children) -> str:
+        return "never"
+
+    @v_args(meta=True)
+    def expect(self, meta: Meta, c: Children) -> tuple[str, n.Expect]:
+        items = list(c)
+        never = bool(items) and items[0] == "never"
+        if never:
+            items = items[1:]
+        fields: dict[str, Any] = items[0]
+        timing = items[1] if len(items) > 1 else None
+        return ("expect", n.make(n.Expect, span=self.mspan(meta), never=never, timing=timing, **fields))
+
+    @v_args(meta=True)
+    def expect_touch(self, meta: Meta, c: Children) -> dict[str, Any]:
+        path, span = c[1]
+        return {"what": "touch", "channel": str(c[0].children[0]), "target": path, "target_span": span}
+
+    def expect_handoff(self, c: Children) -> dict[str, Any]:
+        if not c:
+            return {"what": "handoff"}
+        return {"what": "handoff", "target": [str(c[0])], "target_span": self.tspan(c[0])}
+
+    def expect_exit(self, c: Children) -> dict[str, Any]:
+        text = _unquote(c[1]) if len(c) > 1 else None
+        return {"what": "exit", "target": [str(c[0])], "target_span": self.tspan(c[0]), "text": text}
+
+    def expect_enter(self, c: Children) -> dict[str, Any]:
+        return {"what": "enter", "target": [str(c[0])], "target_span": self.tspan(c[0])}
+
+    def expect_threshold(self, c: Children) -> dict[str, Any]:
+        path, span = c[0]
+        return {"what": "threshold", "target": path, "target_span": span}
+
+    def expect_notify(self, c: Children) -> dict[str, Any]:
+        recipient = str(c[0]) if len(c) > 1 else None
+        return {"what": "notify", "recipient": recipient, "text": _unquote(c[-1]), "target_span": self.tspan(c[-1])}
+
+    @v_args(meta=True)
+    def expect_score(self, meta: Meta, c: Children) -> tuple[str, n.ExpectScore]:
+        timing = c[3] if len(c) > 3 else None
+        score = n.make(
+            n.ExpectScore,
+            span=self.mspan(meta),
+            score=str(c[0]),
+            score_span=self.tspan(c[0]),
+            op=cast(n.CompareOp, str(c[1])),
+            value=self.value(c[2]),
+            timing=timing,
+        )
+        return ("expect", score)
+
+    @v_args(meta=True)
+    def expect_path(self, meta: Meta, c: Children) -> tuple[str, n.ExpectPath]:
+        steps = [self.word(t) for t in c[1:]]
+        path = n.make(n.ExpectPath, span=self.mspan(meta), flow=str(c[0]), flow_span=self.tspan(c[0]), steps=steps)
+        return ("expect", path)
+
+    @v_args(meta=True)
+    def expect_at_most(self, meta: Meta, c: Children) -> tuple[str, n.ExpectAtMost]:
+        within = self.duration(c[1]) if len(c) > 1 else None
+        return ("expect", n.make(n.ExpectAtMost, span=self.mspan(meta), count=self.value(c[0]), within=within))
+
     # ---- conditions
     def _nest_condition(self, condition: _C) -> _C:
         depth = 1 + max((getattr(c, "_nesting", 0) for c in condition.children()), default=0)

@@ -40,6 +40,7 @@ _WORDS = {
 # the words a step may start with: the one keyword table, in nodes.py
 _STEP_KEYWORDS = {word for words in n.STEP_KEYWORDS.values() for word in words}
 _DECLARATION_KEYWORDS = {"import", "playbook", "policy", "attribute", "event", "segment", "content", "score", "flow"}
+_DECLARATION_KEYWORDS.add("test")  # docs/testing.md
 _FLOW_HEADER_KEYWORDS = {"entry", "audience", "goal", "cadence", "max_touches", "reentry", "reviewed", "rate_limit"}
 # `meta` may follow any step, so it is expected wherever a step is; naming it
 # in every such message would bury what the user most likely meant

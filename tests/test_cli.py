@@ -20,7 +20,7 @@ def run(*args):
 def test_check_clean_playbooks_exits_zero():
     result = run("check", str(PLAYBOOKS))
     assert result.exit_code == 0
-    assert "no problems in 9 files" in result.stderr
+    assert "no problems in 15 files" in result.stderr  # 9 playbooks and their 6 test files
 
 
 def test_check_problems_exit_one_with_location(tmp_path):

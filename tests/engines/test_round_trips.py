@@ -18,7 +18,12 @@ from nurturedsl.model import load
 from ..conftest import PLAYBOOKS
 
 FIXTURES = Path(__file__).parent / "fixtures"
-BUNDLED = [p.name for p in sorted(PLAYBOOKS.glob("*.nurture")) if compile_model(load(str(p))).flows]
+# the programme's tests (`*_test.nurture`) compile to the programme they import: exported once
+BUNDLED = [
+    p.name
+    for p in sorted(PLAYBOOKS.glob("*.nurture"))
+    if not p.name.endswith("_test.nurture") and compile_model(load(str(p))).flows
+]
 
 
 def _bindings(target: str) -> Bindings:

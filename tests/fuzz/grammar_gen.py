@@ -196,6 +196,7 @@ TERMINALS = {
     "PERCENT": _percent,
     "POINTS": _points,
     "COMPARE": _compare,
+    "OFFSET": lambda rng: "+" + rng.choice(("48h", "1d", "90m", "2w", "0m", "99999999w")),
 }
 
 _SEPARATORS = (" ", " ", " ", " ", "\n", "\n  ", "\t", "\r\n", "  # a comment\n", " #\n", "\f ")
