@@ -30,7 +30,7 @@ score lead { +5 on visited("pricing") }
 flow other { email a }
 """
 BOUND = {
-    "flow": {"f": 9, "other": 8},
+    "flow": {"f": 9, "other": {"segment": 8, "campaign": 3}},
     "content": {"a": 1, "b": 2, "s": 3},
     "segment": {"vip": 4},
     "team": {"sales": 5},
@@ -71,7 +71,8 @@ def events(doc: dict[str, Any]) -> list[dict[str, Any]]:
         ('set company = "Acme"', "lead.updatelead", {"companyname": "Acme"}),
         ("score lead +10", "lead.changepoints", {"points": 10}),
         ("handoff sales", "lead.changeowner", {"owner": 5}),
-        ("move to other", "campaign.addremovelead", {"addTo": [8], "removeFrom": ["this"]}),
+        # addTo is Mautic's campaign_list: the campaign id, not the segment 8 that feeds it
+        ("move to other", "campaign.addremovelead", {"addTo": [3], "removeFrom": ["this"]}),
     ],
 )
 def test_each_step_becomes_its_mautic_action(tmp_path, step, type_, properties):
@@ -79,6 +80,61 @@ def test_each_step_becomes_its_mautic_action(tmp_path, step, type_, properties):
     (event,) = events(doc)
     assert (event["type"], event["eventType"], event["properties"]) == (type_, "action", properties)
     assert doc["lists"] == [{"id": 9}]
+
+
+def _export_bound(tmp_path: Path, body: str, bound: dict[str, Any]) -> tuple[Any, Report]:
+    path = tmp_path / "p.nurture"
+    path.write_text(HEAD + "flow f {\n" + body + "\n}\n")
+    report = Report("mautic")
+    doc = TARGET.export(compile_model(load(str(path))), "f", Bindings("mautic", bound), report, "api")  # type: ignore[arg-type]
+    return doc, report
+
+
+@pytest.mark.parametrize("other", [8, {"segment": 8}])
+def test_move_to_a_flow_bound_without_its_campaign_is_refused_at_the_step(tmp_path, other):
+    _, report = _export_bound(tmp_path, "email a\nmove to other", {**BOUND, "flow": {"f": 9, "other": other}})
+    assert report.refused
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU024"]
+    move_line = (HEAD + "flow f {\nemail a\nmove to other").count("\n") + 1
+    assert diag.span is not None and diag.span.line == move_line
+
+
+def test_a_flow_binding_is_an_id_or_a_table_of_segment_and_campaign():
+    assert TARGET.binding_problem("flow", "f", {"segment": 8, "campaign": 3}) is None
+    assert TARGET.binding_problem("flow", "f", {"campaign": 3}) is None
+    assert TARGET.binding_problem("flow", "f", {"segment": 8, "list": 3}) is not None
+    assert TARGET.binding_problem("flow", "f", {"campaign": "3"}) is not None
+
+
+def test_a_flow_bound_to_a_campaign_only_has_no_source_and_is_refused(tmp_path):
+    _, report = _export_bound(tmp_path, "email a", {**BOUND, "flow": {"f": {"campaign": 2}}})
+    assert [d.code for d in report.diagnostics if d.severity.name == "ERROR"] == ["MAU024"]
+
+
+def test_the_schema_allows_only_campaign_ids_in_add_remove_lead(tmp_path):
+    doc, _ = export(tmp_path, "move to other")
+    assert TARGET.validate(doc, "api") == []
+    doc["events"][0]["properties"]["addTo"] = [{"segment": 8}]
+    assert any("addTo" in line for line in TARGET.validate(doc, "api"))
+
+
+@pytest.mark.parametrize("body", ["linkedin follow", "wait until mon 09:00", "score lead reset"])
+def test_a_flow_with_no_mautic_event_is_refused_not_a_crash(tmp_path, body):
+    doc, report = _export_bound(tmp_path, body, BOUND)
+    assert report.refused
+    refusal = next(d for d in report.diagnostics if d.code == "MAU023")
+    assert refusal.span is not None and doc == {}
+
+
+def test_move_to_imports_back_as_move_to_its_campaign(tmp_path):
+    doc, _ = export(tmp_path, "email a\nmove to other")
+    imported = TARGET.import_doc(doc, None, Report("mautic"))
+    assert "  move to campaign_3" in imported.text
+    assert "flow campaign_3 {" in imported.text and check_text(imported.text, "i.nurture") == []
+    assert imported.bindings["flow"]["campaign_3"] == {"campaign": 3}
+    # with the bindings the export used, the target keeps its name
+    again = TARGET.import_doc(doc, Bindings("mautic", BOUND), Report("mautic"))
+    assert "  move to other" in again.text and "flow other {" in again.text
 
 
 def test_webhook_becomes_send_webhook_with_its_json_fields_as_label_value_pairs(tmp_path):

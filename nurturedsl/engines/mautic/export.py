@@ -392,9 +392,20 @@ class _Exporter:
                 {"addToLists": [self.bindings.require("list", node.suppression_list)], "removeFromLists": []},
             )
         elif node.type == "move_to":
-            action(
-                "campaign.addremovelead", {"addTo": [self.bindings.require("flow", node.flow)], "removeFrom": ["this"]}
-            )
+            # CampaignBundle/Form/Type/CampaignEventAddRemoveLeadType.php: addTo and
+            # removeFrom are campaign_list fields, campaign ids (or "this"), not segments
+            target = self.bindings.require("flow", node.flow)
+            campaign = target.get("campaign") if isinstance(target, dict) else None
+            if type(campaign) is not int:
+                self.report.refuse(
+                    "MAU024",
+                    span,
+                    f"move to `{node.flow}` {here}",
+                    f"Mautic moves a contact into a campaign by its id: bind it as [flows] {node.flow} = "
+                    "{ segment = ID, campaign = ID }",
+                )
+                campaign = 0  # refused: the document is never written
+            action("campaign.addremovelead", {"addTo": [campaign], "removeFrom": ["this"]})
         elif node.type == "goto":
             if node.target in self.placed:
                 self.jump(node.target, parent, path, delay, node)
@@ -678,9 +689,26 @@ class _DoNotContact:
 def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, fmt: str) -> Any:
     ex = _Exporter(ir, flow_name, bindings, report)
     ex.run()
+    if not ex.events:
+        # CampaignApiController.php:144-147@24271492 refuses a campaign without events
+        report.refuse(
+            "MAU023",
+            ex.flow.span,
+            f"flow `{flow_name}`",
+            "nothing in it is a Mautic event, and Mautic refuses a campaign without events",
+        )
+        return {}
     flow = ex.flow
     segment = bindings.require("flow", flow_name)
-    source_id = segment["segment"] if isinstance(segment, dict) else segment
+    source_id = segment.get("segment") if isinstance(segment, dict) else segment
+    if source_id is None:
+        report.refuse(
+            "MAU024",
+            flow.span,
+            f"flow `{flow_name}`",
+            f"its campaign needs a source segment: bind it as [flows] {flow_name} = {{ segment = ID, campaign = ID }}",
+        )
+        return {}
     forms = list(dict.fromkeys(form for form in map(ex.form_source, flow.entry) if form is not None))
     sources = ["lists", "forms"] if forms else ["lists"]
     nodes = [{"id": source, "positionX": str(300 * i), "positionY": "0"} for i, source in enumerate(sources)]

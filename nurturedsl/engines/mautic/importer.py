@@ -133,6 +133,7 @@ class _Importer:
         self.giving = "give"
         self.doing = "notify"
         self.skip_wait: set[str] = set()  # no-path events whose interval is a decision's `up to`
+        self.targets: dict[str, int] = {}  # flow → the Mautic campaign a `move to` adds contacts to
 
     def name_for(self, kind: Kind, value: Any, prefix: str) -> str:
         if self.bindings is not None:
@@ -140,6 +141,20 @@ class _Importer:
                 if bound == value:
                     return str(name)
         return f"{prefix}_{value}"
+
+    def campaign_flow(self, campaign: int) -> str:
+        """The flow a `move to` names for a Mautic campaign id: the flow the
+        bindings give that campaign, else `campaign_ID`, written as an empty
+        flow (the other campaign is not in this document)."""
+        name = f"campaign_{campaign}"
+        value: Any = {"campaign": campaign}
+        if self.bindings is not None:
+            for bound_name, bound in self.bindings.tables.get("flow", {}).items():
+                if isinstance(bound, dict) and bound.get("campaign") == campaign:
+                    name, value = str(bound_name), bound
+        self.targets[name] = campaign
+        self.bind("flow", name, value)
+        return name
 
     def bind(self, kind: Kind, name: str, value: Any) -> None:
         self.tables.setdefault(kind, {})[name] = value
@@ -418,6 +433,18 @@ class _Importer:
                 self.bind("recipient", name, value)
                 text = quote(f"Mautic email {email} to user {users[0]}")
                 return f"task {text} for {name}" if self.doing == "task" else f"notify {name} {text}"
+        if kind == "campaign.addremovelead":
+            # CampaignEventAddRemoveLeadType.php@24271492: campaign ids, or "this"
+            add, remove = props.get("addTo"), props.get("removeFrom")
+            if (
+                isinstance(add, list)
+                and len(add) == 1
+                and type(add[0]) is int
+                and add[0] > 0
+                and isinstance(remove, list)
+                and remove == ["this"]
+            ):
+                return f"move to {self.campaign_flow(add[0])}"
         if kind == "campaign.jump_to_event":
             target = _key(props.get("jumpToEvent"))
             if target in self.labels:
@@ -531,6 +558,9 @@ class _Importer:
                 out.append(f"  entry on {key}")
         out.extend(body)
         out.append("}")
+        for target, campaign in sorted(self.targets.items()):
+            if target != flow:
+                out.append(f"flow {target} {{  # the Mautic campaign {campaign} contacts are moved to\n}}")
         return "\n".join(out) + "\n"
 
 
