@@ -415,6 +415,58 @@ def test_score_tests_are_points_conditions(tmp_path):
     assert "MAU008" not in codes(report)
 
 
+def test_a_score_test_says_it_reads_mautics_points_total_not_the_scores_rules(tmp_path):
+    _, report = export(tmp_path, "branch {\n when lead >= 50 { email a }\n}")
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU025"]
+    assert "score `lead`'s rules" in diag.message + " ".join(diag.notes) and diag.span is not None
+    _, quiet = export(tmp_path, "branch {\n when vip { email a }\n}")
+    assert "MAU025" not in codes(quiet)
+
+
+PACING = [
+    # cadence: 1d between two messages is under the flow's 3d minimum; 3d is not
+    ("MAU027", "cadence 3d..4d\nemail a\nwait 1d\nemail b", "cadence 3d..4d\nemail a\nwait 3d\nemail b"),
+    # a time-out path counts its delay: 2d after a is still under 3d
+    (
+        "MAU027",
+        "cadence 3d..4d\nemail a\nwait until opened(a) up to 2d {\n on event { }\n on timeout { email b }\n}",
+        "cadence 1d..4d\nemail a\nwait until opened(a) up to 2d {\n on event { }\n on timeout { email b }\n}",
+    ),
+    # max_touches: three messages on a path of a flow allowing two; two is fine
+    (
+        "MAU028",
+        "cadence 1d..2d\nmax_touches 2\nemail a\nwait 1d\nemail b\nwait 1d\nemail a",
+        'cadence 1d..2d\nmax_touches 2\nemail a\nwait 1d\nemail b\nwait 1d\ntag "x"',
+    ),
+    # first_touch (2d by default): the first message after 3d is late on every path; after 2d it is not
+    ("MAU029", "wait 3d\nemail a", "wait 2d\nemail a"),
+    ("MAU026", "audience vip\nemail a", "entry when vip\nemail a"),
+]
+
+
+@pytest.mark.parametrize(("code", "fires", "silent"), PACING, ids=[f"{p[0]}-{i}" for i, p in enumerate(PACING)])
+def test_pacing_and_audience_are_reported_where_they_bind(tmp_path, code, fires, silent):
+    _, report = export(tmp_path, fires)
+    (diag,) = [d for d in report.diagnostics if d.code == code]
+    assert diag.span is not None
+    _, quiet = export(tmp_path, silent)
+    assert code not in codes(quiet)
+
+
+def test_a_loop_that_sends_exceeds_any_max_touches(tmp_path):
+    _, report = export(tmp_path, "cadence 1d..2d\nrepeat every 7d at most 2 { email a }")
+    assert "MAU028" in codes(report)
+
+
+def test_a_form_source_says_the_flows_segment_feeds_the_campaign_too(tmp_path):
+    bound = _bound(**{'submitted("demo")': {"form": 3}})
+    _, report = export_with(tmp_path, 'entry on submitted("demo")\nemail a', bound)
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU030"]
+    assert "segment 9" in " ".join(diag.notes) + diag.message
+    _, quiet = export_with(tmp_path, "email a", bound)
+    assert "MAU030" not in codes(quiet)
+
+
 def test_several_scores_share_the_one_points_total_and_say_so(tmp_path):
     two = 'score fit { +1 on visited("about") }\n'
     for body in ("score lead +5", "branch {\n when lead >= 50 { email a }\n}"):

@@ -177,6 +177,84 @@ def _awaited(node: Any) -> EventCount | None:
     return None
 
 
+def _is_message(node: Any) -> bool:
+    """A touch the policy counts as a message (the node's `message`, docs/ir.md
+    `messages`); Mautic sends only the email and sms ones."""
+    flag = getattr(node, "message", None)
+    return node.type in ("email", "sms") and (flag is None or flag is True)
+
+
+def _edges(node: Any) -> list[tuple[str, int]]:
+    """The steps after a node, with the time (seconds) the contact spends
+    getting there: a `wait`'s duration, a time-out's delay; other holds
+    (calendar waits, events) count 0, so a gap is at most what is found."""
+    out = []
+    for t in node.next:
+        wait = node.duration.seconds if node.type == "wait" else 0
+        delay = getattr(t, "delay", None)
+        out.append((t.to, wait + (delay.seconds if t.kind == "timeout" and delay is not None else 0)))
+    return out
+
+
+def _shortest(flow: FlowIR, starts: list[tuple[str, int]]) -> int | None:
+    """The least time from `starts` to a message, or None when none follows."""
+    import heapq
+
+    best: dict[str, int] = {}
+    queue = [(d, n) for n, d in starts]
+    heapq.heapify(queue)
+    while queue:
+        dist, node_id = heapq.heappop(queue)
+        if node_id in best:
+            continue
+        best[node_id] = dist
+        node = flow.nodes[node_id]
+        if _is_message(node):
+            return dist
+        for nxt, weight in _edges(node):
+            if nxt not in best:
+                heapq.heappush(queue, (dist + weight, nxt))
+    return None
+
+
+def _most_messages(flow: FlowIR) -> float:
+    """The most messages on one path from entry (inf when a loop sends one)."""
+    memo: dict[str, float] = {}
+    active: set[str] = set()
+
+    def most(node_id: str) -> float:
+        if node_id in memo:
+            return memo[node_id]
+        node = flow.nodes[node_id]
+        if node_id in active:  # a loop: unbounded if it sends anything
+            return 0.0
+        active.add(node_id)
+        after = max((most(t.to) for t in node.next), default=0.0)
+        active.discard(node_id)
+        here = (1.0 if _is_message(node) else 0.0) + after
+        memo[node_id] = here
+        return here
+
+    total = most(flow.start)
+    for node_id, node in flow.nodes.items():  # a message on a cycle repeats without end
+        if _is_message(node) and _on_a_cycle(flow, node_id):
+            return float("inf")
+    return total
+
+
+def _on_a_cycle(flow: FlowIR, node_id: str) -> bool:
+    seen: set[str] = set()
+    stack = [t.to for t in flow.nodes[node_id].next]
+    while stack:
+        here = stack.pop()
+        if here == node_id:
+            return True
+        if here not in seen:
+            seen.add(here)
+            stack.extend(t.to for t in flow.nodes[here].next)
+    return False
+
+
 class _Exporter:
     def __init__(self, ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report):
         self.ir = ir
@@ -311,7 +389,48 @@ class _Exporter:
             self.report.approximate(
                 "MAU013", flow.span, f"reentry after a delay {self.where}", "allowRestart, without the delay"
             )
+        self._pacing()
+        if flow.audience is not None:
+            # a campaign has no audience of its own: who is in its sources enters
+            self.report.approximate(
+                "MAU026",
+                flow.span,
+                f"the audience `{_shown(flow.audience, self.ir)}` {self.where}",
+                "not exported: whoever is in the campaign's sources enters; filter the source segment by it",
+            )
         self.visit(entry.next[0].to, None, None, 0)
+
+    def _pacing(self) -> None:
+        """The flow's cadence, max_touches and first_touch where they can
+        bind (docs/ir.md, policy): Mautic has no per-campaign pacing, so a
+        message goes out when its interval says, however close to the last."""
+        flow = self.flow
+        messages = [(node_id, node) for node_id, node in flow.nodes.items() if _is_message(node)]
+        closest = [gap for _, node in messages if (gap := _shortest(flow, _edges(node))) is not None]
+        if closest and min(closest) < flow.cadence.min.seconds:
+            self.report.approximate(
+                "MAU027",
+                flow.span,
+                f"the cadence (at least {flow.cadence.min.iso} between messages) {self.where}",
+                f"not exported: Mautic sends two messages {min(closest)}s apart on some path, as the waits say",
+            )
+        most = _most_messages(flow)
+        if most > flow.max_touches:
+            shown = "without end (a loop sends)" if most == float("inf") else f"{int(most)} messages"
+            self.report.approximate(
+                "MAU028",
+                flow.span,
+                f"max_touches {flow.max_touches} {self.where}",
+                f"not exported: Mautic sends every message on a path, here {shown}",
+            )
+        first = _shortest(flow, [(flow.start, 0)])
+        if first is not None and first > self.ir.policy.first_touch.seconds:
+            self.report.approximate(
+                "MAU029",
+                flow.span,
+                f"first_touch {self.ir.policy.first_touch.iso} {self.where}",
+                "not exported: Mautic does not report a first message later than it",
+            )
 
     def form_source(self, trigger: Any) -> int | None:
         """The Mautic form an `entry on submitted("F")` trigger is, when
@@ -667,6 +786,12 @@ class _Exporter:
                 return "lead.field_value", {"field": field, "operator": operator, "value": value}
         if isinstance(cond, Score) and cond.op in OPERATORS and isinstance(cond.value, int):
             self.one_points(cond.score, span, f"a test of score `{cond.score}` {self.where}")
+            self.report.approximate(
+                "MAU025",
+                span,
+                f"a test of score `{cond.score}` ({cond.op} {cond.value}) {self.where}",
+                f"a lead.points condition: Mautic's points total, not score `{cond.score}`'s rules",
+            )
             # LeadBundle/EventListener/CampaignSubscriber.php:611-626: the
             # contact's points (no group) compared by the operator
             return "lead.points", {"operator": OPERATORS[cond.op], "score": cond.value}
@@ -725,6 +850,13 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
             connections.append(
                 {"sourceId": event["parent"], "targetId": event["id"], "anchors": {"source": anchor, "target": "top"}}
             )
+    if forms:
+        report.approximate(
+            "MAU030",
+            flow.span,
+            f"the form source of flow `{flow_name}`",
+            f"beside it, the [flows] segment {source_id} is a source too: its members enter without submitting",
+        )
     campaign: dict[str, Any] = {
         "name": flow.title or flow_name,
         "description": f"nurturedsl flow {flow_name}",
