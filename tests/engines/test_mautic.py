@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -768,9 +769,10 @@ def test_fixtures_import_to_text_that_checks_clean_and_round_trips(fixture, tmp_
     path.write_text(first.text)
     ir = compile_model(load(str(path)))
     bound = Bindings("mautic", first.bindings)
+    fmt = "bundle" if isinstance(json.loads(fixture.read_text()), list) else "api"  # a file keeps its uuids
     for flow in ir.flows:
-        doc = TARGET.export(ir, flow, bound, Report("mautic"), "api")
-        assert TARGET.validate(doc, "api") == []
+        doc = TARGET.export(ir, flow, bound, Report("mautic"), fmt)
+        assert TARGET.validate(doc, fmt) == []
         assert TARGET.import_doc(doc, bound, Report("mautic")).text == first.text
 
 
@@ -883,8 +885,64 @@ def test_a_bundle_export_imports_as_its_api_export(tmp_path):
     assert TARGET.validate(bundle, "bundle") == []
     as_api = TARGET.import_doc(api, bound, Report("mautic")).text
     as_bundle = TARGET.import_doc(bundle, bound, Report("mautic")).text
-    # the same steps; only the ids Mautic keeps differ (new1 in a request, 1 in the file)
-    assert as_bundle == as_api.replace('"new1"', '"1"').replace('"new2"', '"2"').replace('"new3"', '"3"')
+    # the same steps; the file's numbers replace the request's new1..., and it keeps its uuids
+    without_uuids = re.sub(r'(  meta \{ mautic_uuid "[^"]+" \}\n)| mautic_uuid "[^"]+"', "", as_bundle)
+    assert without_uuids == as_api.replace('"new1"', '"1"').replace('"new2"', '"2"').replace('"new3"', '"3"')
+    flow_uuid = bundle[0]["campaign"][0]["uuid"]
+    assert f'meta {{ mautic_uuid "{flow_uuid}" }}' in as_bundle
+
+
+def test_a_bundle_round_trip_keeps_ids_uuids_and_jump_names(tmp_path):
+    """Mautic's import matches on uuid: an imported campaign re-exported must
+    update it, not make a second one."""
+    body = "reentry allowed\nemail a\nwait 1d\nbranch {\n when vip { goto a }\n else { email b }\n}"
+    first, _ = export(tmp_path, body, fmt="bundle")
+    imported = TARGET.import_doc(first, Bindings("mautic", BOUND), Report("mautic"))
+    assert check_text(imported.text, "i.nurture") == []
+    path = tmp_path / "i.nurture"
+    path.write_text(imported.text)
+    again = TARGET.export(compile_model(load(str(path))), "f", Bindings("mautic", BOUND), Report("mautic"), "bundle")
+    assert again == first
+    jump = next(e for e in first[0]["campaign_event"] if e["type"] == "campaign.jump_to_event")
+    assert jump["name"] == f"jump to {jump['properties']['jumpToEvent']}"
+
+
+def test_the_export_files_own_uuids_and_ids_survive_import_and_export(tmp_path):
+    original = json.loads((FIXTURES / "entity-export.json").read_text())
+    imported = TARGET.import_doc(original, None, Report("mautic"))
+    path = tmp_path / "i.nurture"
+    path.write_text(imported.text)
+    ir = compile_model(load(str(path)))
+    (flow,) = ir.flows
+    doc = TARGET.export(ir, flow, Bindings("mautic", imported.bindings), Report("mautic"), "bundle")
+    assert doc[0]["campaign"][0]["uuid"] == original[0]["campaign"][0]["uuid"]
+    assert {e["id"]: e["uuid"] for e in doc[0]["campaign_event"]} == {
+        e["id"]: e["uuid"] for e in original[0]["campaign_event"]
+    }
+
+
+def test_allow_restart_imports_as_reentry_allowed(tmp_path):
+    doc, _ = export(tmp_path, "reentry allowed\nemail a")
+    assert doc["allowRestart"] is True
+    assert "  reentry allowed\n" in TARGET.import_doc(doc, None, Report("mautic")).text
+    doc, _ = export(tmp_path, "email a")
+    assert "reentry" not in TARGET.import_doc(doc, None, Report("mautic")).text
+
+
+def test_labelled_alerts_and_score_names_come_back(tmp_path):
+    bound = {**BOUND, "recipient": {"sdr": {"user": 2, "email": 7}}}
+    doc, _ = export_with(tmp_path, 'notify al: sdr "Call"\ntask "Call" for sdr\nscore lead +5', bound)
+    text = TARGET.import_doc(doc, Bindings("mautic", bound), Report("mautic")).text
+    assert "  notify al: sdr " in text and "  task " in text and "task task_" not in text
+    assert "  score lead +5" in text and "score lead {" in text
+
+
+def test_several_source_segments_are_noted(tmp_path):
+    doc, _ = export(tmp_path, "email a")
+    doc["lists"] = [{"id": 9}, {"id": 4}]
+    report = Report("mautic")
+    TARGET.import_doc(doc, None, report)
+    assert "MAU109" in codes(report)
 
 
 BUNDLED = ["archive", "ghost-recovery", "inbound", "reengagement", "surround-sound"]

@@ -263,6 +263,7 @@ class _Exporter:
         self.bindings = bindings
         self.report = report
         self.events: list[dict[str, Any]] = []
+        self.uuids: dict[str, str] = {}  # event id → the uuid its step's meta keeps
         self.placed: dict[str, str] = {}
         self.node_of: dict[str, str] = {}  # event id → the node it places
         self.where = f"in flow `{flow_name}`"
@@ -310,6 +311,8 @@ class _Exporter:
         meta = getattr(node, "meta", None) or {}
         fixed = meta.get("mautic_event")
         event_id = str(fixed) if fixed is not None else self.fresh()
+        if isinstance(meta.get("mautic_uuid"), str):  # an imported event's uuid, for bundle()
+            self.uuids[event_id] = meta["mautic_uuid"]
         giving = getattr(node, "give_or_ask", None) or (
             node.type if node is not None and node.type in ("notify", "task") else None
         )
@@ -868,11 +871,14 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
         "canvasSettings": {"nodes": nodes, "connections": connections},
     }
     if fmt == "bundle":
-        return bundle(campaign, flow_name)
+        flow_uuid = (flow.meta or {}).get("mautic_uuid")
+        return bundle(campaign, flow_name, ex.uuids, flow_uuid if isinstance(flow_uuid, str) else None)
     return campaign
 
 
-def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
+def bundle(
+    campaign: dict[str, Any], flow_name: str, uuids: dict[str, str] | None = None, campaign_uuid: str | None = None
+) -> list[dict[str, Any]]:
     """The campaign as the file `mautic:entity:export --json-only` prints and
     `mautic:entity:import` reads (zipped): a JSON array with one object per
     exported campaign, keyed by entity.
@@ -887,21 +893,39 @@ def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
     (each object needs `campaign` and `dependencies`). Ids are whole numbers
     in the file (import casts them), 1 for the campaign and 1, 2, ... for the
     events; uuids are uuid5 of the flow and the event, so re-importing an
-    export updates the campaign it made before.
+    export updates the campaign it made before. An imported campaign keeps
+    what Mautic gave it: the uuids in `meta { mautic_uuid }` (flow and steps)
+    and whole-number event ids, so a re-import updates that campaign.
     """
-    number = {str(e["id"]): i + 1 for i, e in enumerate(campaign["events"])}
+    uuids = uuids or {}
+    ids = [str(e["id"]) for e in campaign["events"]]
+    kept = {i for i in ids if i.isdigit() and int(i) > 0}
+    number: dict[str, int] = {}
+    free = 1
+    for event_id in ids:
+        if event_id in kept:
+            number[event_id] = int(event_id)
+            continue
+        while str(free) in kept or free in number.values():
+            free += 1
+        number[event_id] = free
+        free += 1
     campaign_id = 1
     events = []
     for event in campaign["events"]:
         props = dict(event["properties"])
+        name = event["name"]
         if event["type"] == "campaign.jump_to_event":
-            props["jumpToEvent"] = number[str(props["jumpToEvent"])]
+            target = str(props["jumpToEvent"])
+            props["jumpToEvent"] = number[target]
+            if name == f"jump to {target}":  # named after its target, by the number it has here
+                name = f"jump to {number[target]}"
         channel = {"email.send": ("email", "email"), "sms.send_text_sms": ("sms", "sms")}.get(event["type"])
         events.append(
             {
                 "id": number[str(event["id"])],
                 "campaign_id": campaign_id,
-                "name": event["name"],
+                "name": name,
                 "description": event["description"],
                 "type": event["type"],
                 "event_type": event["eventType"],
@@ -920,7 +944,7 @@ def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
                 "channel": channel[0] if channel else None,
                 "channel_id": props[channel[1]] if channel else None,
                 "parent_id": None if event["parent"] is None else number[str(event["parent"])],
-                "uuid": str(uuid.uuid5(NAMESPACE, f"{flow_name}/{event['id']}")),
+                "uuid": uuids.get(str(event["id"])) or str(uuid.uuid5(NAMESPACE, f"{flow_name}/{event['id']}")),
             }
         )
     canvas = {
@@ -945,7 +969,7 @@ def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
                     "description": campaign["description"],
                     "is_published": campaign["isPublished"],
                     "canvas_settings": canvas,
-                    "uuid": str(uuid.uuid5(NAMESPACE, flow_name)),
+                    "uuid": campaign_uuid or str(uuid.uuid5(NAMESPACE, flow_name)),
                 }
             ],
             "campaign_event": events,

@@ -74,6 +74,7 @@ def from_bundle(entry: Any, at: str = "") -> dict[str, Any]:
         "canvasSettings": row.get("canvas_settings", row.get("canvasSettings")),
         "lists": row.get("lists", []),
         "forms": row.get("forms", []),
+        "uuid": row.get("uuid"),
     }
     for group in entry.get("dependencies") or []:
         for source in ("lists", "forms"):
@@ -129,7 +130,8 @@ class _Importer:
         self.tables: dict[Kind, dict[str, Any]] = {}
         self.quiet: tuple[str, str] | None = None
         self.days: list[int] | None = None
-        self.uses_points = False
+        self.scores: set[str] = set()  # the scores the campaign's points steps and tests name
+        self.event_name: Any = None
         self.giving = "give"
         self.doing = "notify"
         self.skip_wait: set[str] = set()  # no-path events whose interval is a decision's `up to`
@@ -186,6 +188,11 @@ class _Importer:
         for event_id, event in self.events.items():
             if event["type"] in _TOUCHES and isinstance(event.get("name"), str):
                 self.labels[event_id] = unique(ident(event["name"]), self.taken)
+            elif event["type"] == "email.send.to.user" and isinstance(event.get("name"), str):
+                # a labelled notify/task keeps its label; `notify_1` is the id an unlabelled one gets
+                name = event["name"]
+                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not re.fullmatch(r"(notify|task)_[0-9]+", name):
+                    self.labels[event_id] = unique(name, self.taken)
         # a branch's step id is generated (`branch_N`, in source order): the
         # order the steps are written in, which `_walk` follows
         branches = [e for e in self._walk(self.roots) if self._branch(self.events[e])]
@@ -282,7 +289,8 @@ class _Importer:
         seconds = self.delay(event, at)
         if seconds and event_id not in self.skip_wait:  # a decision's time-out is its `up to`
             lines.append(f"{indent}wait {duration(seconds)}")
-        meta = f" meta {{ mautic_event {quote(str(event['id']))} }}"
+        kept = f" mautic_uuid {quote(event['uuid'])}" if _is_uuid(event.get("uuid")) else ""
+        meta = f" meta {{ mautic_event {quote(str(event['id']))}{kept} }}"
         kind, props = event["type"], event.get("properties") or {}
         label = self.labels.get(event_id)
         if not isinstance(props, dict):
@@ -338,6 +346,7 @@ class _Importer:
         marked = str(event.get("description") or "").strip()
         self.giving = "ask" if marked == "nurturedsl: ask" else "give"
         self.doing = "task" if marked == "nurturedsl: task" else "notify"
+        self.event_name = event.get("name")
         step = self.action(kind, props, label, at)
         if step is None:
             lines.append(f"{indent}# Mautic action {kind} ({at}) is not imported")
@@ -375,8 +384,11 @@ class _Importer:
             if len(add) + len(remove) == 1:
                 return f"tag {quote(str(add[0]))}" if add else f"untag {quote(str(remove[0]))}"
         if kind == "lead.changepoints" and type(props.get("points")) is int and props["points"] != 0:
-            self.uses_points = True
-            return f"score points {props['points']:+d}"
+            # the export names the event `score_NAME_N` (the step id): the score's name comes back
+            named = re.fullmatch(r"score_([A-Za-z_][A-Za-z0-9_]*)_[0-9]+", str(self.event_name or ""))
+            score = named.group(1) if named else "points"
+            self.scores.add(score)
+            return f"score {score} {props['points']:+d}"
         if kind == "lead.updatelead":
             fields = {k: v for k, v in props.items() if v not in (None, "")}
             if len(fields) == 1:
@@ -432,7 +444,8 @@ class _Importer:
                     name = f"user_{users[0]}"
                 self.bind("recipient", name, value)
                 text = quote(f"Mautic email {email} to user {users[0]}")
-                return f"task {text} for {name}" if self.doing == "task" else f"notify {name} {text}"
+                head = f"{self.doing} {label}:" if label else self.doing
+                return f"{head} {text} for {name}" if self.doing == "task" else f"{head} {name} {text}"
         if kind == "campaign.addremovelead":
             # CampaignEventAddRemoveLeadType.php@24271492: campaign ids, or "this"
             add, remove = props.get("addTo"), props.get("removeFrom")
@@ -471,7 +484,7 @@ class _Importer:
             score = props.get("score")
             if type(score) is int:
                 if not dry:
-                    self.uses_points = True
+                    self.scores.add("points")
                 return f"points {_COMPARISONS[props['operator']]} {score}"
         if kind == "lead.field_value" and isinstance(props.get("field"), str):
             operator, value = props.get("operator"), props.get("value")
@@ -543,11 +556,22 @@ class _Importer:
             )
         for content, (value, kind, channel) in sorted(self.content.items()):
             out.append(f"content {content} {kind} {quote(f'Mautic {channel} {value}')}")
-        if self.uses_points:
-            out.append("score points {\n  threshold high at 100\n}")
+        for score in sorted(self.scores):
+            out.append(f"score {score} {{\n  threshold high at 100\n}}")
         out.append(f"flow {flow} {quote(name)} {{")
+        if _is_uuid(self.campaign.get("uuid")):
+            # mautic:entity:import updates the campaign of this uuid (bundle() writes it back)
+            out.append(f"  meta {{ mautic_uuid {quote(self.campaign['uuid'])} }}")
+        if self.campaign.get("allowRestart") is True:
+            out.append("  reentry allowed")
         if lists:
             out.append(f"  # sources: Mautic segment(s) {', '.join(str(x) for x in lists)} (bindings `flows`)")
+        if len(lists) > 1:
+            self.report.note(
+                "MAU109",
+                None,
+                f"/lists: {len(lists)} source segments; only the first, {lists[0]}, is bound to flow `{flow}`",
+            )
         for form in self.campaign.get("forms") or []:
             # a form source: whoever submits the form enters (bound back as { form = ID })
             if isinstance(form, dict) and type(form.get("id")) is int:
@@ -562,6 +586,13 @@ class _Importer:
             if target != flow:
                 out.append(f"flow {target} {{  # the Mautic campaign {campaign} contacts are moved to\n}}")
         return "\n".join(out) + "\n"
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
 def _webhook_body(data: Any) -> str | None:
