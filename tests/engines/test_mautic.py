@@ -1001,3 +1001,90 @@ def test_feature_playbooks_export_import_export_identically(feature, fmt, tmp_pa
         compile_model(load(str(path))), "f", Bindings("mautic", {**bound, **merged}), Report("mautic"), fmt
     )  # type: ignore[arg-type]
     assert again == first
+
+
+# ------------------------------------------------------------------ fuzz --
+
+# Junk a hand edit or another Mautic version may put in any member: each
+# import must be refused with a code or check clean, never crash (exit 3).
+JUNK: list[Any] = [-1, 2**70, "x", []]
+
+
+def _members(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path] if path else []
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else []
+    for key, value in items:
+        found += _members(value, (*path, key))
+    return found
+
+
+def _mutations(doc: Any) -> list[tuple[str, Any]]:
+    out = []
+    for path in _members(doc):
+        for junk in ["delete", *JUNK]:
+            mutated = copy.deepcopy(doc)
+            holder = mutated
+            for key in path[:-1]:
+                holder = holder[key]
+            if junk == "delete":
+                del holder[path[-1]]
+            else:
+                holder[path[-1]] = junk
+            out.append((f"{'/'.join(map(str, path))}={junk!r}", mutated))
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["api-payload.json", "get-response.json", "entity-export.json"])
+def test_every_member_of_every_fixture_survives_junk(fixture):
+    failures = []
+    for where, doc in _mutations(json.loads((FIXTURES / fixture).read_text())):
+        report = Report("mautic")
+        try:
+            imported = TARGET.import_doc(doc, None, report)
+        except Exception as error:  # the CLI's exit 3
+            failures.append(f"{where}: {type(error).__name__}: {error}")
+            continue
+        if report.refused:
+            assert any(d.code.startswith("MAU1") for d in report.diagnostics), where
+            continue
+        problems = check_text(imported.text, "i.nurture")
+        if problems:
+            failures.append(f"{where}: {problems[0].message}")
+    assert failures == []
+
+
+def _get_response(**change: Any) -> dict[str, Any]:
+    doc = json.loads((FIXTURES / "get-response.json").read_text())
+    for index, members in change.items():
+        doc["campaign"]["events"][int(index.lstrip("e"))]["properties"].update(members)
+    return doc
+
+
+def test_real_world_shapes_import_sanely():
+    # a PHP form sends ids as texts: "21" is email 21, as 21 is
+    text = TARGET.import_doc(_get_response(e0={"email": "21"}), None, Report("mautic")).text
+    assert "email trial_day_one: email_21" in text and check_text(text, "i.nurture") == []
+    # a field alias may start with a digit; the attribute's name may not
+    field = next(i for i, e in enumerate(_get_response()["campaign"]["events"]) if e["type"] == "lead.field_value")
+    imported = TARGET.import_doc(_get_response(**{f"e{field}": {"field": "2fa_enabled"}}), None, Report("mautic"))
+    assert "mautic.field_2fa_enabled" in imported.text and check_text(imported.text, "i.nurture") == []
+    assert imported.bindings["attribute"]["mautic.field_2fa_enabled"] == "2fa_enabled"
+
+
+def test_a_dnc_channel_no_playbook_names_is_noted_not_a_broken_playbook(tmp_path):
+    doc = json.loads((FIXTURES / "entity-export.json").read_text())
+    dnc = next(e for e in doc[0]["campaign_event"] if e["type"] == "lead.dnc")
+    dnc["properties"]["channels"] = ["notification"]  # Mautic's web push channel
+    report = Report("mautic")
+    imported = TARGET.import_doc(doc, None, report)
+    assert "MAU106" in codes(report) and check_text(imported.text, "i.nurture") == []
+
+
+@pytest.mark.parametrize("count", [-1, 3651])
+def test_an_interval_no_wait_can_hold_is_refused_where_it_is(count):
+    doc = json.loads((FIXTURES / "api-payload.json").read_text())
+    doc["events"][0].update(triggerMode="interval", triggerInterval=count, triggerIntervalUnit="d")
+    report = Report("mautic")
+    TARGET.import_doc(doc, None, report)
+    (refusal,) = [d for d in report.diagnostics if d.code == "MAU100"]
+    assert "/triggerInterval" in refusal.message
