@@ -37,7 +37,7 @@ BOUND = {
     "team": {"sales": 5},
     "list": {"cold": 6},
     "attribute": {"company": "companyname"},
-    "event": {"replied": {"segment": 7}},
+    "event": {"replied": {"segment": 7}, 'submitted("demo")': {"form": 3}},
 }
 
 
@@ -592,14 +592,26 @@ def test_event_bindings(value, ok):
 
 # -------------------------------------------------------- fidelity report --
 
+# Each silent twin is the nearest form Mautic holds exactly, so an
+# over-eager rule fails it.
 FIDELITY = [
-    ("MAU001", "entry on replied\nemail a", "email a"),
-    ("MAU002", "exit on replied\nemail a", "email a"),
-    ("MAU003", "email a\nwait 2d", "email a"),
+    # a form entry bound to { form = ID } is the campaign's form source
+    ("MAU001", "entry on replied\nemail a", 'entry on submitted("demo")\nemail a'),
+    # an exit step is a leaf of the tree; an exit trigger has no Mautic form
+    ("MAU002", "exit on replied\nemail a", "email a\nexit"),
+    # a wait before a step is its interval; only a wait before nothing is lost
+    ("MAU003", "email a\nwait 2d", "email a\nwait 2d\nemail b"),
     ("MAU004", 'suppress "cold" revisit 30d', 'suppress "cold"'),
-    ("MAU005", "split {\n 60% { email a }\n 40% { email b }\n}", "email a"),
-    ("MAU006", "repeat every 7d at most 2 { email a }", "email a"),
-    ("MAU007", "linkedin follow\nemail a", "email a"),
+    # a branch chooses by a test Mautic's conditions hold; a split chooses by chance
+    (
+        "MAU005",
+        "split {\n 60% { email a }\n 40% { email b }\n}",
+        "branch {\n when vip { email a }\n else { email b }\n}",
+    ),
+    # the repeat written out is what Mautic runs
+    ("MAU006", "repeat every 7d at most 2 { email a }", "email a\nwait 7d\nemail a"),
+    # a wait on the email before it is a decision, not skipped
+    ("MAU007", "linkedin follow\nemail a", "email a\nwait until opened(a) up to 2d {\n on timeout { email b }\n}"),
     ("MAU008", "branch {\n when inactive for 30d { email a }\n}", 'branch {\n when company == "x" { email a }\n}'),
 ]
 
@@ -1088,3 +1100,118 @@ def test_an_interval_no_wait_can_hold_is_refused_where_it_is(count):
     TARGET.import_doc(doc, None, report)
     (refusal,) = [d for d in report.diagnostics if d.code == "MAU100"]
     assert "/triggerInterval" in refusal.message
+
+
+# ------------------------------------------- every code, every node type --
+
+
+@pytest.mark.parametrize(
+    ("code", "fires", "silent"),
+    [
+        ("MAU011", "rate_limit entries 500 per 1d\nemail a", "email a"),
+        ("MAU012", "goal replied\nemail a", "email a"),
+        # allowRestart holds `reentry allowed` exactly, not the delay
+        ("MAU013", "reentry after 30d\nemail a", "reentry allowed\nemail a"),
+    ],
+)
+def test_flow_header_codes_fire_at_the_flow(tmp_path, code, fires, silent):
+    _, report = export(tmp_path, fires)
+    (diag,) = [d for d in report.diagnostics if d.code == code]
+    assert diag.span is not None
+    _, quiet = export(tmp_path, silent)
+    assert code not in codes(quiet)
+
+
+def test_a_loop_through_skipped_steps_only_is_cut(tmp_path):
+    doc, report = export(tmp_path, "email a\nrepeat every 1d at most 3 {\n linkedin follow\n}")
+    assert "MAU009" not in codes(report)  # a repeat is its body once: no loop
+    doc, report = export(tmp_path, "email a\nlinkedin follow\ngoto linkedin_follow_1")
+    assert codes(report).count("MAU009") == 1
+    assert [e["type"] for e in events(doc)] == ["email.send"]
+
+
+def test_the_node_type_table_covers_exactly_the_irs_node_types():
+    from typing import get_args
+
+    from nurturedsl.engines.mautic.export import NODE_TYPES
+    from nurturedsl.irmodel import NodeType
+
+    assert set(NODE_TYPES) == set(get_args(NodeType))
+
+
+def test_a_node_type_the_export_does_not_know_is_refused_not_dropped(tmp_path):
+    from types import SimpleNamespace
+
+    from nurturedsl.engines.mautic import export as mautic_export
+
+    path = tmp_path / "p.nurture"
+    path.write_text(HEAD + 'flow f {\n email a\n tag "x"\n}\n')
+    ir = compile_model(load(str(path)))
+    tag_id = next(k for k, n in ir.flows["f"].nodes.items() if n.type == "tag")
+    real = ir.flows["f"].nodes[tag_id]
+    ir.flows["f"].nodes[tag_id] = SimpleNamespace(type="hologram", span=real.span, next=real.next, meta=None)  # type: ignore[assignment]
+    report = Report("mautic")
+    mautic_export.export(ir, "f", Bindings("mautic", BOUND), report, "api")
+    assert "MAU031" in codes(report) and report.refused
+
+
+def _payload() -> dict[str, Any]:
+    return json.loads((FIXTURES / "api-payload.json").read_text())
+
+
+def test_import_refuses_what_is_not_a_campaign():
+    report = Report("mautic")
+    assert TARGET.import_doc({"name": "x"}, None, report).text == ""
+    assert codes(report) == ["MAU100"] and report.refused
+
+
+def test_import_notes_a_date_trigger_and_a_month_interval():
+    doc = _payload()
+    doc["events"][0].update(triggerMode="date", triggerDate="2026-01-01 09:00")
+    report = Report("mautic")
+    TARGET.import_doc(doc, None, report)
+    assert "MAU101" in codes(report)
+    doc = _payload()
+    doc["events"][0].update(triggerMode="interval", triggerInterval=2, triggerIntervalUnit="m")
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU102" in codes(report) and "wait 60d" in text
+
+
+def test_import_notes_parallel_children_and_keeps_the_first():
+    doc = _payload()
+    first = doc["events"][0]
+    extra = {**copy.deepcopy(first), "id": "new_99", "name": "extra", "parent": first["id"], "children": []}
+    extra["properties"] = {"add_tags": ["par"], "remove_tags": []}
+    extra["type"] = "lead.changetags"
+    child = next(e for e in doc["events"] if str(e.get("parent")) == str(first["id"]))
+    extra["order"] = (child.get("order") or 0) + 1
+    doc["events"].append(extra)
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU104" in codes(report) and "1 parallel event(s) left out" in text and 'tag "par"' not in text
+
+
+def test_import_notes_a_condition_without_a_test():
+    doc = json.loads((FIXTURES / "get-response.json").read_text())
+    condition = next(e for e in doc["campaign"]["events"] if e["type"] == "lead.tags")
+    condition["properties"] = {"tags": ["a", "b"]}  # several tags: nurturedsl tests one
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU106" in codes(report) and "has no nurturedsl test" in text
+
+
+def test_import_leaves_out_a_decisions_no_path_that_runs_at_once():
+    doc = _payload()
+    decision = next(e for e in doc["events"] if e["eventType"] == "decision")
+    no = next(e for e in doc["events"] if str(e.get("parent")) == str(decision["id"]) and e["decisionPath"] == "no")
+    no.update(triggerMode="immediate", triggerInterval=0)
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU107" in codes(report) and "on timeout" not in text and check_text(text, "i.nurture") == []
+
+
+def test_a_decision_skipped_for_the_wait_before_it_says_so(tmp_path):
+    _, report = export(tmp_path, "email a\nwait 1d\nwait until opened(a) up to 2d {\n on timeout { email b }\n}")
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU007"]
+    assert "a wait comes right before it" in " ".join(diag.notes) + diag.message

@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ...irmodel import FlowIR, NodeIR, ProgrammeIR, SpanIR
+from ...irmodel import FlowIR, NodeIR, NodeType, ProgrammeIR, SpanIR
 from ..conditions import (
     And,
     Compare,
@@ -83,6 +83,40 @@ OPERATORS = {"==": "=", "!=": "!=", ">": "gt", ">=": "gte", "<": "lt", "<=": "lt
 # so a re-export updates the campaign mautic:entity:import made before
 # (CampaignImportExportSubscriber.php: findOneBy uuid)
 NAMESPACE = uuid.UUID("6f1c0b5e-3d1a-5b7e-9c2a-4e8d2b7a9f10")
+
+
+# What each IR node type becomes, one entry per type: test_mautic checks the
+# keys are exactly irmodel.NodeType, so a new type fails a test until it is
+# given a mapping here and a case in _Exporter.visit. "skipped" types (and
+# the partly mapped ones when they cannot be placed) are MAU007.
+NODE_TYPES: dict[NodeType, str] = {
+    "entry": "the campaign's sources",
+    "end": "a leaf of the tree",
+    "exit": "a leaf of the tree",
+    "email": "email.send",
+    "sms": "sms.send_text_sms",
+    "linkedin": "skipped",
+    "ads": "skipped",
+    "task": "email.send.to.user with a recipient, else skipped",
+    "notify": "email.send.to.user with a recipient, else skipped",
+    "wait": "the next event's interval",
+    "wait_until": "an email, page, form or asset decision, else skipped",
+    "wait_calendar": "skipped",
+    "wait_for": "an email, page, form or asset decision, else skipped",
+    "branch": "condition events",
+    "split": "its heaviest arm",
+    "experiment": "its heaviest arm",
+    "repeat": "its body once",
+    "goto": "campaign.jump_to_event, or the target placed here",
+    "move_to": "campaign.addremovelead",
+    "tag": "lead.changetags",
+    "set": "lead.updatelead",
+    "suppress": "lead.changelist",
+    "handoff": "lead.changeowner",
+    "webhook": "campaign.sendwebhook",
+    "score": "lead.changepoints (add), else skipped",
+}
+_SKIPPABLE = frozenset(t for t, form in NODE_TYPES.items() if form == "skipped" or form.endswith("else skipped"))
 
 
 def interval(seconds: int) -> tuple[int, str]:
@@ -579,8 +613,12 @@ class _Exporter:
             )
         elif node.type in ("wait_until", "wait_for") and self.decision(node_id, node, parent, path, delay):
             return
-        else:
+        elif node.type in _SKIPPABLE:
             self.skip(node_id, node, parent, path, delay)
+        else:  # a node type NODE_TYPES does not know: never dropped silently
+            self.report.refuse(
+                "MAU031", span, f"{node.type} step {here}", "this version of the Mautic export has no mapping for it"
+            )
 
     def one_points(self, score: str, span: SpanIR | None, construct: str) -> None:
         """A contact has one points total in Mautic (Lead::adjustPoints, without
@@ -650,7 +688,10 @@ class _Exporter:
         if node_id in self.skipping:
             self.report.approximate("MAU009", node.span, f"a loop {here} through steps Mautic cannot run", "cut here")
             return
-        self.report.approximate("MAU007", node.span, f"{node.type} step {here}", "skipped: Mautic has no event for it")
+        why = "skipped: Mautic has no event for it"
+        if node.type in ("wait_until", "wait_for") and delay and _awaited(node) is not None:
+            why = "skipped: a wait comes right before it, and a Mautic decision has no interval of its own"
+        self.report.approximate("MAU007", node.span, f"{node.type} step {here}", why)
         self.skipping.add(node_id)
         if node.next:
             self.visit(node.next[-1].to, parent, path, delay)
