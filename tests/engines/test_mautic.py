@@ -1215,3 +1215,54 @@ def test_a_decision_skipped_for_the_wait_before_it_says_so(tmp_path):
     _, report = export(tmp_path, "email a\nwait 1d\nwait until opened(a) up to 2d {\n on timeout { email b }\n}")
     (diag,) = [d for d in report.diagnostics if d.code == "MAU007"]
     assert "a wait comes right before it" in " ".join(diag.notes) + diag.message
+
+
+# Every FlowIR and PolicyIR member, set to something other than its default:
+# each changes the campaign or is reported. The members exempt say why.
+MEMBERS = {
+    "flow title": ("", 'flow g "Welcome" {\n email a\n}\n'),
+    "flow entry": ("", "flow g {\n entry on replied\n email a\n}\n"),
+    "flow audience": ("", "flow g {\n audience vip\n email a\n}\n"),
+    "flow goal": ("", "flow g {\n goal replied\n email a\n}\n"),
+    "flow exit": ("", "flow g {\n exit on replied\n email a\n}\n"),
+    "flow cadence": ("", "flow g {\n cadence 10d..14d\n email a\n wait 8d\n email b\n}\n"),
+    "flow max_touches": ("", "flow g {\n cadence 1d..3d\n max_touches 1\n email a\n wait 1d\n email b\n}\n"),
+    "flow reentry": ("", "flow g {\n reentry allowed\n email a\n}\n"),
+    "flow rate_limits": ("", "flow g {\n rate_limit entries 5 per 1d\n email a\n}\n"),
+    "flow meta": ("", 'flow g {\n meta { mautic_uuid "3b2f6c1e-8a4d-4f0b-9c7e-5d1a2b3c0007" }\n email a\n}\n'),
+    "policy cadence": ("policy { cadence 10d..14d }\n", "flow g {\n email a\n wait 8d\n email b\n}\n"),
+    "policy first_touch": ("policy { first_touch within 1d }\n", "flow g {\n wait 2d\n email a\n}\n"),
+    "policy max_touches": ("policy { max_touches 1 }\n", "flow g {\n email a\n wait 8d\n email b\n}\n"),
+    "policy frequency_cap": ("policy { frequency_cap 2 per 7d }\n", "flow g {\n email a\n}\n"),
+    "policy quiet_hours": ("policy { quiet_hours 20:00..08:00 }\n", "flow g {\n email a\n}\n"),
+    "policy send_days": ("policy { send_days mon, tue }\n", "flow g {\n email a\n}\n"),
+    "policy timezone": (
+        'policy { send_days mon, tue\n timezone "Europe/Berlin" }\n',
+        "flow g {\n email a\n}\n",
+    ),
+}
+# not run-time behaviour (docs/ir.md): give_to_get, unsubscribe_required and
+# a flow's `reviewed` are for static checks; `messages` is read through each
+# touch's `message` (the window above); timezone alone changes nothing without a window.
+
+
+@pytest.mark.parametrize("member", sorted(MEMBERS))
+def test_every_flow_and_policy_member_changes_the_campaign_or_is_reported(member, tmp_path):
+    header, flow = MEMBERS[member]
+    plain = "flow g {\n email a\n wait 8d\n email b\n}\n" if "touches" in member or "cadence" in member else None
+
+    def run(head: str, text: str) -> tuple[Any, list[str]]:
+        path = tmp_path / "m.nurture"
+        path.write_text(head + HEAD + text)
+        report = Report("mautic")
+        bound = {**BOUND, "flow": {**BOUND["flow"], "g": 9}}
+        doc = TARGET.export(compile_model(load(str(path))), "g", Bindings("mautic", bound), report, "bundle")  # type: ignore[arg-type]
+        return doc, codes(report)
+
+    base_flow = plain or re.sub(
+        r"\n (audience|goal|exit on|entry|cadence|max_touches|reentry|rate_limit|meta)[^\n]*", "", flow
+    )
+    base_flow = base_flow.replace('flow g "Welcome" {', "flow g {")
+    base_doc, base_codes = run("", base_flow)
+    doc, found = run(header, flow)
+    assert doc != base_doc or set(found) - set(base_codes), member

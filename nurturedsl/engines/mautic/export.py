@@ -329,6 +329,15 @@ class _Exporter:
             )
         if len(policy.send_days) < 7:
             out["triggerRestrictedDaysOfWeek"] = [_DAYS[d] for d in policy.send_days]
+        if out and policy.timezone != "UTC":
+            # Interval.php reads the hours in the contact's timezone, else Mautic's
+            # default (Configuration > System Settings), not the playbook's
+            self.report.approximate(
+                "MAU032",
+                self.flow.span,
+                f"the policy's timezone {policy.timezone} {self.where}",
+                "not exported: for contacts without a timezone Mautic reads the sending window in its default one",
+            )
         return out
 
     def new_event(
@@ -912,6 +921,13 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
         "canvasSettings": {"nodes": nodes, "connections": connections},
     }
     if fmt == "bundle":
+        if flow.reentry.allowed:  # fetchCampaignData (CampaignImportExportSubscriber.php@040f2624) has no allow_restart
+            report.approximate(
+                "MAU033",
+                flow.span,
+                f"reentry in flow `{flow_name}`",
+                "not in the export file: Mautic's export has no allowRestart; set `Allow contacts to restart` by hand",
+            )
         flow_uuid = (flow.meta or {}).get("mautic_uuid")
         return bundle(campaign, flow_name, ex.uuids, flow_uuid if isinstance(flow_uuid, str) else None)
     return campaign
