@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,13 @@ score lead { +5 on visited("pricing") }
 flow other { email a }
 """
 BOUND = {
-    "flow": {"f": 9, "other": 8},
+    "flow": {"f": 9, "other": {"segment": 8, "campaign": 3}},
     "content": {"a": 1, "b": 2, "s": 3},
     "segment": {"vip": 4},
     "team": {"sales": 5},
     "list": {"cold": 6},
     "attribute": {"company": "companyname"},
-    "event": {"replied": {"segment": 7}},
+    "event": {"replied": {"segment": 7}, 'submitted("demo")': {"form": 3}},
 }
 
 
@@ -71,7 +72,8 @@ def events(doc: dict[str, Any]) -> list[dict[str, Any]]:
         ('set company = "Acme"', "lead.updatelead", {"companyname": "Acme"}),
         ("score lead +10", "lead.changepoints", {"points": 10}),
         ("handoff sales", "lead.changeowner", {"owner": 5}),
-        ("move to other", "campaign.addremovelead", {"addTo": [8], "removeFrom": ["this"]}),
+        # addTo is Mautic's campaign_list: the campaign id, not the segment 8 that feeds it
+        ("move to other", "campaign.addremovelead", {"addTo": [3], "removeFrom": ["this"]}),
     ],
 )
 def test_each_step_becomes_its_mautic_action(tmp_path, step, type_, properties):
@@ -79,6 +81,61 @@ def test_each_step_becomes_its_mautic_action(tmp_path, step, type_, properties):
     (event,) = events(doc)
     assert (event["type"], event["eventType"], event["properties"]) == (type_, "action", properties)
     assert doc["lists"] == [{"id": 9}]
+
+
+def _export_bound(tmp_path: Path, body: str, bound: dict[str, Any]) -> tuple[Any, Report]:
+    path = tmp_path / "p.nurture"
+    path.write_text(HEAD + "flow f {\n" + body + "\n}\n")
+    report = Report("mautic")
+    doc = TARGET.export(compile_model(load(str(path))), "f", Bindings("mautic", bound), report, "api")  # type: ignore[arg-type]
+    return doc, report
+
+
+@pytest.mark.parametrize("other", [8, {"segment": 8}])
+def test_move_to_a_flow_bound_without_its_campaign_is_refused_at_the_step(tmp_path, other):
+    _, report = _export_bound(tmp_path, "email a\nmove to other", {**BOUND, "flow": {"f": 9, "other": other}})
+    assert report.refused
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU024"]
+    move_line = (HEAD + "flow f {\nemail a\nmove to other").count("\n") + 1
+    assert diag.span is not None and diag.span.line == move_line
+
+
+def test_a_flow_binding_is_an_id_or_a_table_of_segment_and_campaign():
+    assert TARGET.binding_problem("flow", "f", {"segment": 8, "campaign": 3}) is None
+    assert TARGET.binding_problem("flow", "f", {"campaign": 3}) is None
+    assert TARGET.binding_problem("flow", "f", {"segment": 8, "list": 3}) is not None
+    assert TARGET.binding_problem("flow", "f", {"campaign": "3"}) is not None
+
+
+def test_a_flow_bound_to_a_campaign_only_has_no_source_and_is_refused(tmp_path):
+    _, report = _export_bound(tmp_path, "email a", {**BOUND, "flow": {"f": {"campaign": 2}}})
+    assert [d.code for d in report.diagnostics if d.severity.name == "ERROR"] == ["MAU024"]
+
+
+def test_the_schema_allows_only_campaign_ids_in_add_remove_lead(tmp_path):
+    doc, _ = export(tmp_path, "move to other")
+    assert TARGET.validate(doc, "api") == []
+    doc["events"][0]["properties"]["addTo"] = [{"segment": 8}]
+    assert any("addTo" in line for line in TARGET.validate(doc, "api"))
+
+
+@pytest.mark.parametrize("body", ["linkedin follow", "wait until mon 09:00", "score lead reset"])
+def test_a_flow_with_no_mautic_event_is_refused_not_a_crash(tmp_path, body):
+    doc, report = _export_bound(tmp_path, body, BOUND)
+    assert report.refused
+    refusal = next(d for d in report.diagnostics if d.code == "MAU023")
+    assert refusal.span is not None and doc == {}
+
+
+def test_move_to_imports_back_as_move_to_its_campaign(tmp_path):
+    doc, _ = export(tmp_path, "email a\nmove to other")
+    imported = TARGET.import_doc(doc, None, Report("mautic"))
+    assert "  move to campaign_3" in imported.text
+    assert "flow campaign_3 {" in imported.text and check_text(imported.text, "i.nurture") == []
+    assert imported.bindings["flow"]["campaign_3"] == {"campaign": 3}
+    # with the bindings the export used, the target keeps its name
+    again = TARGET.import_doc(doc, Bindings("mautic", BOUND), Report("mautic"))
+    assert "  move to other" in again.text and "flow other {" in again.text
 
 
 def test_webhook_becomes_send_webhook_with_its_json_fields_as_label_value_pairs(tmp_path):
@@ -359,6 +416,58 @@ def test_score_tests_are_points_conditions(tmp_path):
     assert "MAU008" not in codes(report)
 
 
+def test_a_score_test_says_it_reads_mautics_points_total_not_the_scores_rules(tmp_path):
+    _, report = export(tmp_path, "branch {\n when lead >= 50 { email a }\n}")
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU025"]
+    assert "score `lead`'s rules" in diag.message + " ".join(diag.notes) and diag.span is not None
+    _, quiet = export(tmp_path, "branch {\n when vip { email a }\n}")
+    assert "MAU025" not in codes(quiet)
+
+
+PACING = [
+    # cadence: 1d between two messages is under the flow's 3d minimum; 3d is not
+    ("MAU027", "cadence 3d..4d\nemail a\nwait 1d\nemail b", "cadence 3d..4d\nemail a\nwait 3d\nemail b"),
+    # a time-out path counts its delay: 2d after a is still under 3d
+    (
+        "MAU027",
+        "cadence 3d..4d\nemail a\nwait until opened(a) up to 2d {\n on event { }\n on timeout { email b }\n}",
+        "cadence 1d..4d\nemail a\nwait until opened(a) up to 2d {\n on event { }\n on timeout { email b }\n}",
+    ),
+    # max_touches: three messages on a path of a flow allowing two; two is fine
+    (
+        "MAU028",
+        "cadence 1d..2d\nmax_touches 2\nemail a\nwait 1d\nemail b\nwait 1d\nemail a",
+        'cadence 1d..2d\nmax_touches 2\nemail a\nwait 1d\nemail b\nwait 1d\ntag "x"',
+    ),
+    # first_touch (2d by default): the first message after 3d is late on every path; after 2d it is not
+    ("MAU029", "wait 3d\nemail a", "wait 2d\nemail a"),
+    ("MAU026", "audience vip\nemail a", "entry when vip\nemail a"),
+]
+
+
+@pytest.mark.parametrize(("code", "fires", "silent"), PACING, ids=[f"{p[0]}-{i}" for i, p in enumerate(PACING)])
+def test_pacing_and_audience_are_reported_where_they_bind(tmp_path, code, fires, silent):
+    _, report = export(tmp_path, fires)
+    (diag,) = [d for d in report.diagnostics if d.code == code]
+    assert diag.span is not None
+    _, quiet = export(tmp_path, silent)
+    assert code not in codes(quiet)
+
+
+def test_a_loop_that_sends_exceeds_any_max_touches(tmp_path):
+    _, report = export(tmp_path, "cadence 1d..2d\nrepeat every 7d at most 2 { email a }")
+    assert "MAU028" in codes(report)
+
+
+def test_a_form_source_says_the_flows_segment_feeds_the_campaign_too(tmp_path):
+    bound = _bound(**{'submitted("demo")': {"form": 3}})
+    _, report = export_with(tmp_path, 'entry on submitted("demo")\nemail a', bound)
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU030"]
+    assert "segment 9" in " ".join(diag.notes) + diag.message
+    _, quiet = export_with(tmp_path, "email a", bound)
+    assert "MAU030" not in codes(quiet)
+
+
 def test_several_scores_share_the_one_points_total_and_say_so(tmp_path):
     two = 'score fit { +1 on visited("about") }\n'
     for body in ("score lead +5", "branch {\n when lead >= 50 { email a }\n}"):
@@ -483,14 +592,26 @@ def test_event_bindings(value, ok):
 
 # -------------------------------------------------------- fidelity report --
 
+# Each silent twin is the nearest form Mautic holds exactly, so an
+# over-eager rule fails it.
 FIDELITY = [
-    ("MAU001", "entry on replied\nemail a", "email a"),
-    ("MAU002", "exit on replied\nemail a", "email a"),
-    ("MAU003", "email a\nwait 2d", "email a"),
+    # a form entry bound to { form = ID } is the campaign's form source
+    ("MAU001", "entry on replied\nemail a", 'entry on submitted("demo")\nemail a'),
+    # an exit step is a leaf of the tree; an exit trigger has no Mautic form
+    ("MAU002", "exit on replied\nemail a", "email a\nexit"),
+    # a wait before a step is its interval; only a wait before nothing is lost
+    ("MAU003", "email a\nwait 2d", "email a\nwait 2d\nemail b"),
     ("MAU004", 'suppress "cold" revisit 30d', 'suppress "cold"'),
-    ("MAU005", "split {\n 60% { email a }\n 40% { email b }\n}", "email a"),
-    ("MAU006", "repeat every 7d at most 2 { email a }", "email a"),
-    ("MAU007", "linkedin follow\nemail a", "email a"),
+    # a branch chooses by a test Mautic's conditions hold; a split chooses by chance
+    (
+        "MAU005",
+        "split {\n 60% { email a }\n 40% { email b }\n}",
+        "branch {\n when vip { email a }\n else { email b }\n}",
+    ),
+    # the repeat written out is what Mautic runs
+    ("MAU006", "repeat every 7d at most 2 { email a }", "email a\nwait 7d\nemail a"),
+    # a wait on the email before it is a decision, not skipped
+    ("MAU007", "linkedin follow\nemail a", "email a\nwait until opened(a) up to 2d {\n on timeout { email b }\n}"),
     ("MAU008", "branch {\n when inactive for 30d { email a }\n}", 'branch {\n when company == "x" { email a }\n}'),
 ]
 
@@ -660,9 +781,10 @@ def test_fixtures_import_to_text_that_checks_clean_and_round_trips(fixture, tmp_
     path.write_text(first.text)
     ir = compile_model(load(str(path)))
     bound = Bindings("mautic", first.bindings)
+    fmt = "bundle" if isinstance(json.loads(fixture.read_text()), list) else "api"  # a file keeps its uuids
     for flow in ir.flows:
-        doc = TARGET.export(ir, flow, bound, Report("mautic"), "api")
-        assert TARGET.validate(doc, "api") == []
+        doc = TARGET.export(ir, flow, bound, Report("mautic"), fmt)
+        assert TARGET.validate(doc, fmt) == []
         assert TARGET.import_doc(doc, bound, Report("mautic")).text == first.text
 
 
@@ -775,8 +897,64 @@ def test_a_bundle_export_imports_as_its_api_export(tmp_path):
     assert TARGET.validate(bundle, "bundle") == []
     as_api = TARGET.import_doc(api, bound, Report("mautic")).text
     as_bundle = TARGET.import_doc(bundle, bound, Report("mautic")).text
-    # the same steps; only the ids Mautic keeps differ (new1 in a request, 1 in the file)
-    assert as_bundle == as_api.replace('"new1"', '"1"').replace('"new2"', '"2"').replace('"new3"', '"3"')
+    # the same steps; the file's numbers replace the request's new1..., and it keeps its uuids
+    without_uuids = re.sub(r'(  meta \{ mautic_uuid "[^"]+" \}\n)| mautic_uuid "[^"]+"', "", as_bundle)
+    assert without_uuids == as_api.replace('"new1"', '"1"').replace('"new2"', '"2"').replace('"new3"', '"3"')
+    flow_uuid = bundle[0]["campaign"][0]["uuid"]
+    assert f'meta {{ mautic_uuid "{flow_uuid}" }}' in as_bundle
+
+
+def test_a_bundle_round_trip_keeps_ids_uuids_and_jump_names(tmp_path):
+    """Mautic's import matches on uuid: an imported campaign re-exported must
+    update it, not make a second one."""
+    body = "reentry allowed\nemail a\nwait 1d\nbranch {\n when vip { goto a }\n else { email b }\n}"
+    first, _ = export(tmp_path, body, fmt="bundle")
+    imported = TARGET.import_doc(first, Bindings("mautic", BOUND), Report("mautic"))
+    assert check_text(imported.text, "i.nurture") == []
+    path = tmp_path / "i.nurture"
+    path.write_text(imported.text)
+    again = TARGET.export(compile_model(load(str(path))), "f", Bindings("mautic", BOUND), Report("mautic"), "bundle")
+    assert again == first
+    jump = next(e for e in first[0]["campaign_event"] if e["type"] == "campaign.jump_to_event")
+    assert jump["name"] == f"jump to {jump['properties']['jumpToEvent']}"
+
+
+def test_the_export_files_own_uuids_and_ids_survive_import_and_export(tmp_path):
+    original = json.loads((FIXTURES / "entity-export.json").read_text())
+    imported = TARGET.import_doc(original, None, Report("mautic"))
+    path = tmp_path / "i.nurture"
+    path.write_text(imported.text)
+    ir = compile_model(load(str(path)))
+    (flow,) = ir.flows
+    doc = TARGET.export(ir, flow, Bindings("mautic", imported.bindings), Report("mautic"), "bundle")
+    assert doc[0]["campaign"][0]["uuid"] == original[0]["campaign"][0]["uuid"]
+    assert {e["id"]: e["uuid"] for e in doc[0]["campaign_event"]} == {
+        e["id"]: e["uuid"] for e in original[0]["campaign_event"]
+    }
+
+
+def test_allow_restart_imports_as_reentry_allowed(tmp_path):
+    doc, _ = export(tmp_path, "reentry allowed\nemail a")
+    assert doc["allowRestart"] is True
+    assert "  reentry allowed\n" in TARGET.import_doc(doc, None, Report("mautic")).text
+    doc, _ = export(tmp_path, "email a")
+    assert "reentry" not in TARGET.import_doc(doc, None, Report("mautic")).text
+
+
+def test_labelled_alerts_and_score_names_come_back(tmp_path):
+    bound = {**BOUND, "recipient": {"sdr": {"user": 2, "email": 7}}}
+    doc, _ = export_with(tmp_path, 'notify al: sdr "Call"\ntask "Call" for sdr\nscore lead +5', bound)
+    text = TARGET.import_doc(doc, Bindings("mautic", bound), Report("mautic")).text
+    assert "  notify al: sdr " in text and "  task " in text and "task task_" not in text
+    assert "  score lead +5" in text and "score lead {" in text
+
+
+def test_several_source_segments_are_noted(tmp_path):
+    doc, _ = export(tmp_path, "email a")
+    doc["lists"] = [{"id": 9}, {"id": 4}]
+    report = Report("mautic")
+    TARGET.import_doc(doc, None, report)
+    assert "MAU109" in codes(report)
 
 
 BUNDLED = ["archive", "ghost-recovery", "inbound", "reengagement", "surround-sound"]
@@ -799,3 +977,292 @@ def test_bundled_playbooks_export_import_export_identically(playbook, tmp_path):
             tables.setdefault(kind, {}).update(values)
         again = TARGET.export(compile_model(load(str(path))), flow, Bindings("mautic", tables), Report("mautic"), "api")
         assert again == first
+
+
+# Playbooks beyond the bundled ones: each feature the export writes, exported,
+# imported with the same bindings and exported again, in both formats.
+FEATURES = {
+    "reentry": "reentry allowed\nemail a",
+    "move to": "email a\nmove to other",
+    "labelled alert": 'notify al: sdr "Call {name}"\nemail a',
+    "task": 'task "Call" for sdr\nemail a',
+    "score": "score lead +5\nbranch {\n when lead >= 10 { email a }\n}",
+    "tags and fields": 'tag "hot"\nuntag "cold"\nset company = "Acme"\nemail a',
+    "branch and jump": "email a\nwait 2d\nbranch {\n when vip { goto a }\n else { email b }\n}",
+    "decision": 'email a\nwait until opened(a) up to 3d {\n on event { tag "engaged" }\n on timeout { email b }\n}',
+    "handoff and suppress": 'email a\nhandoff sales\nsuppress "cold"',
+    "webhook": 'webhook hook: post "https://x.example/h" body "{\\"a\\": \\"b\\"}"\nemail a',
+    "sms and wait": "sms s\nwait 90m\nemail a",
+}
+
+
+@pytest.mark.parametrize("fmt", ["api", "bundle"])
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+def test_feature_playbooks_export_import_export_identically(feature, fmt, tmp_path):
+    bound = {**BOUND, "recipient": {"sdr": {"user": 2, "email": 7}}}
+    export_with(tmp_path, FEATURES[feature], bound)  # writes p.nurture, checks the api document
+    source = compile_model(load(str(tmp_path / "p.nurture")))
+    first = TARGET.export(source, "f", Bindings("mautic", bound), Report("mautic"), fmt)  # type: ignore[arg-type]
+    assert TARGET.validate(first, fmt) == []
+    imported = TARGET.import_doc(first, Bindings("mautic", bound), Report("mautic"))
+    assert check_text(imported.text, "i.nurture") == [], imported.text
+    path = tmp_path / "i.nurture"
+    path.write_text(imported.text)
+    merged = {kind: {**bound.get(kind, {}), **values} for kind, values in imported.bindings.items()}
+    again = TARGET.export(
+        compile_model(load(str(path))), "f", Bindings("mautic", {**bound, **merged}), Report("mautic"), fmt
+    )  # type: ignore[arg-type]
+    assert again == first
+
+
+# ------------------------------------------------------------------ fuzz --
+
+# Junk a hand edit or another Mautic version may put in any member: each
+# import must be refused with a code or check clean, never crash (exit 3).
+JUNK: list[Any] = [-1, 2**70, "x", []]
+
+
+def _members(doc: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path] if path else []
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else []
+    for key, value in items:
+        found += _members(value, (*path, key))
+    return found
+
+
+def _mutations(doc: Any) -> list[tuple[str, Any]]:
+    out = []
+    for path in _members(doc):
+        for junk in ["delete", *JUNK]:
+            mutated = copy.deepcopy(doc)
+            holder = mutated
+            for key in path[:-1]:
+                holder = holder[key]
+            if junk == "delete":
+                del holder[path[-1]]
+            else:
+                holder[path[-1]] = junk
+            out.append((f"{'/'.join(map(str, path))}={junk!r}", mutated))
+    return out
+
+
+@pytest.mark.parametrize("fixture", ["api-payload.json", "get-response.json", "entity-export.json"])
+def test_every_member_of_every_fixture_survives_junk(fixture):
+    failures = []
+    for where, doc in _mutations(json.loads((FIXTURES / fixture).read_text())):
+        report = Report("mautic")
+        try:
+            imported = TARGET.import_doc(doc, None, report)
+        except Exception as error:  # the CLI's exit 3
+            failures.append(f"{where}: {type(error).__name__}: {error}")
+            continue
+        if report.refused:
+            assert any(d.code.startswith("MAU1") for d in report.diagnostics), where
+            continue
+        problems = check_text(imported.text, "i.nurture")
+        if problems:
+            failures.append(f"{where}: {problems[0].message}")
+    assert failures == []
+
+
+def _get_response(**change: Any) -> dict[str, Any]:
+    doc = json.loads((FIXTURES / "get-response.json").read_text())
+    for index, members in change.items():
+        doc["campaign"]["events"][int(index.lstrip("e"))]["properties"].update(members)
+    return doc
+
+
+def test_real_world_shapes_import_sanely():
+    # a PHP form sends ids as texts: "21" is email 21, as 21 is
+    text = TARGET.import_doc(_get_response(e0={"email": "21"}), None, Report("mautic")).text
+    assert "email trial_day_one: email_21" in text and check_text(text, "i.nurture") == []
+    # a field alias may start with a digit; the attribute's name may not
+    field = next(i for i, e in enumerate(_get_response()["campaign"]["events"]) if e["type"] == "lead.field_value")
+    imported = TARGET.import_doc(_get_response(**{f"e{field}": {"field": "2fa_enabled"}}), None, Report("mautic"))
+    assert "mautic.field_2fa_enabled" in imported.text and check_text(imported.text, "i.nurture") == []
+    assert imported.bindings["attribute"]["mautic.field_2fa_enabled"] == "2fa_enabled"
+
+
+def test_a_dnc_channel_no_playbook_names_is_noted_not_a_broken_playbook(tmp_path):
+    doc = json.loads((FIXTURES / "entity-export.json").read_text())
+    dnc = next(e for e in doc[0]["campaign_event"] if e["type"] == "lead.dnc")
+    dnc["properties"]["channels"] = ["notification"]  # Mautic's web push channel
+    report = Report("mautic")
+    imported = TARGET.import_doc(doc, None, report)
+    assert "MAU106" in codes(report) and check_text(imported.text, "i.nurture") == []
+
+
+@pytest.mark.parametrize("count", [-1, 3651])
+def test_an_interval_no_wait_can_hold_is_refused_where_it_is(count):
+    doc = json.loads((FIXTURES / "api-payload.json").read_text())
+    doc["events"][0].update(triggerMode="interval", triggerInterval=count, triggerIntervalUnit="d")
+    report = Report("mautic")
+    TARGET.import_doc(doc, None, report)
+    (refusal,) = [d for d in report.diagnostics if d.code == "MAU100"]
+    assert "/triggerInterval" in refusal.message
+
+
+# ------------------------------------------- every code, every node type --
+
+
+@pytest.mark.parametrize(
+    ("code", "fires", "silent"),
+    [
+        ("MAU011", "rate_limit entries 500 per 1d\nemail a", "email a"),
+        ("MAU012", "goal replied\nemail a", "email a"),
+        # allowRestart holds `reentry allowed` exactly, not the delay
+        ("MAU013", "reentry after 30d\nemail a", "reentry allowed\nemail a"),
+    ],
+)
+def test_flow_header_codes_fire_at_the_flow(tmp_path, code, fires, silent):
+    _, report = export(tmp_path, fires)
+    (diag,) = [d for d in report.diagnostics if d.code == code]
+    assert diag.span is not None
+    _, quiet = export(tmp_path, silent)
+    assert code not in codes(quiet)
+
+
+def test_a_loop_through_skipped_steps_only_is_cut(tmp_path):
+    doc, report = export(tmp_path, "email a\nrepeat every 1d at most 3 {\n linkedin follow\n}")
+    assert "MAU009" not in codes(report)  # a repeat is its body once: no loop
+    doc, report = export(tmp_path, "email a\nlinkedin follow\ngoto linkedin_follow_1")
+    assert codes(report).count("MAU009") == 1
+    assert [e["type"] for e in events(doc)] == ["email.send"]
+
+
+def test_the_node_type_table_covers_exactly_the_irs_node_types():
+    from typing import get_args
+
+    from nurturedsl.engines.mautic.export import NODE_TYPES
+    from nurturedsl.irmodel import NodeType
+
+    assert set(NODE_TYPES) == set(get_args(NodeType))
+
+
+def test_a_node_type_the_export_does_not_know_is_refused_not_dropped(tmp_path):
+    from types import SimpleNamespace
+
+    from nurturedsl.engines.mautic import export as mautic_export
+
+    path = tmp_path / "p.nurture"
+    path.write_text(HEAD + 'flow f {\n email a\n tag "x"\n}\n')
+    ir = compile_model(load(str(path)))
+    tag_id = next(k for k, n in ir.flows["f"].nodes.items() if n.type == "tag")
+    real = ir.flows["f"].nodes[tag_id]
+    ir.flows["f"].nodes[tag_id] = SimpleNamespace(type="hologram", span=real.span, next=real.next, meta=None)  # type: ignore[assignment]
+    report = Report("mautic")
+    mautic_export.export(ir, "f", Bindings("mautic", BOUND), report, "api")
+    assert "MAU031" in codes(report) and report.refused
+
+
+def _payload() -> dict[str, Any]:
+    return json.loads((FIXTURES / "api-payload.json").read_text())
+
+
+def test_import_refuses_what_is_not_a_campaign():
+    report = Report("mautic")
+    assert TARGET.import_doc({"name": "x"}, None, report).text == ""
+    assert codes(report) == ["MAU100"] and report.refused
+
+
+def test_import_notes_a_date_trigger_and_a_month_interval():
+    doc = _payload()
+    doc["events"][0].update(triggerMode="date", triggerDate="2026-01-01 09:00")
+    report = Report("mautic")
+    TARGET.import_doc(doc, None, report)
+    assert "MAU101" in codes(report)
+    doc = _payload()
+    doc["events"][0].update(triggerMode="interval", triggerInterval=2, triggerIntervalUnit="m")
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU102" in codes(report) and "wait 60d" in text
+
+
+def test_import_notes_parallel_children_and_keeps_the_first():
+    doc = _payload()
+    first = doc["events"][0]
+    extra = {**copy.deepcopy(first), "id": "new_99", "name": "extra", "parent": first["id"], "children": []}
+    extra["properties"] = {"add_tags": ["par"], "remove_tags": []}
+    extra["type"] = "lead.changetags"
+    child = next(e for e in doc["events"] if str(e.get("parent")) == str(first["id"]))
+    extra["order"] = (child.get("order") or 0) + 1
+    doc["events"].append(extra)
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU104" in codes(report) and "1 parallel event(s) left out" in text and 'tag "par"' not in text
+
+
+def test_import_notes_a_condition_without_a_test():
+    doc = json.loads((FIXTURES / "get-response.json").read_text())
+    condition = next(e for e in doc["campaign"]["events"] if e["type"] == "lead.tags")
+    condition["properties"] = {"tags": ["a", "b"]}  # several tags: nurturedsl tests one
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU106" in codes(report) and "has no nurturedsl test" in text
+
+
+def test_import_leaves_out_a_decisions_no_path_that_runs_at_once():
+    doc = _payload()
+    decision = next(e for e in doc["events"] if e["eventType"] == "decision")
+    no = next(e for e in doc["events"] if str(e.get("parent")) == str(decision["id"]) and e["decisionPath"] == "no")
+    no.update(triggerMode="immediate", triggerInterval=0)
+    report = Report("mautic")
+    text = TARGET.import_doc(doc, None, report).text
+    assert "MAU107" in codes(report) and "on timeout" not in text and check_text(text, "i.nurture") == []
+
+
+def test_a_decision_skipped_for_the_wait_before_it_says_so(tmp_path):
+    _, report = export(tmp_path, "email a\nwait 1d\nwait until opened(a) up to 2d {\n on timeout { email b }\n}")
+    (diag,) = [d for d in report.diagnostics if d.code == "MAU007"]
+    assert "a wait comes right before it" in " ".join(diag.notes) + diag.message
+
+
+# Every FlowIR and PolicyIR member, set to something other than its default:
+# each changes the campaign or is reported. The members exempt say why.
+MEMBERS = {
+    "flow title": ("", 'flow g "Welcome" {\n email a\n}\n'),
+    "flow entry": ("", "flow g {\n entry on replied\n email a\n}\n"),
+    "flow audience": ("", "flow g {\n audience vip\n email a\n}\n"),
+    "flow goal": ("", "flow g {\n goal replied\n email a\n}\n"),
+    "flow exit": ("", "flow g {\n exit on replied\n email a\n}\n"),
+    "flow cadence": ("", "flow g {\n cadence 10d..14d\n email a\n wait 8d\n email b\n}\n"),
+    "flow max_touches": ("", "flow g {\n cadence 1d..3d\n max_touches 1\n email a\n wait 1d\n email b\n}\n"),
+    "flow reentry": ("", "flow g {\n reentry allowed\n email a\n}\n"),
+    "flow rate_limits": ("", "flow g {\n rate_limit entries 5 per 1d\n email a\n}\n"),
+    "flow meta": ("", 'flow g {\n meta { mautic_uuid "3b2f6c1e-8a4d-4f0b-9c7e-5d1a2b3c0007" }\n email a\n}\n'),
+    "policy cadence": ("policy { cadence 10d..14d }\n", "flow g {\n email a\n wait 8d\n email b\n}\n"),
+    "policy first_touch": ("policy { first_touch within 1d }\n", "flow g {\n wait 2d\n email a\n}\n"),
+    "policy max_touches": ("policy { max_touches 1 }\n", "flow g {\n email a\n wait 8d\n email b\n}\n"),
+    "policy frequency_cap": ("policy { frequency_cap 2 per 7d }\n", "flow g {\n email a\n}\n"),
+    "policy quiet_hours": ("policy { quiet_hours 20:00..08:00 }\n", "flow g {\n email a\n}\n"),
+    "policy send_days": ("policy { send_days mon, tue }\n", "flow g {\n email a\n}\n"),
+    "policy timezone": (
+        'policy { send_days mon, tue\n timezone "Europe/Berlin" }\n',
+        "flow g {\n email a\n}\n",
+    ),
+}
+# not run-time behaviour (docs/ir.md): give_to_get, unsubscribe_required and
+# a flow's `reviewed` are for static checks; `messages` is read through each
+# touch's `message` (the window above); timezone alone changes nothing without a window.
+
+
+@pytest.mark.parametrize("member", sorted(MEMBERS))
+def test_every_flow_and_policy_member_changes_the_campaign_or_is_reported(member, tmp_path):
+    header, flow = MEMBERS[member]
+    plain = "flow g {\n email a\n wait 8d\n email b\n}\n" if "touches" in member or "cadence" in member else None
+
+    def run(head: str, text: str) -> tuple[Any, list[str]]:
+        path = tmp_path / "m.nurture"
+        path.write_text(head + HEAD + text)
+        report = Report("mautic")
+        bound = {**BOUND, "flow": {**BOUND["flow"], "g": 9}}
+        doc = TARGET.export(compile_model(load(str(path))), "g", Bindings("mautic", bound), report, "bundle")  # type: ignore[arg-type]
+        return doc, codes(report)
+
+    base_flow = plain or re.sub(
+        r"\n (audience|goal|exit on|entry|cadence|max_touches|reentry|rate_limit|meta)[^\n]*", "", flow
+    )
+    base_flow = base_flow.replace('flow g "Welcome" {', "flow g {")
+    base_doc, base_codes = run("", base_flow)
+    doc, found = run(header, flow)
+    assert doc != base_doc or set(found) - set(base_codes), member

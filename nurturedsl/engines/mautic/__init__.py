@@ -22,7 +22,10 @@ _DESCRIBE: dict[str, str] = {
     "team": "the Mautic user id who owns handed-off contacts",
     "recipient": "a table: { user = ID, email = ID }: the Mautic user alerted and the email sent to them",
     "list": "the Mautic segment id used as the suppression list",
-    "flow": "the Mautic segment id that feeds the campaign (its source)",
+    "flow": (
+        "the Mautic segment id that feeds the campaign (its source), or { segment = ID, campaign = ID }: "
+        "a `move to` target needs its campaign id"
+    ),
     "tag": "the Mautic tag",
 }
 
@@ -43,9 +46,13 @@ class MauticTarget:
             if any(type(v) is not int or v < 1 for v in value.values()):
                 return "a recipient's user and email are whole numbers above 0"
             return None
+        if kind == "flow" and isinstance(value, dict):
+            if not value or not set(value) <= {"segment", "campaign"}:
+                return "a flow is bound as ID (its source segment) or { segment = ID, campaign = ID }"
+            if any(type(v) is not int or v < 1 for v in value.values()):
+                return "a flow's segment and campaign ids are whole numbers above 0"
+            return None
         if kind in ("content", "segment", "team", "list", "flow"):
-            if isinstance(value, dict):
-                value = value.get("segment")
             if type(value) is not int or value < 1:
                 return f"{self.describe(kind)} is a whole number above 0"
         if kind == "event":

@@ -38,7 +38,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ...irmodel import FlowIR, NodeIR, ProgrammeIR, SpanIR
+from ...irmodel import FlowIR, NodeIR, NodeType, ProgrammeIR, SpanIR
 from ..conditions import (
     And,
     Compare,
@@ -83,6 +83,40 @@ OPERATORS = {"==": "=", "!=": "!=", ">": "gt", ">=": "gte", "<": "lt", "<=": "lt
 # so a re-export updates the campaign mautic:entity:import made before
 # (CampaignImportExportSubscriber.php: findOneBy uuid)
 NAMESPACE = uuid.UUID("6f1c0b5e-3d1a-5b7e-9c2a-4e8d2b7a9f10")
+
+
+# What each IR node type becomes, one entry per type: test_mautic checks the
+# keys are exactly irmodel.NodeType, so a new type fails a test until it is
+# given a mapping here and a case in _Exporter.visit. "skipped" types (and
+# the partly mapped ones when they cannot be placed) are MAU007.
+NODE_TYPES: dict[NodeType, str] = {
+    "entry": "the campaign's sources",
+    "end": "a leaf of the tree",
+    "exit": "a leaf of the tree",
+    "email": "email.send",
+    "sms": "sms.send_text_sms",
+    "linkedin": "skipped",
+    "ads": "skipped",
+    "task": "email.send.to.user with a recipient, else skipped",
+    "notify": "email.send.to.user with a recipient, else skipped",
+    "wait": "the next event's interval",
+    "wait_until": "an email, page, form or asset decision, else skipped",
+    "wait_calendar": "skipped",
+    "wait_for": "an email, page, form or asset decision, else skipped",
+    "branch": "condition events",
+    "split": "its heaviest arm",
+    "experiment": "its heaviest arm",
+    "repeat": "its body once",
+    "goto": "campaign.jump_to_event, or the target placed here",
+    "move_to": "campaign.addremovelead",
+    "tag": "lead.changetags",
+    "set": "lead.updatelead",
+    "suppress": "lead.changelist",
+    "handoff": "lead.changeowner",
+    "webhook": "campaign.sendwebhook",
+    "score": "lead.changepoints (add), else skipped",
+}
+_SKIPPABLE = frozenset(t for t, form in NODE_TYPES.items() if form == "skipped" or form.endswith("else skipped"))
 
 
 def interval(seconds: int) -> tuple[int, str]:
@@ -177,6 +211,84 @@ def _awaited(node: Any) -> EventCount | None:
     return None
 
 
+def _is_message(node: Any) -> bool:
+    """A touch the policy counts as a message (the node's `message`, docs/ir.md
+    `messages`); Mautic sends only the email and sms ones."""
+    flag = getattr(node, "message", None)
+    return node.type in ("email", "sms") and (flag is None or flag is True)
+
+
+def _edges(node: Any) -> list[tuple[str, int]]:
+    """The steps after a node, with the time (seconds) the contact spends
+    getting there: a `wait`'s duration, a time-out's delay; other holds
+    (calendar waits, events) count 0, so a gap is at most what is found."""
+    out = []
+    for t in node.next:
+        wait = node.duration.seconds if node.type == "wait" else 0
+        delay = getattr(t, "delay", None)
+        out.append((t.to, wait + (delay.seconds if t.kind == "timeout" and delay is not None else 0)))
+    return out
+
+
+def _shortest(flow: FlowIR, starts: list[tuple[str, int]]) -> int | None:
+    """The least time from `starts` to a message, or None when none follows."""
+    import heapq
+
+    best: dict[str, int] = {}
+    queue = [(d, n) for n, d in starts]
+    heapq.heapify(queue)
+    while queue:
+        dist, node_id = heapq.heappop(queue)
+        if node_id in best:
+            continue
+        best[node_id] = dist
+        node = flow.nodes[node_id]
+        if _is_message(node):
+            return dist
+        for nxt, weight in _edges(node):
+            if nxt not in best:
+                heapq.heappush(queue, (dist + weight, nxt))
+    return None
+
+
+def _most_messages(flow: FlowIR) -> float:
+    """The most messages on one path from entry (inf when a loop sends one)."""
+    memo: dict[str, float] = {}
+    active: set[str] = set()
+
+    def most(node_id: str) -> float:
+        if node_id in memo:
+            return memo[node_id]
+        node = flow.nodes[node_id]
+        if node_id in active:  # a loop: unbounded if it sends anything
+            return 0.0
+        active.add(node_id)
+        after = max((most(t.to) for t in node.next), default=0.0)
+        active.discard(node_id)
+        here = (1.0 if _is_message(node) else 0.0) + after
+        memo[node_id] = here
+        return here
+
+    total = most(flow.start)
+    for node_id, node in flow.nodes.items():  # a message on a cycle repeats without end
+        if _is_message(node) and _on_a_cycle(flow, node_id):
+            return float("inf")
+    return total
+
+
+def _on_a_cycle(flow: FlowIR, node_id: str) -> bool:
+    seen: set[str] = set()
+    stack = [t.to for t in flow.nodes[node_id].next]
+    while stack:
+        here = stack.pop()
+        if here == node_id:
+            return True
+        if here not in seen:
+            seen.add(here)
+            stack.extend(t.to for t in flow.nodes[here].next)
+    return False
+
+
 class _Exporter:
     def __init__(self, ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report):
         self.ir = ir
@@ -185,6 +297,7 @@ class _Exporter:
         self.bindings = bindings
         self.report = report
         self.events: list[dict[str, Any]] = []
+        self.uuids: dict[str, str] = {}  # event id → the uuid its step's meta keeps
         self.placed: dict[str, str] = {}
         self.node_of: dict[str, str] = {}  # event id → the node it places
         self.where = f"in flow `{flow_name}`"
@@ -216,6 +329,15 @@ class _Exporter:
             )
         if len(policy.send_days) < 7:
             out["triggerRestrictedDaysOfWeek"] = [_DAYS[d] for d in policy.send_days]
+        if out and policy.timezone != "UTC":
+            # Interval.php reads the hours in the contact's timezone, else Mautic's
+            # default (Configuration > System Settings), not the playbook's
+            self.report.approximate(
+                "MAU032",
+                self.flow.span,
+                f"the policy's timezone {policy.timezone} {self.where}",
+                "not exported: for contacts without a timezone Mautic reads the sending window in its default one",
+            )
         return out
 
     def new_event(
@@ -232,6 +354,8 @@ class _Exporter:
         meta = getattr(node, "meta", None) or {}
         fixed = meta.get("mautic_event")
         event_id = str(fixed) if fixed is not None else self.fresh()
+        if isinstance(meta.get("mautic_uuid"), str):  # an imported event's uuid, for bundle()
+            self.uuids[event_id] = meta["mautic_uuid"]
         giving = getattr(node, "give_or_ask", None) or (
             node.type if node is not None and node.type in ("notify", "task") else None
         )
@@ -311,7 +435,48 @@ class _Exporter:
             self.report.approximate(
                 "MAU013", flow.span, f"reentry after a delay {self.where}", "allowRestart, without the delay"
             )
+        self._pacing()
+        if flow.audience is not None:
+            # a campaign has no audience of its own: who is in its sources enters
+            self.report.approximate(
+                "MAU026",
+                flow.span,
+                f"the audience `{_shown(flow.audience, self.ir)}` {self.where}",
+                "not exported: whoever is in the campaign's sources enters; filter the source segment by it",
+            )
         self.visit(entry.next[0].to, None, None, 0)
+
+    def _pacing(self) -> None:
+        """The flow's cadence, max_touches and first_touch where they can
+        bind (docs/ir.md, policy): Mautic has no per-campaign pacing, so a
+        message goes out when its interval says, however close to the last."""
+        flow = self.flow
+        messages = [(node_id, node) for node_id, node in flow.nodes.items() if _is_message(node)]
+        closest = [gap for _, node in messages if (gap := _shortest(flow, _edges(node))) is not None]
+        if closest and min(closest) < flow.cadence.min.seconds:
+            self.report.approximate(
+                "MAU027",
+                flow.span,
+                f"the cadence (at least {flow.cadence.min.iso} between messages) {self.where}",
+                f"not exported: Mautic sends two messages {min(closest)}s apart on some path, as the waits say",
+            )
+        most = _most_messages(flow)
+        if most > flow.max_touches:
+            shown = "without end (a loop sends)" if most == float("inf") else f"{int(most)} messages"
+            self.report.approximate(
+                "MAU028",
+                flow.span,
+                f"max_touches {flow.max_touches} {self.where}",
+                f"not exported: Mautic sends every message on a path, here {shown}",
+            )
+        first = _shortest(flow, [(flow.start, 0)])
+        if first is not None and first > self.ir.policy.first_touch.seconds:
+            self.report.approximate(
+                "MAU029",
+                flow.span,
+                f"first_touch {self.ir.policy.first_touch.iso} {self.where}",
+                "not exported: Mautic does not report a first message later than it",
+            )
 
     def form_source(self, trigger: Any) -> int | None:
         """The Mautic form an `entry on submitted("F")` trigger is, when
@@ -392,9 +557,20 @@ class _Exporter:
                 {"addToLists": [self.bindings.require("list", node.suppression_list)], "removeFromLists": []},
             )
         elif node.type == "move_to":
-            action(
-                "campaign.addremovelead", {"addTo": [self.bindings.require("flow", node.flow)], "removeFrom": ["this"]}
-            )
+            # CampaignBundle/Form/Type/CampaignEventAddRemoveLeadType.php: addTo and
+            # removeFrom are campaign_list fields, campaign ids (or "this"), not segments
+            target = self.bindings.require("flow", node.flow)
+            campaign = target.get("campaign") if isinstance(target, dict) else None
+            if type(campaign) is not int:
+                self.report.refuse(
+                    "MAU024",
+                    span,
+                    f"move to `{node.flow}` {here}",
+                    f"Mautic moves a contact into a campaign by its id: bind it as [flows] {node.flow} = "
+                    "{ segment = ID, campaign = ID }",
+                )
+                campaign = 0  # refused: the document is never written
+            action("campaign.addremovelead", {"addTo": [campaign], "removeFrom": ["this"]})
         elif node.type == "goto":
             if node.target in self.placed:
                 self.jump(node.target, parent, path, delay, node)
@@ -446,8 +622,12 @@ class _Exporter:
             )
         elif node.type in ("wait_until", "wait_for") and self.decision(node_id, node, parent, path, delay):
             return
-        else:
+        elif node.type in _SKIPPABLE:
             self.skip(node_id, node, parent, path, delay)
+        else:  # a node type NODE_TYPES does not know: never dropped silently
+            self.report.refuse(
+                "MAU031", span, f"{node.type} step {here}", "this version of the Mautic export has no mapping for it"
+            )
 
     def one_points(self, score: str, span: SpanIR | None, construct: str) -> None:
         """A contact has one points total in Mautic (Lead::adjustPoints, without
@@ -517,7 +697,10 @@ class _Exporter:
         if node_id in self.skipping:
             self.report.approximate("MAU009", node.span, f"a loop {here} through steps Mautic cannot run", "cut here")
             return
-        self.report.approximate("MAU007", node.span, f"{node.type} step {here}", "skipped: Mautic has no event for it")
+        why = "skipped: Mautic has no event for it"
+        if node.type in ("wait_until", "wait_for") and delay and _awaited(node) is not None:
+            why = "skipped: a wait comes right before it, and a Mautic decision has no interval of its own"
+        self.report.approximate("MAU007", node.span, f"{node.type} step {here}", why)
         self.skipping.add(node_id)
         if node.next:
             self.visit(node.next[-1].to, parent, path, delay)
@@ -656,6 +839,12 @@ class _Exporter:
                 return "lead.field_value", {"field": field, "operator": operator, "value": value}
         if isinstance(cond, Score) and cond.op in OPERATORS and isinstance(cond.value, int):
             self.one_points(cond.score, span, f"a test of score `{cond.score}` {self.where}")
+            self.report.approximate(
+                "MAU025",
+                span,
+                f"a test of score `{cond.score}` ({cond.op} {cond.value}) {self.where}",
+                f"a lead.points condition: Mautic's points total, not score `{cond.score}`'s rules",
+            )
             # LeadBundle/EventListener/CampaignSubscriber.php:611-626: the
             # contact's points (no group) compared by the operator
             return "lead.points", {"operator": OPERATORS[cond.op], "score": cond.value}
@@ -678,9 +867,26 @@ class _DoNotContact:
 def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, fmt: str) -> Any:
     ex = _Exporter(ir, flow_name, bindings, report)
     ex.run()
+    if not ex.events:
+        # CampaignApiController.php:144-147@24271492 refuses a campaign without events
+        report.refuse(
+            "MAU023",
+            ex.flow.span,
+            f"flow `{flow_name}`",
+            "nothing in it is a Mautic event, and Mautic refuses a campaign without events",
+        )
+        return {}
     flow = ex.flow
     segment = bindings.require("flow", flow_name)
-    source_id = segment["segment"] if isinstance(segment, dict) else segment
+    source_id = segment.get("segment") if isinstance(segment, dict) else segment
+    if source_id is None:
+        report.refuse(
+            "MAU024",
+            flow.span,
+            f"flow `{flow_name}`",
+            f"its campaign needs a source segment: bind it as [flows] {flow_name} = {{ segment = ID, campaign = ID }}",
+        )
+        return {}
     forms = list(dict.fromkeys(form for form in map(ex.form_source, flow.entry) if form is not None))
     sources = ["lists", "forms"] if forms else ["lists"]
     nodes = [{"id": source, "positionX": str(300 * i), "positionY": "0"} for i, source in enumerate(sources)]
@@ -697,6 +903,13 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
             connections.append(
                 {"sourceId": event["parent"], "targetId": event["id"], "anchors": {"source": anchor, "target": "top"}}
             )
+    if forms:
+        report.approximate(
+            "MAU030",
+            flow.span,
+            f"the form source of flow `{flow_name}`",
+            f"beside it, the [flows] segment {source_id} is a source too: its members enter without submitting",
+        )
     campaign: dict[str, Any] = {
         "name": flow.title or flow_name,
         "description": f"nurturedsl flow {flow_name}",
@@ -708,11 +921,21 @@ def export(ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report, 
         "canvasSettings": {"nodes": nodes, "connections": connections},
     }
     if fmt == "bundle":
-        return bundle(campaign, flow_name)
+        if flow.reentry.allowed:  # fetchCampaignData (CampaignImportExportSubscriber.php@040f2624) has no allow_restart
+            report.approximate(
+                "MAU033",
+                flow.span,
+                f"reentry in flow `{flow_name}`",
+                "not in the export file: Mautic's export has no allowRestart; set `Allow contacts to restart` by hand",
+            )
+        flow_uuid = (flow.meta or {}).get("mautic_uuid")
+        return bundle(campaign, flow_name, ex.uuids, flow_uuid if isinstance(flow_uuid, str) else None)
     return campaign
 
 
-def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
+def bundle(
+    campaign: dict[str, Any], flow_name: str, uuids: dict[str, str] | None = None, campaign_uuid: str | None = None
+) -> list[dict[str, Any]]:
     """The campaign as the file `mautic:entity:export --json-only` prints and
     `mautic:entity:import` reads (zipped): a JSON array with one object per
     exported campaign, keyed by entity.
@@ -727,21 +950,39 @@ def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
     (each object needs `campaign` and `dependencies`). Ids are whole numbers
     in the file (import casts them), 1 for the campaign and 1, 2, ... for the
     events; uuids are uuid5 of the flow and the event, so re-importing an
-    export updates the campaign it made before.
+    export updates the campaign it made before. An imported campaign keeps
+    what Mautic gave it: the uuids in `meta { mautic_uuid }` (flow and steps)
+    and whole-number event ids, so a re-import updates that campaign.
     """
-    number = {str(e["id"]): i + 1 for i, e in enumerate(campaign["events"])}
+    uuids = uuids or {}
+    ids = [str(e["id"]) for e in campaign["events"]]
+    kept = {i for i in ids if i.isdigit() and int(i) > 0}
+    number: dict[str, int] = {}
+    free = 1
+    for event_id in ids:
+        if event_id in kept:
+            number[event_id] = int(event_id)
+            continue
+        while str(free) in kept or free in number.values():
+            free += 1
+        number[event_id] = free
+        free += 1
     campaign_id = 1
     events = []
     for event in campaign["events"]:
         props = dict(event["properties"])
+        name = event["name"]
         if event["type"] == "campaign.jump_to_event":
-            props["jumpToEvent"] = number[str(props["jumpToEvent"])]
+            target = str(props["jumpToEvent"])
+            props["jumpToEvent"] = number[target]
+            if name == f"jump to {target}":  # named after its target, by the number it has here
+                name = f"jump to {number[target]}"
         channel = {"email.send": ("email", "email"), "sms.send_text_sms": ("sms", "sms")}.get(event["type"])
         events.append(
             {
                 "id": number[str(event["id"])],
                 "campaign_id": campaign_id,
-                "name": event["name"],
+                "name": name,
                 "description": event["description"],
                 "type": event["type"],
                 "event_type": event["eventType"],
@@ -760,7 +1001,7 @@ def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
                 "channel": channel[0] if channel else None,
                 "channel_id": props[channel[1]] if channel else None,
                 "parent_id": None if event["parent"] is None else number[str(event["parent"])],
-                "uuid": str(uuid.uuid5(NAMESPACE, f"{flow_name}/{event['id']}")),
+                "uuid": uuids.get(str(event["id"])) or str(uuid.uuid5(NAMESPACE, f"{flow_name}/{event['id']}")),
             }
         )
     canvas = {
@@ -785,7 +1026,7 @@ def bundle(campaign: dict[str, Any], flow_name: str) -> list[dict[str, Any]]:
                     "description": campaign["description"],
                     "is_published": campaign["isPublished"],
                     "canvas_settings": canvas,
-                    "uuid": str(uuid.uuid5(NAMESPACE, flow_name)),
+                    "uuid": campaign_uuid or str(uuid.uuid5(NAMESPACE, flow_name)),
                 }
             ],
             "campaign_event": events,

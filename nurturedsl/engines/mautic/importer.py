@@ -21,9 +21,14 @@ import json
 import re
 from typing import Any
 
+from ...units import MAX_DURATION_SECONDS
+from ...vocabulary import CONSENT_CHANNELS
+from ...webhook import METHODS
 from ..core import Bindings, Imported, Kind, Report
 from ..text import duration, ident, quote, unique
 from .export import OPERATORS
+
+MAX_NUMBER = 10**15  # check.py's limit on a number in a playbook
 
 _COMPARISONS = {mautic: ours for ours, mautic in OPERATORS.items()}
 _EMAIL_DECISIONS = {"email.open": "opened", "email.click": "clicked", "email.reply": "replied"}
@@ -74,10 +79,11 @@ def from_bundle(entry: Any, at: str = "") -> dict[str, Any]:
         "canvasSettings": row.get("canvas_settings", row.get("canvasSettings")),
         "lists": row.get("lists", []),
         "forms": row.get("forms", []),
+        "uuid": row.get("uuid"),
     }
-    for group in entry.get("dependencies") or []:
+    for group in _items(entry.get("dependencies")):
         for source in ("lists", "forms"):
-            for link in (group.get(source) or []) if isinstance(group, dict) else []:
+            for link in _items(group.get(source)) if isinstance(group, dict) else []:
                 if isinstance(link, dict) and link.get(source) is not None:
                     campaign[source] = [*campaign[source], {"id": link[source]}]
     raw = entry.get("campaign_event", row.get("events", []))
@@ -97,12 +103,30 @@ def from_bundle(entry: Any, at: str = "") -> dict[str, Any]:
     for event in events:
         if isinstance(event, dict) and "children" not in event:
             event["children"] = [
-                other["id"]
+                other.get("id")
                 for other in events
-                if isinstance(other, dict) and other.get("parent") is not None and other["parent"] == event.get("id")
+                if isinstance(other, dict)
+                and other.get("parent") is not None
+                and other["parent"] == event.get("id")
+                and other.get("id") is not None
             ]
     campaign["events"] = events
     return campaign
+
+
+def _id(value: Any) -> int | None:
+    """A Mautic id: a whole number above 0, also as a numeric text ("21"), as
+    PHP forms and hand-written JSON give them; anything else is not an id."""
+    if type(value) is int:
+        return value if 0 < value <= MAX_NUMBER else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return _id(int(value))
+    return None
+
+
+def _items(value: Any) -> list[Any]:
+    """A list member, or nothing when it is missing or not a list."""
+    return value if isinstance(value, list) else []
 
 
 def _key(value: Any) -> str | None:
@@ -129,10 +153,12 @@ class _Importer:
         self.tables: dict[Kind, dict[str, Any]] = {}
         self.quiet: tuple[str, str] | None = None
         self.days: list[int] | None = None
-        self.uses_points = False
+        self.scores: set[str] = set()  # the scores the campaign's points steps and tests name
+        self.event_name: Any = None
         self.giving = "give"
         self.doing = "notify"
         self.skip_wait: set[str] = set()  # no-path events whose interval is a decision's `up to`
+        self.targets: dict[str, int] = {}  # flow → the Mautic campaign a `move to` adds contacts to
 
     def name_for(self, kind: Kind, value: Any, prefix: str) -> str:
         if self.bindings is not None:
@@ -140,6 +166,20 @@ class _Importer:
                 if bound == value:
                     return str(name)
         return f"{prefix}_{value}"
+
+    def campaign_flow(self, campaign: int) -> str:
+        """The flow a `move to` names for a Mautic campaign id: the flow the
+        bindings give that campaign, else `campaign_ID`, written as an empty
+        flow (the other campaign is not in this document)."""
+        name = f"campaign_{campaign}"
+        value: Any = {"campaign": campaign}
+        if self.bindings is not None:
+            for bound_name, bound in self.bindings.tables.get("flow", {}).items():
+                if isinstance(bound, dict) and bound.get("campaign") == campaign:
+                    name, value = str(bound_name), bound
+        self.targets[name] = campaign
+        self.bind("flow", name, value)
+        return name
 
     def bind(self, kind: Kind, name: str, value: Any) -> None:
         self.tables.setdefault(kind, {})[name] = value
@@ -165,12 +205,22 @@ class _Importer:
             else:
                 self.children.setdefault(parent, []).append(event_id)
         order = {event_id: i for i, event_id in enumerate(self.events)}
+
+        def place(e: str) -> tuple[int, int]:
+            given = self.events[e].get("order")
+            return (given if type(given) is int else 0, order[e])
+
         for kids in self.children.values():
-            kids.sort(key=lambda e: (self.events[e].get("order") or 0, order[e]))
-        self.roots.sort(key=lambda e: (self.events[e].get("order") or 0, order[e]))
+            kids.sort(key=place)
+        self.roots.sort(key=place)
         for event_id, event in self.events.items():
-            if event["type"] in _TOUCHES and isinstance(event.get("name"), str):
+            if event["type"] in _TOUCHES and isinstance(event.get("name"), str) and self._imports(event):
                 self.labels[event_id] = unique(ident(event["name"]), self.taken)
+            elif event["type"] == "email.send.to.user" and isinstance(event.get("name"), str):
+                # a labelled notify/task keeps its label; `notify_1` is the id an unlabelled one gets
+                name = event["name"]
+                if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not re.fullmatch(r"(notify|task)_[0-9]+", name):
+                    self.labels[event_id] = unique(name, self.taken)
         # a branch's step id is generated (`branch_N`, in source order): the
         # order the steps are written in, which `_walk` follows
         branches = [e for e in self._walk(self.roots) if self._branch(self.events[e])]
@@ -180,6 +230,16 @@ class _Importer:
             while f"branch_{n}" in self.taken:
                 n += 1
             self.labels[event_id] = f"branch_{n}"
+
+    def _imports(self, event: dict[str, Any]) -> bool:
+        """Whether a touch becomes a step (a label to a comment would not check)."""
+        props = event.get("properties")
+        props = props if isinstance(props, dict) else {}
+        if event["type"] == "email.send":
+            return _id(props.get("email")) is not None
+        if event["type"] == "sms.send_text_sms":
+            return _id(props.get("sms")) is not None
+        return _webhook(props) is not None
 
     def _branch(self, event: dict[str, Any]) -> bool:
         props = event.get("properties") or {}
@@ -205,8 +265,8 @@ class _Importer:
         if event["type"] in _BOUND_DECISIONS and isinstance(props, dict):
             name, member, prop = _BOUND_DECISIONS[event["type"]]
             ids = props.get(prop)
-            if isinstance(ids, list) and len(ids) == 1 and type(ids[0]) is int and not props.get("url"):
-                value: dict[str, Any] = {member: ids[0]}
+            if isinstance(ids, list) and len(ids) == 1 and _id(ids[0]) is not None and not props.get("url"):
+                value: dict[str, Any] = {member: _id(ids[0])}
             elif name == "visited" and isinstance(props.get("url"), str) and props["url"] and not ids:
                 value = {"url": props["url"]}
             else:
@@ -243,8 +303,12 @@ class _Importer:
             return 0
         unit = event.get("triggerIntervalUnit")
         count = event.get("triggerInterval") or 0
-        if unit not in _UNIT_SECONDS or not isinstance(count, int):
+        if isinstance(count, str) and count.isascii() and count.isdigit():
+            count = int(count)  # PHP forms send numbers as texts
+        if not isinstance(unit, str) or unit not in _UNIT_SECONDS or type(count) is not int:
             raise ImportProblem(f"{at}/triggerIntervalUnit: expected i, h, d, m or y with a whole triggerInterval")
+        if count < 0 or count * _UNIT_SECONDS[unit] > MAX_DURATION_SECONDS:
+            raise ImportProblem(f"{at}/triggerInterval: {count}{unit} is not a wait of 0 to ten years")
         if unit in ("m", "y"):
             self.report.note("MAU102", None, f"{at}: {count}{unit} imported as {count * _UNIT_SECONDS[unit] // 86400}d")
         # "08:00" in a request, "08:00:00" in an export file, "1970-01-01T08:00:00+00:00"
@@ -255,6 +319,8 @@ class _Importer:
             early, late = sorted((start.group(0), stop.group(0)))  # Mautic swaps them (Interval.php:263-269)
             self.quiet = (late, early)
         days = event.get("triggerRestrictedDaysOfWeek")
+        if isinstance(days, list) and any(type(d) is not int or not -1 <= d <= 6 for d in days):
+            raise ImportProblem(f"{at}/triggerRestrictedDaysOfWeek: expected days -1 to 6")
         if isinstance(days, list) and days and self.days is None:
             # -1 is the builder's "week days" choice (Form/Type/EventType.php:209)
             self.days = sorted({d for x in days for d in ((1, 2, 3, 4, 5) if int(x) == -1 else (int(x),))})
@@ -267,7 +333,8 @@ class _Importer:
         seconds = self.delay(event, at)
         if seconds and event_id not in self.skip_wait:  # a decision's time-out is its `up to`
             lines.append(f"{indent}wait {duration(seconds)}")
-        meta = f" meta {{ mautic_event {quote(str(event['id']))} }}"
+        kept = f" mautic_uuid {quote(event['uuid'])}" if _is_uuid(event.get("uuid")) else ""
+        meta = f" meta {{ mautic_event {quote(str(event['id']))}{kept} }}"
         kind, props = event["type"], event.get("properties") or {}
         label = self.labels.get(event_id)
         if not isinstance(props, dict):
@@ -323,6 +390,7 @@ class _Importer:
         marked = str(event.get("description") or "").strip()
         self.giving = "ask" if marked == "nurturedsl: ask" else "give"
         self.doing = "task" if marked == "nurturedsl: task" else "notify"
+        self.event_name = event.get("name")
         step = self.action(kind, props, label, at)
         if step is None:
             lines.append(f"{indent}# Mautic action {kind} ({at}) is not imported")
@@ -349,24 +417,30 @@ class _Importer:
 
     def action(self, kind: str, props: dict[str, Any], label: str | None, at: str) -> str | None:
         giving = self.giving
-        if kind == "email.send" and type(props.get("email")) is int:
-            name = self.content_name(props["email"], "email", giving, "email")
+        if kind == "email.send" and _id(props.get("email")) is not None:
+            name = self.content_name(_id(props["email"]), "email", giving, "email")
             return f"email {label}: {name}" if label else f"email {name}"
-        if kind == "sms.send_text_sms" and type(props.get("sms")) is int:
-            name = self.content_name(props["sms"], "sms", giving, "sms")
+        if kind == "sms.send_text_sms" and _id(props.get("sms")) is not None:
+            name = self.content_name(_id(props["sms"]), "sms", giving, "sms")
             return f"sms {label}: {name}" if label else f"sms {name}"
         if kind == "lead.changetags":
-            add, remove = props.get("add_tags") or [], props.get("remove_tags") or []
-            if len(add) + len(remove) == 1:
+            add, remove = _items(props.get("add_tags")), _items(props.get("remove_tags"))
+            if len(add) + len(remove) == 1 and all(isinstance(t, str) and t.strip() for t in add + remove):
                 return f"tag {quote(str(add[0]))}" if add else f"untag {quote(str(remove[0]))}"
-        if kind == "lead.changepoints" and type(props.get("points")) is int and props["points"] != 0:
-            self.uses_points = True
-            return f"score points {props['points']:+d}"
+        points = props.get("points")
+        if isinstance(points, str) and re.fullmatch(r"-?[0-9]{1,16}", points):
+            points = int(points)  # a form's text
+        if kind == "lead.changepoints" and type(points) is int and points != 0 and abs(points) <= MAX_NUMBER:
+            # the export names the event `score_NAME_N` (the step id): the score's name comes back
+            named = re.fullmatch(r"score_([A-Za-z_][A-Za-z0-9_]*)_[0-9]+", str(self.event_name or ""))
+            score = named.group(1) if named else "points"
+            self.scores.add(score)
+            return f"score {score} {points:+d}"
         if kind == "lead.updatelead":
             fields = {k: v for k, v in props.items() if v not in (None, "")}
             if len(fields) == 1:
                 alias, value = next(iter(fields.items()))
-                if isinstance(value, bool | int | float | str):
+                if _literal(value) and isinstance(alias, str) and _alias(alias):
                     path = self.attribute(str(alias), value)
                     shown = (
                         ("true" if value else "false")
@@ -374,12 +448,8 @@ class _Importer:
                         else (str(value) if isinstance(value, int | float) else quote(value))
                     )
                     return f"set {path} = {shown}"
-        if (
-            kind == "campaign.sendwebhook"
-            and isinstance(props.get("url"), str)
-            and props["url"].lower().startswith("http")
-        ):
-            method = str(props.get("method") or "post").lower()
+        if kind == "campaign.sendwebhook" and _webhook(props) is not None:
+            method = str(_webhook(props))
             body = self.placeholders(_webhook_body(props.get("additional_data")))
             props = {**props, "url": self.placeholders(props["url"])}
             text = (
@@ -390,34 +460,38 @@ class _Importer:
             return text + (
                 f" body {quote(body)}" if isinstance(body, str) and method in ("post", "put", "patch") else ""
             )
-        if kind == "lead.changeowner" and type(props.get("owner")) is int:
-            team = self.name_for("team", props["owner"], "user")
-            self.bind("team", team, props["owner"])
+        owner = _id(props.get("owner"))
+        if kind == "lead.changeowner" and owner is not None:
+            team = self.name_for("team", owner, "user")
+            self.bind("team", team, owner)
             return f"handoff {team}"
         if kind == "lead.changelist" and props.get("addToLists") and not props.get("removeFromLists"):
-            lists = props["addToLists"]
-            if len(lists) == 1 and type(lists[0]) is int:
-                name = self.name_for("list", lists[0], "segment")
-                self.bind("list", name, lists[0])
+            lists = _items(props["addToLists"])
+            if len(lists) == 1 and _id(lists[0]) is not None:
+                name = self.name_for("list", _id(lists[0]), "segment")
+                self.bind("list", name, _id(lists[0]))
                 return f"suppress {quote(name)}"
         if kind == "email.send.to.user":
             email = (props.get("useremail") or {}).get("email") if isinstance(props.get("useremail"), dict) else None
-            users = props.get("user_id")
+            users = _items(props.get("user_id"))
             others = any(props.get(k) for k in ("to_owner", "to", "cc", "bcc"))
-            if (
-                type(email) is int
-                and isinstance(users, list)
-                and len(users) == 1
-                and type(users[0]) is int
-                and not others
-            ):
-                value = {"user": users[0], "email": email}
+            user = _id(users[0]) if len(users) == 1 else None
+            if _id(email) is not None and user is not None and not others:
+                email, users = _id(email), [user]
+                value = {"user": user, "email": email}
                 name = self.name_for("recipient", value, "")
                 if name.startswith("_"):  # not in the bindings
                     name = f"user_{users[0]}"
                 self.bind("recipient", name, value)
                 text = quote(f"Mautic email {email} to user {users[0]}")
-                return f"task {text} for {name}" if self.doing == "task" else f"notify {name} {text}"
+                head = f"{self.doing} {label}:" if label else self.doing
+                return f"{head} {text} for {name}" if self.doing == "task" else f"{head} {name} {text}"
+        if kind == "campaign.addremovelead":
+            # CampaignEventAddRemoveLeadType.php@24271492: campaign ids, or "this"
+            adding, removing = _items(props.get("addTo")), props.get("removeFrom")
+            campaign = _id(adding[0]) if len(adding) == 1 else None
+            if campaign is not None and removing == ["this"]:
+                return f"move to {self.campaign_flow(campaign)}"
         if kind == "campaign.jump_to_event":
             target = _key(props.get("jumpToEvent"))
             if target in self.labels:
@@ -428,30 +502,38 @@ class _Importer:
     def condition(self, kind: str, props: dict[str, Any], at: str, dry: bool = False) -> str | None:
         """The nurturedsl test of a Mautic condition (`dry`: only whether there is one)."""
         if kind == "lead.segments" and isinstance(props.get("segments"), list) and len(props["segments"]) == 1:
-            value = props["segments"][0]
-            if type(value) is int:
+            value = _id(props["segments"][0])
+            if value is not None:
                 name = self.name_for("segment", value, "segment")
                 if not dry:
                     self.segments[name] = value
                     self.bind("segment", name, value)
                 return name
-        if kind == "lead.tags" and isinstance(props.get("tags"), list) and len(props["tags"]) == 1:
+        if (
+            kind == "lead.tags"
+            and len(_items(props.get("tags"))) == 1
+            and isinstance(props["tags"][0], str)
+            and props["tags"][0].strip()
+        ):
             return f"tagged {quote(str(props['tags'][0]))}"
         if kind == "lead.dnc" and isinstance(props.get("channels"), list) and len(props["channels"]) == 1:
-            if not props.get("reason") and isinstance(props["channels"][0], str):
+            # Mautic's own channels include `notification` (web push), which no playbook names
+            if not props.get("reason") and props["channels"][0] in CONSENT_CHANNELS:
                 return f"not consent({quote(props['channels'][0])})"
-        if kind == "lead.points" and props.get("operator") in _COMPARISONS and not props.get("group"):
+        operator = props.get("operator")
+        operator = operator if isinstance(operator, str) else None
+        if kind == "lead.points" and operator in _COMPARISONS and not props.get("group"):
             score = props.get("score")
-            if type(score) is int:
+            if type(score) is int and abs(score) <= MAX_NUMBER:
                 if not dry:
-                    self.uses_points = True
-                return f"points {_COMPARISONS[props['operator']]} {score}"
-        if kind == "lead.field_value" and isinstance(props.get("field"), str):
-            operator, value = props.get("operator"), props.get("value")
+                    self.scores.add("points")
+                return f"points {_COMPARISONS[operator]} {score}"
+        if kind == "lead.field_value" and isinstance(props.get("field"), str) and _alias(props["field"]):
+            value = props.get("value")
             if operator == "!empty":
                 path = self.attribute(str(props["field"]), "", dry)
                 return f"has {path}"
-            numeric = type(value) in (int, float)
+            numeric = type(value) in (int, float) and _literal(value)
             if operator in _COMPARISONS and (numeric or (isinstance(value, str) and operator in ("=", "!="))):
                 path = self.attribute(str(props["field"]), value, dry)
                 shown = str(value) if numeric else quote(str(value))
@@ -477,8 +559,8 @@ class _Importer:
     def attribute(self, alias: str, value: Any, dry: bool = False) -> str:
         """The attribute path a Mautic field alias is imported as (declared, and bound back to the alias)."""
         path = self.name_for("attribute", alias, "mautic").replace("mautic_", "mautic.", 1)
-        if "." not in path:
-            path = f"mautic.{ident(alias)}"
+        if "." not in path or not re.fullmatch(r"mautic\.[A-Za-z_][A-Za-z0-9_]*", path) and path.startswith("mautic."):
+            path = f"mautic.{ident(alias, 'field')}"  # a name the grammar reads: `2fa` is `field_2fa`
         typ = "bool" if isinstance(value, bool) else "number" if isinstance(value, int | float) else "string"
         if not dry:
             self.attributes.setdefault(path, (typ, alias))
@@ -497,8 +579,9 @@ class _Importer:
         body: list[str] = []
         for root in self.roots:
             body.extend(self.steps(root, "  "))
-        lists = [x.get("id") for x in self.campaign.get("lists") or [] if isinstance(x, dict)]
-        if lists and type(lists[0]) is int:
+        lists = [_id(x.get("id")) for x in _items(self.campaign.get("lists")) if isinstance(x, dict)]
+        lists = [x for x in lists if x is not None]
+        if lists:
             self.bind("flow", flow, lists[0])
         out = [f"# Imported from the Mautic campaign {quote(name)}"]
         if self.quiet or self.days:
@@ -516,22 +599,67 @@ class _Importer:
             )
         for content, (value, kind, channel) in sorted(self.content.items()):
             out.append(f"content {content} {kind} {quote(f'Mautic {channel} {value}')}")
-        if self.uses_points:
-            out.append("score points {\n  threshold high at 100\n}")
+        for score in sorted(self.scores):
+            out.append(f"score {score} {{\n  threshold high at 100\n}}")
         out.append(f"flow {flow} {quote(name)} {{")
+        if _is_uuid(self.campaign.get("uuid")):
+            # mautic:entity:import updates the campaign of this uuid (bundle() writes it back)
+            out.append(f"  meta {{ mautic_uuid {quote(self.campaign['uuid'])} }}")
+        if self.campaign.get("allowRestart") is True:
+            out.append("  reentry allowed")
         if lists:
             out.append(f"  # sources: Mautic segment(s) {', '.join(str(x) for x in lists)} (bindings `flows`)")
-        for form in self.campaign.get("forms") or []:
+        if len(lists) > 1:
+            self.report.note(
+                "MAU109",
+                None,
+                f"/lists: {len(lists)} source segments; only the first, {lists[0]}, is bound to flow `{flow}`",
+            )
+        for form in _items(self.campaign.get("forms")):
             # a form source: whoever submits the form enters (bound back as { form = ID })
-            if isinstance(form, dict) and type(form.get("id")) is int:
-                key = self.name_for("event", {"form": form["id"]}, "")
+            form_id = _id(form.get("id")) if isinstance(form, dict) else None
+            if form_id is not None:
+                key = self.name_for("event", {"form": form_id}, "")
                 if not key.startswith("submitted("):
-                    key = "submitted(" + quote(f"form-{form['id']}") + ")"
-                self.bind("event", key, {"form": form["id"]})
+                    key = "submitted(" + quote(f"form-{form_id}") + ")"
+                self.bind("event", key, {"form": form_id})
                 out.append(f"  entry on {key}")
         out.extend(body)
         out.append("}")
+        for target, campaign in sorted(self.targets.items()):
+            if target != flow:
+                out.append(f"flow {target} {{  # the Mautic campaign {campaign} contacts are moved to\n}}")
         return "\n".join(out) + "\n"
+
+
+def _literal(value: Any) -> bool:
+    """A value a playbook can write: a text, a bool, or a number within check.py's limit
+    (written without an exponent)."""
+    if isinstance(value, bool | str):
+        return True
+    if isinstance(value, int):
+        return abs(value) <= MAX_NUMBER
+    return isinstance(value, float) and abs(value) <= MAX_NUMBER and "e" not in repr(value) and value == value
+
+
+def _alias(alias: str) -> bool:
+    """A Mautic field alias the importer can name (letters, digits, underscores)."""
+    return re.fullmatch(r"[A-Za-z0-9_]+", alias) is not None
+
+
+def _webhook(props: dict[str, Any]) -> str | None:
+    """The method of a campaign.sendwebhook nurturedsl can write, or None."""
+    url, method = props.get("url"), props.get("method") or "post"
+    if not (isinstance(url, str) and url.lower().startswith("http")) or not isinstance(method, str):
+        return None
+    return method.lower() if method.upper() in METHODS else None
+
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and _UUID.fullmatch(value) is not None
 
 
 def _webhook_body(data: Any) -> str | None:
