@@ -455,8 +455,12 @@ def test_pacing_and_audience_are_reported_where_they_bind(tmp_path, code, fires,
 
 
 def test_a_loop_that_sends_exceeds_any_max_touches(tmp_path):
-    _, report = export(tmp_path, "cadence 1d..2d\nrepeat every 7d at most 2 { email a }")
+    # a goto loop is a jump in Mautic: the email goes out without end
+    _, report = export(tmp_path, "cadence 1d..2d\nemail again: a\nwait 7d\ngoto again")
     assert "MAU028" in codes(report)
+    # a repeat is exported as its body once (MAU006): one email, within max_touches 2
+    _, once = export(tmp_path, "cadence 1d..2d\nmax_touches 2\nrepeat every 7d { email a }")
+    assert "MAU006" in codes(once) and "MAU028" not in codes(once)
 
 
 def test_a_form_source_says_the_flows_segment_feeds_the_campaign_too(tmp_path):

@@ -22,6 +22,7 @@ from typing import Any
 from typing_extensions import assert_never
 
 from ...irmodel import FlowIR, NodeType, ProgrammeIR, SpanIR
+from .. import limits
 from ..conditions import (
     And,
     Compare,
@@ -39,7 +40,6 @@ from ..conditions import (
     parse,
 )
 from ..core import Bindings, Need, Report
-from . import touches
 
 Connection = dict[str, str]
 DAYS = {
@@ -72,6 +72,12 @@ DELAY, SEND_EMAIL, SET_PROPERTY, LIST_MEMBERSHIP, CREATE_TASK, IN_APP_NOTIFICATI
     "0-3",
     "0-9",
 )
+
+
+def sends(node: Any) -> bool:
+    """Whether a node is a message the HubSpot flow sends: an email the
+    policy counts as a message (SMS and LinkedIn steps are skipped, HS017)."""
+    return bool(node.type == "email" and node.message is not False)
 
 
 def _parse(rule: Any) -> Condition | None:
@@ -519,12 +525,12 @@ class _Exporter:
 
     def touches(self) -> None:
         """The flow's cadence and max_touches and the policy's first_touch,
-        where a path meets them (touches.py): HubSpot has none of them."""
+        where a path meets them (engines/limits.py): HubSpot has none of them."""
         flow = self.flow
         least = flow.cadence.min.seconds
-        close = [(a, b, gap) for a, b, gap in touches.shortest_gaps(flow) if gap < least]
-        if close:
-            a, b, gap = min(close, key=lambda found: found[2])
+        closest = limits.closest_messages(flow, sends)
+        if closest is not None and closest[2] < least:
+            a, b, gap = closest
             self.report.approximate(
                 "HS029",
                 flow.span,
@@ -532,7 +538,7 @@ class _Exporter:
                 f"email `{a}` after {_shown_seconds(gap)}",
                 "each email goes out when the flow's delays say: HubSpot holds none until the cadence's minimum",
             )
-        most = touches.most_emails(flow)
+        most = limits.most_messages(flow, sends)
         if most > flow.max_touches:
             self.report.approximate(
                 "HS030",
@@ -541,7 +547,7 @@ class _Exporter:
                 + ("emails in a loop" if math.isinf(most) else f"{int(most)} emails"),
                 "every email on the path is sent: HubSpot has no cap on a flow's emails to one contact",
             )
-        latest = touches.latest_first_email(flow)
+        latest = limits.latest_first_message(flow, sends)
         first_touch = self.ir.policy.first_touch
         if latest > first_touch.seconds:
             self.report.approximate(

@@ -38,7 +38,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ... import units
 from ...irmodel import FlowIR, NodeIR, NodeType, ProgrammeIR, SpanIR
+from .. import limits
 from ..conditions import (
     And,
     Compare,
@@ -218,77 +220,6 @@ def _is_message(node: Any) -> bool:
     return node.type in ("email", "sms") and (flag is None or flag is True)
 
 
-def _edges(node: Any) -> list[tuple[str, int]]:
-    """The steps after a node, with the time (seconds) the contact spends
-    getting there: a `wait`'s duration, a time-out's delay; other holds
-    (calendar waits, events) count 0, so a gap is at most what is found."""
-    out = []
-    for t in node.next:
-        wait = node.duration.seconds if node.type == "wait" else 0
-        delay = getattr(t, "delay", None)
-        out.append((t.to, wait + (delay.seconds if t.kind == "timeout" and delay is not None else 0)))
-    return out
-
-
-def _shortest(flow: FlowIR, starts: list[tuple[str, int]]) -> int | None:
-    """The least time from `starts` to a message, or None when none follows."""
-    import heapq
-
-    best: dict[str, int] = {}
-    queue = [(d, n) for n, d in starts]
-    heapq.heapify(queue)
-    while queue:
-        dist, node_id = heapq.heappop(queue)
-        if node_id in best:
-            continue
-        best[node_id] = dist
-        node = flow.nodes[node_id]
-        if _is_message(node):
-            return dist
-        for nxt, weight in _edges(node):
-            if nxt not in best:
-                heapq.heappush(queue, (dist + weight, nxt))
-    return None
-
-
-def _most_messages(flow: FlowIR) -> float:
-    """The most messages on one path from entry (inf when a loop sends one)."""
-    memo: dict[str, float] = {}
-    active: set[str] = set()
-
-    def most(node_id: str) -> float:
-        if node_id in memo:
-            return memo[node_id]
-        node = flow.nodes[node_id]
-        if node_id in active:  # a loop: unbounded if it sends anything
-            return 0.0
-        active.add(node_id)
-        after = max((most(t.to) for t in node.next), default=0.0)
-        active.discard(node_id)
-        here = (1.0 if _is_message(node) else 0.0) + after
-        memo[node_id] = here
-        return here
-
-    total = most(flow.start)
-    for node_id, node in flow.nodes.items():  # a message on a cycle repeats without end
-        if _is_message(node) and _on_a_cycle(flow, node_id):
-            return float("inf")
-    return total
-
-
-def _on_a_cycle(flow: FlowIR, node_id: str) -> bool:
-    seen: set[str] = set()
-    stack = [t.to for t in flow.nodes[node_id].next]
-    while stack:
-        here = stack.pop()
-        if here == node_id:
-            return True
-        if here not in seen:
-            seen.add(here)
-            stack.extend(t.to for t in flow.nodes[here].next)
-    return False
-
-
 class _Exporter:
     def __init__(self, ir: ProgrammeIR, flow_name: str, bindings: Bindings, report: Report):
         self.ir = ir
@@ -451,16 +382,17 @@ class _Exporter:
         bind (docs/ir.md, policy): Mautic has no per-campaign pacing, so a
         message goes out when its interval says, however close to the last."""
         flow = self.flow
-        messages = [(node_id, node) for node_id, node in flow.nodes.items() if _is_message(node)]
-        closest = [gap for _, node in messages if (gap := _shortest(flow, _edges(node))) is not None]
-        if closest and min(closest) < flow.cadence.min.seconds:
+        closest = limits.closest_messages(flow, _is_message, loops=False)
+        if closest is not None and closest[2] < flow.cadence.min.seconds:
+            first, then, gap = closest
             self.report.approximate(
                 "MAU027",
                 flow.span,
                 f"the cadence (at least {flow.cadence.min.iso} between messages) {self.where}",
-                f"not exported: Mautic sends two messages {min(closest)}s apart on some path, as the waits say",
+                f"not exported: Mautic sends `{then}` {f'{units.short(gap)} ' if gap else 'at once '}"
+                f"after `{first}` on some path, as the waits say",
             )
-        most = _most_messages(flow)
+        most = limits.most_messages(flow, _is_message, loops=False)
         if most > flow.max_touches:
             shown = "without end (a loop sends)" if most == float("inf") else f"{int(most)} messages"
             self.report.approximate(
@@ -469,8 +401,8 @@ class _Exporter:
                 f"max_touches {flow.max_touches} {self.where}",
                 f"not exported: Mautic sends every message on a path, here {shown}",
             )
-        first = _shortest(flow, [(flow.start, 0)])
-        if first is not None and first > self.ir.policy.first_touch.seconds:
+        latest = limits.latest_first_message(flow, _is_message, loops=False)
+        if latest > self.ir.policy.first_touch.seconds:
             self.report.approximate(
                 "MAU029",
                 flow.span,
