@@ -20,7 +20,7 @@ import click
 from ..diagnostics import Diagnostic, Severity, print_all, summary
 from ..source import SourceFile
 from . import target_named
-from .core import Bindings, Need, Report, Target
+from .core import Bindings, Need, Report, Target, to_span
 
 if TYPE_CHECKING:
     from ..tomlfile import TomlDocument
@@ -106,6 +106,12 @@ def run_export(options: ExportOptions, write: Write) -> int:
     shown = _Shown(sources=dict(programme.sources))
 
     flows = list(options.flows) or sorted(ir.flows)
+    # A flow with no step sends nothing: in a whole-programme export it stands
+    # for a campaign or workflow that lives in the engine (an import writes
+    # one for each `move to` another campaign), so it is not a document of
+    # its own. Named with --flow, it is exported, and the target says why not.
+    empty = [] if options.flows else [name for name in flows if name in ir.flows and _has_no_step(ir.flows[name])]
+    flows = [name for name in flows if name not in empty]
     unknown = [name for name in flows if name not in ir.flows]
     if unknown:
         from ..diagnostics import did_you_mean
@@ -117,8 +123,20 @@ def run_export(options: ExportOptions, write: Write) -> int:
     if not flows:
         _say(
             f"{options.playbook} has no flow to export (a library of content or scores is exported with the flows that import it)"
+            if not empty
+            else f"{options.playbook}: every flow is empty ({', '.join(f'`{n}`' for n in empty)}): nothing to export"
         )
         return EXIT_USAGE
+    for name in empty:
+        flow = ir.flows[name]
+        shown.diagnostics.append(
+            Diagnostic(
+                "ENG001",
+                f"flow `{name}` has no step: not exported (it stands for a {target.title} one that exists)",
+                to_span(flow.span, base),
+                Severity.INFO,
+            )
+        )
 
     needs: list[Need] = []
     all_needs: list[Need] = []
@@ -202,6 +220,12 @@ def run_export(options: ExportOptions, write: Write) -> int:
         write(os.path.join(options.output, f"{name}.{target.name}.json"), dumps(doc), inputs)
     _say(f"wrote {len(documents)} {target.title} documents to {options.output}")
     return EXIT_OK
+
+
+def _has_no_step(flow: Any) -> bool:
+    """Whether a flow goes from its entry straight to its end."""
+    entry = flow.nodes[flow.start]
+    return all(flow.nodes[t.to].type == "end" for t in entry.next)
 
 
 def _spec_schema(path: str, target: Target) -> dict[str, Any] | None:

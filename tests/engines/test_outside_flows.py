@@ -72,3 +72,19 @@ def test_strict_refuses_a_score_it_cannot_carry(tmp_path, target):
     result = _export(tmp_path, target, FLOW + SCORE, "--strict")
     assert result.exit_code == 1 and not (tmp_path / "o.json").exists()
     assert f"error[{CODES[target]}] score `lead`" in result.stderr
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_a_flow_with_no_step_stands_for_one_in_the_engine_and_is_left_out(tmp_path, target):
+    playbook = tmp_path / "p.nurture"
+    playbook.write_text(FLOW + "flow elsewhere {\n}\n")
+    bindings = tmp_path / "b.toml"
+    bindings.write_text(BINDINGS[target])  # the empty flow needs nothing bound: it is not exported
+    out = tmp_path / "out"
+    out.mkdir()
+    result = CliRunner().invoke(
+        main, ["export", "--target", target, str(playbook), "--bindings", str(bindings), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "p.nurture:6:1: info[ENG001] flow `elsewhere` has no step: not exported" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [f"inbound.{target}.json"]
