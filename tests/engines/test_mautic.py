@@ -1270,3 +1270,20 @@ def test_every_flow_and_policy_member_changes_the_campaign_or_is_reported(member
     base_doc, base_codes = run("", base_flow)
     doc, found = run(header, flow)
     assert doc != base_doc or set(found) - set(base_codes), member
+
+
+def test_the_policys_timezone_is_reported_only_where_a_sending_window_reads_it(tmp_path):
+    zone = 'policy {\n  timezone "Europe/Berlin"\n  quiet_hours 20:00..08:00\n}\n'
+    _, report = export(tmp_path, "email a", header=zone)
+    assert "MAU032" in codes(report)
+    # UTC is Mautic's own default; and without a window, nothing reads the zone
+    _, utc = export(tmp_path, "email a", header="policy {\n  quiet_hours 20:00..08:00\n}\n")
+    _, no_window = export(tmp_path, "email a", header='policy {\n  timezone "Europe/Berlin"\n}\n')
+    assert "MAU032" not in codes(utc) + codes(no_window)
+
+
+def test_reentry_is_reported_in_the_export_file_which_has_no_allow_restart(tmp_path):
+    doc, report = export(tmp_path, "reentry allowed\nemail a", fmt="bundle")
+    assert "MAU033" in codes(report)
+    api, in_api = export(tmp_path, "reentry allowed\nemail a")
+    assert api["allowRestart"] is True and "MAU033" not in codes(in_api)
