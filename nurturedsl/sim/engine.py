@@ -281,8 +281,12 @@ class Runner:
             zone = self._zones[name] = ZoneInfo(name)
         return zone
 
-    def run(self, contact: Contact, events: list[Event], tally: Tally) -> None:
-        _ContactRun(self, contact, events, tally).go()
+    def run(self, contact: Contact, events: list[Event], tally: Tally) -> State:
+        """Run one contact from the start to `until`; its state at `until`
+        (scores, tags, attributes) is what a test reads at that moment."""
+        run = _ContactRun(self, contact, events, tally)
+        run.go()
+        return run.s
 
 
 class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
