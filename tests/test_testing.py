@@ -275,10 +275,11 @@ def test_an_expectation_and_its_never_disagree(project, step, day, replied, role
     )
     contact = f'  contact {{\n    role = "{role}"\n    industry = "SaaS"\n    employees = 120\n  }}\n'
     body = f"  until day 30\n{contact}  history {{\n{history}  }}\n"
+    channel = "linkedin" if step == "li_note" else "email"  # `expect email` of another channel is an error
     path = write_test(
         project,
-        f"test yes {{\n{body}  expect email inbound.{step} on day {day}\n}}\n"
-        f"test no {{\n{body}  expect never email inbound.{step} on day {day}\n}}\n",
+        f"test yes {{\n{body}  expect {channel} inbound.{step} on day {day}\n}}\n"
+        f"test no {{\n{body}  expect never {channel} inbound.{step} on day {day}\n}}\n",
     )
     first = json.loads(run(path, "--format", "json").stdout)
     outcomes = {t["name"]: t["outcome"] for t in first["tests"]}
@@ -318,6 +319,90 @@ def test_a_broken_test_is_a_located_error(project, line, message):
     assert re.search(r"my_test\.nurture:\d+:\d+: error\[NUR0\d\d\]", result.stderr)
 
 
+@pytest.mark.parametrize(
+    ("lines", "where", "message"),
+    [
+        # moments outside the run (start Mon 2026-01-05; `until day 5` ends Sat 2026-01-10 23:59)
+        (
+            "  until day 5\n  history {\n    day 9 replied\n  }\n",
+            "6:5",
+            "this event at `day 9` comes after the end of the run (`until day 5`: Sat 2026-01-10 23:59 (day 5))",
+        ),
+        (
+            "  until day 5\n  expect never email inbound.ask on day 14\n",
+            "5:34",
+            "`on day 14` is after the end of the run (`until day 5`: Sat 2026-01-10 23:59 (day 5)): "
+            "this `never` would pass whatever happens",
+        ),
+        ("  until day 5\n  expect never email inbound.ask by day 20\n", "5:34", "this `never` would pass"),
+        ("  until day 5\n  expect email inbound.ask on day 9\n", "5:28", "nothing after it is simulated"),
+        ("  until day 5\n  expect score lead > 10 on day 6\n", "5:26", "`on day 6` is after the end of the run"),
+        (
+            "  expect never email inbound.ask on day 400\n",
+            "4:34",
+            "after the end of the run (365 days by default: Tue 2027-01-05 00:00 (day 365))",
+        ),
+        ("  until day 5 23:59\n  expect never email inbound.ask on day 6\n", "5:34", "is after the end of the run"),
+        (
+            "  start 2026-03-01\n  until 2026-01-01\n",
+            "5:9",
+            "`until 2026-01-01` is not after the start of test `broken` (Sun 2026-03-01 00:00 (day 0))",
+        ),
+        ("  until +0m\n", "4:9", "`until +0m` is not after the start of test `broken`"),
+        ("  until day -1\n", "4:9", "`until day -1` is not after the start"),
+        # each once
+        ("  start 2026-01-05\n  start 2026-03-01\n", "5:3", "`start` is given twice in test `broken`"),
+        ("  until day 30\n  until day 2\n", "5:3", "`until` is given twice in test `broken`"),
+        (
+            '  contact {\n    role = "CTO"\n  }\n  contact {\n    industry = "SaaS"\n  }\n',
+            "7:3",
+            "`contact` is given twice in test `broken`",
+        ),
+        # what could never match
+        ("  expect sms inbound.welcome\n", "4:14", "`welcome` is an email step: `expect sms` could never match it"),
+        ("  expect never ads inbound.welcome\n", "4:20", "`welcome` is an email step: `expect ads`"),
+        ("  expect email inbound.li_note\n", "4:16", "`li_note` is a linkedin step"),
+        ("  expect touch inbound.crm_sync\n", "4:16", "`crm_sync` is a `webhook` step, not a touch"),
+        ("  expect email inbound.branch_1\n", "4:16", "`branch_1` is a `branch` step, not a touch"),
+        ("  expect handoff salse\n", "4:18", "unknown team `salse`"),
+        ('  expect notify sdx "Call now."\n', "4:17", "unknown recipient `sdx`"),
+    ],
+)
+def test_a_test_that_could_pass_vacuously_or_never_match_is_a_located_error(project, lines, where, message):
+    path = write_test(project, f"test broken {{\n{lines}  expect never handoff\n}}\n")
+    result = run(path)
+    assert result.exit_code == 2, result.stdout
+    assert f"my_test.nurture:{where}: error[NUR01" in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
+
+
+def test_a_repeated_item_points_at_the_first_and_a_typo_gets_a_did_you_mean(project):
+    path = write_test(
+        project,
+        'test twice {\n  until day 30\n  until day 2\n  expect handoff salse\n  expect notify sdx "x"\n}\n',
+    )
+    result = run(path)
+    assert "my_test.nurture:4:3: first given here" in result.stderr
+    assert "did you mean `sales`?" in result.stderr and "did you mean `sdr`?" in result.stderr
+
+
+def test_moments_at_the_edge_of_the_run_are_accepted(project):
+    """`until day 5` runs to the end of day 5: an expectation on day 5, or
+    a history event before the start, is inside it."""
+    path = write_test(
+        project,
+        "test edge {\n  until day 14\n"
+        + CTO
+        + '  history {\n    day -3 visited("pricing")\n    day 0 downloaded("resource")\n  }\n'
+        + "  expect email inbound.ask on day 14\n  expect never sms inbound.ask by day 14\n}\n",
+    )
+    result = run(path)
+    assert result.exit_code == 2  # `sms` of an email step
+    path.write_text(path.read_text().replace("sms inbound.ask", "email inbound.biz_proof"))
+    result = run(path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 def test_a_test_name_given_twice_is_an_error(project):
     path = write_test(project, "test same {\n  expect never handoff\n}\ntest same {\n  expect never handoff\n}\n")
     result = run(path)
@@ -331,7 +416,7 @@ def test_json_output_and_any_channel(project):
         "test any_touch {\n  until day 2\n"
         + CTO
         + '  history {\n    day 0 downloaded("resource")\n  }\n'
-        + "  expect touch inbound.welcome on day 0\n  expect sms inbound.welcome\n}\n",
+        + "  expect touch inbound.welcome on day 0\n  expect email inbound.checklist\n}\n",
     )
     result = run(path, "--format", "json")
     assert result.exit_code == 1
@@ -343,8 +428,8 @@ def test_json_output_and_any_channel(project):
     assert failure == {
         "line": 15,
         "column": 3,
-        "expectation": "expect sms inbound.welcome",
-        "message": "expected sms inbound.welcome; it never happened",
+        "expectation": "expect email inbound.checklist",
+        "message": "expected email inbound.checklist; it never happened",
     }
     assert "coverage" not in document
 
