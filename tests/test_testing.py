@@ -202,6 +202,42 @@ def test_junit_output_is_valid_against_the_junit_schema(project, tmp_path):
     schema.validate(str(bundled))
 
 
+def test_a_broken_file_is_an_error_entry_and_the_other_files_still_run(project, tmp_path):
+    """A CI reporter shows the broken file as an error, next to the results
+    of the files that work; the run exits 2."""
+    xmlschema = pytest.importorskip("xmlschema")
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    good = write_test(project, "test fine {\n  expect never handoff\n}\n", "good_test.nurture")
+    bad = write_test(project, "test broken {\n  expect email inbound.welcom\n}\n", "bad_test.nurture")
+    out = tmp_path / "results.xml"
+    result = run(bad, good, "--format", "junit", "-o", out)
+    assert result.exit_code == 2
+    assert "bad_test.nurture:4:16: error[NUR010] unknown step of flow `inbound` `welcom`" in result.stderr
+    schema.validate(str(out))
+    suites = {Path(s["@name"]).name: s for s in schema.to_dict(str(out))["testsuite"]}
+    assert (suites["good_test.nurture"]["@tests"], suites["good_test.nurture"]["@errors"]) == (1, 0)
+    assert "error" not in suites["good_test.nurture"]["testcase"][0]
+    broken = suites["bad_test.nurture"]
+    assert (broken["@tests"], broken["@failures"], broken["@errors"]) == (1, 0, 1)
+    (case,) = broken["testcase"]
+    assert case["error"]["@message"].endswith("bad_test.nurture:4:16: unknown step of flow `inbound` `welcom`")
+    assert "did you mean `welcome`?" in case["error"]["$"]
+
+    result = run(bad, good, "--format", "json")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["summary"] == {"tests": 1, "passed": 1, "failed": 0, "errors": 1}
+    assert [t["name"] for t in document["tests"]] == ["fine"]
+    (error,) = document["errors"]
+    assert Path(error["file"]).name == "bad_test.nurture"
+    assert [(d["code"], d["line"], d["column"]) for d in error["diagnostics"]] == [("NUR010", 4, 16)]
+
+    result = run(bad, good)
+    assert result.exit_code == 2
+    assert re.search(r"good_test\.nurture \.\n.*bad_test\.nurture E\n", result.stdout)
+    assert result.stdout.rstrip().endswith(" 1 passed, 1 error ".center(72, "="))
+
+
 def test_coverage_is_a_finding_list_at_each_steps_span(project):
     path = write_test(
         project,
@@ -421,7 +457,8 @@ def test_json_output_and_any_channel(project):
     result = run(path, "--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["summary"] == {"tests": 1, "passed": 0, "failed": 1}
+    assert document["summary"] == {"tests": 1, "passed": 0, "failed": 1, "errors": 0}
+    assert document["errors"] == []
     (test,) = document["tests"]
     assert (test["name"], test["line"], test["outcome"]) == ("any_touch", 3, "failed")
     (failure,) = test["failures"]

@@ -53,6 +53,30 @@ class Failure:
 
 
 @dataclass
+class Broken:
+    """A test file that cannot be loaded or checked: none of its tests run,
+    the others do, and every output reports it as an error."""
+
+    file: str
+    diagnostics: list[Any]  # diagnostics.Diagnostic, errors first
+    sources: dict[str, Any]  # path -> SourceFile, to render them
+
+    @property
+    def message(self) -> str:
+        errors = [d for d in self.diagnostics if d.severity.value == "error"] or self.diagnostics
+        first = errors[0]
+        where = f"{first.span.file}:{first.span.line}:{first.span.column}: " if first.span else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return f"{where}{first.message}{more}"
+
+    def text(self) -> str:
+        from ..diagnostics import Diagnostic, render_text
+
+        ordered = sorted(self.diagnostics, key=Diagnostic.sort_key)
+        return "\n\n".join(render_text(d, self.sources) for d in ordered)
+
+
+@dataclass
 class Result:
     test: n.PlaybookTest
     file: str
