@@ -238,6 +238,18 @@ def test_a_broken_file_is_an_error_entry_and_the_other_files_still_run(project, 
     assert result.stdout.rstrip().endswith(" 1 passed, 1 error ".center(72, "="))
 
 
+def test_a_name_alone_is_looked_for_under_the_current_folder(tmp_path, monkeypatch):
+    shutil.copytree(PLAYBOOKS, tmp_path / "playbooks")
+    monkeypatch.chdir(tmp_path)
+    result = run("seed_ceo_pricing")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == "playbooks/scoring_test.nurture ."
+    assert result.stdout.rstrip().endswith(" 1 passed ".center(72, "="))
+    result = run("no_such_test")
+    assert result.exit_code == 2
+    assert "no tests named no_such_test in " in result.stderr
+
+
 def test_coverage_is_a_finding_list_at_each_steps_span(project):
     path = write_test(
         project,

@@ -66,8 +66,8 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
     from ..model import load
 
     paths, names = split_selection(o.paths)
-    if not paths:
-        raise click.UsageError("name a test file or a folder of `*_test.nurture` files")
+    if not paths:  # test NAMEs alone: the `*_test.nurture` files under the current folder
+        paths = ["."]
     files = test_files(paths)
     if not files:
         click.echo("nurturedsl: no *_test.nurture files found in " + ", ".join(paths), err=True)
