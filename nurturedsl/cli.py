@@ -311,9 +311,11 @@ def lint(
     """
     from .lint.command import run_lint
 
+    linted = _playbook_files(paths, tests=False)
     sys.exit(
         run_lint(
-            paths=_playbook_files(paths, tests=False),
+            paths=linted,
+            left_out=len(_playbook_files(paths)) - len(linted),  # `*_test.nurture` of folders, said in the summary
             raw_paths=paths,
             output_format=output_format,
             fail_on=fail_on,

@@ -250,6 +250,26 @@ def test_a_name_alone_is_looked_for_under_the_current_folder(tmp_path, monkeypat
     assert "no tests named no_such_test in " in result.stderr
 
 
+def test_lint_of_a_folder_says_it_left_the_test_files_out(project):
+    """`lint DIR` does not read `*_test.nurture` (tests are not deployed), and
+    says so in its summary; `check` and `test` are what check them."""
+    broken = write_test(project, "test broken {\n  expect email inbound.nosuch\n}\n")
+    lint = CliRunner().invoke(main, ["lint", str(project)], catch_exceptions=False)
+    assert lint.exit_code == 0, lint.stdout
+    summary = lint.stdout.splitlines()[-1]
+    assert summary.endswith(" in 9 files (1 test file left out: `nurturedsl check` and `nurturedsl test` read them)"), (
+        summary
+    )
+    bundled = CliRunner().invoke(main, ["lint", str(PLAYBOOKS)], catch_exceptions=False)
+    assert bundled.stdout.splitlines()[-1].endswith(
+        " in 9 files (6 test files left out: `nurturedsl check` and `nurturedsl test` read them)"
+    )
+    named = CliRunner().invoke(main, ["lint", str(broken)], catch_exceptions=False)
+    assert named.exit_code == 2 and "left out" not in named.stdout, named.stdout
+    check = CliRunner().invoke(main, ["check", str(project)], catch_exceptions=False)
+    assert check.exit_code == 1 and "unknown step of flow `inbound` `nosuch`" in check.stderr
+
+
 def test_coverage_is_a_finding_list_at_each_steps_span(project):
     path = write_test(
         project,
