@@ -270,6 +270,21 @@ def test_lint_of_a_folder_says_it_left_the_test_files_out(project):
     assert check.exit_code == 1 and "unknown step of flow `inbound` `nosuch`" in check.stderr
 
 
+def test_an_offset_is_elapsed_time_across_a_clock_change(project):
+    """docs/testing.md, Moments: `+48h` from midnight of Sat 2026-03-28 in
+    Berlin (UTC+1) is 48 hours later, 2026-03-29 23:00 UTC: 01:00 local on
+    day 2, as the clocks went forward on the 29th."""
+    path = write_test(
+        project,
+        "test dst {\n  start 2026-03-28\n  until day 3\n"
+        '  contact {\n    timezone = "Europe/Berlin"\n  }\n'
+        '  history {\n    +48h visited("pricing")\n  }\n'
+        "  expect score lead == 0 on day 2 00:59\n  expect score lead == 15 on day 2 01:00\n}\n",
+    )
+    result = run(path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 def test_coverage_is_a_finding_list_at_each_steps_span(project):
     path = write_test(
         project,
