@@ -102,7 +102,7 @@ def test_a_broken_test_file_exits_2_with_located_did_you_mean(project):
     assert "my_test.nurture:10:16: error[NUR010] unknown step of flow `inbound` `welcom`" in result.stderr
     assert "did you mean `welcome`?" in result.stderr
     assert "unknown score `laed`" in result.stderr and "did you mean `lead`?" in result.stderr
-    assert result.stdout == ""
+    assert result.stdout == f"{path} E\n" + " 0 passed, 1 error ".center(72, "=") + "\n"  # the errors: stderr
 
 
 def test_a_test_file_that_does_not_parse_gets_the_parse_error(project):
