@@ -311,9 +311,11 @@ def lint(
     """
     from .lint.command import run_lint
 
+    linted = _playbook_files(paths, tests=False)
     sys.exit(
         run_lint(
-            paths=_playbook_files(paths, tests=False),
+            paths=linted,
+            left_out=len(_playbook_files(paths)) - len(linted),  # `*_test.nurture` of folders, said in the summary
             raw_paths=paths,
             output_format=output_format,
             fail_on=fail_on,
@@ -899,7 +901,7 @@ def test_command(
 
     PATHS are test files, folders (searched recursively for
     `*_test.nurture`), `FILE::NAME` for one test of a file, or a test's
-    NAME. Each test gives one contact (attributes, tags, consent) and its
+    NAME (with no file or folder: under the current folder). Each test gives one contact (attributes, tags, consent) and its
     history from a start, and expects what the programme does: touches,
     the path through a flow, exits, handoffs, threshold crossings, a
     score's value, "never", "at most N touches in D". The run is offline and

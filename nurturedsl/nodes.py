@@ -942,6 +942,7 @@ class Expect(Node):
     target_span: Span | None = None
     text: str | None = None  # exit: the reason; notify: text the message contains
     recipient: str | None = None
+    recipient_span: Span | None = None
     timing: Timing | None = None
 
 
@@ -978,6 +979,9 @@ class PlaybookTest(Node):
     consent: list[Word] = Field(default_factory=list)
     history: list[HistoryEvent] = Field(default_factory=list)
     expectations: list[Expectation] = Field(default_factory=list)
+    # `start`, `until` and `contact {}` as written, each a Word of its keyword
+    # at the item: each may be given once (check_tests.py)
+    written: list[Word] = Field(default_factory=list)
 
 
 Declaration = (

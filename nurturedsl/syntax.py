@@ -780,7 +780,9 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
         if rest and isinstance(rest[0], Token):
             title, rest = _unquote(rest[0]), rest[1:]
         test = n.make(n.PlaybookTest, span=self.mspan(meta), name=str(name), name_span=self.tspan(name), title=title)
-        for kind, value in rest:
+        for kind, value, *where in rest:
+            if where:  # `start`, `until`, `contact`: once each (check_tests.py)
+                test.written.append(n.make(n.Word, span=where[0], text=kind))
             if kind == "start":
                 test.start = value
             elif kind == "until":
@@ -797,14 +799,17 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
                 test.expectations.append(value)
         return test
 
-    def test_start(self, c: Children) -> tuple[str, n.Word]:
-        return ("start", self.word(c[0]))
+    @v_args(meta=True)
+    def test_start(self, meta: Meta, c: Children) -> tuple[str, n.Word, Span]:
+        return ("start", self.word(c[0]), self.mspan(meta))
 
-    def test_until(self, c: Children) -> tuple[str, n.Moment]:
-        return ("until", c[0])
+    @v_args(meta=True)
+    def test_until(self, meta: Meta, c: Children) -> tuple[str, n.Moment, Span]:
+        return ("until", c[0], self.mspan(meta))
 
-    def test_contact(self, c: Children) -> tuple[str, list[Any]]:
-        return ("contact", list(c))
+    @v_args(meta=True)
+    def test_contact(self, meta: Meta, c: Children) -> tuple[str, list[Any], Span]:
+        return ("contact", list(c), self.mspan(meta))
 
     @v_args(meta=True)
     def contact_value(self, meta: Meta, c: Children) -> n.ContactValue:
@@ -885,7 +890,14 @@ class _Builder(Transformer_NonRecursive[Token, n.Document]):
 
     def expect_notify(self, c: Children) -> dict[str, Any]:
         recipient = str(c[0]) if len(c) > 1 else None
-        return {"what": "notify", "recipient": recipient, "text": _unquote(c[-1]), "target_span": self.tspan(c[-1])}
+        where = self.tspan(c[0]) if len(c) > 1 else None
+        return {
+            "what": "notify",
+            "recipient": recipient,
+            "recipient_span": where,
+            "text": _unquote(c[-1]),
+            "target_span": self.tspan(c[-1]),
+        }
 
     @v_args(meta=True)
     def expect_score(self, meta: Meta, c: Children) -> tuple[str, n.ExpectScore]:

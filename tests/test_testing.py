@@ -102,7 +102,7 @@ def test_a_broken_test_file_exits_2_with_located_did_you_mean(project):
     assert "my_test.nurture:10:16: error[NUR010] unknown step of flow `inbound` `welcom`" in result.stderr
     assert "did you mean `welcome`?" in result.stderr
     assert "unknown score `laed`" in result.stderr and "did you mean `lead`?" in result.stderr
-    assert result.stdout == ""
+    assert result.stdout == f"{path} E\n" + " 0 passed, 1 error ".center(72, "=") + "\n"  # the errors: stderr
 
 
 def test_a_test_file_that_does_not_parse_gets_the_parse_error(project):
@@ -202,6 +202,89 @@ def test_junit_output_is_valid_against_the_junit_schema(project, tmp_path):
     schema.validate(str(bundled))
 
 
+def test_a_broken_file_is_an_error_entry_and_the_other_files_still_run(project, tmp_path):
+    """A CI reporter shows the broken file as an error, next to the results
+    of the files that work; the run exits 2."""
+    xmlschema = pytest.importorskip("xmlschema")
+    schema = xmlschema.XMLSchema(str(JUNIT_XSD))
+    good = write_test(project, "test fine {\n  expect never handoff\n}\n", "good_test.nurture")
+    bad = write_test(project, "test broken {\n  expect email inbound.welcom\n}\n", "bad_test.nurture")
+    out = tmp_path / "results.xml"
+    result = run(bad, good, "--format", "junit", "-o", out)
+    assert result.exit_code == 2
+    assert "bad_test.nurture:4:16: error[NUR010] unknown step of flow `inbound` `welcom`" in result.stderr
+    schema.validate(str(out))
+    suites = {Path(s["@name"]).name: s for s in schema.to_dict(str(out))["testsuite"]}
+    assert (suites["good_test.nurture"]["@tests"], suites["good_test.nurture"]["@errors"]) == (1, 0)
+    assert "error" not in suites["good_test.nurture"]["testcase"][0]
+    broken = suites["bad_test.nurture"]
+    assert (broken["@tests"], broken["@failures"], broken["@errors"]) == (1, 0, 1)
+    (case,) = broken["testcase"]
+    assert case["error"]["@message"].endswith("bad_test.nurture:4:16: unknown step of flow `inbound` `welcom`")
+    assert "did you mean `welcome`?" in case["error"]["$"]
+
+    result = run(bad, good, "--format", "json")
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["summary"] == {"tests": 1, "passed": 1, "failed": 0, "errors": 1}
+    assert [t["name"] for t in document["tests"]] == ["fine"]
+    (error,) = document["errors"]
+    assert Path(error["file"]).name == "bad_test.nurture"
+    assert [(d["code"], d["line"], d["column"]) for d in error["diagnostics"]] == [("NUR010", 4, 16)]
+
+    result = run(bad, good)
+    assert result.exit_code == 2
+    assert re.search(r"good_test\.nurture \.\n.*bad_test\.nurture E\n", result.stdout)
+    assert result.stdout.rstrip().endswith(" 1 passed, 1 error ".center(72, "="))
+
+
+def test_a_name_alone_is_looked_for_under_the_current_folder(tmp_path, monkeypatch):
+    shutil.copytree(PLAYBOOKS, tmp_path / "playbooks")
+    monkeypatch.chdir(tmp_path)
+    result = run("seed_ceo_pricing")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.splitlines()[0] == "playbooks/scoring_test.nurture ."
+    assert result.stdout.rstrip().endswith(" 1 passed ".center(72, "="))
+    result = run("no_such_test")
+    assert result.exit_code == 2
+    assert "no tests named no_such_test in " in result.stderr
+
+
+def test_lint_of_a_folder_says_it_left_the_test_files_out(project):
+    """`lint DIR` does not read `*_test.nurture` (tests are not deployed), and
+    says so in its summary; `check` and `test` are what check them."""
+    broken = write_test(project, "test broken {\n  expect email inbound.nosuch\n}\n")
+    lint = CliRunner().invoke(main, ["lint", str(project)], catch_exceptions=False)
+    assert lint.exit_code == 0, lint.stdout
+    summary = lint.stdout.splitlines()[-1]
+    assert summary.endswith(" in 9 files (1 test file left out: `nurturedsl check` and `nurturedsl test` read them)"), (
+        summary
+    )
+    bundled = CliRunner().invoke(main, ["lint", str(PLAYBOOKS)], catch_exceptions=False)
+    assert bundled.stdout.splitlines()[-1].endswith(
+        " in 9 files (6 test files left out: `nurturedsl check` and `nurturedsl test` read them)"
+    )
+    named = CliRunner().invoke(main, ["lint", str(broken)], catch_exceptions=False)
+    assert named.exit_code == 2 and "left out" not in named.stdout, named.stdout
+    check = CliRunner().invoke(main, ["check", str(project)], catch_exceptions=False)
+    assert check.exit_code == 1 and "unknown step of flow `inbound` `nosuch`" in check.stderr
+
+
+def test_an_offset_is_elapsed_time_across_a_clock_change(project):
+    """docs/testing.md, Moments: `+48h` from midnight of Sat 2026-03-28 in
+    Berlin (UTC+1) is 48 hours later, 2026-03-29 23:00 UTC: 01:00 local on
+    day 2, as the clocks went forward on the 29th."""
+    path = write_test(
+        project,
+        "test dst {\n  start 2026-03-28\n  until day 3\n"
+        '  contact {\n    timezone = "Europe/Berlin"\n  }\n'
+        '  history {\n    +48h visited("pricing")\n  }\n'
+        "  expect score lead == 0 on day 2 00:59\n  expect score lead == 15 on day 2 01:00\n}\n",
+    )
+    result = run(path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 def test_coverage_is_a_finding_list_at_each_steps_span(project):
     path = write_test(
         project,
@@ -275,10 +358,11 @@ def test_an_expectation_and_its_never_disagree(project, step, day, replied, role
     )
     contact = f'  contact {{\n    role = "{role}"\n    industry = "SaaS"\n    employees = 120\n  }}\n'
     body = f"  until day 30\n{contact}  history {{\n{history}  }}\n"
+    channel = "linkedin" if step == "li_note" else "email"  # `expect email` of another channel is an error
     path = write_test(
         project,
-        f"test yes {{\n{body}  expect email inbound.{step} on day {day}\n}}\n"
-        f"test no {{\n{body}  expect never email inbound.{step} on day {day}\n}}\n",
+        f"test yes {{\n{body}  expect {channel} inbound.{step} on day {day}\n}}\n"
+        f"test no {{\n{body}  expect never {channel} inbound.{step} on day {day}\n}}\n",
     )
     first = json.loads(run(path, "--format", "json").stdout)
     outcomes = {t["name"]: t["outcome"] for t in first["tests"]}
@@ -318,6 +402,90 @@ def test_a_broken_test_is_a_located_error(project, line, message):
     assert re.search(r"my_test\.nurture:\d+:\d+: error\[NUR0\d\d\]", result.stderr)
 
 
+@pytest.mark.parametrize(
+    ("lines", "where", "message"),
+    [
+        # moments outside the run (start Mon 2026-01-05; `until day 5` ends Sat 2026-01-10 23:59)
+        (
+            "  until day 5\n  history {\n    day 9 replied\n  }\n",
+            "6:5",
+            "this event at `day 9` comes after the end of the run (`until day 5`: Sat 2026-01-10 23:59 (day 5))",
+        ),
+        (
+            "  until day 5\n  expect never email inbound.ask on day 14\n",
+            "5:34",
+            "`on day 14` is after the end of the run (`until day 5`: Sat 2026-01-10 23:59 (day 5)): "
+            "this `never` would pass whatever happens",
+        ),
+        ("  until day 5\n  expect never email inbound.ask by day 20\n", "5:34", "this `never` would pass"),
+        ("  until day 5\n  expect email inbound.ask on day 9\n", "5:28", "nothing after it is simulated"),
+        ("  until day 5\n  expect score lead > 10 on day 6\n", "5:26", "`on day 6` is after the end of the run"),
+        (
+            "  expect never email inbound.ask on day 400\n",
+            "4:34",
+            "after the end of the run (365 days by default: Tue 2027-01-05 00:00 (day 365))",
+        ),
+        ("  until day 5 23:59\n  expect never email inbound.ask on day 6\n", "5:34", "is after the end of the run"),
+        (
+            "  start 2026-03-01\n  until 2026-01-01\n",
+            "5:9",
+            "`until 2026-01-01` is not after the start of test `broken` (Sun 2026-03-01 00:00 (day 0))",
+        ),
+        ("  until +0m\n", "4:9", "`until +0m` is not after the start of test `broken`"),
+        ("  until day -1\n", "4:9", "`until day -1` is not after the start"),
+        # each once
+        ("  start 2026-01-05\n  start 2026-03-01\n", "5:3", "`start` is given twice in test `broken`"),
+        ("  until day 30\n  until day 2\n", "5:3", "`until` is given twice in test `broken`"),
+        (
+            '  contact {\n    role = "CTO"\n  }\n  contact {\n    industry = "SaaS"\n  }\n',
+            "7:3",
+            "`contact` is given twice in test `broken`",
+        ),
+        # what could never match
+        ("  expect sms inbound.welcome\n", "4:14", "`welcome` is an email step: `expect sms` could never match it"),
+        ("  expect never ads inbound.welcome\n", "4:20", "`welcome` is an email step: `expect ads`"),
+        ("  expect email inbound.li_note\n", "4:16", "`li_note` is a linkedin step"),
+        ("  expect touch inbound.crm_sync\n", "4:16", "`crm_sync` is a `webhook` step, not a touch"),
+        ("  expect email inbound.branch_1\n", "4:16", "`branch_1` is a `branch` step, not a touch"),
+        ("  expect handoff salse\n", "4:18", "unknown team `salse`"),
+        ('  expect notify sdx "Call now."\n', "4:17", "unknown recipient `sdx`"),
+    ],
+)
+def test_a_test_that_could_pass_vacuously_or_never_match_is_a_located_error(project, lines, where, message):
+    path = write_test(project, f"test broken {{\n{lines}  expect never handoff\n}}\n")
+    result = run(path)
+    assert result.exit_code == 2, result.stdout
+    assert f"my_test.nurture:{where}: error[NUR01" in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
+
+
+def test_a_repeated_item_points_at_the_first_and_a_typo_gets_a_did_you_mean(project):
+    path = write_test(
+        project,
+        'test twice {\n  until day 30\n  until day 2\n  expect handoff salse\n  expect notify sdx "x"\n}\n',
+    )
+    result = run(path)
+    assert "my_test.nurture:4:3: first given here" in result.stderr
+    assert "did you mean `sales`?" in result.stderr and "did you mean `sdr`?" in result.stderr
+
+
+def test_moments_at_the_edge_of_the_run_are_accepted(project):
+    """`until day 5` runs to the end of day 5: an expectation on day 5, or
+    a history event before the start, is inside it."""
+    path = write_test(
+        project,
+        "test edge {\n  until day 14\n"
+        + CTO
+        + '  history {\n    day -3 visited("pricing")\n    day 0 downloaded("resource")\n  }\n'
+        + "  expect email inbound.ask on day 14\n  expect never sms inbound.ask by day 14\n}\n",
+    )
+    result = run(path)
+    assert result.exit_code == 2  # `sms` of an email step
+    path.write_text(path.read_text().replace("sms inbound.ask", "email inbound.biz_proof"))
+    result = run(path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
 def test_a_test_name_given_twice_is_an_error(project):
     path = write_test(project, "test same {\n  expect never handoff\n}\ntest same {\n  expect never handoff\n}\n")
     result = run(path)
@@ -331,20 +499,21 @@ def test_json_output_and_any_channel(project):
         "test any_touch {\n  until day 2\n"
         + CTO
         + '  history {\n    day 0 downloaded("resource")\n  }\n'
-        + "  expect touch inbound.welcome on day 0\n  expect sms inbound.welcome\n}\n",
+        + "  expect touch inbound.welcome on day 0\n  expect email inbound.checklist\n}\n",
     )
     result = run(path, "--format", "json")
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["summary"] == {"tests": 1, "passed": 0, "failed": 1}
+    assert document["summary"] == {"tests": 1, "passed": 0, "failed": 1, "errors": 0}
+    assert document["errors"] == []
     (test,) = document["tests"]
     assert (test["name"], test["line"], test["outcome"]) == ("any_touch", 3, "failed")
     (failure,) = test["failures"]
     assert failure == {
         "line": 15,
         "column": 3,
-        "expectation": "expect sms inbound.welcome",
-        "message": "expected sms inbound.welcome; it never happened",
+        "expectation": "expect email inbound.checklist",
+        "message": "expected email inbound.checklist; it never happened",
     }
     assert "coverage" not in document
 

@@ -44,7 +44,10 @@ def run_lint(
     output: str | None,
     quiet: bool,
     write: Callable[..., Any],
+    left_out: int = 0,
 ) -> int:
+    """`left_out`: the `*_test.nurture` files of the folders named, not
+    linted; the text summary says how many, so nobody takes them as linted."""
     from .engine import lint
     from .registry import RULES
     from .report import render
@@ -105,6 +108,9 @@ def run_lint(
 
     colour = output is None and output_format == "text" and _colour(sys.stdout)
     text = render(output_format, result, rules, colour=colour)
+    if output_format == "text" and left_out:
+        files = f"{left_out} test file{'' if left_out == 1 else 's'}"
+        text = text[:-1] + f" ({files} left out: `nurturedsl check` and `nurturedsl test` read them)\n"
     if output_format == "text" and quiet and not result.diagnostics:
         text = ""
     if output is None or output == "-":

@@ -13,7 +13,7 @@ import click
 from .. import nodes as n
 from ..source import SourceFile
 from .output import as_json, as_junit, as_text, coverage_findings, coverage_text, sim_report
-from .runner import Result, Suite, compile_suite
+from .runner import Broken, Result, Suite, compile_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
 TEST_SUFFIX = "_test.nurture"
@@ -66,14 +66,14 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
     from ..model import load
 
     paths, names = split_selection(o.paths)
-    if not paths:
-        raise click.UsageError("name a test file or a folder of `*_test.nurture` files")
+    if not paths:  # test NAMEs alone: the `*_test.nurture` files under the current folder
+        paths = ["."]
     files = test_files(paths)
     if not files:
         click.echo("nurturedsl: no *_test.nurture files found in " + ", ".join(paths), err=True)
         return EXIT_BROKEN
     suites: list[tuple[Suite, list[n.PlaybookTest]]] = []
-    broken = False
+    broken: list[Broken] = []
     sources: dict[str, SourceFile] = {}
     inputs: list[str] = []
     for file in files:
@@ -82,7 +82,7 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
         except DiagnosticError as error:
             print_all(error.diagnostics, error.sources)
             click.echo(summary(error.diagnostics, 1), err=True)
-            broken = True
+            broken.append(Broken(os.path.normpath(file), list(error.diagnostics), dict(error.sources)))
             continue
         sources.update(checked.sources)
         inputs += list(checked.sources)
@@ -92,10 +92,10 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
             if (not names or t.name in names) and (o.keyword is None or o.keyword in t.name)
         ]
         suites.append((compile_suite(checked, file), chosen))
-    if broken:
-        return EXIT_BROKEN
+    # A broken file does not stop the others: their results are written, with
+    # the broken file as an error entry, and the run exits 2 (docs/testing.md).
     results: list[Result] = [suite.run(test) for suite, chosen in suites for test in chosen]
-    if not results:
+    if not results and not broken:
         asked = (f" named {', '.join(sorted(names))}" if names else "") + (
             f" matching -k {o.keyword}" if o.keyword else ""
         )
@@ -104,19 +104,19 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
     tested = [suite for suite, _ in suites]
     findings = coverage_findings(tested) if o.coverage else None
     if o.output_format == "junit":
-        text = as_junit(results, sources)
+        text = as_junit(results, sources, broken)
     elif o.output_format == "json":
-        text = as_json(results, sources, findings)
+        text = as_json(results, sources, findings, broken)
     else:
         cover = coverage_text(tested, findings) if findings is not None else None
-        text = as_text(results, sources, cover)
+        text = as_text(results, sources, cover, broken)
     if o.output is None or o.output == "-":
         click.echo(text, nl=False)
     else:
         write(o.output, text, inputs)
     if findings and o.output_format == "text":
         print_all(findings, sources)
-    if o.sim_report is not None:
+    if o.sim_report is not None and tested:
         report = sim_report(tested)
         if report is None:
             click.echo(
@@ -126,4 +126,6 @@ def run_tests(o: Options, write: Callable[[str, str, list[str]], None]) -> int:
         write(o.sim_report, report, inputs)
     failed = any(not r.passed for r in results)
     sys.stdout.flush()
+    if broken:
+        return EXIT_BROKEN
     return EXIT_FAILED if failed else EXIT_OK

@@ -13,7 +13,7 @@ from xml.sax.saxutils import quoteattr
 
 from ..diagnostics import Diagnostic, Severity
 from ..source import SourceFile, Span
-from .runner import Result, _epoch
+from .runner import Broken, Result, _epoch
 
 RULE = "=" * 72
 
@@ -59,7 +59,14 @@ def marked_timeline(result: Result) -> list[str]:
     return [f"  {lines[0]}", *body]
 
 
-def as_text(results: list[Result], sources: Mapping[str, SourceFile], coverage: str | None = None) -> str:
+def as_text(
+    results: list[Result],
+    sources: Mapping[str, SourceFile],
+    coverage: str | None = None,
+    broken: list[Broken] | None = None,
+) -> str:
+    """`E` for a broken file: its errors are on stderr, as `check` prints them."""
+    broken = broken or []
     out: list[str] = []
     files: dict[str, list[Result]] = {}
     for result in results:
@@ -67,6 +74,7 @@ def as_text(results: list[Result], sources: Mapping[str, SourceFile], coverage: 
     for file, group in files.items():
         marks = "".join("." if r.passed else "F" for r in group)
         out.append(f"{file} {marks}")
+    out += [f"{b.file} E" for b in broken]
     failed = [r for r in results if not r.passed]
     if failed:
         out += ["", " FAILURES ".center(72, "=")]
@@ -84,7 +92,8 @@ def as_text(results: list[Result], sources: Mapping[str, SourceFile], coverage: 
     if coverage:
         out += ["", coverage.rstrip()]
     passed = len(results) - len(failed)
-    counts = ", ".join(part for part in (f"{len(failed)} failed" if failed else "", f"{passed} passed") if part)
+    errors = f"{len(broken)} error{'' if len(broken) == 1 else 's'}" if broken else ""
+    counts = ", ".join(part for part in (f"{len(failed)} failed" if failed else "", f"{passed} passed", errors) if part)
     out.append(f" {counts} ".center(72, "="))
     return "\n".join(out) + "\n"
 
@@ -97,9 +106,10 @@ def _failure_text(result: Result, sources: Mapping[str, SourceFile]) -> str:
     return "\n".join([*lines, *marked_timeline(result)])
 
 
-def as_junit(results: list[Result], sources: Mapping[str, SourceFile]) -> str:
+def as_junit(results: list[Result], sources: Mapping[str, SourceFile], broken: list[Broken] | None = None) -> str:
     """JUnit XML as the Ant JUnit task writes it (the schema CI systems
-    read): one `testsuite` per test file, one `testcase` per test."""
+    read): one `testsuite` per test file, one `testcase` per test; a
+    broken file is a suite of one `testcase` with an `error`."""
     files: dict[str, list[Result]] = {}
     for result in results:
         files.setdefault(result.file, []).append(result)
@@ -131,6 +141,19 @@ def as_junit(results: list[Result], sources: Mapping[str, SourceFile]) -> str:
         out.append("    <system-out/>")
         out.append("    <system-err/>")
         out.append("  </testsuite>")
+    for number, b in enumerate(broken or [], len(files)):
+        package = b.file.rsplit("/", 1)[0] if "/" in b.file else "."
+        out += [
+            f'  <testsuite name={quoteattr(b.file)} package={quoteattr(package)} id="{number}" '
+            f'timestamp="{stamp}" hostname={quoteattr(host)} tests="1" failures="0" errors="1" time="0.000">',
+            "    <properties/>",
+            f'    <testcase name="(file)" classname={quoteattr(b.file)} time="0.000">',
+            f'      <error message={quoteattr(b.message)} type="broken test file">{_escape(b.text())}</error>',
+            "    </testcase>",
+            "    <system-out/>",
+            "    <system-err/>",
+            "  </testsuite>",
+        ]
     out.append("</testsuites>")
     return "\n".join(out) + "\n"
 
@@ -139,7 +162,12 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def as_json(results: list[Result], sources: Mapping[str, SourceFile], coverage: list[Diagnostic] | None) -> str:
+def as_json(
+    results: list[Result],
+    sources: Mapping[str, SourceFile],
+    coverage: list[Diagnostic] | None,
+    broken: list[Broken] | None = None,
+) -> str:
     tests: list[dict[str, Any]] = []
     for result in results:
         span = result.test.name_span
@@ -164,21 +192,35 @@ def as_json(results: list[Result], sources: Mapping[str, SourceFile], coverage: 
         )
     failed = sum(1 for r in results if not r.passed)
     document: dict[str, Any] = {
-        "summary": {"tests": len(results), "passed": len(results) - failed, "failed": failed},
+        "summary": {
+            "tests": len(results),
+            "passed": len(results) - failed,
+            "failed": failed,
+            "errors": len(broken or []),
+        },
         "tests": tests,
+        "errors": [
+            {
+                "file": b.file,
+                "message": b.message,
+                "diagnostics": [_finding(d) for d in sorted(b.diagnostics, key=Diagnostic.sort_key)],
+            }
+            for b in broken or []
+        ],
     }
     if coverage is not None:
-        document["coverage"] = [
-            {
-                "code": d.code,
-                "message": d.message,
-                "file": d.span.file if d.span else None,
-                "line": d.span.line if d.span else None,
-                "column": d.span.column if d.span else None,
-            }
-            for d in coverage
-        ]
+        document["coverage"] = [_finding(d) for d in coverage]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _finding(d: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "message": d.message,
+        "file": d.span.file if d.span else None,
+        "line": d.span.line if d.span else None,
+        "column": d.span.column if d.span else None,
+    }
 
 
 def coverage_findings(suites: list[Any]) -> list[Diagnostic]:

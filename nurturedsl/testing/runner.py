@@ -18,15 +18,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .. import nodes as n
+from ..check_tests import DEFAULT_START, MINUTE, Clock
 from ..programme import Programme as Checked
 from ..sim.contact import Contact, Event
 from ..sim.engine import Programme, Runner
 from ..sim.report import Tally
-
-DEFAULT_START = "2026-01-05"  # a Monday
-DEFAULT_TIME = "10:00"  # a history event's time of day when none is given
-DEFAULT_LENGTH_DAYS = 365  # `until` when a test gives none: after its start
-MINUTE, DAY = 60, 86_400
 
 
 class _Walk(Tally):
@@ -57,6 +53,30 @@ class Failure:
 
 
 @dataclass
+class Broken:
+    """A test file that cannot be loaded or checked: none of its tests run,
+    the others do, and every output reports it as an error."""
+
+    file: str
+    diagnostics: list[Any]  # diagnostics.Diagnostic, errors first
+    sources: dict[str, Any]  # path -> SourceFile, to render them
+
+    @property
+    def message(self) -> str:
+        errors = [d for d in self.diagnostics if d.severity.value == "error"] or self.diagnostics
+        first = errors[0]
+        where = f"{first.span.file}:{first.span.line}:{first.span.column}: " if first.span else ""
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return f"{where}{first.message}{more}"
+
+    def text(self) -> str:
+        from ..diagnostics import Diagnostic, render_text
+
+        ordered = sorted(self.diagnostics, key=Diagnostic.sort_key)
+        return "\n\n".join(render_text(d, self.sources) for d in ordered)
+
+
+@dataclass
 class Result:
     test: n.PlaybookTest
     file: str
@@ -69,50 +89,6 @@ class Result:
     @property
     def passed(self) -> bool:
         return not self.failures
-
-
-@dataclass
-class Clock:
-    """The moments of one test, in the contact's time zone."""
-
-    start_day: dt.date
-    zone: ZoneInfo
-
-    def local(self, day: dt.date, hhmm: str) -> float:
-        hours, minutes = (int(part) for part in hhmm.split(":"))
-        moment = dt.datetime(day.year, day.month, day.day, hours, minutes, tzinfo=self.zone)
-        return moment.timestamp()
-
-    @property
-    def start(self) -> float:
-        return self.local(self.start_day, "00:00")
-
-    def day(self, moment: n.Moment) -> dt.date:
-        if moment.kind == "date" and moment.date is not None:
-            return dt.date.fromisoformat(moment.date)
-        return self.start_day + dt.timedelta(days=moment.day)
-
-    def at(self, moment: n.Moment) -> float:
-        """The moment itself: a history event happens then."""
-        if moment.kind == "offset":
-            return self.start + moment.offset
-        return self.local(self.day(moment), moment.time or DEFAULT_TIME)
-
-    def window(self, moment: n.Moment) -> tuple[float, float]:
-        """[from, to) that `on MOMENT` means: the minute given, else the day."""
-        if moment.kind == "offset":
-            point = self.start + moment.offset
-            return point, point + MINUTE
-        if moment.time is not None:
-            point = self.at(moment)
-            return point, point + MINUTE
-        day = self.day(moment)
-        return self.local(day, "00:00"), self.local(day + dt.timedelta(days=1), "00:00")
-
-    def describe(self, at: float, day_only: bool = False) -> str:
-        local = dt.datetime.fromtimestamp(at, self.zone)
-        number = (local.date() - self.start_day).days
-        return f"{local:%a %Y-%m-%d}{'' if day_only else f' {local:%H:%M}'} (day {number})"
 
 
 def _epoch(record: dict[str, Any]) -> float:
@@ -182,9 +158,7 @@ class Suite:
         return Contact(test.name, data, zone_name), events, clock
 
     def until(self, test: n.PlaybookTest, clock: Clock) -> float:
-        if test.until is not None:
-            return clock.window(test.until)[1] - 1
-        return clock.start + DEFAULT_LENGTH_DAYS * DAY
+        return clock.end(test.until) - 1
 
     def replay(
         self, contact: Contact, events: list[Event], start: float, until: float
