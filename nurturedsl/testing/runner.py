@@ -276,7 +276,7 @@ class _Judge:
             low, high = self.clock.window(e.timing.at)
             moment = high - 1
         runner = Runner(self.suite.programme, self.clock.start, moment, trace=False)
-        value = runner.run(self.contact, self.events, Tally()).score(e.score)
+        value = runner.run(self.contact, self.events, Tally()).score(e.score)  # type: ignore[no-untyped-call]
         shown = round(value, 2)
         wanted = float(e.value.value)
         if _COMPARE[e.op](shown, wanted):
