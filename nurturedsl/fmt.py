@@ -24,7 +24,9 @@ spacing by token, below.
   when it aligns the next token with a token of the item before or after in
   the same block and paragraph, or the nearest of its kind (`_Grid`), or
   when it is two spaces before a phrase (`_between_phrases`). Statements
-  sharing a line with a `# nurture: ignore[...]` are not split.
+  sharing a line with a `# nurture: ignore[...]` are not split, and a block
+  on its line is spread only if every directive still covers the same
+  nodes afterwards (`_still_suppresses`), else the line stays over `WIDTH`.
 - Blank lines: at most one, only before an item or an own-line comment, never
   right inside a brace; top-level declarations of different kinds, or with a
   multi-line block, are separated by one.
@@ -479,13 +481,45 @@ def _render(out: list[_Line], canonical: bool) -> str:
 
 def _once(text: str, canonical: bool) -> str:
     exploded: set[int] = set()
+    kept: set[int] = set()  # too long, but spreading it would uncover a suppression
+    directives = None  # read when a block is to be spread, not before
     for _attempt in range(64):
         out, too_long = _layout(text, canonical, exploded)
-        if not too_long - exploded:
+        candidates = too_long - exploded - kept
+        if not candidates:
             return _render(out, canonical)
         # the outermost first: spreading it may make the inner ones fit
-        exploded.add(min(too_long - exploded))
+        block = min(candidates)
+        if directives is None:
+            directives = _directives(text)
+        if directives and not _still_suppresses(directives, _layout(text, canonical, exploded | {block})[0]):
+            kept.add(block)
+        else:
+            exploded.add(block)
     return _render(out, canonical)
+
+
+def _directives(text: str) -> list[tuple[int, str, frozenset[tuple[Any, ...]]]]:
+    """What each `# nurture: ignore[...]` of `text` covers (none: no check)."""
+    if not _DIRECTIVE.search(text):
+        return []
+    from .syntax import parse
+
+    return _suppressed(parse(SourceFile("<fmt>", text)), _layout_tree(text)[1])
+
+
+def _still_suppresses(directives: list[tuple[int, str, frozenset[tuple[Any, ...]]]], out: list[_Line]) -> bool:
+    """Whether spreading a block keeps every suppression covering what it
+    covered. A directive on a flow's (segment's, branch's...) first line
+    covers the whole block, and stays on that line when the block is spread;
+    one on any other line (a `test`, `policy`, `contact` or arm's block, a
+    step's line) covers only its line, so spreading that line would uncover
+    what moves off it: such a line is kept as it is, even over `WIDTH`."""
+    from .syntax import parse
+
+    after = _render(out, canonical=False)
+    now = _suppressed(parse(SourceFile("<fmt>", after)), _layout_tree(after)[1])
+    return [(text, covered) for _line, text, covered in directives] == [(text, covered) for _line, text, covered in now]
 
 
 # ---------------------------------------------------------------- safety --

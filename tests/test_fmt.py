@@ -232,6 +232,56 @@ def test_statements_sharing_a_line_with_a_suppression_stay_together(tmp_path):
     assert_laws(tmp_path, "t.nurture", text)
 
 
+_IMPORTS = 'import "policy.nurture"\nimport "content.nurture"\nimport "scoring.nurture"\n\n'
+_IGNORE = "  # nurture: ignore[NUR207]"
+# Blocks over WIDTH on a line with a suppression that covers only its line
+# (not the first line of a flow, segment, content, score, header, branch,
+# split, experiment, repeat or wait): spreading would move what it silences
+# off its line, so the line is kept as it is (it used to be refused, NUR030).
+KEPT_LONG = {
+    "a test on one line": 'test k1t { contact { role = "CTO" industry = "SaaS" employees = 120 } '
+    'history { day 0 downloaded("resource") } expect never handoff }' + _IGNORE,
+    "a contact block in a test": "test k2t {\n"
+    '  contact { role = "CTO" industry = "SaaS" employees = 120 country = "DE" tags "alpha", "beta", "gamma" }'
+    + _IGNORE
+    + '\n  history { day 0 downloaded("resource") }\n  expect never handoff\n}',
+    "a policy on one line": "policy { cadence 7d..14d first_touch within 48h max_touches 12 frequency_cap 4 per 7d "
+    "quiet_hours 20:00..08:00 }" + _IGNORE,
+    "a branch arm": 'flow q {\n  entry on downloaded("resource")\n  branch {\n'
+    "    when technical { email t: api_docs wait 3d email t2: roi_story wait 3d email t3: api_docs wait 7d }"
+    + _IGNORE
+    + "\n    else { email e: roi_story }\n  }\n}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEPT_LONG))
+def test_a_long_line_whose_suppression_covers_only_its_line_is_kept(programme, name):
+    text = _IMPORTS + KEPT_LONG[name] + "\n"
+    long_line = next(line for line in text.split("\n") if _IGNORE in line)
+    assert len(long_line) > fmt.WIDTH
+    formatted = format_text(text)
+    assert long_line in formatted.split("\n")
+    assert format_text(formatted) == formatted
+    try:
+        assert_laws(programme, "kept.nurture", text)
+    finally:
+        (programme / "kept.nurture").unlink()
+
+
+def test_a_long_flow_on_one_line_with_a_suppression_is_still_spread(programme):
+    # the flow's first line keeps the directive, which covers the whole flow
+    text = _IMPORTS + (
+        'flow q { entry on downloaded("resource") exit on replied, unsubscribed '
+        "branch { when technical { email t: api_docs } else { email e: roi_story } } }" + _IGNORE + "\n"
+    )
+    formatted = format_text(text)
+    assert "flow q {" + _IGNORE + '\n  entry on downloaded("resource")\n' in formatted
+    try:
+        assert_laws(programme, "spread.nurture", text)
+    finally:
+        (programme / "spread.nurture").unlink()
+
+
 def test_fmt_and_lint_read_suppressions_alike():
     from nurturedsl.lint import suppress
 
