@@ -285,6 +285,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     multiline = _with_open_blocks(shape, open_block)
 
     suppressing = {comment.line for comment in comments if _DIRECTIVE.search(comment.value)}
+    commented = {comment.line for comment in comments}
     elements: list[tuple[int, int, int, Any]] = [(t.line, t.col, 0, i) for i, t in enumerate(toks)]
     for comment in comments:
         line = comment.line or 1
@@ -345,7 +346,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
                 forced = False
         if tok.item_start and tok.item >= 0:
             item_orig_indent[tok.item] = toks[first_on_line[tok.line]].col
-        if forced or tok.line > prev_end_line:
+        if (forced or tok.line > prev_end_line) and not _joins_line_before(tok, prev, pending, suppressing, commented):
             if tok.item_start and forced or tok.type == "RBRACE" and forced:
                 indent = 2 * depth
             else:
@@ -379,7 +380,15 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
             gap = 0 if _tight(prev, tok, prev_prev) else 1
             user_gap = tok.col - prev.end if prev.line == tok.line else gap
             tabbed = prev.line == tok.line and "\t" in lines[tok.line - 1][prev.end_char : tok.start_char]
-            if not canonical and gap == 1 and user_gap > 1 and not tabbed and _phrase_gap(shape, prev, tok):
+            after_comma = prev.text == ","  # `replied,  booked(...)`: one space
+            if (
+                not canonical
+                and gap == 1
+                and user_gap > 1
+                and not tabbed
+                and not after_comma
+                and _phrase_gap(shape, prev, tok)
+            ):
                 if aligned(tok) or (user_gap == 2 and _between_phrases(prev, tok)):
                     gap = user_gap
             current.parts.append(" " * gap + tok.text)
@@ -401,6 +410,20 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     # blocks written on one line whose line is too long are spread out
     too_long = {block for block, number in block_line.items() if out[number].indent + len(out[number].code()) > WIDTH}
     return out, too_long
+
+
+def _joins_line_before(
+    tok: _Tok, prev: _Tok | None, pending: list[_Line], suppressing: set[int], commented: set[int]
+) -> bool:
+    """A `{` alone at the start of its line goes to the end of the line
+    before (`{` ends its line), unless that would move a comment past it
+    (an own-line comment between them, a trailing comment on both lines) or
+    change what a `# nurture: ignore[...]` on either line covers."""
+    if tok.type != "LBRACE" or prev is None or prev.line == tok.line or pending:
+        return False
+    if tok.line in suppressing or prev.line in suppressing:
+        return False
+    return not (tok.line in commented and prev.line in commented)
 
 
 def _place_trailing(

@@ -334,6 +334,40 @@ def test_hostile_layouts_are_pinned(name, snapshot):
     assert comments(formatted) == comments(text)
 
 
+def test_a_brace_alone_on_its_line_joins_the_line_before():
+    # docs/formatting.md: "`{` ends its line"; a comment on the line before
+    # stays at the end of that line, after the brace
+    text = (
+        "flow c {\n  entry on signed_up\n  branch {\n    when technical # before brace\n"
+        "    { email t: api_docs }\n    else # else c\n    {\n      # only comment in block\n    }\n  }\n}\n"
+    )
+    assert format_text(text) == (
+        "flow c {\n  entry on signed_up\n  branch {\n    when technical { email t: api_docs }  # before brace\n"
+        "    else {  # else c\n      # only comment in block\n    }\n  }\n}\n"
+    )
+    assert format_text("flow f\n{\n  entry on x\n}\n") == "flow f {\n  entry on x\n}\n"
+
+
+def test_a_brace_stays_on_its_line_when_joining_would_move_a_comment_or_a_suppression():
+    # one line cannot end with two comments; an own-line comment would end
+    # up after the brace; a suppression on either line would cover more
+    cases = {
+        "flow f # one\n{  # two\n  entry on x\n}\n": "flow f  # one\n  {  # two\n  entry on x\n}\n",
+        "flow f\n# between\n{\n  entry on x\n}\n": "flow f\n  # between\n  {\n  entry on x\n}\n",
+        "flow f {\n  branch {\n    when a  # nurture: ignore[NUR201]\n    { email t: api_docs }\n  }\n}\n": (
+            "flow f {\n  branch {\n    when a  # nurture: ignore[NUR201]\n      { email t: api_docs }\n  }\n}\n"
+        ),
+    }
+    for text, expected in cases.items():
+        assert format_text(text) == expected
+        assert format_text(expected) == expected
+
+
+def test_one_space_after_a_comma():
+    text = 'flow f {\n  entry on x\n  exit on replied,  booked("demo")\n}\n'
+    assert format_text(text) == 'flow f {\n  entry on x\n  exit on replied, booked("demo")\n}\n'
+
+
 def test_crlf_stays_crlf_and_tabs_become_spaces():
     assert format_text("flow f {\r\n\tentry on x\r\n}\r\n") == "flow f {\r\n  entry on x\r\n}\r\n"
 
