@@ -413,6 +413,25 @@ def test_stdin_to_stdout():
     assert result.output == "segment s = a == 1\n"
 
 
+def test_check_of_stdin_names_it_dash_on_stdout():
+    result = CliRunner().invoke(main, ["fmt", "--check", "-"], input="segment s = a==1\n")
+    assert result.exit_code == 1
+    assert result.stdout == "would reformat -\n"
+    tidy = CliRunner().invoke(main, ["fmt", "--check", "-"], input="segment s = a == 1\n")
+    assert (tidy.exit_code, tidy.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("others", [["-"], ["FILE"], ["FILE", "-"]])
+def test_stdin_is_read_once_and_alone(tmp_path, others):
+    path = write(tmp_path, "a.nurture", "segment s = a==1\n")
+    args = ["fmt", "-", *[str(path) if other == "FILE" else other for other in others]]
+    result = run(*args, stdin="segment t = b==2\n")
+    assert result.exit_code == 2
+    assert "`-` (standard input) is read once and alone" in result.output
+    assert "segment t" not in result.output  # nothing was formatted
+    assert path.read_text() == "segment s = a==1\n"  # nor written
+
+
 def test_a_file_that_does_not_parse_gets_the_parse_error_and_is_left_alone(tmp_path):
     broken = write(tmp_path, "broken.nurture", "flow f {\n  email x:\n")
     fine = write(tmp_path, "fine.nurture", "flow f {  entry on x }\n")
