@@ -14,6 +14,7 @@ braces. A construct added to the grammar later is laid out by these rules
 without touching this module. The only construct-aware table is `_tight`,
 spacing by token, below.
 
+- A `{` at the start of a line joins the line before (`_joins_line_before`).
 - Indentation: two spaces per open block; each item of a multi-line block
   starts a line; a block written on one line stays on one line while its
   line fits in `WIDTH` columns.
@@ -24,7 +25,8 @@ spacing by token, below.
   when it aligns the next token with a token of the item before or after in
   the same block and paragraph, or the nearest of its kind (`_Grid`), or
   when it is two spaces before a phrase (`_between_phrases`). Statements
-  sharing a line with a `# nurture: ignore[...]` are not split, and a block
+  sharing a line with a `# nurture: ignore[...]` (or the last line of a
+  block it covers whole, after the block) are not split, and a block
   on its line is spread only if every directive still covers the same
   nodes afterwards (`_still_suppresses`), else the line stays over `WIDTH`.
 - Blank lines: at most one, only before an item or an own-line comment, never
@@ -273,7 +275,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     shape = _shape(tree, lines)
     toks = shape.tokens
     grid = _Grid(shape, lines)
-    first_on_line, item_of_line, aligned = grid.first_on_line, grid.item_of_line, grid.aligned
+    first_on_line, aligned = grid.first_on_line, grid.aligned
 
     def one_line(block: int) -> bool:
         low, high = shape.braces.get(block, (-1, -1))
@@ -285,6 +287,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     multiline = _with_open_blocks(shape, open_block)
 
     suppressing = {comment.line for comment in comments if _DIRECTIVE.search(comment.value)}
+    tails = _covered_tails(text) if suppressing else {}
     commented = {comment.line for comment in comments}
     elements: list[tuple[int, int, int, Any]] = [(t.line, t.col, 0, i) for i, t in enumerate(toks)]
     for comment in comments:
@@ -339,11 +342,17 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         if tok.type == "RBRACE" and open_block.get(tok.container, True):
             forced = True
         if forced and prev is not None and prev.line == tok.line and tok.line in suppressing:
-            # statements sharing a line with a `# nurture: ignore[...]` stay
-            # together: it covers its line, and splitting would uncover some
-            first = item_of_line.get(tok.line)
-            if first is not None and tok.item_start and shape.item_parent[first] == block_of_item:
+            # what shares a line with a `# nurture: ignore[...]` stays on it
+            # (statements, a `}` and what follows it): the directive covers
+            # its line, and a break would uncover what moves off it. Only a
+            # block being spread breaks it, checked by `_still_suppresses`.
+            forcing = tok.container if tok.type == "RBRACE" else block_of_item
+            if forcing not in exploded:
                 forced = False
+        if forced and prev is not None and prev.line == tok.line and tok.start_char + 1 >= tails.get(tok.line, 1 << 30):
+            # after the `}` of a block a directive covers whole, on that
+            # line: covered too (lint counts lines), so it stays on the `}` line
+            forced = False
         if tok.item_start and tok.item >= 0:
             item_orig_indent[tok.item] = toks[first_on_line[tok.line]].col
         if (forced or tok.line > prev_end_line) and not _joins_line_before(tok, prev, pending, suppressing, commented):
@@ -410,6 +419,21 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     # blocks written on one line whose line is too long are spread out
     too_long = {block for block, number in block_line.items() if out[number].indent + len(out[number].code()) > WIDTH}
     return out, too_long
+
+
+@functools.lru_cache(maxsize=4)
+def _covered_tails(text: str) -> dict[int, int]:
+    """Last line -> end column of each block a `# nurture: ignore[...]` on
+    its first line covers whole, when it ends on a later line: what follows
+    it on its last line is covered as well."""
+    from .syntax import parse
+
+    directive_lines = {line for line, _text, _covered in _directives(text)}
+    tails: dict[int, int] = {}
+    for _path, span, block in _spans(parse(SourceFile("<fmt>", text))):
+        if block and span.line in directive_lines and span.end_line > span.line:
+            tails[span.end_line] = min(tails.get(span.end_line, 1 << 30), span.end_column)
+    return tails
 
 
 def _joins_line_before(

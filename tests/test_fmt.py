@@ -196,6 +196,36 @@ def test_the_fallback_layout_settles_too(name, seed):
     assert fmt._once(plain, canonical=False) == plain
 
 
+def squash_with_directives(text: str, rng: random.Random) -> str:
+    """Blocks run onto long lines (most gaps one space), then a `# nurture:
+    ignore[...]` at the end of some lines: what a directive covers on a line
+    of any block kind (a test, a policy, an arm) must survive the layout."""
+    tree, _comments = layout_tree(text)
+    tokens = sorted(tree.scan_values(lambda v: True), key=lambda t: t.start_pos)
+    pieces, position = [], 0
+    for left, right in zip(tokens, tokens[1:]):
+        pieces.append(text[position : left.end_pos])
+        gap = text[left.end_pos : right.start_pos]
+        pieces.append(gap if "#" in gap else rng.choice([" "] * 5 + ["\n"]))
+        position = right.start_pos
+    pieces.append(text[position:])
+    lines = "".join(pieces).split("\n")
+    return "\n".join(
+        line + "  # nurture: ignore[NUR207]" if line.strip() and "#" not in line and rng.random() < 0.3 else line
+        for line in lines
+    )
+
+
+@LAWS
+@given(name=st.sampled_from(BUNDLED), seed=st.integers(0, 2**32 - 1))
+def test_laws_hold_with_suppressions_on_long_lines(programme, name, seed):
+    text = squash_with_directives((PLAYBOOKS / name).read_text(encoding="utf-8"), random.Random(seed))
+    try:
+        assert_laws(programme, name, text)
+    finally:
+        shutil.copy(PLAYBOOKS / name, programme / name)
+
+
 def test_a_suppression_keeps_covering_a_block_that_is_spread_out(tmp_path):
     # NUR301: an ask before three gives, in the else arm; silenced for the whole branch by the
     # comment on its first line, which stays on the first line when the
