@@ -437,7 +437,7 @@ def _covered_tails(text: str) -> dict[int, int]:
 
 
 def _joins_line_before(
-    tok: _Tok, prev: _Tok | None, pending: list[_Line], suppressing: set[int], commented: set[int]
+    tok: _Tok, prev: _Tok | None, pending: list[_Line], suppressing: set[int | None], commented: set[int | None]
 ) -> bool:
     """A `{` alone at the start of its line goes to the end of the line
     before (`{` ends its line), unless that would move a comment past it
