@@ -288,6 +288,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
 
     suppressing = {comment.line for comment in comments if _DIRECTIVE.search(comment.value)}
     tails = _covered_tails(text) if suppressing else {}
+    tail_lines: set[int | None] = set(tails)
     commented = {comment.line for comment in comments}
     elements: list[tuple[int, int, int, Any]] = [(t.line, t.col, 0, i) for i, t in enumerate(toks)]
     for comment in comments:
@@ -355,7 +356,9 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
             forced = False
         if tok.item_start and tok.item >= 0:
             item_orig_indent[tok.item] = toks[first_on_line[tok.line]].col
-        if (forced or tok.line > prev_end_line) and not _joins_line_before(tok, prev, pending, suppressing, commented):
+        if (forced or tok.line > prev_end_line) and not _joins_line_before(
+            tok, prev, pending, suppressing, commented, tail_lines
+        ):
             if tok.item_start and forced or tok.type == "RBRACE" and forced:
                 indent = 2 * depth
             else:
@@ -437,16 +440,22 @@ def _covered_tails(text: str) -> dict[int, int]:
 
 
 def _joins_line_before(
-    tok: _Tok, prev: _Tok | None, pending: list[_Line], suppressing: set[int | None], commented: set[int | None]
+    tok: _Tok,
+    prev: _Tok | None,
+    pending: list[_Line],
+    suppressing: set[int | None],
+    commented: set[int | None],
+    covered_tails: set[int | None],
 ) -> bool:
     """A `{` alone at the start of its line goes to the end of the line
     before (`{` ends its line), unless that would move a comment past it
     (an own-line comment between them, a trailing comment on both lines) or
-    change what a `# nurture: ignore[...]` on either line covers."""
+    change what a `# nurture: ignore[...]` covers (a directive on either
+    line, or either being the last line of a block one covers whole)."""
     if tok.type != "LBRACE" or prev is None or prev.line == tok.line or pending:
         return False
-    if tok.line in suppressing or prev.line in suppressing:
-        return False
+    if {tok.line, prev.line} & (suppressing | covered_tails):
+        return False  # it would bring a node onto (or take one off) a covered line
     return not (tok.line in commented and prev.line in commented)
 
 
