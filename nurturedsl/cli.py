@@ -830,8 +830,8 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool) -> None:
     """Format playbooks in place, in the one house style (docs/formatting.md).
 
     PATHS are `.nurture` files or folders, searched recursively for
-    `*.nurture`; `-` reads standard input and writes the formatted text to
-    standard output. Rewriting the files named is what this command is for
+    `*.nurture`; `-` (the only PATH then) reads standard input and writes
+    the formatted text to standard output. Rewriting the files named is what this command is for
     (as with ruff format or terraform fmt); each write is atomic. Every
     comment is kept on its line, and the result is checked before it is
     written: the same meaning, the same comments, the same `# nurture:
@@ -854,6 +854,8 @@ def fmt_command(paths: tuple[str, ...], check: bool, diff: bool) -> None:
     """
     from .fmtcommand import run
 
+    if "-" in paths and len(paths) > 1:
+        raise click.UsageError("`-` (standard input) is read once and alone: give it as the only PATH")
     files = [path for path in paths if path == "-"] + _playbook_files(tuple(p for p in paths if p != "-"))
     if not files:
         click.echo("nurturedsl: no .nurture files found in " + ", ".join(paths), err=True)

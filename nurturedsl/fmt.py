@@ -14,6 +14,7 @@ braces. A construct added to the grammar later is laid out by these rules
 without touching this module. The only construct-aware table is `_tight`,
 spacing by token, below.
 
+- A `{` at the start of a line joins the line before (`_joins_line_before`).
 - Indentation: two spaces per open block; each item of a multi-line block
   starts a line; a block written on one line stays on one line while its
   line fits in `WIDTH` columns.
@@ -24,7 +25,10 @@ spacing by token, below.
   when it aligns the next token with a token of the item before or after in
   the same block and paragraph, or the nearest of its kind (`_Grid`), or
   when it is two spaces before a phrase (`_between_phrases`). Statements
-  sharing a line with a `# nurture: ignore[...]` are not split.
+  sharing a line with a `# nurture: ignore[...]` (or the last line of a
+  block it covers whole, after the block) are not split, and a block
+  on its line is spread only if every directive still covers the same
+  nodes afterwards (`_still_suppresses`), else the line stays over `WIDTH`.
 - Blank lines: at most one, only before an item or an own-line comment, never
   right inside a brace; top-level declarations of different kinds, or with a
   multi-line block, are separated by one.
@@ -271,7 +275,7 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     shape = _shape(tree, lines)
     toks = shape.tokens
     grid = _Grid(shape, lines)
-    first_on_line, item_of_line, aligned = grid.first_on_line, grid.item_of_line, grid.aligned
+    first_on_line, aligned = grid.first_on_line, grid.aligned
 
     def one_line(block: int) -> bool:
         low, high = shape.braces.get(block, (-1, -1))
@@ -283,6 +287,9 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     multiline = _with_open_blocks(shape, open_block)
 
     suppressing = {comment.line for comment in comments if _DIRECTIVE.search(comment.value)}
+    tails = _covered_tails(text) if suppressing else {}
+    tail_lines: set[int | None] = set(tails)
+    commented = {comment.line for comment in comments}
     elements: list[tuple[int, int, int, Any]] = [(t.line, t.col, 0, i) for i, t in enumerate(toks)]
     for comment in comments:
         line = comment.line or 1
@@ -336,14 +343,22 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
         if tok.type == "RBRACE" and open_block.get(tok.container, True):
             forced = True
         if forced and prev is not None and prev.line == tok.line and tok.line in suppressing:
-            # statements sharing a line with a `# nurture: ignore[...]` stay
-            # together: it covers its line, and splitting would uncover some
-            first = item_of_line.get(tok.line)
-            if first is not None and tok.item_start and shape.item_parent[first] == block_of_item:
+            # what shares a line with a `# nurture: ignore[...]` stays on it
+            # (statements, a `}` and what follows it): the directive covers
+            # its line, and a break would uncover what moves off it. Only a
+            # block being spread breaks it, checked by `_still_suppresses`.
+            forcing = tok.container if tok.type == "RBRACE" else block_of_item
+            if forcing not in exploded:
                 forced = False
+        if forced and prev is not None and prev.line == tok.line and tok.start_char + 1 >= tails.get(tok.line, 1 << 30):
+            # after the `}` of a block a directive covers whole, on that
+            # line: covered too (lint counts lines), so it stays on the `}` line
+            forced = False
         if tok.item_start and tok.item >= 0:
             item_orig_indent[tok.item] = toks[first_on_line[tok.line]].col
-        if forced or tok.line > prev_end_line:
+        if (forced or tok.line > prev_end_line) and not _joins_line_before(
+            tok, prev, pending, suppressing, commented, tail_lines
+        ):
             if tok.item_start and forced or tok.type == "RBRACE" and forced:
                 indent = 2 * depth
             else:
@@ -377,7 +392,15 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
             gap = 0 if _tight(prev, tok, prev_prev) else 1
             user_gap = tok.col - prev.end if prev.line == tok.line else gap
             tabbed = prev.line == tok.line and "\t" in lines[tok.line - 1][prev.end_char : tok.start_char]
-            if not canonical and gap == 1 and user_gap > 1 and not tabbed and _phrase_gap(shape, prev, tok):
+            after_comma = prev.text == ","  # `replied,  booked(...)`: one space
+            if (
+                not canonical
+                and gap == 1
+                and user_gap > 1
+                and not tabbed
+                and not after_comma
+                and _phrase_gap(shape, prev, tok)
+            ):
                 if aligned(tok) or (user_gap == 2 and _between_phrases(prev, tok)):
                     gap = user_gap
             current.parts.append(" " * gap + tok.text)
@@ -399,6 +422,41 @@ def _layout(text: str, canonical: bool, exploded: set[int]) -> tuple[list[_Line]
     # blocks written on one line whose line is too long are spread out
     too_long = {block for block, number in block_line.items() if out[number].indent + len(out[number].code()) > WIDTH}
     return out, too_long
+
+
+@functools.lru_cache(maxsize=4)
+def _covered_tails(text: str) -> dict[int, int]:
+    """Last line -> end column of each block a `# nurture: ignore[...]` on
+    its first line covers whole, when it ends on a later line: what follows
+    it on its last line is covered as well."""
+    from .syntax import parse
+
+    directive_lines = {line for line, _text, _covered in _directives(text)}
+    tails: dict[int, int] = {}
+    for _path, span, block in _spans(parse(SourceFile("<fmt>", text))):
+        if block and span.line in directive_lines and span.end_line > span.line:
+            tails[span.end_line] = min(tails.get(span.end_line, 1 << 30), span.end_column)
+    return tails
+
+
+def _joins_line_before(
+    tok: _Tok,
+    prev: _Tok | None,
+    pending: list[_Line],
+    suppressing: set[int | None],
+    commented: set[int | None],
+    covered_tails: set[int | None],
+) -> bool:
+    """A `{` alone at the start of its line goes to the end of the line
+    before (`{` ends its line), unless that would move a comment past it
+    (an own-line comment between them, a trailing comment on both lines) or
+    change what a `# nurture: ignore[...]` covers (a directive on either
+    line, or either being the last line of a block one covers whole)."""
+    if tok.type != "LBRACE" or prev is None or prev.line == tok.line or pending:
+        return False
+    if {tok.line, prev.line} & (suppressing | covered_tails):
+        return False  # it would bring a node onto (or take one off) a covered line
+    return not (tok.line in commented and prev.line in commented)
 
 
 def _place_trailing(
@@ -479,13 +537,45 @@ def _render(out: list[_Line], canonical: bool) -> str:
 
 def _once(text: str, canonical: bool) -> str:
     exploded: set[int] = set()
+    kept: set[int] = set()  # too long, but spreading it would uncover a suppression
+    directives = None  # read when a block is to be spread, not before
     for _attempt in range(64):
         out, too_long = _layout(text, canonical, exploded)
-        if not too_long - exploded:
+        candidates = too_long - exploded - kept
+        if not candidates:
             return _render(out, canonical)
         # the outermost first: spreading it may make the inner ones fit
-        exploded.add(min(too_long - exploded))
+        block = min(candidates)
+        if directives is None:
+            directives = _directives(text)
+        if directives and not _still_suppresses(directives, _layout(text, canonical, exploded | {block})[0]):
+            kept.add(block)
+        else:
+            exploded.add(block)
     return _render(out, canonical)
+
+
+def _directives(text: str) -> list[tuple[int, str, frozenset[tuple[Any, ...]]]]:
+    """What each `# nurture: ignore[...]` of `text` covers (none: no check)."""
+    if not _DIRECTIVE.search(text):
+        return []
+    from .syntax import parse
+
+    return _suppressed(parse(SourceFile("<fmt>", text)), _layout_tree(text)[1])
+
+
+def _still_suppresses(directives: list[tuple[int, str, frozenset[tuple[Any, ...]]]], out: list[_Line]) -> bool:
+    """Whether spreading a block keeps every suppression covering what it
+    covered. A directive on a flow's (segment's, branch's...) first line
+    covers the whole block, and stays on that line when the block is spread;
+    one on any other line (a `test`, `policy`, `contact` or arm's block, a
+    step's line) covers only its line, so spreading that line would uncover
+    what moves off it: such a line is kept as it is, even over `WIDTH`."""
+    from .syntax import parse
+
+    after = _render(out, canonical=False)
+    now = _suppressed(parse(SourceFile("<fmt>", after)), _layout_tree(after)[1])
+    return [(text, covered) for _line, text, covered in directives] == [(text, covered) for _line, text, covered in now]
 
 
 # ---------------------------------------------------------------- safety --

@@ -61,6 +61,8 @@ def run(files: Sequence[str], check: bool, diff: bool) -> int:
                 sys.stdout.write(formatted)
             if formatted != source.text:
                 changed.append("-")
+                if check and not diff:
+                    print("would reformat -")  # as for a file: stdin is named `-`
             continue
         if formatted == source.text:
             unchanged += 1

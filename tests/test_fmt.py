@@ -196,6 +196,36 @@ def test_the_fallback_layout_settles_too(name, seed):
     assert fmt._once(plain, canonical=False) == plain
 
 
+def squash_with_directives(text: str, rng: random.Random) -> str:
+    """Blocks run onto long lines (most gaps one space), then a `# nurture:
+    ignore[...]` at the end of some lines: what a directive covers on a line
+    of any block kind (a test, a policy, an arm) must survive the layout."""
+    tree, _comments = layout_tree(text)
+    tokens = sorted(tree.scan_values(lambda v: True), key=lambda t: t.start_pos)
+    pieces, position = [], 0
+    for left, right in zip(tokens, tokens[1:]):
+        pieces.append(text[position : left.end_pos])
+        gap = text[left.end_pos : right.start_pos]
+        pieces.append(gap if "#" in gap else rng.choice([" "] * 5 + ["\n"]))
+        position = right.start_pos
+    pieces.append(text[position:])
+    lines = "".join(pieces).split("\n")
+    return "\n".join(
+        line + "  # nurture: ignore[NUR207]" if line.strip() and "#" not in line and rng.random() < 0.3 else line
+        for line in lines
+    )
+
+
+@LAWS
+@given(name=st.sampled_from(BUNDLED), seed=st.integers(0, 2**32 - 1))
+def test_laws_hold_with_suppressions_on_long_lines(programme, name, seed):
+    text = squash_with_directives((PLAYBOOKS / name).read_text(encoding="utf-8"), random.Random(seed))
+    try:
+        assert_laws(programme, name, text)
+    finally:
+        shutil.copy(PLAYBOOKS / name, programme / name)
+
+
 def test_a_suppression_keeps_covering_a_block_that_is_spread_out(tmp_path):
     # NUR301: an ask before three gives, in the else arm; silenced for the whole branch by the
     # comment on its first line, which stays on the first line when the
@@ -230,6 +260,71 @@ def test_statements_sharing_a_line_with_a_suppression_stay_together(tmp_path):
     )
     assert format_text(text) == text
     assert_laws(tmp_path, "t.nurture", text)
+
+
+_IMPORTS = 'import "policy.nurture"\nimport "content.nurture"\nimport "scoring.nurture"\n\n'
+_IGNORE = "  # nurture: ignore[NUR207]"
+# Blocks over WIDTH on a line with a suppression that covers only its line
+# (not the first line of a flow, segment, content, score, header, branch,
+# split, experiment, repeat or wait): spreading would move what it silences
+# off its line, so the line is kept as it is (it used to be refused, NUR030).
+KEPT_LONG = {
+    "a test on one line": 'test k1t { contact { role = "CTO" industry = "SaaS" employees = 120 } '
+    'history { day 0 downloaded("resource") } expect never handoff }' + _IGNORE,
+    "a contact block in a test": "test k2t {\n"
+    '  contact { role = "CTO" industry = "SaaS" employees = 120 country = "DE" tags "alpha", "beta", "gamma" }'
+    + _IGNORE
+    + '\n  history { day 0 downloaded("resource") }\n  expect never handoff\n}',
+    "a policy on one line": "policy { cadence 7d..14d first_touch within 48h max_touches 12 frequency_cap 4 per 7d "
+    "quiet_hours 20:00..08:00 }" + _IGNORE,
+    "a branch arm": 'flow q {\n  entry on downloaded("resource")\n  branch {\n'
+    "    when technical { email t: api_docs wait 3d email t2: roi_story wait 3d email t3: api_docs wait 7d }"
+    + _IGNORE
+    + "\n    else { email e: roi_story }\n  }\n}",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEPT_LONG))
+def test_a_long_line_whose_suppression_covers_only_its_line_is_kept(programme, name):
+    text = _IMPORTS + KEPT_LONG[name] + "\n"
+    long_line = next(line for line in text.split("\n") if _IGNORE in line)
+    assert len(long_line) > fmt.WIDTH
+    formatted = format_text(text)
+    assert long_line in formatted.split("\n")
+    assert format_text(formatted) == formatted
+    try:
+        assert_laws(programme, "kept.nurture", text)
+    finally:
+        (programme / "kept.nurture").unlink()
+
+
+def test_a_long_flow_on_one_line_with_a_suppression_is_still_spread(programme):
+    # the flow's first line keeps the directive, which covers the whole flow
+    text = _IMPORTS + (
+        'flow q { entry on downloaded("resource") exit on replied, unsubscribed '
+        "branch { when technical { email t: api_docs } else { email e: roi_story } } }" + _IGNORE + "\n"
+    )
+    formatted = format_text(text)
+    assert "flow q {" + _IGNORE + '\n  entry on downloaded("resource")\n' in formatted
+    try:
+        assert_laws(programme, "spread.nurture", text)
+    finally:
+        (programme / "spread.nurture").unlink()
+
+
+def test_what_follows_a_wholly_covered_block_on_its_last_line_stays_there(tmp_path):
+    # the directive covers the repeat's lines, its `}` line included, so
+    # `tag "x"` (and `branch`) are silenced too and must not move off it; the
+    # `{` on the next line must not join it either (found by the property
+    # above, in archive.nurture and ghost-recovery.nurture laid out at random)
+    head = "  entry on x\n  repeat every 7d {  # nurture: ignore[NUR207]\n    email a: b\n"
+    for text in (
+        "flow f {\n" + head + '  } tag "x"\n}\n',
+        "flow f {\n" + head + "  } branch\n    { when s { exit } }\n}\n",
+    ):
+        assert format_text(text) == text
+    moved = "flow f {\n" + head + "  } branch\n  { when s { exit } }\n}\n"
+    assert format_text(moved) == "flow f {\n" + head + "  } branch\n    { when s { exit } }\n}\n"
 
 
 def test_fmt_and_lint_read_suppressions_alike():
@@ -284,6 +379,40 @@ def test_hostile_layouts_are_pinned(name, snapshot):
     assert comments(formatted) == comments(text)
 
 
+def test_a_brace_alone_on_its_line_joins_the_line_before():
+    # docs/formatting.md: "`{` ends its line"; a comment on the line before
+    # stays at the end of that line, after the brace
+    text = (
+        "flow c {\n  entry on signed_up\n  branch {\n    when technical # before brace\n"
+        "    { email t: api_docs }\n    else # else c\n    {\n      # only comment in block\n    }\n  }\n}\n"
+    )
+    assert format_text(text) == (
+        "flow c {\n  entry on signed_up\n  branch {\n    when technical { email t: api_docs }  # before brace\n"
+        "    else {  # else c\n      # only comment in block\n    }\n  }\n}\n"
+    )
+    assert format_text("flow f\n{\n  entry on x\n}\n") == "flow f {\n  entry on x\n}\n"
+
+
+def test_a_brace_stays_on_its_line_when_joining_would_move_a_comment_or_a_suppression():
+    # one line cannot end with two comments; an own-line comment would end
+    # up after the brace; a suppression on either line would cover more
+    cases = {
+        "flow f # one\n{  # two\n  entry on x\n}\n": "flow f  # one\n  {  # two\n  entry on x\n}\n",
+        "flow f\n# between\n{\n  entry on x\n}\n": "flow f\n  # between\n  {\n  entry on x\n}\n",
+        "flow f {\n  branch {\n    when a  # nurture: ignore[NUR201]\n    { email t: api_docs }\n  }\n}\n": (
+            "flow f {\n  branch {\n    when a  # nurture: ignore[NUR201]\n      { email t: api_docs }\n  }\n}\n"
+        ),
+    }
+    for text, expected in cases.items():
+        assert format_text(text) == expected
+        assert format_text(expected) == expected
+
+
+def test_one_space_after_a_comma():
+    text = 'flow f {\n  entry on x\n  exit on replied,  booked("demo")\n}\n'
+    assert format_text(text) == 'flow f {\n  entry on x\n  exit on replied, booked("demo")\n}\n'
+
+
 def test_crlf_stays_crlf_and_tabs_become_spaces():
     assert format_text("flow f {\r\n\tentry on x\r\n}\r\n") == "flow f {\r\n  entry on x\r\n}\r\n"
 
@@ -327,6 +456,25 @@ def test_stdin_to_stdout():
     result = run("fmt", "-", stdin="segment s = a==1\n")
     assert result.exit_code == 0
     assert result.output == "segment s = a == 1\n"
+
+
+def test_check_of_stdin_names_it_dash_on_stdout():
+    result = CliRunner().invoke(main, ["fmt", "--check", "-"], input="segment s = a==1\n")
+    assert result.exit_code == 1
+    assert result.stdout == "would reformat -\n"
+    tidy = CliRunner().invoke(main, ["fmt", "--check", "-"], input="segment s = a == 1\n")
+    assert (tidy.exit_code, tidy.stdout) == (0, "")
+
+
+@pytest.mark.parametrize("others", [["-"], ["FILE"], ["FILE", "-"]])
+def test_stdin_is_read_once_and_alone(tmp_path, others):
+    path = write(tmp_path, "a.nurture", "segment s = a==1\n")
+    args = ["fmt", "-", *[str(path) if other == "FILE" else other for other in others]]
+    result = run(*args, stdin="segment t = b==2\n")
+    assert result.exit_code == 2
+    assert "`-` (standard input) is read once and alone" in result.output
+    assert "segment t" not in result.output  # nothing was formatted
+    assert path.read_text() == "segment s = a==1\n"  # nor written
 
 
 def test_a_file_that_does_not_parse_gets_the_parse_error_and_is_left_alone(tmp_path):
