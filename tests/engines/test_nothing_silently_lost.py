@@ -91,7 +91,7 @@ def _value(target: Any, kind: Kind, name: str, n: int) -> Any:
     """A value the target takes for a binding of this kind."""
     # the fullest form first: a flow bound with its campaign too, a recipient with its email
     candidates: list[Any] = [{"segment": n, "campaign": n}, {"user": n, "email": n}, {"segment": n}, {"form": n}]
-    candidates += [n, f"4-{n}", f"property_{n}"]
+    candidates += [n, f"property_{n}", f"4-{n}"]
     for value in candidates:
         if target.binding_problem(kind, name, value) is None:
             return value
