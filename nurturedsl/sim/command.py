@@ -549,7 +549,8 @@ def _simulate(ir: dict, o: Options, write) -> int:
 
         try:
             columns = parse_mapping(list(o.mapping)) if o.mapping else None
-            job.contacts, skipped = load_contacts(o.contacts, ir, columns, o.skip_bad_rows)
+            read: dict = {}
+            job.contacts, skipped = load_contacts(o.contacts, ir, columns, o.skip_bad_rows, read)
             inputs["contacts"] = o.contacts
             if o.events is not None:
                 job.events, skipped_events = load_events(o.events, ir, {c.id for c in job.contacts}, o.skip_bad_rows)
@@ -568,6 +569,11 @@ def _simulate(ir: dict, o: Options, write) -> int:
             )
             for row in skipped:
                 click.echo(f"{row} (skipped)", err=True)
+        from .inputcheck import contacts_summary, threshold_warnings
+
+        for line in contacts_summary(shown_path(o.contacts), ir, read, len(job.contacts)):
+            click.echo(line, err=True)
+        notes.extend(threshold_warnings(ir, job.contacts))
         if o.start:
             job.start = parse_moment(o.start, "--start")
         else:

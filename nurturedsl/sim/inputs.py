@@ -706,6 +706,10 @@ class _Contacts:
         self.bad: list[BadRow] = []
         self.contacts: list[Contact] = []
         self.first_line: dict[str, int] = {}
+        # what was read, for the summary: (source, name) of each column, and
+        # per column label the rows whose value did not fit (count, first line)
+        self.read_columns: dict[str, str] = {}
+        self.failed: dict[str, list[int]] = {}
         self.noun = "column"  # what the file's names are called in messages
 
     def column_problem(self, source: str, name: str, present: Iterable[str]) -> str | None:
@@ -746,7 +750,15 @@ class _Contacts:
                 )
         return None
 
+    def fail(self, column: _Column, line: int) -> None:
+        seen = self.failed.get(column.label)
+        if seen is None:
+            self.failed[column.label] = [1, line]
+        else:
+            seen[0] += 1
+
     def column(self, source: str, name: str) -> _Column:
+        self.read_columns[source] = name
         label = f"`{source}`" if source == name else f"`{source}` ({name})"
         path = tuple(name.split("."))
         if name == "id":
@@ -903,6 +915,7 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
                     value = column.from_text(value)
                 except _Bad as error:
                     row_problems.append(f"{column.label}: {error}")
+                    state.fail(column, line)
                     continue
             if len(column.path) == 1:
                 data[column.name] = value
@@ -973,6 +986,7 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
                         value = _zone(value)
             except _Bad as error:
                 problems.append(f"{column.label}: {error}")
+                state.fail(column, line)
                 id_failed = id_failed or column.kind == "id"
                 continue
             if isinstance(value, list) and column.path not in (("tags",), ("consent",)):
@@ -992,7 +1006,11 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
 
 
 def load_contacts(
-    path: str, ir: dict, mapping: dict[str, str] | None = None, skip_bad_rows: bool = False
+    path: str,
+    ir: dict,
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+    read: dict | None = None,
 ) -> tuple[list[Contact], list[BadRow]]:
     """Read a contacts file (CSV or JSON Lines) into Contacts typed by the
     IR's `attributes`; see the module docstring for the rules.
@@ -1001,9 +1019,13 @@ def load_contacts(
     (always empty unless `skip_bad_rows`). Raises InputError for a file
     that cannot be used, and, unless `skip_bad_rows`, for bad rows: all of
     them at once, so one round of fixes is enough.
+
+    `read`, when given, is filled with what was read, for a summary:
+    "columns" {column: attribute} and "failed" {column label: [rows whose
+    value did not fit, first such line]}.
     """
     with gc_paused():  # contacts and events hold no cycles; see gcpause
-        return _load_contacts(path, ir, mapping, skip_bad_rows)
+        return _load_contacts(path, ir, mapping, skip_bad_rows, read)
 
 
 def _json_records(state, text: str) -> Iterator[tuple[int, dict]]:
@@ -1048,10 +1070,13 @@ def _read_rows(path: str, text: str, state, read_jsonl, read_csv, skip_bad_rows:
         _raise_bad_rows(path, state.bad)
 
 
-def _load_contacts(path, ir, mapping, skip_bad_rows):
+def _load_contacts(path, ir, mapping, skip_bad_rows, read=None):
     text = _read_text(path, "contacts file")
     state = _Contacts(path, ir, mapping)
     _read_rows(path, text, state, _contacts_jsonl, _contacts_csv, skip_bad_rows)
+    if read is not None:
+        read["columns"] = dict(state.read_columns)
+        read["failed"] = {label: list(seen) for label, seen in state.failed.items()}
     return state.contacts, state.bad
 
 
