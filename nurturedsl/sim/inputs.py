@@ -455,8 +455,13 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
     two names, two columns mapped to one name, or a TO that is not an
     attribute name raises InputError: each would quietly lose data.
     """
-    pairs: list[tuple[str, str, str]] = []  # (from, to, where it was given)
+    pairs: list[tuple[str, str, str, bool]] = []  # (from, to, where it was given, from a preset)
     for value in values:
+        if value in PRESETS and not os.path.exists(value):
+            preset: list[tuple[str, str, str]] = []
+            _flatten_toml(_load_preset(value)["map"], "", f"--map {value}", preset)
+            pairs.extend((*pair, True) for pair in preset)
+            continue
         if os.path.isfile(value) or value.lower().endswith(".toml") and "=" not in value:
             if not os.path.exists(value):
                 raise InputError(f"--map: {value}: no such file")
@@ -473,19 +478,21 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
                     )
             else:
                 table = document
-            _flatten_toml(table, "", value, pairs)
+            given: list[tuple[str, str, str]] = []
+            _flatten_toml(table, "", value, given)
+            pairs.extend((*pair, False) for pair in given)
             continue
         if "=" not in value:
             raise InputError(
                 f"--map: {_show(value)} is neither FROM=TO nor a TOML file (write e.g. --map 'Record ID=id')"
             )
         source, target = value.rsplit("=", 1)
-        pairs.append((source, target, f"{_show(value)}"))
+        pairs.append((source, target, f"{_show(value)}", False))
 
-    mapping: dict[str, str] = {}
+    mapping = Mapping()
     given: dict[str, str] = {}
     targets: dict[str, str] = {}
-    for source, target, where in pairs:
+    for source, target, where, optional in pairs:
         source, target = source.strip(), target.strip()
         if not source:
             raise InputError(f"--map: {where}: no column name before `=`")
@@ -494,18 +501,50 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
                 f"--map: {where}: {_show(target)} is not an attribute name "
                 "(letters, digits and _, parts joined by dots)"
             )
+        if source in mapping and source in mapping.optional and not optional:
+            del mapping[source]  # an entry given after a preset overrides it
+            mapping.optional.discard(source)
         if source in mapping and mapping[source] != target:
             raise InputError(
                 f"--map: `{source}` is mapped twice: to `{mapping[source]}` ({given[source]}) "
                 f"and to `{target}` ({where})"
             )
-        if target and target in targets and targets[target] != source:
-            raise InputError(f"--map: both `{targets[target]}` and `{source}` are mapped to `{target}`")
+        clash = targets.get(target)
+        if target and clash is not None and clash != source and clash in mapping:
+            # a preset names each attribute's column in every kind of export
+            # (`Contact ID`, `Lead ID`): only one of them is in a given file
+            if not (optional or clash in mapping.optional):
+                raise InputError(f"--map: both `{clash}` and `{source}` are mapped to `{target}`")
         mapping[source] = target
+        if optional:
+            mapping.optional.add(source)
         given[source] = where
         if target:
             targets[target] = source
     return mapping
+
+
+PRESETS = ("hubspot", "salesforce")
+
+
+class Mapping(dict[str, str]):
+    """{column: attribute}, and which entries come from a preset (`--map
+    hubspot`): those are optional, since an export holds only some of the
+    preset's columns."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.optional: set[str] = set()
+
+
+def _load_preset(name: str) -> dict[str, Any]:
+    from importlib.resources import files
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib.loads(files(__package__).joinpath("presets", f"{name}.toml").read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------
@@ -700,6 +739,7 @@ class _Contacts:
         self.types.setdefault("id", "string")
         self.types.setdefault("timezone", "string")
         self.mapping = dict(mapping or {})
+        self.optional: set[str] = set(getattr(mapping, "optional", ()))
         known = set(self.types) | {"tags", "consent"}
         self.squashed = {_squash(name): name for name in known}
         self.columns: dict[str, _Column] = {}
@@ -849,7 +889,7 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
             problems.append(f"{where} columns {seen[name]} and {index} are both named `{name}`")
         seen.setdefault(name, index)
     for source in state.mapping:
-        if source not in seen:
+        if source not in seen and source not in state.optional:
             hint = "".join(f"; {h}" for h in did_you_mean(source, [h for h in header if h]))
             problems.append(f"{where} --map: no column `{source}` in {os.path.basename(path)}{hint}")
 
@@ -996,7 +1036,7 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
             if not _put_checked(data, column.path, value):
                 problems.append(f"{column.label}: `{column.path[0]}` is given both as a value and as an object")
         state.finish(line, data, problems, id_failed)
-    unused = [source for source in state.mapping if source not in seen_keys]
+    unused = [source for source in state.mapping if source not in seen_keys and source not in state.optional]
     if unused:
         lines = []
         for source in unused:
