@@ -103,7 +103,7 @@ def contacts_summary(path: str, ir: dict[str, Any], read: dict[str, Any], count:
     lines: list[str] = []
     unused: list[str] = []
     for source, name in columns.items():
-        if name in known or name == "id":
+        if name in known or name == "id" or name.startswith("event.unsubscribed"):
             continue
         if not _read_by(name, used):
             unused.append(source if source == name else f"{source} ({name})")
