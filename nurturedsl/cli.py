@@ -582,8 +582,9 @@ def schema(output: str | None) -> None:
     "--map",
     "mapping",
     multiple=True,
-    metavar="FROM=TO|FILE.toml",
-    help="Rename a contacts column (repeatable), or read renames from a TOML file, so a CRM export works unedited.",
+    metavar="FROM=TO|FILE.toml|hubspot|salesforce",
+    help="Rename a contacts column (repeatable), or read renames from a TOML file, so a CRM export works unedited; "
+    "`hubspot` and `salesforce` are built-in maps for those exports' default headers.",
 )
 @click.option(
     "--skip-bad-rows",

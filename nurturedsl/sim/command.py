@@ -549,7 +549,8 @@ def _simulate(ir: dict, o: Options, write) -> int:
 
         try:
             columns = parse_mapping(list(o.mapping)) if o.mapping else None
-            job.contacts, skipped = load_contacts(o.contacts, ir, columns, o.skip_bad_rows)
+            read: dict = {}
+            job.contacts, skipped = load_contacts(o.contacts, ir, columns, o.skip_bad_rows, read)
             inputs["contacts"] = o.contacts
             if o.events is not None:
                 job.events, skipped_events = load_events(o.events, ir, {c.id for c in job.contacts}, o.skip_bad_rows)
@@ -568,6 +569,12 @@ def _simulate(ir: dict, o: Options, write) -> int:
             )
             for row in skipped:
                 click.echo(f"{row} (skipped)", err=True)
+        from .inputcheck import contacts_summary, threshold_warnings
+
+        for line in contacts_summary(shown_path(o.contacts), ir, read, len(job.contacts)):
+            click.echo(line, err=True)
+        notes.extend(threshold_warnings(ir, job.contacts))
+        undated = _unsubscribed_events(job, read.get("unsubscribed") or {})
         if o.start:
             job.start = parse_moment(o.start, "--start")
         else:
@@ -577,6 +584,7 @@ def _simulate(ir: dict, o: Options, write) -> int:
                     "no events to start from: give --start DATE (the start defaults to the day of the first event)"
                 )
             job.start = first - first % 86400  # midnight UTC of the first event's day
+        _unsubscribed_at_start(job, undated)
         count = len(job.contacts)
     if o.until:
         job.until = parse_moment(o.until, "--until")
@@ -629,6 +637,38 @@ def _simulate(ir: dict, o: Options, write) -> int:
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")
     header = header_for(job, "cohort" if o.cohort is not None else "replay", inputs, notes)
     return _emit(report(job, tallies, header, o.output_format), o.output, write)
+
+
+def _unsubscribed_events(job: Job, flags: dict) -> list[str]:
+    """Add an `unsubscribed` event for each contact whose unsubscribed flag
+    (`event.unsubscribed`) is set, at midnight UTC of its
+    `event.unsubscribed_at` date; returns the contacts without a date."""
+    from datetime import date
+
+    from .contact import Event
+
+    undated = []
+    for contact_id, day in flags.items():
+        if day is None:
+            undated.append(contact_id)
+            continue
+        at = float((date.fromisoformat(day) - date(1970, 1, 1)).days * 86400)
+        _add_event(job, contact_id, Event(at, "unsubscribed", None))
+    return undated
+
+
+def _unsubscribed_at_start(job: Job, undated: list[str]) -> None:
+    """The flagged contacts without a date unsubscribe at the replay's start."""
+    from .contact import Event
+
+    for contact_id in undated:
+        _add_event(job, contact_id, Event(job.start, "unsubscribed", None))
+
+
+def _add_event(job: Job, contact_id: str, event) -> None:
+    events = job.events.setdefault(contact_id, [])
+    events.append(event)
+    events.sort(key=lambda e: e.at)
 
 
 def _writable(option: str, path: str) -> None:

@@ -59,6 +59,14 @@ Column mapping (`--map`)
     like a built-in attribute spelt differently (`Email`, `First Name`),
     which would otherwise be a custom attribute nobody reads.
 
+    A map file's `[values.NAME]` tables (NAME a column or its attribute)
+    turn a CRM's labels into values, matched case-insensitively, before
+    typing; `""` makes the value absent. `event.unsubscribed` (true/false)
+    and `event.unsubscribed_at` (a date) are not attributes: a true flag
+    becomes an `unsubscribed` event, whose time the caller sets (see
+    command.py). `hubspot` and `salesforce` name built-in maps (presets/),
+    whose entries are optional and which later entries override.
+
 Events
     JSON Lines, `{"contact": "c1", "at": "2026-01-05T10:00:00Z", "event":
     "visited", "args": ["pricing"]}` (`args`: zero or one strings; `"arg":
@@ -455,15 +463,23 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
     two names, two columns mapped to one name, or a TO that is not an
     attribute name raises InputError: each would quietly lose data.
     """
-    pairs: list[tuple[str, str, str]] = []  # (from, to, where it was given)
+    pairs: list[tuple[str, str, str, bool]] = []  # (from, to, where it was given, from a preset)
+    value_maps: list[tuple[str, dict[str, str], str, bool]] = []  # (column or attribute, {from: to}, where, preset)
     for value in values:
+        if value in PRESETS and not os.path.exists(value):
+            preset: list[tuple[str, str, str]] = []
+            document = _load_preset(value)
+            _flatten_toml(document["map"], "", f"--map {value}", preset)
+            pairs.extend((*pair, True) for pair in preset)
+            value_maps.extend((*item, True) for item in _value_maps(document, f"--map {value}"))
+            continue
         if os.path.isfile(value) or value.lower().endswith(".toml") and "=" not in value:
             if not os.path.exists(value):
                 raise InputError(f"--map: {value}: no such file")
             document = _load_toml(value)
             if "map" in document:
                 table = document["map"]
-                others = sorted(k for k in document if k != "map")
+                others = sorted(k for k in document if k not in ("map", "values"))
                 if not isinstance(table, dict):
                     raise InputError(f"--map: {value}: `map` should be a table: [map]")
                 if others:
@@ -471,21 +487,24 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
                         f"--map: {value}: unexpected {', '.join(f'`{k}`' for k in others)} outside [map]; "
                         'put every FROM = "TO" pair under [map]'
                     )
+                value_maps.extend((*item, False) for item in _value_maps(document, value))
             else:
                 table = document
-            _flatten_toml(table, "", value, pairs)
+            found: list[tuple[str, str, str]] = []
+            _flatten_toml(table, "", value, found)
+            pairs.extend((*pair, False) for pair in found)
             continue
         if "=" not in value:
             raise InputError(
                 f"--map: {_show(value)} is neither FROM=TO nor a TOML file (write e.g. --map 'Record ID=id')"
             )
         source, target = value.rsplit("=", 1)
-        pairs.append((source, target, f"{_show(value)}"))
+        pairs.append((source, target, f"{_show(value)}", False))
 
-    mapping: dict[str, str] = {}
+    mapping = Mapping()
     given: dict[str, str] = {}
     targets: dict[str, str] = {}
-    for source, target, where in pairs:
+    for source, target, where, optional in pairs:
         source, target = source.strip(), target.strip()
         if not source:
             raise InputError(f"--map: {where}: no column name before `=`")
@@ -494,18 +513,96 @@ def parse_mapping(values: list[str]) -> dict[str, str]:
                 f"--map: {where}: {_show(target)} is not an attribute name "
                 "(letters, digits and _, parts joined by dots)"
             )
+        if source in mapping and source in mapping.optional and not optional:
+            del mapping[source]  # an entry given after a preset overrides it
+            mapping.optional.discard(source)
         if source in mapping and mapping[source] != target:
             raise InputError(
                 f"--map: `{source}` is mapped twice: to `{mapping[source]}` ({given[source]}) "
                 f"and to `{target}` ({where})"
             )
-        if target and target in targets and targets[target] != source:
-            raise InputError(f"--map: both `{targets[target]}` and `{source}` are mapped to `{target}`")
+        clash = targets.get(target)
+        if target and clash is not None and clash != source and clash in mapping:
+            # a preset names each attribute's column in every kind of export
+            # (`Contact ID`, `Lead ID`): only one of them is in a given file
+            if not (optional or clash in mapping.optional):
+                raise InputError(f"--map: both `{clash}` and `{source}` are mapped to `{target}`")
         mapping[source] = target
+        if optional:
+            mapping.optional.add(source)
         given[source] = where
         if target:
             targets[target] = source
+    for name, table, where, optional in value_maps:
+        if name in mapping.value_maps and not optional:
+            mapping.values_optional.discard(name)  # a value map given after a preset's replaces it
+        elif name in mapping.value_maps:
+            if name not in mapping.values_optional:
+                continue  # the user's value map wins over a preset's given later
+        else:
+            mapping.values_where[name] = where
+        mapping.value_maps[name] = table
+        if optional:
+            mapping.values_optional.add(name)
     return mapping
+
+
+def _value_maps(document: dict[str, Any], where: str) -> list[tuple[str, dict[str, str], str]]:
+    """The `[values.NAME]` tables of a map file: NAME (a column or an
+    attribute, dotted names nest in TOML) with its {value as written: value
+    to read}, matched case-insensitively."""
+    tables = document.get("values", {})
+    if not isinstance(tables, dict):
+        raise InputError(f"--map: {where}: `values` should hold tables: [values.industry]")
+    found: list[tuple[str, dict[str, str], str]] = []
+
+    def walk(table: dict[str, Any], prefix: str) -> None:
+        for key, item in table.items():
+            name = prefix + key
+            if isinstance(item, dict) and item and all(isinstance(v, dict) for v in item.values()):
+                walk(item, name + ".")
+            elif isinstance(item, dict):
+                pairs = {}
+                for given, read in item.items():
+                    if not isinstance(read, str):
+                        raise InputError(
+                            f"--map: {where}: [values.{name}]: `{given}` should map to a value in quotes, "
+                            f'not {read!r} ("" makes it absent)'
+                        )
+                    pairs[given.strip().casefold()] = read.strip()
+                found.append((name, pairs, f"{where}: [values.{name}]"))
+            else:
+                raise InputError(f'--map: {where}: `values.{name}` should be a table: [values.{name}] "FROM" = "TO"')
+
+    walk(tables, "")
+    return found
+
+
+PRESETS = ("hubspot", "salesforce")
+
+
+class Mapping(dict[str, str]):
+    """{column: attribute}, and which entries come from a preset (`--map
+    hubspot`): those are optional, since an export holds only some of the
+    preset's columns."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.optional: set[str] = set()
+        # value maps: {column or attribute: {value (casefolded): value to read}}
+        self.value_maps: dict[str, dict[str, str]] = {}
+        self.values_where: dict[str, str] = {}
+        self.values_optional: set[str] = set()
+
+
+def _load_preset(name: str) -> dict[str, Any]:
+    from importlib.resources import files
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib.loads(files(__package__).joinpath("presets", f"{name}.toml").read_text(encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------
@@ -700,12 +797,22 @@ class _Contacts:
         self.types.setdefault("id", "string")
         self.types.setdefault("timezone", "string")
         self.mapping = dict(mapping or {})
+        given = mapping if isinstance(mapping, Mapping) else Mapping()  # a plain dict has no presets or value maps
+        self.optional: set[str] = set(given.optional)
+        self.value_maps: dict[str, dict[str, str]] = dict(given.value_maps)
+        self.value_maps_where: dict[str, str] = dict(given.values_where)
+        self.value_maps_optional: set[str] = set(given.values_optional)
+        self.unsubscribed: dict[str, str | None] = {}  # contact id: the date of `event.unsubscribed_at`
         known = set(self.types) | {"tags", "consent"}
         self.squashed = {_squash(name): name for name in known}
         self.columns: dict[str, _Column] = {}
         self.bad: list[BadRow] = []
         self.contacts: list[Contact] = []
         self.first_line: dict[str, int] = {}
+        # what was read, for the summary: (source, name) of each column, and
+        # per column label the rows whose value did not fit (count, first line)
+        self.read_columns: dict[str, str] = {}
+        self.failed: dict[str, list[int]] = {}
         self.noun = "column"  # what the file's names are called in messages
 
     def column_problem(self, source: str, name: str, present: Iterable[str]) -> str | None:
@@ -746,9 +853,43 @@ class _Contacts:
                 )
         return None
 
+    def fail(self, column: _Column, line: int) -> None:
+        seen = self.failed.get(column.label)
+        if seen is None:
+            self.failed[column.label] = [1, line]
+        else:
+            seen[0] += 1
+
     def column(self, source: str, name: str) -> _Column:
+        self.read_columns[source] = name
+        column = self._column(source, name)
+        values = self.value_maps.get(source, self.value_maps.get(name))
+        if values is not None:
+            column.from_text = _with_values(values, column.from_text)
+            column.from_json = _json_with_values(values, column.from_text, column.from_json)
+        return column
+
+    def check_value_maps(self, present: dict[str, str]) -> list[str]:
+        """Why a value map cannot be used: it names no column (or attribute
+        of a column) of this file. `present` is {column: attribute}."""
+        names = set(present) | set(present.values())
+        problems = []
+        for name in self.value_maps:
+            if name in names or name in self.value_maps_optional:
+                continue
+            hint = "".join(f"; {h}" for h in did_you_mean(name, sorted(n for n in names if n)))
+            problems.append(
+                f"--map: {self.value_maps_where[name]}: no column or attribute `{name}` in "
+                f"{os.path.basename(self.path)}{hint}"
+            )
+        return problems
+
+    def _column(self, source: str, name: str) -> _Column:
         label = f"`{source}`" if source == name else f"`{source}` ({name})"
         path = tuple(name.split("."))
+        if name in UNSUBSCRIBED_COLUMNS:
+            kind = UNSUBSCRIBED_COLUMNS[name]
+            return _Column(label, name, path, kind, _bool if kind == "unsubscribed" else _date, None)
         if name == "id":
             return _Column(label, name, path, "id", None, _string_json)
         if name == "timezone":
@@ -776,6 +917,13 @@ class _Contacts:
             self.bad.append(BadRow(self.path, line, "; ".join(problems)))
             return
         self.first_line[contact_id] = line
+        flags = data.get("event")
+        if isinstance(flags, dict) and ("unsubscribed" in flags or "unsubscribed_at" in flags):
+            flag, at = flags.pop("unsubscribed", None), flags.pop("unsubscribed_at", None)
+            if not flags:
+                del data["event"]
+            if flag is True:
+                self.unsubscribed[contact_id] = at
         if "name" not in data:
             first, last = data.get("first_name"), data.get("last_name")  # strings when present
             if first or last:
@@ -785,6 +933,40 @@ class _Contacts:
         if "consent" not in data:
             data["consent"] = []
         self.contacts.append(Contact(contact_id, data, data.get("timezone"), line))
+
+
+# Columns that are not attributes: a flag that the contact unsubscribed
+# (true/false, after value maps), which becomes an `unsubscribed` event at
+# the date of `event.unsubscribed_at` when that column is given and filled,
+# else at the replay's start.
+UNSUBSCRIBED_COLUMNS = {"event.unsubscribed": "unsubscribed", "event.unsubscribed_at": "unsubscribed_at"}
+
+
+class _Absent:
+    """A value map's "": the value is read as absent."""
+
+
+ABSENT = _Absent()
+
+
+def _with_values(values: dict[str, str], convert):
+    def read(text: str):
+        text = values.get(text.casefold(), text)
+        if not text:
+            return ABSENT
+        return convert(text) if convert is not None else text
+
+    return read
+
+
+def _json_with_values(values: dict[str, str], from_text, from_json):
+    def read(value: Any):
+        key = value if isinstance(value, str) else json.dumps(value)
+        if key.casefold() in values:
+            return from_text(key)
+        return from_json(value) if from_json is not None else value
+
+    return read
 
 
 def _put(data: dict, path: tuple, value: Any) -> None:
@@ -837,7 +1019,7 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
             problems.append(f"{where} columns {seen[name]} and {index} are both named `{name}`")
         seen.setdefault(name, index)
     for source in state.mapping:
-        if source not in seen:
+        if source not in seen and source not in state.optional:
             hint = "".join(f"; {h}" for h in did_you_mean(source, [h for h in header if h]))
             problems.append(f"{where} --map: no column `{source}` in {os.path.basename(path)}{hint}")
 
@@ -861,6 +1043,7 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
             problems.append(f"{where} {problem}")
             continue
         columns.append((index, state.column(source, name)))
+    problems.extend(f"{where} {p}" for p in state.check_value_maps(dict(zip(header, names))))
     accepted = {column.name: column for _, column in columns}
     for _, column in columns:
         for end in range(1, len(column.path)):
@@ -903,6 +1086,9 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
                     value = column.from_text(value)
                 except _Bad as error:
                     row_problems.append(f"{column.label}: {error}")
+                    state.fail(column, line)
+                    continue
+                if value is ABSENT:
                     continue
             if len(column.path) == 1:
                 data[column.name] = value
@@ -971,8 +1157,11 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
                     value = column.from_json(value)
                     if column.kind == "timezone":
                         value = _zone(value)
+                if value is ABSENT:
+                    continue
             except _Bad as error:
                 problems.append(f"{column.label}: {error}")
+                state.fail(column, line)
                 id_failed = id_failed or column.kind == "id"
                 continue
             if isinstance(value, list) and column.path not in (("tags",), ("consent",)):
@@ -982,7 +1171,10 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
             if not _put_checked(data, column.path, value):
                 problems.append(f"{column.label}: `{column.path[0]}` is given both as a value and as an object")
         state.finish(line, data, problems, id_failed)
-    unused = [source for source in state.mapping if source not in seen_keys]
+    problems = state.check_value_maps({key: state.mapping.get(key, key) for key in seen_keys})
+    if problems:
+        raise InputError("\n".join(f"{path}: {problem}" for problem in problems))
+    unused = [source for source in state.mapping if source not in seen_keys and source not in state.optional]
     if unused:
         lines = []
         for source in unused:
@@ -992,7 +1184,11 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
 
 
 def load_contacts(
-    path: str, ir: dict, mapping: dict[str, str] | None = None, skip_bad_rows: bool = False
+    path: str,
+    ir: dict,
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+    read: dict | None = None,
 ) -> tuple[list[Contact], list[BadRow]]:
     """Read a contacts file (CSV or JSON Lines) into Contacts typed by the
     IR's `attributes`; see the module docstring for the rules.
@@ -1001,9 +1197,13 @@ def load_contacts(
     (always empty unless `skip_bad_rows`). Raises InputError for a file
     that cannot be used, and, unless `skip_bad_rows`, for bad rows: all of
     them at once, so one round of fixes is enough.
+
+    `read`, when given, is filled with what was read, for a summary:
+    "columns" {column: attribute} and "failed" {column label: [rows whose
+    value did not fit, first such line]}.
     """
     with gc_paused():  # contacts and events hold no cycles; see gcpause
-        return _load_contacts(path, ir, mapping, skip_bad_rows)
+        return _load_contacts(path, ir, mapping, skip_bad_rows, read)
 
 
 def _json_records(state, text: str) -> Iterator[tuple[int, dict]]:
@@ -1048,10 +1248,14 @@ def _read_rows(path: str, text: str, state, read_jsonl, read_csv, skip_bad_rows:
         _raise_bad_rows(path, state.bad)
 
 
-def _load_contacts(path, ir, mapping, skip_bad_rows):
+def _load_contacts(path, ir, mapping, skip_bad_rows, read=None):
     text = _read_text(path, "contacts file")
     state = _Contacts(path, ir, mapping)
     _read_rows(path, text, state, _contacts_jsonl, _contacts_csv, skip_bad_rows)
+    if read is not None:
+        read["unsubscribed"] = dict(state.unsubscribed)
+        read["columns"] = dict(state.read_columns)
+        read["failed"] = {label: list(seen) for label, seen in state.failed.items()}
     return state.contacts, state.bad
 
 
