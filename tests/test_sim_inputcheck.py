@@ -133,3 +133,16 @@ def test_the_documented_lines_are_what_simulate_prints(tmp_path):
     contacts.write_text("id,role\nc1,CTO\n")
     warning = next(line for line in doc.splitlines() if line.startswith("Warning: lead.mql"))
     assert warning in run(PROGRAMME, "--contacts", contacts, "--start", "2026-01-05").stdout.splitlines()
+
+
+def test_a_near_miss_column_is_offered_a_declarable_name_of_its_own(tmp_path):
+    # `Created Att` is close to `created_at`; `attribute Created Att: string` is no declaration the language reads
+    contacts = tmp_path / "c.csv"
+    contacts.write_text("id,Created Att\nc1,2026-01-01\n")
+    result = run(PROGRAMME, "--contacts", contacts, "--start", "2026-01-05")
+    assert result.exit_code == 2
+    assert "or --map 'Created Att=created_att' and declare `attribute created_att: string`" in result.stderr
+    # a name that is already one the language can declare is offered as it is
+    contacts.write_text("id,created_att\nc1,2026-01-01\n")
+    result = run(PROGRAMME, "--contacts", contacts, "--start", "2026-01-05")
+    assert "or declare `attribute created_att: string`" in result.stderr

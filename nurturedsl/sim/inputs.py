@@ -846,9 +846,17 @@ class _Contacts:
             close = difflib.get_close_matches(_squash(name), list(self.squashed), n=1, cutoff=0.8)
             if close and self.squashed[close[0]] not in present:
                 known = self.squashed[close[0]]
+                own = name
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", name):
+                    # `Create Date` is no name the language can declare: say how to make it one
+                    own = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_").lower() or "column"
+                    own = own if not own[0].isdigit() else f"column_{own}"
+                    mine = f"--map '{source}={own}' and declare `attribute {own}: string`"
+                else:
+                    mine = f"declare `attribute {name}: string`"
                 return (
                     f"{self.noun} `{source}` is not an attribute; did you mean `{known}`? "
-                    f"map it with --map '{source}={known}', or declare `attribute {name}: string` "
+                    f"map it with --map '{source}={known}', or {mine} "
                     f"in the playbook if it is one of your own"
                 )
         return None
