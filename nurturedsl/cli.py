@@ -146,32 +146,10 @@ def main() -> None:
     """
 
 
-def _playbook_files(paths: tuple[str, ...], tests: bool = True) -> list[str]:
-    """The files named, and the `.nurture` files under the folders named, each
-    once and spelt as imports spell them (`./a.nurture` is `a.nurture`), so a
-    file named and imported is one file in every report. `tests=False` leaves
-    out the `*_test.nurture` files of folders (lint: tests are not deployed;
-    docs/testing.md), not a file named."""
-    files: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = []
-            for folder, subfolders, names in os.walk(path):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                found += [
-                    os.path.join(folder, name)
-                    for name in names
-                    if name.endswith(".nurture") and (tests or not name.endswith("_test.nurture"))
-                ]
-            files += sorted(found)
-        else:
-            files.append(path)
-    unique: dict[str, str] = {}  # real path -> the path as the user or an import spells it
-    for path in files:
-        real, tidy = os.path.realpath(path), os.path.normpath(path)
-        # `a/link/../b` is not `a/b` when `link` is a symlink to a folder
-        unique.setdefault(real, tidy if os.path.realpath(tidy) == real else path)
-    return list(unique.values())
+def _playbook_files(paths: tuple[str, ...], found: str = "all") -> list[str]:
+    from .files import playbook_files
+
+    return playbook_files(paths, found)
 
 
 def _load(path: str) -> tuple[Programme | None, list[Diagnostic], dict[str, SourceFile]]:
@@ -311,11 +289,14 @@ def lint(
     """
     from .lint.command import run_lint
 
-    linted = _playbook_files(paths, tests=False)
+    everything = _playbook_files(paths)
+    # lint leaves out the `*_test.nurture` files of folders (tests are not
+    # deployed; docs/testing.md), and says so in its summary
+    linted = _playbook_files(paths, "playbooks")
     sys.exit(
         run_lint(
             paths=linted,
-            left_out=len(_playbook_files(paths)) - len(linted),  # `*_test.nurture` of folders, said in the summary
+            left_out=len(everything) - len(linted),
             raw_paths=paths,
             output_format=output_format,
             fail_on=fail_on,

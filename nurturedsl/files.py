@@ -38,6 +38,36 @@ class TooLarge(UnreadableInput):
         return over_limit(self.size, self.limit)
 
 
+TEST_SUFFIX = "_test.nurture"  # the files that hold tests (docs/testing.md)
+
+
+def playbook_files(paths: Iterable[str], found: str = "all") -> list[str]:
+    """The files named, and the `.nurture` files under the folders named
+    (`found`: "all", "playbooks" without the `*_test.nurture` files, or
+    "tests" only those), each once and spelt as imports spell them
+    (`./a.nurture` is `a.nurture`), so a file named and imported is one file
+    in every report. A file named is always kept, whatever its name."""
+    files: list[str] = []
+    for path in paths:
+        if os.path.isdir(path):
+            under = []
+            for folder, subfolders, names in os.walk(path):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                for name in names:
+                    test = name.endswith(TEST_SUFFIX)
+                    if name.endswith(".nurture") and found != ("tests" if not test else "playbooks"):
+                        under.append(os.path.join(folder, name))
+            files += sorted(under)
+        else:
+            files.append(path)
+    unique: dict[str, str] = {}  # real path -> the path as the user or an import spells it
+    for path in files:
+        real, tidy = os.path.realpath(path), os.path.normpath(path)
+        # `a/link/../b` is not `a/b` when `link` is a symlink to a folder
+        unique.setdefault(real, tidy if os.path.realpath(tidy) == real else path)
+    return list(unique.values())
+
+
 def over_limit(size: int, limit: int) -> str:
     """`size` as people read it, in bytes when rounding would make it look
     like the limit itself (8 MiB and one byte is not "8.0 MiB")."""

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import click
 
 from .. import nodes as n
+from ..files import playbook_files
 from ..source import SourceFile
 from .output import as_json, as_junit, as_text, coverage_findings, coverage_text, sim_report
 from .runner import Broken, Result, Suite, compile_suite
 
 EXIT_OK, EXIT_FAILED, EXIT_BROKEN = 0, 1, 2
-TEST_SUFFIX = "_test.nurture"
 
 
 @dataclass
@@ -31,17 +31,7 @@ class Options:
 
 def test_files(paths: list[str]) -> list[str]:
     """Files named, and the `*_test.nurture` files under folders named."""
-    files: list[str] = []
-    for path in paths:
-        if os.path.isdir(path):
-            found = []
-            for folder, subfolders, names in os.walk(path):
-                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-                found += [os.path.join(folder, name) for name in names if name.endswith(TEST_SUFFIX)]
-            files += sorted(os.path.normpath(f) for f in found)
-        else:
-            files.append(os.path.normpath(path))
-    return list(dict.fromkeys(files))
+    return playbook_files(paths, "tests")
 
 
 def split_selection(paths: tuple[str, ...]) -> tuple[list[str], set[str]]:
