@@ -27,11 +27,13 @@ import click
 
 from .contact import time_problem
 from .engine import IRError, Programme, Runner, iso
+from .logic import date_seconds
 from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COHORT_START = "2026-01-01"
 DEFAULT_SPAN_DAYS = 365
+GIVEN = "given with --start"  # the header's start_reason when --start was given
 # Intervals hardly narrow past a few hundred thousand contacts, and ten
 # million take some ten minutes on two cores: a larger number is a typo.
 MAX_COHORT = 10_000_000
@@ -403,12 +405,13 @@ def shown_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def header_for(job: Job, mode: str, sources: dict, notes: list[str]) -> dict:
+def header_for(job: Job, mode: str, sources: dict, notes: list[str], start_reason: str) -> dict:
     header = {
         "mode": mode,
         "playbook": job.ir.get("playbook", {}).get("name", "playbook"),
         "inputs": {name: shown_path(path) for name, path in sources.items()},
         "start": iso(job.start),
+        "start_reason": start_reason,
         "until": iso(job.until),
         "seed": job.seed,
         "notes": notes,
@@ -532,6 +535,7 @@ def _run(o: Options, write) -> int:
 def _simulate(ir: dict, o: Options, write) -> int:
     inputs = {"playbook": o.playbook}
     notes: list[str] = []
+    undated: list[str] = []  # contacts flagged unsubscribed without a date
     job = Job(ir=ir, start=0.0, until=0.0, seed=o.seed, trace=o.trace is not None)
     if o.cohort is not None:
         from .cohort import CohortError, load_responses
@@ -542,7 +546,8 @@ def _simulate(ir: dict, o: Options, write) -> int:
             raise UsageError(str(error)) from None
         job.cohort, job.responses, job.runs = o.cohort, o.responses, min(o.runs, o.cohort)
         inputs["responses"] = o.responses
-        job.start = parse_moment(o.start, "--start") if o.start else parse_moment(DEFAULT_COHORT_START, "--start")
+        job.start = parse_moment(o.start or DEFAULT_COHORT_START, "--start")
+        start_reason = GIVEN if o.start else f"the forecast's default, {DEFAULT_COHORT_START}"
         count = o.cohort
     else:
         from .inputs import InputError, load_contacts, load_events, parse_mapping
@@ -577,27 +582,17 @@ def _simulate(ir: dict, o: Options, write) -> int:
         undated = _unsubscribed_events(job, read.get("unsubscribed") or {})
         if o.start:
             job.start = parse_moment(o.start, "--start")
+            start_reason = GIVEN
         else:
-            first = min((e[0].at for e in job.events.values() if e), default=None)
-            if first is None:
-                raise UsageError(
-                    "no events to start from: give --start DATE (the start defaults to the day of the first event)"
-                )
-            job.start = first - first % 86400  # midnight UTC of the first event's day
-        _unsubscribed_at_start(job, undated)
+            job.start, start_reason = replay_start(job)
         count = len(job.contacts)
-    if o.until:
-        job.until = parse_moment(o.until, "--until")
-    else:
-        job.until = job.start + DEFAULT_SPAN_DAYS * 86400
-        problem = time_problem(job.until)
-        if problem:
-            raise UsageError(
-                f"the simulation would run until {iso(job.until)}, {DEFAULT_SPAN_DAYS} days after the "
-                f"start, which {problem}; give --until"
-            )
-    if job.until <= job.start:
-        raise UsageError(f"--until {iso(job.until)} is not after the start, {iso(job.start)}")
+    _until(job, o.until, start_reason)
+    if o.cohort is None:
+        if o.start:
+            for line in past_start(job, o.start):
+                click.echo(f"nurturedsl: warning: {line}", err=True)
+                notes.append(line)
+        _unsubscribed_at_start(job, undated)
     if o.contact is not None:
         text = contact_timeline(job, o.contact)
         return _emit(text, o.output, write)
@@ -635,8 +630,76 @@ def _simulate(ir: dict, o: Options, write) -> int:
     late = sum(t.late_events for t in tallies.values())
     if late:
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")
-    header = header_for(job, "cohort" if o.cohort is not None else "replay", inputs, notes)
+    header = header_for(job, "cohort" if o.cohort is not None else "replay", inputs, notes, start_reason)
     return _emit(report(job, tallies, header, o.output_format), o.output, write)
+
+
+def replay_start(job: Job) -> tuple[float, str]:
+    """A replay's default start and why: midnight UTC of the day after the
+    latest moment of the inputs (the last event, or the latest `created_at`
+    date when that is later), so that everything the inputs hold is history
+    and the run is what happens next. From the inputs alone, never from
+    today's date: the same inputs give the same report."""
+    last_event = max((events[-1].at for events in job.events.values() if events), default=None)
+    created = [date_seconds(c.data["created_at"]) for c in job.contacts if isinstance(c.data.get("created_at"), str)]
+    last_created = max((day for day in created if day is not None), default=None)
+    if last_event is None and last_created is None:
+        raise UsageError(
+            "nothing to start from: no events and no created_at dates; give --start DATE "
+            "(a replay starts the day after the last event or created_at date)"
+        )
+    if last_event is None or (last_created is not None and last_created > last_event):
+        latest, what = last_created, "the latest created_at date"
+    else:
+        latest, what = last_event, "the last event"
+    day = latest - latest % 86400
+    start = day + 86400
+    problem = time_problem(start)
+    if problem:
+        raise UsageError(f"the replay would start at {iso(start)}, the day after {what}, which {problem}; give --start")
+    return start, f"the day after {what}, {iso(day)[:10]}: the inputs before it are history"
+
+
+def _until(job: Job, until: str | None, start_reason: str) -> None:
+    if until:
+        job.until = parse_moment(until, "--until")
+    else:
+        job.until = job.start + DEFAULT_SPAN_DAYS * 86400
+        problem = time_problem(job.until)
+        if problem:
+            raise UsageError(
+                f"the simulation would run until {iso(job.until)}, {DEFAULT_SPAN_DAYS} days after the "
+                f"start, which {problem}; give --until"
+            )
+    if job.until <= job.start:
+        why = "" if start_reason == GIVEN else f" ({start_reason}; give --start for an earlier one)"
+        raise UsageError(f"--until {iso(job.until)} is not after the start, {iso(job.start)}{why}")
+
+
+def past_start(job: Job, given: str) -> list[str]:
+    """Warnings for a replay given --start before some of its inputs:
+    events from the start to --until are replayed as simulated time (as
+    they happened, not as history), and a contact created after the start
+    is looked at from its created_at date on."""
+    found = []
+    replayed = [sum(1 for e in events if job.start <= e.at <= job.until) for events in job.events.values()]
+    events = sum(replayed)
+    if events:
+        contacts = sum(1 for n in replayed if n)
+        found.append(
+            f"{events:,} {'event' if events == 1 else 'events'} of {contacts:,} "
+            f"{'contact' if contacts == 1 else 'contacts'} {'is' if events == 1 else 'are'} after --start {given}: "
+            "they are replayed as simulated time, as they happened; "
+            "without --start the run starts after the last event"
+        )
+    created = [date_seconds(c.data["created_at"]) for c in job.contacts if isinstance(c.data.get("created_at"), str)]
+    late = sum(1 for day in created if day is not None and day > job.start)
+    if late:
+        found.append(
+            f"{late:,} {'contact was' if late == 1 else 'contacts were'} created after --start {given} "
+            "(created_at): each is looked at from its created_at date on"
+        )
+    return found
 
 
 def _unsubscribed_events(job: Job, flags: dict) -> list[str]:

@@ -366,7 +366,8 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         else f"replay of {contacts}"
     )
     lines.append(f"{header['playbook']}: {what}")
-    lines.append(f"from {header['start']} until {header['until']}")
+    reason = f" ({header['start_reason']})" if header.get("start_reason") else ""
+    lines.append(f"from {header['start']}{reason} until {header['until']}")
     if ranges:
         lines.append("figures in [brackets]: 95% interval over the runs")
     lines.append("")

@@ -307,6 +307,7 @@ def sim_report(suites: list[Any]) -> str | None:
         "playbook": first.get("playbook", {}).get("name", "playbook"),
         "inputs": {"tests": ", ".join(suite.file for suite in suites)},
         "start": iso(min(suite.start for suite in suites)),
+        "start_reason": "the earliest `start` of the tests",
         "until": iso(max(suite.end for suite in suites)),
         "seed": 0,
         "notes": ["the contacts of `nurturedsl test`, one per test"],
