@@ -596,7 +596,8 @@ def schema(output: str | None) -> None:
     "--start",
     metavar="DATE",
     help="Start of the simulated time (YYYY-MM-DD, midnight UTC, or an "
-    "ISO time with a zone). [default: replay: the day of the first event; forecast: 2026-01-01]",
+    "ISO time with a zone). [default: replay: the day after the last event or created_at date, "
+    "so the inputs are history; forecast: 2026-01-01]",
 )
 @click.option("--until", metavar="DATE", help="End of the simulated time. [default: 365 days after the start]")
 @click.option(
@@ -625,7 +626,8 @@ def schema(output: str | None) -> None:
 @click.option(
     "--progress/--no-progress",
     default=None,
-    help="A progress bar on stderr. [default: only on a terminal, for 1,000 contacts or more]",
+    help="A progress bar on stderr: contacts done, rate, time left. [default: only on a terminal, "
+    "once a pass has run a second]",
 )
 @click.option(
     "-o",
@@ -663,7 +665,9 @@ def simulate(
 
     \b
     Replay real history: --contacts FILE [--events FILE]. Responses come only
-    from the events file; touches are recorded as `sent` events.
+    from the events file; touches are recorded as `sent` events. The run
+    starts the day after the inputs end, so their history is history; give
+    --start before it to replay the history itself as simulated time.
     Forecast: --cohort N --responses FILE [--seed S] [--runs R]: synthetic
     contacts with response probabilities; figures carry 95% intervals.
 

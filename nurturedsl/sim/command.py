@@ -158,14 +158,6 @@ def _runner(job: Job, trace: bool):
 _stop = None  # in a worker process: the Event the parent sets on Ctrl-C
 
 
-def _start_worker(stop) -> None:
-    """Ctrl-C is the parent's to handle: it sets `stop`, and each worker
-    ends its slice at its next look instead of dying mid-write."""
-    global _stop
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _stop = stop
-
-
 def run_slice(job: Job, first: int, last: int, trace_path: str | None, progress=None) -> dict[int, Tally]:
     """Simulate contacts [first, last); tallies by run; trace lines to
     `trace_path` as each contact finishes. Raises TraceFailed when the
@@ -212,21 +204,64 @@ def run_slice(job: Job, first: int, last: int, trace_path: str | None, progress=
     return tallies
 
 
+_done = None  # in a worker process: the shared count of contacts done, for the parent's progress bar
+_REPORT_EVERY = 64  # contacts between a worker's reports of progress
+
+
+def _start_worker(stop, done=None) -> None:
+    """Ctrl-C is the parent's to handle: it sets `stop`, and each worker
+    ends its slice at its next look instead of dying mid-write. `done`,
+    when the parent shows progress, counts the contacts every worker has
+    finished."""
+    global _stop, _done
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stop, _done = stop, done
+
+
 def _slice_worker(args):
     job, first, last, trace_path = args
-    return run_slice(job, first, last, trace_path)
+    if _done is None:
+        return run_slice(job, first, last, trace_path)
+    unreported = 0
+
+    def report(count: int) -> None:
+        nonlocal unreported
+        unreported += count
+        if unreported >= _REPORT_EVERY:
+            with _done.get_lock():
+                _done.value += unreported
+            unreported = 0
+
+    tallies = run_slice(job, first, last, trace_path, progress=report)
+    with _done.get_lock():
+        _done.value += unreported
+    return tallies
 
 
-def simulate(job: Job, count: int, workers: int, trace_path: str | None, show_progress: bool) -> dict[int, Tally]:
+def simulate(job: Job, count: int, workers: int, trace_path: str | None, progress: float | None) -> dict[int, Tally]:
     """All contacts, on `workers` processes; tallies by run. A programme
     with experiments is run in rounds until no experiment decides any more
-    (experiments.py); `job.decisions` then holds the decisions."""
+    (experiments.py); `job.decisions` then holds the decisions. `progress`:
+    None for no progress bar, else the seconds a pass runs before its bar
+    shows (progress.py)."""
     from .experiments import next_decisions
     from .programme import Programme as Prepared
 
     experiments = list(Prepared(job.ir).experiments.values()) if _has_experiments(job.ir) else []
+    rounds = 1
     while True:
-        tallies = _simulate_pass(job, count, workers, trace_path, show_progress)
+        bar = None
+        if progress is not None:
+            from .progress import Progress
+
+            # a decision makes a pass over every contact again: say which one
+            label = f"simulating, pass {rounds}" if experiments else "simulating"
+            bar = Progress(sys.stderr, count, label, delay=progress)
+        try:
+            tallies = _simulate_pass(job, count, workers, trace_path, bar)
+        finally:
+            if bar is not None:
+                bar.finish()
         if not experiments:
             return tallies
         windows = {run: tally.experiment_windows for run, tally in tallies.items()}
@@ -234,6 +269,7 @@ def simulate(job: Job, count: int, workers: int, trace_path: str | None, show_pr
         if found is None:
             return tallies
         job.decisions = found
+        rounds += 1
 
 
 def _trace_decisions(job: Job, trace_path: str) -> None:
@@ -270,15 +306,12 @@ def _has_experiments(ir: dict) -> bool:
     return any(node["type"] == "experiment" for flow in ir["flows"].values() for node in flow["nodes"].values())
 
 
-def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, show_progress: bool) -> dict[int, Tally]:
+def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, bar) -> dict[int, Tally]:
     workers = max(1, min(workers, count or 1))
     if workers == 1:
-        if show_progress:
-            with click.progressbar(length=count, label="simulating", file=sys.stderr) as bar:
-                return run_slice(job, 0, count, trace_path, progress=bar.update)
-        return run_slice(job, 0, count, trace_path)
+        return run_slice(job, 0, count, trace_path, progress=bar.update if bar is not None else None)
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     bounds = [count * w // workers for w in range(workers + 1)]
     folder = os.path.dirname(os.path.abspath(trace_path)) if trace_path else None
@@ -286,6 +319,7 @@ def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, s
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     stop = context.Event()
+    done = context.Value("q", 0) if bar is not None else None  # contacts done, for the bar
     try:
         for _ in range(workers):
             if trace_path:
@@ -294,9 +328,18 @@ def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, s
                 parts.append(part)
             else:
                 parts.append(None)
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(stop,))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(stop, done)
+        )
         try:
             futures = [pool.submit(_slice_worker, (job, bounds[w], bounds[w + 1], parts[w])) for w in range(workers)]
+            waiting = set(futures)
+            while waiting:  # a failed worker is seen at once, not after the slices before it
+                finished, waiting = wait(waiting, timeout=0.1 if bar is not None else None, return_when=FIRST_EXCEPTION)
+                for future in finished:
+                    future.result()  # raises a worker's failure now
+                if bar is not None:
+                    bar.show(done.value)
             results = [future.result() for future in futures]
         except BaseException:
             stop.set()  # Ctrl-C, or a worker failed: the others stop at their next look
@@ -385,7 +428,7 @@ def contact_timeline(job: Job, contact_id: str) -> str:
         # the arm depends on the decisions, which depend on every contact:
         # run them all first (one process), then this one with the decisions
         count = job.cohort if job.cohort is not None else len(job.contacts)
-        simulate(job, count, 1, None, show_progress=False)
+        simulate(job, count, 1, None, progress=None)
         run = index * job.runs // job.cohort if model is not None else 0
         runner.decisions = job.decisions.get(run, {})
     runner.run(contact, events, Tally())
@@ -609,9 +652,10 @@ def _simulate(ir: dict, o: Options, write) -> int:
                 os.close(handle)
         except OSError as error:
             raise UsageError(f"cannot write {o.trace}: {error.strerror}") from None
-    show = o.progress if o.progress is not None else sys.stderr.isatty()
+    # --progress: at once; on a terminal: once a pass has run a second, so a quick run writes nothing
+    progress = None if o.progress is False else 0.0 if o.progress else 1.0 if sys.stderr.isatty() else None
     try:
-        tallies = simulate(job, count, o.workers, trace_temp, show_progress=show and count >= 1000)
+        tallies = simulate(job, count, o.workers, trace_temp, progress)
         if trace_temp is not None and job.decisions:
             _trace_decisions(job, trace_temp)
         if trace_temp is not None:
