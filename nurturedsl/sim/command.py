@@ -37,6 +37,7 @@ GIVEN = "given with --start"  # the header's start_reason when --start was given
 # Intervals hardly narrow past a few hundred thousand contacts, and ten
 # million take some ten minutes on two cores: a larger number is a typo.
 MAX_COHORT = 10_000_000
+TERMINAL_DELAY = 1.0  # seconds a pass runs before its progress bar shows on a terminal
 _STOP_EVERY = 256  # contacts between looks at the stop flag in a worker
 
 
@@ -652,8 +653,8 @@ def _simulate(ir: dict, o: Options, write) -> int:
                 os.close(handle)
         except OSError as error:
             raise UsageError(f"cannot write {o.trace}: {error.strerror}") from None
-    # --progress: at once; on a terminal: once a pass has run a second, so a quick run writes nothing
-    progress = None if o.progress is False else 0.0 if o.progress else 1.0 if sys.stderr.isatty() else None
+    # --progress: at once; on a terminal: after TERMINAL_DELAY, so a quick run writes nothing
+    progress = None if o.progress is False else 0.0 if o.progress else TERMINAL_DELAY if sys.stderr.isatty() else None
     try:
         tallies = simulate(job, count, o.workers, trace_temp, progress)
         if trace_temp is not None and job.decisions:
