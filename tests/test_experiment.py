@@ -167,7 +167,7 @@ def _replay(tmp_path, text: str, books, count: int = 24, workers: int = 1):
     trace = tmp_path / f"trace{workers}.jsonl"
     result = run(
         "simulate", playbook, "--contacts", tmp_path / "contacts.csv", "--events", tmp_path / "events.jsonl",
-        "--format", "json", "--trace", trace, "--workers", workers, "--until", "2026-03-01",
+        "--format", "json", "--trace", trace, "--workers", workers, "--start", "2026-01-05", "--until", "2026-03-01",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
@@ -237,6 +237,6 @@ def test_an_undecided_experiment_says_so(tmp_path):
     assert not [r for r in records if r["type"] == "experiment_decided"]
     result = run(
         "simulate", tmp_path / "x.nurture", "--contacts", tmp_path / "contacts.csv",
-        "--events", tmp_path / "events.jsonl", "--until", "2026-03-01",
+        "--events", tmp_path / "events.jsonl", "--start", "2026-01-05", "--until", "2026-03-01",
     )  # fmt: skip
     assert "undecided at the end" in result.output

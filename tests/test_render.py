@@ -550,6 +550,8 @@ def sim_report(tmp_path_factory) -> str:
             str(EXAMPLES / "contacts.csv"),
             "--events",
             str(EXAMPLES / "events.jsonl"),
+            "--start",  # the history replayed as simulated time, from its first day
+            "2026-01-05",
             "--format",
             "json",
             "-o",

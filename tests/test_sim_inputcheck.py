@@ -62,6 +62,9 @@ def test_the_full_example_map_warns_only_about_the_custom_column_nobody_reads():
     assert result.stderr == (
         "examples/hubspot-contacts.csv: read 5 contacts; 1 column unused (no condition reads them): "
         "`Lead Status (lead_status)`\n"
+        # two of the five were created on 2026-01-15 (`Create Date`, mapped to created_at)
+        "nurturedsl: warning: 2 contacts were created after --start 2026-01-05 (created_at): "
+        "each is looked at from its created_at date on\n"
     ).replace("examples/", str(EXAMPLES) + "/")
     assert "Warning" not in result.stdout
 

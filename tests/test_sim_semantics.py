@@ -532,7 +532,7 @@ flow quick {
         ),
     )
     trace = tmp_path / "trace.jsonl"
-    args = ["simulate", str(source), "--contacts", str(contacts), "--events", str(events)]
+    args = ["simulate", str(source), "--contacts", str(contacts), "--events", str(events), "--start", "2026-01-05"]
     text = CliRunner().invoke(main, args + ["--trace", str(trace)], catch_exceptions=False).stdout
     report = json.loads(CliRunner().invoke(main, args + ["--format", "json"], catch_exceptions=False).stdout)
     assert report["first_touch"] == {"within": "P1D", "late": 2}

@@ -16,6 +16,9 @@ EXAMPLES = ROOT / "examples"
 CONTACTS = str(EXAMPLES / "contacts.csv")
 EVENTS = str(EXAMPLES / "events.jsonl")
 RESPONSES = str(EXAMPLES / "responses.toml")
+# the examples' history replayed as simulated time, from the day of their
+# first event (without --start a replay starts after the last one)
+FIRST_DAY = ("--start", "2026-01-05")
 
 
 def run(*args):
@@ -23,7 +26,7 @@ def run(*args):
 
 
 def test_replaying_the_examples_reports_flows_sales_touches_and_policy():
-    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS)
+    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY)
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert out.startswith("Acme B2B nurture programme: replay of 12 contacts\n")
@@ -32,18 +35,30 @@ def test_replaying_the_examples_reports_flows_sales_touches_and_policy():
     assert "lead.sql       2 contacts crossed" in out
     # both SQLs were in a flow that exits on lead.sql: they leave by that exit, and are handed off
     assert "exit on lead.sql 1" in out and "handed off     2 contacts;" in out
-    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+    # no progress bar when stderr is not a terminal: only the warnings of a --start before the events
+    assert result.stderr.splitlines() == [
+        "nurturedsl: warning: 21 events of 10 contacts are after --start 2026-01-05: they are replayed as "
+        "simulated time, as they happened; without --start the run starts after the last event",
+        "nurturedsl: warning: 2 contacts were created after --start 2026-01-05 (created_at): each is looked at "
+        "from its created_at date on",
+    ]
 
 
 def test_csv_and_json_lines_inputs_give_the_same_report():
-    csv = run(PROGRAMME, "--contacts", CONTACTS, "--events", str(EXAMPLES / "events.csv"), "--format", "json")
-    jsonl = run(PROGRAMME, "--contacts", str(EXAMPLES / "contacts.jsonl"), "--events", EVENTS, "--format", "json")
+    csv = run(
+        PROGRAMME, "--contacts", CONTACTS, "--events", str(EXAMPLES / "events.csv"), *FIRST_DAY, "--format", "json"
+    )
+    jsonl = run(
+        PROGRAMME, "--contacts", str(EXAMPLES / "contacts.jsonl"), "--events", EVENTS, *FIRST_DAY, "--format", "json"
+    )
     strip = lambda text: {k: v for k, v in json.loads(text).items() if k != "inputs"}  # noqa: E731
     assert strip(csv.stdout) == strip(jsonl.stdout)
 
 
 def test_the_json_report_is_versioned_and_has_every_figure():
-    report = json.loads(run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--format", "json").stdout)
+    report = json.loads(
+        run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "--format", "json").stdout
+    )
     assert report["format"] == "nurturedsl-simulation" and report["version"].startswith("1.")
     assert report["mode"] == "replay" and "intervals" not in report
     assert set(report["flows"]) == {"archive", "ghost", "inbound", "reengage", "surround"}
@@ -62,14 +77,16 @@ def test_the_json_report_is_versioned_and_has_every_figure():
 def test_a_compiled_ir_runs_exactly_like_its_playbook(tmp_path):
     compiled = tmp_path / "programme.json"
     assert CliRunner().invoke(main, ["compile", PROGRAMME, "-o", str(compiled)]).exit_code == 0
-    from_source = json.loads(run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "-f", "json").stdout)
-    from_ir = json.loads(run(compiled, "--contacts", CONTACTS, "--events", EVENTS, "-f", "json").stdout)
+    from_source = json.loads(
+        run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "-f", "json").stdout
+    )
+    from_ir = json.loads(run(compiled, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "-f", "json").stdout)
     from_source.pop("inputs"), from_ir.pop("inputs")
     assert from_source == from_ir
 
 
 def test_one_contacts_timeline_is_in_their_zone_with_the_alert():
-    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--contact", "c1")
+    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "--contact", "c1")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "Contact c1 (Avery Chen), times in Europe/Berlin"
@@ -81,14 +98,14 @@ def test_one_contacts_timeline_is_in_their_zone_with_the_alert():
 
 
 def test_an_unknown_contact_gets_a_suggestion():
-    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--contact", "c01")
+    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "--contact", "c01")
     assert result.exit_code == 2
     assert "--contact c01: no contact with that id; did you mean `c1`?" in result.stderr
 
 
 def test_the_trace_has_one_json_line_per_happening_and_is_written_whole(tmp_path):
     trace = tmp_path / "trace.jsonl"
-    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--trace", trace)
+    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "--trace", trace)
     assert result.exit_code == 0
     records = [json.loads(line) for line in trace.read_text().splitlines()]
     assert {"event", "enter", "touch", "exit", "threshold", "handoff", "notify", "deferred"} <= {
@@ -153,7 +170,6 @@ def test_a_crm_export_runs_through_a_column_map():
         (["--contacts", CONTACTS, "--start", "05/01/2026"], "--start 05/01/2026: expected a date"),
         (["--contacts", CONTACTS, "--start", "2026-01-05T10:00"], "a time needs a zone"),
         (["--contacts", CONTACTS, "--start", "2026-02-01", "--until", "2026-01-01"], "is not after the start"),
-        (["--contacts", CONTACTS], "no events to start from: give --start DATE"),
     ],
 )
 def test_usage_mistakes_exit_two_with_a_reason(args, message):
@@ -266,7 +282,7 @@ def test_a_hand_edited_ir_is_refused_with_the_path_of_the_problem(tmp_path, edit
     target, ir = _compiled(tmp_path)
     edit(ir)
     target.write_text(json.dumps(ir))
-    result = run(target, "--contacts", CONTACTS, "--events", EVENTS)
+    result = run(target, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY)
     assert result.exit_code == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
@@ -274,7 +290,9 @@ def test_a_hand_edited_ir_is_refused_with_the_path_of_the_problem(tmp_path, edit
 
 def test_unwritable_outputs_are_refused_before_the_run(tmp_path):
     for option in ("--trace", "-o"):
-        result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, option, tmp_path / "missing" / "x")
+        result = run(
+            PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, option, tmp_path / "missing" / "x"
+        )
         assert result.exit_code == 2
         assert (
             f"{option} {tmp_path / 'missing' / 'x'}: the folder {tmp_path / 'missing'} does not exist" in result.stderr
@@ -282,13 +300,17 @@ def test_unwritable_outputs_are_refused_before_the_run(tmp_path):
 
 
 def test_contact_timelines_do_not_take_whole_run_options(tmp_path):
-    result = run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--contact", "c1", "--trace", tmp_path / "t")
+    result = run(
+        PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "--contact", "c1", "--trace", tmp_path / "t"
+    )
     assert result.exit_code == 2 and "--contact prints one contact's timeline" in result.stderr
 
 
 def test_every_threshold_and_step_is_in_the_report_even_at_zero():
     report = json.loads(
-        run(PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, "--until", "2026-01-06", "-f", "json").stdout
+        run(
+            PROGRAMME, "--contacts", CONTACTS, "--events", EVENTS, *FIRST_DAY, "--until", "2026-01-06", "-f", "json"
+        ).stdout
     )
     assert set(report["thresholds"]) == {"lead.mql", "lead.sql"}
     assert report["flows"]["inbound"]["transitions"]["branch_1"] == [0, 0, 0]
