@@ -133,7 +133,8 @@ def test_an_until_before_the_default_start_says_where_the_start_came_from(tmp_pa
     assert "give --start for an earlier one" in result.stderr
 
 
-def test_a_start_before_the_history_replays_it_and_says_so(tmp_path):
+def test_a_start_before_the_history_replays_it_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(command, "TERMINAL_DELAY", 0.0)  # only stderr not being a terminal keeps the bar off
     contacts = '{"id": "c1", "tags": ["watch"]}\n{"id": "c2", "created_at": "2026-03-02"}\n'
     playbook, people, happened = inputs(tmp_path, contacts)
     result = run(playbook, "--contacts", people, "--events", happened, "--start", "2026-03-02", "-f", "json")
@@ -205,7 +206,8 @@ class Terminal(io.StringIO):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_run_on_a_terminal_draws_the_bar_on_stderr_and_not_in_the_report(tmp_path, monkeypatch, workers):
-    playbook, people, happened = inputs(tmp_path)
+    contacts = "".join(f'{{"id": "c{i}", "tags": ["watch"]}}\n' for i in range(1, 6))
+    playbook, people, happened = inputs(tmp_path, contacts)
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
     monkeypatch.setattr(command, "TERMINAL_DELAY", 0.0)
@@ -217,7 +219,9 @@ def test_a_run_on_a_terminal_draws_the_bar_on_stderr_and_not_in_the_report(tmp_p
     )  # fmt: skip
     assert command.run_simulate(options, lambda path, text: written.setdefault(path, text)) == 0
     drawn = terminal.getvalue()
-    assert drawn.startswith("\rsimulating [########################] 1/1 contacts")
+    # with 2 workers, the count the workers add to: every contact of both slices
+    assert "[########################] 5/5 contacts" in drawn
+    assert drawn.startswith("\rsimulating [")
     assert drawn.endswith("\n") and drawn.count("\n") == 1
     plain = run(playbook, "--contacts", people, "--events", happened, "-f", "json")
     assert written[str(tmp_path / "r.json")] == plain.stdout  # the report's bytes do not depend on the bar
