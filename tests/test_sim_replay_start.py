@@ -159,6 +159,19 @@ def test_a_start_before_the_history_replays_it_and_says_so(tmp_path, monkeypatch
     assert json.loads(early.stdout)["flows"]["inbound"]["entered"] == 1
 
 
+def test_an_undated_unsubscribed_flag_is_history_without_start():
+    from .test_sim_value_maps import CONTACTS, MAP, PROGRAMME
+
+    # c2 unsubscribed on 2026-02-01 (the last dated event: start 02-02); c3 is flagged with no date
+    report = json.loads(run(PROGRAMME, "--contacts", CONTACTS, "--map", MAP, "-f", "json").stdout)
+    assert report["start"] == "2026-02-02T00:00:00Z"
+    assert report["unsubscribes"] == 0, "both opted out before the run: history, not the run's unsubscribes"
+    given = json.loads(
+        run(PROGRAMME, "--contacts", CONTACTS, "--map", MAP, "--start", "2026-02-02", "-f", "json").stdout
+    )
+    assert given["unsubscribes"] == 1  # with --start, c3's flag is an event at the start, as documented
+
+
 # -- the progress bar
 
 

@@ -636,7 +636,7 @@ def _simulate(ir: dict, o: Options, write) -> int:
             for line in past_start(job, o.start):
                 click.echo(f"nurturedsl: warning: {line}", err=True)
                 notes.append(line)
-        _unsubscribed_at_start(job, undated)
+        _unsubscribed_at_start(job, undated, before=not o.start)
     if o.contact is not None:
         text = contact_timeline(job, o.contact)
         return _emit(text, o.output, write)
@@ -765,12 +765,16 @@ def _unsubscribed_events(job: Job, flags: dict) -> list[str]:
     return undated
 
 
-def _unsubscribed_at_start(job: Job, undated: list[str]) -> None:
-    """The flagged contacts without a date unsubscribe at the replay's start."""
+def _unsubscribed_at_start(job: Job, undated: list[str], before: bool) -> None:
+    """The flagged contacts without a date unsubscribe at the replay's
+    start, given with --start; or, `before` (the default start, after the
+    inputs), a second before it: the export says they are unsubscribed when
+    it ends, so that is history too, and none of the run's unsubscribes."""
     from .contact import Event
 
+    at = job.start - 1 if before else job.start
     for contact_id in undated:
-        _add_event(job, contact_id, Event(job.start, "unsubscribed", None))
+        _add_event(job, contact_id, Event(at, "unsubscribed", None))
 
 
 def _add_event(job: Job, contact_id: str, event) -> None:
