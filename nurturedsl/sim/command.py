@@ -327,7 +327,7 @@ def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, s
     return merged
 
 
-def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str) -> str:
+def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str, playbook: str = "") -> str:
     total = Tally()
     for run in sorted(tallies):
         total.add(tallies[run])
@@ -347,6 +347,13 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
         )
     if output_format == "json":
         return as_json(header, body, ranges)
+    if output_format == "html":
+        # drawn from the JSON document, so the page's figures are the JSON's
+        from ..readout import page
+        from ..readout.diagrams import diagrams
+
+        document = json.loads(as_json(header, body, ranges))
+        return page(document, diagrams(playbook, document))
     return as_text(header, body, ranges)
 
 
@@ -441,6 +448,7 @@ class Options:
     workers: int
     output: str | None
     progress: bool | None
+    charts: str | None = None  # --charts DIR (nurturedsl/readout)
 
 
 def run_simulate(o: Options, write) -> int:
@@ -498,6 +506,15 @@ def _run(o: Options, write) -> int:
             "--contact prints one contact's timeline; --trace and --format json are for whole runs "
             "(--trace writes every contact's records, which you can filter)"
         )
+    if o.charts is not None:
+        from ..readout.output import ChartsError, check_folder
+
+        if o.contact is not None:
+            raise UsageError("--charts draws a whole run's report; --contact prints one contact's timeline")
+        try:
+            check_folder(o.charts)
+        except ChartsError as error:
+            raise UsageError(str(error)) from None
     if o.trace == "-":
         raise UsageError("--trace -: the trace needs a file; stdout is the report's (-o -)")
     outputs = _outputs(o.output, o.trace)
@@ -521,7 +538,7 @@ def _run(o: Options, write) -> int:
                 click.echo(f"{o.playbook}: error: {error}", err=True)
                 return EXIT_PROBLEMS
             raise UsageError(f"{o.playbook}: {error}") from None
-        return _simulate(ir, o, write)
+        return _simulate(ir, o, write, sources)
     except RecursionError:
         # Conditions are checked, compiled and evaluated by nested calls (the
         # input files are depth-checked where they are read): a condition
@@ -529,7 +546,7 @@ def _run(o: Options, write) -> int:
         raise UsageError(f"{o.playbook}: a condition is nested too deeply to run") from None
 
 
-def _simulate(ir: dict, o: Options, write) -> int:
+def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
     inputs = {"playbook": o.playbook}
     notes: list[str] = []
     job = Job(ir=ir, start=0.0, until=0.0, seed=o.seed, trace=o.trace is not None)
@@ -636,7 +653,22 @@ def _simulate(ir: dict, o: Options, write) -> int:
     if late:
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")
     header = header_for(job, "cohort" if o.cohort is not None else "replay", inputs, notes)
-    return _emit(report(job, tallies, header, o.output_format), o.output, write)
+    text = report(job, tallies, header, o.output_format, o.playbook)
+    if o.charts is not None:
+        _write_charts(o, json.loads(report(job, tallies, header, "json")), list(sources))
+    return _emit(text, o.output, write)
+
+
+def _write_charts(o: Options, document: dict, sources: list[str]) -> None:
+    """--charts DIR, before the report is printed: a failure is exit 2 with
+    nothing half-done on stdout."""
+    from ..readout.output import ChartsError, write_charts
+
+    given = [o.playbook, o.contacts, o.events, o.responses, o.output, o.trace, *_map_files(o.mapping), *sources]
+    try:
+        write_charts(o.charts, document, [path for path in given if path not in (None, "-")])
+    except ChartsError as error:
+        raise UsageError(str(error)) from None
 
 
 def _unsubscribed_events(job: Job, flags: dict) -> list[str]:
