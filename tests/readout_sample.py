@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from functools import lru_cache
 from typing import Any
 
@@ -19,23 +20,30 @@ REPLAY = ["--contacts", os.path.join(ROOT, "examples", "contacts.csv"), "--event
 COHORT = ["--cohort", "400", "--responses", os.path.join(ROOT, "examples", "responses.toml"), "--runs", "4"]
 
 
-def run(*args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+def run(*args: str, python: bool = False) -> subprocess.CompletedProcess[str]:
+    """`nurturedsl ARGS`, or with `python`, `python3 ARGS`."""
     env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "nurturedsl", *args], capture_output=True, text=True, env=env, cwd=ROOT, **kwargs
-    )
+    command = [sys.executable, *args] if python else [sys.executable, "-m", "nurturedsl", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
 @lru_cache(maxsize=None)
-def _real(mode: str) -> str:
-    done = run("simulate", PLAYBOOK, *(REPLAY if mode == "replay" else COHORT), "--format", "json")
+def _real(mode: str) -> tuple[str, str]:
+    """One run of each mode: its JSON report, and the folder its --charts went to."""
+    folder = tempfile.mkdtemp(prefix=f"readout-{mode}-")
+    charts = os.path.join(folder, "charts")
+    done = run("simulate", PLAYBOOK, *(REPLAY if mode == "replay" else COHORT), "--format", "json", "--charts", charts)
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    return done.stdout, charts
 
 
 def real(mode: str = "replay") -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(_real(mode))
+    data: dict[str, Any] = json.loads(_real(mode)[0])
     return data
+
+
+def charts_folder(mode: str = "replay") -> str:
+    return _real(mode)[1]
 
 
 INBOUND_FUNNEL = [

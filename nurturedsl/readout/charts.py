@@ -80,11 +80,11 @@ def drawn(report: Report, png: bool) -> Iterator[tuple[str, str, bytes, bytes]]:
     with matplotlib.rc_context(STYLE):
         for name, title, figure in _figures(report):
             svg = io.BytesIO()
-            figure.savefig(svg, format="svg", metadata={"Date": None}, bbox_inches="tight")
+            figure.savefig(svg, format="svg", metadata={"Date": None})
             data = b""
             if png:
                 raster = io.BytesIO()
-                figure.savefig(raster, format="png", dpi=120, metadata={"Software": None}, bbox_inches="tight")
+                figure.savefig(raster, format="png", dpi=120, metadata={"Software": None})
                 data = raster.getvalue()
             yield name, title, svg.getvalue(), data
 

@@ -62,7 +62,7 @@ def summary(report: Report, names: list[str]) -> str:
         + (f" ({report['start_reason']})" if isinstance(report.get("start_reason"), str) else "")
         + ".",
         "",
-        "| flow | entered | goal reached | conversion |",
+        "| flow | entered | goal | conversion |",
         "| --- | ---: | ---: | ---: |",
     ]
     for name, flow in (report.get("flows") or {}).items():

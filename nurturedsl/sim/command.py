@@ -527,6 +527,10 @@ def _run(o: Options, write) -> int:
     _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
     for option, path in outputs:
         _writable(option, path)
+    if o.charts is not None:  # the one chart file known before the run; write_charts checks each
+        written = [(what, path) for what, path in given if path is not None]
+        written += [(f"the {option} file", path) for option, path in outputs]
+        _check_outputs([("--charts", os.path.join(o.charts, "charts.md"))], written)
     try:
         ir, sources = load_ir(o.playbook)
         # an imported playbook is an input too, known once the playbook is read
