@@ -11,7 +11,7 @@ import re
 import shutil
 import struct
 import subprocess
-from functools import lru_cache
+from functools import cache
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,7 +22,7 @@ import pytest
 from nurturedsl.readout import page
 from nurturedsl.readout.diagrams import NO_PROGRAMME, diagrams
 
-from .readout_sample import COHORT, PLAYBOOK, REPLAY, real, run, shaped
+from .readout_sample import PLAYBOOK, REPLAY, real, run, shaped
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run sets it: there a missing browser fails the tests instead of skipping them
@@ -80,7 +80,7 @@ def assert_same_numbers(html: str, report: dict[str, Any]) -> list[str]:
     return [pointer for pointer, _, _ in found]
 
 
-@lru_cache(maxsize=None)
+@cache
 def shaped_page() -> str:
     """The page of the shaped report with the real run's diagrams, drawn once."""
     return page(shaped(), diagrams(PLAYBOOK, real()))
@@ -103,7 +103,7 @@ def test_every_figure_on_the_page_is_the_reports() -> None:
         "/handoffs/time_to_handoff/buckets/2/contacts",
         "/handoffs/time_to_handoff/p90",
         "/thresholds/lead.mql/contacts",
-        "/flows/reengage/exits/suppressed \"cold-contacts\"",
+        '/flows/reengage/exits/suppressed "cold-contacts"',
     ):
         assert pointer in pointers, pointer
 

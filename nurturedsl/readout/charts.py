@@ -49,7 +49,7 @@ BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, GREY = (
 SERIES = (BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, YELLOW, GREY)
 REACHED, LOST = BLUE, VERMILLION
 WIDTH_INCHES = 9.0
-STYLE = {
+STYLE: dict[str, Any] = {
     "svg.fonttype": "none",  # text stays text
     "svg.hashsalt": "nurturedsl",  # ids from a fixed salt: the same bytes every run
     "font.family": "DejaVu Sans",  # bundled with matplotlib: the same PNG on every machine
@@ -77,7 +77,7 @@ def svgs(report: Report) -> list[tuple[str, str, str]]:
 def drawn(report: Report, png: bool) -> Iterator[tuple[str, str, bytes, bytes]]:
     import matplotlib
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]  # the keys are rcParams' own
         for name, title, figure in _figures(report):
             svg = io.BytesIO()
             figure.savefig(svg, format="svg", metadata={"Date": None})
@@ -180,7 +180,7 @@ def _weekly(report: Report, weeks: list[dict[str, Any]]) -> Figure:
     top.set_ylabel("touches")
     if channels:
         top.legend(fontsize=8, frameon=False, ncols=min(len(channels), 6), loc="lower right", bbox_to_anchor=(1, 1))
-    for k, (member, colour) in enumerate((("entries", BLUE), ("handoffs", ORANGE), ("goals", GREEN))):
+    for member, colour in (("entries", BLUE), ("handoffs", ORANGE), ("goals", GREEN)):
         values = [_count(week.get(member)) for week in weeks]
         bottom.plot(x, values, color=colour, marker="o", markersize=3, label=member)
         ranges = [interval(report, ("weekly", i, member)) for i in range(len(weeks))]
@@ -207,9 +207,7 @@ def _time_to_handoff(report: Report, buckets: list[dict[str, Any]]) -> Figure:
     ax = figure.subplots()
     values = [_count(bucket.get("contacts")) for bucket in buckets]
     x = list(range(len(buckets)))
-    ranges = [
-        interval(report, ("handoffs", "time_to_handoff", "buckets", i, "contacts")) for i in range(len(buckets))
-    ]
+    ranges = [interval(report, ("handoffs", "time_to_handoff", "buckets", i, "contacts")) for i in range(len(buckets))]
     ax.bar(x, values, color=BLUE, yerr=_error_bars(values, ranges), capsize=3, ecolor="#333333")
     ax.set_xticks(x, [bucket_label(bucket) for bucket in buckets])
     ax.set_ylabel("contacts handed off")

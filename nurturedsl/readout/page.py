@@ -22,6 +22,7 @@ from .charts import svgs, verdict
 from .figures import (
     Path,
     Report,
+    arm_paths,
     bucket_label,
     funnel_paths,
     get,
@@ -32,7 +33,6 @@ from .figures import (
     number,
     percent,
     step_label,
-    arm_paths,
 )
 
 # (heading, inline SVG) of each diagram, or why there are none
@@ -193,7 +193,10 @@ def _headline(p: _Page) -> str:
             cards.append((p.num(("flows", name, "conversion", "rate"), rate=True), f"goal conversion of {name}"))
         elif "conversion" not in flow and is_number(flow.get("goal_reached")):
             cards.append((p.num(("flows", name, "goal_reached")), f"reached the goal of {name}"))
-    body = "".join(f'<div class="card"><div class="big">{big}</div><div class="what">{html.escape(what)}</div></div>' for big, what in cards)
+    body = "".join(
+        f'<div class="card"><div class="big">{big}</div><div class="what">{html.escape(what)}</div></div>'
+        for big, what in cards
+    )
     return f'<div class="cards">{body}</div>'
 
 
@@ -207,7 +210,12 @@ def _flows(p: _Page) -> str:
     rows = []
     for name in flows:
         base = ("flows", name)
-        cells = [html.escape(name), p.num((*base, "entered")), p.num((*base, "touches")), p.num((*base, "goal_reached"))]
+        cells = [
+            html.escape(name),
+            p.num((*base, "entered")),
+            p.num((*base, "touches")),
+            p.num((*base, "goal_reached")),
+        ]
         if attributed:
             cells += [p.num((*base, "goal_attributed")), p.num((*base, "conversion", "rate"), rate=True)]
         cells += [p.num((*base, "still_in")), p.counts((*base, "exits"))]
@@ -239,7 +247,10 @@ def _funnels(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
             base = ("flows", flow, "funnel", i)
             rows.append(
                 [html.escape(step_label(item))]
-                + [p.num((*base, m), *funnel_paths(flow, i, item, m)) for m in ("reached", "sent", "held", "blocked", "lost")]
+                + [
+                    p.num((*base, m), *funnel_paths(flow, i, item, m))
+                    for m in ("reached", "sent", "held", "blocked", "lost")
+                ]
                 + [p.counts((*base, "left"))]
             )
         parts.append(_table(head, rows, numeric=range(1, 6)))
@@ -252,7 +263,14 @@ def _funnels(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
             for i, path in enumerate(paths):
                 base = ("flows", flow, "paths", i)
                 words = " → ".join(str(arm) for arm in path.get("path", []))
-                prow.append([html.escape(words), p.num((*base, "runs")), p.num((*base, "goal_attributed")), p.num((*base, "rate"), rate=True)])
+                prow.append(
+                    [
+                        html.escape(words),
+                        p.num((*base, "runs")),
+                        p.num((*base, "goal_attributed")),
+                        p.num((*base, "rate"), rate=True),
+                    ]
+                )
             parts.append("<p>Paths taken (arms at each branch, split or experiment):</p>")
             parts.append(_table(["path", "runs", "goal (attributed)", "rate"], prow, numeric=range(1, 4)))
     return "".join(parts)
@@ -267,29 +285,35 @@ def _splits(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
         arms = items(p.report, ("splits", split, "arms"))
         if not isinstance(data, dict) or not arms:
             continue
-        parts.append(f"<h3>{html.escape(split)} ({html.escape(str(data.get('kind', 'split')))}): {html.escape(verdict(data))}</h3>")
+        parts.append(
+            f"<h3>{html.escape(split)} ({html.escape(str(data.get('kind', 'split')))}): {html.escape(verdict(data))}</h3>"
+        )
         rows = []
         for i, arm in enumerate(arms):
             base = ("splits", split, "arms", i)
             given = arm.get("rate_interval")
             band = ""
             if isinstance(given, list) and len(given) == 2:
-                band = f"{p.num((*base, 'rate_interval', 0), rate=True)}–{p.num((*base, 'rate_interval', 1), rate=True)}"
+                band = (
+                    f"{p.num((*base, 'rate_interval', 0), rate=True)}–{p.num((*base, 'rate_interval', 1), rate=True)}"
+                )
             rows.append(
                 [html.escape(str(arm.get("arm", i + 1)))]
                 + [p.num((*base, m), *arm_paths(split, i, arm, m)) for m in ("entered", "goal_attributed")]
                 + [p.num((*base, "rate"), *arm_paths(split, i, arm, "rate"), rate=True), band]
                 + [p.num((*base, "unsubscribes"), *arm_paths(split, i, arm, "unsubscribes"))]
             )
-        parts.append(_table(["arm", "entered", "goal", "goal rate", "95% interval", "unsubscribes"], rows, numeric=range(1, 6)))
+        parts.append(
+            _table(["arm", "entered", "goal", "goal rate", "95% interval", "unsubscribes"], rows, numeric=range(1, 6))
+        )
         diff = members(p.report, ("splits", split, "difference"))
         if diff:
             between = " minus ".join(html.escape(str(a)) for a in diff.get("between", []))
-            base = ("splits", split, "difference")
+            at: Path = ("splits", split, "difference")
             band = ""
             if isinstance(diff.get("interval"), list) and len(diff["interval"]) == 2:
-                band = f", 95% interval {p.num((*base, 'interval', 0), rate=True)} to {p.num((*base, 'interval', 1), rate=True)}"
-            parts.append(f"<p>Difference ({between}): {p.num((*base, 'value'), rate=True)}{band}.</p>")
+                band = f", 95% interval {p.num((*at, 'interval', 0), rate=True)} to {p.num((*at, 'interval', 1), rate=True)}"
+            parts.append(f"<p>Difference ({between}): {p.num((*at, 'value'), rate=True)}{band}.</p>")
         name = file_name(f"split-{split}")
         if name in charts:
             parts.append(_charts([(name, *charts[name])]))
@@ -300,12 +324,12 @@ def _splits(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
         rows = []
         for k, run in enumerate(runs):
             for j, arm in enumerate(items(p.report, ("experiments", name, "runs", k, "arms"))):
-                base = ("experiments", name, "runs", k, "arms", j)
+                here: Path = ("experiments", name, "runs", k, "arms", j)
                 won = run.get("winner")
                 rows.append(
                     [str(k + 1), html.escape(str(arm.get("arm")))]
-                    + [p.num((*base, m)) for m in ("counted", "reached")]
-                    + [p.num((*base, "rate"), rate=True), "winner" if won is not None and won == arm.get("arm") else ""]
+                    + [p.num((*here, m)) for m in ("counted", "reached")]
+                    + [p.num((*here, "rate"), rate=True), "winner" if won is not None and won == arm.get("arm") else ""]
                 )
         parts.append(_table(["run", "arm", "counted", "reached its goal", "rate", ""], rows, numeric=range(2, 5)))
     return "".join(parts) or '<p class="note">No experiments or splits in this playbook.</p>'
@@ -313,7 +337,9 @@ def _splits(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
 
 def _over_time(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
     parts = []
-    shown = [(name, *charts[name]) for name in ("weekly", "time-to-handoff") if name in charts]
+    shown: list[tuple[str, str, str]] = [
+        (name, *charts[name]) for name in ("weekly", "time-to-handoff") if name in charts
+    ]
     if shown:
         parts.append(_charts(shown))
     weeks = items(p.report, ("weekly",))
@@ -334,9 +360,13 @@ def _over_time(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
         parts.append(_table(head, rows, numeric=range(1, len(head))))
     buckets = items(p.report, ("handoffs", "time_to_handoff", "buckets"))
     if buckets:
-        base = ("handoffs", "time_to_handoff")
-        rows = [[html.escape(bucket_label(b)), p.num((*base, "buckets", i, "contacts"))] for i, b in enumerate(buckets)]
-        spread = ", ".join(f"{m} {p.num((*base, m))}d" for m in ("p25", "median", "p75", "p90") if get(p.report, (*base, m)) is not None)
+        spot: Path = ("handoffs", "time_to_handoff")
+        rows = [[html.escape(bucket_label(b)), p.num((*spot, "buckets", i, "contacts"))] for i, b in enumerate(buckets)]
+        spread = ", ".join(
+            f"{m} {p.num((*spot, m))}d"
+            for m in ("p25", "median", "p75", "p90")
+            if get(p.report, (*spot, m)) is not None
+        )
         parts.append(f"<h3>Time to handoff</h3><p>{spread}</p>" if spread else "<h3>Time to handoff</h3>")
         parts.append(_table(["days to handoff", "contacts"], rows, numeric=[1]))
     velocity = members(p.report, ("handoffs", "velocity_days"))
@@ -354,7 +384,12 @@ def _sales(p: _Page) -> str:
     ]
     for name in members(p.report, ("thresholds",)):
         base = ("thresholds", name)
-        rows.append([html.escape(name), f"{p.num((*base, 'contacts'))} contacts crossed ({p.num((*base, 'crossings'))} crossings)"])
+        rows.append(
+            [
+                html.escape(name),
+                f"{p.num((*base, 'contacts'))} contacts crossed ({p.num((*base, 'crossings'))} crossings)",
+            ]
+        )
     rows.append(["tasks", p.counts(("tasks",))])
     rows.append(["webhooks", p.counts(("webhooks",))])
     rows.append(["notifications", p.counts(("notifications",))])
@@ -365,8 +400,14 @@ def _touches(p: _Page) -> str:
     t = ("touches",)
     rows = [
         ["sent", p.num((*t, "total")) + " (" + p.counts((*t, "by_channel")) + ")"],
-        ["per contact", f"median {p.num((*t, 'per_contact', 'median'))}, p90 {p.num((*t, 'per_contact', 'p90'))}, max {p.num((*t, 'per_contact', 'max'))} (contacts who entered a flow)"],
-        ["gives / asks", f"{p.num((*t, 'gives'))} / {p.num((*t, 'asks'))}: {p.num((*t, 'gives_per_ask'))} gives per ask; ways out {p.num((*t, 'way_outs'))}"],
+        [
+            "per contact",
+            f"median {p.num((*t, 'per_contact', 'median'))}, p90 {p.num((*t, 'per_contact', 'p90'))}, max {p.num((*t, 'per_contact', 'max'))} (contacts who entered a flow)",
+        ],
+        [
+            "gives / asks",
+            f"{p.num((*t, 'gives'))} / {p.num((*t, 'asks'))}: {p.num((*t, 'gives_per_ask'))} gives per ask; ways out {p.num((*t, 'way_outs'))}",
+        ],
     ]
     return _table(["", ""], rows, header=False)
 
@@ -375,7 +416,10 @@ def _policy(p: _Page) -> str:
     rows = [
         ["deferred", p.counts(("deferred",))],
         ["blocked", p.counts(("blocked",))],
-        ["first touch", f"late {p.num(('first_touch', 'late'))} (first message more than {html.escape(str(get(p.report, ('first_touch', 'within')) or '?'))} after entry)"],
+        [
+            "first touch",
+            f"late {p.num(('first_touch', 'late'))} (first message more than {html.escape(str(get(p.report, ('first_touch', 'within')) or '?'))} after entry)",
+        ],
         ["suppressed", p.counts(("suppressed",))],
         ["unsubscribes", p.num(("unsubscribes",))],
     ]
@@ -413,8 +457,16 @@ def _table(head: list[str], rows: list[list[str]], numeric: Any = (), header: bo
     right = set(numeric)
     parts = ["<table>"]
     if header:
-        parts.append("<tr>" + "".join(f'<th{" class=n" if i in right else ""}>{html.escape(h)}</th>' for i, h in enumerate(head)) + "</tr>")
+        parts.append(
+            "<tr>"
+            + "".join(f"<th{' class=n' if i in right else ''}>{html.escape(h)}</th>" for i, h in enumerate(head))
+            + "</tr>"
+        )
     for row in rows:
-        parts.append("<tr>" + "".join(f'<td{" class=n" if i in right else ""}>{cell}</td>' for i, cell in enumerate(row)) + "</tr>")
+        parts.append(
+            "<tr>"
+            + "".join(f"<td{' class=n' if i in right else ''}>{cell}</td>" for i, cell in enumerate(row))
+            + "</tr>"
+        )
     parts.append("</table>")
     return "".join(parts)
