@@ -8,9 +8,11 @@ import copy
 import json
 import os
 import re
+import shlex
 import shutil
 import struct
 import subprocess
+import sys
 from functools import cache
 from html import unescape
 from html.parser import HTMLParser
@@ -22,7 +24,7 @@ import pytest
 from nurturedsl.readout import page
 from nurturedsl.readout.diagrams import NO_PROGRAMME, diagrams
 
-from .readout_sample import PLAYBOOK, REPLAY, real, run, shaped
+from .readout_sample import PLAYBOOK, ROOT, real, shaped
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # .ci/run sets it: there a missing browser fails the tests instead of skipping them
@@ -145,12 +147,27 @@ def test_the_page_is_self_contained() -> None:
     assert len(ids) == len(set(ids))
 
 
-def test_simulate_format_html_shows_the_json_reports_numbers(tmp_path: Path) -> None:
-    done = run("simulate", PLAYBOOK, *REPLAY, "--format", "html", "-o", str(tmp_path / "page.html"))
+def test_the_documented_command_writes_a_page_with_the_json_reports_numbers(tmp_path: Path) -> None:
+    # docs/simulation.md, "The HTML page and charts": its example, run as written, in a folder of its own
+    docs = (Path(ROOT) / "docs" / "simulation.md").read_text()
+    block = docs.split("### The HTML page and charts", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    words = shlex.split(block.replace("\\\n", " "))
+    assert words[:2] == ["nurturedsl", "simulate"]
+    for folder in ("playbooks", "examples"):
+        (tmp_path / folder).symlink_to(Path(ROOT) / folder)
+    done = subprocess.run(
+        [sys.executable, "-m", "nurturedsl", *words[1:]],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
-    text = (tmp_path / "page.html").read_text()
+    text = (tmp_path / "report.html").read_text()
     assert_same_numbers(text, real())
     assert text.count('<div class="diagram">') == 1 + len(real()["flows"])  # the overview and each flow
+    assert (tmp_path / "charts" / "charts.md").is_file()
 
 
 def test_cohort_pages_carry_the_intervals() -> None:
