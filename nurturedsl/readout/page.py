@@ -418,7 +418,7 @@ def _policy(p: _Page) -> str:
         ["blocked", p.counts(("blocked",))],
         [
             "first touch",
-            f"late {p.num(('first_touch', 'late'))} (first message more than {html.escape(str(get(p.report, ('first_touch', 'within')) or '?'))} after entry)",
+            f"late {p.num(('first_touch', 'late'))} (first message more than {html.escape(_iso_days(str(get(p.report, ('first_touch', 'within')) or '?')))} after entry)",
         ],
         ["suppressed", p.counts(("suppressed",))],
         ["unsubscribes", p.num(("unsubscribes",))],

@@ -350,10 +350,14 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
     if output_format == "html":
         # drawn from the JSON document, so the page's figures are the JSON's
         from ..readout import page
+        from ..readout.charts import NoMatplotlib
         from ..readout.diagrams import diagrams
 
         document = json.loads(as_json(header, body, ranges))
-        return page(document, diagrams(playbook, document))
+        try:
+            return page(document, diagrams(playbook, document))
+        except NoMatplotlib as error:
+            raise UsageError(str(error)) from None
     return as_text(header, body, ranges)
 
 
@@ -666,12 +670,13 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
 def _write_charts(o: Options, document: dict, sources: list[str]) -> None:
     """--charts DIR, before the report is printed: a failure is exit 2 with
     nothing half-done on stdout."""
+    from ..readout.charts import NoMatplotlib
     from ..readout.output import ChartsError, write_charts
 
     given = [o.playbook, o.contacts, o.events, o.responses, o.output, o.trace, *_map_files(o.mapping), *sources]
     try:
         write_charts(o.charts, document, [path for path in given if path not in (None, "-")])
-    except ChartsError as error:
+    except (ChartsError, NoMatplotlib) as error:
         raise UsageError(str(error)) from None
 
 
