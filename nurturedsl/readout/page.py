@@ -349,6 +349,8 @@ def _over_time(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
             channels += [c for c in members(week, ("touches",)) if c not in channels]
         rows = []
         for k, week in enumerate(weeks):
+            if not _active(week):
+                continue  # a year of weeks is a long table; the chart shows the quiet ones
             base = ("weekly", k)
             rows.append(
                 [html.escape(str(week.get("from", k)))]
@@ -356,7 +358,9 @@ def _over_time(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
                 + [p.num((*base, "touches", c)) for c in channels]
                 + [p.num((*base, "handoffs")), p.num((*base, "goals"))]
             )
-        head = ["week from", "entries"] + [f"{c} touches" for c in channels] + ["handoffs", "goals"]
+        head = (
+            ["week from (weeks with activity)", "entries"] + [f"{c} touches" for c in channels] + ["handoffs", "goals"]
+        )
         parts.append(_table(head, rows, numeric=range(1, len(head))))
     buckets = items(p.report, ("handoffs", "time_to_handoff", "buckets"))
     if buckets:
@@ -376,6 +380,11 @@ def _over_time(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
             f"{p.num(('handoffs', 'velocity_days', 'median'))}, p90 {p.num(('handoffs', 'velocity_days', 'p90'))}.</p>"
         )
     return "".join(parts) or '<p class="note">This report has no figures over time.</p>'
+
+
+def _active(week: dict[str, Any]) -> bool:
+    counts = [week.get(m) for m in ("entries", "handoffs", "goals")] + list(members(week, ("touches",)).values())
+    return any(is_number(c) and c for c in counts)
 
 
 def _sales(p: _Page) -> str:
