@@ -604,10 +604,17 @@ def schema(output: str | None) -> None:
     "-f",
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "html"]),
     default="text",
     show_default=True,
-    help="text for people; json (versioned) for tools and `render`.",
+    help="text for people; json (versioned) for tools and `render`; html: one self-contained page "
+    "with the tables, charts and the diagrams carrying the counts.",
+)
+@click.option(
+    "--charts",
+    metavar="DIR",
+    help="Also write each chart as DIR/NAME.svg and DIR/NAME.png, and DIR/charts.md embedding them "
+    "(for a CI job summary); DIR is created if missing.",
 )
 @click.option(
     "--trace",
@@ -653,6 +660,7 @@ def simulate(
     workers: int,
     progress: bool | None,
     output: str | None,
+    charts: str | None,
 ) -> None:
     """Run a playbook against contacts before a single email goes out.
 

@@ -373,7 +373,7 @@ def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, b
     return merged
 
 
-def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str) -> str:
+def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str, playbook: str = "") -> str:
     total = Tally()
     for run in sorted(tallies):
         total.add(tallies[run])
@@ -393,6 +393,17 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
         )
     if output_format == "json":
         return as_json(header, body, ranges)
+    if output_format == "html":
+        # drawn from the JSON document, so the page's figures are the JSON's
+        from ..readout import page
+        from ..readout.charts import NoMatplotlib
+        from ..readout.diagrams import diagrams
+
+        document = json.loads(as_json(header, body, ranges))
+        try:
+            return page(document, diagrams(playbook, document))
+        except NoMatplotlib as error:
+            raise UsageError(str(error)) from None
     return as_text(header, body, ranges)
 
 
@@ -488,6 +499,7 @@ class Options:
     workers: int
     output: str | None
     progress: bool | None
+    charts: str | None = None  # --charts DIR (nurturedsl/readout)
 
 
 def run_simulate(o: Options, write) -> int:
@@ -545,6 +557,15 @@ def _run(o: Options, write) -> int:
             "--contact prints one contact's timeline; --trace and --format json are for whole runs "
             "(--trace writes every contact's records, which you can filter)"
         )
+    if o.charts is not None:
+        from ..readout.output import ChartsError, check_folder
+
+        if o.contact is not None:
+            raise UsageError("--charts draws a whole run's report; --contact prints one contact's timeline")
+        try:
+            check_folder(o.charts)
+        except ChartsError as error:
+            raise UsageError(str(error)) from None
     if o.trace == "-":
         raise UsageError("--trace -: the trace needs a file; stdout is the report's (-o -)")
     outputs = _outputs(o.output, o.trace)
@@ -557,6 +578,10 @@ def _run(o: Options, write) -> int:
     _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
     for option, path in outputs:
         _writable(option, path)
+    if o.charts is not None:  # the one chart file known before the run; write_charts checks each
+        written = [(what, path) for what, path in given if path is not None]
+        written += [(f"the {option} file", path) for option, path in outputs]
+        _check_outputs([("--charts", os.path.join(o.charts, "charts.md"))], written)
     try:
         ir, sources = load_ir(o.playbook)
         # an imported playbook is an input too, known once the playbook is read
@@ -568,7 +593,7 @@ def _run(o: Options, write) -> int:
                 click.echo(f"{o.playbook}: error: {error}", err=True)
                 return EXIT_PROBLEMS
             raise UsageError(f"{o.playbook}: {error}") from None
-        return _simulate(ir, o, write)
+        return _simulate(ir, o, write, sources)
     except RecursionError:
         # Conditions are checked, compiled and evaluated by nested calls (the
         # input files are depth-checked where they are read): a condition
@@ -576,7 +601,7 @@ def _run(o: Options, write) -> int:
         raise UsageError(f"{o.playbook}: a condition is nested too deeply to run") from None
 
 
-def _simulate(ir: dict, o: Options, write) -> int:
+def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
     inputs = {"playbook": o.playbook}
     notes: list[str] = []
     undated: list[str] = []  # contacts flagged unsubscribed without a date
@@ -676,7 +701,23 @@ def _simulate(ir: dict, o: Options, write) -> int:
     if late:
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")
     header = header_for(job, "cohort" if o.cohort is not None else "replay", inputs, notes, start_reason)
-    return _emit(report(job, tallies, header, o.output_format), o.output, write)
+    text = report(job, tallies, header, o.output_format, o.playbook)
+    if o.charts is not None:
+        _write_charts(o, json.loads(report(job, tallies, header, "json")), list(sources))
+    return _emit(text, o.output, write)
+
+
+def _write_charts(o: Options, document: dict, sources: list[str]) -> None:
+    """--charts DIR, before the report is printed: a failure is exit 2 with
+    nothing half-done on stdout."""
+    from ..readout.charts import NoMatplotlib
+    from ..readout.output import ChartsError, write_charts
+
+    given = [o.playbook, o.contacts, o.events, o.responses, o.output, o.trace, *_map_files(o.mapping), *sources]
+    try:
+        write_charts(o.charts, document, [path for path in given if path not in (None, "-")])
+    except (ChartsError, NoMatplotlib) as error:
+        raise UsageError(str(error)) from None
 
 
 def replay_start(job: Job) -> tuple[float, str]:
