@@ -372,6 +372,8 @@ class Programme:
                     )
                     prepared.deps = Deps(name for _, name, _ in prepared.arms)
                     every = every | prepared.deps
+            if "goal" in data:  # watched after a run ends, for the attribution window
+                every = every | _deps(data["goal"], ir)
             every = every | flow.exit_deps | flow.entry_deps
         self.threshold_sources: set[Source] = (
             self._expand(

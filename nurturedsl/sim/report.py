@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 
 REPORT_FORMAT = "nurturedsl-simulation"
-REPORT_VERSION = "1.2.0"
+REPORT_VERSION = "1.3.0"
 _REASONS = ("quiet_hours", "send_days", "frequency_cap", "cadence")
 
 
@@ -49,6 +49,21 @@ class Tally:
         self.rate_windows: dict[str, Counter] = defaultdict(Counter)
         # experiments.py: (experiment, arm, window close, goal reached) -> first entries
         self.experiment_windows: Counter = Counter()
+        # the funnel, by (flow, step): runs that arrived, touches sent, held
+        # (and by reason), blocked, runs that left there (by reason) and lost
+        self.step_reached: Counter = Counter()
+        self.step_sent: Counter = Counter()
+        self.step_held: Counter = Counter()
+        self.step_held_by: Counter = Counter()  # (flow, step, reason)
+        self.step_blocked: Counter = Counter()
+        self.step_left: Counter = Counter()  # (flow, step, reason)
+        self.step_lost: Counter = Counter()
+        self.attributed = Counter()  # flow -> runs whose goal counts for it (attribution window)
+        self.paths: Counter = Counter()  # (flow, ((step, arm index), ...), attributed) -> runs
+        self.arm_entries: Counter = Counter()  # (flow, step, arm index) -> entries into a split's arm
+        self.arm_goals: Counter = Counter()  # (flow, step, arm index) -> runs through it whose goal counts
+        self.arm_unsubscribes: Counter = Counter()  # (flow, step, arm index) -> contacts
+        self.weekly: Counter = Counter()  # (what, week) -> count; what: entries, handoffs, goals, touch:CHANNEL
 
     # -- what the engine calls
 
@@ -58,20 +73,46 @@ class Tally:
             self.nurtured += 1
             self.per_contact[touches] += 1
 
-    def entry(self, flow: str, first: bool) -> None:
+    def entry(self, flow: str, first: bool, week: int = 0) -> None:
         self.entered[flow] += 1
+        self.weekly[("entries", week)] += 1
         if first:
             self.entered_contacts[flow] += 1
 
-    def left(self, flow: str, reason: str, goal: bool | None) -> None:
+    def left(self, flow: str, reason: str, goal: bool | None, step: str | None = None) -> None:
         self.exits[flow][reason] += 1
+        if step is not None:
+            self.step_left[(flow, step, reason)] += 1
         if goal:
             self.goals[flow] += 1
+
+    def reached(self, flow: str, step: str) -> None:
+        self.step_reached[(flow, step)] += 1
+
+    def arm(self, flow: str, step: str, index: int) -> None:
+        self.arm_entries[(flow, step, index)] += 1
+
+    def arm_unsubscribed(self, flow: str, step: str, index: int) -> None:
+        self.arm_unsubscribes[(flow, step, index)] += 1
+
+    def settled(
+        self, flow: str, step: str, path: tuple[tuple[str, int], ...], lost: bool, attributed: bool, week: int
+    ) -> None:
+        """A run's goal is settled: it counts for the flow (`attributed`), or
+        the run is over without it; `lost` when it also left by a loss."""
+        if lost:
+            self.step_lost[(flow, step)] += 1
+        self.paths[(flow, path, attributed)] += 1
+        if attributed:
+            self.attributed[flow] += 1
+            self.weekly[("goals", week)] += 1
+            for node, index in set(path):
+                self.arm_goals[(flow, node, index)] += 1
 
     def transition(self, flow: str, node: str, index: int) -> None:
         self.transitions[flow][(node, index)] += 1
 
-    def handoff(self, team: str, first: bool, first_to_team: bool, since: float | None) -> None:
+    def handoff(self, team: str, first: bool, first_to_team: bool, since: float | None, week: int = 0) -> None:
         """A hand-off: `first` for the contact's first, `first_to_team` for
         their first to this team; `since`: seconds from their first flow
         entry (None when they entered none before)."""
@@ -79,6 +120,7 @@ class Tally:
             self.handoffs[team] += 1
         if first:
             self.handed_off += 1
+            self.weekly[("handoffs", week)] += 1
             if since is not None:
                 self.velocity[round(since / 60)] += 1
 
@@ -90,17 +132,28 @@ class Tally:
         if first:
             self.crossed_contacts[name] += 1
 
-    def touch(self, flow: str, channel: str, kind: str | None) -> None:
+    def touch(self, flow: str, channel: str, kind: str | None, step: str | None = None, week: int = 0) -> None:
         self.touches[channel] += 1
         self.flow_touches[flow] += 1
+        self.weekly[("touch:" + channel, week)] += 1
+        if step is not None:
+            self.step_sent[(flow, step)] += 1
         if kind:
             self.kinds[kind] += 1
 
-    def defer(self, reason: str) -> None:
+    def defer(self, reason: str, flow: str | None = None, step: str | None = None, first: bool = False) -> None:
+        """A touch held for `reason` (once per touch and reason); `first` at
+        the touch's first reason."""
         self.deferred[reason] += 1
+        if flow is not None and step is not None:
+            self.step_held_by[(flow, step, reason)] += 1
+            if first:
+                self.step_held[(flow, step)] += 1
 
-    def block(self, reason: str) -> None:
+    def block(self, reason: str, flow: str | None = None, step: str | None = None) -> None:
         self.blocked[reason] += 1
+        if flow is not None and step is not None:
+            self.step_blocked[(flow, step)] += 1
 
     def suppress(self, name: str) -> None:
         self.suppressed[name] += 1
