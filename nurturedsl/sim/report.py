@@ -241,7 +241,95 @@ def layout(ir: dict) -> dict:
             for name, flow in sorted(ir["flows"].items())
             if flow.get("rate_limits")
         },
+        # flow -> its steps in written order, what the funnel lists
+        "steps": {name: _steps(ir, flow) for name, flow in sorted(ir["flows"].items())},
+        "has_goal": {name: "goal" in flow for name, flow in sorted(ir["flows"].items())},
     }
+
+
+_TOUCHES = ("email", "sms", "linkedin", "ads")
+_CHOICES = ("branch", "split", "experiment")
+
+
+def _steps(ir: dict, flow: dict) -> list[dict]:
+    """A flow's steps in the order they are written (by their spans; a
+    repeat's interval right after its repeat), `@entry` first and `@end`
+    last: id, kind, a human label, and for a choice its arms' names."""
+    from .describe import Describer
+
+    describe = Describer(ir).describe
+    nodes = flow["nodes"]
+
+    def where(node_id: str) -> tuple:
+        if node_id == "@entry":
+            return (0, 0, 0)
+        if node_id == "@end":
+            return (2, 0, 0)
+        node = nodes[node_id]
+        owner = nodes.get(node.get("repeat", ""), node)  # a repeat's `@wait` sits with its repeat
+        span = owner.get("span") or node.get("span")
+        if span is None:
+            return (1, 10**9, 0, node_id)
+        return (1, span["line"], span["column"], 1 if owner is not node else 0, node_id)
+
+    steps = []
+    for node_id in sorted(nodes, key=where):
+        node = nodes[node_id]
+        step = {"step": node_id, "kind": node["type"], "label": _label(ir, node, describe)}
+        if node["type"] in _CHOICES:
+            step["arms"] = [_arm_name(node, index, edge, describe) for index, edge in enumerate(node["next"])]
+        steps.append(step)
+    return steps
+
+
+def _arm_name(node: dict, index: int, edge: dict, describe) -> str:
+    if edge.get("label"):
+        return str(edge["label"])
+    if node["type"] == "branch":
+        return describe(edge["guard"]) if "guard" in edge else "else"
+    return str(index + 1)
+
+
+def _label(ir: dict, node: dict, describe) -> str:
+    """What a person calls a step: its kind and what it sends or does,
+    never an internal id (`suppress_1`)."""
+    from .. import units
+
+    kind = node["type"]
+    if kind in _TOUCHES:
+        content = node.get("content")
+        title = ir.get("content", {}).get(content, {}).get("title") if content else None
+        what = title or content or node.get("audience") or ""
+        action = node.get("action")
+        head = f"{kind} {action}" if action and kind != "email" else kind
+        return f'{head} "{what}"' if what else head
+    if kind == "wait":
+        return f"wait {units.short(node['duration']['seconds'])}"
+    if kind == "wait_until":
+        return f"wait until {describe(node['condition'])}"
+    if kind == "wait_for":
+        events = [edge["event"]["name"] for edge in node["next"] if edge.get("event")]
+        return "wait for " + " or ".join(events)
+    if kind == "wait_calendar":
+        days = node.get("days")
+        return "wait until " + (node.get("date") or ", ".join(days or ())) + (f" {node['time']}" if node.get("time") else "")
+    words = {
+        "entry": "entry",
+        "end": "end (completed)",
+        "exit": f'exit "{node.get("reason", "")}"' if node.get("reason") else "exit",
+        "handoff": f"handoff to {node.get('team')}",
+        "suppress": f'suppress "{node.get("suppression_list")}"',
+        "move_to": f"move to {node.get('flow')}",
+        "tag": ("untag" if node.get("remove") else "tag") + f' "{node.get("tag")}"',
+        "set": f"set {node.get('attribute')}",
+        "score": f"score {node.get('score')} " + ("reset" if node.get("op") == "reset" else "change"),
+        "notify": f"notify {node.get('recipient') or '(default)'}",
+        "task": f"task for {node.get('recipient') or '(default)'}",
+        "webhook": f"webhook {node.get('method', '')}".strip(),
+        "repeat": "repeat" + (f" at most {node['at_most']} times" if node.get("at_most") else ""),
+        "goto": "go to",
+    }
+    return words.get(kind, kind)
 
 
 def figures(tally: Tally, shape: dict) -> dict:
@@ -305,7 +393,199 @@ def figures(tally: Tally, shape: dict) -> dict:
         limits = shape.get("rate_limits", {}).get(flow)
         if limits:
             body["flows"][flow]["rate_limit"] = _over_rate(tally, flow, limits)
+        if "steps" in shape:
+            body["flows"][flow].update(_funnel(tally, flow, shape["steps"][flow], shape["has_goal"][flow]))
+    if "steps" in shape:
+        body["splits"] = _splits(tally, shape)
+        body["weekly"] = _weekly(tally, shape.get("weeks", []))
+        body["handoffs"]["time_to_handoff"] = _time_to_handoff(velocity)
     return body
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
+    """A flow's funnel (per step in written order), its conversion, the
+    steps that lose most and its paths."""
+    left: dict[str, dict[str, int]] = defaultdict(dict)
+    held_by: dict[str, dict[str, int]] = defaultdict(dict)
+    for (name, step, reason), count in sorted(tally.step_left.items()):
+        if name == flow:
+            left[step][reason] = count
+    for (name, step, reason), count in tally.step_held_by.items():
+        if name == flow:
+            held_by[step][reason] = count
+    funnel = []
+    for step in steps:
+        node = step["step"]
+        funnel.append(
+            {
+                "step": node,
+                "label": step["label"],
+                "kind": step["kind"],
+                "reached": tally.step_reached[(flow, node)],
+                "sent": tally.step_sent[(flow, node)],
+                "held": tally.step_held[(flow, node)],
+                "held_by": {reason: held_by[node].get(reason, 0) for reason in _REASONS},
+                "blocked": tally.step_blocked[(flow, node)],
+                "left": left.get(node, {}),
+                "lost": tally.step_lost[(flow, node)],
+            }
+        )
+    order = {step["step"]: index for index, step in enumerate(funnel)}
+    lost_most = [
+        item["step"] for item in sorted(funnel, key=lambda item: (-item["lost"], order[item["step"]])) if item["lost"]
+    ]
+    attributed = tally.attributed[flow] if has_goal else 0
+    return {
+        "has_goal": has_goal,
+        "goal_attributed": attributed,
+        "conversion": {"rate": _rate(attributed, tally.entered[flow])},
+        "funnel": funnel,
+        "lost_most": lost_most,
+        "paths": _paths(tally, flow, steps, has_goal),
+    }
+
+
+_TOP_PATHS = 10
+
+
+def _paths(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> list[dict]:
+    """The flow's 10 most-run paths (the arms a run took, in order), ties by
+    their text, and the rest as one `(other)`; [] without choices."""
+    arms = {step["step"]: step["arms"] for step in steps if "arms" in step}
+    if not arms:
+        return []
+    runs: Counter = Counter()
+    goals: Counter = Counter()
+    for (name, path, attributed), count in tally.paths.items():
+        if name != flow:
+            continue
+        words = tuple(f"{node}:{arms[node][index]}" for node, index in path)
+        runs[words] += count
+        if attributed and has_goal:
+            goals[words] += count
+    ranked = sorted(runs, key=lambda words: (-runs[words], " > ".join(words)))
+    out = [
+        {"path": list(words), "runs": runs[words], "goal_attributed": goals[words], "rate": _rate(goals[words], runs[words])}
+        for words in ranked[:_TOP_PATHS]
+    ]
+    rest = ranked[_TOP_PATHS:]
+    if rest:
+        total, hit = sum(runs[w] for w in rest), sum(goals[w] for w in rest)
+        out.append({"path": ["(other)"], "runs": total, "goal_attributed": hit, "rate": _rate(hit, total)})
+    return out
+
+
+def _splits(tally: Tally, shape: dict) -> dict:
+    """Every split and experiment step: its arms side by side, the best
+    arm's lead over the next and whether it is clear (experiments.py
+    decides an experiment's winner; report() fills it in)."""
+    from .stats import newcombe, wilson
+
+    out = {}
+    for flow, steps in shape["steps"].items():
+        for step in steps:
+            if step["kind"] not in ("split", "experiment"):
+                continue
+            node, experiment = step["step"], step["kind"] == "experiment"
+            key = f"{flow}.{node}"
+            arms = []
+            for index, name in enumerate(step["arms"]):
+                entered = tally.arm_entries[(flow, node, index)]
+                if experiment:  # its own goal within its window, over the windows closed by --until
+                    counted = sum(
+                        c for (k, a, _, _), c in tally.experiment_windows.items() if k == key and a == index
+                    )
+                    hits = sum(c for (k, a, _, hit), c in tally.experiment_windows.items() if k == key and a == index and hit)
+                else:
+                    counted, hits = entered, tally.arm_goals[(flow, node, index)] if shape["has_goal"][flow] else 0
+                interval = wilson(hits, counted)
+                arm = {
+                    "arm": name,
+                    "entered": entered,
+                    "goal_attributed": hits,
+                    "rate": _rate(hits, counted),
+                    "rate_interval": [round(interval[0], 4), round(interval[1], 4)] if interval else None,
+                    "unsubscribes": tally.arm_unsubscribes[(flow, node, index)],
+                }
+                if experiment:
+                    arm["counted"] = counted
+                arms.append((arm, hits, counted))
+            ranked = sorted((a for a in arms if a[2]), key=lambda a: (-a[1] / a[2], a[0]["arm"]))
+            difference = None
+            winner = None
+            if len(ranked) >= 2:
+                (best, b_hits, b_n), (second, s_hits, s_n) = ranked[0], ranked[1]
+                found = newcombe(b_hits, b_n, s_hits, s_n)
+                assert found is not None
+                difference = {
+                    "between": [best["arm"], second["arm"]],
+                    "value": round(b_hits / b_n - s_hits / s_n, 4),
+                    "interval": [round(found[0], 4), round(found[1], 4)],
+                }
+                if found[0] > 0:
+                    winner = best["arm"]
+            out[key] = {
+                "kind": step["kind"],
+                "arms": [arm for arm, _, _ in arms],
+                "difference": difference,
+                "winner": winner,
+                "decided": False,
+            }
+    return out
+
+
+def weeks(start: float, until: float) -> list[str]:
+    """The dates (UTC) the weekly series' weeks start on: every 7 days from
+    the start; the last week may be cut short by --until."""
+    import datetime as dt
+    import math
+
+    count = max(1, math.ceil((until - start) / (7 * 86400)))
+    return [
+        dt.datetime.fromtimestamp(start + 7 * 86400 * k, dt.timezone.utc).date().isoformat() for k in range(count)
+    ]
+
+
+def _weekly(tally: Tally, starts: list[str]) -> list[dict]:
+    channels = sorted({what[6:] for what, _ in tally.weekly if what.startswith("touch:")} | set(tally.touches))
+    return [
+        {
+            "week": k,
+            "from": day,
+            "entries": tally.weekly[("entries", k)],
+            "touches": {channel: tally.weekly[("touch:" + channel, k)] for channel in channels},
+            "handoffs": tally.weekly[("handoffs", k)],
+            "goals": tally.weekly[("goals", k)],
+        }
+        for k, day in enumerate(starts)
+    ]
+
+
+_HANDOFF_EDGES = (0, 1, 3, 7, 14, 30, 60, 90, 180, 365, None)
+
+
+def _time_to_handoff(velocity: Counter) -> dict:
+    """How long hand-offs took from the first entry: contacts per bucket of
+    days (a bucket holds from <= days < to) and quartiles and p90."""
+    buckets = []
+    for low, high in zip(_HANDOFF_EDGES, _HANDOFF_EDGES[1:]):
+        contacts = sum(
+            count
+            for minutes, count in velocity.items()
+            if minutes >= low * 1440 and (high is None or minutes < high * 1440)
+        )
+        buckets.append({"from_days": low, "to_days": high, "contacts": contacts})
+    return {
+        "buckets": buckets,
+        "p25": _days(_quantile(velocity, 0.25)),
+        "median": _days(_quantile(velocity, 0.5)),
+        "p75": _days(_quantile(velocity, 0.75)),
+        "p90": _days(_quantile(velocity, 0.9)),
+    }
 
 
 def _over_rate(tally: Tally, flow: str, limits: dict[str, int]) -> dict[str, int]:
@@ -325,16 +605,29 @@ def _days(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 1440, 2)
 
 
+# A list of objects is keyed by its items' ids in dotted paths: a funnel's
+# steps by `step`, a split's arms by `arm`, weeks by `week`, time-to-handoff
+# buckets by `from_days`. Those ids are labels, not figures.
+_ITEM_KEYS = ("step", "arm", "week", "from_days")
+_NOT_FIGURES = frozenset(("transitions", "paths", "to_days") + _ITEM_KEYS)
+
+
 def flatten(body: dict, prefix: str = "") -> dict[str, float]:
     """Dotted key -> number, for every number of a report body (intervals are
-    keyed like this). Transitions are left out: they are for diagrams."""
+    keyed like this). Transitions and paths are left out: transitions are
+    for diagrams, and a path's rank is not the same path from run to run."""
     out = {}
     for key, value in body.items():
         name = f"{prefix}{key}"
-        if key == "transitions":
+        if key in _NOT_FIGURES:
             continue
         if isinstance(value, dict):
             out.update(flatten(value, name + "."))
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            for item in value:
+                ids = [item[k] for k in _ITEM_KEYS if k in item]
+                if ids:
+                    out.update(flatten(item, f"{name}.{ids[0]}."))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             out[name] = value
     return out
@@ -345,7 +638,14 @@ def flatten(body: dict, prefix: str = "") -> dict[str, float]:
 # quantiles and ratios, which do not.
 def _extensive(key: str) -> bool:
     last = key.rsplit(".", 1)[-1]
-    return not (last in ("median", "p90", "max", "gives_per_ask") or ".per_contact." in key or ".velocity_days." in key)
+    return not (
+        last in _QUANTILES + ("gives_per_ask", "rate", "value")
+        or ".per_contact." in key
+        or ".velocity_days." in key
+    )
+
+
+_QUANTILES = ("median", "p25", "p75", "p90", "max")
 
 
 def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, list[float]]:
@@ -359,7 +659,7 @@ def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, li
     keys = sorted(set().union(*(figs.keys() for _, figs in runs)))
     out = {}
     for key in keys:
-        if not _extensive(key) and key.rsplit(".", 1)[-1] in ("median", "p90", "max"):
+        if not _extensive(key) and key.rsplit(".", 1)[-1] in _QUANTILES:
             continue  # quantiles of a run's share are not quantiles of the cohort
         extensive = _extensive(key)
         values = []
