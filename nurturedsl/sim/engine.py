@@ -399,7 +399,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         for run in list(self.runs.values()):
             self.tally.remaining(run.flow.name)
             # still in: its goal counts if it holds by --until
-            self._settle(run, False, run.flow.goal is not None and bool(run.flow.goal(s)))
+            self._settle(run, None, run.flow.goal is not None and bool(run.flow.goal(s)))
         self._check_attributions(final=True)
         self.tally.contact(self.touches, self.first_entry is not None)
 
@@ -612,6 +612,8 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             if node_id not in run.seen:
                 run.seen.add(node_id)
                 tally.reached(flow.name, node_id)
+            if node.type != "wait":
+                run.where = node_id
             edge = node.perform(self, run, node, came_from)
             if edge is None:  # it waits here, or it has left
                 return

@@ -46,6 +46,7 @@ class _Run:
         "path",
         "seen",
         "left_at",
+        "where",
     )
 
     def __init__(self, flow: _Flow, now: float, via: str):
@@ -66,6 +67,10 @@ class _Run:
         self.path: list[tuple[str, int]] = []
         self.seen: set[str] = set()  # the steps it arrived at (the funnel's `reached`)
         self.left_at = math.inf
+        # the funnel's step it is at: the node, or the step before a plain
+        # `wait` it sits in (a contact who leaves during the wait after an
+        # email is lost by that email)
+        self.where = flow.start
 
 
 class _Membership(_Shared):
@@ -78,7 +83,7 @@ class _Membership(_Shared):
     handing_off = False  # within a hand-off, while it takes the contact out of its flows
     # runs that ended without their flow's goal, watched until the attribution
     # window closes: (run, left by a loss, window close)
-    attributions: list[tuple[_Run, bool, float]] | None = None
+    attributions: list[tuple[_Run, str | None, float]] | None = None
     cadence_until: dict[str, float] | None = None  # flow -> cadence_until of its last run that sent a message
 
     def _may_enter(self, flow: _Flow, since: float | None = None) -> bool:
@@ -170,9 +175,16 @@ class _Membership(_Shared):
             self.cadence_until[flow.name] = run.cadence_until
         self.wake_stale = True
         goal = bool(flow.goal(self.s)) if flow.goal is not None else None
-        self.tally.left(flow.name, reason, goal, run.node)
+        self.tally.left(flow.name, reason, goal, run.where)
         if self.tracing:
-            self._trace("exit", flow=flow.name, step=run.node, reason=reason, goal=goal)
+            self._trace(
+                "exit",
+                flow=flow.name,
+                step=run.node,
+                reason=reason,
+                goal=goal,
+                funnel_step=run.where if run.where != run.node else None,
+            )
         self._attribute(run, reason, goal)
         if flow.readmits and not self.with_sales:
             # an `entry when` flow that re-admits: look at the entries again
@@ -229,8 +241,9 @@ class _Membership(_Shared):
     def _attribute(self, run: _Run, reason: str, goal: bool | None) -> None:
         """A run ended: settle whether its goal counts for the flow now, or
         watch for it until the attribution window closes. A run that ended
-        by completing, a hand-off or a move is never lost."""
-        lossy = not (self.handing_off or reason == "completed" or reason.startswith(("handoff to ", "moved to ")))
+        by completing, a hand-off (its own or an exit at one) or a move is
+        never lost."""
+        lossy = None if self.handing_off or reason == "completed" or reason.startswith(("handoff to ", "moved to ")) else reason
         window = self.r.attribution
         if goal is None or goal or window <= 0 or self.s.now >= self.r.until:
             self._settle(run, lossy, bool(goal))
@@ -254,14 +267,15 @@ class _Membership(_Shared):
             if now <= close and goal(s):
                 self._settle(run, lossy, True)
                 if self.tracing:
-                    self._trace("goal", flow=run.flow.name, step=run.node, left_at=iso(run.left_at))
+                    self._trace("goal", flow=run.flow.name, step=run.where, left_at=iso(run.left_at))
             elif now >= close or final:
                 self._settle(run, lossy, False)
             else:
                 still.append((run, lossy, close))
         self.attributions = still
 
-    def _settle(self, run: _Run, lossy: bool, attributed: bool) -> None:
+    def _settle(self, run: _Run, lossy: str | None, attributed: bool) -> None:
+        """`lossy`: the reason the run left by, when that is a loss."""
         self.tally.settled(
-            run.flow.name, run.node, tuple(run.path), lossy and not attributed, attributed, self._week()
+            run.flow.name, run.where, tuple(run.path), None if attributed else lossy, attributed, self._week()
         )

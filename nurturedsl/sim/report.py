@@ -57,7 +57,7 @@ class Tally:
         self.step_held_by: Counter = Counter()  # (flow, step, reason)
         self.step_blocked: Counter = Counter()
         self.step_left: Counter = Counter()  # (flow, step, reason)
-        self.step_lost: Counter = Counter()
+        self.step_lost: Counter = Counter()  # (flow, step, reason)
         self.attributed = Counter()  # flow -> runs whose goal counts for it (attribution window)
         self.paths: Counter = Counter()  # (flow, ((step, arm index), ...), attributed) -> runs
         self.arm_entries: Counter = Counter()  # (flow, step, arm index) -> entries into a split's arm
@@ -96,12 +96,19 @@ class Tally:
         self.arm_unsubscribes[(flow, step, index)] += 1
 
     def settled(
-        self, flow: str, step: str, path: tuple[tuple[str, int], ...], lost: bool, attributed: bool, week: int
+        self,
+        flow: str,
+        step: str,
+        path: tuple[tuple[str, int], ...],
+        lost: str | None,
+        attributed: bool,
+        week: int,
     ) -> None:
         """A run's goal is settled: it counts for the flow (`attributed`), or
-        the run is over without it; `lost` when it also left by a loss."""
-        if lost:
-            self.step_lost[(flow, step)] += 1
+        the run is over without it; `lost`: the exit reason when it also
+        left by a loss."""
+        if lost is not None:
+            self.step_lost[(flow, step, lost)] += 1
         self.paths[(flow, path, attributed)] += 1
         if attributed:
             self.attributed[flow] += 1
@@ -410,10 +417,14 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
     """A flow's funnel (per step in written order), its conversion, the
     steps that lose most and its paths."""
     left: dict[str, dict[str, int]] = defaultdict(dict)
+    lost: dict[str, dict[str, int]] = defaultdict(dict)
     held_by: dict[str, dict[str, int]] = defaultdict(dict)
     for (name, step, reason), count in sorted(tally.step_left.items()):
         if name == flow:
             left[step][reason] = count
+    for (name, step, reason), count in sorted(tally.step_lost.items()):
+        if name == flow:
+            lost[step][reason] = count
     for (name, step, reason), count in tally.step_held_by.items():
         if name == flow:
             held_by[step][reason] = count
@@ -431,7 +442,8 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
                 "held_by": {reason: held_by[node].get(reason, 0) for reason in _REASONS},
                 "blocked": tally.step_blocked[(flow, node)],
                 "left": left.get(node, {}),
-                "lost": tally.step_lost[(flow, node)],
+                "lost": sum(lost.get(node, {}).values()),
+                "lost_by": lost.get(node, {}),
             }
         )
     order = {step["step"]: index for index, step in enumerate(funnel)}
@@ -751,6 +763,7 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
                 for reason, count in sorted(flow["exits"].items(), key=lambda item: (-item[1], item[0]))
             )
             lines.append(f"  {'':<{width}}  left: {exits}")
+        lines.extend(f"  {'':<{width}}  {line}" for line in _flow_lines(header, flow, base, n))
     lines.append("")
     handoffs = body["handoffs"]
     lines.append("Sales")
@@ -806,10 +819,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         )
     )
     lines.append("")
-    if body.get("experiments"):
-        from .experiments import text_lines
-
-        lines.extend(text_lines(body["experiments"]))
+    if body.get("experiments") or body.get("splits"):
+        lines.extend(_split_lines(body, n))
+        lines.append("")
+    if "weekly" in body:
+        lines.extend(_weekly_lines(body))
         lines.append("")
     lines.append("Policy")
     deferred = body["deferred"]
@@ -846,6 +860,153 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         lines.append("")
         lines.extend(notes)
     return "\n".join(lines) + "\n"
+
+
+def _flow_lines(header: dict, flow: dict, base: str, n) -> list[str]:
+    """A flow's conversion within the attribution window and the steps that
+    lose most contacts: which email loses people."""
+    lines = []
+    if flow.get("has_goal"):
+        seconds = (header.get("attribution") or {}).get("seconds", 0)
+        when = f"within {_short(seconds)} of the end" if seconds else "at the end"
+        rate = flow["conversion"]["rate"]
+        lines.append(
+            f"goal ({when}) {n(base + '.goal_attributed', flow['goal_attributed'])} of {n(base + '.entered', flow['entered'])}"
+            + (f" ({rate * 100:.1f}%)" if rate is not None else "")
+        )
+    steps = {item["step"]: item for item in flow.get("funnel", ())}
+    ranked = flow.get("lost_most") or []
+    if ranked:
+        first = steps[ranked[0]]
+        key = f"{base}.funnel.{first['step']}"
+        why = ", ".join(
+            f"{n(f'{key}.lost_by.{reason}', count)} {reason}"
+            for reason, count in sorted(first["lost_by"].items(), key=lambda item: (-item[1], item[0]))
+        )
+        line = f"loses most: {_step_words(first)} {n(key + '.lost', first['lost'])} lost — {why}"
+        others = [
+            f"{_step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])}" for step in ranked[1:3]
+        ]
+        lines.append(line)
+        if others:
+            lines.append("  then " + ", ".join(others))
+    return lines
+
+
+def _step_words(step: dict) -> str:
+    """A step as the text report names it: `"Welcome" email (welcome)`."""
+    label, kind = step["label"], step["kind"]
+    if kind in _TOUCHES and '"' in label:
+        head, _, what = label.partition(' "')
+        what = what[:-1]
+        if len(what) > 32:  # the report is read at 100 columns
+            what = what[:31] + "…"
+        label = f'"{what}" {head}'
+    return f"{label} ({step['step']})"
+
+
+def _short(seconds: float) -> str:
+    from .. import units
+
+    return units.short(seconds)
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _split_lines(body: dict, n) -> list[str]:
+    """Experiments and splits: each one's arms side by side, the best arm's
+    lead over the next with its interval, and the verdict."""
+    lines = ["Experiments and splits"]
+    experiments = body.get("experiments") or {}
+    for name, split in (body.get("splits") or {}).items():
+        exp = experiments.get(name)
+        lines.append(f"  {name} ({split['kind']}" + (f", {exp['rule']})" if exp else ")"))
+        if exp:
+            from .experiments import text_lines
+
+            lines.extend(text_lines({name: exp})[2:])
+        width = max([len(arm["arm"]) for arm in split["arms"]] + [3])
+        lines.append(f"    {'arm':<{width}}  {'entered':>8}  {'goal':>6}  {'rate [95%]':<22}  unsubscribed")
+        key = f"splits.{name}.arms"
+        for arm in split["arms"]:
+            interval = arm["rate_interval"]
+            rate = _percent(arm["rate"]) + (
+                f" [{interval[0] * 100:.1f}–{interval[1] * 100:.1f}%]" if interval is not None else ""
+            )
+            name_ = arm["arm"]
+            lines.append(
+                f"    {name_:<{width}}  {n(f'{key}.{name_}.entered', arm['entered']):>8}  "
+                f"{n(f'{key}.{name_}.goal_attributed', arm['goal_attributed']):>6}  {rate:<22}  "
+                f"{n(f'{key}.{name_}.unsubscribes', arm['unsubscribes'])}"
+            )
+        difference = split["difference"]
+        if difference is None:
+            lines.append("    no difference yet: fewer than two arms with contacts")
+            continue
+        best, second = difference["between"]
+        low, high = difference["interval"]
+        text = (
+            f'    "{best}" − "{second}": {difference["value"] * 100:+.1f} points '
+            f"[{low * 100:+.1f}, {high * 100:+.1f}]; "
+        )
+        if split["decided"] and split["winner"] is not None:
+            text += f'winner "{split["winner"]}" (decided)'
+        elif split["winner"] is not None:
+            text += f'"{split["winner"]}" leads, interval excludes 0'
+        else:
+            text += "no clear winner"
+        lines.append(text)
+    return lines
+
+
+_MAX_WEEK_ROWS = 13
+
+
+def _weekly_lines(body: dict) -> list[str]:
+    """Over time: a row per week with activity (or per 4 weeks, when more
+    than 13 have some), and the time-to-handoff buckets."""
+    weekly = body["weekly"]
+    channels = sorted({channel for week in weekly for channel in week["touches"]})
+
+    def busy(week: dict) -> bool:
+        return bool(week["entries"] or week["handoffs"] or week["goals"] or any(week["touches"].values()))
+
+    rows = [week for week in weekly if busy(week)]
+    group = 4 if len(rows) > _MAX_WEEK_ROWS else 1
+    lines = [f"Over time (weeks from {weekly[0]['from']}" + (", in 4-week groups)" if group > 1 else ")")]
+    head = f"  {'week':<7}  {'from':<10}  {'entries':>7}" + "".join(f"  {c:>7}" for c in channels)
+    lines.append(head + f"  {'handoffs':>8}  {'goals':>6}")
+    grouped: dict[int, list[dict]] = {}
+    for week in rows:
+        grouped.setdefault(week["week"] // group, []).append(week)
+    for index, weeks_in in grouped.items():
+        first = weeks_in[0]["week"] if group == 1 else index * group
+        label = str(first) if group == 1 else f"{first}–{min(first + group, len(weekly)) - 1}"
+        since = weekly[first]["from"]
+        total = lambda what: sum(week[what] for week in weeks_in)  # noqa: E731
+        line = f"  {label:<7}  {since:<10}  {total('entries'):>7,}" + "".join(
+            f"  {sum(week['touches'].get(c, 0) for week in weeks_in):>7,}" for c in channels
+        )
+        lines.append(line + f"  {total('handoffs'):>8,}  {total('goals'):>6,}")
+    if not rows:
+        lines.append("  nothing happened")
+    handoff = body["handoffs"].get("time_to_handoff")
+    if handoff and handoff["median"] is not None:
+        buckets = ", ".join(
+            f"{_bucket(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"]
+        )
+        lines.append(
+            f"  time to handoff: {buckets}; p25 {handoff['p25']:g}, median {handoff['median']:g}, "
+            f"p75 {handoff['p75']:g}, p90 {handoff['p90']:g} days"
+        )
+    return lines
+
+
+def _bucket(bucket: dict) -> str:
+    low, high = bucket["from_days"], bucket["to_days"]
+    return f"{low}d+" if high is None else f"{low}–{high}d"
 
 
 def _iso_words(text: str) -> str:
