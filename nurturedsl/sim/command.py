@@ -383,7 +383,9 @@ def parse_attribution(text: str) -> float:
             "0d counts only goals met when the run ends"
         ) from None
     if seconds < 0:
-        raise UsageError(f"--attribution {_cut(text)}: a window cannot be negative; 0d counts only goals met at the end")
+        raise UsageError(
+            f"--attribution {_cut(text)}: a window cannot be negative; 0d counts only goals met at the end"
+        )
     if seconds > units.MAX_DURATION_SECONDS:
         raise UsageError(f"--attribution {_cut(text)}: at most {units.MAX_DURATION_SECONDS // units.DAY}d (ten years)")
     return float(seconds)

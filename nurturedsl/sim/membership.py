@@ -243,7 +243,11 @@ class _Membership(_Shared):
         watch for it until the attribution window closes. A run that ended
         by completing, a hand-off (its own or an exit at one) or a move is
         never lost."""
-        lossy = None if self.handing_off or reason == "completed" or reason.startswith(("handoff to ", "moved to ")) else reason
+        lossy = (
+            None
+            if self.handing_off or reason == "completed" or reason.startswith(("handoff to ", "moved to "))
+            else reason
+        )
         window = self.r.attribution
         if goal is None or goal or window <= 0 or self.s.now >= self.r.until:
             self._settle(run, lossy, bool(goal))

@@ -319,7 +319,11 @@ def _label(ir: dict, node: dict, describe) -> str:
         return "wait for " + " or ".join(events)
     if kind == "wait_calendar":
         days = node.get("days")
-        return "wait until " + (node.get("date") or ", ".join(days or ())) + (f" {node['time']}" if node.get("time") else "")
+        return (
+            "wait until "
+            + (node.get("date") or ", ".join(days or ()))
+            + (f" {node['time']}" if node.get("time") else "")
+        )
     words = {
         "entry": "entry",
         "end": "end (completed)",
@@ -481,7 +485,12 @@ def _paths(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> list[d
             goals[words] += count
     ranked = sorted(runs, key=lambda words: (-runs[words], " > ".join(words)))
     out = [
-        {"path": list(words), "runs": runs[words], "goal_attributed": goals[words], "rate": _rate(goals[words], runs[words])}
+        {
+            "path": list(words),
+            "runs": runs[words],
+            "goal_attributed": goals[words],
+            "rate": _rate(goals[words], runs[words]),
+        }
         for words in ranked[:_TOP_PATHS]
     ]
     rest = ranked[_TOP_PATHS:]
@@ -508,10 +517,10 @@ def _splits(tally: Tally, shape: dict) -> dict:
             for index, name in enumerate(step["arms"]):
                 entered = tally.arm_entries[(flow, node, index)]
                 if experiment:  # its own goal within its window, over the windows closed by --until
-                    counted = sum(
-                        c for (k, a, _, _), c in tally.experiment_windows.items() if k == key and a == index
+                    counted = sum(c for (k, a, _, _), c in tally.experiment_windows.items() if k == key and a == index)
+                    hits = sum(
+                        c for (k, a, _, hit), c in tally.experiment_windows.items() if k == key and a == index and hit
                     )
-                    hits = sum(c for (k, a, _, hit), c in tally.experiment_windows.items() if k == key and a == index and hit)
                 else:
                     counted, hits = entered, tally.arm_goals[(flow, node, index)] if shape["has_goal"][flow] else 0
                 interval = wilson(hits, counted)
@@ -557,9 +566,7 @@ def weeks(start: float, until: float) -> list[str]:
     import math
 
     count = max(1, math.ceil((until - start) / (7 * 86400)))
-    return [
-        dt.datetime.fromtimestamp(start + 7 * 86400 * k, dt.timezone.utc).date().isoformat() for k in range(count)
-    ]
+    return [dt.datetime.fromtimestamp(start + 7 * 86400 * k, dt.timezone.utc).date().isoformat() for k in range(count)]
 
 
 def _weekly(tally: Tally, starts: list[str]) -> list[dict]:
@@ -651,9 +658,7 @@ def flatten(body: dict, prefix: str = "") -> dict[str, float]:
 def _extensive(key: str) -> bool:
     last = key.rsplit(".", 1)[-1]
     return not (
-        last in _QUANTILES + ("gives_per_ask", "rate", "value")
-        or ".per_contact." in key
-        or ".velocity_days." in key
+        last in _QUANTILES + ("gives_per_ask", "rate", "value") or ".per_contact." in key or ".velocity_days." in key
     )
 
 
@@ -822,7 +827,7 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
     if body.get("experiments") or body.get("splits"):
         lines.extend(_split_lines(body, n))
         lines.append("")
-    if "weekly" in body:
+    if body.get("weekly"):
         lines.extend(_weekly_lines(body))
         lines.append("")
     lines.append("Policy")
@@ -994,9 +999,7 @@ def _weekly_lines(body: dict) -> list[str]:
         lines.append("  nothing happened")
     handoff = body["handoffs"].get("time_to_handoff")
     if handoff and handoff["median"] is not None:
-        buckets = ", ".join(
-            f"{_bucket(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"]
-        )
+        buckets = ", ".join(f"{_bucket(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"])
         lines.append(
             f"  time to handoff: {buckets}; p25 {handoff['p25']:g}, median {handoff['median']:g}, "
             f"p75 {handoff['p75']:g}, p90 {handoff['p90']:g} days"
