@@ -37,7 +37,8 @@ def simulate(
     book = write(tmp_path, "p.nurture", playbook)
     people = write(tmp_path, "contacts.jsonl", "".join(json.dumps({"id": c}) + "\n" for c in contacts))
     lines = [
-        json.dumps({"contact": c, "at": when, "event": name, "args": [arg] if arg else []}) for c, when, name, arg in events
+        json.dumps({"contact": c, "at": when, "event": name, "args": [arg] if arg else []})
+        for c, when, name, arg in events
     ]
     happened = write(tmp_path, "events.jsonl", "".join(line + "\n" for line in lines))
     result = CliRunner().invoke(
