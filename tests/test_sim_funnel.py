@@ -151,3 +151,28 @@ flow f {
     flow = simulate(tmp_path, playbook, ["a", "b"], events)["flows"]["f"]
     assert flow["has_goal"] is False and flow["goal_attributed"] == 0 and flow["conversion"] == {"rate": 0.0}
     assert flow["paths"] == [{"path": ["branch_1:else"], "runs": 2, "goal_attributed": 0, "rate": 0.0}]
+
+
+def test_the_documented_new_lines_are_what_the_replay_prints():
+    from .conftest import PLAYBOOKS, ROOT
+
+    doc = (ROOT / "docs" / "simulation.md").read_text(encoding="utf-8")
+    example = doc.split("### The report", 1)[1].split("```", 2)[1]
+    new = [
+        line
+        for line in example.splitlines()
+        if line.strip().startswith(("goal (", "loses most:", "then ", "time to handoff"))
+    ]
+    block = example.split("Experiments and splits\n", 1)[1].split("\n\n", 1)[0]
+    weeks = example.split("Over time", 1)[1].split("\n  ...", 1)[0]
+    result = CliRunner().invoke(
+        main,
+        ["simulate", str(PLAYBOOKS / "programme.nurture"), "--contacts", str(ROOT / "examples" / "contacts.csv")]
+        + ["--events", str(ROOT / "examples" / "events.jsonl")],
+        catch_exceptions=False,
+    )
+    assert len(new) == 4
+    for line in new:
+        assert line + "\n" in result.stdout
+    assert "Experiments and splits\n" + block + "\n\n" in result.stdout
+    assert "Over time" + weeks + "\n" in result.stdout
