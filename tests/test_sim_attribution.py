@@ -108,3 +108,22 @@ def test_a_bad_window_is_a_usage_error_with_a_hint(tmp_path):
         )
         assert result.exit_code == 2, result.output
         assert words in result.stderr and "Traceback" not in result.output
+
+
+def test_a_goal_after_reentering_counts_for_the_new_run_only(tmp_path):
+    playbook = """
+content ask ask "Book a demo"
+flow f {
+  entry on registered("webinar")
+  reentry allowed
+  goal booked("demo")
+  email ask: ask
+}
+"""
+    events = [
+        ("x", moment(0), "registered", "webinar"),
+        ("x", moment(2), "registered", "webinar"),
+        ("x", moment(3), "booked", "demo"),
+    ]
+    flow = simulate(tmp_path, playbook, ["x"], events)["flows"]["f"]
+    assert (flow["entered"], flow["goal_attributed"]) == (2, 1)

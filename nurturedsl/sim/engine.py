@@ -268,6 +268,8 @@ class Runner:
         self.p = programme
         # how long after a run ends its flow's goal still counts for the flow
         self.attribution = attribution
+        # the last week of the report's weekly series (membership._week)
+        self.last_week = max(0, math.ceil((until - start) / (7 * 86400)) - 1)
         self.start = start
         self.until = until
         self.responder = responder
@@ -611,7 +613,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             run.node = node_id
             if node_id not in run.seen:
                 run.seen.add(node_id)
-                tally.reached(flow.name, node_id)
+                tally.step_reached[(flow.name, node_id)] += 1  # Tally.reached, without the call
             if node.type != "wait":
                 run.where = node_id
             edge = node.perform(self, run, node, came_from)

@@ -137,6 +137,8 @@ class _Membership(_Shared):
                 self._trace("refused", flow=flow.name, reason=via, why=self._refusal(flow))
             return False
         now = self.s.now
+        if self.attributions:
+            self._reentered(flow)
         count = self.entries.get(flow.name, (0, 0))[0]
         self.entries[flow.name] = (count + 1, now)
         if self.first_entry is None:
@@ -234,9 +236,9 @@ class _Membership(_Shared):
 
     def _week(self) -> int:
         """The week of the report's weekly series the moment is in."""
-        # --until itself (where runs still in are settled) is in the last week
-        last = max(0, math.ceil((self.r.until - self.r.start) / units.WEEK) - 1)
-        return min(last, int((self.s.now - self.r.start) // units.WEEK))
+        week = int((self.s.now - self.r.start) // units.WEEK)
+        last = self.r.last_week  # --until itself (where runs still in are settled) is in the last week
+        return week if week < last else last
 
     def _attribute(self, run: _Run, reason: str, goal: bool | None) -> None:
         """A run ended: settle whether its goal counts for the flow now, or
@@ -277,6 +279,18 @@ class _Membership(_Shared):
             else:
                 still.append((run, lossy, close))
         self.attributions = still
+
+    def _reentered(self, flow: _Flow) -> None:
+        """Back in `flow`: the new run owns its goal from here, so the
+        windows of its earlier runs close unmet (one goal, one run)."""
+        assert self.attributions is not None
+        keep = []
+        for watched in self.attributions:
+            if watched[0].flow is flow:
+                self._settle(watched[0], watched[1], False)
+            else:
+                keep.append(watched)
+        self.attributions = keep
 
     def _settle(self, run: _Run, lossy: str | None, attributed: bool) -> None:
         """`lossy`: the reason the run left by, when that is a loss."""

@@ -1094,6 +1094,8 @@ def _describe(record: dict, local) -> str:
     if kind == "experiment":
         when = "the winner" if record.get("decided") else "at random"
         return f'experiment {flow}.{step}: arm "{record["arm"]}" ({when})'
+    if kind == "goal":
+        return f"goal       {flow}: met after the run (left at {step}); counts for the flow"
     if kind == "experiment_goal":
         return f'goal       {flow}.{step}: reached in arm "{record["arm"]}"'
     if kind == "webhook":
