@@ -176,3 +176,40 @@ def test_the_documented_new_lines_are_what_the_replay_prints():
         assert line + "\n" in result.stdout
     assert "Experiments and splits\n" + block + "\n\n" in result.stdout
     assert "Over time" + weeks + "\n" in result.stdout
+
+
+def test_the_funnel_laws_hold_for_any_history(tmp_path_factory):
+    """Whatever happens: the steps' `left` add up to the exits, `lost` is
+    part of `left`, and the goal attributed is at least the goal reached."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from nurturedsl.sim.contact import Contact, Event
+    from nurturedsl.sim.report import figures, layout
+
+    from .test_simulate import Sim, at, playbook
+
+    ir = playbook(tmp_path_factory.mktemp("laws"), TWO_EMAILS)
+    names = st.sampled_from(["registered", "unsubscribed", "replied", "booked"])
+    happening = st.tuples(st.integers(0, 3), st.integers(0, 30 * 24), names)
+
+    @settings(max_examples=25, deadline=None)
+    @given(st.lists(happening, max_size=12))
+    def check(happenings):
+        events: dict[str, list[Event]] = {}
+        for who, hour, name in happenings:
+            arg = {"registered": "webinar", "booked": "demo"}.get(name)
+            events.setdefault(f"c{who}", []).append(Event(at(START) + hour * 3600, name, arg))
+        sim = Sim(ir, [Contact(f"c{i}") for i in range(4)], events, start=START, until="2026-02-15T00:00:00Z")
+        flow = figures(sim.tally, layout(ir))["flows"]["f"]
+        summed: dict[str, int] = {}
+        for item in flow["funnel"]:
+            assert sum(item["lost_by"].values()) == item["lost"]
+            for reason, count in item["lost_by"].items():
+                assert count <= item["left"].get(reason, 0)
+            for reason, count in item["left"].items():
+                summed[reason] = summed.get(reason, 0) + count
+        assert summed == flow["exits"]
+        assert flow["goal_reached"] <= flow["goal_attributed"] <= flow["entered"]
+
+    check()
