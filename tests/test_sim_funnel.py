@@ -161,7 +161,7 @@ def test_the_documented_new_lines_are_what_the_replay_prints():
     new = [
         line
         for line in example.splitlines()
-        if line.strip().startswith(("goal (", "loses most:", "then ", "time to handoff"))
+        if line.strip().startswith(("goal (", "loses most:", "— ", "then ", "time to handoff"))
     ]
     block = example.split("Experiments and splits\n", 1)[1].split("\n\n", 1)[0]
     weeks = example.split("Over time", 1)[1].split("\n  ...", 1)[0]
@@ -171,7 +171,7 @@ def test_the_documented_new_lines_are_what_the_replay_prints():
         + ["--events", str(ROOT / "examples" / "events.jsonl")],
         catch_exceptions=False,
     )
-    assert len(new) == 4
+    assert len(new) == 5
     for line in new:
         assert line + "\n" in result.stdout
     assert "Experiments and splits\n" + block + "\n\n" in result.stdout

@@ -768,7 +768,7 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
                 for reason, count in sorted(flow["exits"].items(), key=lambda item: (-item[1], item[0]))
             )
             lines.append(f"  {'':<{width}}  left: {exits}")
-        lines.extend(f"  {'':<{width}}  {line}" for line in _flow_lines(header, flow, base, n))
+        lines.extend(f"  {'':<{width}}  {line}" for line in _flow_lines(header, flow, base, n, 100 - width - 4))
     lines.append("")
     handoffs = body["handoffs"]
     lines.append("Sales")
@@ -867,9 +867,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _flow_lines(header: dict, flow: dict, base: str, n) -> list[str]:
+def _flow_lines(header: dict, flow: dict, base: str, n, room: int) -> list[str]:
     """A flow's conversion within the attribution window and the steps that
-    lose most contacts: which email loses people."""
+    lose most contacts: which email loses people; in `room` columns where
+    the numbers allow (the reasons and the runners-up go on lines of their
+    own when they do not fit)."""
     lines = []
     if flow.get("has_goal"):
         seconds = (header.get("attribution") or {}).get("seconds", 0)
@@ -888,12 +890,17 @@ def _flow_lines(header: dict, flow: dict, base: str, n) -> list[str]:
             f"{n(f'{key}.lost_by.{reason}', count)} {reason}"
             for reason, count in sorted(first["lost_by"].items(), key=lambda item: (-item[1], item[0]))
         )
-        line = f"loses most: {_step_words(first)} {n(key + '.lost', first['lost'])} lost — {why}"
+        line = f"loses most: {_step_words(first)} {n(key + '.lost', first['lost'])} lost"
+        if len(line) + len(why) + 3 <= room:
+            lines.append(f"{line} — {why}")
+        else:
+            lines.extend([line, f"  — {why}"])
         others = [
             f"{_step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])}" for step in ranked[1:3]
         ]
-        lines.append(line)
-        if others:
+        if others and len(", ".join(others)) + 7 > room:
+            lines.extend(f"  then {other}" for other in others)
+        elif others:
             lines.append("  then " + ", ".join(others))
     return lines
 
@@ -901,6 +908,8 @@ def _flow_lines(header: dict, flow: dict, base: str, n) -> list[str]:
 def _step_words(step: dict) -> str:
     """A step as the text report names it: `"Welcome" email (welcome)`."""
     label, kind = step["label"], step["kind"]
+    if kind == "entry":  # an exit condition that already held when the contact came in
+        label = "at entry"
     if kind in _TOUCHES and '"' in label:
         head, _, what = label.partition(' "')
         what = what[:-1]
