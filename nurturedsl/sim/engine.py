@@ -73,7 +73,6 @@ __all__ = [
 ]
 
 _PASSIVE = ("sent", "bounced")  # events that are not the contact's own activity
-_CHOICES = frozenset(("branch", "split", "experiment"))  # the steps a run's path is made of
 MAX_PATH = 20  # choices kept per run: a loop through a branch must not grow the report without bound
 MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
 
@@ -471,6 +470,8 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                     edge = node.ready(self, run, node)
                     if edge is not None:
                         self._stop_waiting(run, node, edge)
+            if self.attributions and touched(self.p.goal_deps):
+                self._check_attributions()
             pending, self.pending = self.pending, []
             for flow, trigger, event_at in pending:
                 if trigger.condition is None or trigger.condition(s):
@@ -484,8 +485,6 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                                 break
         if self.watches:
             self._check_goals()
-        if self.attributions:
-            self._check_attributions()
         self._schedule_wake()
 
     # -- experiments: each contact's goal window (experiments.py)
@@ -614,13 +613,13 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             if node_id not in run.seen:
                 run.seen.add(node_id)
                 tally.step_reached[(flow.name, node_id)] += 1  # Tally.reached, without the call
-            if node.type != "wait":
+            if node.counts_where:
                 run.where = node_id
             edge = node.perform(self, run, node, came_from)
             if edge is None:  # it waits here, or it has left
                 return
             tally.transition(flow.name, node_id, edge.index)
-            if node.type in _CHOICES:
+            if node.choice:
                 if len(run.path) < MAX_PATH:
                     run.path.append((node_id, edge.index))
                 if node.type != "branch":
