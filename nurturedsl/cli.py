@@ -601,6 +601,13 @@ def schema(output: str | None) -> None:
 )
 @click.option("--until", metavar="DATE", help="End of the simulated time. [default: 365 days after the start]")
 @click.option(
+    "--attribution",
+    metavar="DURATION",
+    default="14d",
+    show_default=True,
+    help="A flow's goal still counts for it when met this long after the run ends (0d: only at the end).",
+)
+@click.option(
     "-f",
     "--format",
     "output_format",
@@ -654,6 +661,7 @@ def simulate(
     seed: int,
     start: str | None,
     until: str | None,
+    attribution: str,
     output_format: str,
     trace: str | None,
     contact: str | None,

@@ -197,3 +197,17 @@ def shaped(mode: str = "replay") -> dict[str, Any]:
         "p90": 12.0,
     }
     return report
+
+
+def older(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as a 1.2.0 simulator wrote it: without the members 1.3.0
+    added (the page and the charts must still read such a file)."""
+    report = copy.deepcopy(report)
+    report["version"] = "1.2.0"
+    for member in ("attribution", "start_reason", "splits", "weekly"):
+        report.pop(member, None)
+    report["handoffs"].pop("time_to_handoff", None)
+    for flow in report["flows"].values():
+        for member in ("has_goal", "goal_attributed", "conversion", "funnel", "lost_most", "paths"):
+            flow.pop(member, None)
+    return report

@@ -9,7 +9,7 @@ from nurturedsl.readout import charts
 from nurturedsl.readout.charts import svgs, verdict
 from nurturedsl.readout.output import summary
 
-from .readout_sample import real, shaped
+from .readout_sample import older, real, shaped
 
 CHART_NAMES = ["funnel-inbound", "weekly", "time-to-handoff", "split-ghost.first_give"]
 
@@ -28,8 +28,8 @@ def test_one_chart_per_member_the_report_has(drawn: dict[str, tuple[bytes, bytes
 
 def test_a_report_without_the_new_members_has_no_charts() -> None:
     # a 1.2.0 report (no funnel, weekly, time to handoff or splits): nothing drawn from nothing
-    assert charts(real()) == {}
-    partial = real()
+    assert charts(older(real())) == {}
+    partial = older(real())
     partial["splits"] = {}
     partial["weekly"] = []
     assert charts(partial) == {}

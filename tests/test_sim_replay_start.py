@@ -89,17 +89,21 @@ def test_the_history_decides_the_score_and_a_later_entry_and_is_no_touch(tmp_pat
 def test_the_text_report_says_where_and_why_it_starts(tmp_path):
     playbook, people, happened = inputs(tmp_path)
     lines = run(playbook, "--contacts", people, "--events", happened).stdout.splitlines()
-    assert lines[1] == (
-        "from 2026-03-04T00:00:00Z (the day after the last event, 2026-03-03: the inputs before it are history) "
-        "until 2027-03-04T00:00:00Z"
-    )
+    assert lines[1:3] == [
+        "from 2026-03-04T00:00:00Z until 2027-03-04T00:00:00Z",
+        "start: the day after the last event, 2026-03-03: the inputs before it are history",
+    ]
     given = run(playbook, "--contacts", people, "--events", happened, "--start", "2026-03-05").stdout
-    assert given.splitlines()[1] == "from 2026-03-05T00:00:00Z (given with --start) until 2027-03-05T00:00:00Z"
+    assert given.splitlines()[1:3] == [
+        "from 2026-03-05T00:00:00Z until 2027-03-05T00:00:00Z",
+        "start: given with --start",
+    ]
     responses = ROOT / "examples" / "responses.toml"
     cohort = run(PLAYBOOKS / "programme.nurture", "--cohort", 20, "--responses", responses, "--runs", 1).stdout
-    assert cohort.splitlines()[1] == (
-        "from 2026-01-01T00:00:00Z (the forecast's default, 2026-01-01) until 2027-01-01T00:00:00Z"
-    )
+    assert cohort.splitlines()[1:3] == [
+        "from 2026-01-01T00:00:00Z until 2027-01-01T00:00:00Z",
+        "start: the forecast's default, 2026-01-01",
+    ]
 
 
 def test_a_later_created_at_date_moves_the_start_and_no_events_need_one(tmp_path):

@@ -28,12 +28,13 @@ import click
 from .contact import time_problem
 from .engine import IRError, Programme, Runner, iso
 from .logic import date_seconds
-from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline
+from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline, weeks
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COHORT_START = "2026-01-01"
 DEFAULT_SPAN_DAYS = 365
 GIVEN = "given with --start"  # the header's start_reason when --start was given
+DEFAULT_ATTRIBUTION = 14 * 86400  # `--attribution 14d`
 # Intervals hardly narrow past a few hundred thousand contacts, and ten
 # million take some ten minutes on two cores: a larger number is a typo.
 MAX_COHORT = 10_000_000
@@ -66,6 +67,7 @@ class Job:
     contacts: list = field(default_factory=list)  # replay: Contact objects
     events: dict = field(default_factory=dict)
     decisions: dict = field(default_factory=dict)  # run -> experiment -> Decision (experiments.py)
+    attribution: float = DEFAULT_ATTRIBUTION  # seconds after a run ends its flow's goal still counts
 
 
 def parse_moment(text: str, option: str) -> float:
@@ -141,7 +143,7 @@ def load_ir(path: str) -> tuple[dict, list[str]]:
 def _runner(job: Job, trace: bool):
     programme = Programme(job.ir)
     if job.cohort is None:
-        return Runner(programme, job.start, job.until, trace=trace), None
+        return Runner(programme, job.start, job.until, trace=trace, attribution=job.attribution), None
     from .cohort import contact_rng
 
     model = job.model
@@ -153,6 +155,7 @@ def _runner(job: Job, trace: bool):
         responder=model.respond,
         trace=trace,
         rng_for=lambda contact_id: contact_rng(seed, contact_id),
+        attribution=job.attribution,
     ), model
 
 
@@ -378,6 +381,7 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
     for run in sorted(tallies):
         total.add(tallies[run])
     shape = layout(job.ir)
+    shape["weeks"] = weeks(job.start, job.until)
     body = figures(total, shape)
     if _has_experiments(job.ir):
         from .experiments import section
@@ -386,6 +390,7 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
         experiments = list(Prepared(job.ir).experiments.values())
         windows = {run: tallies[run].experiment_windows for run in sorted(tallies)}
         body["experiments"] = section(experiments, job.decisions, windows, job.until)
+        _decided_winners(body)
     ranges = None
     if job.cohort is not None and job.runs > 1:
         ranges = intervals(
@@ -405,6 +410,42 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
         except NoMatplotlib as error:
             raise UsageError(str(error)) from None
     return as_text(header, body, ranges)
+
+
+def _decided_winners(body: dict) -> None:
+    """An experiment's winner in `splits` is the arm it decided for: the one
+    most of its runs decided for (none on a tie); undecided, the arms'
+    interval rule of a plain split stands."""
+    from collections import Counter
+
+    for name, found in body["experiments"].items():
+        votes = Counter(run["winner"] for run in found["runs"] if run["winner"] is not None)
+        if not votes:
+            continue
+        ranked = votes.most_common()
+        split = body["splits"][name]
+        split["winner"] = ranked[0][0] if len(ranked) == 1 or ranked[0][1] > ranked[1][1] else None
+        split["decided"] = True
+
+
+def parse_attribution(text: str) -> float:
+    """`--attribution DURATION`, written as the language writes durations."""
+    from .. import units
+
+    try:
+        seconds = units.parse_duration(text)
+    except ValueError:
+        raise UsageError(
+            f"--attribution {_cut(text)}: expected a duration such as 14d, 48h or 2w (units: {units.UNITS_TEXT}); "
+            "0d counts only goals met when the run ends"
+        ) from None
+    if seconds < 0:
+        raise UsageError(
+            f"--attribution {_cut(text)}: a window cannot be negative; 0d counts only goals met at the end"
+        )
+    if seconds > units.MAX_DURATION_SECONDS:
+        raise UsageError(f"--attribution {_cut(text)}: at most {units.MAX_DURATION_SECONDS // units.DAY}d (ten years)")
+    return float(seconds)
 
 
 def contact_timeline(job: Job, contact_id: str) -> str:
@@ -473,6 +514,9 @@ def header_for(job: Job, mode: str, sources: dict, notes: list[str], start_reaso
     }
     if mode == "cohort":
         header["runs"] = job.runs
+    from .. import units
+
+    header["attribution"] = {"window": units.iso(int(job.attribution)), "seconds": int(job.attribution)}
     return header
 
 
@@ -500,6 +544,7 @@ class Options:
     output: str | None
     progress: bool | None
     charts: str | None = None  # --charts DIR (nurturedsl/readout)
+    attribution: str = "14d"  # the goal attribution window (`--attribution`)
 
 
 def run_simulate(o: Options, write) -> int:
@@ -606,6 +651,7 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
     notes: list[str] = []
     undated: list[str] = []  # contacts flagged unsubscribed without a date
     job = Job(ir=ir, start=0.0, until=0.0, seed=o.seed, trace=o.trace is not None)
+    job.attribution = parse_attribution(o.attribution)
     if o.cohort is not None:
         from .cohort import CohortError, load_responses
 

@@ -51,7 +51,7 @@ class _Delivery(_Shared):
         elif node.message and run.messages >= run.flow.max_touches:
             blocked = "max_touches"
         if blocked:
-            self.tally.block(blocked)
+            self.tally.block(blocked, run.flow.name, node.id)
             if self.tracing:
                 self._trace(
                     "blocked",
@@ -87,7 +87,13 @@ class _Delivery(_Shared):
                     late = True
                     self.tally.late_first_touch(run.flow.name)
         content, kind = data.get("content"), data.get("give_or_ask")
-        self.tally.touch(run.flow.name, channel, "way_out" if kind == "ask" and content in self.p.way_outs else kind)
+        self.tally.touch(
+            run.flow.name,
+            channel,
+            "way_out" if kind == "ask" and content in self.p.way_outs else kind,
+            node.id,
+            self._week(),
+        )
         if self.tracing:
             self._trace(
                 "touch",
@@ -123,29 +129,28 @@ class _Delivery(_Shared):
         run.held_for = held
         if when < run.cadence_until:  # the flow's cadence minimum since its previous message
             when = run.cadence_until
-            if "cadence" not in held:
-                held.add("cadence")
-                self.tally.defer("cadence")
-                if self.tracing:
-                    self._trace("deferred", flow=run.flow.name, step=run.node, reason="cadence", until=iso(when))
+            self._held(run, held, "cadence", when)
         for _ in range(100):
             when, reasons = policy.next_open(when, self.zone)
             for reason in reasons:
-                if reason not in held:
-                    held.add(reason)
-                    self.tally.defer(reason)
-                    if self.tracing:
-                        self._trace("deferred", flow=run.flow.name, step=run.node, reason=reason, until=iso(when))
+                self._held(run, held, reason, when)
             later = self._capped_until(when, channel)
             if later is None:
                 return when
             when = later
-            if "frequency_cap" not in held:
-                held.add("frequency_cap")
-                self.tally.defer("frequency_cap")
-                if self.tracing:
-                    self._trace("deferred", flow=run.flow.name, step=run.node, reason="frequency_cap", until=iso(when))
+            self._held(run, held, "frequency_cap", when)
         return when  # pragma: no cover
+
+    def _held(self, run: _Run, held: set[str], reason: str, until: float) -> None:
+        """Count a touch held for `reason`, once per touch and reason (and
+        the touch once, for its step's funnel, at its first reason)."""
+        if reason in held:
+            return
+        first = not held
+        held.add(reason)
+        self.tally.defer(reason, run.flow.name, run.node, first)
+        if self.tracing:
+            self._trace("deferred", flow=run.flow.name, step=run.node, reason=reason, until=iso(until))
 
     def _capped_until(self, when: float, channel: str) -> float | None:
         """When the frequency caps hold a message on `channel` due at `when`:

@@ -73,6 +73,7 @@ __all__ = [
 ]
 
 _PASSIVE = ("sent", "bounced")  # events that are not the contact's own activity
+MAX_PATH = 20  # choices kept per run: a loop through a branch must not grow the report without bound
 MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
 
 # `responder(contact, touch, at, rng, in_segment)`: the events a delivered
@@ -261,8 +262,13 @@ class Runner:
         responder: Responder | None = None,
         trace: bool = False,
         rng_for: Callable[[str], Random] | None = None,
+        attribution: float = 14 * 86400,
     ):
         self.p = programme
+        # how long after a run ends its flow's goal still counts for the flow
+        self.attribution = attribution
+        # the last week of the report's weekly series (membership._week)
+        self.last_week = max(0, math.ceil((until - start) / (7 * 86400)) - 1)
         self.start = start
         self.until = until
         self.responder = responder
@@ -378,6 +384,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                 self.everything = self.wake_stale = True
             elif kind == WINDOW:
                 self._check_goals()
+                self._check_attributions()
             elif kind == REVISIT:
                 if self.suppressed_until <= at:
                     if self.tracing:
@@ -392,6 +399,9 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         s.now = until
         for run in list(self.runs.values()):
             self.tally.remaining(run.flow.name)
+            # still in: its goal counts if it holds by --until
+            self._settle(run, None, run.flow.goal is not None and bool(run.flow.goal(s)))
+        self._check_attributions(final=True)
         self.tally.contact(self.touches, self.first_entry is not None)
 
     def _record(self, name: str, arg: str | None, at: float, quiet: bool = False) -> None:
@@ -411,6 +421,10 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             self.unsubscribed = True  # also from history: no email to someone who opted out before the start
             if not quiet:
                 self.tally.unsubscribed()
+                for run in self.runs.values():  # the split and experiment arms they were in
+                    for node_id, index in set(run.path):
+                        if run.flow.nodes[node_id].type != "branch":
+                            self.tally.arm_unsubscribed(run.flow.name, node_id, index)
         if quiet:
             return
         if name in self.p.reactive or self.p.any_activity and name not in _PASSIVE:
@@ -456,6 +470,8 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                     edge = node.ready(self, run, node)
                     if edge is not None:
                         self._stop_waiting(run, node, edge)
+            if self.attributions and touched(self.p.goal_deps):
+                self._check_attributions()
             pending, self.pending = self.pending, []
             for flow, trigger, event_at in pending:
                 if trigger.condition is None or trigger.condition(s):
@@ -594,10 +610,20 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                 return
             node = nodes[node_id]
             run.node = node_id
+            if node_id not in run.seen:
+                run.seen.add(node_id)
+                tally.step_reached[(flow.name, node_id)] += 1  # Tally.reached, without the call
+            if node.counts_where:
+                run.where = node_id
             edge = node.perform(self, run, node, came_from)
             if edge is None:  # it waits here, or it has left
                 return
             tally.transition(flow.name, node_id, edge.index)
+            if node.choice:
+                if len(run.path) < MAX_PATH:
+                    run.path.append((node_id, edge.index))
+                if node.type != "branch":
+                    tally.arm(flow.name, node_id, edge.index)
             if edge.delay:
                 run.ticket += 1
                 self._push(s.now + edge.delay, TIMER, run, run.ticket, "walk", edge.to)

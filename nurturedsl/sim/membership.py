@@ -12,6 +12,7 @@ import math
 from typing import TYPE_CHECKING
 
 from .. import units
+from .clock import WINDOW
 from .programme import FLOWS_CHANGED
 from .shared import _Shared
 from .values import iso
@@ -42,6 +43,10 @@ class _Run:
         "messages",
         "cadence_until",
         "marks",
+        "path",
+        "seen",
+        "left_at",
+        "where",
     )
 
     def __init__(self, flow: _Flow, now: float, via: str):
@@ -58,6 +63,14 @@ class _Run:
         self.cadence_until = -math.inf  # no message before: the previous one (in any run of the flow) + cadence min
         # at a wait_for: how many events of each arm's name were recorded when the contact arrived
         self.marks: dict[str, int] = {}
+        # the arms taken at branches, splits and experiments: (node, arm index), in order
+        self.path: list[tuple[str, int]] = []
+        self.seen: set[str] = set()  # the steps it arrived at (the funnel's `reached`)
+        self.left_at = math.inf
+        # the funnel's step it is at: the node, or the step before a plain
+        # `wait` it sits in (a contact who leaves during the wait after an
+        # email is lost by that email)
+        self.where = flow.start
 
 
 class _Membership(_Shared):
@@ -67,6 +80,10 @@ class _Membership(_Shared):
 
     # state most contacts never change, kept off the instance until they do
     teams: frozenset[str] = frozenset()  # teams the contact was handed to
+    handing_off = False  # within a hand-off, while it takes the contact out of its flows
+    # runs that ended without their flow's goal, watched until the attribution
+    # window closes: (run, left by a loss, window close)
+    attributions: list[tuple[_Run, str | None, float]] | None = None
     cadence_until: dict[str, float] | None = None  # flow -> cadence_until of its last run that sent a message
 
     def _may_enter(self, flow: _Flow, since: float | None = None) -> bool:
@@ -120,6 +137,8 @@ class _Membership(_Shared):
                 self._trace("refused", flow=flow.name, reason=via, why=self._refusal(flow))
             return False
         now = self.s.now
+        if self.attributions:
+            self._reentered(flow)
         count = self.entries.get(flow.name, (0, 0))[0]
         self.entries[flow.name] = (count + 1, now)
         if self.first_entry is None:
@@ -131,7 +150,9 @@ class _Membership(_Shared):
         if self.cadence_until is not None and flow.name in self.cadence_until:
             run.cadence_until = self.cadence_until[flow.name]
         self.wake_stale = True
-        self.tally.entry(flow.name, count == 0)
+        self.tally.entry(flow.name, count == 0, self._week())
+        run.seen.add(flow.start)
+        self.tally.reached(flow.name, flow.start)
         if self.tracing:
             self._trace("enter", flow=flow.name, reason=via)
         reason = self._exit_reason(run)
@@ -146,6 +167,7 @@ class _Membership(_Shared):
             return
         run.active = False
         run.ticket += 1
+        run.left_at = self.s.now
         flow = run.flow
         del self.runs[flow.name]
         self._flows_changed()
@@ -155,9 +177,17 @@ class _Membership(_Shared):
             self.cadence_until[flow.name] = run.cadence_until
         self.wake_stale = True
         goal = bool(flow.goal(self.s)) if flow.goal is not None else None
-        self.tally.left(flow.name, reason, goal)
+        self.tally.left(flow.name, reason, goal, run.where)
         if self.tracing:
-            self._trace("exit", flow=flow.name, step=run.node, reason=reason, goal=goal)
+            self._trace(
+                "exit",
+                flow=flow.name,
+                step=run.node,
+                reason=reason,
+                goal=goal,
+                funnel_step=run.where if run.where != run.node else None,
+            )
+        self._attribute(run, reason, goal)
         if flow.readmits and not self.with_sales:
             # an `entry when` flow that re-admits: look at the entries again
             # now (or at the next happening when it was entered just now);
@@ -186,16 +216,84 @@ class _Membership(_Shared):
         the run whose `handoff` step this is). They leave every flow they are
         in; a flow whose exit condition holds at this moment records that
         exit, as it would have taken them out at this moment anyway."""
+        self.handing_off = True  # the runs it ends are not lost: the contact went to sales
         for other in list(self.runs.values()):
             reason = None if other is run else self._exit_reason(other)
             self._leave(other, reason or f"handoff to {team}")
+        self.handing_off = False
         self.with_sales = True
         self.recheck_next = False
         self.wake_stale = True
         first = not self.handed_off
         since = None if not first or self.first_entry is None else self.s.now - self.first_entry
-        self.tally.handoff(team, first, team not in self.teams, since)
+        self.tally.handoff(team, first, team not in self.teams, since, self._week())
         self.handed_off = True
         self.teams = self.teams | {team}
         if self.tracing:
             self._trace("handoff", team=team, reason=via)
+
+    # -- the goal's attribution window
+
+    def _week(self) -> int:
+        """The week of the report's weekly series the moment is in."""
+        week = int((self.s.now - self.r.start) // units.WEEK)
+        last = self.r.last_week  # --until itself (where runs still in are settled) is in the last week
+        return week if week < last else last
+
+    def _attribute(self, run: _Run, reason: str, goal: bool | None) -> None:
+        """A run ended: settle whether its goal counts for the flow now, or
+        watch for it until the attribution window closes. A run that ended
+        by completing, a hand-off (its own or an exit at one) or a move is
+        never lost."""
+        lossy = (
+            None
+            if self.handing_off or reason == "completed" or reason.startswith(("handoff to ", "moved to "))
+            else reason
+        )
+        window = self.r.attribution
+        if goal is None or goal or window <= 0 or self.s.now >= self.r.until:
+            self._settle(run, lossy, bool(goal))
+            return
+        close = self.s.now + window
+        if self.attributions is None:
+            self.attributions = []
+        self.attributions.append((run, lossy, close))
+        self._push(close, WINDOW)
+
+    def _check_attributions(self, final: bool = False) -> None:
+        """Settle the watched runs whose goal holds now (attributed) or whose
+        window is over (not); `final` at --until settles them all."""
+        if not self.attributions:
+            return
+        now, s = self.s.now, self.s
+        still = []
+        for run, lossy, close in self.attributions:
+            goal = run.flow.goal
+            assert goal is not None  # only runs of flows with a goal are watched
+            if now <= close and goal(s):
+                self._settle(run, lossy, True)
+                if self.tracing:
+                    self._trace("goal", flow=run.flow.name, step=run.where, left_at=iso(run.left_at))
+            elif now >= close or final:
+                self._settle(run, lossy, False)
+            else:
+                still.append((run, lossy, close))
+        self.attributions = still
+
+    def _reentered(self, flow: _Flow) -> None:
+        """Back in `flow`: the new run owns its goal from here, so the
+        windows of its earlier runs close unmet (one goal, one run)."""
+        assert self.attributions is not None
+        keep = []
+        for watched in self.attributions:
+            if watched[0].flow is flow:
+                self._settle(watched[0], watched[1], False)
+            else:
+                keep.append(watched)
+        self.attributions = keep
+
+    def _settle(self, run: _Run, lossy: str | None, attributed: bool) -> None:
+        """`lossy`: the reason the run left by, when that is a loss."""
+        self.tally.settled(
+            run.flow.name, run.where, tuple(run.path), None if attributed else lossy, attributed, self._week()
+        )

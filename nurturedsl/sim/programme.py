@@ -94,6 +94,8 @@ class _Node:
         "pairs",
         "ready",
         "arms",
+        "choice",
+        "counts_where",
     )
 
     def __init__(self, node_id: str, data: Json, compile_: Compile):
@@ -107,6 +109,11 @@ class _Node:
         self.next = [_Edge(edge, i, compile_) for i, edge in enumerate(data["next"])]
         self.data = data
         self.message = is_message(data)
+        # a branch, split or experiment: its arm is part of a run's path (the report's paths and splits)
+        self.choice = self.type in ("branch", "split", "experiment")
+        # where the funnel counts a contact who leaves here: at this step, or
+        # (a plain wait) at the step before it
+        self.counts_where = self.type != "wait"
         # a wait_until's condition; for other nodes one that never holds
         self.condition: Condition = compile_(data["condition"]) if self.type == "wait_until" else _never
         # what a waiting contact looks at when something changes (nodes.py's READY)
@@ -341,6 +348,9 @@ class Programme:
             return self._expand(sources(rule))
 
         every = Deps()
+        # what the flows' goals read: a run's goal watched after it ended
+        # (membership._check_attributions) is looked at again only then
+        self.goal_deps = Deps()
         for name, data in ir["flows"].items():
             flow = self.flows[name]
             flow.exit_sources = set().union(*(note(rule) for rule in data["exit"])) if data["exit"] else set()
@@ -372,6 +382,9 @@ class Programme:
                     )
                     prepared.deps = Deps(name for _, name, _ in prepared.arms)
                     every = every | prepared.deps
+            if "goal" in data:  # watched after a run ends, for the attribution window
+                self.goal_deps = self.goal_deps | _deps(data["goal"], ir)
+                every = every | self.goal_deps
             every = every | flow.exit_deps | flow.entry_deps
         self.threshold_sources: set[Source] = (
             self._expand(

@@ -13,7 +13,7 @@ import json
 from collections import Counter, defaultdict
 
 REPORT_FORMAT = "nurturedsl-simulation"
-REPORT_VERSION = "1.2.0"
+REPORT_VERSION = "1.3.0"
 _REASONS = ("quiet_hours", "send_days", "frequency_cap", "cadence")
 
 
@@ -49,6 +49,21 @@ class Tally:
         self.rate_windows: dict[str, Counter] = defaultdict(Counter)
         # experiments.py: (experiment, arm, window close, goal reached) -> first entries
         self.experiment_windows: Counter = Counter()
+        # the funnel, by (flow, step): runs that arrived, touches sent, held
+        # (and by reason), blocked, runs that left there (by reason) and lost
+        self.step_reached: Counter = Counter()
+        self.step_sent: Counter = Counter()
+        self.step_held: Counter = Counter()
+        self.step_held_by: Counter = Counter()  # (flow, step, reason)
+        self.step_blocked: Counter = Counter()
+        self.step_left: Counter = Counter()  # (flow, step, reason)
+        self.step_lost: Counter = Counter()  # (flow, step, reason)
+        self.attributed = Counter()  # flow -> runs whose goal counts for it (attribution window)
+        self.paths: Counter = Counter()  # (flow, ((step, arm index), ...), attributed) -> runs
+        self.arm_entries: Counter = Counter()  # (flow, step, arm index) -> entries into a split's arm
+        self.arm_goals: Counter = Counter()  # (flow, step, arm index) -> runs through it whose goal counts
+        self.arm_unsubscribes: Counter = Counter()  # (flow, step, arm index) -> contacts
+        self.weekly: Counter = Counter()  # (what, week) -> count; what: entries, handoffs, goals, touch:CHANNEL
 
     # -- what the engine calls
 
@@ -58,20 +73,53 @@ class Tally:
             self.nurtured += 1
             self.per_contact[touches] += 1
 
-    def entry(self, flow: str, first: bool) -> None:
+    def entry(self, flow: str, first: bool, week: int = 0) -> None:
         self.entered[flow] += 1
+        self.weekly[("entries", week)] += 1
         if first:
             self.entered_contacts[flow] += 1
 
-    def left(self, flow: str, reason: str, goal: bool | None) -> None:
+    def left(self, flow: str, reason: str, goal: bool | None, step: str | None = None) -> None:
         self.exits[flow][reason] += 1
+        if step is not None:
+            self.step_left[(flow, step, reason)] += 1
         if goal:
             self.goals[flow] += 1
+
+    def reached(self, flow: str, step: str) -> None:
+        self.step_reached[(flow, step)] += 1
+
+    def arm(self, flow: str, step: str, index: int) -> None:
+        self.arm_entries[(flow, step, index)] += 1
+
+    def arm_unsubscribed(self, flow: str, step: str, index: int) -> None:
+        self.arm_unsubscribes[(flow, step, index)] += 1
+
+    def settled(
+        self,
+        flow: str,
+        step: str,
+        path: tuple[tuple[str, int], ...],
+        lost: str | None,
+        attributed: bool,
+        week: int,
+    ) -> None:
+        """A run's goal is settled: it counts for the flow (`attributed`), or
+        the run is over without it; `lost`: the exit reason when it also
+        left by a loss."""
+        if lost is not None:
+            self.step_lost[(flow, step, lost)] += 1
+        self.paths[(flow, path, attributed)] += 1
+        if attributed:
+            self.attributed[flow] += 1
+            self.weekly[("goals", week)] += 1
+            for node, index in set(path):
+                self.arm_goals[(flow, node, index)] += 1
 
     def transition(self, flow: str, node: str, index: int) -> None:
         self.transitions[flow][(node, index)] += 1
 
-    def handoff(self, team: str, first: bool, first_to_team: bool, since: float | None) -> None:
+    def handoff(self, team: str, first: bool, first_to_team: bool, since: float | None, week: int = 0) -> None:
         """A hand-off: `first` for the contact's first, `first_to_team` for
         their first to this team; `since`: seconds from their first flow
         entry (None when they entered none before)."""
@@ -79,6 +127,7 @@ class Tally:
             self.handoffs[team] += 1
         if first:
             self.handed_off += 1
+            self.weekly[("handoffs", week)] += 1
             if since is not None:
                 self.velocity[round(since / 60)] += 1
 
@@ -90,17 +139,28 @@ class Tally:
         if first:
             self.crossed_contacts[name] += 1
 
-    def touch(self, flow: str, channel: str, kind: str | None) -> None:
+    def touch(self, flow: str, channel: str, kind: str | None, step: str | None = None, week: int = 0) -> None:
         self.touches[channel] += 1
         self.flow_touches[flow] += 1
+        self.weekly[("touch:" + channel, week)] += 1
+        if step is not None:
+            self.step_sent[(flow, step)] += 1
         if kind:
             self.kinds[kind] += 1
 
-    def defer(self, reason: str) -> None:
+    def defer(self, reason: str, flow: str | None = None, step: str | None = None, first: bool = False) -> None:
+        """A touch held for `reason` (once per touch and reason); `first` at
+        the touch's first reason."""
         self.deferred[reason] += 1
+        if flow is not None and step is not None:
+            self.step_held_by[(flow, step, reason)] += 1
+            if first:
+                self.step_held[(flow, step)] += 1
 
-    def block(self, reason: str) -> None:
+    def block(self, reason: str, flow: str | None = None, step: str | None = None) -> None:
         self.blocked[reason] += 1
+        if flow is not None and step is not None:
+            self.step_blocked[(flow, step)] += 1
 
     def suppress(self, name: str) -> None:
         self.suppressed[name] += 1
@@ -188,7 +248,99 @@ def layout(ir: dict) -> dict:
             for name, flow in sorted(ir["flows"].items())
             if flow.get("rate_limits")
         },
+        # flow -> its steps in written order, what the funnel lists
+        "steps": {name: _steps(ir, flow) for name, flow in sorted(ir["flows"].items())},
+        "has_goal": {name: "goal" in flow for name, flow in sorted(ir["flows"].items())},
     }
+
+
+_TOUCHES = ("email", "sms", "linkedin", "ads")
+_CHOICES = ("branch", "split", "experiment")
+
+
+def _steps(ir: dict, flow: dict) -> list[dict]:
+    """A flow's steps in the order they are written (by their spans; a
+    repeat's interval right after its repeat), `@entry` first and `@end`
+    last: id, kind, a human label, and for a choice its arms' names."""
+    from .describe import Describer
+
+    describe = Describer(ir).describe
+    nodes = flow["nodes"]
+
+    def where(node_id: str) -> tuple:
+        if node_id == "@entry":
+            return (0, 0, 0)
+        if node_id == "@end":
+            return (2, 0, 0)
+        node = nodes[node_id]
+        owner = nodes.get(node.get("repeat", ""), node)  # a repeat's `@wait` sits with its repeat
+        span = owner.get("span") or node.get("span")
+        if span is None:
+            return (1, 10**9, 0, node_id)
+        return (1, span["line"], span["column"], 1 if owner is not node else 0, node_id)
+
+    steps = []
+    for node_id in sorted(nodes, key=where):
+        node = nodes[node_id]
+        step = {"step": node_id, "kind": node["type"], "label": _label(ir, node, describe)}
+        if node["type"] in _CHOICES:
+            step["arms"] = [_arm_name(node, index, edge, describe) for index, edge in enumerate(node["next"])]
+        steps.append(step)
+    return steps
+
+
+def _arm_name(node: dict, index: int, edge: dict, describe) -> str:
+    if edge.get("label"):
+        return str(edge["label"])
+    if node["type"] == "branch":
+        return describe(edge["guard"]) if "guard" in edge else "else"
+    return str(index + 1)
+
+
+def _label(ir: dict, node: dict, describe) -> str:
+    """What a person calls a step: its kind and what it sends or does,
+    never an internal id (`suppress_1`)."""
+    from .. import units
+
+    kind = node["type"]
+    if kind in _TOUCHES:
+        content = node.get("content")
+        title = ir.get("content", {}).get(content, {}).get("title") if content else None
+        what = title or content or node.get("audience") or ""
+        action = node.get("action")
+        head = f"{kind} {action}" if action and kind != "email" else kind
+        return f'{head} "{what}"' if what else head
+    if kind == "wait":
+        return f"wait {units.short(node['duration']['seconds'])}"
+    if kind == "wait_until":
+        return f"wait until {describe(node['condition'])}"
+    if kind == "wait_for":
+        events = [edge["event"]["name"] for edge in node["next"] if edge.get("event")]
+        return "wait for " + " or ".join(events)
+    if kind == "wait_calendar":
+        days = node.get("days")
+        return (
+            "wait until "
+            + (node.get("date") or ", ".join(days or ()))
+            + (f" {node['time']}" if node.get("time") else "")
+        )
+    words = {
+        "entry": "entry",
+        "end": "end (completed)",
+        "exit": f'exit "{node.get("reason", "")}"' if node.get("reason") else "exit",
+        "handoff": f"handoff to {node.get('team')}",
+        "suppress": f'suppress "{node.get("suppression_list")}"',
+        "move_to": f"move to {node.get('flow')}",
+        "tag": ("untag" if node.get("remove") else "tag") + f' "{node.get("tag")}"',
+        "set": f"set {node.get('attribute')}",
+        "score": f"score {node.get('score')} " + ("reset" if node.get("op") == "reset" else "change"),
+        "notify": f"notify {node.get('recipient') or '(default)'}",
+        "task": f"task for {node.get('recipient') or '(default)'}",
+        "webhook": f"webhook {node.get('method', '')}".strip(),
+        "repeat": "repeat" + (f" at most {node['at_most']} times" if node.get("at_most") else ""),
+        "goto": "go to",
+    }
+    return words.get(kind, kind)
 
 
 def figures(tally: Tally, shape: dict) -> dict:
@@ -252,7 +404,207 @@ def figures(tally: Tally, shape: dict) -> dict:
         limits = shape.get("rate_limits", {}).get(flow)
         if limits:
             body["flows"][flow]["rate_limit"] = _over_rate(tally, flow, limits)
+        if "steps" in shape:
+            body["flows"][flow].update(_funnel(tally, flow, shape["steps"][flow], shape["has_goal"][flow]))
+    if "steps" in shape:
+        body["splits"] = _splits(tally, shape)
+        body["weekly"] = _weekly(tally, shape.get("weeks", []))
+        body["handoffs"]["time_to_handoff"] = _time_to_handoff(velocity)
     return body
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
+    """A flow's funnel (per step in written order), its conversion, the
+    steps that lose most and its paths."""
+    left: dict[str, dict[str, int]] = defaultdict(dict)
+    lost: dict[str, dict[str, int]] = defaultdict(dict)
+    held_by: dict[str, dict[str, int]] = defaultdict(dict)
+    for (name, step, reason), count in sorted(tally.step_left.items()):
+        if name == flow:
+            left[step][reason] = count
+    for (name, step, reason), count in sorted(tally.step_lost.items()):
+        if name == flow:
+            lost[step][reason] = count
+    for (name, step, reason), count in tally.step_held_by.items():
+        if name == flow:
+            held_by[step][reason] = count
+    funnel = []
+    for step in steps:
+        node = step["step"]
+        funnel.append(
+            {
+                "step": node,
+                "label": step["label"],
+                "kind": step["kind"],
+                "reached": tally.step_reached[(flow, node)],
+                "sent": tally.step_sent[(flow, node)],
+                "held": tally.step_held[(flow, node)],
+                "held_by": {reason: held_by[node].get(reason, 0) for reason in _REASONS},
+                "blocked": tally.step_blocked[(flow, node)],
+                "left": left.get(node, {}),
+                "lost": sum(lost.get(node, {}).values()),
+                "lost_by": lost.get(node, {}),
+            }
+        )
+    order = {step["step"]: index for index, step in enumerate(funnel)}
+    lost_most = [
+        item["step"] for item in sorted(funnel, key=lambda item: (-item["lost"], order[item["step"]])) if item["lost"]
+    ]
+    attributed = tally.attributed[flow] if has_goal else 0
+    return {
+        "has_goal": has_goal,
+        "goal_attributed": attributed,
+        "conversion": {"rate": _rate(attributed, tally.entered[flow])},
+        "funnel": funnel,
+        "lost_most": lost_most,
+        "paths": _paths(tally, flow, steps, has_goal),
+    }
+
+
+_TOP_PATHS = 10
+
+
+def _paths(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> list[dict]:
+    """The flow's 10 most-run paths (the arms a run took, in order), ties by
+    their text, and the rest as one `(other)`; [] without choices."""
+    arms = {step["step"]: step["arms"] for step in steps if "arms" in step}
+    if not arms:
+        return []
+    runs: Counter = Counter()
+    goals: Counter = Counter()
+    for (name, path, attributed), count in tally.paths.items():
+        if name != flow:
+            continue
+        words = tuple(f"{node}:{arms[node][index]}" for node, index in path)
+        runs[words] += count
+        if attributed and has_goal:
+            goals[words] += count
+    ranked = sorted(runs, key=lambda words: (-runs[words], " > ".join(words)))
+    out = [
+        {
+            "path": list(words),
+            "runs": runs[words],
+            "goal_attributed": goals[words],
+            "rate": _rate(goals[words], runs[words]),
+        }
+        for words in ranked[:_TOP_PATHS]
+    ]
+    rest = ranked[_TOP_PATHS:]
+    if rest:
+        total, hit = sum(runs[w] for w in rest), sum(goals[w] for w in rest)
+        out.append({"path": ["(other)"], "runs": total, "goal_attributed": hit, "rate": _rate(hit, total)})
+    return out
+
+
+def _splits(tally: Tally, shape: dict) -> dict:
+    """Every split and experiment step: its arms side by side, the best
+    arm's lead over the next and whether it is clear (experiments.py
+    decides an experiment's winner; report() fills it in)."""
+    from .stats import newcombe, wilson
+
+    out = {}
+    for flow, steps in shape["steps"].items():
+        for step in steps:
+            if step["kind"] not in ("split", "experiment"):
+                continue
+            node, experiment = step["step"], step["kind"] == "experiment"
+            key = f"{flow}.{node}"
+            arms = []
+            for index, name in enumerate(step["arms"]):
+                entered = tally.arm_entries[(flow, node, index)]
+                if experiment:  # its own goal within its window, over the windows closed by --until
+                    counted = sum(c for (k, a, _, _), c in tally.experiment_windows.items() if k == key and a == index)
+                    hits = sum(
+                        c for (k, a, _, hit), c in tally.experiment_windows.items() if k == key and a == index and hit
+                    )
+                else:
+                    counted, hits = entered, tally.arm_goals[(flow, node, index)] if shape["has_goal"][flow] else 0
+                interval = wilson(hits, counted)
+                arm = {
+                    "arm": name,
+                    "entered": entered,
+                    "goal_attributed": hits,
+                    "rate": _rate(hits, counted),
+                    "rate_interval": [round(interval[0], 4), round(interval[1], 4)] if interval else None,
+                    "unsubscribes": tally.arm_unsubscribes[(flow, node, index)],
+                }
+                if experiment:
+                    arm["counted"] = counted
+                arms.append((arm, hits, counted))
+            ranked = sorted((a for a in arms if a[2]), key=lambda a: (-a[1] / a[2], a[0]["arm"]))
+            difference = None
+            winner = None
+            if len(ranked) >= 2:
+                (best, b_hits, b_n), (second, s_hits, s_n) = ranked[0], ranked[1]
+                found = newcombe(b_hits, b_n, s_hits, s_n)
+                assert found is not None
+                difference = {
+                    "between": [best["arm"], second["arm"]],
+                    "value": round(b_hits / b_n - s_hits / s_n, 4),
+                    "interval": [round(found[0], 4), round(found[1], 4)],
+                }
+                if found[0] > 0:
+                    winner = best["arm"]
+            out[key] = {
+                "kind": step["kind"],
+                "arms": [arm for arm, _, _ in arms],
+                "difference": difference,
+                "winner": winner,
+                "decided": False,
+            }
+    return out
+
+
+def weeks(start: float, until: float) -> list[str]:
+    """The dates (UTC) the weekly series' weeks start on: every 7 days from
+    the start; the last week may be cut short by --until."""
+    import datetime as dt
+    import math
+
+    count = max(1, math.ceil((until - start) / (7 * 86400)))
+    return [dt.datetime.fromtimestamp(start + 7 * 86400 * k, dt.timezone.utc).date().isoformat() for k in range(count)]
+
+
+def _weekly(tally: Tally, starts: list[str]) -> list[dict]:
+    channels = sorted({what[6:] for what, _ in tally.weekly if what.startswith("touch:")} | set(tally.touches))
+    return [
+        {
+            "week": k,
+            "from": day,
+            "entries": tally.weekly[("entries", k)],
+            "touches": {channel: tally.weekly[("touch:" + channel, k)] for channel in channels},
+            "handoffs": tally.weekly[("handoffs", k)],
+            "goals": tally.weekly[("goals", k)],
+        }
+        for k, day in enumerate(starts)
+    ]
+
+
+_HANDOFF_EDGES = (0, 1, 3, 7, 14, 30, 60, 90, 180, 365, None)
+
+
+def _time_to_handoff(velocity: Counter) -> dict:
+    """How long hand-offs took from the first entry: contacts per bucket of
+    days (a bucket holds from <= days < to) and quartiles and p90."""
+    buckets = []
+    for low, high in zip(_HANDOFF_EDGES, _HANDOFF_EDGES[1:]):
+        contacts = sum(
+            count
+            for minutes, count in velocity.items()
+            if minutes >= low * 1440 and (high is None or minutes < high * 1440)
+        )
+        buckets.append({"from_days": low, "to_days": high, "contacts": contacts})
+    return {
+        "buckets": buckets,
+        "p25": _days(_quantile(velocity, 0.25)),
+        "median": _days(_quantile(velocity, 0.5)),
+        "p75": _days(_quantile(velocity, 0.75)),
+        "p90": _days(_quantile(velocity, 0.9)),
+    }
 
 
 def _over_rate(tally: Tally, flow: str, limits: dict[str, int]) -> dict[str, int]:
@@ -272,16 +624,29 @@ def _days(minutes: float | None) -> float | None:
     return None if minutes is None else round(minutes / 1440, 2)
 
 
+# A list of objects is keyed by its items' ids in dotted paths: a funnel's
+# steps by `step`, a split's arms by `arm`, weeks by `week`, time-to-handoff
+# buckets by `from_days`. Those ids are labels, not figures.
+_ITEM_KEYS = ("step", "arm", "week", "from_days")
+_NOT_FIGURES = frozenset(("transitions", "paths", "to_days") + _ITEM_KEYS)
+
+
 def flatten(body: dict, prefix: str = "") -> dict[str, float]:
     """Dotted key -> number, for every number of a report body (intervals are
-    keyed like this). Transitions are left out: they are for diagrams."""
+    keyed like this). Transitions and paths are left out: transitions are
+    for diagrams, and a path's rank is not the same path from run to run."""
     out = {}
     for key, value in body.items():
         name = f"{prefix}{key}"
-        if key == "transitions":
+        if key in _NOT_FIGURES:
             continue
         if isinstance(value, dict):
             out.update(flatten(value, name + "."))
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            for item in value:
+                ids = [item[k] for k in _ITEM_KEYS if k in item]
+                if ids:
+                    out.update(flatten(item, f"{name}.{ids[0]}."))
         elif isinstance(value, (int, float)) and not isinstance(value, bool):
             out[name] = value
     return out
@@ -292,7 +657,12 @@ def flatten(body: dict, prefix: str = "") -> dict[str, float]:
 # quantiles and ratios, which do not.
 def _extensive(key: str) -> bool:
     last = key.rsplit(".", 1)[-1]
-    return not (last in ("median", "p90", "max", "gives_per_ask") or ".per_contact." in key or ".velocity_days." in key)
+    return not (
+        last in _QUANTILES + ("gives_per_ask", "rate", "value") or ".per_contact." in key or ".velocity_days." in key
+    )
+
+
+_QUANTILES = ("median", "p25", "p75", "p90", "max")
 
 
 def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, list[float]]:
@@ -306,7 +676,7 @@ def intervals(runs: list[tuple[int, dict]], total_contacts: int) -> dict[str, li
     keys = sorted(set().union(*(figs.keys() for _, figs in runs)))
     out = {}
     for key in keys:
-        if not _extensive(key) and key.rsplit(".", 1)[-1] in ("median", "p90", "max"):
+        if not _extensive(key) and key.rsplit(".", 1)[-1] in _QUANTILES:
             continue  # quantiles of a run's share are not quantiles of the cohort
         extensive = _extensive(key)
         values = []
@@ -366,8 +736,9 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         else f"replay of {contacts}"
     )
     lines.append(f"{header['playbook']}: {what}")
-    reason = f" ({header['start_reason']})" if header.get("start_reason") else ""
-    lines.append(f"from {header['start']}{reason} until {header['until']}")
+    lines.append(f"from {header['start']} until {header['until']}")
+    if header.get("start_reason"):  # a line of its own: the reasons run to 80 characters
+        lines.append(f"start: {header['start_reason']}")
     if ranges:
         lines.append("figures in [brackets]: 95% interval over the runs")
     lines.append("")
@@ -399,6 +770,7 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
                 for reason, count in sorted(flow["exits"].items(), key=lambda item: (-item[1], item[0]))
             )
             lines.append(f"  {'':<{width}}  left: {exits}")
+        lines.extend(f"  {'':<{width}}  {line}" for line in _flow_lines(header, flow, base, n, 100 - width - 4))
     lines.append("")
     handoffs = body["handoffs"]
     lines.append("Sales")
@@ -454,10 +826,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         )
     )
     lines.append("")
-    if body.get("experiments"):
-        from .experiments import text_lines
-
-        lines.extend(text_lines(body["experiments"]))
+    if body.get("experiments") or body.get("splits"):
+        lines.extend(_split_lines(body, n))
+        lines.append("")
+    if body.get("weekly"):
+        lines.extend(_weekly_lines(body))
         lines.append("")
     lines.append("Policy")
     deferred = body["deferred"]
@@ -494,6 +867,160 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         lines.append("")
         lines.extend(notes)
     return "\n".join(lines) + "\n"
+
+
+def _flow_lines(header: dict, flow: dict, base: str, n, room: int) -> list[str]:
+    """A flow's conversion within the attribution window and the steps that
+    lose most contacts: which email loses people; in `room` columns where
+    the numbers allow (the reasons and the runners-up go on lines of their
+    own when they do not fit)."""
+    lines = []
+    if flow.get("has_goal"):
+        seconds = (header.get("attribution") or {}).get("seconds", 0)
+        when = f"within {_short(seconds)} of the end" if seconds else "at the end"
+        rate = flow["conversion"]["rate"]
+        lines.append(
+            f"goal ({when}) {n(base + '.goal_attributed', flow['goal_attributed'])} of {n(base + '.entered', flow['entered'])}"
+            + (f" ({rate * 100:.1f}%)" if rate is not None else "")
+        )
+    steps = {item["step"]: item for item in flow.get("funnel", ())}
+    ranked = flow.get("lost_most") or []
+    if ranked:
+        first = steps[ranked[0]]
+        key = f"{base}.funnel.{first['step']}"
+        why = ", ".join(
+            f"{n(f'{key}.lost_by.{reason}', count)} {reason}"
+            for reason, count in sorted(first["lost_by"].items(), key=lambda item: (-item[1], item[0]))
+        )
+        line = f"loses most: {_step_words(first)} {n(key + '.lost', first['lost'])} lost"
+        if len(line) + len(why) + 3 <= room:
+            lines.append(f"{line} — {why}")
+        else:
+            lines.extend([line, f"  — {why}"])
+        others = [
+            f"{_step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])}" for step in ranked[1:3]
+        ]
+        if others and len(", ".join(others)) + 7 > room:
+            lines.extend(f"  then {other}" for other in others)
+        elif others:
+            lines.append("  then " + ", ".join(others))
+    return lines
+
+
+def _step_words(step: dict) -> str:
+    """A step as the text report names it: `"Welcome" email (welcome)`."""
+    label, kind = step["label"], step["kind"]
+    if kind == "entry":  # an exit condition that already held when the contact came in
+        label = "at entry"
+    if kind in _TOUCHES and '"' in label:
+        head, _, what = label.partition(' "')
+        what = what[:-1]
+        if len(what) > 32:  # the report is read at 100 columns
+            what = what[:31] + "…"
+        label = f'"{what}" {head}'
+    return f"{label} ({step['step']})"
+
+
+def _short(seconds: float) -> str:
+    from .. import units
+
+    return units.short(seconds)
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate * 100:.1f}%"
+
+
+def _split_lines(body: dict, n) -> list[str]:
+    """Experiments and splits: each one's arms side by side, the best arm's
+    lead over the next with its interval, and the verdict."""
+    lines = ["Experiments and splits"]
+    experiments = body.get("experiments") or {}
+    for name, split in (body.get("splits") or {}).items():
+        exp = experiments.get(name)
+        lines.append(f"  {name} ({split['kind']}" + (f", {exp['rule']})" if exp else ")"))
+        if exp:
+            from .experiments import text_lines
+
+            lines.extend(text_lines({name: exp})[2:])
+        width = max([len(arm["arm"]) for arm in split["arms"]] + [3])
+        lines.append(f"    {'arm':<{width}}  {'entered':>8}  {'goal':>6}  {'rate [95%]':<22}  unsubscribed")
+        key = f"splits.{name}.arms"
+        for arm in split["arms"]:
+            interval = arm["rate_interval"]
+            rate = _percent(arm["rate"]) + (
+                f" [{interval[0] * 100:.1f}–{interval[1] * 100:.1f}%]" if interval is not None else ""
+            )
+            name_ = arm["arm"]
+            lines.append(
+                f"    {name_:<{width}}  {n(f'{key}.{name_}.entered', arm['entered']):>8}  "
+                f"{n(f'{key}.{name_}.goal_attributed', arm['goal_attributed']):>6}  {rate:<22}  "
+                f"{n(f'{key}.{name_}.unsubscribes', arm['unsubscribes'])}"
+            )
+        difference = split["difference"]
+        if difference is None:
+            lines.append("    no difference yet: fewer than two arms with contacts")
+            continue
+        best, second = difference["between"]
+        low, high = difference["interval"]
+        text = (
+            f'    "{best}" − "{second}": {difference["value"] * 100:+.1f} points '
+            f"[{low * 100:+.1f}, {high * 100:+.1f}]; "
+        )
+        if split["decided"] and split["winner"] is not None:
+            text += f'winner "{split["winner"]}" (decided)'
+        elif split["winner"] is not None:
+            text += f'"{split["winner"]}" leads, interval excludes 0'
+        else:
+            text += "no clear winner"
+        lines.append(text)
+    return lines
+
+
+_MAX_WEEK_ROWS = 13
+
+
+def _weekly_lines(body: dict) -> list[str]:
+    """Over time: a row per week with activity (or per 4 weeks, when more
+    than 13 have some), and the time-to-handoff buckets."""
+    weekly = body["weekly"]
+    channels = sorted({channel for week in weekly for channel in week["touches"]})
+
+    def busy(week: dict) -> bool:
+        return bool(week["entries"] or week["handoffs"] or week["goals"] or any(week["touches"].values()))
+
+    rows = [week for week in weekly if busy(week)]
+    group = 4 if len(rows) > _MAX_WEEK_ROWS else 1
+    lines = [f"Over time (weeks from {weekly[0]['from']}" + (", in 4-week groups)" if group > 1 else ")")]
+    head = f"  {'week':<7}  {'from':<10}  {'entries':>7}" + "".join(f"  {c:>7}" for c in channels)
+    lines.append(head + f"  {'handoffs':>8}  {'goals':>6}")
+    grouped: dict[int, list[dict]] = {}
+    for week in rows:
+        grouped.setdefault(week["week"] // group, []).append(week)
+    for index, weeks_in in grouped.items():
+        first = weeks_in[0]["week"] if group == 1 else index * group
+        label = str(first) if group == 1 else f"{first}–{min(first + group, len(weekly)) - 1}"
+        since = weekly[first]["from"]
+        total = lambda what: sum(week[what] for week in weeks_in)  # noqa: E731
+        line = f"  {label:<7}  {since:<10}  {total('entries'):>7,}" + "".join(
+            f"  {sum(week['touches'].get(c, 0) for week in weeks_in):>7,}" for c in channels
+        )
+        lines.append(line + f"  {total('handoffs'):>8,}  {total('goals'):>6,}")
+    if not rows:
+        lines.append("  nothing happened")
+    handoff = body["handoffs"].get("time_to_handoff")
+    if handoff and handoff["median"] is not None:
+        buckets = ", ".join(f"{_bucket(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"])
+        lines.append(
+            f"  time to handoff: {buckets}; p25 {handoff['p25']:g}, median {handoff['median']:g}, "
+            f"p75 {handoff['p75']:g}, p90 {handoff['p90']:g} days"
+        )
+    return lines
+
+
+def _bucket(bucket: dict) -> str:
+    low, high = bucket["from_days"], bucket["to_days"]
+    return f"{low}d+" if high is None else f"{low}–{high}d"
 
 
 def _iso_words(text: str) -> str:
@@ -578,6 +1105,8 @@ def _describe(record: dict, local) -> str:
     if kind == "experiment":
         when = "the winner" if record.get("decided") else "at random"
         return f'experiment {flow}.{step}: arm "{record["arm"]}" ({when})'
+    if kind == "goal":
+        return f"goal       {flow}: met after the run (left at {step}); counts for the flow"
     if kind == "experiment_goal":
         return f'goal       {flow}.{step}: reached in arm "{record["arm"]}"'
     if kind == "webhook":
