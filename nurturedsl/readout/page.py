@@ -166,17 +166,19 @@ def _run_line(p: _Page) -> str:
     reason = r.get("start_reason")
     start += f" ({html.escape(str(reason))})" if isinstance(reason, str) and reason else ""
     line = f"{what}, from {start} until {html.escape(str(r.get('until', '?')))}"
-    window = get(r, ("attribution", "window"))
-    if isinstance(window, str):
-        line += f"; goals count within {html.escape(_iso_days(window))} of a flow's end"
+    window = get(r, ("attribution", "seconds"))
+    if is_number(window):
+        from ..units import short
+
+        # as the text report says it: 14d, not the JSON's P2W
+        line += (
+            f"; goals count within {html.escape(short(window))} of a flow's end"
+            if window
+            else "; goals count when a run ends"
+        )
     if isinstance(r.get("intervals"), dict):
         line += ". Figures in [brackets]: 95% interval over the runs"
     return line + "."
-
-
-def _iso_days(window: str) -> str:
-    found = re.fullmatch(r"P(\d+)D", window)
-    return f"{found[1]}d" if found else window
 
 
 def _headline(p: _Page) -> str:
@@ -262,7 +264,8 @@ def _funnels(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
             prow = []
             for i, path in enumerate(paths):
                 base = ("flows", flow, "paths", i)
-                words = " → ".join(str(arm) for arm in path.get("path", []))
+                # a run that left before its first branch took no arm
+                words = " → ".join(str(arm) for arm in path.get("path", [])) or "(left before any choice)"
                 prow.append(
                     [
                         html.escape(words),
@@ -479,3 +482,8 @@ def _table(head: list[str], rows: list[list[str]], numeric: Any = (), header: bo
         )
     parts.append("</table>")
     return "".join(parts)
+
+
+def _iso_days(window: str) -> str:
+    found = re.fullmatch(r"P(\d+)D", window)
+    return f"{found[1]}d" if found else window

@@ -10,6 +10,7 @@ count, and the report is byte-identical whatever `--workers` is.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 
 REPORT_FORMAT = "nurturedsl-simulation"
@@ -911,14 +912,24 @@ def _step_words(step: dict) -> str:
     """A step as the text report names it: `"Welcome" email (welcome)`."""
     label, kind = step["label"], step["kind"]
     if kind == "entry":  # an exit condition that already held when the contact came in
-        label = "at entry"
+        label = "on entering"
     if kind in _TOUCHES and '"' in label:
         head, _, what = label.partition(' "')
         what = what[:-1]
         if len(what) > 32:  # the report is read at 100 columns
             what = what[:31] + "…"
         label = f'"{what}" {head}'
+    if kind == "entry" or GENERATED_ID.fullmatch(step["step"]):
+        return label  # `suppress_1` means nothing to a reader; a label or a content name does
     return f"{label} ({step['step']})"
+
+
+# The ids the compiler gives unlabelled steps that send no content
+# (docs/language.md, "Step ids"): a kind and a number.
+GENERATED_ID = re.compile(
+    r"(?:wait|wait_until|wait_calendar|wait_for|branch|split|repeat|goto|move_to|tag|set|suppress|handoff"
+    r"|exit|webhook|task|notify|ads|score_\w+|linkedin_(?:follow|engage|connect))_\d+"
+)
 
 
 def _short(seconds: float) -> str:
