@@ -1,4 +1,4 @@
-"""A diagram as a Mermaid `flowchart LR`, which GitHub draws wherever it
+"""A diagram as a Mermaid `flowchart TB` (or `LR`), which GitHub draws wherever it
 appears in Markdown inside a ```mermaid block.
 
 Mermaid has no way to quote a quote inside a label, and reads `#...;` as
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen
+from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen, short_legend
 from .words import clean, shorten
 
 # shape -> (open, close) around the quoted label
@@ -78,9 +78,12 @@ def _ids(diagram: Diagram) -> dict[str, str]:
     return out
 
 
-def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
+def to_mermaid(diagram: Diagram, legend_style: str = "none", direction: str = "TB") -> str:
+    """`legend_style`: full, compact or none (the default: GitHub shows the
+    chart in a page that can say what the shapes mean, and Mermaid puts a
+    legend beside the flow, not under it); `direction`: TB or LR."""
     ids = _ids(diagram)
-    out = ["flowchart LR"]
+    out = [f"flowchart {direction}"]
     out += [f"  %% {escape(line)}" for line in diagram.title]
     by_class: dict[str, list[str]] = {}
     notes = []
@@ -112,8 +115,10 @@ def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
         out.append(f"  lint_{k}{NOTE[0]}{_label(text)}{NOTE[1]}")
         out.append(f"  {node_id} -.- lint_{k}")
         by_class.setdefault("tone_lint", []).append(f"lint_{k}")
-    if with_legend:
+    if legend_style == "full":
         out += _legend(diagram, by_class)
+    elif legend_style == "compact":
+        out += _compact_legend(diagram, by_class)
     for tone in list(TONES) + ["lint"]:
         for outlined in (False, True) if tone != "lint" else (False,):
             name = _class_name(tone, outlined)
@@ -150,5 +155,19 @@ def _legend(diagram: Diagram, by_class: dict[str, list[str]]) -> list[str]:
         by_class.setdefault(_class_name(tone, False), []).append(f"legend_{k}")
     if diagram.notes:
         out.append(f"    legend_notes[{_label(list(diagram.notes))}]")
+    out.append("  end")
+    return out
+
+
+def _compact_legend(diagram: Diagram, by_class: dict[str, list[str]]) -> list[str]:
+    """One row of the shapes used, a word or two each, without the notes."""
+    entries = short_legend(diagram)
+    if not entries:
+        return []
+    out = ['  subgraph legend[" "]', "    direction LR"]
+    for k, (shape, tone, text) in enumerate(entries):
+        opening, closing = SHAPES[shape]
+        out.append(f"    legend_{k}{opening}{_label([text])}{closing}")
+        by_class.setdefault(_class_name(tone, False), []).append(f"legend_{k}")
     out.append("  end")
     return out
