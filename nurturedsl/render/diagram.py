@@ -173,7 +173,7 @@ SHORT_SHAPES = {
     "score": "score",
     "webhook": "webhook",
     "wait": "wait",
-    "decision": "branch",
+    "decision": "branch or split",
     "wait_until": "wait until",
     "end": "completed",
     "exit": "exit",

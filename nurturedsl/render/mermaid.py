@@ -118,7 +118,7 @@ def to_mermaid(diagram: Diagram, legend_style: str = "none", direction: str = "T
     if legend_style == "full":
         out += _legend(diagram, by_class)
     elif legend_style == "compact":
-        out += _compact_legend(diagram, by_class)
+        out += _compact_legend(diagram, by_class, ids)
     for tone in list(TONES) + ["lint"]:
         for outlined in (False, True) if tone != "lint" else (False,):
             name = _class_name(tone, outlined)
@@ -159,15 +159,32 @@ def _legend(diagram: Diagram, by_class: dict[str, list[str]]) -> list[str]:
     return out
 
 
-def _compact_legend(diagram: Diagram, by_class: dict[str, list[str]]) -> list[str]:
-    """One row of the shapes used, a word or two each, without the notes."""
+LEGEND_ROW = 4  # boxes in a row of the compact legend
+
+
+def _compact_legend(diagram: Diagram, by_class: dict[str, list[str]], ids: dict[str, str]) -> list[str]:
+    """Rows of the shapes used, a word or two each, without the notes,
+    under the diagram: invisible links (`~~~`) from its last boxes put the
+    legend after them and keep each row's boxes side by side, in order."""
     entries = short_legend(diagram)
     if not entries:
         return []
-    out = ['  subgraph legend[" "]', "    direction LR"]
-    for k, (shape, tone, text) in enumerate(entries):
-        opening, closing = SHAPES[shape]
-        out.append(f"    legend_{k}{opening}{_label([text])}{closing}")
-        by_class.setdefault(_class_name(tone, False), []).append(f"legend_{k}")
+    names = [f"legend_{k}" for k in range(len(entries))]
+    rows = [names[k : k + LEGEND_ROW] for k in range(0, len(names), LEGEND_ROW)]
+    out = ['  subgraph legend[" "]', "    direction TB"]
+    for r, row in enumerate(rows, 1):
+        out += [f'    subgraph legend_row_{r}[" "]', "      direction LR"]
+        for name in row:
+            shape, tone, text = entries[names.index(name)]
+            opening, closing = SHAPES[shape]
+            out.append(f"      {name}{opening}{_label([text])}{closing}")
+            by_class.setdefault(_class_name(tone, False), []).append(name)
+        if len(row) > 1:
+            out.append("      " + " ~~~ ".join(row))
+        out.append("    end")
+    out += [f"    legend_row_{r} ~~~ legend_row_{r + 1}" for r in range(1, len(rows))]
     out.append("  end")
+    out += [f"  style legend_row_{r} fill:none,stroke:none" for r in range(1, len(rows) + 1)]
+    leaving = {edge.source for edge in diagram.edges}
+    out += [f"  {ids[node.id]} ~~~ legend" for node in diagram.nodes if node.id not in leaving]
     return out
