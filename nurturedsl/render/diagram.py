@@ -486,7 +486,6 @@ class _FlowDiagram:
             lines.append(data["label"] or "else")
         elif kind == "split":
             lines.append(f"{data['weight']:g}%" + (f" {words.shorten(data['label'], 24)}" if data["label"] else ""))
-            lines += self._arm_subject(source, data["order"], target, passing, resolve)
         elif kind == "event":
             text = "event: " + words.condition(guard)
             lines += words.line(text)
@@ -510,6 +509,8 @@ class _FlowDiagram:
                 lines.append("goto")
             if jump or again:
                 style = "dashed"
+        if kind == "split":  # after the wait: what the arm sends, last
+            lines += self._arm_subject(source, data["order"], via or target, passing, resolve)
         return Edge(source, target, lines, style, tooltip, kind=kind, via=via)
 
     def _arm_subject(

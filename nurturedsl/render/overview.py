@@ -201,8 +201,19 @@ def _flow_node(programme: Programme, flow: n.Flow) -> Node:
 
 
 def messages_line(most: Count, typical: Count) -> list[str]:
-    """`at most 5 messages,` `typically 4`, or `at most 3 messages` when
-    the typical contact gets the most."""
+    """`at most 5 messages,` `typically 4`; `at most 3 messages` when the
+    typical contact gets the most; `5 or more` where a goto or an endless
+    repeat sends again."""
+
+    def amount(count: Count, at_most: bool) -> str:
+        plural = "" if count.n == 1 and not count.more else "s"
+        if count.more:
+            return f"{count.n} or more message{plural}"
+        return f"{'at most ' if at_most else ''}{count.n} message{plural}"
+
     if most == typical:
-        return [f"at most {most} message{'' if most.n == 1 and not most.more else 's'}"]
-    return [f"at most {most} message{'' if most.n == 1 and not most.more else 's'},", f"typically {typical}"]
+        return [amount(most, True)]
+    return [
+        amount(most, True) + ",",
+        "typically " + amount(typical, False).removesuffix(" messages").removesuffix(" message"),
+    ]

@@ -48,14 +48,15 @@ def wrap(text: str, width: int = TITLE_WIDTH, lines: int = TITLE_LINES) -> list[
     text = clean(text)
     if len(text) <= width or lines < 2:
         return [text] if len(text) <= width else [shorten(text, width)]
-    best: tuple[int, int] | None = None  # (longer line's length, break)
+    best: tuple[int, int, int] | None = None  # (lines of one word, longer line's length, break)
     for cut, ch in enumerate(text):
         if ch == " " and cut <= width and len(text) - cut - 1 <= width:
-            longer = max(cut, len(text) - cut - 1)
-            if best is None or longer < best[0]:
-                best = (longer, cut)
+            lone = (" " not in text[:cut]) + (" " not in text[cut + 1 :])
+            key = (lone, max(cut, len(text) - cut - 1), cut)
+            if best is None or key < best:
+                best = key
     if best is not None:
-        return [text[: best[1]], text[best[1] + 1 :]]
+        return [text[: best[2]], text[best[2] + 1 :]]
     # too long for two lines: fill the first, cut the second, and keep two
     # words on the second where the first has some to give
     head = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)[0]
