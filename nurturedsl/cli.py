@@ -485,6 +485,11 @@ def render(
     wide as their volume, never-taken arrows thin and grey; on the overview,
     entries per flow and exits on the arrows they match.
 
+    Diagrams are drawn top to bottom (--direction LR: left to right), with
+    a compact legend of the shapes used under them (--legend full|none);
+    Mermaid, for GitHub, has no legend unless --legend asks. The overview
+    counts messages per contact: `at most 5 messages, typically 4`.
+
     dot and mermaid need nothing but Python; svg, png and html need
     Graphviz's `dot` program (`sudo apt-get install graphviz`). html is one
     self-contained page with the overview, every flow and the lint findings
@@ -497,6 +502,7 @@ def render(
       nurturedsl render playbooks/programme.nurture --flow inbound --lint -o inbound.png
       nurturedsl render playbooks/programme.nurture -o programme.html
       nurturedsl render playbooks/programme.nurture --flow inbound --sim report.json -o inbound.svg
+      nurturedsl render playbooks/programme.nurture --flow inbound --direction LR --legend full -o inbound.png
 
     \b
     Exit codes:
