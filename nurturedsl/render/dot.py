@@ -178,7 +178,7 @@ def _compact_legend(g: graphviz.Digraph, diagram: Diagram) -> None:
     leaving = {edge.source for edge in diagram.edges}
     for node in diagram.nodes:
         if node.id not in leaving:
-            g.edge(node.id, ids[0], style="invis", weight="0")
+            g.edge(node.id, ids[0], style="invis")
 
 
 def dot_available() -> bool:

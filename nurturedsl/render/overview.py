@@ -177,10 +177,17 @@ def _flow_node(programme: Programme, flow: n.Flow) -> Node:
     items = message_items(programme)
     g = flow_graph(flow)
 
-    def message(node: str) -> int:
+    def contact_touch(node: str) -> n.Touch | None:
         step = g.nodes[node]["step"]
-        counted = isinstance(step, n.Touch) and step.channel in CONTACT_CHANNELS and is_message(step, items)
-        return 1 if counted else 0
+        return step if isinstance(step, n.Touch) and step.channel in CONTACT_CHANNELS else None
+
+    def message(node: str) -> int:
+        touch = contact_touch(node)
+        return 1 if touch is not None and is_message(touch, items) else 0
+
+    def presence(node: str) -> int:
+        touch = contact_touch(node)
+        return 1 if touch is not None and not is_message(touch, items) else 0
 
     lines = [f"flow {flow.name}"]
     if flow.title:
@@ -188,6 +195,9 @@ def _flow_node(programme: Programme, flow: n.Flow) -> Node:
     # per contact, not per playbook: a branch's arms are not all sent to one
     # contact; messages are what cadence and caps count (presence is not)
     lines += messages_line(most_per_contact(g, message), typical_per_contact(g, message))
+    shown = most_per_contact(g, presence)
+    if shown.n:  # presence apart: a follow or an ads audience is no message
+        lines.append(f"+ {shown} presence at most")
     end = day_offsets(g).get(END)
     if end is not None and end != VARIES:
         lines.append(f"completes on {words.day(end)}")
