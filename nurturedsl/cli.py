@@ -442,7 +442,22 @@ def compile_command(file: str, output: str | None) -> None:
     help="Overlay a `simulate --format json` report: contacts and percentages on the arrows, "
     "arrow widths by volume, entries and drop-off in the boxes.",
 )
-@click.option("--no-legend", is_flag=True, help="Leave out the legend.")
+@click.option(
+    "--legend",
+    "legend",
+    type=click.Choice(["full", "compact", "none"]),
+    default=None,
+    help="full: every shape used and the notes; compact: one row of the shapes used; none. "
+    "[default: none for mermaid, compact otherwise]",
+)
+@click.option("--no-legend", is_flag=True, help="Leave out the legend (--legend none).")
+@click.option(
+    "--direction",
+    type=click.Choice(["TB", "LR"], case_sensitive=False),
+    default="TB",
+    show_default=True,
+    help="TB: top to bottom, LR: left to right.",
+)
 def render(
     file: str,
     flow_name: str | None,
@@ -450,7 +465,9 @@ def render(
     output: str | None,
     lint: bool,
     sim: str | None,
+    legend: str | None,
     no_legend: bool,
+    direction: str,
 ) -> None:
     """Draw a playbook: the programme overview, or one flow in full.
 
@@ -468,6 +485,11 @@ def render(
     wide as their volume, never-taken arrows thin and grey; on the overview,
     entries per flow and exits on the arrows they match.
 
+    Diagrams are drawn top to bottom (--direction LR: left to right), with
+    a compact legend of the shapes used under them (--legend full|none);
+    Mermaid, for GitHub, has no legend unless --legend asks. The overview
+    counts messages per contact: `at most 5 messages, typically 4`.
+
     dot and mermaid need nothing but Python; svg, png and html need
     Graphviz's `dot` program (`sudo apt-get install graphviz`). html is one
     self-contained page with the overview, every flow and the lint findings
@@ -480,6 +502,7 @@ def render(
       nurturedsl render playbooks/programme.nurture --flow inbound --lint -o inbound.png
       nurturedsl render playbooks/programme.nurture -o programme.html
       nurturedsl render playbooks/programme.nurture --flow inbound --sim report.json -o inbound.svg
+      nurturedsl render playbooks/programme.nurture --flow inbound --direction LR --legend full -o inbound.png
 
     \b
     Exit codes:
@@ -499,10 +522,11 @@ def render(
             fmt=output_format,
             output=output,
             lint=lint,
-            legend=not no_legend,
+            legend="none" if no_legend else legend,
             load=_load,
             unreadable=_unreadable,
             sim=sim,
+            direction=direction.upper(),
         )
     )
 

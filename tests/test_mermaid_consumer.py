@@ -161,3 +161,27 @@ def test_mermaid_10_and_11_draw_the_same_outlines_fills_and_labels(mermaid, tmp_
             assert not _expected_links(diagram) - got_links, (version, got_links)
             looks[version] = {name: (n["fill"], n["stroke"], n["strokeWidth"]) for name, n in nodes.items()}
         assert looks["10"] == looks["11"]
+
+
+def test_every_legend_and_direction_draws_in_both_versions(mermaid):
+    """The compact legend's rows (invisible links, nested subgraphs) and
+    the full one, top to bottom and left to right, parse and draw in Mermaid
+    10 and 11, with every legend box there."""
+    from nurturedsl.render.diagram import legend, short_legend
+
+    programme = model.load(str(PLAYBOOKS / "programme.nurture"))
+    diagrams = [diagram_for(programme, "surround"), diagram_for(programme, None)]
+    charts = [
+        (d, style, direction)
+        for d in diagrams
+        for style, direction in (("compact", "TB"), ("compact", "LR"), ("full", "TB"), ("none", "LR"))
+    ]
+    drawn = mermaid([to_mermaid(d, style, direction) for d, style, direction in charts])
+    for k, (diagram, style, direction) in enumerate(charts):
+        boxes = {"compact": len(short_legend(diagram)), "full": len(legend(diagram)), "none": 0}[style]
+        for version in VERSIONS:
+            result = drawn[version][k]
+            assert "error" not in result, (version, style, direction, result.get("error"))
+            shown = [name for name in result["nodes"] if re.fullmatch(r"legend_\d+", name)]
+            assert len(shown) == boxes, (version, style, direction)
+            assert len(result["nodes"]) == len(diagram.nodes) + boxes + (1 if style == "full" else 0)

@@ -35,6 +35,17 @@ SUFFIXES = {
     ".htm": "html",
 }
 
+LEGENDS = ("full", "compact", "none")
+DIRECTIONS = ("TB", "LR")
+
+
+def default_legend(fmt: str) -> str:
+    """Mermaid goes where GitHub draws it, in a page that can say what the
+    shapes mean, and Mermaid would put a legend beside the flow: none.
+    Graphviz and the HTML page: the compact row under the diagram."""
+    return "none" if fmt == "mermaid" else "compact"
+
+
 DOT_MISSING = (
     "SVG/PNG/HTML need Graphviz's `dot` program, which is not installed. Install it with "
     "`sudo apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
@@ -76,10 +87,11 @@ def run_render(
     fmt: str | None,
     output: str | None,
     lint: bool,
-    legend: bool,
+    legend: str | None,
     load: Load,
     unreadable: Callable[[list[Diagnostic]], bool],
     sim: str | None = None,
+    direction: str = "TB",
 ) -> int:
     from .dot import DotMissing, dot_available
 
@@ -88,6 +100,7 @@ def run_render(
     except FormatError as error:
         return _usage(str(error))
     to_stdout = output is None or output == "-"
+    legend_style = legend or default_legend(fmt)
     if fmt in BINARY and to_stdout:
         return _usage(f"{fmt.upper()} is binary: write it to a file with -o, e.g. `-o {flow_name or 'overview'}.{fmt}`")
     if fmt in NEEDS_DOT and not dot_available():
@@ -135,7 +148,14 @@ def run_render(
             return _usage(str(error))
     try:
         data = _produce(
-            programme, flow_name, fmt, findings, legend, wrap_markdown=_suffix(output) == ".md", report=report
+            programme,
+            flow_name,
+            fmt,
+            findings,
+            legend_style,
+            wrap_markdown=_suffix(output) == ".md",
+            report=report,
+            direction=direction,
         )
     except DotMissing:
         return _usage(DOT_MISSING)
@@ -188,21 +208,22 @@ def _produce(
     flow_name: str | None,
     fmt: str,
     findings: list[Diagnostic],
-    legend: bool,
+    legend: str,
     wrap_markdown: bool,
     report: Report | None = None,
+    direction: str = "TB",
 ) -> str | bytes:
     if fmt == "html":
-        return _html(programme, flow_name, findings, legend, report)
+        return _html(programme, flow_name, findings, legend, report, direction)
     diagram = diagram_for(programme, flow_name, findings, report)
     if fmt == "mermaid":
         from .mermaid import to_mermaid
 
-        text = to_mermaid(diagram, legend)
+        text = to_mermaid(diagram, legend, direction)
         return f"```mermaid\n{text}```\n" if wrap_markdown else text
     from .dot import render, to_dot
 
-    source = to_dot(diagram, legend)
+    source = to_dot(diagram, legend, direction)
     if fmt == "dot":
         return source
     data = render(source, fmt)
@@ -210,7 +231,12 @@ def _produce(
 
 
 def _html(
-    programme: Programme, flow_name: str | None, findings: list[Diagnostic], legend: bool, report: Report | None = None
+    programme: Programme,
+    flow_name: str | None,
+    findings: list[Diagnostic],
+    legend: str,
+    report: Report | None = None,
+    direction: str = "TB",
 ) -> str:
     from .. import __version__
     from .diagram import where
@@ -236,7 +262,7 @@ def _html(
         f"{len(programme.flows)} flows, {len(findings)} lint findings. "
         f"Drawn from the playbook by nurturedsl {__version__}."
     )
-    return page(clean(programme.name), subtitle, sections, lambda span: where(programme, span), legend)
+    return page(clean(programme.name), subtitle, sections, lambda span: where(programme, span), legend, direction)
 
 
 def _write(output: str, data: bytes, inputs: list[str]) -> int:

@@ -33,7 +33,7 @@ import networkx as nx
 from typing_extensions import assert_never
 
 from .. import nodes as n
-from ..graph import END, ENTRY, Attrs, flow_graph, transitions
+from ..graph import END, ENTRY, Attrs, edges, flow_graph, transitions
 from ..model import Programme, message_items
 from ..policy import CONTACT_CHANNELS, is_message
 from ..source import Span
@@ -161,6 +161,46 @@ def legend(diagram: Diagram) -> list[tuple[str, str, str]]:
     return out
 
 
+# shape -> the word or two the compact legend gives it
+SHORT_SHAPES = {
+    "start": "entry",
+    "email": "email",
+    "sms": "SMS",
+    "linkedin": "LinkedIn",
+    "ads": "ads",
+    "internal": "your team",
+    "action": "tag or set",
+    "score": "score",
+    "webhook": "webhook",
+    "wait": "wait",
+    "decision": "branch or split",
+    "wait_until": "wait until",
+    "end": "completed",
+    "exit": "exit",
+    "handoff": "handoff",
+    "suppress": "suppress",
+    "move": "move to",
+    "flow": "flow",
+    "threshold": "threshold",
+}
+# boxes whose words already say what they are: no need to repeat them in a compact legend
+SELF_EXPLAINED = {"start", "end", "exit", "handoff", "suppress", "move", "flow"}
+
+
+def short_legend(diagram: Diagram) -> list[tuple[str, str, str]]:
+    """The compact legend: (shape, tone, a word or two) for each kind of box
+    the diagram uses whose own label does not say what it is. A touch's
+    box says its channel but not whether it gives or asks, so touches
+    stay; `entry`, `completed`, `exit` and the like say what they are."""
+    out = []
+    for shape, tone, _ in legend(diagram):
+        if shape in SELF_EXPLAINED:
+            continue
+        word = TONES[tone][2]
+        out.append((shape, tone, SHORT_SHAPES[shape] + (f", {word}" if word else "")))
+    return out
+
+
 FLOW_NOTES = (
     "wait 4d on an arrow: the wait before the next step",
     "day 7: days after entry, where every path agrees",
@@ -198,6 +238,122 @@ def day_offsets(g: nx.MultiDiGraph[str]) -> dict[str, int]:
                 offsets[target] = VARIES
                 stack.append(target)
     return offsets
+
+
+# ---------------------------------------------------- touches per contact --
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many of something a contact gets: `n`, or `n` and more
+    (`more`: a goto goes round again, or a repeat without `at most`)."""
+
+    n: int
+    more: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.n}+" if self.more else str(self.n)
+
+
+def most_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> Count:
+    """The most of `counts` (1 for a node that counts, else 0) any contact
+    can meet on one way through the flow: the longest path, a forward
+    dataflow in topological order over the graph without its repeats'
+    `again` edges, each node and arrow visited once. A repeat's body counts
+    `at most` times (its `done` arrow multiplies what the body added); a
+    loop of gotos (a strongly connected component) counts once, with
+    `more` when it holds something that counts, as does a repeat without
+    `at most` whose body does."""
+    h: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    h.add_nodes_from(g.nodes)
+    for source, target, data in g.edges(data=True):
+        if data["kind"] != "again":
+            h.add_edge(source, target, **data)
+    components = list(nx.strongly_connected_components(h))
+    component = {node: k for k, members in enumerate(components) for node in members}
+    dag = nx.condensation(h, components)
+    most: dict[str, int] = {}
+    more: dict[str, bool] = {}
+    for k in nx.topological_sort(dag):
+        members = components[k]
+        came: int | None = 0 if ENTRY in members else None
+        beyond = False
+        for node in members:
+            for source, _, data in h.in_edges(node, data=True):
+                if component[source] == k or source not in most:
+                    continue
+                value = most[source]
+                if data["kind"] == "done":  # the body, `at most` times over
+                    repeat = g.nodes[source]["repeat"]
+                    value = most[repeat] + data["bound"] * (value - most[repeat])
+                came = value if came is None else max(came, value)
+                beyond = beyond or more[source]
+        if came is None:
+            continue  # unreachable
+        inside = sum(counts(node) for node in members)
+        looped = len(members) > 1 or any(h.has_edge(node, node) for node in members)
+        for node in members:
+            most[node] = came + inside
+            more[node] = beyond or (looped and inside > 0)
+        for node in members:
+            repeat = g.nodes[node].get("repeat")
+            if repeat is not None and g.nodes[repeat]["bound"] is None and most[node] > most.get(repeat, most[node]):
+                more[node] = True  # the body runs until the contact leaves
+    if not most:
+        return Count(0)
+    top = max(most.values())
+    return Count(top, any(more.values()))
+
+
+def typical_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> Count:
+    """What a contact gets that no condition picks out and who does not
+    act: the one way through the flow along each branch's `else`, each
+    wait's time-out, each split's largest share (the first of equals) and
+    every round of a repeat. One walk, each node at most once (a repeat's
+    body is walked once and multiplied); a node met again (a goto going
+    round) stops the walk with `more`."""
+
+    def walk(node: str, stop: str | None) -> Count:
+        total, seen = 0, set()
+        while node != stop and node != END:
+            if node in seen:
+                return Count(total, True)
+            seen.add(node)
+            total += counts(node)
+            data = g.nodes[node]
+            if data["type"] == "repeat":
+                (first,) = [t for t, d in edges(g, node) if d["kind"] == "loop"]
+                body = walk(first, data["wait"])
+                if data["bound"] is None:
+                    return Count(total + body.n, body.more or body.n > 0)
+                total += data["bound"] * body.n
+                if body.more:
+                    return Count(total, True)
+                node = data["after"]
+                continue
+            ways = [(t, d) for t, d in edges(g, node) if d["kind"] != "again"]
+            chosen = _quiet_way(ways)
+            if chosen is None:
+                break
+            node = chosen
+        return Count(total)
+
+    return walk(ENTRY, None)
+
+
+def _quiet_way(ways: list[tuple[str, Attrs]]) -> str | None:
+    """The arrow a contact takes who matches no condition and does nothing."""
+    if not ways:
+        return None
+    kinds = [d["kind"] for _, d in ways]
+    for kind in ("else", "timeout"):
+        if kind in kinds:
+            return ways[kinds.index(kind)][0]
+    if "split" in kinds:
+        return max(ways, key=lambda way: way[1]["weight"] or 0)[0]  # max keeps the first of equals
+    if "event" in kinds:
+        return None  # waits for an event that does not come
+    return ways[0][0]
 
 
 # ---------------------------------------------------------------- the flow --
@@ -324,7 +480,7 @@ class _FlowDiagram:
         guard = data["guard"]
         if kind == "branch":
             text = "when " + words.condition(guard)
-            lines.append(words.shorten(text, words.CONDITION_WIDTH))
+            lines += words.line(text)
             tooltip.append(words.clean(text))
         elif kind == "else":
             lines.append(data["label"] or "else")
@@ -332,7 +488,7 @@ class _FlowDiagram:
             lines.append(f"{data['weight']:g}%" + (f" {words.shorten(data['label'], 24)}" if data["label"] else ""))
         elif kind == "event":
             text = "event: " + words.condition(guard)
-            lines.append(words.shorten(text, words.CONDITION_WIDTH))
+            lines += words.line(text)
             tooltip.append(words.clean(text))
         elif kind == "timeout":
             lines.append(f"timeout {words.duration(data['delay'])}")
@@ -353,7 +509,37 @@ class _FlowDiagram:
                 lines.append("goto")
             if jump or again:
                 style = "dashed"
+        if kind == "split":  # after the wait: what the arm sends, last
+            lines += self._arm_subject(source, data["order"], via or target, passing, resolve)
         return Edge(source, target, lines, style, tooltip, kind=kind, via=via)
+
+    def _arm_subject(
+        self,
+        source: str,
+        order: int,
+        target: str,
+        passing: dict[str, tuple[str, Attrs]],
+        resolve: Callable[[str], tuple[str, int, bool, bool]],
+    ) -> list[str]:
+        """What a split or experiment arm sends first, so that A and B do not
+        look alike: the email's subject (or the content's title) of the
+        arm's first touch, unless the box the arrow points to already says
+        it (the arm starts with that touch and its content has no subject)."""
+        step = self.g.nodes[source]["step"]
+        if not isinstance(step, (n.Split, n.Experiment)) or order >= len(step.arms):
+            return []
+        first = next(
+            (s for s in n.iter_steps(step.arms[order].steps) if isinstance(s, n.Touch) and s.content),
+            None,
+        )
+        content = self.programme.contents.get(first.content) if first is not None and first.content else None
+        if first is None or content is None:
+            return []
+        subject = words.subject(content)
+        box = resolve(target)[0] if target in passing else target
+        if box == first.id and subject is None:
+            return []
+        return words.line(subject or content.title)
 
     # ---- boxes
 
@@ -398,11 +584,11 @@ class _FlowDiagram:
         lines = []
         for entry in self.flow.entries:
             for line in words.trigger(entry):
-                lines.append(words.clean(line) if full else words.shorten(line, words.CONDITION_WIDTH))
+                lines += [words.clean(line)] if full else words.line(line)
         audience = n.find(self.flow.settings, n.Audience)
         if audience is not None:
             text = "audience " + words.condition(audience.condition)
-            lines.append(words.clean(text) if full else words.shorten(text, words.CONDITION_WIDTH))
+            lines += [words.clean(text)] if full else words.line(text)
         if not self.flow.entries:
             lines.append("only by move to")
         return lines
@@ -417,14 +603,15 @@ class _FlowDiagram:
             "task": "task",
             "notify": "notify",
         }[channel]
-        lines = [f"{head}: {node_id}"]
+        # the step's own name when it has one; a generated id (`linkedin_follow_1`) is for the tooltip
+        lines = [f"{head}: {step.label}" if step.label else head]
         if channel in CONTACT_CHANNELS and not is_message(step, message_items(self.programme)):
             lines.append("presence")
             tooltip = tooltip + [
                 "presence, not a message: no cadence, touch count, cap or quiet hours (policy `messages`)"
             ]
         if channel == "ads" and step.audience:
-            lines.append(words.shorten(("to " if step.action == "add" else "from ") + words.quoted(step.audience), 34))
+            lines += words.line(("to " if step.action == "add" else "from ") + words.quoted(step.audience))
         content = self.programme.contents.get(step.content) if step.content else None
         if content is not None:
             lines += words.wrap(content.title)
@@ -444,7 +631,7 @@ class _FlowDiagram:
         """(shape, tone, lines) of a step other than a touch."""
         match step:
             case n.Branch() | n.Split():
-                return "decision", "logic", [step.id]
+                return "decision", "logic", [step.label or ("branch" if isinstance(step, n.Branch) else "split")]
             case n.Experiment():
                 # the decision rule in the box; the arms' shares on the arrows
                 if step.decide_after is not None:
@@ -455,14 +642,19 @@ class _FlowDiagram:
                 return (
                     "decision",
                     "logic",
-                    [f"experiment {step.id}", *goal, f"window {words.duration(step.window.seconds)}", rule],
+                    [
+                        f"experiment {step.label}" if step.label else "experiment",
+                        *goal,
+                        f"window {words.duration(step.window.seconds)}",
+                        rule,
+                    ],
                 )
             case n.Repeat():
                 every = f"every {words.duration(step.every.seconds)}"
                 return (
                     "decision",
                     "logic",
-                    [step.id, every + (f", at most {step.at_most.text}" if step.at_most else "")],
+                    [step.label or "repeat", every + (f", at most {step.at_most.text}" if step.at_most else "")],
                 )
             case n.WaitUntil():
                 text = words.wrap("wait until " + words.condition(step.condition))
@@ -489,14 +681,14 @@ class _FlowDiagram:
                 return (
                     "action",
                     "logic",
-                    [("untag " if step.remove else "tag ") + words.shorten(words.quoted(step.tag), 30)],
+                    words.line(("untag " if step.remove else "tag ") + words.quoted(step.tag)),
                 )
             case n.SetStep():
-                return "action", "logic", [words.shorten(f"set {'.'.join(step.path)} = {step.value.text}", 34)]
+                return "action", "logic", words.line(f"set {'.'.join(step.path)} = {step.value.text}")
             case n.MoveTo():
                 return "move", "move", [f"move to {step.flow}"]
             case n.Suppress():
-                lines = ["suppress", words.shorten(words.quoted(step.list_name), 30)]
+                lines = ["suppress", words.shorten(words.quoted(step.list_name), words.TITLE_WIDTH)]
                 return (
                     "suppress",
                     "suppress",
@@ -508,10 +700,14 @@ class _FlowDiagram:
                 return (
                     "exit",
                     "exit",
-                    ["exit"] + ([words.shorten(words.quoted(step.reason), 30)] if step.reason else []),
+                    ["exit"] + (words.line(words.quoted(step.reason)) if step.reason else []),
                 )
             case n.Webhook():
-                return "webhook", "internal", [f"webhook {step.method.upper()}", words.shorten(step.url, 34)]
+                return (
+                    "webhook",
+                    "internal",
+                    [f"webhook {step.method.upper()}", words.shorten(step.url, words.TITLE_WIDTH)],
+                )
             case n.ScoreChange():
                 change = "reset" if step.op == "reset" else f"{step.points:+d}"
                 return "score", "logic", [f"score {step.score} {change}"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from typing import TYPE_CHECKING
 
-from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen
+from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen, short_legend
 
 if TYPE_CHECKING:
     # no stubs: to mypy these are Any (pyproject's [tool.mypy]), named for the reader
@@ -66,13 +66,14 @@ def _node_attrs(shape: str, tone: str) -> dict[str, str]:
     return attrs
 
 
-def to_dot(diagram: Diagram, with_legend: bool = True) -> str:
+def to_dot(diagram: Diagram, legend_style: str = "compact", direction: str = "TB") -> str:
+    """`legend_style`: full, compact or none; `direction`: TB or LR."""
     import graphviz
 
     g = graphviz.Digraph(
         name=diagram.name,
         graph_attr={
-            "rankdir": "LR",
+            "rankdir": direction,
             "label": _text(diagram.title, "\\l"),
             "labelloc": "t",
             "labeljust": "l",
@@ -120,8 +121,10 @@ def to_dot(diagram: Diagram, with_legend: bool = True) -> str:
                 same.attr(rank="same")
                 for node_id in group:
                     same.node(node_id)
-    if with_legend:
+    if legend_style == "full":
         _legend(g, diagram)
+    elif legend_style == "compact":
+        _compact_legend(g, diagram)
     source: str = g.source
     return source
 
@@ -141,6 +144,41 @@ def _legend(g: graphviz.Digraph, diagram: Diagram) -> None:
         box.node(notes, label=_text(list(diagram.notes), "\\l"), shape="plaintext", fontsize="9")
         if previous is not None:
             box.edge(previous, notes, style="invis")
+
+
+LEGEND_ROW = 5  # boxes in a row of the compact legend
+
+
+def _compact_legend(g: graphviz.Digraph, diagram: Diagram) -> None:
+    """Short rows of small boxes of only the shapes used, a word or two
+    each, after the diagram's last boxes (below them top to bottom, on
+    their right left to right): a line or two, not a column beside it."""
+    entries = short_legend(diagram)
+    if not entries:
+        return
+    ids = [f"legend.{k}" for k in range(len(entries))]
+    rows = [ids[k : k + LEGEND_ROW] for k in range(0, len(ids), LEGEND_ROW)]
+    with g.subgraph(name="cluster_legend") as box:
+        box.attr(label="", style="rounded,dashed", color="#bdbdbd", margin="4")
+        for node_id, (shape, tone, text) in zip(ids, entries):
+            attrs = _node_attrs(shape, tone)
+            attrs.update(fontsize="8", margin="0.04,0.02", height="0.25", width="0.4")
+            box.node(node_id, label=_text([text]), tooltip=_text([text]), **attrs)
+        for row in rows:
+            with box.subgraph() as same:
+                same.attr(rank="same")
+                for node_id in row:
+                    same.node(node_id)
+            for before, after in zip(row, row[1:]):
+                box.edge(before, after, style="invis")  # in order, side by side
+        for above, below in zip(rows, rows[1:]):
+            box.edge(above[0], below[0], style="invis", minlen="1")
+    # Every box with no way on leads, invisibly, to the legend: its first row
+    # comes after the diagram's last rank rather than beside its first.
+    leaving = {edge.source for edge in diagram.edges}
+    for node in diagram.nodes:
+        if node.id not in leaving:
+            g.edge(node.id, ids[0], style="invis")
 
 
 def dot_available() -> bool:

@@ -30,8 +30,11 @@ header p { margin: 4px 0 0; color: #cfd8dc; font-size: 13px; }
 nav { padding: 8px 24px; background: #eceff1; font-size: 14px; }
 nav a { margin-right: 14px; color: #1565c0; }
 section { display: flex; gap: 20px; align-items: flex-start; padding: 16px 24px; border-bottom: 1px solid #ddd; }
-.diagram { flex: 1 1 auto; overflow-x: auto; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; }
-.diagram svg { max-width: none; height: auto; }
+.diagram { flex: 1 1 auto; min-width: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; }
+.diagram .fit svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+.diagram details { margin-top: 6px; font-size: 13px; }
+.diagram details .full { overflow: auto; border-top: 1px solid #eee; }
+.diagram details .full svg { max-width: none; height: auto; }
 aside { flex: 0 0 320px; font-size: 13px; }
 aside h3 { margin: 0 0 8px; font-size: 14px; }
 aside li { margin-bottom: 8px; }
@@ -48,6 +51,33 @@ def _inline(svg: bytes, prefix: str) -> str:
     text = svg.decode("utf-8")
     text = text[text.index("<svg") :]
     return _ID.sub(f'id="{prefix}-', text)
+
+
+_SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def _fitted(svg: str, anchor: str) -> str:
+    """The diagram scaled down to the column (never up), and the full size
+    one click away in a <details>. Graphviz
+    gives the size in points and a viewBox, so dropping the fixed size
+    lets CSS scale it; the full copy keeps it (its ids get a prefix of
+    their own, as ids on a page must be unique)."""
+    match = _SIZE.search(svg)
+    if match is None:
+        return f'<div class="fit">{svg}</div>'
+    width, height = (float(x) for x in match.groups())
+    # the points as CSS pixels (1pt = 4/3 px) cap the scaled copy: never larger than drawn
+    scaled = svg.replace(
+        match.group(0),
+        f'<svg style="width: {width * 4 / 3:.0f}px; aspect-ratio: {width:g} / {height:g}"',
+        1,
+    )
+    full = _ID.sub(f'id="{anchor}-full-', svg)
+    return (
+        f'<div class="fit">{scaled}</div>'
+        f"<details><summary>Full size ({width * 4 / 3:.0f} × {height * 4 / 3:.0f} px)</summary>"
+        f'<div class="full">{full}</div></details>'
+    )
 
 
 def _findings(diagnostics: list[Diagnostic], where: Where) -> str:
@@ -69,7 +99,8 @@ def page(
     subtitle: str,
     sections: list[tuple[str, str, Diagram, list[Diagnostic]]],
     where: Where,
-    with_legend: bool = True,
+    legend_style: str = "compact",
+    direction: str = "TB",
 ) -> str:
     """`sections` are (anchor, heading, diagram, findings) in page order."""
     nav = " ".join(f'<a href="#{anchor}">{html.escape(heading)}</a>' for anchor, heading, _, _ in sections)
@@ -87,10 +118,10 @@ def page(
         f"<nav>{nav}</nav>",
     ]
     for anchor, heading, diagram, findings in sections:
-        svg = _inline(render(to_dot(diagram, with_legend), "svg"), anchor)
+        svg = _inline(render(to_dot(diagram, legend_style, direction), "svg"), anchor)
         parts += [
             f'<section id="{anchor}">',
-            f'<div class="diagram"><h2>{html.escape(heading)}</h2>{svg}</div>',
+            f'<div class="diagram"><h2>{html.escape(heading)}</h2>{_fitted(svg, anchor)}</div>',
             f"<aside><h3>Lint findings ({len(findings)})</h3>{_findings(findings, where)}</aside>",
             "</section>",
         ]

@@ -1,4 +1,4 @@
-"""A diagram as a Mermaid `flowchart LR`, which GitHub draws wherever it
+"""A diagram as a Mermaid `flowchart TB` (or `LR`), which GitHub draws wherever it
 appears in Markdown inside a ```mermaid block.
 
 Mermaid has no way to quote a quote inside a label, and reads `#...;` as
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen
+from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen, short_legend
 from .words import clean, shorten
 
 # shape -> (open, close) around the quoted label
@@ -78,9 +78,12 @@ def _ids(diagram: Diagram) -> dict[str, str]:
     return out
 
 
-def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
+def to_mermaid(diagram: Diagram, legend_style: str = "none", direction: str = "TB") -> str:
+    """`legend_style`: full, compact or none (the default: GitHub shows the
+    chart in a page that can say what the shapes mean, and Mermaid puts a
+    legend beside the flow, not under it); `direction`: TB or LR."""
     ids = _ids(diagram)
-    out = ["flowchart LR"]
+    out = [f"flowchart {direction}"]
     out += [f"  %% {escape(line)}" for line in diagram.title]
     by_class: dict[str, list[str]] = {}
     notes = []
@@ -112,8 +115,10 @@ def to_mermaid(diagram: Diagram, with_legend: bool = True) -> str:
         out.append(f"  lint_{k}{NOTE[0]}{_label(text)}{NOTE[1]}")
         out.append(f"  {node_id} -.- lint_{k}")
         by_class.setdefault("tone_lint", []).append(f"lint_{k}")
-    if with_legend:
+    if legend_style == "full":
         out += _legend(diagram, by_class)
+    elif legend_style == "compact":
+        out += _compact_legend(diagram, by_class, ids)
     for tone in list(TONES) + ["lint"]:
         for outlined in (False, True) if tone != "lint" else (False,):
             name = _class_name(tone, outlined)
@@ -151,4 +156,35 @@ def _legend(diagram: Diagram, by_class: dict[str, list[str]]) -> list[str]:
     if diagram.notes:
         out.append(f"    legend_notes[{_label(list(diagram.notes))}]")
     out.append("  end")
+    return out
+
+
+LEGEND_ROW = 4  # boxes in a row of the compact legend
+
+
+def _compact_legend(diagram: Diagram, by_class: dict[str, list[str]], ids: dict[str, str]) -> list[str]:
+    """Rows of the shapes used, a word or two each, without the notes,
+    under the diagram: invisible links (`~~~`) from its last boxes put the
+    legend after them and keep each row's boxes side by side, in order."""
+    entries = short_legend(diagram)
+    if not entries:
+        return []
+    names = [f"legend_{k}" for k in range(len(entries))]
+    rows = [names[k : k + LEGEND_ROW] for k in range(0, len(names), LEGEND_ROW)]
+    out = ['  subgraph legend[" "]', "    direction TB"]
+    for r, row in enumerate(rows, 1):
+        out += [f'    subgraph legend_row_{r}[" "]', "      direction LR"]
+        for name in row:
+            shape, tone, text = entries[names.index(name)]
+            opening, closing = SHAPES[shape]
+            out.append(f"      {name}{opening}{_label([text])}{closing}")
+            by_class.setdefault(_class_name(tone, False), []).append(name)
+        if len(row) > 1:
+            out.append("      " + " ~~~ ".join(row))
+        out.append("    end")
+    out += [f"    legend_row_{r} ~~~ legend_row_{r + 1}" for r in range(1, len(rows))]
+    out.append("  end")
+    out += [f"  style legend_row_{r} fill:none,stroke:none" for r in range(1, len(rows) + 1)]
+    leaving = {edge.source for edge in diagram.edges}
+    out += [f"  {ids[node.id]} ~~~ legend" for node in diagram.nodes if node.id not in leaving]
     return out

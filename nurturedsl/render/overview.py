@@ -15,7 +15,7 @@ from ..model import Programme, iter_conditions, message_items
 from ..nodes import iter_steps
 from ..policy import CONTACT_CHANNELS, is_message
 from . import words
-from .diagram import VARIES, Diagram, Edge, Node, day_offsets, where
+from .diagram import VARIES, Count, Diagram, Edge, Node, day_offsets, most_per_contact, typical_per_contact, where
 
 UNSUBSCRIBED = "@unsubscribed"
 OVERVIEW_NOTES = (
@@ -54,7 +54,7 @@ def overview_diagram(programme: Programme) -> Diagram:
                     trigger,
                     "start",
                     "start",
-                    [words.shorten(x, words.CONDITION_WIDTH) for x in lines],
+                    [part for x in lines for part in words.line(x)],
                     [words.clean(x) for x in lines] + [where(programme, entry.span)],
                 )
             )
@@ -65,7 +65,7 @@ def overview_diagram(programme: Programme) -> Diagram:
     for name, flow in programme.flows.items():
         for step in iter_steps(flow.steps):
             if isinstance(step, n.MoveTo):
-                arrow(name, step.flow, f"move to ({step.id})")
+                arrow(name, step.flow, f"move to ({step.label})" if step.label else "move to")
             elif isinstance(step, n.Handoff):
                 arrow(
                     name,
@@ -75,7 +75,7 @@ def overview_diagram(programme: Programme) -> Diagram:
                         [f"handoff to {step.team}"],
                         [f"handed to the {step.team} team"],
                     ),
-                    step.id,
+                    step.label or "",
                 )
             elif isinstance(step, n.Suppress):
                 list_id = suppression_lists[step.list_name]
@@ -84,7 +84,10 @@ def overview_diagram(programme: Programme) -> Diagram:
                 arrow(
                     name,
                     list_id,
-                    step.id + (f", revisit {words.duration(step.revisit.seconds)}" if step.revisit else ""),
+                    ", ".join(
+                        ([step.label] if step.label else [])
+                        + ([f"revisit {words.duration(step.revisit.seconds)}"] if step.revisit else [])
+                    ),
                 )
         for condition in flow.exits:
             if _is_unsubscribe(condition):
@@ -171,27 +174,56 @@ def _is_unsubscribe(condition: n.Condition) -> bool:
 
 
 def _flow_node(programme: Programme, flow: n.Flow) -> Node:
-    touches = [s for s in iter_steps(flow.steps) if isinstance(s, n.Touch) and s.channel in CONTACT_CHANNELS]
-    kinds = [s.intent or programme.contents[s.content].kind for s in touches if s.content in programme.contents]
-    gives, asks = kinds.count("give"), kinds.count("ask")
     items = message_items(programme)
-    messages = sum(1 for s in touches if is_message(s, items))
-    presence = len(touches) - messages
+    g = flow_graph(flow)
+
+    def contact_touch(node: str) -> n.Touch | None:
+        step = g.nodes[node]["step"]
+        return step if isinstance(step, n.Touch) and step.channel in CONTACT_CHANNELS else None
+
+    def message(node: str) -> int:
+        touch = contact_touch(node)
+        return 1 if touch is not None and is_message(touch, items) else 0
+
+    def presence(node: str) -> int:
+        touch = contact_touch(node)
+        return 1 if touch is not None and not is_message(touch, items) else 0
+
     lines = [f"flow {flow.name}"]
     if flow.title:
         lines += words.wrap(flow.title)
-    # messages are what cadence, touch counts and caps count; presence (a follow, an ad audience) is not
-    summary = f"{messages} message{'' if messages == 1 else 's'}" + (f" + {presence} presence" if presence else "")
-    if gives or asks:
-        summary += f": {gives} give, {asks} ask"
-    lines.append(summary)
-    end = day_offsets(flow_graph(flow)).get(END)
+    # per contact, not per playbook: a branch's arms are not all sent to one
+    # contact; messages are what cadence and caps count (presence is not)
+    lines += messages_line(most_per_contact(g, message), typical_per_contact(g, message))
+    shown = most_per_contact(g, presence)
+    if shown.n:  # presence apart: a follow or an ads audience is no message
+        lines.append(f"+ {shown} presence at most")
+    end = day_offsets(g).get(END)
     if end is not None and end != VARIES:
         lines.append(f"completes on {words.day(end)}")
     limits = words.rate_limits(flow)
     if limits:
-        lines.append(limits)
+        lines += words.line(limits)
     tooltip = [f"flow {flow.name} ({where(programme, flow.span)})"]
     if flow.exits:
         tooltip.append("exit on " + ", ".join(words.clean(words.condition(c)) for c in flow.exits))
     return Node(flow.name, "flow", "flow", lines, tooltip)
+
+
+def messages_line(most: Count, typical: Count) -> list[str]:
+    """`at most 5 messages,` `typically 4`; `at most 3 messages` when the
+    typical contact gets the most; `5 or more` where a goto or an endless
+    repeat sends again."""
+
+    def amount(count: Count, at_most: bool) -> str:
+        plural = "" if count.n == 1 and not count.more else "s"
+        if count.more:
+            return f"{count.n} or more message{plural}"
+        return f"{'at most ' if at_most else ''}{count.n} message{plural}"
+
+    if most == typical:
+        return [amount(most, True)]
+    return [
+        amount(most, True) + ",",
+        "typically " + amount(typical, False).removesuffix(" messages").removesuffix(" message"),
+    ]

@@ -205,7 +205,7 @@ def width(count: float, most: float) -> float:
     return 1 + (WIDEST - 1) * count / most if most > 0 else 1
 
 
-def _tell(edge: Edge, text: str, join: int = 30) -> None:
+def _tell(edge: Edge, text: str, join: int = words.TITLE_WIDTH) -> None:
     """The count on an arrow's last line (`wait 3d · 412 (83%)`) when it fits."""
     if edge.lines and len(edge.lines[-1]) + len(text) + 3 <= join:
         edge.lines[-1] += f" · {text}"
@@ -355,7 +355,7 @@ def _totals(boxes: dict[str, Node], report: Report, lists: dict[str, str], unsub
                 node.lines.append(f"crossed by {number(crossed['contacts'])}")
 
 
-def _wrap(text_items: list[str], width: int = 34) -> list[str]:
+def _wrap(text_items: list[str], width: int = words.TITLE_WIDTH) -> list[str]:
     """`left: a 1, b 2` on as few lines as fit, never splitting an item."""
     lines: list[str] = []
     for item in text_items:

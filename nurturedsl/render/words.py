@@ -13,9 +13,13 @@ import unicodedata
 from .. import nodes as n
 from .. import units
 
-TITLE_WIDTH = 30
+# A label line fits Mermaid's 200 px text box (16 px Trebuchet) and a
+# narrow top-to-bottom Graphviz column: Mermaid wraps a longer line again
+# by itself, which is how single words ended up alone on a line.
+TITLE_WIDTH = 25
 TITLE_LINES = 2
-CONDITION_WIDTH = 44
+# conditions are wrapped like titles: two lines at most
+CONDITION_WIDTH = TITLE_WIDTH
 
 
 def clean(text: str) -> str:
@@ -37,15 +41,44 @@ def shorten(text: str, width: int) -> str:
 
 
 def wrap(text: str, width: int = TITLE_WIDTH, lines: int = TITLE_LINES) -> list[str]:
-    """Up to `lines` lines of about `width` characters, the last one ending
-    in an ellipsis when the text does not fit."""
+    """One line, or two of at most `width` characters broken where the two
+    come out most even (never a word alone on a line when the words allow
+    it), the second ending in an ellipsis when the text does not fit.
+    `lines` is 1 or 2."""
     text = clean(text)
-    out = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
-    if len(out) <= lines:
-        return out
-    kept = out[: lines - 1]
-    rest = text[len(" ".join(kept)) :].strip() if kept else text
-    return kept + [shorten(rest, width)]
+    if len(text) <= width or lines < 2:
+        return [text] if len(text) <= width else [shorten(text, width)]
+    best: tuple[int, int, int] | None = None  # (lines of one word, longer line's length, break)
+    for cut, ch in enumerate(text):
+        if ch == " " and cut <= width and len(text) - cut - 1 <= width:
+            lone = (" " not in text[:cut]) + (" " not in text[cut + 1 :])
+            key = (lone, max(cut, len(text) - cut - 1), cut)
+            if best is None or key < best:
+                best = key
+    if best is not None:
+        return [text[: best[2]], text[best[2] + 1 :]]
+    # too long for two lines: fill the first, cut the second, and keep two
+    # words on the second where the first has some to give
+    head = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)[0]
+    rest = text[len(head) :].strip()
+    second = shorten(rest, width)
+    if " " not in second.rstrip("…") and " " in head:
+        head, moved = head.rsplit(" ", 1)
+        second = shorten(moved + " " + rest, width)
+    return [head, second]
+
+
+def line(text: str) -> list[str]:
+    """A label line (a condition, a trigger) wrapped once at most."""
+    return wrap(text, TITLE_WIDTH, TITLE_LINES)
+
+
+def subject(content: n.Content) -> str | None:
+    """The content's email `subject`, when it has one."""
+    return next(
+        (o.text for o in content.options if isinstance(o, n.ContentText) and o.name == "subject"),
+        None,
+    )
 
 
 def duration(seconds: int) -> str:
