@@ -195,9 +195,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     probe = (
         "<script>document.body.setAttribute('data-measured', JSON.stringify({"
         "scroll: document.documentElement.scrollWidth, inner: window.innerWidth,"
-        "svgs: document.querySelectorAll('svg').length,"
+        "svgs: document.querySelectorAll('svg:not(details svg)').length,"
         "charts: [...document.querySelectorAll('figure[data-chart]')].map(f => f.dataset.chart),"
-        "widest: Math.max(...[...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().right))"
+        "widest: Math.max(...[...document.querySelectorAll('svg:not(details svg)')].map(s => s.getBoundingClientRect().right)),"
+        "folded: document.querySelectorAll('details:not([open]) svg').length"
         "}));</script></body>"
     )
     (folder / "probe.html").write_text(text.replace("</body>", probe))
@@ -219,7 +220,7 @@ def test_no_horizontal_scroll_at_1400_px(browser: dict[str, Any]) -> None:
     measured = browser["measured"]
     assert measured["inner"] == 1400
     assert measured["scroll"] <= 1400, f"the page is {measured['scroll']} px wide"
-    assert measured["widest"] <= 1400  # every chart and diagram scaled to fit
+    assert measured["widest"] <= 1400  # every chart and diagram scaled to fit (the full sizes are folded away)
 
 
 def test_charts_and_diagrams_are_drawn(browser: dict[str, Any]) -> None:
@@ -227,6 +228,7 @@ def test_charts_and_diagrams_are_drawn(browser: dict[str, Any]) -> None:
     assert measured["charts"] == ["funnel-inbound", "split-ghost.first_give", "weekly", "time-to-handoff"]
     flows = len(real()["flows"])
     assert measured["svgs"] == 4 + 1 + flows  # the charts, the overview, each flow
+    assert measured["folded"] == 1 + flows  # each diagram's full size, a click away
 
 
 def test_the_screenshot_is_1400_px_wide(browser: dict[str, Any]) -> None:

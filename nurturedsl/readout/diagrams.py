@@ -35,7 +35,7 @@ def diagrams(playbook: str, report: Report) -> Diagrams:
         heading = f"flow {name}" + (f": {clean(flow.title)}" if flow.title else "")
         drawn.append((heading, diagram_for(programme, name, (), report)))
     try:
-        # without the legend: it would add half a flow's width; the page says what the counts mean
-        return [(heading, render(to_dot(d, with_legend=False), "svg").decode("utf-8")) for heading, d in drawn]
+        # the compact legend sits under the diagram, so it costs no width
+        return [(heading, render(to_dot(d, legend_style="compact"), "svg").decode("utf-8")) for heading, d in drawn]
     except DotMissing:
         return "No diagrams: " + DOT_MISSING

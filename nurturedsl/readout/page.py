@@ -18,6 +18,7 @@ import json
 import re
 from typing import Any
 
+from ..render.html import FIT_STYLE, fitted
 from .charts import svgs, verdict
 from .figures import (
     Path,
@@ -64,7 +65,6 @@ figure { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px
 figure svg { width: 100%; height: auto; display: block; }
 figcaption { font-size: 13px; color: #546e7a; }
 .diagram { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; margin-bottom: 14px; }
-.diagram svg { width: 100%; height: auto; max-height: 900px; display: block; }
 .note { color: #546e7a; }
 .warn li { margin-bottom: 4px; }
 """
@@ -141,7 +141,7 @@ def page(report: Report, diagrams: Diagrams) -> str:
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{title}: simulation</title>",
-        f"<style>{STYLE}</style>",
+        f"<style>{STYLE}{FIT_STYLE}</style>",
         "</head>",
         "<body>",
         f'<header><h1>{title}: simulation</h1><p id="run">{_run_line(p)}</p></header>',
@@ -452,7 +452,9 @@ def _diagrams(diagrams: Diagrams) -> str:
 
     parts = [f'<p class="note">{html.escape("; ".join(FLOW_NOTES))}.</p>']
     for k, (heading, svg) in enumerate(diagrams):
-        parts.append(f'<div class="diagram"><h3>{html.escape(heading)}</h3>{_inline(svg, f"diagram{k}")}</div>')
+        # as `render --format html` shows a diagram: scaled down to the column, never up, full size a click away
+        shown = fitted(_inline(svg, f"diagram{k}"), f"diagram{k}")
+        parts.append(f'<div class="diagram"><h3>{html.escape(heading)}</h3>{shown}</div>')
     return "".join(parts)
 
 

@@ -31,16 +31,20 @@ nav { padding: 8px 24px; background: #eceff1; font-size: 14px; }
 nav a { margin-right: 14px; color: #1565c0; }
 section { display: flex; gap: 20px; align-items: flex-start; padding: 16px 24px; border-bottom: 1px solid #ddd; }
 .diagram { flex: 1 1 auto; min-width: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; }
-.diagram .fit svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
-.diagram details { margin-top: 6px; font-size: 13px; }
-.diagram details .full { overflow: auto; border-top: 1px solid #eee; }
-.diagram details .full svg { max-width: none; height: auto; }
 aside { flex: 0 0 320px; font-size: 13px; }
 aside h3 { margin: 0 0 8px; font-size: 14px; }
 aside li { margin-bottom: 8px; }
 .code { font-weight: bold; color: #d32f2f; }
 .none { color: #2e7d32; }
 h2 { margin: 0 0 8px; font-size: 16px; }
+"""
+
+# what `fitted` markup needs on any page that shows it (simulate --format html too)
+FIT_STYLE = """
+.diagram .fit svg { display: block; max-width: 100%; height: auto; margin: 0 auto; }
+.diagram details { margin-top: 6px; font-size: 13px; }
+.diagram details .full { overflow: auto; border-top: 1px solid #eee; }
+.diagram details .full svg { max-width: none; height: auto; }
 """
 
 _ID = re.compile(r'\bid="')
@@ -56,7 +60,7 @@ def _inline(svg: bytes, prefix: str) -> str:
 _SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
 
 
-def _fitted(svg: str, anchor: str) -> str:
+def fitted(svg: str, anchor: str) -> str:
     """The diagram scaled down to the column (never up), and the full size
     one click away in a <details>. Graphviz
     gives the size in points and a viewBox, so dropping the fixed size
@@ -111,7 +115,7 @@ def page(
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{html.escape(title)}</title>",
-        f"<style>{STYLE}</style>",
+        f"<style>{STYLE}{FIT_STYLE}</style>",
         "</head>",
         "<body>",
         f"<header><h1>{html.escape(title)}</h1><p>{html.escape(subtitle)}</p></header>",
@@ -121,7 +125,7 @@ def page(
         svg = _inline(render(to_dot(diagram, legend_style, direction), "svg"), anchor)
         parts += [
             f'<section id="{anchor}">',
-            f'<div class="diagram"><h2>{html.escape(heading)}</h2>{_fitted(svg, anchor)}</div>',
+            f'<div class="diagram"><h2>{html.escape(heading)}</h2>{fitted(svg, anchor)}</div>',
             f"<aside><h3>Lint findings ({len(findings)})</h3>{_findings(findings, where)}</aside>",
             "</section>",
         ]
