@@ -263,7 +263,15 @@ def most_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> C
     `at most` times (its `done` arrow multiplies what the body added); a
     loop of gotos (a strongly connected component) counts once, with
     `more` when it holds something that counts, as does a repeat without
-    `at most` whose body does."""
+    `at most` whose body does. A repeat inside such a loop has its `done`
+    arrow inside the component too, so there its body's members count
+    `at most` times each (the bounds of every repeat of the component
+    around them multiplied): one round of the loop runs the repeat whole.
+
+    engines/limits.py `_over_components` also takes a longest path of
+    messages (for `max_touches`), over the compiled IR; it counts a repeat
+    body once, as the targets export it, where this counts what a contact
+    is sent, so the two differ for a flow with `at most N` (N > 1)."""
     h: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     h.add_nodes_from(g.nodes)
     for source, target, data in g.edges(data=True):
@@ -290,7 +298,7 @@ def most_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> C
                 beyond = beyond or more[source]
         if came is None:
             continue  # unreachable
-        inside = sum(counts(node) for node in members)
+        inside = sum(counts(node) * _rounds(g, node, component, k) for node in members)
         looped = len(members) > 1 or any(h.has_edge(node, node) for node in members)
         for node in members:
             most[node] = came + inside
@@ -305,6 +313,18 @@ def most_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> C
     return Count(top, any(more.values()))
 
 
+def _rounds(g: nx.MultiDiGraph[str], node: str, component: dict[str, int], k: int) -> int:
+    """How often one round of component `k` runs `node`: the product of the
+    bounds of the repeats around it that are in the component too (an
+    endless one counts once: it already says `more`)."""
+    rounds = 1
+    repeat = g.nodes[node].get("loop")
+    while repeat is not None and component.get(repeat) == k:
+        rounds *= g.nodes[repeat]["bound"] or 1
+        repeat = g.nodes[repeat].get("loop")
+    return rounds
+
+
 def typical_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> Count:
     """What a contact gets that no condition picks out and who does not
     act: the one way through the flow along each branch's `else`, each
@@ -313,8 +333,10 @@ def typical_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -
     body is walked once and multiplied); a node met again (a goto going
     round) stops the walk with `more`."""
 
+    seen: set[str] = set()  # shared by the body walks: a goto out of a body back before its repeat goes round
+
     def walk(node: str, stop: str | None) -> Count:
-        total, seen = 0, set()
+        total = 0
         while node != stop and node != END:
             if node in seen:
                 return Count(total, True)

@@ -196,8 +196,10 @@ def _flow_node(programme: Programme, flow: n.Flow) -> Node:
     # contact; messages are what cadence and caps count (presence is not)
     lines += messages_line(most_per_contact(g, message), typical_per_contact(g, message))
     shown = most_per_contact(g, presence)
-    if shown.n:  # presence apart: a follow or an ads audience is no message
-        lines.append(f"+ {shown} presence at most")
+    if shown.more:  # a goto or an endless repeat: "at most" would contradict it
+        lines.append(f"+ {shown.n} or more presence touches")
+    elif shown.n:  # presence apart: a follow or an ads audience is no message
+        lines.append(f"+ {shown.n} presence at most")
     end = day_offsets(g).get(END)
     if end is not None and end != VARIES:
         lines.append(f"completes on {words.day(end)}")
@@ -221,6 +223,8 @@ def messages_line(most: Count, typical: Count) -> list[str]:
             return f"{count.n} or more message{plural}"
         return f"{'at most ' if at_most else ''}{count.n} message{plural}"
 
+    if most == typical == Count(0):
+        return ["no messages"]
     if most == typical:
         return [amount(most, True)]
     return [
