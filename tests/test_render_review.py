@@ -13,8 +13,9 @@ from nurturedsl.diagnostics import DiagnosticError
 from nurturedsl.graph import flow_graph
 from nurturedsl.render.command import diagram_for
 from nurturedsl.render.diagram import Count, most_per_contact, typical_per_contact
+from nurturedsl.render.dot import to_dot
 
-from .test_render import playbook
+from .test_render import FLOWS, load, needs_dot, playbook
 
 
 def _touches(g):
@@ -99,3 +100,62 @@ def test_endless_presence_says_or_more_not_at_most(tmp_path):
     box = diagram_for(playbook(tmp_path, " repeat every 7d { linkedin follow }"), None).node("f")
     # a follow is presence, not a message; the repeat has no `at most`
     assert box.lines[1:] == ["no messages", "+ 1 or more presence touches"]
+
+
+# ------------------------------------------------ compact legend (#2) --
+
+
+def _layout(programme, flow: str, direction: str) -> tuple[dict, dict]:
+    """Graphviz's own layout of a flow diagram: each box's (left, right,
+    top, bottom) in points, and the legend's box."""
+    import json
+
+    import graphviz
+
+    source = to_dot(diagram_for(programme, flow), "compact", direction)
+    laid = json.loads(graphviz.Source(source).pipe(format="json", engine="dot"))
+    boxes, legend = {}, None
+    for op in laid.get("_ldraw_", []):  # the title's lines, left-aligned: the flow's drawing starts with them
+        if op.get("op") == "T":
+            x, y = op["pt"]
+            boxes[f"title {y}"] = (x, x + op["width"], y, y)
+    for obj in laid["objects"]:
+        if obj["name"] == "cluster_legend":
+            left, bottom, right, top = map(float, obj["bb"].split(","))
+            legend = (left, right, top, bottom)
+        elif "pos" in obj:
+            x, y = map(float, obj["pos"].split(","))
+            half_w, half_h = float(obj["width"]) * 36, float(obj["height"]) * 36
+            boxes[obj["name"]] = (x - half_w, x + half_w, y + half_h, y - half_h)
+    return boxes, legend
+
+
+@needs_dot
+@pytest.mark.parametrize("name,flow", FLOWS)
+def test_the_compact_legend_is_no_wider_than_the_flow_and_under_it(name, flow):
+    boxes, legend = _layout(load(name), flow, "TB")
+    flow_boxes = [box for node, box in boxes.items() if not node.startswith("legend.")]
+    left, right = min(b[0] for b in flow_boxes), max(b[1] for b in flow_boxes)
+    # before: every legend started under the sinks and ran right (inbound +70% wide)
+    assert legend[0] >= left - 8 and legend[1] <= right + 8
+    assert legend[2] < min(b[3] for b in flow_boxes)  # under the last box
+    assert legend[1] - legend[0] <= right - left
+    entries = sorted(
+        (node for node in boxes if node.startswith("legend.") and node[7:].isdigit()), key=lambda k: int(k[7:])
+    )
+    rows = [entries[k : k + 2] for k in range(0, len(entries), 2)]
+    for row in rows:  # read left to right, row after row
+        assert [boxes[node][0] for node in row] == sorted(boxes[node][0] for node in row)
+    for above, below in zip(rows, rows[1:]):
+        assert boxes[above[0]][3] > boxes[below[0]][2]
+
+
+@needs_dot
+def test_left_to_right_the_legend_is_one_column_read_downwards():
+    boxes, legend = _layout(load("inbound.nurture"), "inbound", "LR")
+    entries = [f"legend.{k}" for k in range(6)]  # email give, email ask, LinkedIn give, LinkedIn, webhook, branch
+    tops = [boxes[node][2] for node in entries]
+    assert tops == sorted(tops, reverse=True)  # y grows upwards in Graphviz's layout
+    flow_right = max(b[1] for node, b in boxes.items() if not node.startswith("legend."))
+    assert legend[0] > flow_right - 8
+    assert len({round(boxes[node][0] + boxes[node][1]) for node in entries}) == 1  # one column

@@ -124,7 +124,7 @@ def to_dot(diagram: Diagram, legend_style: str = "compact", direction: str = "TB
     if legend_style == "full":
         _legend(g, diagram)
     elif legend_style == "compact":
-        _compact_legend(g, diagram)
+        _compact_legend(g, diagram, direction)
     source: str = g.source
     return source
 
@@ -146,39 +146,42 @@ def _legend(g: graphviz.Digraph, diagram: Diagram) -> None:
             box.edge(previous, notes, style="invis")
 
 
-LEGEND_ROW = 5  # boxes in a row of the compact legend
+LEGEND_ROW = 2  # boxes in a row of the compact legend, top to bottom: narrower than most flows
 
 
-def _compact_legend(g: graphviz.Digraph, diagram: Diagram) -> None:
-    """Short rows of small boxes of only the shapes used, a word or two
-    each, after the diagram's last boxes (below them top to bottom, on
-    their right left to right): a line or two, not a column beside it."""
+def _compact_legend(g: graphviz.Digraph, diagram: Diagram, direction: str) -> None:
+    """Small boxes of only the shapes used, a word or two each, after the
+    diagram's last boxes: top to bottom, rows of LEGEND_ROW centred under
+    them; left to right, one column on their right, read downwards. So the
+    legend adds a few lines, not the width of a row of boxes beside it.
+
+    Reading order comes from an invisible anchor whose arrows keep their
+    order (`ordering=out`): arrows between boxes of one rank would push
+    them apart, and without any, Graphviz may reverse them. Every box with
+    no way on leads to the anchor, so it sits under (beside) their middle."""
     entries = short_legend(diagram)
     if not entries:
         return
     ids = [f"legend.{k}" for k in range(len(entries))]
-    rows = [ids[k : k + LEGEND_ROW] for k in range(0, len(ids), LEGEND_ROW)]
+    across = LEGEND_ROW if direction == "TB" else len(ids)
+    rows = [ids[k : k + across] for k in range(0, len(ids), across)]
+    anchor = "legend.anchor"
+    g.node(anchor, label="", shape="point", style="invis", width="0", height="0", ordering="out")
     with g.subgraph(name="cluster_legend") as box:
         box.attr(label="", style="rounded,dashed", color="#bdbdbd", margin="4")
         for node_id, (shape, tone, text) in zip(ids, entries):
             attrs = _node_attrs(shape, tone)
-            attrs.update(fontsize="8", margin="0.04,0.02", height="0.25", width="0.4")
+            attrs.update(fontsize="8", margin="0.06,0.02", height="0.25", width="0.4")
             box.node(node_id, label=_text([text]), tooltip=_text([text]), **attrs)
-        for row in rows:
-            with box.subgraph() as same:
-                same.attr(rank="same")
-                for node_id in row:
-                    same.node(node_id)
-            for before, after in zip(row, row[1:]):
-                box.edge(before, after, style="invis")  # in order, side by side
         for above, below in zip(rows, rows[1:]):
-            box.edge(above[0], below[0], style="invis", minlen="1")
-    # Every box with no way on leads, invisibly, to the legend: its first row
-    # comes after the diagram's last rank rather than beside its first.
+            for upper, lower in zip(above, below):
+                box.edge(upper, lower, style="invis")  # column under column: no crossing, so the same order
+    for node_id in rows[0]:
+        g.edge(anchor, node_id, style="invis")  # outside the box: the anchor takes no room in it
     leaving = {edge.source for edge in diagram.edges}
     for node in diagram.nodes:
         if node.id not in leaving:
-            g.edge(node.id, ids[0], style="invis")
+            g.edge(node.id, anchor, style="invis")
 
 
 def dot_available() -> bool:
