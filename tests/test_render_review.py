@@ -4,6 +4,11 @@ hand-computed from docs/render.md."""
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -15,7 +20,8 @@ from nurturedsl.render.command import diagram_for
 from nurturedsl.render.diagram import Count, most_per_contact, typical_per_contact
 from nurturedsl.render.dot import to_dot
 
-from .test_render import FLOWS, load, needs_dot, playbook
+from .test_render import FLOWS, PROGRAMME, load, needs_dot, playbook, run
+from .test_render import sim_report as sim_report  # a fixture: pytest finds it by name
 
 
 def _touches(g):
@@ -159,3 +165,45 @@ def test_left_to_right_the_legend_is_one_column_read_downwards():
     flow_right = max(b[1] for node, b in boxes.items() if not node.startswith("legend."))
     assert legend[0] > flow_right - 8
     assert len({round(boxes[node][0] + boxes[node][1]) for node in entries}) == 1  # one column
+
+
+# ----------------------------------------------- HTML overview scale (#3) --
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _scales_at_1400(page: Path) -> list[float]:
+    """Each scaled diagram's drawn width over its own, in Chromium at 1400 px."""
+    probe = """<script>
+const scales = [...document.querySelectorAll('.fit svg')].map(
+  s => (s.getBoundingClientRect().width / parseFloat(s.style.width)).toFixed(2));
+document.title = 'S=' + scales.join(',');
+</script></body>"""
+    page.write_text(page.read_text(encoding="utf-8").replace("</body>", probe), encoding="utf-8")
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1400,900",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    found = re.search(r"<title>S=([0-9.,]*)</title>", dom)
+    assert found, dom[:500]
+    return [float(x) for x in found.group(1).split(",")]
+
+
+@needs_dot
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
+def test_the_sim_overview_takes_the_page_width_to_stay_readable(tmp_path, sim_report):  # noqa: F811
+    out = tmp_path / "sim.html"
+    assert run(PROGRAMME, "--sim", sim_report, "-o", str(out)).exit_code == 0
+    assert '<section id="overview" class="wide">' in out.read_text(encoding="utf-8")
+    # before: the 1596 px overview beside the findings column was drawn at 0.62
+    assert _scales_at_1400(out)[0] >= 0.8

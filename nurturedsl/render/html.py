@@ -37,7 +37,15 @@ aside li { margin-bottom: 8px; }
 .code { font-weight: bold; color: #d32f2f; }
 .none { color: #2e7d32; }
 h2 { margin: 0 0 8px; font-size: 16px; }
+section.wide { flex-direction: column; align-items: stretch; }
+section.wide aside { flex: none; }
 """
+
+# a diagram wider than this (CSS px) takes the page's whole width, its
+# findings under it: beside a 320 px column, the programme's overview with
+# --sim (1596 px) was scaled to 0.62 at a 1400 px window, its arrow labels
+# about 6 px high; across the page it is 0.85
+WIDE = 900
 
 # what `fitted` markup needs on any page that shows it (simulate --format html too)
 FIT_STYLE = """
@@ -123,8 +131,10 @@ def page(
     ]
     for anchor, heading, diagram, findings in sections:
         svg = _inline(render(to_dot(diagram, legend_style, direction), "svg"), anchor)
+        size = _SIZE.search(svg)
+        wide = ' class="wide"' if size is not None and float(size.group(1)) * 4 / 3 > WIDE else ""
         parts += [
-            f'<section id="{anchor}">',
+            f'<section id="{anchor}"{wide}>',
             f'<div class="diagram"><h2>{html.escape(heading)}</h2>{fitted(svg, anchor)}</div>',
             f"<aside><h3>Lint findings ({len(findings)})</h3>{_findings(findings, where)}</aside>",
             "</section>",
