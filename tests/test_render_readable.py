@@ -162,7 +162,10 @@ def test_split_arms_say_what_they_send(tmp_path):
     diagram = diagram_for(playbook(tmp_path, body, extra=extra), "f")
     arms = [edge.lines for edge in diagram.edges if edge.kind == "split"]
     # the boxes would look alike (one title): the arrows carry name, share, subject
-    assert arms == [["50% promise", "Your guide, as promised"], ["50% question", "wait 1d", "Still want the guide?"]]
+    assert arms == [
+        ["50% promise", "“Your guide, as promised”"],
+        ["50% question", "wait 1d", "“Still want the guide?”"],
+    ]
 
 
 def test_an_arm_whose_box_already_shows_its_title_is_not_repeated():

@@ -201,9 +201,43 @@ document.title = 'S=' + scales.join(',');
 
 @needs_dot
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-def test_the_sim_overview_takes_the_page_width_to_stay_readable(tmp_path, sim_report):  # noqa: F811
+def test_the_sim_overview_takes_the_page_width_to_stay_readable(tmp_path, sim_report):
     out = tmp_path / "sim.html"
     assert run(PROGRAMME, "--sim", sim_report, "-o", str(out)).exit_code == 0
     assert '<section id="overview" class="wide">' in out.read_text(encoding="utf-8")
     # before: the 1596 px overview beside the findings column was drawn at 0.62
     assert _scales_at_1400(out)[0] >= 0.8
+
+
+# ---------------------------------------------- split arms (#4, #5b) --
+
+
+def test_an_arm_subject_is_only_one_every_contact_of_the_arm_meets_first(tmp_path):
+    body = """ split {
+  50% "first" { branch {
+   when s { email a }
+   else { email b }
+  } }
+  50% "second" { wait 1d
+   tag "x"
+   email a
+   email b }
+ }"""
+    extra = 'content d give "D give" subject "Subject of D"'
+    programme = playbook(tmp_path, body.replace("email a", "email d"), extra)
+    arrows = {edge.target: edge.lines for edge in diagram_for(programme, "f").edges if edge.kind == "split"}
+    # the first arm parts at once: half its contacts get D, half B; the second's all get D first
+    assert list(arrows.values()) == [["50% first"], ["50% second", "wait 1d", "“Subject of D”"]]
+
+
+def test_an_arm_head_wraps_and_its_subject_is_quoted(tmp_path):
+    body = """ split {
+  50% "benchmark subject line" { wait 2d
+   email d }
+  50% "b" { email b }
+ }"""
+    extra = 'content d give "D" subject "Your 2026 onboarding benchmarks are ready"'
+    arrows = [edge.lines for edge in diagram_for(playbook(tmp_path, body, extra), "f").edges if edge.kind == "split"]
+    # before: "50% benchmark subject line" (26 chars) on one line, the subject unmarked
+    assert arrows[0] == ["50% benchmark", "subject line", "wait 2d", "“Your 2026 onboarding", "benchmarks are ready”"]
+    assert all(len(line) <= 25 for line in arrows[0])

@@ -381,6 +381,22 @@ def _quiet_way(ways: list[tuple[str, Attrs]]) -> str | None:
 # ---------------------------------------------------------------- the flow --
 
 
+def _first_touch(steps: list[n.AnyStep]) -> n.Touch | None:
+    """The first touch with content that every contact going through
+    `steps` meets, or None: straight down the steps (into a repeat's body,
+    which runs at once), stopping where contacts part (a branch, a split,
+    an experiment, a wait for an event) or leave (a goto, an exit)."""
+    for step in steps:
+        if isinstance(step, n.Touch):
+            if step.content:
+                return step
+        elif isinstance(step, n.Repeat):
+            return _first_touch(step.steps)
+        elif not isinstance(step, (n.Wait, n.WaitCalendar, n.TagStep, n.SetStep, n.ScoreChange, n.Webhook)):
+            return None
+    return None
+
+
 def flow_diagram(programme: Programme, flow: n.Flow, g: nx.MultiDiGraph[str] | None = None) -> Diagram:
     """The diagram of one flow of a checked programme."""
     return _FlowDiagram(programme, flow, g if g is not None else flow_graph(flow)).build()
@@ -507,7 +523,7 @@ class _FlowDiagram:
         elif kind == "else":
             lines.append(data["label"] or "else")
         elif kind == "split":
-            lines.append(f"{data['weight']:g}%" + (f" {words.shorten(data['label'], 24)}" if data["label"] else ""))
+            lines += words.line(f"{data['weight']:g}%" + (f" {data['label']}" if data["label"] else ""))
         elif kind == "event":
             text = "event: " + words.condition(guard)
             lines += words.line(text)
@@ -545,15 +561,14 @@ class _FlowDiagram:
     ) -> list[str]:
         """What a split or experiment arm sends first, so that A and B do not
         look alike: the email's subject (or the content's title) of the
-        arm's first touch, unless the box the arrow points to already says
-        it (the arm starts with that touch and its content has no subject)."""
+        arm's first touch, in quotes, unless the box the arrow points to
+        already says it (the arm starts with that touch and its content has
+        no subject). Only a touch every contact of the arm meets first: one
+        inside a branch, or after a wait for an event, is not the arm's."""
         step = self.g.nodes[source]["step"]
         if not isinstance(step, (n.Split, n.Experiment)) or order >= len(step.arms):
             return []
-        first = next(
-            (s for s in n.iter_steps(step.arms[order].steps) if isinstance(s, n.Touch) and s.content),
-            None,
-        )
+        first = _first_touch(step.arms[order].steps)
         content = self.programme.contents.get(first.content) if first is not None and first.content else None
         if first is None or content is None:
             return []
@@ -561,7 +576,7 @@ class _FlowDiagram:
         box = resolve(target)[0] if target in passing else target
         if box == first.id and subject is None:
             return []
-        return words.line(subject or content.title)
+        return words.line(f"“{subject or content.title}”")
 
     # ---- boxes
 
