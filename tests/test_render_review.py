@@ -241,3 +241,27 @@ def test_an_arm_head_wraps_and_its_subject_is_quoted(tmp_path):
     # before: "50% benchmark subject line" (26 chars) on one line, the subject unmarked
     assert arrows[0] == ["50% benchmark", "subject line", "wait 2d", "“Your 2026 onboarding", "benchmarks are ready”"]
     assert all(len(line) <= 25 for line in arrows[0])
+
+
+# ------------------------------------- lines wrapped once, everywhere (#5) --
+
+_LABEL = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def _mermaid_lines(text: str) -> list[str]:
+    out = []
+    for body in _LABEL.findall(text):
+        for line in body.split("<br>"):
+            out.append(re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), line))
+    return out
+
+
+@pytest.mark.parametrize("flow", [None, "inbound", "ghost", "archive", "reengage", "surround"])
+def test_sim_and_lint_lines_fit_mermaids_label_width(sim_report, flow):
+    where = ["--flow", flow] if flow else []
+    for extra in (["--sim", sim_report], ["--lint"]):
+        result = run(PROGRAMME, *where, *extra, "--format", "mermaid")
+        assert result.exit_code == 0, result.output
+        for line in _mermaid_lines(result.stdout):
+            # before: `left: exit on replied within 90d 1` (34), lint notes of ~90 on one line
+            assert len(line) <= 25 or line.startswith(("flow ", "email: ", "at most")), (extra, line)

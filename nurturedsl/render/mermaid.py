@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from .diagram import LINT_COLOUR, MUTED, TONES, Diagram, legend, pen, short_legend
-from .words import clean, shorten
+from .words import clean, paragraph
 
 # shape -> (open, close) around the quoted label
 SHAPES = {
@@ -111,7 +111,7 @@ def to_mermaid(diagram: Diagram, legend_style: str = "none", direction: str = "T
     # Mermaid flowcharts have no notes: a finding is a box of its own, tied
     # to its node by a dotted line.
     for k, (node_id, findings) in enumerate(notes, 1):
-        text = [shorten(description, 90) for _, description in findings]
+        text = [line for _, description in findings for line in paragraph(description)]
         out.append(f"  lint_{k}{NOTE[0]}{_label(text)}{NOTE[1]}")
         out.append(f"  {node_id} -.- lint_{k}")
         by_class.setdefault("tone_lint", []).append(f"lint_{k}")

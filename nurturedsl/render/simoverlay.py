@@ -299,7 +299,7 @@ def place_on_overview(diagram: Diagram, programme: Programme, report: Report) ->
     for key, c in totals.items():
         edge = arrows[key]
         share = percent(c, report["flows"][edge.source]["entered"])
-        _tell(edge, number(c) + (f" ({share})" if share else ""), join=34)
+        _tell(edge, number(c) + (f" ({share})" if share else ""))
         edge.width = width(c, most)
         edge.muted = c == 0
     diagram.notes += OVERVIEW_NOTES
@@ -356,11 +356,16 @@ def _totals(boxes: dict[str, Node], report: Report, lists: dict[str, str], unsub
 
 
 def _wrap(text_items: list[str], width: int = words.TITLE_WIDTH) -> list[str]:
-    """`left: a 1, b 2` on as few lines as fit, never splitting an item."""
+    """`left: a 1, b 2` on as few lines as fit, splitting only an item too
+    long for a line of its own (`left: exit on replied` / `within 90d 1`)."""
     lines: list[str] = []
     for item in text_items:
         item = words.clean(item)
-        if lines and len(lines[-1]) + 2 + len(item) <= width:
+        if len(item) > width:
+            if lines:
+                lines[-1] += ","
+            lines += words.paragraph(item, width)
+        elif lines and len(lines[-1]) + 2 + len(item) <= width:
             lines[-1] += ", " + item
         else:
             if lines:

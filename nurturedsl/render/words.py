@@ -68,6 +68,19 @@ def wrap(text: str, width: int = TITLE_WIDTH, lines: int = TITLE_LINES) -> list[
     return [head, second]
 
 
+def paragraph(text: str, width: int = TITLE_WIDTH, lines: int = 4) -> list[str]:
+    """A longer text (a lint finding, an exit reason) in lines of at most
+    `width`, at most `lines` of them, the last ending in an ellipsis when
+    it does not fit: Mermaid wraps a longer line again on its own."""
+    text = clean(text)
+    if len(text) <= width * 2:
+        return wrap(text, width)
+    out = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    if len(out) > lines:
+        out = out[: lines - 1] + [shorten(" ".join(out[lines - 1 :]), width)]
+    return out
+
+
 def line(text: str) -> list[str]:
     """A label line (a condition, a trigger) wrapped once at most."""
     return wrap(text, TITLE_WIDTH, TITLE_LINES)
