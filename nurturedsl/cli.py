@@ -445,9 +445,9 @@ def compile_command(file: str, output: str | None) -> None:
 @click.option(
     "--legend",
     "legend",
-    type=click.Choice(["full", "compact", "none"]),
+    type=click.Choice(["full", "compact", "none"], case_sensitive=False),
     default=None,
-    help="full: every shape used and the notes; compact: one row of the shapes used; none. "
+    help="full: every shape used and the notes; compact: the shapes used, under the diagram; none. "
     "[default: none for mermaid, compact otherwise]",
 )
 @click.option("--no-legend", is_flag=True, help="Leave out the legend (--legend none).")
@@ -515,6 +515,9 @@ def render(
     """
     from .render.command import run_render
 
+    legend = legend.lower() if legend is not None else None
+    if no_legend and legend not in (None, "none"):
+        raise click.UsageError(f"--no-legend contradicts --legend {legend}: give one of them")
     sys.exit(
         run_render(
             file=file,

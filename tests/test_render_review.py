@@ -265,3 +265,24 @@ def test_sim_and_lint_lines_fit_mermaids_label_width(sim_report, flow):
         for line in _mermaid_lines(result.stdout):
             # before: `left: exit on replied within 90d 1` (34), lint notes of ~90 on one line
             assert len(line) <= 25 or line.startswith(("flow ", "email: ", "at most")), (extra, line)
+
+
+# ------------------------------------------------------------ options (#7) --
+
+
+def test_no_legend_with_another_legend_is_a_usage_error():
+    for args in (["--no-legend", "--legend", "full"], ["--legend", "compact", "--no-legend"]):
+        result = run(PROGRAMME, *args)
+        assert result.exit_code == 2 and "--no-legend contradicts --legend" in result.output, args
+    assert run(PROGRAMME, "--no-legend", "--legend", "none").exit_code == 0  # they agree
+
+
+def test_legend_and_direction_both_take_any_case():
+    assert "legend.notes" in run(PROGRAMME, "--flow", "inbound", "--legend", "FULL").stdout
+    assert "rankdir=LR" in run(PROGRAMME, "--direction", "Lr").stdout
+
+
+def test_an_unknown_flow_named_like_its_file_gets_a_did_you_mean():
+    result = run(PROGRAMME, "--flow", "ghost_recovery")
+    assert result.exit_code == 2
+    assert "did you mean `ghost` (the flow in ghost-recovery.nurture)?" in result.output

@@ -125,7 +125,7 @@ def run_render(
     if flow_name is not None and flow_name not in programme.flows:
         from ..diagnostics import did_you_mean
 
-        hint = did_you_mean(flow_name, programme.flows)
+        hint = did_you_mean(flow_name, programme.flows) or _flow_of_file(programme, flow_name)
         known = ", ".join(programme.flows) or "none"
         return _usage(f"no flow `{flow_name}` in {file}" + (f"; {hint[0]}" if hint else "") + f" (flows: {known})")
     if report is not None and sim is not None:  # (a report is read from --sim)
@@ -276,3 +276,23 @@ def _write(output: str, data: bytes, inputs: list[str]) -> int:
     except OSError as error:
         return _usage(f"cannot write {output}: {error.strerror}")
     return EXIT_OK
+
+
+def _flow_of_file(programme: Programme, asked: str) -> tuple[str, ...]:
+    """`--flow ghost_recovery` for the flow in ghost-recovery.nurture: the
+    hint names the flow of the file whose name is asked for (or close to
+    it), when that file holds one flow."""
+    import difflib
+
+    def key(text: str) -> str:
+        return text.lower().replace("-", "_").replace(" ", "_")
+
+    by_file: dict[str, tuple[str, list[str]]] = {}
+    for name, flow in programme.flows.items():
+        base = os.path.basename(flow.span.file)
+        by_file.setdefault(key(os.path.splitext(base)[0]), (base, []))[1].append(name)
+    match = difflib.get_close_matches(key(asked), sorted(by_file), n=1, cutoff=0.8)
+    if not match or len(by_file[match[0]][1]) != 1:
+        return ()
+    base, (name,) = by_file[match[0]]
+    return (f"did you mean `{name}` (the flow in {base})?",)
