@@ -39,7 +39,7 @@ innermost repeat it belongs to.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 from typing_extensions import assert_never
@@ -52,6 +52,10 @@ from .nodes import iter_steps
 ENTRY = "@entry"
 END = "@end"
 TERMINAL_TYPES = ("exit", "handoff", "suppress", "move_to")  # node types without a way on
+
+# every edge's `kind`: code that tells kinds apart matches on all of them
+# (with assert_never), so a new kind is a type error there, not a silent default
+EdgeKind = Literal["next", "event", "timeout", "branch", "else", "split", "loop", "again", "done", "goto"]
 
 # A node's or an edge's attributes, as networkx keeps them: the keys are
 # the ones listed above, their values of as many types.
@@ -67,7 +71,7 @@ class _FlowBuilder:
         self,
         source: str,
         target: str,
-        kind: str,
+        kind: EdgeKind,
         *,
         guard: n.Condition | None = None,
         delay: float = 0,

@@ -286,3 +286,15 @@ def test_an_unknown_flow_named_like_its_file_gets_a_did_you_mean():
     result = run(PROGRAMME, "--flow", "ghost_recovery")
     assert result.exit_code == 2
     assert "did you mean `ghost` (the flow in ghost-recovery.nurture)?" in result.output
+
+
+# --------------------------------------------------------- edge kinds (#9) --
+
+
+def test_an_edge_kind_the_diagram_does_not_know_is_an_error_not_a_default():
+    from nurturedsl.render.diagram import _quiet_way
+
+    # before: any unknown kind became "the typical way"; mypy checks the match is whole
+    assert _quiet_way([("b", {"kind": "branch"}), ("e", {"kind": "else"})]) == "e"
+    with pytest.raises(AssertionError):
+        _quiet_way([("x", {"kind": "teleport"})])

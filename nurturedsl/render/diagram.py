@@ -33,7 +33,7 @@ import networkx as nx
 from typing_extensions import assert_never
 
 from .. import nodes as n
-from ..graph import END, ENTRY, Attrs, edges, flow_graph, transitions
+from ..graph import END, ENTRY, Attrs, EdgeKind, edges, flow_graph, transitions
 from ..model import Programme, message_items
 from ..policy import CONTACT_CHANNELS, is_message
 from ..source import Span
@@ -62,7 +62,7 @@ class Edge:
     tooltip: list[str] = field(default_factory=list)
     findings: list[tuple[str, str]] = field(default_factory=list)
     # the transition's kind, and the first wait or goto folded into it
-    kind: str = "next"
+    kind: EdgeKind = "next"
     via: str | None = None
     # the transition's position among its source's (the IR's order)
     index: int | None = None
@@ -365,17 +365,23 @@ def typical_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -
 
 def _quiet_way(ways: list[tuple[str, Attrs]]) -> str | None:
     """The arrow a contact takes who matches no condition and does nothing."""
-    if not ways:
-        return None
-    kinds = [d["kind"] for _, d in ways]
-    for kind in ("else", "timeout"):
-        if kind in kinds:
-            return ways[kinds.index(kind)][0]
-    if "split" in kinds:
-        return max(ways, key=lambda way: way[1]["weight"] or 0)[0]  # max keeps the first of equals
-    if "event" in kinds:
-        return None  # waits for an event that does not come
-    return ways[0][0]
+    shares: list[tuple[str, float]] = []
+    for target, data in ways:
+        kind: EdgeKind = data["kind"]
+        match kind:
+            case "else" | "timeout":
+                return target  # the way no condition or event picks
+            case "branch" | "event":
+                pass  # a condition or an event the quiet contact does not meet
+            case "split":
+                shares.append((target, data["weight"] or 0))
+            case "next" | "loop" | "done" | "goto" | "again":
+                return target  # the one way on
+            case _:
+                assert_never(kind)
+    if shares:
+        return max(shares, key=lambda share: share[1])[0]  # max keeps the first of equals
+    return None  # waits for an event that does not come
 
 
 # ---------------------------------------------------------------- the flow --
@@ -513,31 +519,36 @@ class _FlowDiagram:
         passing: dict[str, tuple[str, Attrs]],
         resolve: Callable[[str], tuple[str, int, bool, bool]],
     ) -> Edge:
-        kind = data["kind"]
+        kind: EdgeKind = data["kind"]
         lines, tooltip, style = [], [], "solid"
         guard = data["guard"]
-        if kind == "branch":
-            text = "when " + words.condition(guard)
-            lines += words.line(text)
-            tooltip.append(words.clean(text))
-        elif kind == "else":
-            lines.append(data["label"] or "else")
-        elif kind == "split":
-            lines += words.line(f"{data['weight']:g}%" + (f" {data['label']}" if data["label"] else ""))
-        elif kind == "event":
-            text = "event: " + words.condition(guard)
-            lines += words.line(text)
-            tooltip.append(words.clean(text))
-        elif kind == "timeout":
-            lines.append(f"timeout {words.duration(data['delay'])}")
-            style = "dashed"
-        elif kind == "loop":
-            lines.append("repeat")
-        elif kind == "done":
-            at_most = self.g.nodes[source]["step"].at_most
-            lines.append(f"done after {at_most.text}" if at_most is not None else "done")
-        elif kind == "goto":
-            style = "dashed"
+        match kind:
+            case "branch":
+                text = "when " + words.condition(guard)
+                lines += words.line(text)
+                tooltip.append(words.clean(text))
+            case "else":
+                lines.append(data["label"] or "else")
+            case "split":
+                lines += words.line(f"{data['weight']:g}%" + (f" {data['label']}" if data["label"] else ""))
+            case "event":
+                text = "event: " + words.condition(guard)
+                lines += words.line(text)
+                tooltip.append(words.clean(text))
+            case "timeout":
+                lines.append(f"timeout {words.duration(data['delay'])}")
+                style = "dashed"
+            case "loop":
+                lines.append("repeat")
+            case "done":
+                at_most = self.g.nodes[source]["step"].at_most
+                lines.append(f"done after {at_most.text}" if at_most is not None else "done")
+            case "goto":
+                style = "dashed"
+            case "next" | "again":
+                pass  # an arrow that only leads on: its wait, if any, is added below
+            case _:
+                assert_never(kind)
         via = target if target in passing else None
         if via is not None:
             target, delay, jump, again = resolve(target)
