@@ -353,6 +353,8 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
 
     def go(self) -> None:
         s, until, queue = self.s, self.r.until, self.queue
+        if s.events and self.p.watched_scores:
+            self._over_at_start()
         if s.created_at is not None and s.created_at > s.now:
             # Nothing is looked at before the contact exists (unless an
             # event of theirs comes earlier).

@@ -33,6 +33,7 @@ class Tally:
         self.velocity = Counter()  # minutes from first entry to first handoff -> contacts
         self.crossings = Counter()  # "score.threshold" -> crossings
         self.crossed_contacts = Counter()
+        self.over_at_start = Counter()  # "score.threshold" -> contacts history put over it before the start
         self.touches = Counter()  # channel -> touches
         self.flow_touches = Counter()
         self.late_first = Counter()  # flow -> runs whose first message went out later than first_touch
@@ -362,8 +363,12 @@ def figures(tally: Tally, shape: dict) -> dict:
             },
         },
         "thresholds": {
-            name: {"contacts": tally.crossed_contacts[name], "crossings": tally.crossings[name]}
-            for name in sorted(set(shape["thresholds"]) | set(tally.crossings))
+            name: {
+                "contacts": tally.crossed_contacts[name],
+                "crossings": tally.crossings[name],
+                "over_at_start": tally.over_at_start[name],
+            }
+            for name in sorted(set(shape["thresholds"]) | set(tally.crossings) | set(tally.over_at_start))
         },
         "touches": {
             "total": sum(tally.touches.values()),
@@ -788,6 +793,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         lines.append(
             f"  {name:<14} {n(f'thresholds.{name}.contacts', threshold['contacts'])} "
             f"{_plural(threshold['contacts'], 'contact')} crossed"
+            + (
+                f" ({n(f'thresholds.{name}.over_at_start', threshold['over_at_start'])} already over at the start)"
+                if threshold.get("over_at_start")
+                else ""
+            )
         )
     if body["notifications"]:
         lines.append(
@@ -1059,6 +1069,8 @@ def _describe(record: dict, local) -> str:
         return f"blocked    {flow}.{step} ({record['channel']}): {record['reason']}"
     if kind == "threshold":
         return f"threshold  {record['threshold']} crossed at {record['value']}"
+    if kind == "over_at_start":
+        return f"threshold  {record['threshold']} already over at the start ({record['value']})"
     if kind == "handoff":
         return f"handoff    to {record['team']} ({record['reason']})"
     if kind == "notify":
