@@ -59,7 +59,8 @@ class Tally:
         self.step_held_by: Counter = Counter()  # (flow, step, reason)
         self.step_blocked: Counter = Counter()
         self.step_left: Counter = Counter()  # (flow, step, reason)
-        self.step_lost: Counter = Counter()  # (flow, step, reason)
+        self.step_lost: Counter = Counter()  # (flow, last message step delivered, reason)
+        self.out_at_entry = Counter()  # flow -> runs whose exit held as they entered
         self.attributed = Counter()  # flow -> runs whose goal counts for it (attribution window)
         self.paths: Counter = Counter()  # (flow, ((step, arm index), ...), attributed) -> runs
         self.arm_entries: Counter = Counter()  # (flow, step, arm index) -> entries into a split's arm
@@ -265,6 +266,7 @@ def _steps(ir: dict, flow: dict) -> list[dict]:
     repeat's interval right after its repeat), `@entry` first and `@end`
     last: id, kind, a human label, and for a choice its arms' names."""
     from .describe import Describer
+    from .programme import is_message
 
     describe = Describer(ir).describe
     nodes = flow["nodes"]
@@ -285,6 +287,7 @@ def _steps(ir: dict, flow: dict) -> list[dict]:
     for node_id in sorted(nodes, key=where):
         node = nodes[node_id]
         step = {"step": node_id, "kind": node["type"], "label": _label(ir, node, describe)}
+        step["message"] = node_id[0] != "@" and is_message(node)  # what lost_most ranks
         if node["type"] in _CHOICES:
             step["arms"] = [_arm_name(node, index, edge, describe) for index, edge in enumerate(node["next"])]
         steps.append(step)
@@ -456,9 +459,14 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
                 "lost_by": lost.get(node, {}),
             }
         )
+        if step["kind"] == "entry":
+            funnel[-1]["out_at_entry"] = tally.out_at_entry[flow]
     order = {step["step"]: index for index, step in enumerate(funnel)}
-    lost_most = [
-        item["step"] for item in sorted(funnel, key=lambda item: (-item["lost"], order[item["step"]])) if item["lost"]
+    messages = {step["step"] for step in steps if step.get("message")}
+    lost_most = [  # which email loses people: message steps only
+        item["step"]
+        for item in sorted(funnel, key=lambda item: (-item["lost"], order[item["step"]]))
+        if item["lost"] and item["step"] in messages
     ]
     attributed = tally.attributed[flow] if has_goal else 0
     return {
@@ -466,6 +474,7 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
         "goal_attributed": attributed,
         "conversion": {"rate": _rate(attributed, tally.entered[flow])},
         "funnel": funnel,
+        "out_at_entry": tally.out_at_entry[flow],
         "lost_most": lost_most,
         "paths": _paths(tally, flow, steps, has_goal),
     }
