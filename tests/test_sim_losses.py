@@ -77,3 +77,21 @@ def test_lost_counted_from_the_trace_is_the_reports(tmp_path):
         counted[step] = counted.get(step, 0) + 1
     reported = {item["step"]: item["lost"] for item in body["flows"]["f"]["funnel"] if item["lost"]}
     assert counted == reported == {"one": 2}
+
+
+def test_the_runner_up_line_says_lost_and_the_contact_refusal_names_html(tmp_path):
+    from click.testing import CliRunner
+
+    from nurturedsl.cli import main
+
+    from .test_sim_funnel import two_emails
+
+    text = two_emails(tmp_path, fmt="text")
+    assert '  then "Second" email (second) 1 lost\n' in text or ', "Second" email (second) 1 lost' in text
+    book = tmp_path / "p.nurture"
+    result = CliRunner().invoke(
+        main,
+        ["simulate", str(book), "--contacts", str(tmp_path / "contacts.jsonl")]
+        + ["--events", str(tmp_path / "events.jsonl"), "--contact", "a", "-f", "html", "-o", str(tmp_path / "x.html")],
+    )
+    assert result.exit_code == 2 and "--format json or html are for whole runs" in result.output

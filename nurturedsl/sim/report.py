@@ -918,7 +918,8 @@ def _flow_lines(header: dict, flow: dict, base: str, n, room: int) -> list[str]:
         else:
             lines.extend([line, f"  — {why}"])
         others = [
-            f"{step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])}" for step in ranked[1:3]
+            f"{step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])} lost"
+            for step in ranked[1:3]
         ]
         if others and len(", ".join(others)) + 7 > room:
             lines.extend(f"  then {other}" for other in others)
