@@ -95,3 +95,43 @@ def test_the_runner_up_line_says_lost_and_the_contact_refusal_names_html(tmp_pat
         + ["--events", str(tmp_path / "events.jsonl"), "--contact", "a", "-f", "html", "-o", str(tmp_path / "x.html")],
     )
     assert result.exit_code == 2 and "--format json or html are for whole runs" in result.output
+
+
+def test_every_ir_node_type_has_words_and_arms_label_their_steps(tmp_path):
+    import typing
+
+    from nurturedsl import irmodel
+    from nurturedsl.sim import report
+
+    def kinds(tp) -> set[str]:
+        found: set[str] = set()
+        for arg in typing.get_args(tp):
+            if isinstance(arg, type) and "type" in getattr(arg, "model_fields", {}):
+                found.update(typing.get_args(arg.model_fields["type"].annotation))
+            else:
+                found |= kinds(arg)
+        return found
+
+    types = kinds(irmodel.NodeIR)
+    assert "wait_for" in types and "experiment" in types  # the union was read
+    assert types <= set(report._LABELS), types - set(report._LABELS)
+    playbook = """
+content a give "Alpha"
+content b give "Beta"
+flow f {
+  entry on registered("webinar")
+  split {
+    50% "x" { email sx: a }
+    50% "y" { email sy: b }
+  }
+  wait for up to 3d {
+    on visited("pricing") { email late: a }
+    on timeout { email close: b }
+  }
+}
+"""
+    body = simulate(tmp_path, playbook, ["c1"], [("c1", moment(0), "registered", "webinar")])
+    labels = [item["label"] for item in body["flows"]["f"]["funnel"]]
+    assert 'email "Alpha" (arm "x")' in labels and 'email "Beta" (arm "y")' in labels
+    assert 'wait for visited("pricing")' in labels
+    assert body["flows"]["f"]["paths"][0]["path"] in (['split "x"'], ['split "y"'])

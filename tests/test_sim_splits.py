@@ -68,8 +68,8 @@ def test_a_difference_whose_interval_holds_0_is_no_clear_winner(tmp_path):
     assert split["winner"] is None
     paths = report["flows"]["f"]["paths"]
     assert [(p["path"], p["runs"], p["goal_attributed"]) for p in paths] == [
-        (["split_1:A"], 10, 4),
-        (["split_1:B"], 10, 5),
+        (['split "A"'], 10, 4),
+        (['split "B"'], 10, 5),
     ]
 
 

@@ -283,15 +283,64 @@ def _steps(ir: dict, flow: dict) -> list[dict]:
             return (1, 10**9, 0, node_id)
         return (1, span["line"], span["column"], 1 if owner is not node else 0, node_id)
 
+    arm_of = _arms_holding(nodes)
     steps = []
     for node_id in sorted(nodes, key=where):
         node = nodes[node_id]
-        step = {"step": node_id, "kind": node["type"], "label": _label(ir, node, describe)}
+        label = _label(ir, node, describe)
+        if node["type"] == "experiment":  # its id is the name it was written with
+            label += f" {node_id}"
+        if node_id in arm_of:  # a step inside a split's or an experiment's arm carries the arm
+            choice, index = arm_of[node_id]
+            label += f' (arm "{_arm_name(nodes[choice], index, nodes[choice]["next"][index], describe)}")'
+        step = {"step": node_id, "kind": node["type"], "label": label}
         step["message"] = node_id[0] != "@" and is_message(node)  # what lost_most ranks
         if node["type"] in _CHOICES:
             step["arms"] = [_arm_name(node, index, edge, describe) for index, edge in enumerate(node["next"])]
         steps.append(step)
     return steps
+
+
+def _arms_holding(nodes: dict) -> dict[str, tuple[str, int]]:
+    """The steps inside exactly one arm of a split or an experiment: step ->
+    (the choice, the arm's index). A step every arm (or none) reaches is
+    after the choice, not in an arm; in nested choices, the innermost."""
+    found: dict[str, tuple[str, int]] = {}
+    for choice, node in nodes.items():
+        if node["type"] not in ("split", "experiment"):
+            continue
+        reached: list[set[str]] = []
+        for edge in node["next"]:
+            seen: set[str] = set()
+            todo = [edge["to"]]
+            while todo:
+                here = todo.pop()
+                if here in seen or here == choice or here not in nodes:
+                    continue
+                seen.add(here)
+                todo.extend(e["to"] for e in nodes[here].get("next", ()) if "to" in e)
+            reached.append(seen)
+        for index, seen in enumerate(reached):
+            others = set().union(*(r for i, r in enumerate(reached) if i != index))
+            for step in seen - others:
+                if step not in found or step in _reach(nodes, found[step][0], choice):
+                    found[step] = (choice, index)
+    return found
+
+
+def _reach(nodes: dict, start: str, target: str) -> bool:
+    """Whether `target` is reachable from `start` (the inner choice of two)."""
+    seen: set[str] = set()
+    todo = [e["to"] for e in nodes[start].get("next", ()) if "to" in e]
+    while todo:
+        here = todo.pop()
+        if here == target:
+            return True
+        if here in seen or here not in nodes:
+            continue
+        seen.add(here)
+        todo.extend(e["to"] for e in nodes[here].get("next", ()) if "to" in e)
+    return False
 
 
 def _arm_name(node: dict, index: int, edge: dict, describe) -> str:
@@ -304,48 +353,84 @@ def _arm_name(node: dict, index: int, edge: dict, describe) -> str:
 
 def _label(ir: dict, node: dict, describe) -> str:
     """What a person calls a step: its kind and what it sends or does,
-    never an internal id (`suppress_1`)."""
+    never an internal id (`suppress_1`). Every node type of the IR has its
+    words in `_LABELS` (a test checks the map against irmodel's node union)."""
+    return _LABELS[node["type"]](ir, node, describe)
+
+
+def _touch_label(ir: dict, node: dict, describe) -> str:
+    kind = node["type"]
+    content = node.get("content")
+    title = ir.get("content", {}).get(content, {}).get("title") if content else None
+    what = title or content or node.get("audience") or ""
+    action = node.get("action")
+    head = f"{kind} {action}" if action and kind != "email" else kind
+    return f'{head} "{what}"' if what else head
+
+
+def _wait_label(ir: dict, node: dict, describe) -> str:
     from .. import units
 
-    kind = node["type"]
-    if kind in _TOUCHES:
-        content = node.get("content")
-        title = ir.get("content", {}).get(content, {}).get("title") if content else None
-        what = title or content or node.get("audience") or ""
-        action = node.get("action")
-        head = f"{kind} {action}" if action and kind != "email" else kind
-        return f'{head} "{what}"' if what else head
-    if kind == "wait":
-        return f"wait {units.short(node['duration']['seconds'])}"
-    if kind == "wait_until":
-        return f"wait until {describe(node['condition'])}"
-    if kind == "wait_for":
-        events = [edge["event"]["name"] for edge in node["next"] if edge.get("event")]
-        return "wait for " + " or ".join(events)
-    if kind == "wait_calendar":
-        days = node.get("days")
-        return (
-            "wait until "
-            + (node.get("date") or ", ".join(days or ()))
-            + (f" {node['time']}" if node.get("time") else "")
-        )
-    words = {
-        "entry": "entry",
-        "end": "end (completed)",
-        "exit": f'exit "{node.get("reason", "")}"' if node.get("reason") else "exit",
-        "handoff": f"handoff to {node.get('team')}",
-        "suppress": f'suppress "{node.get("suppression_list")}"',
-        "move_to": f"move to {node.get('flow')}",
-        "tag": ("untag" if node.get("remove") else "tag") + f' "{node.get("tag")}"',
-        "set": f"set {node.get('attribute')}",
-        "score": f"score {node.get('score')} " + ("reset" if node.get("op") == "reset" else "change"),
-        "notify": f"notify {node.get('recipient') or '(default)'}",
-        "task": f"task for {node.get('recipient') or '(default)'}",
-        "webhook": f"webhook {node.get('method', '')}".strip(),
-        "repeat": "repeat" + (f" at most {node['at_most']} times" if node.get("at_most") else ""),
-        "goto": "go to",
-    }
-    return words.get(kind, kind)
+    return f"wait {units.short(node['duration']['seconds'])}"
+
+
+def _wait_for_label(ir: dict, node: dict, describe) -> str:
+    events = [
+        edge["event"]["name"] + (f'("{edge["event"]["arg"]}")' if edge["event"].get("arg") else "")
+        for edge in node["next"]
+        if edge.get("event")
+    ]
+    return "wait for " + " or ".join(events)
+
+
+def _wait_calendar_label(ir: dict, node: dict, describe) -> str:
+    days = node.get("days")
+    return (
+        "wait until " + (node.get("date") or ", ".join(days or ())) + (f" {node['time']}" if node.get("time") else "")
+    )
+
+
+def _named(kind: str):
+    """A choice's label: its kind and, when written, its name (`split "x"`)."""
+
+    def label(ir: dict, node: dict, describe) -> str:
+        name = node.get("name") or node.get("label")
+        return f'{kind} "{name}"' if name else kind
+
+    return label
+
+
+_LABELS = {
+    "entry": lambda ir, node, describe: "entry",
+    "end": lambda ir, node, describe: "end (completed)",
+    "email": _touch_label,
+    "sms": _touch_label,
+    "linkedin": _touch_label,
+    "ads": _touch_label,
+    "task": lambda ir, node, describe: f"task for {node.get('recipient') or '(default)'}",
+    "notify": lambda ir, node, describe: f"notify {node.get('recipient') or '(default)'}",
+    "wait": _wait_label,
+    "wait_until": lambda ir, node, describe: f"wait until {describe(node['condition'])}",
+    "wait_calendar": _wait_calendar_label,
+    "wait_for": _wait_for_label,
+    "branch": _named("branch"),
+    "split": _named("split"),
+    "experiment": _named("experiment"),
+    "repeat": lambda ir, node, describe: (
+        "repeat" + (f" at most {node['at_most']} times" if node.get("at_most") else "")
+    ),
+    "goto": lambda ir, node, describe: "go to",
+    "tag": lambda ir, node, describe: ("untag" if node.get("remove") else "tag") + f' "{node.get("tag")}"',
+    "set": lambda ir, node, describe: f"set {node.get('attribute')}",
+    "move_to": lambda ir, node, describe: f"move to {node.get('flow')}",
+    "suppress": lambda ir, node, describe: f'suppress "{node.get("suppression_list")}"',
+    "handoff": lambda ir, node, describe: f"handoff to {node.get('team')}",
+    "exit": lambda ir, node, describe: f'exit "{node.get("reason", "")}"' if node.get("reason") else "exit",
+    "webhook": lambda ir, node, describe: f"webhook {node.get('method', '')}".strip(),
+    "score": lambda ir, node, describe: (
+        f"score {node.get('score')} " + ("reset" if node.get("op") == "reset" else "change")
+    ),
+}
 
 
 def figures(tally: Tally, shape: dict) -> dict:
@@ -489,12 +574,23 @@ def _paths(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> list[d
     arms = {step["step"]: step["arms"] for step in steps if "arms" in step}
     if not arms:
         return []
+    kinds = {step["step"]: step["kind"] for step in steps}
+
+    def taken(node: str, index: int) -> str:
+        """An arm taken, in words: `split "x"`, `branch: else`, `experiment subj: "short"`."""
+        arm = arms[node][index]
+        if kinds[node] == "split":
+            return f'split "{arm}"'
+        if kinds[node] == "experiment":
+            return f'experiment {node}: "{arm}"'
+        return f"branch: {arm}"
+
     runs: Counter = Counter()
     goals: Counter = Counter()
     for (name, path, attributed), count in tally.paths.items():
         if name != flow:
             continue
-        words = tuple(f"{node}:{arms[node][index]}" for node, index in path)
+        words = tuple(taken(node, index) for node, index in path)
         runs[words] += count
         if attributed and has_goal:
             goals[words] += count
