@@ -47,6 +47,7 @@ from .programme import (
     _Trigger,
     is_message,
 )
+from .report import week_count
 from .shared import Happening
 from .thresholds import _Thresholds
 from .values import iso, lookup, number_text, rounded
@@ -268,7 +269,7 @@ class Runner:
         # how long after a run ends its flow's goal still counts for the flow
         self.attribution = attribution
         # the last week of the report's weekly series (membership._week)
-        self.last_week = max(0, math.ceil((until - start) / (7 * 86400)) - 1)
+        self.last_week = week_count(start, until) - 1
         self.start = start
         self.until = until
         self.responder = responder

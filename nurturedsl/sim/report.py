@@ -437,6 +437,7 @@ def figures(tally: Tally, shape: dict) -> dict:
     """The report's numbers as a nested dict (the JSON report's body);
     `shape` is `layout(ir)`."""
     per_contact = tally.per_contact
+    grouped = _by_flow(tally) if "steps" in shape else {}
     velocity = tally.velocity
     body = {
         "contacts": tally.contacts,
@@ -499,7 +500,9 @@ def figures(tally: Tally, shape: dict) -> dict:
         if limits:
             body["flows"][flow]["rate_limit"] = _over_rate(tally, flow, limits)
         if "steps" in shape:
-            body["flows"][flow].update(_funnel(tally, flow, shape["steps"][flow], shape["has_goal"][flow]))
+            body["flows"][flow].update(
+                _funnel(tally, flow, shape["steps"][flow], shape["has_goal"][flow], grouped.get(flow, {}))
+            )
     if "steps" in shape:
         body["splits"] = _splits(tally, shape)
         body["weekly"] = _weekly(tally, shape.get("weeks", []))
@@ -511,21 +514,27 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
+def _by_flow(tally: Tally) -> dict[str, dict[str, dict]]:
+    """The funnel's counters grouped by flow, in one pass over each (not a
+    scan per flow): flow -> "left" / "lost" / "held_by" -> step -> reason ->
+    count, and flow -> "paths" -> (path, attributed) -> runs."""
+    out: dict[str, dict[str, dict]] = defaultdict(
+        lambda: {"left": defaultdict(dict), "lost": defaultdict(dict), "held_by": defaultdict(dict), "paths": {}}
+    )
+    for member, counter in (("left", tally.step_left), ("lost", tally.step_lost), ("held_by", tally.step_held_by)):
+        for (name, step, reason), count in sorted(counter.items()):
+            out[name][member][step][reason] = count
+    for (name, path, attributed), count in tally.paths.items():
+        out[name]["paths"][(path, attributed)] = count
+    return out
+
+
+def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool, grouped: dict) -> dict:
     """A flow's funnel (per step in written order), its conversion, the
-    steps that lose most and its paths."""
-    left: dict[str, dict[str, int]] = defaultdict(dict)
-    lost: dict[str, dict[str, int]] = defaultdict(dict)
-    held_by: dict[str, dict[str, int]] = defaultdict(dict)
-    for (name, step, reason), count in sorted(tally.step_left.items()):
-        if name == flow:
-            left[step][reason] = count
-    for (name, step, reason), count in sorted(tally.step_lost.items()):
-        if name == flow:
-            lost[step][reason] = count
-    for (name, step, reason), count in tally.step_held_by.items():
-        if name == flow:
-            held_by[step][reason] = count
+    steps that lose most and its paths; `grouped`: its counters (_by_flow)."""
+    left = grouped.get("left", {})
+    lost = grouped.get("lost", {})
+    held_by = grouped.get("held_by", {})
     funnel = []
     for step in steps:
         node = step["step"]
@@ -537,7 +546,7 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
                 "reached": tally.step_reached[(flow, node)],
                 "sent": tally.step_sent[(flow, node)],
                 "held": tally.step_held[(flow, node)],
-                "held_by": {reason: held_by[node].get(reason, 0) for reason in _REASONS},
+                "held_by": {reason: held_by.get(node, {}).get(reason, 0) for reason in _REASONS},
                 "blocked": tally.step_blocked[(flow, node)],
                 "left": left.get(node, {}),
                 "lost": sum(lost.get(node, {}).values()),
@@ -561,14 +570,14 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
         "funnel": funnel,
         "out_at_entry": tally.out_at_entry[flow],
         "lost_most": lost_most,
-        "paths": _paths(tally, flow, steps, has_goal),
+        "paths": _paths(grouped.get("paths", {}), steps, has_goal),
     }
 
 
 _TOP_PATHS = 10
 
 
-def _paths(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> list[dict]:
+def _paths(paths: dict, steps: list[dict], has_goal: bool) -> list[dict]:
     """The flow's 10 most-run paths (the arms a run took, in order), ties by
     their text, and the rest as one `(other)`; [] without choices."""
     arms = {step["step"]: step["arms"] for step in steps if "arms" in step}
@@ -587,9 +596,7 @@ def _paths(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> list[d
 
     runs: Counter = Counter()
     goals: Counter = Counter()
-    for (name, path, attributed), count in tally.paths.items():
-        if name != flow:
-            continue
+    for (path, attributed), count in paths.items():
         words = tuple(taken(node, index) for node, index in path)
         runs[words] += count
         if attributed and has_goal:
@@ -617,6 +624,12 @@ def _splits(tally: Tally, shape: dict) -> dict:
     decides an experiment's winner; report() fills it in)."""
     from .stats import newcombe, wilson
 
+    # (experiment, arm) -> [windows counted, goals reached], in one pass
+    windows: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (key_, arm_, _, hit_), count_ in tally.experiment_windows.items():
+        windows[(key_, arm_)][0] += count_
+        if hit_:
+            windows[(key_, arm_)][1] += count_
     out = {}
     for flow, steps in shape["steps"].items():
         for step in steps:
@@ -628,10 +641,7 @@ def _splits(tally: Tally, shape: dict) -> dict:
             for index, name in enumerate(step["arms"]):
                 entered = tally.arm_entries[(flow, node, index)]
                 if experiment:  # its own goal within its window, over the windows closed by --until
-                    counted = sum(c for (k, a, _, _), c in tally.experiment_windows.items() if k == key and a == index)
-                    hits = sum(
-                        c for (k, a, _, hit), c in tally.experiment_windows.items() if k == key and a == index and hit
-                    )
+                    counted, hits = windows.get((key, index), (0, 0))
                 else:
                     counted, hits = entered, tally.arm_goals[(flow, node, index)] if shape["has_goal"][flow] else 0
                 interval = wilson(hits, counted)
@@ -670,13 +680,20 @@ def _splits(tally: Tally, shape: dict) -> dict:
     return out
 
 
+def week_count(start: float, until: float) -> int:
+    """How many weeks the weekly series has: every 7 days from the start, the
+    last one maybe cut short by --until (the engine's last week is this - 1)."""
+    import math
+
+    return max(1, math.ceil((until - start) / (7 * 86400)))
+
+
 def weeks(start: float, until: float) -> list[str]:
     """The dates (UTC) the weekly series' weeks start on: every 7 days from
     the start; the last week may be cut short by --until."""
     import datetime as dt
-    import math
 
-    count = max(1, math.ceil((until - start) / (7 * 86400)))
+    count = week_count(start, until)
     return [dt.datetime.fromtimestamp(start + 7 * 86400 * k, dt.timezone.utc).date().isoformat() for k in range(count)]
 
 
