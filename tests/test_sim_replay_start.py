@@ -277,3 +277,13 @@ def test_each_pass_of_an_experiment_has_its_own_bar(tmp_path, monkeypatch):
     # the decision makes a second pass, which decides nothing new
     assert "\rsimulating, pass 1 [" in drawn and "\rsimulating, pass 2 [" in drawn and "pass 3" not in drawn
     assert drawn.count("\n") == 3  # the warning of the --start before the events, and one line per pass
+
+
+def test_an_events_file_with_no_events_is_no_events_whatever_its_format(tmp_path):
+    contacts = '{"id": "c1", "created_at": "2026-03-20"}\n'
+    playbook, people, _ = inputs(tmp_path, contacts)
+    for name, text in (("zero.jsonl", ""), ("zero.csv", ""), ("header.csv", "contact,at,event,args\n")):
+        happened = write(tmp_path, name, text)
+        result = run(playbook, "--contacts", people, "--events", happened, "-f", "json")
+        assert result.exit_code == 0, (name, result.output)
+        assert json.loads(result.stdout)["start"] == "2026-03-21T00:00:00Z"
