@@ -135,3 +135,27 @@ flow f {
     assert 'email "Alpha" (arm "x")' in labels and 'email "Beta" (arm "y")' in labels
     assert 'wait for visited("pricing")' in labels
     assert body["flows"]["f"]["paths"][0]["path"] in (['split "x"'], ['split "y"'])
+
+
+def test_a_step_in_nested_arms_carries_the_innermost_arm(tmp_path):
+    playbook = """
+content a give "Alpha"
+content b give "Beta"
+flow f {
+  entry on registered("webinar")
+  split {
+    50% "out" {
+      split {
+        50% "in1" { email deep: a }
+        50% "in2" { email other: b }
+      }
+    }
+    50% "side" { email side: b }
+  }
+}
+"""
+    body = simulate(tmp_path, playbook, ["c1"], [("c1", moment(0), "registered", "webinar")])
+    labels = {item["step"]: item["label"] for item in body["flows"]["f"]["funnel"]}
+    assert labels["deep"] == 'email "Alpha" (arm "in1")'
+    assert labels["side"] == 'email "Beta" (arm "side")'
+    assert labels["split_2"] == 'split (arm "out")'

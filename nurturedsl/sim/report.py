@@ -323,7 +323,7 @@ def _arms_holding(nodes: dict) -> dict[str, tuple[str, int]]:
         for index, seen in enumerate(reached):
             others = set().union(*(r for i, r in enumerate(reached) if i != index))
             for step in seen - others:
-                if step not in found or step in _reach(nodes, found[step][0], choice):
+                if step not in found or _reach(nodes, found[step][0], choice):
                     found[step] = (choice, index)
     return found
 
