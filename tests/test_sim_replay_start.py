@@ -75,14 +75,16 @@ def test_the_history_decides_the_score_and_a_later_entry_and_is_no_touch(tmp_pat
     assert report["start_reason"] == "the day after the last event, 2026-03-03: the inputs before it are history"
     # the download is history: it starts no flow, and nothing of it is a touch
     assert report["flows"]["inbound"]["entered"] == 0
-    # two pricing visits, 30 each: 60 >= 50 at the start, so `hot` is crossed then
-    assert report["thresholds"]["lead.hot"] == {"contacts": 1, "crossings": 1}
-    assert report["flows"]["fast"]["entered"] == 1
+    # two pricing visits, 30 each: 60 >= 50 at the start; history crossed `hot`,
+    # so the run counts no crossing, only that it was over at the start
+    assert report["thresholds"]["lead.hot"] == {"contacts": 0, "crossings": 0, "over_at_start": 1}
+    # its `move to fast` happened in the history too: the run does not move them
+    assert report["flows"]["fast"]["entered"] == 0
     # quiet: not visited within 7d of the last visit (03-03 09:00) is true 7d and a second later
     assert report["flows"]["quiet"]["entered"] == 1
-    assert report["touches"]["total"] == 2
+    assert report["touches"]["total"] == 1
     touches = [(r["step"], r["at"]) for r in records(trace) if r["type"] == "touch"]
-    assert touches == [("f1", "2026-03-04T00:00:00Z"), ("nudge", "2026-03-10T09:00:01Z")]
+    assert touches == [("nudge", "2026-03-10T09:00:01Z")]
     assert all(r["at"] >= "2026-03-04" for r in records(trace)), "the history is not in the trace"
 
 
@@ -153,7 +155,7 @@ def test_a_start_before_the_history_replays_it_and_says_so(tmp_path, monkeypatch
     assert result.stderr == f"nurturedsl: warning: {events}\n"
     assert report["flows"]["inbound"]["entered"] == 0
     # the visits happen in the run: `hot` is crossed at the second one
-    assert report["thresholds"]["lead.hot"] == {"contacts": 1, "crossings": 1}
+    assert report["thresholds"]["lead.hot"] == {"contacts": 1, "crossings": 1, "over_at_start": 0}
     early = run(playbook, "--contacts", people, "--events", happened, "--start", "2026-02-28", "-f", "json")
     notes = json.loads(early.stdout)["notes"]
     assert notes[0].startswith("3 events of 1 contact are after --start 2026-02-28:")
@@ -275,3 +277,13 @@ def test_each_pass_of_an_experiment_has_its_own_bar(tmp_path, monkeypatch):
     # the decision makes a second pass, which decides nothing new
     assert "\rsimulating, pass 1 [" in drawn and "\rsimulating, pass 2 [" in drawn and "pass 3" not in drawn
     assert drawn.count("\n") == 3  # the warning of the --start before the events, and one line per pass
+
+
+def test_an_events_file_with_no_events_is_no_events_whatever_its_format(tmp_path):
+    contacts = '{"id": "c1", "created_at": "2026-03-20"}\n'
+    playbook, people, _ = inputs(tmp_path, contacts)
+    for name, text in (("zero.jsonl", ""), ("zero.csv", ""), ("header.csv", "contact,at,event,args\n")):
+        happened = write(tmp_path, name, text)
+        result = run(playbook, "--contacts", people, "--events", happened, "-f", "json")
+        assert result.exit_code == 0, (name, result.output)
+        assert json.loads(result.stdout)["start"] == "2026-03-21T00:00:00Z"

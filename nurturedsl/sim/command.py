@@ -599,7 +599,7 @@ def _run(o: Options, write) -> int:
         )
     if o.contact is not None and (o.trace is not None or o.output_format != "text"):
         raise UsageError(
-            "--contact prints one contact's timeline; --trace and --format json are for whole runs "
+            "--contact prints one contact's timeline; --trace and --format json or html are for whole runs "
             "(--trace writes every contact's records, which you can filter)"
         )
     if o.charts is not None:

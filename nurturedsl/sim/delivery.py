@@ -79,6 +79,7 @@ class _Delivery(_Shared):
             if "sends" in run.flow.rate_limits:
                 self.tally.rated(run.flow.name, "sends", self._window(run.flow.rate_limits["sends"][1]))
             run.cadence_until = now + run.flow.cadence_min
+            run.last_message = node.id
             if run.messages:
                 run.messages += 1
             else:

@@ -47,6 +47,7 @@ from .programme import (
     _Trigger,
     is_message,
 )
+from .report import week_count
 from .shared import Happening
 from .thresholds import _Thresholds
 from .values import iso, lookup, number_text, rounded
@@ -268,7 +269,7 @@ class Runner:
         # how long after a run ends its flow's goal still counts for the flow
         self.attribution = attribution
         # the last week of the report's weekly series (membership._week)
-        self.last_week = max(0, math.ceil((until - start) / (7 * 86400)) - 1)
+        self.last_week = week_count(start, until) - 1
         self.start = start
         self.until = until
         self.responder = responder
@@ -353,6 +354,8 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
 
     def go(self) -> None:
         s, until, queue = self.s, self.r.until, self.queue
+        if s.events and self.p.watched_scores:
+            self._over_at_start()
         if s.created_at is not None and s.created_at > s.now:
             # Nothing is looked at before the contact exists (unless an
             # event of theirs comes earlier).

@@ -1214,9 +1214,9 @@ def load_contacts(
         return _load_contacts(path, ir, mapping, skip_bad_rows, read)
 
 
-def _json_records(state, text: str) -> Iterator[tuple[int, dict]]:
+def _json_records(state, text: str, empty_ok: bool = False) -> Iterator[tuple[int, dict]]:
     """(line, object) for each JSON line; a line that is not an object is a
-    bad row of `state`. An empty file is an error."""
+    bad row of `state`. An empty file is an error unless `empty_ok`."""
     rows = 0
     for line, raw in _json_lines(text):
         rows += 1
@@ -1224,7 +1224,7 @@ def _json_records(state, text: str) -> Iterator[tuple[int, dict]]:
             yield line, _parse_json_object(raw)
         except _Bad as error:
             state.bad.append(BadRow(state.path, line, str(error)))
-    if not rows:
+    if not rows and not empty_ok:
         raise InputError(f"{state.path}: the file is empty; expected one JSON object per line")
 
 
@@ -1339,7 +1339,7 @@ def _events_csv(state: _Events, text: str, delimiter: str) -> None:
     try:
         header_line, header_cells, _ = next(records)
     except StopIteration:
-        raise InputError(f"{path}: the file is empty; expected a header line `contact,at,event,args`") from None
+        return  # a file with no events at all is no events, as a header alone is
     where = f"{path}:{header_line}:"
     header = [cell.strip().lower() for cell in header_cells]
     header = ["args" if name == "arg" else name for name in header]
@@ -1369,7 +1369,8 @@ def _events_csv(state: _Events, text: str, delimiter: str) -> None:
 
 
 def _events_jsonl(state: _Events, text: str) -> None:
-    for line, record in _json_records(state, text):
+    # no events is an export of a quiet time, as a CSV header alone is
+    for line, record in _json_records(state, text, empty_ok=True):
         problems = []
         for key in record:
             if key not in ("contact", "at", "event", "args", "arg"):

@@ -32,6 +32,8 @@ class _Run:
 
     __slots__ = (
         "flow",
+        "last_message",
+        "out_at_entry",
         "active",
         "ticket",
         "node",
@@ -71,6 +73,10 @@ class _Run:
         # `wait` it sits in (a contact who leaves during the wait after an
         # email is lost by that email)
         self.where = flow.start
+        # the last message step it delivered: the email that lost them when
+        # the run is lost later, at a wait, a branch or an exit step
+        self.last_message: str | None = None
+        self.out_at_entry = False  # an exit condition held as it came in
 
 
 class _Membership(_Shared):
@@ -157,6 +163,9 @@ class _Membership(_Shared):
             self._trace("enter", flow=flow.name, reason=via)
         reason = self._exit_reason(run)
         if reason:
+            # out at entry: never reachable, so never lost (docs/simulation.md, "Funnel")
+            run.out_at_entry = True
+            self.tally.out_at_entry[flow.name] += 1
             self._leave(run, reason)
             return True
         self._walk(run, flow.start)
@@ -247,11 +256,17 @@ class _Membership(_Shared):
         never lost."""
         lossy = (
             None
-            if self.handing_off or reason == "completed" or reason.startswith(("handoff to ", "moved to "))
+            if self.handing_off
+            or run.out_at_entry
+            or reason == "completed"
+            or reason.startswith(("handoff to ", "moved to "))
             else reason
         )
         window = self.r.attribution
-        if goal is None or goal or window <= 0 or self.s.now >= self.r.until:
+        # an opt-out is not a win: a run that ends with the contact
+        # unsubscribed or suppressed gets no attribution window
+        opted_out = self.unsubscribed or self.s.now < self.suppressed_until
+        if goal is None or goal or window <= 0 or self.s.now >= self.r.until or opted_out:
             self._settle(run, lossy, bool(goal))
             return
         close = self.s.now + window
@@ -294,6 +309,12 @@ class _Membership(_Shared):
 
     def _settle(self, run: _Run, lossy: str | None, attributed: bool) -> None:
         """`lossy`: the reason the run left by, when that is a loss."""
+        # lost at a message step (held there): that step's; lost anywhere
+        # else (a wait until, a branch, a suppress, an exit): the last
+        # message the run delivered, the email that lost them (with none,
+        # where it left)
+        node = run.flow.nodes.get(run.where)
+        credited = run.where if node is not None and node.message else run.last_message or run.where
         self.tally.settled(
-            run.flow.name, run.where, tuple(run.path), None if attributed else lossy, attributed, self._week()
+            run.flow.name, credited, tuple(run.path), None if attributed else lossy, attributed, self._week()
         )

@@ -33,6 +33,7 @@ class Tally:
         self.velocity = Counter()  # minutes from first entry to first handoff -> contacts
         self.crossings = Counter()  # "score.threshold" -> crossings
         self.crossed_contacts = Counter()
+        self.over_at_start = Counter()  # "score.threshold" -> contacts history put over it before the start
         self.touches = Counter()  # channel -> touches
         self.flow_touches = Counter()
         self.late_first = Counter()  # flow -> runs whose first message went out later than first_touch
@@ -58,7 +59,8 @@ class Tally:
         self.step_held_by: Counter = Counter()  # (flow, step, reason)
         self.step_blocked: Counter = Counter()
         self.step_left: Counter = Counter()  # (flow, step, reason)
-        self.step_lost: Counter = Counter()  # (flow, step, reason)
+        self.step_lost: Counter = Counter()  # (flow, last message step delivered, reason)
+        self.out_at_entry = Counter()  # flow -> runs whose exit held as they entered
         self.attributed = Counter()  # flow -> runs whose goal counts for it (attribution window)
         self.paths: Counter = Counter()  # (flow, ((step, arm index), ...), attributed) -> runs
         self.arm_entries: Counter = Counter()  # (flow, step, arm index) -> entries into a split's arm
@@ -264,6 +266,7 @@ def _steps(ir: dict, flow: dict) -> list[dict]:
     repeat's interval right after its repeat), `@entry` first and `@end`
     last: id, kind, a human label, and for a choice its arms' names."""
     from .describe import Describer
+    from .programme import is_message
 
     describe = Describer(ir).describe
     nodes = flow["nodes"]
@@ -280,14 +283,64 @@ def _steps(ir: dict, flow: dict) -> list[dict]:
             return (1, 10**9, 0, node_id)
         return (1, span["line"], span["column"], 1 if owner is not node else 0, node_id)
 
+    arm_of = _arms_holding(nodes)
     steps = []
     for node_id in sorted(nodes, key=where):
         node = nodes[node_id]
-        step = {"step": node_id, "kind": node["type"], "label": _label(ir, node, describe)}
+        label = _label(ir, node, describe)
+        if node["type"] == "experiment":  # its id is the name it was written with
+            label += f" {node_id}"
+        if node_id in arm_of:  # a step inside a split's or an experiment's arm carries the arm
+            choice, index = arm_of[node_id]
+            label += f' (arm "{_arm_name(nodes[choice], index, nodes[choice]["next"][index], describe)}")'
+        step = {"step": node_id, "kind": node["type"], "label": label}
+        step["message"] = node_id[0] != "@" and is_message(node)  # what lost_most ranks
         if node["type"] in _CHOICES:
             step["arms"] = [_arm_name(node, index, edge, describe) for index, edge in enumerate(node["next"])]
         steps.append(step)
     return steps
+
+
+def _arms_holding(nodes: dict) -> dict[str, tuple[str, int]]:
+    """The steps inside exactly one arm of a split or an experiment: step ->
+    (the choice, the arm's index). A step every arm (or none) reaches is
+    after the choice, not in an arm; in nested choices, the innermost."""
+    found: dict[str, tuple[str, int]] = {}
+    for choice, node in nodes.items():
+        if node["type"] not in ("split", "experiment"):
+            continue
+        reached: list[set[str]] = []
+        for edge in node["next"]:
+            seen: set[str] = set()
+            todo = [edge["to"]]
+            while todo:
+                here = todo.pop()
+                if here in seen or here == choice or here not in nodes:
+                    continue
+                seen.add(here)
+                todo.extend(e["to"] for e in nodes[here].get("next", ()) if "to" in e)
+            reached.append(seen)
+        for index, seen in enumerate(reached):
+            others = set().union(*(r for i, r in enumerate(reached) if i != index))
+            for step in seen - others:
+                if step not in found or _reach(nodes, found[step][0], choice):
+                    found[step] = (choice, index)
+    return found
+
+
+def _reach(nodes: dict, start: str, target: str) -> bool:
+    """Whether `target` is reachable from `start` (the inner choice of two)."""
+    seen: set[str] = set()
+    todo = [e["to"] for e in nodes[start].get("next", ()) if "to" in e]
+    while todo:
+        here = todo.pop()
+        if here == target:
+            return True
+        if here in seen or here not in nodes:
+            continue
+        seen.add(here)
+        todo.extend(e["to"] for e in nodes[here].get("next", ()) if "to" in e)
+    return False
 
 
 def _arm_name(node: dict, index: int, edge: dict, describe) -> str:
@@ -300,54 +353,91 @@ def _arm_name(node: dict, index: int, edge: dict, describe) -> str:
 
 def _label(ir: dict, node: dict, describe) -> str:
     """What a person calls a step: its kind and what it sends or does,
-    never an internal id (`suppress_1`)."""
+    never an internal id (`suppress_1`). Every node type of the IR has its
+    words in `_LABELS` (a test checks the map against irmodel's node union)."""
+    return _LABELS[node["type"]](ir, node, describe)
+
+
+def _touch_label(ir: dict, node: dict, describe) -> str:
+    kind = node["type"]
+    content = node.get("content")
+    title = ir.get("content", {}).get(content, {}).get("title") if content else None
+    what = title or content or node.get("audience") or ""
+    action = node.get("action")
+    head = f"{kind} {action}" if action and kind != "email" else kind
+    return f'{head} "{what}"' if what else head
+
+
+def _wait_label(ir: dict, node: dict, describe) -> str:
     from .. import units
 
-    kind = node["type"]
-    if kind in _TOUCHES:
-        content = node.get("content")
-        title = ir.get("content", {}).get(content, {}).get("title") if content else None
-        what = title or content or node.get("audience") or ""
-        action = node.get("action")
-        head = f"{kind} {action}" if action and kind != "email" else kind
-        return f'{head} "{what}"' if what else head
-    if kind == "wait":
-        return f"wait {units.short(node['duration']['seconds'])}"
-    if kind == "wait_until":
-        return f"wait until {describe(node['condition'])}"
-    if kind == "wait_for":
-        events = [edge["event"]["name"] for edge in node["next"] if edge.get("event")]
-        return "wait for " + " or ".join(events)
-    if kind == "wait_calendar":
-        days = node.get("days")
-        return (
-            "wait until "
-            + (node.get("date") or ", ".join(days or ()))
-            + (f" {node['time']}" if node.get("time") else "")
-        )
-    words = {
-        "entry": "entry",
-        "end": "end (completed)",
-        "exit": f'exit "{node.get("reason", "")}"' if node.get("reason") else "exit",
-        "handoff": f"handoff to {node.get('team')}",
-        "suppress": f'suppress "{node.get("suppression_list")}"',
-        "move_to": f"move to {node.get('flow')}",
-        "tag": ("untag" if node.get("remove") else "tag") + f' "{node.get("tag")}"',
-        "set": f"set {node.get('attribute')}",
-        "score": f"score {node.get('score')} " + ("reset" if node.get("op") == "reset" else "change"),
-        "notify": f"notify {node.get('recipient') or '(default)'}",
-        "task": f"task for {node.get('recipient') or '(default)'}",
-        "webhook": f"webhook {node.get('method', '')}".strip(),
-        "repeat": "repeat" + (f" at most {node['at_most']} times" if node.get("at_most") else ""),
-        "goto": "go to",
-    }
-    return words.get(kind, kind)
+    return f"wait {units.short(node['duration']['seconds'])}"
+
+
+def _wait_for_label(ir: dict, node: dict, describe) -> str:
+    events = [
+        edge["event"]["name"] + (f'("{edge["event"]["arg"]}")' if edge["event"].get("arg") else "")
+        for edge in node["next"]
+        if edge.get("event")
+    ]
+    return "wait for " + " or ".join(events)
+
+
+def _wait_calendar_label(ir: dict, node: dict, describe) -> str:
+    days = node.get("days")
+    return (
+        "wait until " + (node.get("date") or ", ".join(days or ())) + (f" {node['time']}" if node.get("time") else "")
+    )
+
+
+def _named(kind: str):
+    """A choice's label: its kind and, when written, its name (`split "x"`)."""
+
+    def label(ir: dict, node: dict, describe) -> str:
+        name = node.get("name") or node.get("label")
+        return f'{kind} "{name}"' if name else kind
+
+    return label
+
+
+_LABELS = {
+    "entry": lambda ir, node, describe: "entry",
+    "end": lambda ir, node, describe: "end (completed)",
+    "email": _touch_label,
+    "sms": _touch_label,
+    "linkedin": _touch_label,
+    "ads": _touch_label,
+    "task": lambda ir, node, describe: f"task for {node.get('recipient') or '(default)'}",
+    "notify": lambda ir, node, describe: f"notify {node.get('recipient') or '(default)'}",
+    "wait": _wait_label,
+    "wait_until": lambda ir, node, describe: f"wait until {describe(node['condition'])}",
+    "wait_calendar": _wait_calendar_label,
+    "wait_for": _wait_for_label,
+    "branch": _named("branch"),
+    "split": _named("split"),
+    "experiment": _named("experiment"),
+    "repeat": lambda ir, node, describe: (
+        "repeat" + (f" at most {node['at_most']} times" if node.get("at_most") else "")
+    ),
+    "goto": lambda ir, node, describe: "go to",
+    "tag": lambda ir, node, describe: ("untag" if node.get("remove") else "tag") + f' "{node.get("tag")}"',
+    "set": lambda ir, node, describe: f"set {node.get('attribute')}",
+    "move_to": lambda ir, node, describe: f"move to {node.get('flow')}",
+    "suppress": lambda ir, node, describe: f'suppress "{node.get("suppression_list")}"',
+    "handoff": lambda ir, node, describe: f"handoff to {node.get('team')}",
+    "exit": lambda ir, node, describe: f'exit "{node.get("reason", "")}"' if node.get("reason") else "exit",
+    "webhook": lambda ir, node, describe: f"webhook {node.get('method', '')}".strip(),
+    "score": lambda ir, node, describe: (
+        f"score {node.get('score')} " + ("reset" if node.get("op") == "reset" else "change")
+    ),
+}
 
 
 def figures(tally: Tally, shape: dict) -> dict:
     """The report's numbers as a nested dict (the JSON report's body);
     `shape` is `layout(ir)`."""
     per_contact = tally.per_contact
+    grouped = _by_flow(tally) if "steps" in shape else {}
     velocity = tally.velocity
     body = {
         "contacts": tally.contacts,
@@ -362,8 +452,12 @@ def figures(tally: Tally, shape: dict) -> dict:
             },
         },
         "thresholds": {
-            name: {"contacts": tally.crossed_contacts[name], "crossings": tally.crossings[name]}
-            for name in sorted(set(shape["thresholds"]) | set(tally.crossings))
+            name: {
+                "contacts": tally.crossed_contacts[name],
+                "crossings": tally.crossings[name],
+                "over_at_start": tally.over_at_start[name],
+            }
+            for name in sorted(set(shape["thresholds"]) | set(tally.crossings) | set(tally.over_at_start))
         },
         "touches": {
             "total": sum(tally.touches.values()),
@@ -406,7 +500,9 @@ def figures(tally: Tally, shape: dict) -> dict:
         if limits:
             body["flows"][flow]["rate_limit"] = _over_rate(tally, flow, limits)
         if "steps" in shape:
-            body["flows"][flow].update(_funnel(tally, flow, shape["steps"][flow], shape["has_goal"][flow]))
+            body["flows"][flow].update(
+                _funnel(tally, flow, shape["steps"][flow], shape["has_goal"][flow], grouped.get(flow, {}))
+            )
     if "steps" in shape:
         body["splits"] = _splits(tally, shape)
         body["weekly"] = _weekly(tally, shape.get("weeks", []))
@@ -418,21 +514,27 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
+def _by_flow(tally: Tally) -> dict[str, dict[str, dict]]:
+    """The funnel's counters grouped by flow, in one pass over each (not a
+    scan per flow): flow -> "left" / "lost" / "held_by" -> step -> reason ->
+    count, and flow -> "paths" -> (path, attributed) -> runs."""
+    out: dict[str, dict[str, dict]] = defaultdict(
+        lambda: {"left": defaultdict(dict), "lost": defaultdict(dict), "held_by": defaultdict(dict), "paths": {}}
+    )
+    for member, counter in (("left", tally.step_left), ("lost", tally.step_lost), ("held_by", tally.step_held_by)):
+        for (name, step, reason), count in sorted(counter.items()):
+            out[name][member][step][reason] = count
+    for (name, path, attributed), count in tally.paths.items():
+        out[name]["paths"][(path, attributed)] = count
+    return out
+
+
+def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool, grouped: dict) -> dict:
     """A flow's funnel (per step in written order), its conversion, the
-    steps that lose most and its paths."""
-    left: dict[str, dict[str, int]] = defaultdict(dict)
-    lost: dict[str, dict[str, int]] = defaultdict(dict)
-    held_by: dict[str, dict[str, int]] = defaultdict(dict)
-    for (name, step, reason), count in sorted(tally.step_left.items()):
-        if name == flow:
-            left[step][reason] = count
-    for (name, step, reason), count in sorted(tally.step_lost.items()):
-        if name == flow:
-            lost[step][reason] = count
-    for (name, step, reason), count in tally.step_held_by.items():
-        if name == flow:
-            held_by[step][reason] = count
+    steps that lose most and its paths; `grouped`: its counters (_by_flow)."""
+    left = grouped.get("left", {})
+    lost = grouped.get("lost", {})
+    held_by = grouped.get("held_by", {})
     funnel = []
     for step in steps:
         node = step["step"]
@@ -444,16 +546,21 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
                 "reached": tally.step_reached[(flow, node)],
                 "sent": tally.step_sent[(flow, node)],
                 "held": tally.step_held[(flow, node)],
-                "held_by": {reason: held_by[node].get(reason, 0) for reason in _REASONS},
+                "held_by": {reason: held_by.get(node, {}).get(reason, 0) for reason in _REASONS},
                 "blocked": tally.step_blocked[(flow, node)],
                 "left": left.get(node, {}),
                 "lost": sum(lost.get(node, {}).values()),
                 "lost_by": lost.get(node, {}),
             }
         )
+        if step["kind"] == "entry":
+            funnel[-1]["out_at_entry"] = tally.out_at_entry[flow]
     order = {step["step"]: index for index, step in enumerate(funnel)}
-    lost_most = [
-        item["step"] for item in sorted(funnel, key=lambda item: (-item["lost"], order[item["step"]])) if item["lost"]
+    messages = {step["step"] for step in steps if step.get("message")}
+    lost_most = [  # which email loses people: message steps only
+        item["step"]
+        for item in sorted(funnel, key=lambda item: (-item["lost"], order[item["step"]]))
+        if item["lost"] and item["step"] in messages
     ]
     attributed = tally.attributed[flow] if has_goal else 0
     return {
@@ -461,26 +568,36 @@ def _funnel(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> dict:
         "goal_attributed": attributed,
         "conversion": {"rate": _rate(attributed, tally.entered[flow])},
         "funnel": funnel,
+        "out_at_entry": tally.out_at_entry[flow],
         "lost_most": lost_most,
-        "paths": _paths(tally, flow, steps, has_goal),
+        "paths": _paths(grouped.get("paths", {}), steps, has_goal),
     }
 
 
 _TOP_PATHS = 10
 
 
-def _paths(tally: Tally, flow: str, steps: list[dict], has_goal: bool) -> list[dict]:
+def _paths(paths: dict, steps: list[dict], has_goal: bool) -> list[dict]:
     """The flow's 10 most-run paths (the arms a run took, in order), ties by
     their text, and the rest as one `(other)`; [] without choices."""
     arms = {step["step"]: step["arms"] for step in steps if "arms" in step}
     if not arms:
         return []
+    kinds = {step["step"]: step["kind"] for step in steps}
+
+    def taken(node: str, index: int) -> str:
+        """An arm taken, in words: `split "x"`, `branch: else`, `experiment subj: "short"`."""
+        arm = arms[node][index]
+        if kinds[node] == "split":
+            return f'split "{arm}"'
+        if kinds[node] == "experiment":
+            return f'experiment {node}: "{arm}"'
+        return f"branch: {arm}"
+
     runs: Counter = Counter()
     goals: Counter = Counter()
-    for (name, path, attributed), count in tally.paths.items():
-        if name != flow:
-            continue
-        words = tuple(f"{node}:{arms[node][index]}" for node, index in path)
+    for (path, attributed), count in paths.items():
+        words = tuple(taken(node, index) for node, index in path)
         runs[words] += count
         if attributed and has_goal:
             goals[words] += count
@@ -507,6 +624,12 @@ def _splits(tally: Tally, shape: dict) -> dict:
     decides an experiment's winner; report() fills it in)."""
     from .stats import newcombe, wilson
 
+    # (experiment, arm) -> [windows counted, goals reached], in one pass
+    windows: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for (key_, arm_, _, hit_), count_ in tally.experiment_windows.items():
+        windows[(key_, arm_)][0] += count_
+        if hit_:
+            windows[(key_, arm_)][1] += count_
     out = {}
     for flow, steps in shape["steps"].items():
         for step in steps:
@@ -518,10 +641,7 @@ def _splits(tally: Tally, shape: dict) -> dict:
             for index, name in enumerate(step["arms"]):
                 entered = tally.arm_entries[(flow, node, index)]
                 if experiment:  # its own goal within its window, over the windows closed by --until
-                    counted = sum(c for (k, a, _, _), c in tally.experiment_windows.items() if k == key and a == index)
-                    hits = sum(
-                        c for (k, a, _, hit), c in tally.experiment_windows.items() if k == key and a == index and hit
-                    )
+                    counted, hits = windows.get((key, index), (0, 0))
                 else:
                     counted, hits = entered, tally.arm_goals[(flow, node, index)] if shape["has_goal"][flow] else 0
                 interval = wilson(hits, counted)
@@ -560,13 +680,20 @@ def _splits(tally: Tally, shape: dict) -> dict:
     return out
 
 
+def week_count(start: float, until: float) -> int:
+    """How many weeks the weekly series has: every 7 days from the start, the
+    last one maybe cut short by --until (the engine's last week is this - 1)."""
+    import math
+
+    return max(1, math.ceil((until - start) / (7 * 86400)))
+
+
 def weeks(start: float, until: float) -> list[str]:
     """The dates (UTC) the weekly series' weeks start on: every 7 days from
     the start; the last week may be cut short by --until."""
     import datetime as dt
-    import math
 
-    count = max(1, math.ceil((until - start) / (7 * 86400)))
+    count = week_count(start, until)
     return [dt.datetime.fromtimestamp(start + 7 * 86400 * k, dt.timezone.utc).date().isoformat() for k in range(count)]
 
 
@@ -788,6 +915,11 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
         lines.append(
             f"  {name:<14} {n(f'thresholds.{name}.contacts', threshold['contacts'])} "
             f"{_plural(threshold['contacts'], 'contact')} crossed"
+            + (
+                f" ({n(f'thresholds.{name}.over_at_start', threshold['over_at_start'])} already over at the start)"
+                if threshold.get("over_at_start")
+                else ""
+            )
         )
     if body["notifications"]:
         lines.append(
@@ -837,7 +969,7 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
     deferred = body["deferred"]
     lines.append(
         "  deferred       "
-        + ", ".join(f"{reason.replace('_', ' ')} {n(f'deferred.{reason}', deferred[reason])}" for reason in _REASONS)
+        + ", ".join(f"{reason_words(reason)} {n(f'deferred.{reason}', deferred[reason])}" for reason in _REASONS)
     )
     blocked = body["blocked"]
     lines.append(
@@ -893,35 +1025,20 @@ def _flow_lines(header: dict, flow: dict, base: str, n, room: int) -> list[str]:
             f"{n(f'{key}.lost_by.{reason}', count)} {reason}"
             for reason, count in sorted(first["lost_by"].items(), key=lambda item: (-item[1], item[0]))
         )
-        line = f"loses most: {_step_words(first)} {n(key + '.lost', first['lost'])} lost"
+        line = f"loses most: {step_words(first)} {n(key + '.lost', first['lost'])} lost"
         if len(line) + len(why) + 3 <= room:
             lines.append(f"{line} — {why}")
         else:
             lines.extend([line, f"  — {why}"])
         others = [
-            f"{_step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])}" for step in ranked[1:3]
+            f"{step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])} lost"
+            for step in ranked[1:3]
         ]
         if others and len(", ".join(others)) + 7 > room:
             lines.extend(f"  then {other}" for other in others)
         elif others:
             lines.append("  then " + ", ".join(others))
     return lines
-
-
-def _step_words(step: dict) -> str:
-    """A step as the text report names it: `"Welcome" email (welcome)`."""
-    label, kind = step["label"], step["kind"]
-    if kind == "entry":  # an exit condition that already held when the contact came in
-        label = "on entering"
-    if kind in _TOUCHES and '"' in label:
-        head, _, what = label.partition(' "')
-        what = what[:-1]
-        if len(what) > 32:  # the report is read at 100 columns
-            what = what[:31] + "…"
-        label = f'"{what}" {head}'
-    if kind == "entry" or GENERATED_ID.fullmatch(step["step"]):
-        return label  # `suppress_1` means nothing to a reader; a label or a content name does
-    return f"{label} ({step['step']})"
 
 
 # The ids the compiler gives unlabelled steps that send no content
@@ -970,21 +1087,11 @@ def _split_lines(body: dict, n) -> list[str]:
             )
         difference = split["difference"]
         if difference is None:
-            lines.append("    no difference yet: fewer than two arms with contacts")
+            lines.append(f"    {verdict_words(split, exp)}")
             continue
-        best, second = difference["between"]
-        low, high = difference["interval"]
-        text = (
-            f'    "{best}" − "{second}": {difference["value"] * 100:+.1f} points '
-            f"[{low * 100:+.1f}, {high * 100:+.1f}]; "
-        )
-        if split["decided"] and split["winner"] is not None:
-            text += f'winner "{split["winner"]}" (decided)'
-        elif split["winner"] is not None:
-            text += f'"{split["winner"]}" leads, interval excludes 0'
-        else:
-            text += "no clear winner"
-        lines.append(text)
+        lines.append(f"    {difference_words(difference)}")
+        # the verdict and what it rests on, a clause a line (100 columns)
+        lines.extend(f"    {clause}" for clause in verdict_words(split, exp).split("; "))
     return lines
 
 
@@ -1021,17 +1128,12 @@ def _weekly_lines(body: dict) -> list[str]:
         lines.append("  nothing happened")
     handoff = body["handoffs"].get("time_to_handoff")
     if handoff and handoff["median"] is not None:
-        buckets = ", ".join(f"{_bucket(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"])
+        buckets = ", ".join(f"{bucket_words(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"])
         lines.append(
             f"  time to handoff: {buckets}; p25 {handoff['p25']:g}, median {handoff['median']:g}, "
             f"p75 {handoff['p75']:g}, p90 {handoff['p90']:g} days"
         )
     return lines
-
-
-def _bucket(bucket: dict) -> str:
-    low, high = bucket["from_days"], bucket["to_days"]
-    return f"{low}d+" if high is None else f"{low}–{high}d"
 
 
 def _iso_words(text: str) -> str:
@@ -1085,11 +1187,13 @@ def _describe(record: dict, local) -> str:
         import datetime as dt
 
         until = dt.datetime.fromisoformat(record["until"].replace("Z", "+00:00")).astimezone(local)
-        return f"held       {flow}.{step} until {until:%a %H:%M} ({record['reason'].replace('_', ' ')})"
+        return f"held       {flow}.{step} until {until:%a %H:%M} ({reason_words(record['reason'])})"
     if kind == "blocked":
         return f"blocked    {flow}.{step} ({record['channel']}): {record['reason']}"
     if kind == "threshold":
         return f"threshold  {record['threshold']} crossed at {record['value']}"
+    if kind == "over_at_start":
+        return f"threshold  {record['threshold']} already over at the start ({record['value']})"
     if kind == "handoff":
         return f"handoff    to {record['team']} ({record['reason']})"
     if kind == "notify":
@@ -1126,3 +1230,86 @@ def _describe(record: dict, local) -> str:
         change = "reset" if record["op"] == "reset" else f"{record['points']:+d}"
         return f"score      {record['changed']} {change} ({record.get('threshold') or f'{flow}.{step}'})"
     return kind
+
+
+# -- the words of a figure, one place for each: the text report uses them
+# and the readout (page, charts) imports them, so the two cannot drift.
+
+
+def step_words(step: dict) -> str:
+    """A step as the text report names it: `"Welcome" email (welcome)`."""
+    label, kind = step["label"], step["kind"]
+    if kind == "entry":  # an exit condition that already held when the contact came in
+        label = "on entering"
+    if kind in _TOUCHES and '"' in label:
+        head, _, what = label.partition(' "')
+        what = what[:-1]
+        if len(what) > 32:  # the report is read at 100 columns
+            what = what[:31] + "…"
+        label = f'"{what}" {head}'
+    if kind == "entry" or GENERATED_ID.fullmatch(step["step"]):
+        return label  # `suppress_1` means nothing to a reader; a label or a content name does
+    return f"{label} ({step['step']})"
+
+
+def bucket_words(bucket: dict) -> str:
+    """A time-to-handoff bucket: `0–1d`, `365d+` (from <= days < to)."""
+    low, high = bucket["from_days"], bucket["to_days"]
+    return f"{low:g}d+" if high is None else f"{low:g}–{high:g}d"
+
+
+def reason_words(key: str) -> str:
+    """A deferral or hold reason's key in words: quiet_hours -> quiet hours."""
+    return key.replace("_", " ")
+
+
+def difference_words(difference: dict) -> str:
+    """The best arm's lead over the next: `"long" − "short": +17.1 points [-31.8, +56.2]`."""
+    best, second = difference["between"]
+    low, high = difference["interval"]
+    return f'"{best}" − "{second}": {difference["value"] * 100:+.1f} points [{low * 100:+.1f}, {high * 100:+.1f}]'
+
+
+def verdict_words(split: dict, experiment: dict | None) -> str:
+    """What a split's or experiment's figures say, and what it rests on.
+
+    A plain split (or an undecided experiment): the arms' interval rule. A
+    decided experiment: its winner, the moment and the counts it decided on
+    (a tie goes to the first arm, docs/language.md "experiment"), and, when
+    the figures at the end put another arm first, that arm and whether its
+    lead is significant (the 95% interval of the difference excludes 0).
+    `split` is a `splits` member, `experiment` the `experiments` member of
+    the same name (None for a split)."""
+    difference = split.get("difference")
+    runs = (experiment or {}).get("runs") or []
+    decided = [run for run in runs if run.get("winner") is not None]
+    if split.get("decided") and decided:
+        winner = split.get("winner")
+        if winner is None:
+            votes: dict[str, int] = {}
+            for run in decided:
+                votes[run["winner"]] = votes.get(run["winner"], 0) + 1
+            said = ", ".join(f'"{arm}" {count}' for arm, count in votes.items())
+            return f"no winner: the runs decided for different arms ({said})"
+        if len(runs) == 1:
+            run = decided[0]
+            counts = " vs ".join(f"{arm['reached']}/{arm['counted']}" for arm in run["arms"])
+            rates = [arm["rate"] for arm in run["arms"] if arm["rate"] is not None]
+            tie = len(rates) > 1 and rates.count(max(rates)) > 1
+            text = f'winner "{winner}", decided {str(run["decided_at"])[:10]} on {counts}'
+            text += " (a tie: the first arm)" if tie else ""
+        else:
+            for_winner = sum(1 for run in decided if run["winner"] == winner)
+            text = f'winner "{winner}", decided for it in {for_winner} of {len(runs)} runs'
+        if difference is not None and difference["value"] > 0 and difference["between"][0] != winner:
+            significant = difference["interval"][0] > 0
+            text += f'; since then "{difference["between"][0]}" leads, ' + (
+                "significant" if significant else "not significant"
+            )
+        return text
+    if difference is None:
+        return "no difference yet: fewer than two arms with contacts"
+    prefix = "undecided; " if experiment is not None else ""
+    if split.get("winner") is not None:
+        return prefix + f'"{split["winner"]}" leads, interval excludes 0'
+    return prefix + "no clear winner"

@@ -43,6 +43,30 @@ class _Thresholds(_Shared):
                 elif not holds:
                     self.holding.discard(key)
 
+    def _over_at_start(self) -> None:
+        """History is history: a threshold the score already holds at the
+        start (from events before it) was crossed before the run. It holds
+        (so it fires again only after a fall), nothing fires and no crossing
+        is counted; it is counted apart, as `over_at_start`. A hand-off among
+        its actions is the contact's state, as a real engine would have
+        left it: with sales, handed off to that team (docs/simulation.md,
+        "Where a replay starts")."""
+        s = self.s
+        for model in self.p.watched_scores:
+            value = s.score(model.name)
+            for name, op, bound, actions in model.thresholds:
+                if not (value >= bound if op == ">=" else value > bound):
+                    continue
+                self.holding.add((model.name, name))
+                self.wake_stale = True  # its fall by decay may be due
+                self.tally.over_at_start[f"{model.name}.{name}"] += 1
+                if self.tracing:
+                    self._trace("over_at_start", threshold=f"{model.name}.{name}", value=rounded(value))
+                for action in actions:
+                    if action["type"] == "handoff":
+                        self.with_sales = self.handed_off = True
+                        self.teams = self.teams | {action["team"]}
+
     def _release_thresholds(self) -> None:
         """Forget thresholds the score has fallen below since they fired,
         looking just before a change (an event, an attribute); a fall by
