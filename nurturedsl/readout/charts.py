@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .figures import (
@@ -104,21 +104,41 @@ def file_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "chart"
 
 
+def names(report: Report) -> list[str]:
+    """The charts' names, without drawing: the same for a zero report of the
+    playbook (its members follow from the IR), so --charts DIR can be
+    checked before the run."""
+    return [name for name, _, _ in _planned(report)]
+
+
 def _figures(report: Report) -> Iterator[tuple[str, str, Figure]]:
+    for name, title, draw in _planned(report):
+        yield name, title, draw()
+
+
+def _planned(report: Report) -> Iterator[tuple[str, str, Callable[[], Figure]]]:
     for flow in members(report, ("flows",)):
         steps = items(report, ("flows", flow, "funnel"))
         if steps:
-            yield file_name(f"funnel-{flow}"), f"Funnel of {flow}", _funnel(report, flow, steps)
+            yield (
+                file_name(f"funnel-{flow}"),
+                f"Funnel of {flow}",
+                lambda flow=flow, steps=steps: _funnel(report, flow, steps),  # type: ignore[misc]
+            )
     weeks = items(report, ("weekly",))
     if weeks:
-        yield "weekly", "Over time, per week", _weekly(report, weeks)
+        yield "weekly", "Over time, per week", lambda: _weekly(report, weeks)
     buckets = items(report, ("handoffs", "time_to_handoff", "buckets"))
     if buckets:
-        yield "time-to-handoff", "Time to handoff", _time_to_handoff(report, buckets)
+        yield "time-to-handoff", "Time to handoff", lambda: _time_to_handoff(report, buckets)
     for split, data in members(report, ("splits",)).items():
         arms = items(report, ("splits", split, "arms"))
         if arms and isinstance(data, dict):
-            yield file_name(f"split-{split}"), f"Arms of {split}", _split(report, split, data, arms)
+            yield (
+                file_name(f"split-{split}"),
+                f"Arms of {split}",
+                lambda split=split, data=data, arms=arms: _split(report, split, data, arms),  # type: ignore[misc]
+            )
 
 
 def _figure(height: float) -> Figure:
