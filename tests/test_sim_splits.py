@@ -81,5 +81,53 @@ def test_the_text_puts_the_arms_side_by_side(tmp_path):
         "    arm   entered    goal  rate [95%]              unsubscribed",
         "    A          10       3  30.0% [10.8–60.3%]      2",
         "    B          10       9  90.0% [59.6–98.2%]      0",
-        '    "B" − "A": +60.0 points [+17.1, +80.9]; "B" leads, interval excludes 0',
+        '    "B" − "A": +60.0 points [+17.1, +80.9]',
+        '    "B" leads, interval excludes 0',
     ]
+
+
+def _decided(counts: list[tuple[int, int]], winner: str, end: tuple[str, str, float, float]) -> tuple[dict, dict]:
+    """A split member and its experiment as the report writes them: one run
+    decided for `winner` on `counts` (reached, counted) per arm "short",
+    "long"; at the end `end` = (leader, second, low, high) of the difference."""
+    names = ["short", "long"]
+    run = {
+        "decided_at": "2026-01-08T14:00:00Z",
+        "winner": winner,
+        "arms": [
+            {"arm": n, "reached": r, "counted": c, "rate": r / c if c else None} for n, (r, c) in zip(names, counts)
+        ],
+    }
+    split = {
+        "kind": "experiment",
+        "winner": winner,
+        "decided": True,
+        "difference": {"between": [end[0], end[1]], "value": 0.171, "interval": [end[2], end[3]]},
+    }
+    return split, {"rule": "decide after 2 per arm", "runs": [run]}
+
+
+def test_the_verdict_says_what_a_decision_rests_on_and_that_later_figures_differ():
+    from nurturedsl.sim.report import verdict_words
+
+    # decided on a 1/2 vs 1/2 tie (the first arm wins it); at the end "long" leads, interval holds 0
+    split, exp = _decided([(1, 2), (1, 2)], "short", ("long", "short", -0.318, 0.562))
+    assert verdict_words(split, exp) == (
+        'winner "short", decided 2026-01-08 on 1/2 vs 1/2 (a tie: the first arm); since then "long" leads, '
+        "not significant"
+    )
+    # a clear decision, and the end agrees: nothing more to say
+    split, exp = _decided([(2, 2), (0, 2)], "short", ("short", "long", 0.1, 0.9))
+    assert verdict_words(split, exp) == 'winner "short", decided 2026-01-08 on 2/2 vs 0/2'
+    # the end puts the other arm first, clearly
+    split, exp = _decided([(2, 2), (1, 2)], "short", ("long", "short", 0.05, 0.7))
+    assert verdict_words(split, exp).endswith('; since then "long" leads, significant')
+
+
+def test_the_other_figures_words():
+    from nurturedsl.sim.report import bucket_words, reason_words, step_words
+
+    assert bucket_words({"from_days": 1, "to_days": 3}) == "1–3d"
+    assert bucket_words({"from_days": 365, "to_days": None}) == "365d+"
+    assert reason_words("quiet_hours") == "quiet hours"
+    assert step_words({"label": 'email "Welcome"', "kind": "email", "step": "welcome"}) == '"Welcome" email (welcome)'

@@ -837,7 +837,7 @@ def as_text(header: dict, body: dict, interval_map: dict | None = None) -> str:
     deferred = body["deferred"]
     lines.append(
         "  deferred       "
-        + ", ".join(f"{reason.replace('_', ' ')} {n(f'deferred.{reason}', deferred[reason])}" for reason in _REASONS)
+        + ", ".join(f"{reason_words(reason)} {n(f'deferred.{reason}', deferred[reason])}" for reason in _REASONS)
     )
     blocked = body["blocked"]
     lines.append(
@@ -893,35 +893,19 @@ def _flow_lines(header: dict, flow: dict, base: str, n, room: int) -> list[str]:
             f"{n(f'{key}.lost_by.{reason}', count)} {reason}"
             for reason, count in sorted(first["lost_by"].items(), key=lambda item: (-item[1], item[0]))
         )
-        line = f"loses most: {_step_words(first)} {n(key + '.lost', first['lost'])} lost"
+        line = f"loses most: {step_words(first)} {n(key + '.lost', first['lost'])} lost"
         if len(line) + len(why) + 3 <= room:
             lines.append(f"{line} — {why}")
         else:
             lines.extend([line, f"  — {why}"])
         others = [
-            f"{_step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])}" for step in ranked[1:3]
+            f"{step_words(steps[step])} {n(f'{base}.funnel.{step}.lost', steps[step]['lost'])}" for step in ranked[1:3]
         ]
         if others and len(", ".join(others)) + 7 > room:
             lines.extend(f"  then {other}" for other in others)
         elif others:
             lines.append("  then " + ", ".join(others))
     return lines
-
-
-def _step_words(step: dict) -> str:
-    """A step as the text report names it: `"Welcome" email (welcome)`."""
-    label, kind = step["label"], step["kind"]
-    if kind == "entry":  # an exit condition that already held when the contact came in
-        label = "on entering"
-    if kind in _TOUCHES and '"' in label:
-        head, _, what = label.partition(' "')
-        what = what[:-1]
-        if len(what) > 32:  # the report is read at 100 columns
-            what = what[:31] + "…"
-        label = f'"{what}" {head}'
-    if kind == "entry" or GENERATED_ID.fullmatch(step["step"]):
-        return label  # `suppress_1` means nothing to a reader; a label or a content name does
-    return f"{label} ({step['step']})"
 
 
 # The ids the compiler gives unlabelled steps that send no content
@@ -970,21 +954,11 @@ def _split_lines(body: dict, n) -> list[str]:
             )
         difference = split["difference"]
         if difference is None:
-            lines.append("    no difference yet: fewer than two arms with contacts")
+            lines.append(f"    {verdict_words(split, exp)}")
             continue
-        best, second = difference["between"]
-        low, high = difference["interval"]
-        text = (
-            f'    "{best}" − "{second}": {difference["value"] * 100:+.1f} points '
-            f"[{low * 100:+.1f}, {high * 100:+.1f}]; "
-        )
-        if split["decided"] and split["winner"] is not None:
-            text += f'winner "{split["winner"]}" (decided)'
-        elif split["winner"] is not None:
-            text += f'"{split["winner"]}" leads, interval excludes 0'
-        else:
-            text += "no clear winner"
-        lines.append(text)
+        lines.append(f"    {difference_words(difference)}")
+        # the verdict and what it rests on, a clause a line (100 columns)
+        lines.extend(f"    {clause}" for clause in verdict_words(split, exp).split("; "))
     return lines
 
 
@@ -1021,17 +995,12 @@ def _weekly_lines(body: dict) -> list[str]:
         lines.append("  nothing happened")
     handoff = body["handoffs"].get("time_to_handoff")
     if handoff and handoff["median"] is not None:
-        buckets = ", ".join(f"{_bucket(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"])
+        buckets = ", ".join(f"{bucket_words(b)} {b['contacts']:,}" for b in handoff["buckets"] if b["contacts"])
         lines.append(
             f"  time to handoff: {buckets}; p25 {handoff['p25']:g}, median {handoff['median']:g}, "
             f"p75 {handoff['p75']:g}, p90 {handoff['p90']:g} days"
         )
     return lines
-
-
-def _bucket(bucket: dict) -> str:
-    low, high = bucket["from_days"], bucket["to_days"]
-    return f"{low}d+" if high is None else f"{low}–{high}d"
 
 
 def _iso_words(text: str) -> str:
@@ -1085,7 +1054,7 @@ def _describe(record: dict, local) -> str:
         import datetime as dt
 
         until = dt.datetime.fromisoformat(record["until"].replace("Z", "+00:00")).astimezone(local)
-        return f"held       {flow}.{step} until {until:%a %H:%M} ({record['reason'].replace('_', ' ')})"
+        return f"held       {flow}.{step} until {until:%a %H:%M} ({reason_words(record['reason'])})"
     if kind == "blocked":
         return f"blocked    {flow}.{step} ({record['channel']}): {record['reason']}"
     if kind == "threshold":
@@ -1126,3 +1095,86 @@ def _describe(record: dict, local) -> str:
         change = "reset" if record["op"] == "reset" else f"{record['points']:+d}"
         return f"score      {record['changed']} {change} ({record.get('threshold') or f'{flow}.{step}'})"
     return kind
+
+
+# -- the words of a figure, one place for each: the text report uses them
+# and the readout (page, charts) imports them, so the two cannot drift.
+
+
+def step_words(step: dict) -> str:
+    """A step as the text report names it: `"Welcome" email (welcome)`."""
+    label, kind = step["label"], step["kind"]
+    if kind == "entry":  # an exit condition that already held when the contact came in
+        label = "on entering"
+    if kind in _TOUCHES and '"' in label:
+        head, _, what = label.partition(' "')
+        what = what[:-1]
+        if len(what) > 32:  # the report is read at 100 columns
+            what = what[:31] + "…"
+        label = f'"{what}" {head}'
+    if kind == "entry" or GENERATED_ID.fullmatch(step["step"]):
+        return label  # `suppress_1` means nothing to a reader; a label or a content name does
+    return f"{label} ({step['step']})"
+
+
+def bucket_words(bucket: dict) -> str:
+    """A time-to-handoff bucket: `0–1d`, `365d+` (from <= days < to)."""
+    low, high = bucket["from_days"], bucket["to_days"]
+    return f"{low:g}d+" if high is None else f"{low:g}–{high:g}d"
+
+
+def reason_words(key: str) -> str:
+    """A deferral or hold reason's key in words: quiet_hours -> quiet hours."""
+    return key.replace("_", " ")
+
+
+def difference_words(difference: dict) -> str:
+    """The best arm's lead over the next: `"long" − "short": +17.1 points [-31.8, +56.2]`."""
+    best, second = difference["between"]
+    low, high = difference["interval"]
+    return f'"{best}" − "{second}": {difference["value"] * 100:+.1f} points [{low * 100:+.1f}, {high * 100:+.1f}]'
+
+
+def verdict_words(split: dict, experiment: dict | None) -> str:
+    """What a split's or experiment's figures say, and what it rests on.
+
+    A plain split (or an undecided experiment): the arms' interval rule. A
+    decided experiment: its winner, the moment and the counts it decided on
+    (a tie goes to the first arm, docs/language.md "experiment"), and, when
+    the figures at the end put another arm first, that arm and whether its
+    lead is significant (the 95% interval of the difference excludes 0).
+    `split` is a `splits` member, `experiment` the `experiments` member of
+    the same name (None for a split)."""
+    difference = split.get("difference")
+    runs = (experiment or {}).get("runs") or []
+    decided = [run for run in runs if run.get("winner") is not None]
+    if split.get("decided") and decided:
+        winner = split.get("winner")
+        if winner is None:
+            votes: dict[str, int] = {}
+            for run in decided:
+                votes[run["winner"]] = votes.get(run["winner"], 0) + 1
+            said = ", ".join(f'"{arm}" {count}' for arm, count in votes.items())
+            return f"no winner: the runs decided for different arms ({said})"
+        if len(runs) == 1:
+            run = decided[0]
+            counts = " vs ".join(f"{arm['reached']}/{arm['counted']}" for arm in run["arms"])
+            rates = [arm["rate"] for arm in run["arms"] if arm["rate"] is not None]
+            tie = len(rates) > 1 and rates.count(max(rates)) > 1
+            text = f'winner "{winner}", decided {str(run["decided_at"])[:10]} on {counts}'
+            text += " (a tie: the first arm)" if tie else ""
+        else:
+            for_winner = sum(1 for run in decided if run["winner"] == winner)
+            text = f'winner "{winner}", decided for it in {for_winner} of {len(runs)} runs'
+        if difference is not None and difference["value"] > 0 and difference["between"][0] != winner:
+            significant = difference["interval"][0] > 0
+            text += f'; since then "{difference["between"][0]}" leads, ' + (
+                "significant" if significant else "not significant"
+            )
+        return text
+    if difference is None:
+        return "no difference yet: fewer than two arms with contacts"
+    prefix = "undecided; " if experiment is not None else ""
+    if split.get("winner") is not None:
+        return prefix + f'"{split["winner"]}" leads, interval excludes 0'
+    return prefix + "no clear winner"
