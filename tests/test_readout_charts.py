@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from nurturedsl.readout import charts
-from nurturedsl.readout.charts import svgs, verdict
+from nurturedsl.readout.charts import svgs
 from nurturedsl.readout.output import summary
 
 from .readout_sample import older, real, shaped
@@ -48,10 +48,9 @@ def test_the_same_report_gives_the_same_bytes(drawn: dict[str, tuple[bytes, byte
 
 def test_svg_keeps_text_as_text_with_the_steps_human_labels(drawn: dict[str, tuple[bytes, bytes]]) -> None:
     funnel = drawn["funnel-inbound"][0].decode()
-    # the step labels, not ids, as <text> a browser can search and a screen reader can read
-    assert "email &quot;The evaluation checklist&quot;" in funnel or 'email "The evaluation checklist"' in funnel
+    # the steps in the text report's words, as <text> a browser can search and a screen reader can read
+    assert "&quot;The evaluation checklist&quot; email" in funnel or '"The evaluation checklist" email' in funnel
     assert "(17 lost)" in funnel
-    assert "welcome" not in funnel.replace("Welcome", "")
     split = drawn["split-ghost.first_give"][0].decode()
     assert "no clear winner" in split
     assert "15.0% of 200" in split and "12.0% of 200" in split
@@ -74,10 +73,25 @@ def test_cohort_intervals_are_drawn_where_the_report_has_them(drawn: dict[str, t
     assert banded["time-to-handoff"] != plain["time-to-handoff"]
 
 
-def test_a_splits_verdict_is_in_the_text_reports_words() -> None:
-    assert verdict({"winner": None, "decided": False}) == "no clear winner"
-    assert verdict({"winner": "B", "decided": False}) == "B leads, interval excludes 0"
-    assert verdict({"winner": "B", "decided": True}) == "B won"
+def test_a_splits_verdict_is_the_text_reports_words_on_the_chart_and_the_page() -> None:
+    # review 15 #6: one formatter per figure's words (nurturedsl/sim/report.py), not a copy in the readout
+    import html
+    import re
+
+    from nurturedsl.readout import page
+    from nurturedsl.sim.report import difference_words, verdict_words
+
+    report = shaped()
+    split = report["splits"]["ghost.first_give"]
+    said = verdict_words(split, report.get("experiments", {}).get("ghost.first_give"))
+    assert said.startswith("undecided; ")  # an experiment's words, not the plain split's
+    chart = {name: svg for name, _, svg in svgs(report)}["split-ghost.first_give"]
+    assert html.escape(said) in chart or said in chart
+    drawn = page(report, "no diagrams")
+    assert f"ghost.first_give ({split['kind']}): {html.escape(said)}</h3>" in drawn
+    shown = html.unescape(re.sub(r"<[^>]+>", "", drawn))
+    assert "Difference: " + difference_words(split["difference"]) in shown
+    assert "won" not in shown and " minus " not in shown
 
 
 def test_the_markdown_summary_embeds_each_png_and_states_the_run() -> None:

@@ -18,10 +18,11 @@ import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+# one wording per figure: the text report's (nurturedsl/sim/report.py)
+from ..sim.report import bucket_words, step_words, verdict_words
 from .figures import (
     Report,
     arm_paths,
-    bucket_label,
     funnel_paths,
     get,
     interval,
@@ -29,7 +30,6 @@ from .figures import (
     items,
     members,
     percent,
-    step_label,
 )
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def _funnel(report: Report, flow: str, steps: list[dict[str, Any]]) -> Figure:
     it, the part of them lost there in vermillion."""
     figure = _figure(1.2 + 0.38 * len(steps))
     ax = figure.subplots()
-    labels = [_short(step_label(item), 48) for item in steps]
+    labels = [_short(step_words(item), 48) for item in steps]
     reached = [_count(item.get("reached")) for item in steps]
     lost = [min(_count(item.get("lost")), r) for item, r in zip(steps, reached)]
     rows = list(range(len(steps)))
@@ -239,7 +239,7 @@ def _time_to_handoff(report: Report, buckets: list[dict[str, Any]]) -> Figure:
     x = list(range(len(buckets)))
     ranges = [interval(report, ("handoffs", "time_to_handoff", "buckets", i, "contacts")) for i in range(len(buckets))]
     ax.bar(x, values, color=BLUE, yerr=_error_bars(values, ranges), capsize=3, ecolor="#333333")
-    ax.set_xticks(x, [bucket_label(bucket) for bucket in buckets])
+    ax.set_xticks(x, [bucket_words(bucket) for bucket in buckets])
     ax.set_ylabel("contacts handed off")
     ax.set_xlabel("days from entering to the handoff")
     ax.grid(axis="x", visible=False)
@@ -278,18 +278,10 @@ def _split(report: Report, split: str, data: dict[str, Any], arms: list[dict[str
     ax.set_xlim(0, top * 1.3)
     ax.set_xlabel("goal rate, % of the arm's entries (bars: 95% interval)")
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"{split} ({data.get('kind', 'split')}): {verdict(data)}", loc="left")
+    said = verdict_words(data, members(report, ("experiments",)).get(split))
+    ax.set_title(f"{split} ({data.get('kind', 'split')})", loc="left")
+    ax.text(0, 1.02, said, transform=ax.transAxes, fontsize=9, va="bottom")  # the verdict under the title
     return figure
-
-
-def verdict(data: dict[str, Any]) -> str:
-    """What the split's figures say, in the text report's words."""
-    winner = data.get("winner")
-    if winner is None:
-        return "no clear winner"
-    if data.get("decided"):
-        return f"{winner} won"
-    return f"{winner} leads, interval excludes 0"
 
 
 def _num(value: float) -> str:
