@@ -101,3 +101,50 @@ def test_the_markdown_summary_embeds_each_png_and_states_the_run() -> None:
     assert "| inbound | 4 | 15 | 12.5% |" in text
     for name in CHART_NAMES:
         assert f"![{name}]({name}.png)" in text
+
+
+def test_count_axes_have_whole_ticks_and_headroom_and_labels_clear_the_intervals() -> None:
+    # review 15 #8: no 0.5 contacts, the tallest bar off the frame, error bars never through a value label
+    import matplotlib
+
+    from nurturedsl.readout.charts import STYLE, _planned
+
+    report = real("cohort")
+    with matplotlib.rc_context(STYLE):  # type: ignore[arg-type]
+        drawn = {name: draw() for name, _, draw in _planned(report)}
+    handoff = drawn["time-to-handoff"].axes[0]
+    assert all(float(t).is_integer() for t in handoff.get_yticks())
+    tallest = max(patch.get_height() for patch in handoff.patches)
+    assert handoff.get_ylim()[1] >= tallest * 1.1
+    touches, entries, later = drawn["weekly"].axes  # entries have a panel of their own
+    for ax in (touches, entries, later):
+        assert all(float(t).is_integer() for t in ax.get_yticks())
+    assert {line.get_label() for line in later.get_lines()} == {"handoffs", "goals"}
+    funnel = drawn["funnel-inbound"].axes[0]
+    assert all(float(t).is_integer() for t in funnel.get_xticks())
+    assert funnel.get_legend() is None and drawn["funnel-inbound"].legends  # the legend sits outside the axes
+    bars = [p for p in funnel.patches if p.get_width() > 0]
+    reach = max(p.get_x() + p.get_width() for p in bars)
+    caps = [line for line in funnel.get_lines() if len(line.get_xdata())]
+    furthest = max([reach] + [max(line.get_xdata()) for line in caps])
+    for text in funnel.texts:
+        row = text.get_position()[1]
+        ends = [p.get_x() + p.get_width() for p in bars if abs(p.get_y() + p.get_height() / 2 - row) < 0.01]
+        assert text.get_position()[0] > max(ends)
+    assert furthest < funnel.get_xlim()[1]
+
+
+def test_a_channel_keeps_its_colour_whichever_channels_ran() -> None:
+    from nurturedsl.readout.charts import CHANNEL_COLOURS, channel_colour
+
+    assert (
+        channel_colour("email", ["email"])
+        == channel_colour("email", ["ads", "email", "sms"])
+        == CHANNEL_COLOURS["email"]
+    )
+    assert len(set(CHANNEL_COLOURS.values())) == len(CHANNEL_COLOURS)
+    report = shaped()
+    alone = {**report, "weekly": [{**w, "touches": {"email": w["touches"].get("email", 0)}} for w in report["weekly"]]}
+    colour = CHANNEL_COLOURS["email"].lower()
+    assert colour in charts(alone)["weekly"][0].decode().lower()
+    assert colour in charts(report)["weekly"][0].decode().lower()

@@ -257,3 +257,18 @@ def test_the_policy_row_says_deferral_reasons_in_words() -> None:
     text = unescape(re.sub(r"<[^>]+>", "", shaped_page()))
     assert "deferredcadence 0, frequency cap 0, quiet hours 4, send days 0" in text.replace("\n", "")
     assert "quiet_hours" not in text and "frequency_cap" not in text
+
+
+def test_names_are_never_broken_mid_word() -> None:
+    # review 15 #8: "archi ve" came from overflow-wrap: anywhere on every cell
+    text = shaped_page()
+    assert "overflow-wrap: anywhere" not in text and "word-break" not in text
+    assert "th:first-child, td:first-child { white-space: nowrap; }" in text
+
+
+def test_the_experiments_table_has_no_empty_header() -> None:
+    text = shaped_page()
+    section = text[text.index('id="experiments"') :]
+    section = section[: section.index("</section>")]
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", section)
+    assert heads and "" not in heads, heads

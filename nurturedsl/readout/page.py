@@ -55,10 +55,11 @@ h3 { font-size: 15px; margin: 14px 0 6px; }
 .card .big { font-size: 22px; font-weight: bold; }
 .card .what { color: #546e7a; font-size: 13px; }
 table { border-collapse: collapse; background: #fff; margin: 4px 0 10px; max-width: 100%; }
-th, td { border: 1px solid #e0e0e0; padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #e0e0e0; padding: 4px 8px; text-align: left; vertical-align: top; }
+th:first-child, td:first-child { white-space: nowrap; }  /* a flow or step name is never broken mid-word */
 th { background: #f5f5f5; font-weight: 600; }
 td.n, th.n { text-align: right; white-space: nowrap; }
-.iv { color: #607d8b; font-size: 12px; }
+.iv { color: #607d8b; font-size: 12px; white-space: nowrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 14px; }
 figure { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; min-width: 0; }
 figure svg { width: 100%; height: auto; display: block; }
@@ -342,7 +343,9 @@ def _splits(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
                     + [p.num((*here, m)) for m in ("counted", "reached")]
                     + [p.num((*here, "rate"), rate=True), "winner" if won is not None and won == arm.get("arm") else ""]
                 )
-        parts.append(_table(["run", "arm", "counted", "reached its goal", "rate", ""], rows, numeric=range(2, 5)))
+        parts.append(
+            _table(["run", "arm", "counted", "reached its goal", "rate", "decided"], rows, numeric=range(2, 5))
+        )
     return "".join(parts) or '<p class="note">No experiments or splits in this playbook.</p>'
 
 
