@@ -146,5 +146,5 @@ def test_a_channel_keeps_its_colour_whichever_channels_ran() -> None:
     report = shaped()
     alone = {**report, "weekly": [{**w, "touches": {"email": w["touches"].get("email", 0)}} for w in report["weekly"]]}
     colour = CHANNEL_COLOURS["email"].lower()
-    assert colour in charts(alone)["weekly"][0].decode().lower()
-    assert colour in charts(report)["weekly"][0].decode().lower()
+    for run in (alone, report):  # SVG only: the PNG adds seconds and nothing here
+        assert colour in {name: svg for name, _, svg in svgs(run)}["weekly"].lower()
