@@ -732,7 +732,10 @@ def simulate(
     """
     from .sim.command import Options, run_simulate
 
-    sys.exit(run_simulate(Options(**click.get_current_context().params), _write))
+    readout: Any = None
+    if output_format == "html" or charts is not None:  # matplotlib and render load only for these
+        from .readout import command as readout
+    sys.exit(run_simulate(Options(**click.get_current_context().params, readout=readout), _write))
 
 
 _TARGETS = tuple(sorted(ENGINE_TARGETS))

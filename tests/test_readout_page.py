@@ -37,13 +37,15 @@ class Figures(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.found: list[tuple[str, Any, str]] = []
-        self._open: tuple[str, Any] | None = None
+        self._open: tuple[str, Any, bool] | None = None
         self._text = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
         if "data-pointer" in found:
-            self._open = (found["data-pointer"] or "", json.loads(found["data-value"] or "null"))
+            value = json.loads(found["data-value"] or "null")
+            # a difference of rates is shown in points (+17.1), as the text report writes it
+            self._open = (found["data-pointer"] or "", value, found.get("data-unit") == "points")
             self._text = ""
 
     def handle_data(self, data: str) -> None:
@@ -52,7 +54,8 @@ class Figures(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         if self._open and tag == "span":
-            self.found.append((*self._open, self._text))
+            pointer, value, points = self._open
+            self.found.append((pointer, value, f"{self._text}%" if points else self._text))
             self._open = None
 
 
@@ -121,7 +124,11 @@ def test_the_first_line_states_the_run() -> None:
 
 def test_the_loses_most_line_ranks_the_reports_steps() -> None:
     text = unescape(re.sub(r"<[^>]+>", "", shaped_page()))
-    assert 'Loses most: email "The evaluation checklist" (17 lost), email "Welcome to Acme" (3 lost).' in text
+    # the text report's words: `loses most: "The evaluation checklist" email (checklist) 17 lost`
+    assert (
+        'Loses most: "The evaluation checklist" email (checklist) 17 lost, "Welcome to Acme" email (welcome) 3 lost.'
+        in text
+    )
 
 
 def test_a_report_without_the_new_members_still_reads() -> None:
@@ -243,3 +250,25 @@ def test_drawing_the_page_does_not_change_the_report() -> None:
     before = copy.deepcopy(report)
     page(report, "none")
     assert report == before
+
+
+def test_the_policy_row_says_deferral_reasons_in_words() -> None:
+    # review 15 #6b: the text report's "quiet hours 4", not the JSON key quiet_hours
+    text = unescape(re.sub(r"<[^>]+>", "", shaped_page()))
+    assert "deferredcadence 0, frequency cap 0, quiet hours 4, send days 0" in text.replace("\n", "")
+    assert "quiet_hours" not in text and "frequency_cap" not in text
+
+
+def test_names_are_never_broken_mid_word() -> None:
+    # review 15 #8: "archi ve" came from overflow-wrap: anywhere on every cell
+    text = shaped_page()
+    assert "overflow-wrap: anywhere" not in text and "word-break" not in text
+    assert "th:first-child, td:first-child { white-space: nowrap; }" in text
+
+
+def test_the_experiments_table_has_no_empty_header() -> None:
+    text = shaped_page()
+    section = text[text.index('id="experiments"') :]
+    section = section[: section.index("</section>")]
+    heads = re.findall(r"<th[^>]*>([^<]*)</th>", section)
+    assert heads and "" not in heads, heads

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+# one wording per figure: the text report's (nurturedsl/sim/report.py)
+from ..sim.report import bucket_words, step_words, verdict_words
 from .figures import (
     Report,
     arm_paths,
-    bucket_label,
     funnel_paths,
     get,
     interval,
@@ -29,7 +30,6 @@ from .figures import (
     items,
     members,
     percent,
-    step_label,
 )
 
 if TYPE_CHECKING:
@@ -47,6 +47,28 @@ BLUE, ORANGE, SKY, GREEN, YELLOW, VERMILLION, PURPLE, GREY = (
     "#7f7f7f",
 )
 SERIES = (BLUE, ORANGE, GREEN, PURPLE, SKY, VERMILLION, YELLOW, GREY)
+# One colour per channel on every chart, whichever channels a run used.
+CHANNEL_COLOURS = {"email": BLUE, "sms": ORANGE, "linkedin": SKY, "ads": PURPLE, "phone": YELLOW}
+# The weekly lines keep clear of the channels' colours.
+ENTRIES, HANDOFFS, GOALS = "#333333", VERMILLION, GREEN
+HEADROOM = 1.15  # the tallest bar (with its interval) stays clear of the frame
+
+
+def channel_colour(channel: str, others: list[str]) -> str:
+    """A channel's fixed colour; an unknown one gets the next free colour, by name order."""
+    if channel in CHANNEL_COLOURS:
+        return CHANNEL_COLOURS[channel]
+    spare = [c for c in (GREY, SKY, YELLOW) if c not in CHANNEL_COLOURS.values()] or [GREY]
+    return spare[sorted(others).index(channel) % len(spare)] if channel in others else GREY
+
+
+def _whole_counts(axis: Any) -> None:
+    """Ticks at whole numbers only: the axis counts contacts, runs or touches."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 REACHED, LOST = BLUE, VERMILLION
 WIDTH_INCHES = 9.0
 STYLE: dict[str, Any] = {
@@ -104,21 +126,41 @@ def file_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("._") or "chart"
 
 
+def names(report: Report) -> list[str]:
+    """The charts' names, without drawing: the same for a zero report of the
+    playbook (its members follow from the IR), so --charts DIR can be
+    checked before the run."""
+    return [name for name, _, _ in _planned(report)]
+
+
 def _figures(report: Report) -> Iterator[tuple[str, str, Figure]]:
+    for name, title, draw in _planned(report):
+        yield name, title, draw()
+
+
+def _planned(report: Report) -> Iterator[tuple[str, str, Callable[[], Figure]]]:
     for flow in members(report, ("flows",)):
         steps = items(report, ("flows", flow, "funnel"))
         if steps:
-            yield file_name(f"funnel-{flow}"), f"Funnel of {flow}", _funnel(report, flow, steps)
+            yield (
+                file_name(f"funnel-{flow}"),
+                f"Funnel of {flow}",
+                lambda flow=flow, steps=steps: _funnel(report, flow, steps),  # type: ignore[misc]
+            )
     weeks = items(report, ("weekly",))
     if weeks:
-        yield "weekly", "Over time, per week", _weekly(report, weeks)
+        yield "weekly", "Over time, per week", lambda: _weekly(report, weeks)
     buckets = items(report, ("handoffs", "time_to_handoff", "buckets"))
     if buckets:
-        yield "time-to-handoff", "Time to handoff", _time_to_handoff(report, buckets)
+        yield "time-to-handoff", "Time to handoff", lambda: _time_to_handoff(report, buckets)
     for split, data in members(report, ("splits",)).items():
         arms = items(report, ("splits", split, "arms"))
         if arms and isinstance(data, dict):
-            yield file_name(f"split-{split}"), f"Arms of {split}", _split(report, split, data, arms)
+            yield (
+                file_name(f"split-{split}"),
+                f"Arms of {split}",
+                lambda split=split, data=data, arms=arms: _split(report, split, data, arms),  # type: ignore[misc]
+            )
 
 
 def _figure(height: float) -> Figure:
@@ -145,7 +187,7 @@ def _funnel(report: Report, flow: str, steps: list[dict[str, Any]]) -> Figure:
     it, the part of them lost there in vermillion."""
     figure = _figure(1.2 + 0.38 * len(steps))
     ax = figure.subplots()
-    labels = [_short(step_label(item), 48) for item in steps]
+    labels = [_short(step_words(item), 48) for item in steps]
     reached = [_count(item.get("reached")) for item in steps]
     lost = [min(_count(item.get("lost")), r) for item, r in zip(steps, reached)]
     rows = list(range(len(steps)))
@@ -155,25 +197,29 @@ def _funnel(report: Report, flow: str, steps: list[dict[str, Any]]) -> Figure:
     errors = _error_bars(reached, ranges)
     if errors:
         ax.errorbar(reached, rows, xerr=errors, fmt="none", ecolor="#333333", capsize=3, label="95% interval")
-    most = max(reached + [1.0])
-    for row, (r, x) in enumerate(zip(reached, lost)):
+    # each value label starts beyond its bar and its interval, so no error bar strikes it
+    ends = [max(r, interval_[1]) if interval_ else r for r, interval_ in zip(reached, ranges)]
+    most = max(ends + [1.0])
+    for row, (end, r, x) in enumerate(zip(ends, reached, lost)):
         text = _num(r) + (f"  ({_num(x)} lost)" if x else "")
-        ax.text(r + most * 0.01, row, text, va="center", fontsize=9)
+        ax.text(end + most * 0.015, row, text, va="center", fontsize=9)
     ax.set_yticks(rows, labels)
     ax.invert_yaxis()
-    ax.set_xlim(0, most * 1.25)
+    ax.set_xlim(0, most * 1.3)
+    _whole_counts(ax.xaxis)
     ax.set_xlabel("runs of the flow")
     ax.set_title(f"Funnel of {flow}: where contacts are lost", loc="left")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    figure.legend(loc="outside lower center", fontsize=8, frameon=False, ncols=3)  # under the axes, never on a bar
     return figure
 
 
 def _weekly(report: Report, weeks: list[dict[str, Any]]) -> Figure:
     """Touches per week by channel (stacked bars) above entries, handoffs and
     goals per week (lines, with the cohort's interval as a band)."""
-    figure = _figure(6.0)
-    top, bottom = figure.subplots(2, 1, sharex=True)
+    figure = _figure(7.5)
+    # entries get a panel of their own: a first week's spike of entries would flatten the handoffs and goals
+    top, middle, bottom = figure.subplots(3, 1, sharex=True, height_ratios=[3, 2, 2])
     labels = [str(week.get("from", week.get("week", ""))) for week in weeks]
     x = list(range(len(weeks)))
     channels: list[str] = []
@@ -182,34 +228,51 @@ def _weekly(report: Report, weeks: list[dict[str, Any]]) -> Figure:
             if channel not in channels:
                 channels.append(channel)
     base = [0.0] * len(weeks)
-    for k, channel in enumerate(channels):
+    for channel in channels:
         values = [_count(get(week, ("touches", channel))) for week in weeks]
-        top.bar(x, values, bottom=base, color=SERIES[k % len(SERIES)], label=channel, width=0.8)
+        colour = channel_colour(channel, channels)
+        top.bar(x, values, bottom=base, color=colour, label=channel, width=0.8)
         base = [b + v for b, v in zip(base, values)]
     top.set_title("Touches per week by channel", loc="left")
     top.set_ylabel("touches")
+    top.set_ylim(0, max(base + [1.0]) * HEADROOM)
     if channels:
         top.legend(fontsize=8, frameon=False, ncols=min(len(channels), 6), loc="lower right", bbox_to_anchor=(1, 1))
-    for member, colour in (("entries", BLUE), ("handoffs", ORANGE), ("goals", GREEN)):
-        values = [_count(week.get(member)) for week in weeks]
-        bottom.plot(x, values, color=colour, marker="o", markersize=3, label=member)
-        ranges = [interval(report, ("weekly", i, member)) for i in range(len(weeks))]
-        if any(ranges):
-            bottom.fill_between(
-                x,
-                [r[0] if r else v for r, v in zip(ranges, values)],
-                [r[1] if r else v for r, v in zip(ranges, values)],
-                color=colour,
-                alpha=0.18,
-                linewidth=0,
-            )
-    bottom.set_title("Entries, handoffs and goals per week", loc="left")
+    for panel, lines in ((middle, (("entries", ENTRIES),)), (bottom, (("handoffs", HANDOFFS), ("goals", GOALS)))):
+        highest = 1.0
+        for member, colour in lines:
+            highest = max([highest] + _weekly_line(report, panel, weeks, x, member, colour))
+        panel.set_ylim(0, highest * HEADROOM)
+        _whole_counts(panel.yaxis)
+        panel.legend(fontsize=8, frameon=False, ncols=2, loc="lower right", bbox_to_anchor=(1, 1))
+    _whole_counts(top.yaxis)
+    middle.set_title("Entries per week", loc="left")
+    middle.set_ylabel("entries")
+    bottom.set_title("Handoffs and goals per week", loc="left")
     bottom.set_ylabel("per week")
-    bottom.legend(fontsize=8, frameon=False, ncols=3, loc="lower right", bbox_to_anchor=(1, 1))
     step = max(1, len(weeks) // 12)  # at most a dozen dates under the axis
     bottom.set_xticks(x[::step], labels[::step], rotation=30, ha="right")
     bottom.set_xlabel("week from")
     return figure
+
+
+def _weekly_line(
+    report: Report, panel: Any, weeks: list[dict[str, Any]], x: list[int], member: str, colour: str
+) -> list[float]:
+    """One member per week as a line, with the cohort's interval as a band; the heights drawn."""
+    values = [_count(week.get(member)) for week in weeks]
+    panel.plot(x, values, color=colour, marker="o", markersize=3, label=member)
+    ranges = [interval(report, ("weekly", i, member)) for i in range(len(weeks))]
+    if any(ranges):
+        panel.fill_between(
+            x,
+            [r[0] if r else v for r, v in zip(ranges, values)],
+            [r[1] if r else v for r, v in zip(ranges, values)],
+            color=colour,
+            alpha=0.18,
+            linewidth=0,
+        )
+    return values + [r[1] for r in ranges if r]
 
 
 def _time_to_handoff(report: Report, buckets: list[dict[str, Any]]) -> Figure:
@@ -219,7 +282,9 @@ def _time_to_handoff(report: Report, buckets: list[dict[str, Any]]) -> Figure:
     x = list(range(len(buckets)))
     ranges = [interval(report, ("handoffs", "time_to_handoff", "buckets", i, "contacts")) for i in range(len(buckets))]
     ax.bar(x, values, color=BLUE, yerr=_error_bars(values, ranges), capsize=3, ecolor="#333333")
-    ax.set_xticks(x, [bucket_label(bucket) for bucket in buckets])
+    ax.set_ylim(0, max(values + [r[1] for r in ranges if r] + [1.0]) * HEADROOM)
+    _whole_counts(ax.yaxis)
+    ax.set_xticks(x, [bucket_words(bucket) for bucket in buckets])
     ax.set_ylabel("contacts handed off")
     ax.set_xlabel("days from entering to the handoff")
     ax.grid(axis="x", visible=False)
@@ -258,18 +323,10 @@ def _split(report: Report, split: str, data: dict[str, Any], arms: list[dict[str
     ax.set_xlim(0, top * 1.3)
     ax.set_xlabel("goal rate, % of the arm's entries (bars: 95% interval)")
     ax.grid(axis="y", visible=False)
-    ax.set_title(f"{split} ({data.get('kind', 'split')}): {verdict(data)}", loc="left")
+    said = verdict_words(data, members(report, ("experiments",)).get(split))
+    ax.set_title(f"{split} ({data.get('kind', 'split')})", loc="left")
+    ax.text(0, 1.02, said, transform=ax.transAxes, fontsize=9, va="bottom")  # the verdict under the title
     return figure
-
-
-def verdict(data: dict[str, Any]) -> str:
-    """What the split's figures say, in the text report's words."""
-    winner = data.get("winner")
-    if winner is None:
-        return "no clear winner"
-    if data.get("decided"):
-        return f"{winner} won"
-    return f"{winner} leads, interval excludes 0"
 
 
 def _num(value: float) -> str:

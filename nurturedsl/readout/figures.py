@@ -81,14 +81,6 @@ def flow_names(report: Report) -> list[str]:
     return list(members(report, ("flows",)))
 
 
-def step_label(item: dict[str, Any]) -> str:
-    """A funnel item's human label (the report's `label`), else its kind and id."""
-    label = item.get("label")
-    if isinstance(label, str) and label:
-        return label
-    return " ".join(str(part) for part in (item.get("kind"), item.get("step")) if part)
-
-
 def arm_paths(split: str, index: int, arm: dict[str, Any], member: str) -> list[Path]:
     """The dotted paths an arm's figure may have in `intervals`: by the
     arm's name, then by its index."""
@@ -105,11 +97,3 @@ def funnel_paths(flow: str, index: int, item: dict[str, Any], member: str) -> li
         found.append(("flows", flow, "funnel", item["step"], member))
     found.append(("flows", flow, "funnel", index, member))
     return found
-
-
-def bucket_label(bucket: dict[str, Any]) -> str:
-    """`0–1d`, `365d+`."""
-    low, high = bucket.get("from_days"), bucket.get("to_days")
-    if high is None:
-        return f"{number(low)}d+"
-    return f"{number(low)}–{number(high)}d"

@@ -19,12 +19,12 @@ import re
 from typing import Any
 
 from ..render.html import FIT_STYLE, fitted
-from .charts import svgs, verdict
+from ..sim.report import bucket_words, reason_words, step_words, verdict_words
+from .charts import svgs
 from .figures import (
     Path,
     Report,
     arm_paths,
-    bucket_label,
     funnel_paths,
     get,
     interval,
@@ -33,7 +33,6 @@ from .figures import (
     members,
     number,
     percent,
-    step_label,
 )
 
 # (heading, inline SVG) of each diagram, or why there are none
@@ -56,10 +55,11 @@ h3 { font-size: 15px; margin: 14px 0 6px; }
 .card .big { font-size: 22px; font-weight: bold; }
 .card .what { color: #546e7a; font-size: 13px; }
 table { border-collapse: collapse; background: #fff; margin: 4px 0 10px; max-width: 100%; }
-th, td { border: 1px solid #e0e0e0; padding: 4px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
+th, td { border: 1px solid #e0e0e0; padding: 4px 8px; text-align: left; vertical-align: top; }
+th:first-child, td:first-child { white-space: nowrap; }  /* a flow or step name is never broken mid-word */
 th { background: #f5f5f5; font-weight: 600; }
 td.n, th.n { text-align: right; white-space: nowrap; }
-.iv { color: #607d8b; font-size: 12px; }
+.iv { color: #607d8b; font-size: 12px; white-space: nowrap; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(560px, 1fr)); gap: 14px; }
 figure { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 8px; min-width: 0; }
 figure svg { width: 100%; height: auto; display: block; }
@@ -108,10 +108,20 @@ class _Page:
             f'data-value="{html.escape(json.dumps(value))}">{shown}</span>{extra}'
         )
 
-    def counts(self, path: Path) -> str:
+    def points(self, path: Path) -> str:
+        """A difference of rates as the text report writes it, `+17.1` (points)."""
+        value = get(self.report, path)
+        if not is_number(value):
+            return '<span class="note">-</span>'
+        return (
+            f'<span class="n" data-pointer="{html.escape(pointer(path))}" data-unit="points" '
+            f'data-value="{html.escape(json.dumps(value))}">{100 * value:+.1f}</span>'
+        )
+
+    def counts(self, path: Path, words: Any = str) -> str:
         """An object of counts as `name 3, other 1`; `-` when empty."""
         found = members(self.report, path)
-        parts = [f"{html.escape(str(key))} {self.num((*path, key))}" for key, v in found.items() if is_number(v)]
+        parts = [f"{html.escape(words(key))} {self.num((*path, key))}" for key, v in found.items() if is_number(v)]
         return ", ".join(parts) or '<span class="note">none</span>'
 
 
@@ -241,14 +251,14 @@ def _funnels(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
             for step in ranked[:3]:
                 i, item = by_id.get(step, (None, {}))
                 lost = p.num(("flows", flow, "funnel", i, "lost")) if i is not None else "?"
-                said.append(f"{html.escape(step_label(item) if item else step)} ({lost} lost)")
+                said.append(f"{html.escape(step_words(item) if item else step)} {lost} lost")  # as the text says it
             parts.append(f"<p>Loses most: {', '.join(said)}.</p>")
         head = ["step", "reached", "sent", "held", "blocked", "lost", "left here"]
         rows = []
         for i, item in enumerate(steps):
             base = ("flows", flow, "funnel", i)
             rows.append(
-                [html.escape(step_label(item))]
+                [html.escape(step_words(item))]
                 + [
                     p.num((*base, m), *funnel_paths(flow, i, item, m))
                     for m in ("reached", "sent", "held", "blocked", "lost")
@@ -289,7 +299,7 @@ def _splits(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
         if not isinstance(data, dict) or not arms:
             continue
         parts.append(
-            f"<h3>{html.escape(split)} ({html.escape(str(data.get('kind', 'split')))}): {html.escape(verdict(data))}</h3>"
+            f"<h3>{html.escape(split)} ({html.escape(str(data.get('kind', 'split')))}): {html.escape(verdict_words(data, members(p.report, ('experiments',)).get(split)))}</h3>"
         )
         rows = []
         for i, arm in enumerate(arms):
@@ -311,12 +321,11 @@ def _splits(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
         )
         diff = members(p.report, ("splits", split, "difference"))
         if diff:
-            between = " minus ".join(html.escape(str(a)) for a in diff.get("between", []))
+            # the text report's words (difference_words), each figure still marked with its pointer
             at: Path = ("splits", split, "difference")
-            band = ""
-            if isinstance(diff.get("interval"), list) and len(diff["interval"]) == 2:
-                band = f", 95% interval {p.num((*at, 'interval', 0), rate=True)} to {p.num((*at, 'interval', 1), rate=True)}"
-            parts.append(f"<p>Difference ({between}): {p.num((*at, 'value'), rate=True)}{band}.</p>")
+            best, second = (html.escape(f'"{a}"') for a in diff["between"])
+            low, high = p.points((*at, "interval", 0)), p.points((*at, "interval", 1))
+            parts.append(f"<p>Difference: {best} − {second}: {p.points((*at, 'value'))} points [{low}, {high}]</p>")
         name = file_name(f"split-{split}")
         if name in charts:
             parts.append(_charts([(name, *charts[name])]))
@@ -334,7 +343,9 @@ def _splits(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
                     + [p.num((*here, m)) for m in ("counted", "reached")]
                     + [p.num((*here, "rate"), rate=True), "winner" if won is not None and won == arm.get("arm") else ""]
                 )
-        parts.append(_table(["run", "arm", "counted", "reached its goal", "rate", ""], rows, numeric=range(2, 5)))
+        parts.append(
+            _table(["run", "arm", "counted", "reached its goal", "rate", "decided"], rows, numeric=range(2, 5))
+        )
     return "".join(parts) or '<p class="note">No experiments or splits in this playbook.</p>'
 
 
@@ -368,7 +379,7 @@ def _over_time(p: _Page, charts: dict[str, tuple[str, str]]) -> str:
     buckets = items(p.report, ("handoffs", "time_to_handoff", "buckets"))
     if buckets:
         spot: Path = ("handoffs", "time_to_handoff")
-        rows = [[html.escape(bucket_label(b)), p.num((*spot, "buckets", i, "contacts"))] for i, b in enumerate(buckets)]
+        rows = [[html.escape(bucket_words(b)), p.num((*spot, "buckets", i, "contacts"))] for i, b in enumerate(buckets)]
         spread = ", ".join(
             f"{m} {p.num((*spot, m))}d"
             for m in ("p25", "median", "p75", "p90")
@@ -426,7 +437,7 @@ def _touches(p: _Page) -> str:
 
 def _policy(p: _Page) -> str:
     rows = [
-        ["deferred", p.counts(("deferred",))],
+        ["deferred", p.counts(("deferred",), reason_words)],
         ["blocked", p.counts(("blocked",))],
         [
             "first touch",

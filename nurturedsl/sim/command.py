@@ -398,17 +398,6 @@ def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str
         )
     if output_format == "json":
         return as_json(header, body, ranges)
-    if output_format == "html":
-        # drawn from the JSON document, so the page's figures are the JSON's
-        from ..readout import page
-        from ..readout.charts import NoMatplotlib
-        from ..readout.diagrams import diagrams
-
-        document = json.loads(as_json(header, body, ranges))
-        try:
-            return page(document, diagrams(playbook, document))
-        except NoMatplotlib as error:
-            raise UsageError(str(error)) from None
     return as_text(header, body, ranges)
 
 
@@ -545,6 +534,9 @@ class Options:
     progress: bool | None
     charts: str | None = None  # --charts DIR (nurturedsl/readout)
     attribution: str = "14d"  # the goal attribution window (`--attribution`)
+    # --format html and --charts: the drawing layer (nurturedsl/readout/command.py), handed in by
+    # the CLI so that the simulator never imports the readout, render or model; None without them
+    readout: Any = None
 
 
 def run_simulate(o: Options, write) -> int:
@@ -602,15 +594,10 @@ def _run(o: Options, write) -> int:
             "--contact prints one contact's timeline; --trace and --format json or html are for whole runs "
             "(--trace writes every contact's records, which you can filter)"
         )
-    if o.charts is not None:
-        from ..readout.output import ChartsError, check_folder
-
-        if o.contact is not None:
-            raise UsageError("--charts draws a whole run's report; --contact prints one contact's timeline")
-        try:
-            check_folder(o.charts)
-        except ChartsError as error:
-            raise UsageError(str(error)) from None
+    if o.charts is not None and o.contact is not None:
+        raise UsageError("--charts draws a whole run's report; --contact prints one contact's timeline")
+    if (o.charts is not None or o.output_format == "html") and o.readout is None:
+        raise UsageError("--format html and --charts need the readout (run them through the nurturedsl command)")
     if o.trace == "-":
         raise UsageError("--trace -: the trace needs a file; stdout is the report's (-o -)")
     outputs = _outputs(o.output, o.trace)
@@ -623,14 +610,17 @@ def _run(o: Options, write) -> int:
     _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
     for option, path in outputs:
         _writable(option, path)
-    if o.charts is not None:  # the one chart file known before the run; write_charts checks each
-        written = [(what, path) for what, path in given if path is not None]
-        written += [(f"the {option} file", path) for option, path in outputs]
-        _check_outputs([("--charts", os.path.join(o.charts, "charts.md"))], written)
     try:
         ir, sources = load_ir(o.playbook)
         # an imported playbook is an input too, known once the playbook is read
         _check_outputs(outputs, [("a playbook it imports", path) for path in sources])
+        if o.charts is not None:  # every chart file follows from the IR: refused before anything is run or written
+            inputs = [(what, path) for what, path in given if path is not None]
+            inputs += [("a playbook it imports", path) for path in sources]
+            try:
+                o.readout.check(o.charts, ir, inputs, outputs)
+            except o.readout.ReadoutError as error:
+                raise UsageError(str(error)) from None
         try:
             Programme(ir)
         except IRError as error:
@@ -747,23 +737,26 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
     if late:
         notes.append(f"{late} event{'s' if late != 1 else ''} after --until {iso(job.until)} not simulated.")
     header = header_for(job, "cohort" if o.cohort is not None else "replay", inputs, notes, start_reason)
-    text = report(job, tallies, header, o.output_format, o.playbook)
-    if o.charts is not None:
-        _write_charts(o, json.loads(report(job, tallies, header, "json")), list(sources))
+    # the page and the charts are drawn from the JSON document, so their figures are the JSON's
+    document = json.loads(report(job, tallies, header, "json")) if o.readout is not None else None
+    drawing_failed = o.readout.ReadoutError if o.readout is not None else ()
+    try:
+        if o.output_format == "html":
+            text = o.readout.page(document, o.playbook)
+        else:
+            text = report(job, tallies, header, o.output_format, o.playbook)
+        if o.charts is not None:
+            _write_charts(o, document, list(sources))
+    except drawing_failed as error:
+        raise UsageError(str(error)) from None
     return _emit(text, o.output, write)
 
 
-def _write_charts(o: Options, document: dict, sources: list[str]) -> None:
+def _write_charts(o: Options, document: dict | None, sources: list[str]) -> None:
     """--charts DIR, before the report is printed: a failure is exit 2 with
     nothing half-done on stdout."""
-    from ..readout.charts import NoMatplotlib
-    from ..readout.output import ChartsError, write_charts
-
     given = [o.playbook, o.contacts, o.events, o.responses, o.output, o.trace, *_map_files(o.mapping), *sources]
-    try:
-        write_charts(o.charts, document, [path for path in given if path not in (None, "-")])
-    except (ChartsError, NoMatplotlib) as error:
-        raise UsageError(str(error)) from None
+    o.readout.write(o.charts, document, [path for path in given if path not in (None, "-")])
 
 
 def replay_start(job: Job) -> tuple[float, str]:
