@@ -664,7 +664,14 @@ def _given(value: _T | None) -> _T:
 
 def compile_programme(programme: Programme) -> dict[str, Any]:
     """The IR of a checked programme, as plain JSON data."""
-    return compile_model(programme).model_dump(mode="json", exclude_none=True)
+    from .gcpause import gc_paused
+
+    model = compile_model(programme)
+    # The dump builds a dict per node and edge, none in a cycle: with the
+    # collector on, it rescans the growing heap and turns superlinear (half
+    # of a 100,000-line compile was the collector inside this call).
+    with gc_paused():
+        return model.model_dump(mode="json", exclude_none=True)
 
 
 def compile_model(programme: Programme) -> ProgrammeIR:
