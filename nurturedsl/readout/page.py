@@ -18,7 +18,7 @@ import json
 import re
 from typing import Any
 
-from ..render.html import FIT_STYLE, fitted
+from ..render.html import FIT_STYLE, fitted, inline_svg
 from ..sim.report import bucket_words, reason_words, step_words, verdict_words
 from .charts import svgs
 from .figures import (
@@ -68,18 +68,6 @@ figcaption { font-size: 13px; color: #546e7a; }
 .note { color: #546e7a; }
 .warn li { margin-bottom: 4px; }
 """
-
-_ID = re.compile(r'\bid="([^"]+)"')
-_REF = re.compile(r'(url\(#|href="#)([^")]+)')
-
-
-def _inline(svg: str, prefix: str) -> str:
-    """An SVG document as an element of the page: no XML prolog or doctype,
-    its ids (and the references to them) prefixed so that two drawings'
-    ids cannot collide."""
-    text = svg[svg.index("<svg") :]
-    text = _ID.sub(lambda m: f'id="{prefix}-{m[1]}"', text)
-    return _REF.sub(lambda m: f"{m[1]}{prefix}-{m[2]}", text)
 
 
 def pointer(path: Path) -> str:
@@ -464,14 +452,14 @@ def _diagrams(diagrams: Diagrams) -> str:
     parts = [f'<p class="note">{html.escape("; ".join(FLOW_NOTES))}.</p>']
     for k, (heading, svg) in enumerate(diagrams):
         # as `render --format html` shows a diagram: scaled down to the column, never up, full size a click away
-        shown = fitted(_inline(svg, f"diagram{k}"), f"diagram{k}")
+        shown = fitted(inline_svg(svg, f"diagram{k}"), f"diagram{k}")
         parts.append(f'<div class="diagram"><h3>{html.escape(heading)}</h3>{shown}</div>')
     return "".join(parts)
 
 
 def _charts(shown: list[tuple[str, str, str]]) -> str:
     figures = "".join(
-        f'<figure data-chart="{html.escape(name)}" aria-label="{html.escape(title)}">{_inline(svg, "chart-" + name)}'
+        f'<figure data-chart="{html.escape(name)}" aria-label="{html.escape(title)}">{inline_svg(svg, "chart-" + name)}'
         f"<figcaption>{html.escape(title)} (chart {html.escape(name)})</figcaption></figure>"
         for name, title, svg in shown
     )

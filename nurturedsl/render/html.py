@@ -56,13 +56,17 @@ FIT_STYLE = """
 """
 
 _ID = re.compile(r'\bid="')
+_ID_VALUE = re.compile(r'\bid="([^"]+)"')
+_REF = re.compile(r'(url\(#|href="#)([^")]+)')
 
 
-def _inline(svg: bytes, prefix: str) -> str:
-    """Graphviz's SVG without its XML prolog, its ids made unique on the page."""
-    text = svg.decode("utf-8")
-    text = text[text.index("<svg") :]
-    return _ID.sub(f'id="{prefix}-', text)
+def inline_svg(svg: str, prefix: str) -> str:
+    """An SVG document as an element of a page: no XML prolog or doctype,
+    its ids (and the references to them) prefixed so that two drawings'
+    ids cannot collide."""
+    text = svg[svg.index("<svg") :]
+    text = _ID_VALUE.sub(lambda m: f'id="{prefix}-{m[1]}"', text)
+    return _REF.sub(lambda m: f"{m[1]}{prefix}-{m[2]}", text)
 
 
 _SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
@@ -130,7 +134,7 @@ def page(
         f"<nav>{nav}</nav>",
     ]
     for anchor, heading, diagram, findings in sections:
-        svg = _inline(render(to_dot(diagram, legend_style, direction), "svg"), anchor)
+        svg = inline_svg(render(to_dot(diagram, legend_style, direction), "svg").decode("utf-8"), anchor)
         size = _SIZE.search(svg)
         wide = ' class="wide"' if size is not None and float(size.group(1)) * 4 / 3 > WIDE else ""
         parts += [
