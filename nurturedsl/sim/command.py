@@ -29,6 +29,7 @@ from .contact import time_problem
 from .engine import IRError, Programme, Runner, iso
 from .logic import date_seconds
 from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline, weeks
+from .sources import Bucket, contacts_in, slices
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COHORT_START = "2026-01-01"
@@ -162,27 +163,20 @@ def _runner(job: Job, trace: bool):
 _stop = None  # in a worker process: the Event the parent sets on Ctrl-C
 
 
-def run_slice(job: Job, first: int, last: int, trace_path: str | None, progress=None) -> dict[int, Tally]:
-    """Simulate contacts [first, last); tallies by run; trace lines to
+def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) -> dict[int, Tally]:
+    """Simulate the bucket's contacts; tallies by run; trace lines to
     `trace_path` as each contact finishes. Raises TraceFailed when the
     trace cannot be written."""
-    runner, model = _runner(job, trace_path is not None)
+    runner, _model = _runner(job, trace_path is not None)
     tallies: dict[int, Tally] = {}
     try:
         out = open(trace_path, "w", encoding="utf-8") if trace_path else None
     except OSError as error:
         raise TraceFailed(error.strerror or str(error)) from None
     try:
-        for index in range(first, last):
-            if _stop is not None and not index % _STOP_EVERY and _stop.is_set():
+        for done, (run, contact, events) in enumerate(contacts_in(job, bucket)):
+            if _stop is not None and not done % _STOP_EVERY and _stop.is_set():
                 return {}
-            if model is not None:
-                contact, events = model.contact(index, job.seed, job.start)
-                run = index * job.runs // job.cohort
-            else:
-                contact = job.contacts[index]
-                events = job.events.get(contact.id, [])
-                run = 0
             tally = tallies.get(run)
             if tally is None:
                 tally = tallies[run] = Tally()
@@ -222,10 +216,10 @@ def _start_worker(stop, done=None) -> None:
     _stop, _done = stop, done
 
 
-def _slice_worker(args):
-    job, first, last, trace_path = args
+def _bucket_worker(args):
+    job, bucket, trace_path = args
     if _done is None:
-        return run_slice(job, first, last, trace_path)
+        return run_bucket(job, bucket, trace_path)
     unreported = 0
 
     def report(count: int) -> None:
@@ -236,7 +230,7 @@ def _slice_worker(args):
                 _done.value += unreported
             unreported = 0
 
-    tallies = run_slice(job, first, last, trace_path, progress=report)
+    tallies = run_bucket(job, bucket, trace_path, progress=report)
     with _done.get_lock():
         _done.value += unreported
     return tallies
@@ -311,13 +305,13 @@ def _has_experiments(ir: dict) -> bool:
 
 
 def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, bar) -> dict[int, Tally]:
-    workers = max(1, min(workers, count or 1))
+    buckets = slices(count, workers)
+    workers = len(buckets)
     if workers == 1:
-        return run_slice(job, 0, count, trace_path, progress=bar.update if bar is not None else None)
+        return run_bucket(job, buckets[0], trace_path, progress=bar.update if bar is not None else None)
     import multiprocessing
     from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
-    bounds = [count * w // workers for w in range(workers + 1)]
     folder = os.path.dirname(os.path.abspath(trace_path)) if trace_path else None
     parts: list[str | None] = []
     methods = multiprocessing.get_all_start_methods()
@@ -336,7 +330,7 @@ def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, b
             max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(stop, done)
         )
         try:
-            futures = [pool.submit(_slice_worker, (job, bounds[w], bounds[w + 1], parts[w])) for w in range(workers)]
+            futures = [pool.submit(_bucket_worker, (job, bucket, parts[bucket.order])) for bucket in buckets]
             waiting = set(futures)
             while waiting:  # a failed worker is seen at once, not after the slices before it
                 finished, waiting = wait(waiting, timeout=0.1 if bar is not None else None, return_when=FIRST_EXCEPTION)
