@@ -10,7 +10,7 @@ needs the rule it suppresses). A rule about how files fit together has
 folders instead, tests/lint/<CODE>/fail/ and pass/, each linted whole.
 
 Add a rule: add its two fixtures, run
-`python -m pytest tests/test_lint_rules.py --snapshot-update`, read the
+`python -m pytest -n 0 tests/test_lint_rules.py --snapshot-update`, read the
 new snapshot.
 """
 

@@ -3,7 +3,7 @@
 Every bundled playbook's DOT and Mermaid is pinned in a snapshot
 (tests/__snapshots__/test_render/, one readable file each). After an
 intended change to the drawing, run
-`python -m pytest tests/test_render.py --snapshot-update`, look at the new
+`python -m pytest -n 0 tests/test_render.py --snapshot-update`, look at the new
 files, and `python3 docs/diagrams/regenerate.py` for the docs.
 """
 
