@@ -10,7 +10,7 @@ Known bugs are not pinned: they are `xfail(strict=True)` tests at the end of
 this file, each saying what should happen, so fixing one turns its test into
 an XPASS failure that asks for the marker to be removed.
 
-Update the snapshots with `python -m pytest -n 0 tests/test_errors.py --snapshot-update` (one process: syrupy updates snapshots only then)
+Update the snapshots with `python -m pytest -n 0 tests/test_errors.py --snapshot-update` (one process, so that syrupy sees every snapshot)
 and read tests/__snapshots__/test_errors.ambr before committing them.
 """
 
