@@ -216,24 +216,32 @@ def run_engine(ir: dict, contacts, events, start: float, until: float) -> tuple[
 
 # -- the SimPy model -----------------------------------------------------------
 #
-# playbooks/inbound.nurture written by hand (scoring.nurture's `lead` score
-# and segments, policy.nurture's rules of contact), with the meaning docs/ir.md
-# gives every part:
+# playbooks/inbound.nurture written by hand from docs/simulation.md and its
+# compiled IR (scoring.nurture's `lead` score and segments, policy.nurture's
+# rules of contact), not from the engine's code:
 #   entry on downloaded("resource") when icp and not booked("demo"); once ever
 #   welcome, 3d, checklist, 4d, video, 4d, branch technical / economic / else
-#   linkedin follow, 3d, ask; exits on replied, booked("demo"), unsubscribed,
-#   lead > 60, checked at entry and the moment any of them becomes true;
+#   `linkedin follow` (the IR's implied node linkedin_follow_1, presence) and
+#   `linkedin connect li_note` (a message), 3d, ask, webhook crm_sync (no
+#   figure); exits on replied, booked("demo"), unsubscribed, lead > 60,
+#   checked at entry and the moment any of them becomes true;
 #   threshold sql (> 60): handoff to sales and notify; the contact leaves
 #   the flow by its `exit on lead.sql` (an exit that holds names the way out);
 #   threshold mql (>= 40): no action (counted); a threshold fires when it
 #   starts to hold, again only after it has stopped holding;
-#   a touch due in quiet hours (20:00-08:00) or on a weekend, in the contact's
-#   zone (Europe/Berlin when none), or over 4 touches in 7 days, waits until it
-#   may go out; a `wait` starts when the touch before it went out.
+#   policy (docs/simulation.md, Policy): only messages (the IR's `message`
+#   flag: email, linkedin connect) are held; a presence touch (the follow)
+#   goes out the moment it is reached and is not counted by the cap;
+#   a message waits for the flow's cadence minimum (3d since the previous
+#   message of the flow), then quiet hours (20:00-08:00 in the contact's zone,
+#   Europe/Berlin when none; the policy has no send_days, every day is a send
+#   day), then the cap (4 messages in 7 days); a `wait` starts when the touch
+#   before it went out.
 
 QUIET_START, QUIET_END = 20 * 60, 8 * 60
-SEND_DAYS = frozenset(range(5))  # mon..fri
+SEND_DAYS = frozenset(range(7))  # policy.nurture says no send_days: every day
 CAP_COUNT, CAP_PER = 4, 7 * DAY
+CADENCE_MIN = 3 * DAY  # the flow's `cadence 3d..5d`
 HALF_LIFE, NINETY = 30 * DAY, 90 * DAY
 WAITS = (3 * DAY, 4 * DAY, 4 * DAY, 3 * DAY)
 
@@ -435,7 +443,8 @@ class SimpyInbound:
             if st.technical or st.economic:
                 yield from self.touch(env, st, "email")  # tech_proof / biz_proof
             else:
-                yield from self.touch(env, st, "linkedin")  # linkedin follow
+                st.out["touches linkedin"] += 1  # linkedin_follow_1: presence, at once
+                yield from self.touch(env, st, "linkedin")  # li_note: linkedin connect, a message
             yield env.timeout(WAITS[3])
             yield from self.touch(env, st, "email")  # ask
             self.leave(st, "completed", interrupt=False)
@@ -448,12 +457,19 @@ class SimpyInbound:
         if when > env.now:
             yield env.timeout(when - env.now)
         st.touch_times.append(env.now)
+        st.flow_last = env.now
         st.out["touches " + channel] += 1
 
     def open_at(self, when: float, st, held: set) -> float:
-        """The first moment at or after `when` a touch may go out; each
-        deferral counted under what held it back first."""
+        """The first moment at or after `when` a message may go out: the
+        cadence minimum, then quiet hours and send days, then the cap (and
+        after a cap hold, quiet hours again); each hold counted once per
+        reason."""
         times = st.touch_times
+        if st.flow_last is not None and when < st.flow_last + CADENCE_MIN:
+            when = st.flow_last + CADENCE_MIN
+            held.add("cadence")
+            st.out["deferred cadence"] += 1
         while True:
             when, reason = self.allowed(when, st.zone)
             if reason and reason not in held:
@@ -506,6 +522,7 @@ class _State:
         "entered",
         "handed_off",
         "touch_times",
+        "flow_last",
     )
 
     def __init__(self, contact: Contact, model: SimpyInbound):
@@ -530,6 +547,7 @@ class _State:
         self.flow = None  # the flow's process while the contact is in it
         self.entered = self.handed_off = False
         self.touch_times: list[float] = []
+        self.flow_last = None  # the last message of the inbound flow, any run
 
 
 def run_simpy(simpy, contacts, events, start: float, until: float, shared: bool) -> tuple[float, Counter]:
