@@ -1,14 +1,12 @@
 """Where the contacts of a simulation come from, cut into buckets.
 
-A bucket is the unit of work: one task for a worker process or a cluster
-(executors.py), its tallies and trace merged in bucket order so that any
-cut gives the output of one worker. `contacts_in(job, bucket)` yields the
-bucket's contacts in order, one at a time, so a worker holds one contact's
-history at once when its source streams.
+A bucket is the unit of work: one task for a worker process, its tallies
+and trace merged in bucket order so that any cut gives the output of one
+worker. `contacts_in(job, bucket)` yields the bucket's contacts in order,
+one at a time, which is where a streamed source will plug in.
 
-Sources: a cohort (contacts made from their index, cohort.py), a replay read
-into memory (`job.contacts`, `job.events`), and streamed files (a bucket
-names its part).
+Sources: a cohort (contacts made from their index, cohort.py) and a replay
+read into memory (`job.contacts`, `job.events`).
 """
 
 from __future__ import annotations
@@ -24,14 +22,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Bucket:
-    """One share of the contacts. `order` is its place in the merge.
-    Indexed sources (a cohort, a replay in memory) take contacts
-    [first, last); a streamed source reads `part` instead."""
+    """Contacts [first, last) of the source; `order` is the bucket's place
+    in the merge."""
 
     order: int
-    first: int = 0
-    last: int = 0
-    part: str | None = None
+    first: int
+    last: int
 
 
 def slices(count: int, shares: int) -> list[Bucket]:
@@ -45,8 +41,6 @@ def slices(count: int, shares: int) -> list[Bucket]:
 def contacts_in(job: Job, bucket: Bucket) -> Iterator[tuple[int, Contact, list[Event]]]:
     """The bucket's contacts in order, each as (run, contact, its events by
     time). `run` is the cohort's run (0 for a replay)."""
-    if bucket.part is not None:
-        raise NotImplementedError("streamed sources")  # streams.py fills this in
     if job.cohort is not None:
         model, seed, start, runs, cohort = job.model, job.seed, job.start, job.runs, job.cohort
         for index in range(bucket.first, bucket.last):
