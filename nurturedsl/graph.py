@@ -1,7 +1,7 @@
 """Each flow as a state graph: the form lint, render and compile consume.
 
-A flow is a `networkx.MultiDiGraph` (a `DiGraph` that may hold two edges
-between the same nodes, as two empty branch arms do). Nodes are step ids
+A flow is a `digraph.MultiDiGraph` (a directed graph that may hold two
+edges between the same nodes, as two empty branch arms do). Nodes are step ids
 plus `@entry` and `@end`; each node carries `type`, `step` (its syntax node,
 or None) and `span`. Each edge is one transition, with:
 
@@ -41,11 +41,11 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-import networkx as nx
 from typing_extensions import assert_never
 
 from . import nodes as n
 from . import units
+from .digraph import DiGraph, MultiDiGraph
 from .model import Programme
 from .nodes import iter_steps
 
@@ -57,7 +57,7 @@ TERMINAL_TYPES = ("exit", "handoff", "suppress", "move_to")  # node types withou
 # (with assert_never), so a new kind is a type error there, not a silent default
 EdgeKind = Literal["next", "event", "timeout", "branch", "else", "split", "loop", "again", "done", "goto"]
 
-# A node's or an edge's attributes, as networkx keeps them: the keys are
+# A node's or an edge's attributes, as the graph keeps them: the keys are
 # the ones listed above, their values of as many types.
 Attrs = dict[str, Any]
 
@@ -65,7 +65,7 @@ Attrs = dict[str, Any]
 class _FlowBuilder:
     def __init__(self, flow: n.Flow):
         self.flow = flow
-        self.g: nx.MultiDiGraph[str] = nx.MultiDiGraph(flow=flow.name)
+        self.g: MultiDiGraph[str] = MultiDiGraph(flow=flow.name)
 
     def edge(
         self,
@@ -99,7 +99,7 @@ class _FlowBuilder:
             order=order,
         )
 
-    def build(self) -> nx.MultiDiGraph[str]:
+    def build(self) -> MultiDiGraph[str]:
         self.g.add_node(ENTRY, type="entry", step=None, span=self.flow.span)
         self.g.add_node(END, type="end", step=None, span=self.flow.span)
         first = self.body(self.flow.steps, END, None)
@@ -199,7 +199,7 @@ def calendar_max_delay(step: n.WaitCalendar) -> float:
     return max((later - day) % 7 or 7 for day, later in zip(allowed, allowed[1:] + allowed[:1])) * units.DAY
 
 
-def flow_graph(flow: n.Flow) -> nx.MultiDiGraph[str]:
+def flow_graph(flow: n.Flow) -> MultiDiGraph[str]:
     """The state graph of one checked flow."""
     return _FlowBuilder(flow).build()
 
@@ -209,13 +209,13 @@ def repeat_wait(repeat: str) -> str:
     return f"{repeat}@wait"
 
 
-def edges(g: nx.MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
+def edges(g: MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
     """A node's outgoing edges in source order: what analyses read."""
     out = [(target, data) for _, target, data in g.out_edges(node, data=True)]
     return sorted(out, key=lambda item: item[1]["order"])
 
 
-def transitions(g: nx.MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
+def transitions(g: MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
     """A node's transitions as a runner takes them, in the compiled IR's
     order: the edges, except that a runner counts a repeat's loops itself.
     So a `repeat` has `loop` and then `done` (to what follows, taken once
@@ -242,10 +242,10 @@ def transitions(g: nx.MultiDiGraph[str], node: str) -> list[tuple[str, Attrs]]:
     return edges(g, node)
 
 
-def programme_graph(programme: Programme) -> nx.DiGraph[str]:
+def programme_graph(programme: Programme) -> DiGraph[str]:
     """Flows as nodes; an edge wherever a step or a score threshold moves a
     contact into another flow."""
-    g: nx.DiGraph[str] = nx.DiGraph()
+    g: DiGraph[str] = DiGraph()
     for name, flow in programme.flows.items():
         g.add_node(name, flow=flow)
     for name, flow in programme.flows.items():

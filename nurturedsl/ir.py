@@ -13,12 +13,12 @@ import json
 import os
 from typing import Any, Literal, TypeVar, cast, overload
 
-import networkx as nx
 from typing_extensions import assert_never
 
 from . import graph as fg
 from . import nodes as n
 from . import units
+from .digraph import MultiDiGraph
 from .irmodel import (
     FORMAT,
     VERSION,
@@ -348,7 +348,7 @@ class _Compiler:
             meta=_meta(flow.meta),
         )
 
-    def node(self, g: nx.MultiDiGraph[str], node_id: str, policy: PolicyIR) -> NodeIR:
+    def node(self, g: MultiDiGraph[str], node_id: str, policy: PolicyIR) -> NodeIR:
         data = g.nodes[node_id]
         step: n.AnyStep | None = data["step"]
         # Any: each node model checks that its transitions are of its kinds

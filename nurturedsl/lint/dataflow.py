@@ -21,10 +21,9 @@ import math
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-import networkx as nx
-
 from .. import nodes as n
 from .. import units
+from ..digraph import MultiDiGraph
 from ..graph import END, ENTRY, Attrs, repeat_wait
 from ..source import Span
 
@@ -81,7 +80,7 @@ V = TypeVar("V")
 
 
 class FlowAnalysis:
-    def __init__(self, flow: n.Flow, g: nx.MultiDiGraph[str], programme: Programme | None = None):
+    def __init__(self, flow: n.Flow, g: MultiDiGraph[str], programme: Programme | None = None):
         self.flow = flow
         self.g = g
         self.programme = programme

@@ -26,8 +26,7 @@ from ..diagnostics import Severity
 from ..source import Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    import networkx as nx
-
+    from ..digraph import MultiDiGraph
     from ..model import Programme
     from .dataflow import FlowAnalysis
 
@@ -279,7 +278,7 @@ class Context:
             found = self._analyses[flow.name] = FlowAnalysis(flow, flow_graph(flow), self.programme)
         return found
 
-    def graph(self, flow: n.Flow) -> nx.MultiDiGraph[str]:
+    def graph(self, flow: n.Flow) -> MultiDiGraph[str]:
         return self.analysis(flow).g
 
     def segment_facts(self, fact: Callable[[n.Condition, dict[str, bool]], bool]) -> dict[str, bool]:

@@ -29,10 +29,10 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import networkx as nx
 from typing_extensions import assert_never
 
 from .. import nodes as n
+from ..digraph import MultiDiGraph, condensation, strongly_connected_components, topological_sort
 from ..graph import END, ENTRY, Attrs, EdgeKind, edges, flow_graph, transitions
 from ..model import Programme, message_items
 from ..policy import CONTACT_CHANNELS, is_message
@@ -213,7 +213,7 @@ FLOW_NOTES = (
 VARIES = -1
 
 
-def day_offsets(g: nx.MultiDiGraph[str]) -> dict[str, int]:
+def day_offsets(g: MultiDiGraph[str]) -> dict[str, int]:
     """Seconds from entry to each node, or VARIES when two paths disagree;
     unreachable nodes are absent.
 
@@ -255,7 +255,7 @@ class Count:
         return f"{self.n}+" if self.more else str(self.n)
 
 
-def most_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> Count:
+def most_per_contact(g: MultiDiGraph[str], counts: Callable[[str], int]) -> Count:
     """The most of `counts` (1 for a node that counts, else 0) any contact
     can meet on one way through the flow: the longest path, a forward
     dataflow in topological order over the graph without its repeats'
@@ -272,17 +272,17 @@ def most_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> C
     messages (for `max_touches`), over the compiled IR; it counts a repeat
     body once, as the targets export it, where this counts what a contact
     is sent, so the two differ for a flow with `at most N` (N > 1)."""
-    h: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    h: MultiDiGraph[str] = MultiDiGraph()
     h.add_nodes_from(g.nodes)
     for source, target, data in g.edges(data=True):
         if data["kind"] != "again":
             h.add_edge(source, target, **data)
-    components = list(nx.strongly_connected_components(h))
+    components = list(strongly_connected_components(h))
     component = {node: k for k, members in enumerate(components) for node in members}
-    dag = nx.condensation(h, components)
+    dag = condensation(h, components)
     most: dict[str, int] = {}
     more: dict[str, bool] = {}
-    for k in nx.topological_sort(dag):
+    for k in topological_sort(dag):
         members = components[k]
         came: int | None = 0 if ENTRY in members else None
         beyond = False
@@ -313,7 +313,7 @@ def most_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> C
     return Count(top, any(more.values()))
 
 
-def _rounds(g: nx.MultiDiGraph[str], node: str, component: dict[str, int], k: int) -> int:
+def _rounds(g: MultiDiGraph[str], node: str, component: dict[str, int], k: int) -> int:
     """How often one round of component `k` runs `node`: the product of the
     bounds of the repeats around it that are in the component too (an
     endless one counts once: it already says `more`)."""
@@ -325,7 +325,7 @@ def _rounds(g: nx.MultiDiGraph[str], node: str, component: dict[str, int], k: in
     return rounds
 
 
-def typical_per_contact(g: nx.MultiDiGraph[str], counts: Callable[[str], int]) -> Count:
+def typical_per_contact(g: MultiDiGraph[str], counts: Callable[[str], int]) -> Count:
     """What a contact gets that no condition picks out and who does not
     act: the one way through the flow along each branch's `else`, each
     wait's time-out, each split's largest share (the first of equals) and
@@ -403,7 +403,7 @@ def _first_touch(steps: list[n.AnyStep]) -> n.Touch | None:
     return None
 
 
-def flow_diagram(programme: Programme, flow: n.Flow, g: nx.MultiDiGraph[str] | None = None) -> Diagram:
+def flow_diagram(programme: Programme, flow: n.Flow, g: MultiDiGraph[str] | None = None) -> Diagram:
     """The diagram of one flow of a checked programme."""
     return _FlowDiagram(programme, flow, g if g is not None else flow_graph(flow)).build()
 
@@ -417,7 +417,7 @@ def where(programme: Programme, span: Span) -> str:
 
 
 class _FlowDiagram:
-    def __init__(self, programme: Programme, flow: n.Flow, g: nx.MultiDiGraph[str]):
+    def __init__(self, programme: Programme, flow: n.Flow, g: MultiDiGraph[str]):
         self.programme = programme
         self.flow = flow
         self.g = g

@@ -14,10 +14,9 @@ import datetime as _dt
 import functools
 import os
 
-import networkx as nx
-
 from .. import nodes as n
 from ..diagnostics import Diagnostic
+from ..digraph import MultiDiGraph
 from ..graph import ENTRY
 from ..model import Programme
 from ..source import Span
@@ -69,7 +68,7 @@ def _size(span: Span) -> tuple[int, int]:
     return (span.end_line - span.line, span.end_column - span.column if span.end_line == span.line else span.end_column)
 
 
-def place_on_flow(diagram: Diagram, flow: n.Flow, g: nx.MultiDiGraph[str], diagnostics: list[Diagnostic]) -> None:
+def place_on_flow(diagram: Diagram, flow: n.Flow, g: MultiDiGraph[str], diagnostics: list[Diagnostic]) -> None:
     steps = [(attrs["span"], node) for node, attrs in g.nodes(data=True) if attrs["step"] is not None]
     boxes = {node.id: node for node in diagram.nodes}
     for d in diagnostics:
@@ -87,7 +86,7 @@ def place_on_flow(diagram: Diagram, flow: n.Flow, g: nx.MultiDiGraph[str], diagn
                 edge.findings.append(finding)
 
 
-def _folded_before(g: nx.MultiDiGraph[str], node_id: str, folded: set[str]) -> set[str]:
+def _folded_before(g: MultiDiGraph[str], node_id: str, folded: set[str]) -> set[str]:
     """The folded node and every folded node whose arrow runs through it."""
     seen, stack = {node_id}, [node_id]
     while stack:

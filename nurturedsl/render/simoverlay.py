@@ -40,8 +40,7 @@ import json
 import math
 from typing import Any
 
-import networkx as nx
-
+from ..digraph import MultiDiGraph
 from ..graph import ENTRY, flow_graph, transitions
 from ..model import Programme
 from . import words
@@ -216,7 +215,7 @@ def _tell(edge: Edge, text: str, join: int = words.TITLE_WIDTH) -> None:
 # ---------------------------------------------------------------- a flow --
 
 
-def place_on_flow(diagram: Diagram, g: nx.MultiDiGraph[str], data: dict[str, Any]) -> None:
+def place_on_flow(diagram: Diagram, g: MultiDiGraph[str], data: dict[str, Any]) -> None:
     """Counts, shares and widths on a flow's arrows; what came into and
     dropped at each box."""
     taken = data["transitions"]

@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterator
 
-import networkx as nx
-
 from ... import nodes as n
 from ... import units
 from ...diagnostics import Severity
+from ...digraph import descendants
 from ...nodes import iter_steps
 from ..rule import Context, Finding, Rule, head
 
@@ -119,7 +118,7 @@ class ExperimentGoalOutOfReach(Rule):
         g = ctx.graph(flow)
         arms = [target for _, target, data in sorted(g.out_edges(step.id, data=True), key=lambda e: e[2]["order"])]
         for arm, start in zip(step.arms, arms):
-            reached = nx.descendants(g, start) | {start}
+            reached = descendants(g, start) | {start}
             if any(_sends(g.nodes[node]["step"], names) for node in reached if g.nodes[node].get("step")):
                 continue
             shown = ", ".join(f"`{name}`" for name in sorted(names))

@@ -140,8 +140,7 @@ def _credits(ctx: Context, gives: int, asks: int) -> dict[str, _Credit]:
     worked out together, from the highest credit down, until nothing
     changes; a circle that keeps lowering them (a lap with more asks than
     gives) gets none."""
-    import networkx as nx
-
+    from ...digraph import condensation, topological_sort
     from ...graph import programme_graph
 
     pg = programme_graph(ctx.programme)
@@ -169,8 +168,8 @@ def _credits(ctx: Context, gives: int, asks: int) -> dict[str, _Credit]:
                         worst = _Credit(values[node], f"{source}.{node}")
         return worst
 
-    condensed = nx.condensation(pg)
-    for component in nx.topological_sort(condensed):
+    condensed = condensation(pg)
+    for component in topological_sort(condensed):
         members = sorted(condensed.nodes[component]["members"])
         if not all(eligible(name) for name in members):
             continue  # a flow of the circle that contacts enter afresh: all start from nothing

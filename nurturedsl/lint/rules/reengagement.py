@@ -8,10 +8,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-import networkx as nx
-
 from ... import nodes as n
 from ...diagnostics import Severity
+from ...digraph import DiGraph, MultiDiGraph, strongly_connected_components
 from ...graph import END, ENTRY
 from ...source import Span
 from ..dataflow import FlowAnalysis
@@ -84,8 +83,9 @@ def _unrolled(fa: FlowAnalysis) -> FlowAnalysis:
     edges that start a repeat's next run (its interval wait still leads on
     to what follows a repeat with `at most`; one without never finishes).
     What is left has loops only where a backwards `goto` closes one."""
-    g = nx.MultiDiGraph()
-    g.add_nodes_from(fa.g.nodes(data=True))
+    g: MultiDiGraph[str] = MultiDiGraph()
+    for node, data in fa.g.nodes(data=True):
+        g.add_node(node, **data)
     g.add_edges_from(
         (source, target, data) for source, target, data in fa.g.edges(data=True) if data["kind"] != "again"
     )
@@ -112,10 +112,10 @@ def _email_weights(fa: FlowAnalysis) -> tuple[dict[str, float], dict[str, tuple[
         stack.extend((child, inner_times, inner_around) for child in n.children(step))
     # A loop left in the unrolled flow is closed by a `goto` and has no
     # count: the emails on it can be sent again and again.
-    g = nx.DiGraph()
+    g: DiGraph[str] = DiGraph()
     g.add_edges_from((source, target) for source, target in fa.g.edges() if source in fa.reachable)
     position = {node: i for i, node in enumerate(fa.order)}
-    for component in nx.strongly_connected_components(g):
+    for component in strongly_connected_components(g):
         if len(component) < 2:
             continue
         gotos = tuple(

@@ -9,11 +9,10 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-import networkx as nx
-
 from ... import nodes as n
 from ... import webhook as hooks
 from ...diagnostics import Severity, did_you_mean
+from ...digraph import DiGraph, strongly_connected_components
 from ...graph import END, ENTRY, TERMINAL_TYPES, programme_graph
 from ...nodes import iter_steps
 from ...source import Span
@@ -297,7 +296,7 @@ class LoopWithoutWait(Rule):
         for flow in ctx.flows:
             fa = ctx.analysis(flow)
             reachable = fa.reachable
-            instant = nx.DiGraph()
+            instant: DiGraph[str] = DiGraph()
             for node in reachable:
                 instant.add_node(node)
                 for target, data in fa.successors(node):
@@ -306,7 +305,7 @@ class LoopWithoutWait(Rule):
                         instant.add_edge(node, target, kind=data["kind"])
             rank = {node: i for i, node in enumerate(fa.order)}
             tree: dict[str, str] | None = None
-            for component in nx.strongly_connected_components(instant):
+            for component in strongly_connected_components(instant):
                 if len(component) == 1:
                     (only,) = component
                     if not instant.has_edge(only, only):
@@ -362,7 +361,7 @@ class LoopWithoutWait(Rule):
         )
 
 
-def _cycle(g: nx.DiGraph, component: set[str], head: str) -> list[str]:
+def _cycle(g: DiGraph[str], component: set[str], head: str) -> list[str]:
     """One cycle through `head` inside a strongly connected component, by a
     breadth-first search: head, ..., head."""
     preds: dict[str, str] = {}

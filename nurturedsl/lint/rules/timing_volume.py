@@ -39,10 +39,9 @@ import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-import networkx as nx
-
 from ... import nodes as n
 from ...diagnostics import Severity
+from ...digraph import DiGraph, strongly_connected_components
 from ...graph import ENTRY, programme_graph
 from ...source import Span
 from ..dataflow import INFINITY, FlowAnalysis, days, depth_first
@@ -220,7 +219,7 @@ def _unbounded_loops(s: _Shape) -> list[tuple[str, list[str]]]:
     fa = s.fa
     if not s.back and all(loop.bound is not None for loop in s.loops.values()):
         return []  # the rewired graph has no loop left
-    g = nx.DiGraph()
+    g: DiGraph[str] = DiGraph()
     g.add_nodes_from(s.order)
     g.add_edges_from(
         (node, target)
@@ -229,7 +228,7 @@ def _unbounded_loops(s: _Shape) -> list[tuple[str, list[str]]]:
         if kind != "again" or s.loops[target].bound is None
     )
     found = []
-    for part in nx.strongly_connected_components(g):
+    for part in strongly_connected_components(g):
         if len(part) < 2:
             continue
         touches = sorted((v for v in part if fa.is_contact(v)), key=s.index.__getitem__)
