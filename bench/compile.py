@@ -23,7 +23,7 @@ per stage or per flow, so the overhead is nil):
   transform  syntax._Builder.transform (parse tree -> pydantic nodes)
   collect    the rest of model.load before checking (imports, symbol tables)
   check      check._Checker.run
-  graph      graph.flow_graph (networkx), summed over flows
+  graph      graph.flow_graph (digraph.py), summed over flows
   ir         ir._Compiler.programme minus graph (pydantic IR models)
   dump       model_dump(mode="json") inside compile_programme
   total      load + compile_programme   (json.dumps to text is shown apart)
