@@ -77,10 +77,8 @@ class _Graph(Generic[N]):
         self._node: dict[N, Attrs] = {}
         self._succ: dict[N, dict[N, Any]] = {}
         self._pred: dict[N, dict[N, Any]] = {}
-
-    @property
-    def nodes(self) -> NodeView[N]:
-        return NodeView(self._node)
+        # one view, made once: analyses read `g.nodes[n]` in their inner loops
+        self.nodes: NodeView[N] = NodeView(self._node)
 
     def __iter__(self) -> Iterator[N]:
         return iter(self._node)

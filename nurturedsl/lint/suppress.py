@@ -58,6 +58,8 @@ def find(source: SourceFile, block_ends: dict[int, int]) -> Iterator[Suppression
     """The suppressions in one file. `block_ends` maps the first line of each
     block to its last line."""
     for number, line in enumerate(source.lines, start=1):
+        if "#" not in line or not _DIRECTIVE.search(line):
+            continue  # most lines: no directive anywhere, in a comment or not
         start = _comment_start(line)
         if start < 0:
             continue
