@@ -41,6 +41,7 @@ between two runs of a `repeat` body is checked too.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Iterator
 
@@ -122,9 +123,16 @@ class _Paths:
     def __init__(self, fa: FlowAnalysis):
         self.fa = fa
         self._parents: dict[str, str] | None = None
-        self.wait_untils = {node for node, step in fa.steps() if isinstance(step, n.WaitUntil)}
-        # waits whose time the path does not show either: the clock's, the first event's
-        self.other_waits = {node for node, step in fa.steps() if isinstance(step, (n.WaitCalendar, n.WaitFor))}
+
+    # worked out only for a finding's notes: most flows have none
+    @functools.cached_property
+    def wait_untils(self) -> set[str]:
+        return {node for node, step in self.fa.steps() if isinstance(step, n.WaitUntil)}
+
+    @functools.cached_property
+    def other_waits(self) -> set[str]:
+        """Waits whose time the path does not show either: the clock's, the first event's."""
+        return {node for node, step in self.fa.steps() if isinstance(step, (n.WaitCalendar, n.WaitFor))}
 
     def to(self, node: str) -> tuple[str, ...]:
         if self._parents is None:
