@@ -473,6 +473,12 @@ def bodies(step: AnyStep) -> list[list[AnyStep]]:
     """The blocks of steps nested in a step, in source order: the one place
     that knows which steps hold others."""
     match step:
+        # the leaves first: most steps are touches and waits (step classes
+        # are disjoint, so the order of the cases changes nothing else)
+        case Touch() | Wait() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress() | Handoff() | ExitStep():
+            return []
+        case WaitCalendar() | Webhook() | ScoreChange():
+            return []
         case WaitUntil():
             return [body for body in (step.on_event, step.on_timeout) if body is not None]
         case WaitFor():
@@ -483,10 +489,6 @@ def bodies(step: AnyStep) -> list[list[AnyStep]]:
             return [arm.steps for arm in step.arms]
         case Repeat():
             return [step.steps]
-        case Touch() | Wait() | Goto() | MoveTo() | TagStep() | SetStep() | Suppress() | Handoff() | ExitStep():
-            return []
-        case WaitCalendar() | Webhook() | ScoreChange():
-            return []
         case _:
             assert_never(step)
 

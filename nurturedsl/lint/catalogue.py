@@ -3,7 +3,6 @@ and docs/rules.md, all made from the registry and the rules' docstrings."""
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 from typing import TypedDict
@@ -100,6 +99,8 @@ def rule_dict(rule: type[Rule]) -> RuleJson:
 
 
 def as_json(rules: list[type[Rule]]) -> str:
+    import json  # only `rules --format json` needs it: lint starts without
+
     from .. import __version__
 
     return (

@@ -4,7 +4,6 @@ document, SARIF 2.1.0 for code scanning, and GitHub workflow commands."""
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -51,6 +50,8 @@ def _counts(diagnostics: list[Diagnostic]) -> dict[str, int]:
 
 
 def json_report(result: LintResult) -> str:
+    import json  # only for this format: the text report starts without it
+
     diagnostics: list[dict[str, Any]] = []
     for d in result.diagnostics:
         span = d.span
@@ -134,6 +135,8 @@ def _descriptor(rule: type[Rule]) -> dict[str, Any]:
 
 
 def sarif(result: LintResult, rules: list[type[Rule]]) -> str:
+    import json  # only for this format: the text report starts without it
+
     descriptors = [_descriptor(rule) for rule in rules]
     index = {rule.code: i for i, rule in enumerate(rules)}
     core_codes = sorted({d.code for d in result.diagnostics if d.code not in index})
