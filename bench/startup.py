@@ -2,6 +2,7 @@
 
     python bench/startup.py            # 20 interleaved rounds
     python bench/startup.py -n 50      # steadier numbers on a busy machine
+    python bench/startup.py --against /tmp/main   # and another checkout's check and lint
 
 Goals (from the issue), all measured in the same run:
   * `nurturedsl check playbooks/inbound.nurture` within 1.1x of
@@ -44,6 +45,7 @@ PY = sys.executable
 PLAYBOOK = "playbooks/inbound.nurture"
 LINT_DIR = "playbooks/"
 BASELINE_IMPORTS = "import click, lark; from pydantic import BaseModel"
+OLD_BASELINE_IMPORTS = "import click, lark, networkx; from pydantic import BaseModel"  # for --against
 CHECK_GOAL = 1.1
 LINT_GOAL = 1.3
 
@@ -66,9 +68,10 @@ print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 
 
 class Command:
-    def __init__(self, name: str, argv: list[str], cold: bool = False, ok: tuple[int, ...] = (0,)):
-        # ok: exit codes that are not a failure (`lint` exits 1 on findings)
-        self.name, self.argv, self.cold, self.ok = name, argv, cold, ok
+    def __init__(self, name: str, argv: list[str], cold: bool = False, ok: tuple[int, ...] = (0,), cwd: str = REPO):
+        # ok: exit codes that are not a failure (`lint` exits 1 on findings);
+        # cwd: the checkout whose package `python -m nurturedsl` runs
+        self.name, self.argv, self.cold, self.ok, self.cwd = name, argv, cold, ok, cwd
         self.wall: list[float] = []
         self.cpu: list[float] = []
 
@@ -80,7 +83,9 @@ class Command:
             env["TMPDIR"] = tmp
         try:
             t = time.perf_counter()
-            proc = subprocess.Popen(self.argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                self.argv, cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - t
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -102,6 +107,12 @@ def main(argv=None) -> int:
     ap.add_argument("-n", "--rounds", type=int, default=20, help="interleaved rounds (default 20)")
     ap.add_argument("--no-cold", action="store_true", help="skip the cold-Lark-cache runs")
     ap.add_argument("--no-breakdown", action="store_true", help="skip the where-the-time-goes section")
+    ap.add_argument(
+        "--against",
+        metavar="DIR",
+        help="another checkout (e.g. `git archive main | tar -x -C DIR`): its check and lint are timed in the "
+        "same rounds, against the same baseline, with the old networkx baseline beside it",
+    )
     args = ap.parse_args(argv)
 
     commands = [
@@ -123,6 +134,14 @@ def main(argv=None) -> int:
             Command("nurturedsl lint playbooks/ (script)", [script, "lint", LINT_DIR], ok=(0, 1)),
             Command("nurturedsl --help (script)", [script, "--help"]),
         ]
+    if args.against:
+        other = os.path.abspath(args.against)
+        commands += [
+            Command("baseline+networkx (the old baseline)", [PY, "-c", OLD_BASELINE_IMPORTS]),
+            Command("--against: check inbound", [PY, "-m", "nurturedsl", "check", PLAYBOOK], cwd=other),
+            Command("--against: lint playbooks/", [PY, "-m", "nurturedsl", "lint", LINT_DIR], ok=(0, 1), cwd=other),
+        ]
+        compile_bytecode(other)
     by_name = {c.name: c for c in commands}
 
     run_rounds(commands, args.rounds)
@@ -168,12 +187,34 @@ def main(argv=None) -> int:
             CHECK_GOAL,
         )
 
+    if args.against:
+        print(f"\n## --against {args.against}")
+        old_base = by_name["baseline+networkx (the old baseline)"]
+        for label, name in (("check inbound", "check inbound"), ("lint playbooks/", "lint playbooks/")):
+            goal = CHECK_GOAL if name.startswith("check") else LINT_GOAL
+            ratio_rows(
+                f"{label}: this checkout / --against (PASS: not slower)",
+                by_name[f"python -m nurturedsl {name}"],
+                by_name[f"--against: {name}"],
+                1.0,
+            )
+            ratio_rows(f"{label} (--against) / baseline imports", by_name[f"--against: {name}"], base_imports, goal)
+            ratio_rows(
+                f"{label} (--against) / old baseline with networkx", by_name[f"--against: {name}"], old_base, goal
+            )
+            ratio_rows(
+                f"{label} (this checkout) / old baseline with networkx",
+                by_name[f"python -m nurturedsl {name}"],
+                old_base,
+                goal,
+            )
+
     if not args.no_breakdown:
         breakdown()
     return 0
 
 
-def compile_bytecode() -> str:
+def compile_bytecode(checkout: str = REPO) -> str:
     """Write this checkout's bytecode (__pycache__, ignored by git) before
     timing, as `pip install` does and a checkout's first run would: with
     PYTHONDONTWRITEBYTECODE set (as in some CI images and sandboxes) the
@@ -182,7 +223,7 @@ def compile_bytecode() -> str:
     loaded as usual. Returns a note on what was done, for the output."""
     import compileall
 
-    compileall.compile_dir(os.path.join(REPO, "nurturedsl"), quiet=1)
+    compileall.compile_dir(os.path.join(checkout, "nurturedsl"), quiet=1)
     if os.environ.get("PYTHONDONTWRITEBYTECODE") or sys.dont_write_bytecode:
         return (
             "PYTHONDONTWRITEBYTECODE is set: this checkout's bytecode was compiled before timing; "
