@@ -289,6 +289,21 @@ def test_findings_are_reported_in_the_files_named(project):
     assert "flow.nurture:" in both.stdout and "in 2 files" in both.stdout
 
 
+def test_a_broadcast_flow_with_an_audience_that_selects_nobody_says_so(project):
+    # NUR701 once crashed (an internal error, exit 3) on any flow with such an `audience`
+    write(
+        project,
+        "flow.nurture",
+        'content post give "Ungated post"\n'
+        'flow inbound {\n  entry on downloaded("resource")\n  audience has email\n'
+        '  exit on unsubscribed, booked("demo")\n  email welcome: post\n}\n',
+    )
+    done = run("lint", "flow.nurture", "--select", "NUR701")
+    assert done.exit_code == 1, done.output
+    assert "flow `inbound` sends one track" in done.stdout
+    assert "`audience has email` selects no segment either" in done.stdout
+
+
 # ------------------------------------------------------------------ catalogue --
 
 

@@ -109,7 +109,7 @@ class BroadcastFlow(Rule):
             notes = [
                 "no `audience`, and no `branch` sends different contacts different steps"
                 if audience is None
-                else f"`audience {ctx.source_text(audience.value.span)}` selects no segment either, "
+                else f"`audience {ctx.source_text(audience.condition.span)}` selects no segment either, "
                 "and no `branch` sends different contacts different steps"
             ]
             yield Finding(
