@@ -75,6 +75,20 @@ def depth_first(
     return postorder, back
 
 
+def _way_out_contents(programme: Programme | None) -> frozenset[str]:
+    """The programme's contents marked `way out`, worked out once per
+    programme: each flow's analysis asks, and reading every content for each
+    of thousands of flows made NUR301 grow with flows x contents."""
+    if programme is None:
+        return frozenset()
+    found: frozenset[str] | None = programme.__dict__.get("_lint_way_out_contents")
+    if found is None:
+        found = programme.__dict__["_lint_way_out_contents"] = frozenset(
+            name for name, content in programme.contents.items() if n.has_flag(content, "way_out")
+        )
+    return found
+
+
 # What `FlowAnalysis.forward` computes per node: a rule's own kind of value.
 V = TypeVar("V")
 
@@ -160,11 +174,7 @@ class FlowAnalysis:
         """A touch that sends content marked `way out` (an honest "should I
         close your file?")."""
         if self._way_outs is None:
-            marked = (
-                set()
-                if self.programme is None
-                else {name for name, content in self.programme.contents.items() if n.has_flag(content, "way_out")}
-            )
+            marked = _way_out_contents(self.programme)
             self._way_outs = {
                 node for node, step in self.steps() if isinstance(step, n.Touch) and step.content in marked
             }
