@@ -600,6 +600,13 @@ def schema(output: str | None) -> None:
     help="Skip rows that cannot be read, and list them, instead of stopping before the run.",
 )
 @click.option(
+    "--sorted",
+    "sorted_input",
+    is_flag=True,
+    help="Replay: the contacts and events files are sorted by contact id (byte order); read them as streams, "
+    "one contact in memory at a time, for inputs too large to load. An unsorted row stops with exit 2.",
+)
+@click.option(
     "--cohort",
     type=click.IntRange(min=1),
     metavar="N",
@@ -682,6 +689,7 @@ def simulate(
     events: str | None,
     mapping: tuple[str, ...],
     skip_bad_rows: bool,
+    sorted_input: bool,
     cohort: int | None,
     responses: str | None,
     runs: int,

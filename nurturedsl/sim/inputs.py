@@ -922,6 +922,10 @@ class _Contacts:
         check the order instead of remembering every id (streams.py)."""
         return self.first_line.get(contact_id)
 
+    def remember(self, contact_id: str, line: int) -> None:
+        """Note a good contact's id, for `first_seen`."""
+        self.first_line[contact_id] = line
+
     def finish(self, line: int, data: dict, problems: list[str], id_failed: bool = False) -> Contact | None:
         """Check one contact: the Contact, or None for a bad row."""
         contact_id = data.get("id")
@@ -933,7 +937,7 @@ class _Contacts:
         if problems:
             self.bad.append(BadRow(self.path, line, "; ".join(problems)))
             return None
-        self.first_line[contact_id] = line
+        self.remember(contact_id, line)
         flags = data.get("event")
         if isinstance(flags, dict) and ("unsubscribed" in flags or "unsubscribed_at" in flags):
             flag, at = flags.pop("unsubscribed", None), flags.pop("unsubscribed_at", None)
