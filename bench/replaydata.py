@@ -27,7 +27,12 @@ import time
 INDUSTRIES = ["SaaS", "Fintech", "Healthcare", "Retail", "Manufacturing", "Media"]
 TITLES = ["CEO", "CTO", "VP Marketing", "Head of Growth", "Engineer", "Analyst"]
 ROLES = ["CEO", "CTO", "Marketing", "Marketing", "Engineering", "Finance"]
-COUNTRIES = [("Germany", "Europe/Berlin"), ("US", "America/New_York"), ("France", "Europe/Paris"), ("UK", "Europe/London")]
+COUNTRIES = [
+    ("Germany", "Europe/Berlin"),
+    ("US", "America/New_York"),
+    ("France", "Europe/Paris"),
+    ("UK", "Europe/London"),
+]
 STAGES = ["", "", "", "open", "closed_lost", "closed_won"]
 # (event, argument): what a CRM records of a lead, weighted by repetition
 EVENTS = [
