@@ -224,3 +224,78 @@ def test_streaming_sorted_files_is_reading_them_whole(compiled, contact_rows, ev
             if trace.exists():
                 trace.unlink()
         assert found[0] == found[1]
+
+
+def _parquet_copies(folder: Path) -> dict[str, Path]:
+    """The sorted examples as Parquet: contacts as text columns (as a CRM
+    export's CSV is), events with `at` a UTC timestamp and `args` a list."""
+    pa = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    paths = _sorted_copies(folder)
+    rows = list(csv.DictReader(open(paths["contacts.csv"], encoding="utf-8", newline="")))
+    contacts = pa.table({name: [row[name] for row in rows] for name in rows[0]})
+    events = [json.loads(line) for line in open(paths["events.jsonl"], encoding="utf-8")]
+    import datetime as dt
+
+    table = pa.table(
+        {
+            "contact": [e["contact"] for e in events],
+            "at": pa.array(
+                [dt.datetime.fromisoformat(e["at"].replace("Z", "+00:00")) for e in events], pa.timestamp("us", "UTC")
+            ),
+            "event": [e["event"] for e in events],
+            "args": [e.get("args", []) for e in events],
+        }
+    )
+    parquet.write_table(contacts, folder / "contacts.parquet", row_group_size=5)
+    parquet.write_table(table, folder / "events.parquet", row_group_size=7)  # rows of a contact across groups
+    return paths | {"contacts.parquet": folder / "contacts.parquet", "events.parquet": folder / "events.parquet"}
+
+
+@pytest.mark.parametrize("sorted_input", [[], ["--sorted"]])
+def test_parquet_inputs_replay_as_their_csv_and_json_lines_do(tmp_path, sorted_input):
+    paths = _parquet_copies(tmp_path / "in")
+    reports = []
+    for contacts, events in (("contacts.csv", "events.jsonl"), ("contacts.parquet", "events.parquet")):
+        trace = tmp_path / f"{contacts}.trace"
+        result = run(
+            PROGRAMME,
+            "--contacts",
+            paths[contacts],
+            "--events",
+            paths[events],
+            "-f",
+            "json",
+            "--trace",
+            trace,
+            *sorted_input,
+        )
+        assert result.exit_code == 0, result.stderr
+        report = json.loads(result.stdout)
+        del report["inputs"]
+        reports.append((report, trace.read_bytes()))
+    assert reports[0] == reports[1]
+
+
+def test_a_bad_parquet_row_is_named_by_its_row_number(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    parquet = pytest.importorskip("pyarrow.parquet")
+    parquet.write_table(pa.table({"id": ["a", "b"], "employees": ["5", "lots"]}), tmp_path / "contacts.parquet")
+    result = run(PROGRAMME, "--contacts", tmp_path / "contacts.parquet", "--start", "2026-01-05", "--sorted")
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'contacts.parquet'}:2: `employees`: `lots` is not a number" in result.stderr
+
+
+def test_parquet_without_pyarrow_says_what_to_install(tmp_path, monkeypatch):
+    path = write(tmp_path, "contacts.parquet", "PAR1")
+    monkeypatch.setitem(__import__("sys").modules, "pyarrow", None)
+    result = run(PROGRAMME, "--contacts", path, "--start", "2026-01-05")
+    assert result.exit_code == 2
+    assert "reading Parquet needs pyarrow: pip install 'nurturedsl[columnar]'" in result.stderr
+
+
+def test_a_file_that_is_not_parquet_is_refused(tmp_path):
+    pytest.importorskip("pyarrow")
+    path = write(tmp_path, "contacts.parquet", "id\nc1\n")
+    result = run(PROGRAMME, "--contacts", path, "--start", "2026-01-05", "--sorted")
+    assert result.exit_code == 2 and "not a readable Parquet file" in result.stderr

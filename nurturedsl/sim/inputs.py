@@ -1136,7 +1136,7 @@ def _flatten(value: dict, prefix: str, out: dict, problems: list[str]) -> None:
             out[name] = item
 
 
-def _contacts_jsonl(state: _Contacts, text: str | Iterable[str]) -> Iterator[Contact]:
+def _contacts_jsonl(state: _Contacts, text: str | Iterable[str] | Records) -> Iterator[Contact]:
     path = state.path
     state.noun = "key"
     seen_keys: set[str] = set()
@@ -1231,10 +1231,35 @@ def load_contacts(
         return _load_contacts(path, ir, mapping, skip_bad_rows, read)
 
 
-def _json_records(state, text: str | Iterable[str], empty_ok: bool = False) -> Iterator[tuple[int, dict]]:
+class Records:
+    """Rows already read as objects, (row number, dict): a Parquet file
+    (columnar.py), read by the JSON Lines rules."""
+
+    def __init__(self, rows: Iterable[tuple[int, dict]]):
+        self.rows = rows
+
+
+def _text_or_records(path: str, what: str) -> tuple[str, str | Records]:
+    """The format and the text of a file read whole; a Parquet file's rows."""
+    if path.lower().endswith(".parquet"):
+        from .columnar import parquet_rows
+
+        return "jsonl", Records(parquet_rows(path, what))
+    text = _read_text(path, what)
+    return _format(path, text), text
+
+
+def _json_records(state, text: str | Iterable[str] | Records, empty_ok: bool = False) -> Iterator[tuple[int, dict]]:
     """(line, object) for each JSON line; a line that is not an object is a
     bad row of `state`. An empty file is an error unless `empty_ok`."""
     rows = 0
+    if isinstance(text, Records):
+        for row in text.rows:
+            rows += 1
+            yield row
+        if not rows and not empty_ok:
+            raise InputError(f"{state.path}: the file has no rows")
+        return
     for line, raw in _json_lines(text):
         rows += 1
         try:
@@ -1261,7 +1286,7 @@ def _required_text(name: str, value: Any, problems: list[str], what: str) -> str
     return value.strip()
 
 
-def _rows(kind: str, text: str | Iterable[str], state, read_jsonl, read_csv) -> Iterator:
+def _rows(kind: str, text: str | Iterable[str] | Records, state, read_jsonl, read_csv) -> Iterator:
     """The reader of a file in format `kind` (`_format`): the whole text or
     its lines; bad rows go to `state.bad`."""
     if kind == "jsonl":
@@ -1276,9 +1301,9 @@ def _check_bad_rows(state, skip_bad_rows: bool) -> None:
 
 
 def _load_contacts(path, ir, mapping, skip_bad_rows, read=None):
-    text = _read_text(path, "contacts file")
+    kind, text = _text_or_records(path, "contacts file")
     state = _Contacts(path, ir, mapping)
-    state.contacts.extend(_rows(_format(path, text), text, state, _contacts_jsonl, _contacts_csv))
+    state.contacts.extend(_rows(kind, text, state, _contacts_jsonl, _contacts_csv))
     _check_bad_rows(state, skip_bad_rows)
     if read is not None:
         read["unsubscribed"] = dict(state.unsubscribed)
@@ -1389,7 +1414,7 @@ def _events_csv(state: _Events, text: str | Iterable[str], delimiter: str) -> It
         yield line, cells[i_contact], cells[i_at], cells[i_event], args, []
 
 
-def _events_jsonl(state: _Events, text: str | Iterable[str]) -> Iterator[tuple]:
+def _events_jsonl(state: _Events, text: str | Iterable[str] | Records) -> Iterator[tuple]:
     # no events is an export of a quiet time, as a CSV header alone is
     for line, record in _json_records(state, text, empty_ok=True):
         problems = []
@@ -1437,9 +1462,9 @@ def load_events(
 
 
 def _load_events(path, ir, contact_ids, skip_bad_rows):
-    text = _read_text(path, "file of events")
+    kind, text = _text_or_records(path, "file of events")
     state = _Events(path, ir, contact_ids)
-    for row in _rows(_format(path, text), text, state, _events_jsonl, _events_csv):
+    for row in _rows(kind, text, state, _events_jsonl, _events_csv):
         state.add(*row)
     _check_bad_rows(state, skip_bad_rows)
     at = attrgetter("at")

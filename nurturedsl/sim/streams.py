@@ -42,6 +42,7 @@ from .contact import Contact, Event
 from .inputs import (
     BadRow,
     InputError,
+    Records,
     _check_bad_rows,
     _Contacts,
     _contacts_csv,
@@ -92,12 +93,16 @@ def _cut(text: str) -> str:
     return printable(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _open(path: str, what: str) -> tuple[str, Iterator[str]]:
+def _open(path: str, what: str) -> tuple[str, Iterator[str] | Records]:
     """The format of `path` (inputs._format) and its lines, decoded one by
     one so that memory does not grow with the file. The same refusals as
     reading it whole, except its size: a stream has no limit."""
     from ..files import UnreadableInput, check_input
 
+    if path.lower().endswith(".parquet"):  # read row group by row group, by the JSON Lines rules
+        from .columnar import parquet_rows
+
+        return "jsonl", Records(parquet_rows(path, what))
     try:
         check_input(path, 1 << 62, what)  # a regular file: never open() a FIFO or read a device
         handle = io.BufferedReader(io.FileIO(path, "rb"), buffer_size=1 << 20)
