@@ -1235,8 +1235,9 @@ class Records:
     """Rows already read as objects, (row number, dict): a Parquet file
     (columnar.py), read by the JSON Lines rules."""
 
-    def __init__(self, rows: Iterable[tuple[int, dict]]):
+    def __init__(self, rows: Iterable[tuple[int, dict]], empty_ok: bool = False):
         self.rows = rows
+        self.empty_ok = empty_ok  # a prepared folder's bucket may hold no rows
 
 
 def _text_or_records(path: str, what: str) -> tuple[str, str | Records]:
@@ -1257,7 +1258,7 @@ def _json_records(state, text: str | Iterable[str] | Records, empty_ok: bool = F
         for row in text.rows:
             rows += 1
             yield row
-        if not rows and not empty_ok:
+        if not rows and not (empty_ok or text.empty_ok):
             raise InputError(f"{state.path}: the file has no rows")
         return
     for line, raw in _json_lines(text):

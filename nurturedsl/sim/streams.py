@@ -43,7 +43,6 @@ from .inputs import (
     BadRow,
     InputError,
     Records,
-    _check_bad_rows,
     _Contacts,
     _contacts_csv,
     _contacts_jsonl,
@@ -93,7 +92,7 @@ def _cut(text: str) -> str:
     return printable(text if len(text) <= 60 else text[:57] + "...")
 
 
-def _open(path: str, what: str) -> tuple[str, Iterator[str] | Records]:
+def _open(path: str, what: str, empty_ok: bool = False) -> tuple[str, Iterator[str] | Records]:
     """The format of `path` (inputs._format) and its lines, decoded one by
     one so that memory does not grow with the file. The same refusals as
     reading it whole, except its size: a stream has no limit."""
@@ -102,7 +101,7 @@ def _open(path: str, what: str) -> tuple[str, Iterator[str] | Records]:
     if path.lower().endswith(".parquet"):  # read row group by row group, by the JSON Lines rules
         from .columnar import parquet_rows
 
-        return "jsonl", Records(parquet_rows(path, what))
+        return "jsonl", Records(parquet_rows(path, what), empty_ok)
     try:
         check_input(path, 1 << 62, what)  # a regular file: never open() a FIFO or read a device
         handle = io.BufferedReader(io.FileIO(path, "rb"), buffer_size=1 << 20)
@@ -168,7 +167,8 @@ class Survey:
 
 @dataclass
 class SortedReplay:
-    """The sorted contacts (and events) files of a replay; picklable, so a
+    """The sorted contacts (and events) files of a replay, or the buckets of
+    a prepared folder (prepare.py), each a sorted pair; picklable, so a
     worker process reads the files itself."""
 
     ir: dict[str, Any]
@@ -177,17 +177,26 @@ class SortedReplay:
     mapping: Any = None
     count: int = 0  # good contacts, found by the survey
     undated_at: float | None = None  # when a flagged contact without a date unsubscribes (command.py)
+    parts: list[tuple[str, str | None]] | None = None  # a prepared folder's buckets, in order
+    part_counts: list[int] = field(default_factory=list)  # good contacts per part, found by the survey
 
-    def joined(self, contacts: _Contacts, events: _Events | None) -> Iterator[tuple[Contact, list[Event], bool]]:
+    def _parts(self) -> list[tuple[str, str | None]]:
+        return self.parts if self.parts is not None else [(self.contacts_path, self.events_path)]
+
+    def joined(
+        self, contacts: _Contacts, events: _Events | None, part: tuple[str, str | None] | None = None
+    ) -> Iterator[tuple[Contact, list[Event], bool]]:
         """(contact, its events by time with the dated unsubscribe, whether
-        it is flagged unsubscribed without a date) per good contact, in file
-        order; bad rows go to the states' `bad` lists."""
+        it is flagged unsubscribed without a date) per good contact of a
+        pair of files, in file order; bad rows go to the states' `bad` lists."""
         from datetime import date
         from operator import attrgetter
 
+        contacts_path, events_path = part or (self.contacts_path, self.events_path)
+        empty_ok = self.parts is not None  # a bucket may hold no contacts
         at = attrgetter("at")
         epoch = date(1970, 1, 1)
-        kind, lines = _open(self.contacts_path, "contacts file")
+        kind, lines = _open(contacts_path, "contacts file", empty_ok)
         reader = _rows(kind, lines, contacts, _contacts_jsonl, _contacts_csv)
         flags = contacts.unsubscribed
 
@@ -202,8 +211,8 @@ class SortedReplay:
             return contact, found, False
 
         current = next(reader, None)
-        if events is not None and self.events_path is not None:
-            ekind, elines = _open(self.events_path, "file of events")
+        if events is not None and events_path is not None:
+            ekind, elines = _open(events_path, "file of events", True)
             grouped = events.grouped
             events.hint_ids = False  # a did-you-mean would need every id
             nobody: frozenset[str] = frozenset()
@@ -217,7 +226,7 @@ class SortedReplay:
                 if key and key != last_key:
                     if last_key is not None and key < last_key:
                         raise InputError(
-                            f"{self.events_path}:{row[0]}: contact `{_cut(key)}` after `{_cut(last_key)}`: {SORT_HINT}"
+                            f"{events_path}:{row[0]}: contact `{_cut(key)}` after `{_cut(last_key)}`: {SORT_HINT}"
                         )
                     last_key = key
                     while current is not None and current.id < key:
@@ -232,7 +241,7 @@ class SortedReplay:
     def survey(self, skip_bad_rows: bool, window: tuple[float, float] | None) -> Survey:
         """The first pass (see the module docstring). Raises InputError as
         reading the files whole would: bad rows, unless skipped, all of a
-        file at once, the contacts file's before any event is read."""
+        file at once, the contacts' before any event is read."""
         from ..gcpause import gc_paused
         from .inputcheck import _fit_attributes, _has
         from .logic import date_seconds
@@ -247,64 +256,95 @@ class SortedReplay:
                 for name in _fit_attributes(rule.get("condition"))
             }
         )
+        parts = self._parts()
+        alone = all(events_path is None for _, events_path in parts)  # the event figures come from this pass
+        columns: dict[str, str] = {}
+        failed: dict[str, list[int]] = {}
         with gc_paused():  # contacts and events hold no cycles; see gcpause
-            contacts = _SortedContacts(self.contacts_path, self.ir, self.mapping)
-            alone = self.events_path is None  # the event figures come from this pass
-            for contact, events, undated in self.joined(contacts, None):
-                found.count += 1
-                created = contact.data.get("created_at")
-                if isinstance(created, str):
-                    day = date_seconds(created)
-                    if day is not None:
-                        if found.last_created is None or day > found.last_created:
-                            found.last_created = day
-                        if window is not None and day > window[0]:
-                            found.created_after += 1
-                if wanted:  # one contact per attribute some contact has is all threshold_warnings needs
-                    has = [name for name in wanted if _has(contact.data, name)]
-                    if has:
-                        found.witnesses.append(contact)
-                        wanted = [name for name in wanted if name not in has]
-                if alone:
-                    found.undated += undated
-                    _note_events(found, events, window)
-            _check_bad_rows(contacts, skip_bad_rows)
-            found.skipped.extend(contacts.bad)
-            found.read = {
-                "columns": dict(contacts.read_columns),
-                "failed": {label: list(seen) for label, seen in contacts.failed.items()},
-            }
+            bad = []
+            for part in parts:
+                contacts = _SortedContacts(part[0], self.ir, self.mapping)
+                counted = found.count
+                for contact, events, undated in self.joined(contacts, None, part):
+                    found.count += 1
+                    created = contact.data.get("created_at")
+                    if isinstance(created, str):
+                        day = date_seconds(created)
+                        if day is not None:
+                            if found.last_created is None or day > found.last_created:
+                                found.last_created = day
+                            if window is not None and day > window[0]:
+                                found.created_after += 1
+                    if wanted:  # one contact per attribute some contact has is all threshold_warnings needs
+                        has = [name for name in wanted if _has(contact.data, name)]
+                        if has:
+                            found.witnesses.append(contact)
+                            wanted = [name for name in wanted if name not in has]
+                    if alone:
+                        found.undated += undated
+                        _note_events(found, events, window)
+                self.part_counts.append(found.count - counted)
+                bad.extend(contacts.bad)
+                columns.update(contacts.read_columns)
+                for label, (rows, first) in contacts.failed.items():
+                    seen = failed.setdefault(label, [0, first])
+                    seen[0] += rows
+            if bad and not skip_bad_rows:
+                _raise_bad_rows(bad)
+            found.skipped.extend(bad)
+            found.read = {"columns": columns, "failed": failed}
             if not alone:
-                again = _SortedContacts(self.contacts_path, self.ir, self.mapping)
-                events_state = _Events(str(self.events_path), self.ir, frozenset())
-                for _contact, events, undated in self.joined(again, events_state):
-                    found.undated += undated
-                    _note_events(found, events, window)
-                _check_bad_rows(events_state, skip_bad_rows)
-                found.skipped.extend(events_state.bad)
+                bad = []
+                for part in parts:
+                    again = _SortedContacts(part[0], self.ir, self.mapping)
+                    events_state = _Events(str(part[1]), self.ir, frozenset())
+                    for _contact, events, undated in self.joined(again, events_state, part):
+                        found.undated += undated
+                        _note_events(found, events, window)
+                    bad.extend(events_state.bad)
+                if bad and not skip_bad_rows:
+                    _raise_bad_rows(bad)
+                found.skipped.extend(bad)
         return found
 
     def contacts(self, first: int = 0, last: int | None = None) -> Iterator[tuple[Contact, list[Event]]]:
         """The good contacts [first, last) with their events, as the run
         sees them: a flagged contact without a date unsubscribes at
-        `undated_at`. The rows were checked by `survey`: bad ones are passed over."""
+        `undated_at`. The rows were checked by `survey`: bad ones are passed
+        over. A part wholly before `first` is not read."""
         from operator import attrgetter
 
         at = attrgetter("at")
-        contacts = _SortedContacts(self.contacts_path, self.ir, self.mapping)
-        events = _Events(self.events_path, self.ir, frozenset()) if self.events_path is not None else None
-        for index, (contact, found, undated) in enumerate(self.joined(contacts, events)):
+        index = 0
+        for number, part in enumerate(self._parts()):
             if last is not None and index >= last:
                 return
-            if index < first:
+            size = self.part_counts[number] if number < len(self.part_counts) else None
+            if size is not None and index + size <= first:
+                index += size
                 continue
-            if undated and self.undated_at is not None:
-                found.append(Event(self.undated_at, "unsubscribed", None))
-                found.sort(key=at)
-            contacts.bad.clear()  # reported by the survey
-            if events is not None:
-                events.bad.clear()
-            yield contact, found
+            contacts = _SortedContacts(part[0], self.ir, self.mapping)
+            events = _Events(part[1], self.ir, frozenset()) if part[1] is not None else None
+            for contact, found, undated in self.joined(contacts, events, part):
+                index += 1
+                if last is not None and index > last:
+                    return
+                if index <= first:
+                    continue
+                if undated and self.undated_at is not None:
+                    found.append(Event(self.undated_at, "unsubscribed", None))
+                    found.sort(key=at)
+                contacts.bad.clear()  # reported by the survey
+                if events is not None:
+                    events.bad.clear()
+                yield contact, found
+
+
+def _raise_bad_rows(bad: list[BadRow]) -> None:
+    """inputs._raise_bad_rows for the bad rows of one file or of a prepared folder's parts."""
+    from .inputs import _raise_bad_rows as raise_them
+
+    raise_them(bad[0].path if len({row.path for row in bad}) == 1 else "the prepared folder", bad)
 
 
 def _note_events(found: Survey, events: list[Event], window: tuple[float, float] | None) -> None:
