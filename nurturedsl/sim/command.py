@@ -583,6 +583,8 @@ def _run(o: Options, write) -> int:
         raise UsageError("--responses only goes with --cohort N")
     if o.events is not None and o.contacts is None:
         raise UsageError("--events goes with --contacts")
+    if o.events is not None and _prepared(o.contacts):
+        raise UsageError(f"--contacts {o.contacts} is a prepared folder, which holds the events too; drop --events")
     if o.sorted_input and o.contacts is None:
         raise UsageError("--sorted streams the --contacts and --events files; a cohort is made, not read")
     if o.mapping and o.contacts is None:
@@ -657,7 +659,7 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
         job.start = parse_moment(o.start or DEFAULT_COHORT_START, "--start")
         start_reason = GIVEN if o.start else f"the forecast's default, {DEFAULT_COHORT_START}"
         count = o.cohort
-    elif o.sorted_input:
+    elif o.sorted_input or _prepared(o.contacts):
         found = _survey(job, o, inputs)
         if found is None:
             return EXIT_USAGE
@@ -799,6 +801,13 @@ def _survey(job: Job, o: Options, inputs: dict):
     try:
         columns = parse_mapping(list(o.mapping)) if o.mapping else None
         job.stream = SortedReplay(job.ir, o.contacts, o.events, columns)
+        if _prepared(o.contacts):
+            from .prepare import PrepareError, parts
+
+            try:
+                job.stream.parts = parts(o.contacts)
+            except PrepareError as error:
+                raise UsageError(str(error)) from None
         found = job.stream.survey(o.skip_bad_rows, window)
     except InputError as error:
         click.echo(str(error), err=True)
@@ -809,6 +818,15 @@ def _survey(job: Job, o: Options, inputs: dict):
     if o.events is not None:
         inputs["events"] = o.events
     return found
+
+
+def _prepared(path: str | None) -> bool:
+    """A folder `nurturedsl prepare` wrote (prepare.py)."""
+    if path is None or not os.path.isdir(path):
+        return False
+    from .prepare import is_prepared
+
+    return is_prepared(path)
 
 
 def _write_charts(o: Options, document: dict | None, sources: list[str]) -> None:

@@ -126,6 +126,9 @@ def prepare(contacts: str, events: str | None, output: str, buckets: int, id_col
         raise PrepareError(NEEDS_DUCKDB) from None
     work = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}.", dir=parent)
     try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(work, 0o777 & ~umask)  # as mkdir would have made it, not mkdtemp's 0700
         manifest = _write(duckdb, contacts, events, work, buckets, id_column)
         with open(os.path.join(work, MANIFEST), "w", encoding="utf-8") as handle:
             json.dump(manifest, handle, indent=2, sort_keys=True)
