@@ -99,3 +99,24 @@ def test_prepare_without_duckdb_says_what_to_install(tmp_path, monkeypatch):
     result = run("prepare", EXAMPLES / "contacts.csv", "-o", tmp_path / "prepared")
     assert result.exit_code == 2 and "pip install 'nurturedsl[columnar]'" in result.stderr
     assert not (tmp_path / "prepared").exists()
+
+
+def test_one_contact_of_a_prepared_folder_is_followed(tmp_path):
+    folder = tmp_path / "prepared"
+    assert (
+        run("prepare", EXAMPLES / "contacts.csv", EXAMPLES / "events.jsonl", "-o", folder, "--buckets", 4).exit_code
+        == 0
+    )
+    for contact in ("c1", "c12"):
+        given = ("--contact", contact, "--start", "2026-01-05")
+        prepared = run("simulate", PROGRAMME, "--contacts", folder, *given)
+        exports = run(
+            "simulate",
+            PROGRAMME,
+            "--contacts",
+            EXAMPLES / "contacts.csv",
+            "--events",
+            EXAMPLES / "events.jsonl",
+            *given,
+        )
+        assert prepared.exit_code == 0 and prepared.stdout == exports.stdout

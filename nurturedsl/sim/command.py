@@ -449,7 +449,11 @@ def contact_timeline(job: Job, contact_id: str) -> str:
             )
         contact, events = model.contact(index, job.seed, job.start)
     elif job.stream is not None:
-        match = next(((c, e) for c, e in job.stream.contacts() if c.id >= contact_id), None)
+        # one sorted file: stop at the first id past it; a prepared folder's buckets are each sorted
+        whole = job.stream.parts is not None
+        match = next(
+            ((c, e) for c, e in job.stream.contacts() if c.id == contact_id or c.id > contact_id and not whole), None
+        )
         if match is None or match[0].id != contact_id:
             raise UsageError(f"--contact {_cut(contact_id)}: no contact with that id")
         contact, events = match
