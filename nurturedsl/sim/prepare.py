@@ -37,6 +37,7 @@ MANIFEST = "manifest.json"
 FORMAT = "nurturedsl-prepared"
 VERSION = 1
 MAX_BUCKETS = 4096
+MEMORY_LIMIT = "512MB"  # DuckDB's, before it spills to the work folder
 NEEDS_DUCKDB = "`prepare` needs DuckDB: pip install 'nurturedsl[columnar]'"
 
 
@@ -163,6 +164,8 @@ def _write(duckdb: Any, contacts: str, events: str | None, work: str, buckets: i
     db = duckdb.connect(database)
     try:
         db.execute("SET preserve_insertion_order = true")
+        # DuckDB takes 80% of the machine by default; spilling past this keeps prepare beside a replay
+        db.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         db.execute(f"SET temp_directory = {_quoted(os.path.join(work, '.spill'))}")
         column = '"' + id_column.replace('"', '""') + '"'
         found = [row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {_source(contacts)}").fetchall()]
