@@ -120,3 +120,12 @@ def test_one_contact_of_a_prepared_folder_is_followed(tmp_path):
             *given,
         )
         assert prepared.exit_code == 0 and prepared.stdout == exports.stdout
+
+
+def test_no_output_may_overwrite_a_prepared_folders_file(tmp_path):
+    folder = tmp_path / "prepared"
+    assert run("prepare", EXAMPLES / "contacts.csv", EXAMPLES / "events.jsonl", "-o", folder).exit_code == 0
+    before = (folder / "manifest.json").read_bytes()
+    result = run("simulate", PROGRAMME, "--contacts", folder, "-o", folder / "manifest.json")
+    assert result.exit_code == 2 and "prepared folder" in result.stderr
+    assert (folder / "manifest.json").read_bytes() == before

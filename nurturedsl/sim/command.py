@@ -616,6 +616,10 @@ def _run(o: Options, write) -> int:
         ("the events file", o.events),
         ("the response model", o.responses),
     ] + [("a --map file", path) for path in _map_files(o.mapping)]
+    if _prepared(o.contacts):  # its files are the inputs: -o DIR/manifest.json would overwrite one
+        given += [
+            ("a file of the prepared folder", os.path.join(str(o.contacts), name)) for name in os.listdir(o.contacts)
+        ]
     _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
     for option, path in outputs:
         _writable(option, path)
