@@ -27,6 +27,10 @@ and the files' buffers.
 
 Not given by a stream: a did-you-mean for an unknown contact id in an
 events row (it would need every id in memory).
+
+A file may be CSV, JSON Lines or Parquet (columnar.py, batch by batch). A
+folder `nurturedsl prepare` wrote is a list of such sorted pairs, one per
+bucket, read in turn (`SortedReplay.parts`); ids are sorted within a bucket.
 """
 
 from __future__ import annotations
