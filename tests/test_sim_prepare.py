@@ -129,3 +129,20 @@ def test_no_output_may_overwrite_a_prepared_folders_file(tmp_path):
     result = run("simulate", PROGRAMME, "--contacts", folder, "-o", folder / "manifest.json")
     assert result.exit_code == 2 and "prepared folder" in result.stderr
     assert (folder / "manifest.json").read_bytes() == before
+
+
+def test_ids_padded_with_whitespace_share_their_events_bucket(tmp_path):
+    contacts = write(
+        tmp_path, "in/contacts.csv", "id,created_at\n\tc2 ,2026-01-01\nc1,2026-01-02\n\u00a0c3,2026-01-03\n"
+    )
+    events = write(
+        tmp_path,
+        "in/events.csv",
+        "contact,at,event\nc2,2026-01-05T10:00:00Z,visited\n c3\t,2026-01-06T10:00:00Z,visited\nc1,2026-01-07T10:00:00Z,visited\n",
+    )
+    folder = tmp_path / "prepared"
+    assert run("prepare", contacts, events, "-o", folder, "--buckets", 8).exit_code == 0
+    given = ("--start", "2026-01-05")
+    assert _replay(tmp_path, "prepared", "--contacts", folder, extra=given) == _replay(
+        tmp_path, "exports", "--contacts", contacts, "--events", events, extra=given
+    )

@@ -79,6 +79,15 @@ def parts(folder: str) -> list[tuple[str, str | None]]:
     return found
 
 
+# What Python's str.strip() strips (the simulator strips ids so), for DuckDB's trim():
+# an id padded with a tab must land in the bucket of its events.
+_WHITESPACE = "".join(chr(code) for code in range(0x3001) if chr(code).isspace())
+
+
+def _stripped(column: str) -> str:
+    return f"trim(CAST({column} AS VARCHAR), {_quoted(_WHITESPACE)})"
+
+
 def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -172,7 +181,7 @@ def _write(duckdb: Any, contacts: str, events: str | None, work: str, buckets: i
         if id_column not in found:
             shown = ", ".join(f"`{name}`" for name in found[:12])
             raise PrepareError(f"{contacts}: no `{id_column}` column (columns: {shown}); name it with --id COLUMN")
-        key = f"trim(CAST({column} AS VARCHAR))"
+        key = _stripped(column)
         db.execute(
             f"CREATE TABLE c AS SELECT *, hash({key}) % {buckets} AS __bucket, {key} AS __key, "
             f"row_number() OVER () AS __row FROM {_source(contacts)}"
@@ -181,7 +190,7 @@ def _write(duckdb: Any, contacts: str, events: str | None, work: str, buckets: i
             names = [row[0] for row in db.execute(f"DESCRIBE SELECT * FROM {_source(events)}").fetchall()]
             if "contact" not in names:
                 raise PrepareError(f"{events}: no `contact` column (the columns are contact, at, event and args)")
-            ekey = "trim(CAST(contact AS VARCHAR))"
+            ekey = _stripped("contact")
             db.execute(
                 f"CREATE TABLE e AS SELECT *, hash({ekey}) % {buckets} AS __bucket, {ekey} AS __key, "
                 f"row_number() OVER () AS __row FROM {_source(events)}"
