@@ -1332,6 +1332,28 @@ class _Events:
 
     def add(self, line: int, contact: Any, at: Any, event: Any, args: Any, problems: list[str]) -> None:
         """One event; `args` is None, a string (CSV: `;`-separated) or a list."""
+        if not problems and type(contact) is str and type(at) is str and type(event) is str:
+            # The common row, a known contact and event at a good time with at most one
+            # argument, without the checks that word a problem; anything else takes them.
+            name, kind = contact.strip(), event.strip()
+            if name in self.contact_ids and kind in self.events and name:
+                if args is None or type(args) is str and ";" not in args:
+                    arg = args.strip() if args else None
+                elif type(args) is list and len(args) <= 1 and all(type(a) is str for a in args):
+                    arg = args[0].strip() if args else None
+                else:
+                    arg = _MISSING
+                if arg is not _MISSING:
+                    try:
+                        moment = parse_timestamp(at)
+                    except ValueError:
+                        pass
+                    else:
+                        entries = self.grouped.get(name)
+                        if entries is None:
+                            entries = self.grouped[name] = []
+                        entries.append(Event(moment, kind, arg or None))
+                        return
         if type(contact) is int:
             contact = str(contact)
         contact = _required_text("contact", contact, problems, "text")
