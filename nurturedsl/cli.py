@@ -576,15 +576,16 @@ def schema(output: str | None) -> None:
 @click.argument("playbook", type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--contacts",
-    type=click.Path(exists=True, dir_okay=False),
-    metavar="FILE",
-    help="Replay: contacts as CSV (with a header) or JSON Lines; `id` is required.",
+    type=click.Path(exists=True),
+    metavar="FILE|DIR",
+    help="Replay: contacts as CSV (with a header), JSON Lines or Parquet; `id` is required. "
+    "Or a folder `nurturedsl prepare` wrote (contacts and events, streamed).",
 )
 @click.option(
     "--events",
     type=click.Path(exists=True, dir_okay=False),
     metavar="FILE",
-    help="Replay: events as JSON Lines or CSV (contact,at,event,args), times with a zone.",
+    help="Replay: events as JSON Lines, CSV (contact,at,event,args) or Parquet, times with a zone.",
 )
 @click.option(
     "--map",
@@ -598,6 +599,13 @@ def schema(output: str | None) -> None:
     "--skip-bad-rows",
     is_flag=True,
     help="Skip rows that cannot be read, and list them, instead of stopping before the run.",
+)
+@click.option(
+    "--sorted",
+    "sorted_input",
+    is_flag=True,
+    help="Replay: the contacts and events files are sorted by contact id (byte order); read them as streams, "
+    "one contact in memory at a time, for inputs too large to load. An unsorted row stops with exit 2.",
 )
 @click.option(
     "--cohort",
@@ -682,6 +690,7 @@ def simulate(
     events: str | None,
     mapping: tuple[str, ...],
     skip_bad_rows: bool,
+    sorted_input: bool,
     cohort: int | None,
     responses: str | None,
     runs: int,
@@ -739,6 +748,69 @@ def simulate(
 
 
 _TARGETS = tuple(sorted(ENGINE_TARGETS))
+
+
+@main.command()
+@click.argument("contacts", type=click.Path(exists=True, dir_okay=False))
+@click.argument("events", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="DIR",
+    help="The folder to write (created; an old prepared one is replaced).",
+)
+@click.option(
+    "--buckets",
+    type=click.IntRange(min=1, max=4096),
+    default=1,
+    show_default=True,
+    help="Cut the contacts into this many buckets by hashed id: a bucket per worker task when simulating.",
+)
+@click.option(
+    "--id",
+    "id_column",
+    default="id",
+    show_default=True,
+    metavar="COLUMN",
+    help="The contacts column holding the id, as the export names it (before any --map).",
+)
+def prepare(contacts: str, events: str | None, output: str, buckets: int, id_column: str) -> None:
+    """Sort unsorted exports into Parquet buckets for a streamed replay.
+
+    CONTACTS and EVENTS are exports in any order (CSV, TSV, JSON Lines or
+    Parquet). DuckDB (`pip install 'nurturedsl[columnar]'`) reads them, puts
+    each contact in bucket hash(id) % N, and writes per bucket the contacts
+    sorted by id and their events by contact and file order, with a
+    manifest.json (counts, latest event and created_at), sorting out of
+    memory when it must. Replay the folder with `simulate PLAYBOOK --contacts
+    DIR` (streamed; one contact in memory at a time). Cells of CSV stay
+    text, typed by the playbook when simulating, as a CSV's are. The folder
+    is written whole or not at all (docs/prepare.md).
+
+    \b
+    Exit codes:
+      0  prepared
+      2  usage error, or an input DuckDB cannot read
+
+    \b
+    Examples:
+      nurturedsl prepare contacts.csv events.jsonl -o prepared/ --buckets 8
+      nurturedsl simulate playbooks/programme.nurture --contacts prepared/ --workers 2
+    """
+    from .sim.prepare import PrepareError
+    from .sim.prepare import prepare as run_prepare
+
+    try:
+        manifest = run_prepare(contacts, events, output, buckets, id_column)
+    except PrepareError as error:
+        click.echo(f"nurturedsl: error: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(
+        f"{output}: {manifest['contact_rows']:,} contact rows and {manifest['event_rows']:,} event rows "
+        f"in {len(manifest['buckets'])} bucket{'s' if len(manifest['buckets']) != 1 else ''}",
+        err=True,
+    )
 
 
 @main.command("export")

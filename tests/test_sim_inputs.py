@@ -579,3 +579,25 @@ def test_parse_timestamp_refuses(text, message):
     with pytest.raises(ValueError) as caught:
         parse_timestamp(text)
     assert str(caught.value) == message
+
+
+def test_padded_cells_and_blank_arguments_read_as_the_plain_ones(tmp_path, ir):
+    path = write(
+        tmp_path,
+        "events.jsonl",
+        '{"contact": " c1 ", "at": " 2026-01-05T10:00:00Z ", "event": " visited ", "args": [" b "]}\n'
+        '{"contact": "c1", "at": "2026-01-05T11:00:00Z", "event": "visited", "args": [" "]}\n'
+        '{"contact": "c1", "at": "2026-01-05T12:00:00Z", "event": "visited", "args": "  "}\n'
+        '{"contact": "c1", "at": "2026-01-05T13:00:00Z", "event": "visited", "args": " a ;"}\n',
+    )
+    events, bad = load_events(path, ir, {"c1"})
+    t = parse_timestamp("2026-01-05T10:00:00Z")
+    assert bad == []
+    assert events == {
+        "c1": [
+            Event(t, "visited", "b"),
+            Event(t + 3600, "visited", None),
+            Event(t + 7200, "visited", None),
+            Event(t + 10800, "visited", "a"),
+        ]
+    }

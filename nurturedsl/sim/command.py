@@ -69,6 +69,7 @@ class Job:
     events: dict = field(default_factory=dict)
     decisions: dict = field(default_factory=dict)  # run -> experiment -> Decision (experiments.py)
     attribution: float = DEFAULT_ATTRIBUTION  # seconds after a run ends its flow's goal still counts
+    stream: Any = None  # replay --sorted: a streams.SortedReplay, read as the contacts are run
 
 
 def parse_moment(text: str, option: str) -> float:
@@ -447,6 +448,15 @@ def contact_timeline(job: Job, contact_id: str) -> str:
                 f"(ids run from {cohort_id(0)} to {cohort_id(job.cohort - 1)})"
             )
         contact, events = model.contact(index, job.seed, job.start)
+    elif job.stream is not None:
+        # one sorted file: stop at the first id past it; a prepared folder's buckets are each sorted
+        whole = job.stream.parts is not None
+        match = next(
+            ((c, e) for c, e in job.stream.contacts() if c.id == contact_id or c.id > contact_id and not whole), None
+        )
+        if match is None or match[0].id != contact_id:
+            raise UsageError(f"--contact {_cut(contact_id)}: no contact with that id")
+        contact, events = match
     else:
         found = [c for c in job.contacts if c.id == contact_id]
         if not found:
@@ -463,7 +473,7 @@ def contact_timeline(job: Job, contact_id: str) -> str:
     if _has_experiments(job.ir):
         # the arm depends on the decisions, which depend on every contact:
         # run them all first (one process), then this one with the decisions
-        count = job.cohort if job.cohort is not None else len(job.contacts)
+        count = job.cohort if job.cohort is not None else job.stream.count if job.stream else len(job.contacts)
         simulate(job, count, 1, None, progress=None)
         run = index * job.runs // job.cohort if model is not None else 0
         runner.decisions = job.decisions.get(run, {})
@@ -528,6 +538,7 @@ class Options:
     progress: bool | None
     charts: str | None = None  # --charts DIR (nurturedsl/readout)
     attribution: str = "14d"  # the goal attribution window (`--attribution`)
+    sorted_input: bool = False  # --sorted: stream contact-sorted inputs (streams.py)
     # --format html and --charts: the drawing layer (nurturedsl/readout/command.py), handed in by
     # the CLI so that the simulator never imports the readout, render or model; None without them
     readout: Any = None
@@ -576,6 +587,10 @@ def _run(o: Options, write) -> int:
         raise UsageError("--responses only goes with --cohort N")
     if o.events is not None and o.contacts is None:
         raise UsageError("--events goes with --contacts")
+    if o.events is not None and _prepared(o.contacts):
+        raise UsageError(f"--contacts {o.contacts} is a prepared folder, which holds the events too; drop --events")
+    if o.sorted_input and o.contacts is None:
+        raise UsageError("--sorted streams the --contacts and --events files; a cohort is made, not read")
     if o.mapping and o.contacts is None:
         raise UsageError("--map renames columns of --contacts; there is no contacts file in cohort mode")
     if o.cohort is not None and o.cohort > MAX_COHORT:
@@ -601,6 +616,10 @@ def _run(o: Options, write) -> int:
         ("the events file", o.events),
         ("the response model", o.responses),
     ] + [("a --map file", path) for path in _map_files(o.mapping)]
+    if _prepared(o.contacts):  # its files are the inputs: -o DIR/manifest.json would overwrite one
+        given += [
+            ("a file of the prepared folder", os.path.join(str(o.contacts), name)) for name in os.listdir(o.contacts)
+        ]
     _check_outputs(outputs, [(what, path) for what, path in given if path is not None])
     for option, path in outputs:
         _writable(option, path)
@@ -648,6 +667,22 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
         job.start = parse_moment(o.start or DEFAULT_COHORT_START, "--start")
         start_reason = GIVEN if o.start else f"the forecast's default, {DEFAULT_COHORT_START}"
         count = o.cohort
+    elif o.sorted_input or _prepared(o.contacts):
+        found = _survey(job, o, inputs)
+        if found is None:
+            return EXIT_USAGE
+        _skipped_rows(found.skipped, notes)
+        from .inputcheck import contacts_summary, threshold_warnings
+
+        for line in contacts_summary(shown_path(o.contacts), ir, found.read, found.count):
+            click.echo(line, err=True)
+        notes.extend(threshold_warnings(ir, found.witnesses))
+        if o.start:
+            job.start = parse_moment(o.start, "--start")
+            start_reason = GIVEN
+        else:
+            job.start, start_reason = start_after(found.last_event, found.last_created)
+        count = job.stream.count = found.count
     else:
         from .inputs import InputError, load_contacts, load_events, parse_mapping
 
@@ -665,14 +700,7 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
             if error.bad_rows:
                 click.echo("nurturedsl: nothing simulated; fix the rows above or pass --skip-bad-rows", err=True)
             return EXIT_USAGE
-        if skipped:
-            shown = ", ".join(f"{shown_path(row.path)}:{row.line}" for row in skipped[:20])
-            more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
-            notes.append(
-                f"Skipped {len(skipped)} bad row{'s' if len(skipped) != 1 else ''} (--skip-bad-rows): {shown}{more}"
-            )
-            for row in skipped:
-                click.echo(f"{row} (skipped)", err=True)
+        _skipped_rows(skipped, notes)
         from .inputcheck import contacts_summary, threshold_warnings
 
         for line in contacts_summary(shown_path(o.contacts), ir, read, len(job.contacts)):
@@ -688,10 +716,17 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
     _until(job, o.until, start_reason)
     if o.cohort is None:
         if o.start:
-            for line in past_start(job, o.start):
+            if job.stream is not None:
+                warnings = past_start_lines(o.start, found.window_events, found.window_contacts, found.created_after)
+            else:
+                warnings = past_start(job, o.start)
+            for line in warnings:
                 click.echo(f"nurturedsl: warning: {line}", err=True)
                 notes.append(line)
-        _unsubscribed_at_start(job, undated, before=not o.start)
+        if job.stream is not None:
+            job.stream.undated_at = job.start if o.start else job.start - 1  # as _unsubscribed_at_start
+        else:
+            _unsubscribed_at_start(job, undated, before=not o.start)
     if o.contact is not None:
         text = contact_timeline(job, o.contact)
         return _emit(text, o.output, write)
@@ -746,6 +781,62 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
     return _emit(text, o.output, write)
 
 
+def _skipped_rows(skipped: list, notes: list[str]) -> None:
+    """The report's note and the stderr lines for rows --skip-bad-rows skipped."""
+    if skipped:
+        shown = ", ".join(f"{shown_path(row.path)}:{row.line}" for row in skipped[:20])
+        more = f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+        notes.append(
+            f"Skipped {len(skipped)} bad row{'s' if len(skipped) != 1 else ''} (--skip-bad-rows): {shown}{more}"
+        )
+        for row in skipped:
+            click.echo(f"{row} (skipped)", err=True)
+
+
+def _survey(job: Job, o: Options, inputs: dict):
+    """--sorted: the first pass over the streamed inputs (streams.py); None
+    after printing why the inputs cannot be used."""
+    from .inputs import InputError, parse_mapping
+    from .streams import SortedReplay
+
+    window = None
+    if o.start:  # past_start's counts need the period before the first pass; a bad option fails later, as ever
+        try:
+            start = parse_moment(o.start, "--start")
+            window = (start, parse_moment(o.until, "--until") if o.until else start + DEFAULT_SPAN_DAYS * 86400)
+        except UsageError:
+            window = None
+    try:
+        columns = parse_mapping(list(o.mapping)) if o.mapping else None
+        job.stream = SortedReplay(job.ir, o.contacts, o.events, columns)
+        if _prepared(o.contacts):
+            from .prepare import PrepareError, parts
+
+            try:
+                job.stream.parts = parts(o.contacts)
+            except PrepareError as error:
+                raise UsageError(str(error)) from None
+        found = job.stream.survey(o.skip_bad_rows, window)
+    except InputError as error:
+        click.echo(str(error), err=True)
+        if error.bad_rows:
+            click.echo("nurturedsl: nothing simulated; fix the rows above or pass --skip-bad-rows", err=True)
+        return None
+    inputs["contacts"] = o.contacts
+    if o.events is not None:
+        inputs["events"] = o.events
+    return found
+
+
+def _prepared(path: str | None) -> bool:
+    """A folder `nurturedsl prepare` wrote (prepare.py)."""
+    if path is None or not os.path.isdir(path):
+        return False
+    from .prepare import is_prepared
+
+    return is_prepared(path)
+
+
 def _write_charts(o: Options, document: dict | None, sources: list[str]) -> None:
     """--charts DIR, before the report is printed: a failure is exit 2 with
     nothing half-done on stdout."""
@@ -762,6 +853,11 @@ def replay_start(job: Job) -> tuple[float, str]:
     last_event = max((events[-1].at for events in job.events.values() if events), default=None)
     created = [date_seconds(c.data["created_at"]) for c in job.contacts if isinstance(c.data.get("created_at"), str)]
     last_created = max((day for day in created if day is not None), default=None)
+    return start_after(last_event, last_created)
+
+
+def start_after(last_event: float | None, last_created: float | None) -> tuple[float, str]:
+    """replay_start from the latest event and the latest created_at date."""
     if last_event is None and last_created is None:
         raise UsageError(
             "nothing to start from: no events and no created_at dates; give --start DATE "
@@ -800,19 +896,23 @@ def past_start(job: Job, given: str) -> list[str]:
     events from the start to --until are replayed as simulated time (as
     they happened, not as history), and a contact created after the start
     is looked at from its created_at date on."""
-    found = []
     replayed = [sum(1 for e in events if job.start <= e.at <= job.until) for events in job.events.values()]
-    events = sum(replayed)
+    created = [date_seconds(c.data["created_at"]) for c in job.contacts if isinstance(c.data.get("created_at"), str)]
+    late = sum(1 for day in created if day is not None and day > job.start)
+    return past_start_lines(given, sum(replayed), sum(1 for n in replayed if n), late)
+
+
+def past_start_lines(given: str, events: int, contacts: int, late: int) -> list[str]:
+    """past_start's warnings from its counts: the events from the start to
+    --until, the contacts they are of, the contacts created after the start."""
+    found = []
     if events:
-        contacts = sum(1 for n in replayed if n)
         found.append(
             f"{events:,} {'event' if events == 1 else 'events'} of {contacts:,} "
             f"{'contact' if contacts == 1 else 'contacts'} {'is' if events == 1 else 'are'} after --start {given}: "
             "they are replayed as simulated time, as they happened; "
             "without --start the run starts after the last event"
         )
-    created = [date_seconds(c.data["created_at"]) for c in job.contacts if isinstance(c.data.get("created_at"), str)]
-    late = sum(1 for day in created if day is not None and day > job.start)
     if late:
         found.append(
             f"{late:,} {'contact was' if late == 1 else 'contacts were'} created after --start {given} "

@@ -648,9 +648,11 @@ def _format(path: str, text: str) -> str:
     return "jsonl" if first.startswith("{") else "csv"
 
 
-def _csv_records(path: str, text: str, delimiter: str) -> Iterator[tuple[int, list[str], int]]:
-    """(first line, cells, last line) per non-blank record."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _csv_records(path: str, text: str | Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str], int]]:
+    """(first line, cells, last line) per non-blank record, from the whole
+    text or its lines (as `open(newline="")` splits them, streams.py)."""
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     previous = 0
     try:
         for row in reader:
@@ -665,8 +667,10 @@ def _csv_records(path: str, text: str, delimiter: str) -> Iterator[tuple[int, li
         raise InputError(f"{path}:{reader.line_num}: not valid CSV: {error}") from None
 
 
-def _json_lines(text: str) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(text.split("\n"), 1):
+def _json_lines(text: str | Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(line number, line) per non-blank line of the whole text or of its
+    lines split at `\\n` (streams.py)."""
+    for number, line in enumerate(text.split("\n") if isinstance(text, str) else text, 1):
         line = line.strip()
         if line:
             yield number, line
@@ -912,19 +916,28 @@ class _Contacts:
         from_text, from_json = _CONVERTERS.get(kind, (None, _keep_json))
         return _Column(label, name, path, "value", from_text, from_json)
 
-    def finish(self, line: int, data: dict, problems: list[str], id_failed: bool = False) -> None:
-        """Check and keep one contact (or a bad row)."""
+    def first_seen(self, contact_id: str, line: int) -> int | None:
+        """The line of an earlier contact with this id (read from a row
+        with an id, good or bad), or None. A sorted stream overrides it to
+        check the order instead of remembering every id (streams.py)."""
+        return self.first_line.get(contact_id)
+
+    def remember(self, contact_id: str, line: int) -> None:
+        """Note a good contact's id, for `first_seen`."""
+        self.first_line[contact_id] = line
+
+    def finish(self, line: int, data: dict, problems: list[str], id_failed: bool = False) -> Contact | None:
+        """Check one contact: the Contact, or None for a bad row."""
         contact_id = data.get("id")
         if contact_id is None and not id_failed:
             problems.append("no `id`")
-        if contact_id is not None and not problems:
-            first = self.first_line.get(contact_id)
-            if first is not None:
-                problems.append(f"duplicate id `{contact_id}` (first on line {first})")
+        first = self.first_seen(contact_id, line) if contact_id is not None else None
+        if first is not None and not problems:
+            problems.append(f"duplicate id `{contact_id}` (first on line {first})")
         if problems:
             self.bad.append(BadRow(self.path, line, "; ".join(problems)))
-            return
-        self.first_line[contact_id] = line
+            return None
+        self.remember(contact_id, line)
         flags = data.get("event")
         if isinstance(flags, dict) and ("unsubscribed" in flags or "unsubscribed_at" in flags):
             flag, at = flags.pop("unsubscribed", None), flags.pop("unsubscribed_at", None)
@@ -940,7 +953,7 @@ class _Contacts:
             data["tags"] = []
         if "consent" not in data:
             data["consent"] = []
-        self.contacts.append(Contact(contact_id, data, data.get("timezone"), line))
+        return Contact(contact_id, data, data.get("timezone"), line)
 
 
 # Columns that are not attributes: a flag that the contact unsubscribed
@@ -1006,7 +1019,7 @@ def _no_id_message(path: str, header: list[str]) -> str:
     return f"{path}:1: no `id` column; columns are {_list_names(header)}; map one with --map '{candidate}=id'"
 
 
-def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
+def _contacts_csv(state: _Contacts, text: str | Iterable[str], delimiter: str) -> Iterator[Contact]:
     path = state.path
     records = _csv_records(path, text, delimiter)
     try:
@@ -1105,7 +1118,9 @@ def _contacts_csv(state: _Contacts, text: str, delimiter: str) -> None:
         for index in unnamed:
             if cells[index].strip():
                 row_problems.append(f"a value in column {index + 1}, which has no name in the header")
-        state.finish(line, data, row_problems)
+        contact = state.finish(line, data, row_problems)
+        if contact is not None:
+            yield contact
     if not rows:
         raise InputError(f"{path}: no contacts after the header")
 
@@ -1121,7 +1136,7 @@ def _flatten(value: dict, prefix: str, out: dict, problems: list[str]) -> None:
             out[name] = item
 
 
-def _contacts_jsonl(state: _Contacts, text: str) -> None:
+def _contacts_jsonl(state: _Contacts, text: str | Iterable[str] | Records) -> Iterator[Contact]:
     path = state.path
     state.noun = "key"
     seen_keys: set[str] = set()
@@ -1178,7 +1193,9 @@ def _contacts_jsonl(state: _Contacts, text: str) -> None:
                     continue
             if not _put_checked(data, column.path, value):
                 problems.append(f"{column.label}: `{column.path[0]}` is given both as a value and as an object")
-        state.finish(line, data, problems, id_failed)
+        contact = state.finish(line, data, problems, id_failed)
+        if contact is not None:
+            yield contact
     problems = state.check_value_maps({key: state.mapping.get(key, key) for key in seen_keys})
     if problems:
         raise InputError("\n".join(f"{path}: {problem}" for problem in problems))
@@ -1214,10 +1231,36 @@ def load_contacts(
         return _load_contacts(path, ir, mapping, skip_bad_rows, read)
 
 
-def _json_records(state, text: str, empty_ok: bool = False) -> Iterator[tuple[int, dict]]:
+class Records:
+    """Rows already read as objects, (row number, dict): a Parquet file
+    (columnar.py), read by the JSON Lines rules."""
+
+    def __init__(self, rows: Iterable[tuple[int, dict]], empty_ok: bool = False):
+        self.rows = rows
+        self.empty_ok = empty_ok  # a prepared folder's bucket may hold no rows
+
+
+def _text_or_records(path: str, what: str) -> tuple[str, str | Records]:
+    """The format and the text of a file read whole; a Parquet file's rows."""
+    if path.lower().endswith(".parquet"):
+        from .columnar import parquet_rows
+
+        return "jsonl", Records(parquet_rows(path, what))
+    text = _read_text(path, what)
+    return _format(path, text), text
+
+
+def _json_records(state, text: str | Iterable[str] | Records, empty_ok: bool = False) -> Iterator[tuple[int, dict]]:
     """(line, object) for each JSON line; a line that is not an object is a
     bad row of `state`. An empty file is an error unless `empty_ok`."""
     rows = 0
+    if isinstance(text, Records):
+        for row in text.rows:
+            rows += 1
+            yield row
+        if not rows and not (empty_ok or text.empty_ok):
+            raise InputError(f"{state.path}: the file has no rows")
+        return
     for line, raw in _json_lines(text):
         rows += 1
         try:
@@ -1244,22 +1287,25 @@ def _required_text(name: str, value: Any, problems: list[str], what: str) -> str
     return value.strip()
 
 
-def _read_rows(path: str, text: str, state, read_jsonl, read_csv, skip_bad_rows: bool) -> None:
-    """Fill `state` from the file in whichever format it is; raise for bad
-    rows unless they are to be skipped."""
-    kind = _format(path, text)
+def _rows(kind: str, text: str | Iterable[str] | Records, state, read_jsonl, read_csv) -> Iterator:
+    """The reader of a file in format `kind` (`_format`): the whole text or
+    its lines; bad rows go to `state.bad`."""
     if kind == "jsonl":
-        read_jsonl(state, text)
-    else:
-        read_csv(state, text, "\t" if kind == "tsv" else ",")
+        return read_jsonl(state, text)
+    return read_csv(state, text, "\t" if kind == "tsv" else ",")
+
+
+def _check_bad_rows(state, skip_bad_rows: bool) -> None:
+    """Raise for the bad rows of a file read whole, unless they are to be skipped."""
     if state.bad and not skip_bad_rows:
-        _raise_bad_rows(path, state.bad)
+        _raise_bad_rows(state.path, state.bad)
 
 
 def _load_contacts(path, ir, mapping, skip_bad_rows, read=None):
-    text = _read_text(path, "contacts file")
+    kind, text = _text_or_records(path, "contacts file")
     state = _Contacts(path, ir, mapping)
-    _read_rows(path, text, state, _contacts_jsonl, _contacts_csv, skip_bad_rows)
+    state.contacts.extend(_rows(kind, text, state, _contacts_jsonl, _contacts_csv))
+    _check_bad_rows(state, skip_bad_rows)
     if read is not None:
         read["unsubscribed"] = dict(state.unsubscribed)
         read["columns"] = dict(state.read_columns)
@@ -1286,6 +1332,28 @@ class _Events:
 
     def add(self, line: int, contact: Any, at: Any, event: Any, args: Any, problems: list[str]) -> None:
         """One event; `args` is None, a string (CSV: `;`-separated) or a list."""
+        if not problems and type(contact) is str and type(at) is str and type(event) is str:
+            # The common row, a known contact and event at a good time with at most one
+            # argument, without the checks that word a problem; anything else takes them.
+            name, kind = contact.strip(), event.strip()
+            if name in self.contact_ids and kind in self.events and name:
+                if args is None or type(args) is str and ";" not in args:
+                    arg = args.strip() if args else None
+                elif type(args) is list and len(args) <= 1 and all(type(a) is str for a in args):
+                    arg = args[0].strip() if args else None
+                else:
+                    arg = _MISSING
+                if arg is not _MISSING:
+                    try:
+                        moment = parse_timestamp(at)
+                    except ValueError:
+                        pass
+                    else:
+                        entries = self.grouped.get(name)
+                        if entries is None:
+                            entries = self.grouped[name] = []
+                        entries.append(Event(moment, kind, arg or None))
+                        return
         if type(contact) is int:
             contact = str(contact)
         contact = _required_text("contact", contact, problems, "text")
@@ -1333,7 +1401,8 @@ class _Events:
         return hint
 
 
-def _events_csv(state: _Events, text: str, delimiter: str) -> None:
+def _events_csv(state: _Events, text: str | Iterable[str], delimiter: str) -> Iterator[tuple]:
+    """The arguments of `_Events.add` per row; bad rows of the file's shape go to `state.bad`."""
     path = state.path
     records = _csv_records(path, text, delimiter)
     try:
@@ -1365,10 +1434,10 @@ def _events_csv(state: _Events, text: str, delimiter: str) -> None:
             state.bad.append(BadRow(path, line, f"the row has {len(cells)} cells, the header {width} columns{spans}"))
             continue
         args = cells[i_args] if i_args is not None else None
-        state.add(line, cells[i_contact], cells[i_at], cells[i_event], args, [])
+        yield line, cells[i_contact], cells[i_at], cells[i_event], args, []
 
 
-def _events_jsonl(state: _Events, text: str) -> None:
+def _events_jsonl(state: _Events, text: str | Iterable[str] | Records) -> Iterator[tuple]:
     # no events is an export of a quiet time, as a CSV header alone is
     for line, record in _json_records(state, text, empty_ok=True):
         problems = []
@@ -1390,7 +1459,7 @@ def _events_jsonl(state: _Events, text: str) -> None:
         for key in ("contact", "at", "event"):
             if key not in record:
                 problems.append(f"no `{key}`")
-        state.add(
+        yield (
             line,
             record.get("contact", _MISSING),
             record.get("at", _MISSING),
@@ -1416,9 +1485,11 @@ def load_events(
 
 
 def _load_events(path, ir, contact_ids, skip_bad_rows):
-    text = _read_text(path, "file of events")
+    kind, text = _text_or_records(path, "file of events")
     state = _Events(path, ir, contact_ids)
-    _read_rows(path, text, state, _events_jsonl, _events_csv, skip_bad_rows)
+    for row in _rows(kind, text, state, _events_jsonl, _events_csv):
+        state.add(*row)
+    _check_bad_rows(state, skip_bad_rows)
     at = attrgetter("at")
     for events in state.grouped.values():
         events.sort(key=at)

@@ -5,8 +5,9 @@ and trace merged in bucket order so that any cut gives the output of one
 worker. `contacts_in(job, bucket)` yields the bucket's contacts in order,
 one at a time, which is where a streamed source will plug in.
 
-Sources: a cohort (contacts made from their index, cohort.py) and a replay
-read into memory (`job.contacts`, `job.events`).
+Sources: a cohort (contacts made from their index, cohort.py), a replay
+read into memory (`job.contacts`, `job.events`) and a replay of sorted files
+streamed (`job.stream`, streams.py).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def contacts_in(job: Job, bucket: Bucket) -> Iterator[tuple[int, Contact, list[E
         for index in range(bucket.first, bucket.last):
             contact, events = model.contact(index, seed, start)
             yield index * runs // cohort, contact, events
+        return
+    if job.stream is not None:  # a contact range of the sorted files, read from their start (streams.py)
+        for contact, events in job.stream.contacts(bucket.first, bucket.last):
+            yield 0, contact, events
         return
     contacts, events_of = job.contacts, job.events
     for index in range(bucket.first, bucket.last):
