@@ -26,6 +26,7 @@ import socket
 import tempfile
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -312,25 +313,31 @@ def _local_pool(
 def bucket_task(job: Job, bucket: Bucket, trace: bool) -> tuple[str, int, dict[int, Tally], bytes | None]:
     """A bucket on a cluster worker: (nurturedsl's version, the bucket's
     order, its tallies, its trace compressed or None). The trace is written
-    to a temporary file of the worker's and removed, whatever happens."""
+    to a temporary file of the worker's, removed whatever happens."""
     from .. import __version__
     from .command import run_bucket
 
     if not trace:
         return __version__, bucket.order, run_bucket(job, bucket, None), None
     handle, path = tempfile.mkstemp(prefix=".nurturedsl-trace-", suffix=".jsonl")
-    os.close(handle)
     try:
+        if os.path.isdir("/proc/self/fd"):
+            # Linux: the file has no name from the start, so a worker killed
+            # mid-bucket (the run cancelled, the cluster closed) leaves nothing
+            os.unlink(path)
+            path = f"/proc/self/fd/{handle}"
         tallies = run_bucket(job, bucket, path)
         packer = zlib.compressobj(1)  # the fastest level: the trace is mostly repeated keys
         packed = []
-        with open(path, "rb") as part:
-            while chunk := part.read(_CHUNK):
-                packed.append(packer.compress(chunk))
+        os.lseek(handle, 0, os.SEEK_SET)
+        while chunk := os.read(handle, _CHUNK):
+            packed.append(packer.compress(chunk))
         packed.append(packer.flush())
         return __version__, bucket.order, tallies, b"".join(packed)
     finally:
-        os.unlink(path)
+        os.close(handle)
+        if not path.startswith("/proc/"):
+            os.unlink(path)
 
 
 def task_args(job: Job, bucket: Bucket) -> tuple[Job, Bucket]:
@@ -412,6 +419,24 @@ class ClusterExecutor(Executor):
         raise NotImplementedError
 
 
+@contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Processes started meanwhile inherit SIGINT ignored: Ctrl-C is this
+    process's to handle (it closes the cluster), not a traceback from each
+    worker of a local cluster, which shares the terminal's process group."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class DaskExecutor(ClusterExecutor):
     """A distributed Client to `--scheduler`, or to a LocalCluster of
     `--workers` single-threaded processes started (and stopped) here."""
@@ -421,20 +446,23 @@ class DaskExecutor(ClusterExecutor):
     def __init__(self, chosen: Plan) -> None:
         super().__init__(chosen)
         import logging
+        import warnings
 
         from distributed import Client, LocalCluster
 
         self.cluster = None
         try:
             if chosen.scheduler is None:
-                self.cluster = LocalCluster(
-                    n_workers=chosen.workers,
-                    threads_per_worker=1,  # the engine is pure Python: a process per core
-                    processes=True,
-                    dashboard_address=None,
-                    worker_dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                with warnings.catch_warnings(), _workers_ignore_ctrl_c():
+                    warnings.simplefilter("ignore")  # "port 8787 is in use": no dashboard is asked for
+                    self.cluster = LocalCluster(
+                        n_workers=chosen.workers,
+                        threads_per_worker=1,  # the engine is pure Python: a process per core
+                        processes=True,
+                        dashboard_address=None,
+                        worker_dashboard_address=None,
+                        silence_logs=logging.CRITICAL,  # a worker closed mid-bucket logs its lost heartbeat
+                    )
                 self.client = Client(self.cluster)
             else:
                 self.client = Client(chosen.scheduler, timeout=f"{CONNECT_TIMEOUT * 3}s")
