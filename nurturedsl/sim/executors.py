@@ -531,7 +531,7 @@ class RayExecutor(ClusterExecutor):
         if not ray.is_initialized():
             options: dict[str, Any] = {
                 "include_dashboard": False,
-                "logging_level": logging.WARNING,
+                "logging_level": logging.ERROR,  # not its start-up notes, which would mix into the report's stderr
                 "log_to_driver": False,  # workers' output would mix into the report's stderr
             }
             if chosen.scheduler is None:
