@@ -87,7 +87,7 @@ def main() -> None:
     trace = os.path.join(folder, "trace.jsonl")
     subprocess.run(
         [sys.executable, "-m", "nurturedsl", "simulate", PLAYBOOK, "--cohort", str(args.small)]
-        + ["--responses", RESPONSES, "--no-progress", "-o", os.devnull, "--trace", trace],
+        + ["--responses", RESPONSES, "--no-progress", "-o", os.path.join(folder, "report.txt"), "--trace", trace],
         check=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
