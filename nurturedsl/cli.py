@@ -673,6 +673,26 @@ def schema(output: str | None) -> None:
     help="Simulate in this many processes; the output is identical to one worker's.",
 )
 @click.option(
+    "--executor",
+    type=click.Choice(["local", "dask", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where the buckets of contacts run: local processes (--workers), a Dask cluster or a Ray cluster "
+    "(pip install 'nurturedsl[dask]' or 'nurturedsl[ray]'); the output is identical to one worker's.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="dask or ray: the cluster to run on (tcp://HOST:8786; ray://HOST:10001 or HOST:6379). "
+    "[default: $DASK_SCHEDULER_ADDRESS or $RAY_ADDRESS; unset: a local cluster of --workers processes]",
+)
+@click.option(
+    "--buckets",
+    type=click.IntRange(min=1, max=100_000),
+    metavar="N",
+    help="Cut each pass into N tasks. [default: local: one per worker; dask and ray: 4 per worker]",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="A progress bar on stderr: contacts done, rate, time left. [default: only on a terminal, "
@@ -702,6 +722,9 @@ def simulate(
     trace: str | None,
     contact: str | None,
     workers: int,
+    executor: str,
+    scheduler: str | None,
+    buckets: int | None,
     progress: bool | None,
     output: str | None,
     charts: str | None,
@@ -738,6 +761,8 @@ def simulate(
           --events examples/events.jsonl --contact c1
       nurturedsl simulate playbooks/programme.nurture --cohort 100000 --responses examples/responses.toml \\
           --seed 7 --workers 2 --format json -o forecast.json
+      nurturedsl simulate playbooks/programme.nurture --cohort 1000000 --responses examples/responses.toml \\
+          --executor dask --scheduler tcp://10.0.0.5:8786 --format json -o forecast.json
     """
     from .sim.command import Options, run_simulate
 

@@ -17,7 +17,6 @@ import datetime as dt
 import json
 import os
 import re
-import signal
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from .contact import time_problem
 from .engine import IRError, Programme, Runner, iso
 from .logic import date_seconds
 from .report import Tally, as_json, as_text, figures, flatten, intervals, layout, timeline, weeks
-from .sources import Bucket, contacts_in, slices
+from .sources import Bucket, contacts_in
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 DEFAULT_COHORT_START = "2026-01-01"
@@ -203,46 +202,25 @@ def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) 
     return tallies
 
 
-_done = None  # in a worker process: the shared count of contacts done, for the parent's progress bar
-_REPORT_EVERY = 64  # contacts between a worker's reports of progress
+def simulate(
+    job: Job, count: int, workers: int, trace_path: str | None, progress: float | None, plan=None
+) -> dict[int, Tally]:
+    """All contacts, on `workers` processes or as `plan` says
+    (executors.py); tallies by run. A programme with experiments is run in
+    rounds until no experiment decides any more (experiments.py);
+    `job.decisions` then holds the decisions. `progress`: None for no
+    progress bar, else the seconds a pass runs before its bar shows
+    (progress.py)."""
+    from .executors import ExecutorError, Plan, open_executor
+
+    try:
+        with open_executor(plan or Plan("local", workers)) as executor:
+            return _passes(job, count, trace_path, progress, executor)
+    except ExecutorError as error:
+        raise UsageError(str(error)) from None
 
 
-def _start_worker(stop, done=None) -> None:
-    """Ctrl-C is the parent's to handle: it sets `stop`, and each worker
-    ends its slice at its next look instead of dying mid-write. `done`,
-    when the parent shows progress, counts the contacts every worker has
-    finished."""
-    global _stop, _done
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _stop, _done = stop, done
-
-
-def _bucket_worker(args):
-    job, bucket, trace_path = args
-    if _done is None:
-        return run_bucket(job, bucket, trace_path)
-    unreported = 0
-
-    def report(count: int) -> None:
-        nonlocal unreported
-        unreported += count
-        if unreported >= _REPORT_EVERY:
-            with _done.get_lock():
-                _done.value += unreported
-            unreported = 0
-
-    tallies = run_bucket(job, bucket, trace_path, progress=report)
-    with _done.get_lock():
-        _done.value += unreported
-    return tallies
-
-
-def simulate(job: Job, count: int, workers: int, trace_path: str | None, progress: float | None) -> dict[int, Tally]:
-    """All contacts, on `workers` processes; tallies by run. A programme
-    with experiments is run in rounds until no experiment decides any more
-    (experiments.py); `job.decisions` then holds the decisions. `progress`:
-    None for no progress bar, else the seconds a pass runs before its bar
-    shows (progress.py)."""
+def _passes(job: Job, count: int, trace_path: str | None, progress: float | None, executor) -> dict[int, Tally]:
     from .experiments import next_decisions
     from .programme import Programme as Prepared
 
@@ -257,7 +235,7 @@ def simulate(job: Job, count: int, workers: int, trace_path: str | None, progres
             label = f"simulating, pass {rounds}" if experiments else "simulating"
             bar = Progress(sys.stderr, count, label, delay=progress)
         try:
-            tallies = _simulate_pass(job, count, workers, trace_path, bar)
+            tallies = executor.run(job, count, trace_path, bar)
         finally:
             if bar is not None:
                 bar.finish()
@@ -303,72 +281,6 @@ def _trace_decisions(job: Job, trace_path: str) -> None:
 
 def _has_experiments(ir: dict) -> bool:
     return any(node["type"] == "experiment" for flow in ir["flows"].values() for node in flow["nodes"].values())
-
-
-def _simulate_pass(job: Job, count: int, workers: int, trace_path: str | None, bar) -> dict[int, Tally]:
-    buckets = slices(count, workers)
-    workers = len(buckets)
-    if workers == 1:
-        return run_bucket(job, buckets[0], trace_path, progress=bar.update if bar is not None else None)
-    import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
-
-    folder = os.path.dirname(os.path.abspath(trace_path)) if trace_path else None
-    parts: list[str | None] = []
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    stop = context.Event()
-    done = context.Value("q", 0) if bar is not None else None  # contacts done, for the bar
-    try:
-        for _ in range(workers):
-            if trace_path:
-                handle, part = tempfile.mkstemp(prefix=".trace-", suffix=".jsonl", dir=folder)
-                os.close(handle)
-                parts.append(part)
-            else:
-                parts.append(None)
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(stop, done)
-        )
-        try:
-            futures = [pool.submit(_bucket_worker, (job, bucket, parts[bucket.order])) for bucket in buckets]
-            waiting = set(futures)
-            while waiting:  # a failed worker is seen at once, not after the slices before it
-                finished, waiting = wait(waiting, timeout=0.1 if bar is not None else None, return_when=FIRST_EXCEPTION)
-                for future in finished:
-                    future.result()  # raises a worker's failure now
-                if bar is not None:
-                    bar.show(done.value)
-            results = [future.result() for future in futures]
-        except BaseException:
-            stop.set()  # Ctrl-C, or a worker failed: the others stop at their next look
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
-        pool.shutdown()
-        if trace_path:
-            # the parts, in slice order, into the caller's temporary file
-            with open(trace_path, "wb") as out:
-                for part in parts:
-                    with open(part, "rb") as handle:
-                        while chunk := handle.read(1 << 20):
-                            out.write(chunk)
-    except OSError as error:
-        raise TraceFailed(error.strerror or str(error)) from None
-    finally:
-        for part in parts:
-            if part:
-                try:
-                    os.unlink(part)
-                except FileNotFoundError:
-                    pass
-    merged: dict[int, Tally] = {}
-    for tallies in results:
-        for run, tally in sorted(tallies.items()):
-            if run in merged:
-                merged[run].add(tally)
-            else:
-                merged[run] = tally
-    return merged
 
 
 def report(job: Job, tallies: dict[int, Tally], header: dict, output_format: str, playbook: str = "") -> str:
@@ -542,6 +454,9 @@ class Options:
     # --format html and --charts: the drawing layer (nurturedsl/readout/command.py), handed in by
     # the CLI so that the simulator never imports the readout, render or model; None without them
     readout: Any = None
+    executor: str = "local"  # --executor local|dask|ray (executors.py)
+    scheduler: str | None = None  # --scheduler ADDRESS of a Dask or Ray cluster
+    buckets: int | None = None  # --buckets N: tasks a pass is cut into
 
 
 def run_simulate(o: Options, write) -> int:
@@ -609,6 +524,13 @@ def _run(o: Options, write) -> int:
         raise UsageError("--format html and --charts need the readout (run them through the nurturedsl command)")
     if o.trace == "-":
         raise UsageError("--trace -: the trace needs a file; stdout is the report's (-o -)")
+    from .executors import ExecutorError
+    from .executors import plan as plan_for
+
+    try:  # before anything is read: a cluster that cannot be used is said at once
+        plan = plan_for(o.executor, o.workers, o.scheduler, o.buckets)
+    except ExecutorError as error:
+        raise UsageError(str(error)) from None
     outputs = _outputs(o.output, o.trace)
     given = [
         ("the playbook", o.playbook),
@@ -641,7 +563,7 @@ def _run(o: Options, write) -> int:
                 click.echo(f"{o.playbook}: error: {error}", err=True)
                 return EXIT_PROBLEMS
             raise UsageError(f"{o.playbook}: {error}") from None
-        return _simulate(ir, o, write, sources)
+        return _simulate(ir, o, write, sources, plan)
     except RecursionError:
         # Conditions are checked, compiled and evaluated by nested calls (the
         # input files are depth-checked where they are read): a condition
@@ -649,7 +571,7 @@ def _run(o: Options, write) -> int:
         raise UsageError(f"{o.playbook}: a condition is nested too deeply to run") from None
 
 
-def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
+def _simulate(ir: dict, o: Options, write, sources: list[str] = (), plan=None) -> int:
     inputs = {"playbook": o.playbook}
     notes: list[str] = []
     undated: list[str] = []  # contacts flagged unsubscribed without a date
@@ -746,7 +668,7 @@ def _simulate(ir: dict, o: Options, write, sources: list[str] = ()) -> int:
     # --progress: at once; on a terminal: after TERMINAL_DELAY, so a quick run writes nothing
     progress = None if o.progress is False else 0.0 if o.progress else TERMINAL_DELAY if sys.stderr.isatty() else None
     try:
-        tallies = simulate(job, count, o.workers, trace_temp, progress)
+        tallies = simulate(job, count, o.workers, trace_temp, progress, plan)
         if trace_temp is not None and job.decisions:
             _trace_decisions(job, trace_temp)
         if trace_temp is not None:
