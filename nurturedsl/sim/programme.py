@@ -283,6 +283,11 @@ class Programme:
         # asks that offer an honest way out: counted apart, as lint counts them
         self.way_outs = frozenset(name for name, content in ir["content"].items() if content.get("way_out"))
         self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
+        # segments that read only attributes and tags: a contact's answer is
+        # kept until those change (State.segment, by `data_version`)
+        self.static_segments = frozenset(
+            name for name, seg in ir["segments"].items() if _reads_only_data(seg["condition"], ir, self.durations)
+        )
         self.scores = {
             name: _Score(name, data, compile_, ir, self.durations, match_) for name, data in ir["scores"].items()
         }
@@ -499,6 +504,33 @@ def _split(sources: set[Source]) -> tuple[tuple[Source, ...], frozenset[Pair]]:
         tuple(source for source in sources if source[0] != "decay"),
         frozenset((source[1], source[3]) for source in sources if source[0] == "decay"),
     )
+
+
+# the operations whose value depends on nothing but the contact's attributes
+# and tags (and literals): not on events, the time, scores or flows
+_DATA_OPS = frozenset(("var", "==", "!=", "<", "<=", ">", ">=", "in", "and", "or", "!", "!!"))
+
+
+def _reads_only_data(rule: Rule, ir: Json, durations: dict[str, str], _seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a condition reads only attributes and tags, so that its value
+    can change only when they do (an elapsed-time attribute, `days_since_x`,
+    reads the clock too: not this)."""
+    if isinstance(rule, list):
+        return all(_reads_only_data(item, ir, durations, _seen) for item in rule)
+    if not isinstance(rule, dict):
+        return True
+    ((op, args),) = rule.items()
+    if op == "segment":
+        name = args[0] if isinstance(args, list) else args
+        if name in _seen:
+            return False
+        return _reads_only_data(ir["segments"][name]["condition"], ir, durations, _seen | {name})
+    if op not in _DATA_OPS:
+        return False
+    if op == "var":
+        path = args[0] if isinstance(args, list) else args
+        return isinstance(path, str) and path not in durations
+    return _reads_only_data(args, ir, durations, _seen)
 
 
 def _named(rule: Rule) -> set[tuple[str, str]]:
