@@ -96,6 +96,8 @@ class _Node:
         "arms",
         "choice",
         "counts_where",
+        "touch",
+        "tally_kind",
     )
 
     def __init__(self, node_id: str, data: Json, compile_: Compile):
@@ -124,6 +126,10 @@ class _Node:
         self.deps = Deps()
         self.timed: tuple[Source, ...] = ()
         self.pairs: frozenset[Pair] = frozenset()
+        # a touch node's delivery, prepared once (Programme sets them): what
+        # the responder is told, and the kind the report counts it under
+        self.touch: Any = None
+        self.tally_kind: str | None = None
 
 
 class _Trigger:
@@ -292,6 +298,14 @@ class Programme:
             name: _Score(name, data, compile_, ir, self.durations, match_) for name, data in ir["scores"].items()
         }
         self.flows = {name: _Flow(name, data, compile_, describe_, match_) for name, data in ir["flows"].items()}
+        from .contact import Touch
+
+        for flow in self.flows.values():
+            for node in flow.nodes.values():
+                if node.type in TOUCH_CHANNELS:
+                    content, kind = node.data.get("content"), node.data.get("give_or_ask")
+                    node.touch = Touch(flow.name, node.id, node.type, content, kind, node.data.get("action"))
+                    node.tally_kind = "way_out" if kind == "ask" and content in self.way_outs else kind
         self.experiments = _experiments(ir, compile_, self.policy.timezone)
         self.match = match_
         self.first_touch: float = ir["policy"]["first_touch"]["seconds"] if "first_touch" in ir["policy"] else math.inf
