@@ -417,17 +417,22 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         self.tally.contact(self.touches, self.first_entry is not None)
 
     def _record(self, name: str, arg: str | None, at: float, quiet: bool = False) -> None:
-        s = self.s
-        if self.holding and not quiet and name in self.p.threshold_deps.events:
+        s, p = self.s, self.p
+        if self.holding and not quiet and name in p.threshold_deps.events:
             self._release_thresholds()
-        s.events.setdefault(name, []).append((at, arg))
-        if self.p.channel_filters and name in TOUCH_EVENTS:
+        found = s.events.get(name)
+        if found is None:
+            s.events[name] = [(at, arg)]
+        else:
+            found.append((at, arg))
+        if p.channel_filters and name in TOUCH_EVENTS:
             channel = s.sent_channel.get(arg) if arg is not None else None
             if channel is None and arg is not None:
-                channel = self.p.node_channels.get(arg)
+                channel = p.node_channels.get(arg)
             s.event_channels.setdefault(name, []).append(channel)
         s.version += 1
-        if name not in _PASSIVE:
+        passive = name in _PASSIVE_SET
+        if not passive:
             s.last_activity = at
         if name == "unsubscribed" and not self.unsubscribed:
             self.unsubscribed = True  # also from history: no email to someone who opted out before the start
@@ -439,13 +444,16 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                             self.tally.arm_unsubscribed(run.flow.name, node_id, index)
         if quiet:
             return
-        if name in self.p.reactive or self.p.any_activity and name not in _PASSIVE:
+        if name in p.reactive or p.any_activity and not passive:
             self.changed.add(name)
-        if name in self.p.wake_events or self.p.wake_activity and name not in _PASSIVE:
+        if name in p.wake_events or p.wake_activity and not passive:
             self.wake_stale = True
-            if not self.decay_seen and name in self.p.any_decay_event:
+            if not self.decay_seen and name in p.any_decay_event:
                 self.decay_seen = True
-        for flow, trigger in self.p.triggers.get(name, ()):
+        triggers = p.triggers.get(name)
+        if triggers is None:
+            return
+        for flow, trigger in triggers:
             if trigger.match is None or arg in trigger.match:
                 if trigger.delay:
                     self._push(at + trigger.delay, ENTRY, flow, trigger, at)
@@ -653,7 +661,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             edge = node.perform(self, run, node, came_from)
             if edge is None:  # it waits here, or it has left
                 return
-            tally.transition(flow.name, node_id, edge.index)
+            tally.transitions[flow.name][(node_id, edge.index)] += 1  # Tally.transition, without the call
             if node.choice:
                 if len(run.path) < MAX_PATH:
                     run.path.append((node_id, edge.index))

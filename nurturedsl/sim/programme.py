@@ -212,6 +212,9 @@ class _Score:
         self.thresholds: list[Threshold] = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
 
 
+_OPEN_CACHE_SIZE = 100_000  # (moment, zone) answers of next_open kept, at most
+
+
 class _Policy:
     def __init__(self, data: Json):
         self.timezone: str = data.get("timezone", "UTC")
@@ -224,6 +227,7 @@ class _Policy:
         self.channel_caps: dict[str, tuple[int, float]] = {
             c["channel"]: (c["count"], c["per"]["seconds"]) for c in data.get("frequency_caps", ())
         }
+        self._open_cache: dict[tuple[float, ZoneInfo], tuple[float, tuple[str, ...]]] = {}
 
     def quiet_at(self, minute: float) -> bool:
         assert self.quiet is not None  # asked only with quiet hours
@@ -239,6 +243,17 @@ class _Policy:
         weekend: both)."""
         if self.quiet is None and len(self.days) == 7:
             return when, ()
+        # Touches fall due at the same moments for many contacts (entered at
+        # the start, then fixed waits): nine calls in ten repeat an earlier
+        # (moment, zone), so the answer is kept; it depends on nothing else.
+        found = self._open_cache.get((when, zone))
+        if found is None:
+            if len(self._open_cache) >= _OPEN_CACHE_SIZE:
+                self._open_cache.clear()
+            found = self._open_cache[(when, zone)] = self._next_open(when, zone)
+        return found
+
+    def _next_open(self, when: float, zone: ZoneInfo) -> tuple[float, tuple[str, ...]]:
         local = local_time(when, zone)
         reasons: tuple[str, ...] = ()
         for _ in range(16):
