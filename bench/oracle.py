@@ -7,7 +7,8 @@ Every case is one whole `nurturedsl simulate` process: each playbook in
 playbooks/*.nurture as a 3,000-contact forecast (`--seed 1 --responses
 examples/responses.toml --format json --trace T`), plus the replay examples
 of docs/simulation.md (default start, `--start`, one contact's timeline,
-CSV/JSONL inputs, CRM maps, several workers). For each case the exit code,
+CSV/JSONL inputs, CRM maps, several workers) and `nurturedsl test
+playbooks/` (the test runner drives the engine with a tally of its own). For each case the exit code,
 stdout, stderr and the trace are stored; `compare` reports every case whose
 bytes differ and exits 1, so a restructured engine that changes one figure
 anywhere is caught. Playbooks that exit 2 with that responses file
@@ -85,6 +86,8 @@ def cases() -> dict[str, list[str]]:
         "--trace",
         "{trace}",
     ]
+    # `nurturedsl test` runs the same engine with its own tally (it records the walk)
+    found["test-playbooks"] = ["@test", "playbooks/"]
     found["replay-workers2"] = [PROGRAMME, *REPLAY, "--start", "2026-01-05", "--workers", "2", "--format", "json"]
     return found
 
@@ -94,8 +97,9 @@ def run(name: str, args: list[str]) -> dict[str, bytes]:
         trace = os.path.join(scratch, "trace.jsonl")
         argv = [a.replace("{trace}", trace) for a in args]
         env = dict(os.environ, PYTHONPATH=ROOT)
+        command = ["test", *argv[1:]] if argv[0] == "@test" else ["simulate", *argv, "--no-progress"]
         done = subprocess.run(
-            [sys.executable, "-m", "nurturedsl", "simulate", *argv, "--no-progress"],
+            [sys.executable, "-m", "nurturedsl", *command],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -664,7 +664,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             edge = node.perform(self, run, node, came_from)
             if edge is None:  # it waits here, or it has left
                 return
-            tally.transitions[flow.name][(node_id, edge.index)] += 1  # Tally.transition, without the call
+            tally.transition(flow.name, node_id, edge.index)  # a call: the test runner's tally records walks by it
             if node.choice:
                 if len(run.path) < MAX_PATH:
                     run.path.append((node_id, edge.index))
