@@ -26,7 +26,7 @@ from .values import lookup
 if TYPE_CHECKING:
     from collections.abc import Collection
 
-    from .programme import Pair
+    from .programme import Pair, Source
 
 # the kinds of happening, the third member of every queue entry
 EVENT, TIMER, ENTRY, WAKE, REVISIT = range(5)
@@ -38,6 +38,9 @@ class _Clock(_Shared):
     wake. Owns `queue`, `seq`, `wake_at` and `wake_stale` (set by every part
     that changes what the wake depends on)."""
 
+    # (data_version, date attribute -> its moment), for `since` sources
+    _since_cache: tuple[int, dict[str, float | None]] | None = None
+
     def _push(self, at: float, kind: int, *payload: Any) -> None:
         self.seq += 1
         heapq.heappush(self.queue, (at, self.seq, kind, payload))
@@ -46,52 +49,28 @@ class _Clock(_Shared):
         if not self.wake_stale:
             return
         self.wake_stale = False
-        groups = [self.p.threshold_timed]
-        for run in self.runs.values():
-            groups.append(run.flow.exit_timed)
-            if run.waiting is not None:
-                groups.append(run.waiting.timed)
-        now, s = self.s.now, self.s
-        soonest = math.inf
+        now, runs = self.s.now, self.runs
+        soonest = self._soonest(self.p.threshold_timed, math.inf)
+        for run in runs.values():
+            if run.flow.exit_timed:
+                soonest = self._soonest(run.flow.exit_timed, soonest)
+            if run.waiting is not None and run.waiting.timed:
+                soonest = self._soonest(run.waiting.timed, soonest)
         if not self.with_sales:
             for flow in self.p.condition_flows:
-                if flow.name in self.runs:
+                if flow.name in runs:
                     continue
                 entered = self.entries.get(flow.name)
                 if entered is None:
-                    if flow.entry_sources and now >= self.suppressed_until:
-                        groups.append(flow.entry_timed)
+                    if flow.entry_timed and now >= self.suppressed_until:
+                        soonest = self._soonest(flow.entry_timed, soonest)
                 elif flow.reentry:
                     allowed = entered[1] + flow.reentry_after
                     if now < allowed:
                         if allowed < soonest:  # re-entry: look again the moment it is allowed
                             soonest = allowed
-                    elif flow.entry_sources and self._may_enter(flow):
-                        groups.append(flow.entry_timed)
-        for sources in groups:
-            for source in sources:
-                kind = source[0]
-                if kind == "within":
-                    _, name, match, seconds = source
-                    found = s.events.get(name)
-                    if found:
-                        first = bisect_right(found, now - seconds, key=_time_of)
-                        for when, arg in found[first:]:
-                            if match is None or arg in match:
-                                # a window still holds an event exactly `seconds`
-                                # old: look a second later, when it has left
-                                if when + seconds + 1 < soonest:
-                                    soonest = when + seconds + 1
-                                break
-                elif kind == "inactive":
-                    when = s.last_activity + source[1]
-                    if now < when < soonest:
-                        soonest = when
-                elif kind == "since":
-                    base = lookup(s.data, source[1])
-                    start = date_seconds(base) if isinstance(base, str) else None
-                    if start is not None and now < start + source[2] + 1 < soonest:
-                        soonest = start + source[2] + 1
+                    elif flow.entry_timed and self._may_enter(flow):
+                        soonest = self._soonest(flow.entry_timed, soonest)
         if self.decay_seen:
             decay = self._decay_wake()
             if decay is not None and decay < soonest:
@@ -99,6 +78,50 @@ class _Clock(_Shared):
         if now < soonest < self.wake_at and soonest <= self.r.until:
             self.wake_at = soonest
             self._push(soonest, WAKE)
+
+    def _soonest(self, sources: tuple[Source, ...], soonest: float) -> float:
+        """The earlier of `soonest` and the next moment one of `sources`
+        (the time sources of a group of conditions) changes by itself."""
+        s = self.s
+        now = s.now
+        for source in sources:
+            kind = source[0]
+            if kind == "within":
+                _, name, match, seconds = source
+                found = s.events.get(name)
+                if found:
+                    first = bisect_right(found, now - seconds, key=_time_of)
+                    for when, arg in found[first:]:
+                        if match is None or arg in match:
+                            # a window still holds an event exactly `seconds`
+                            # old: look a second later, when it has left
+                            if when + seconds + 1 < soonest:
+                                soonest = when + seconds + 1
+                            break
+            elif kind == "inactive":
+                when = s.last_activity + source[1]
+                if now < when < soonest:
+                    soonest = when
+            elif kind == "since":
+                start = self._since_start(source[1])
+                if start is not None and now < start + source[2] + 1 < soonest:
+                    soonest = start + source[2] + 1
+        return soonest
+
+    def _since_start(self, path: str) -> float | None:
+        """The moment the date attribute `path` names (None: none), kept
+        until the contact's attributes change: every wake of a contact an
+        `entry when` elapsed-time condition watches reads it."""
+        s = self.s
+        cache = self._since_cache
+        if cache is None or cache[0] != s.data_version:
+            cache = self._since_cache = (s.data_version, {})
+        starts = cache[1]
+        if path in starts:
+            return starts[path]
+        base = lookup(s.data, path)
+        start = starts[path] = date_seconds(base) if isinstance(base, str) else None
+        return start
 
     def _decay_wake(self) -> float | None:
         """The next moment decay takes a score across a number that a

@@ -14,7 +14,7 @@ from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from .clock import EVENT, TIMER
-from .contact import Contact, Touch
+from .contact import Contact
 from .shared import _Shared
 from .values import iso
 
@@ -62,23 +62,25 @@ class _Delivery(_Shared):
                     reason=blocked,
                 )
             return True
-        when = self._open_at(s.now, run, channel) if node.message else s.now  # presence is never held
-        if when > s.now:
-            run.ticket += 1
-            run.node = node.id
-            self._push(when, TIMER, run, run.ticket, "send", node.id)
-            return False
+        now = s.now
+        if node.message:  # presence is never held
+            when = self._open_at(now, run, channel)
+            if when > now:
+                run.ticket += 1
+                run.node = node.id
+                self._push(when, TIMER, run, run.ticket, "send", node.id)
+                return False
         run.held_for = None
         self.touches += 1
         late = None
+        flow, tally = run.flow, self.tally
         if node.message:  # the frequency cap, the cadence and first_touch count messages
-            now = s.now
             self.touch_times.append(now)
             if channel in self.p.policy.channel_caps:
                 self.channel_times.setdefault(channel, []).append(now)
-            if "sends" in run.flow.rate_limits:
-                self.tally.rated(run.flow.name, "sends", self._window(run.flow.rate_limits["sends"][1]))
-            run.cadence_until = now + run.flow.cadence_min
+            if flow.rate_limits and "sends" in flow.rate_limits:
+                tally.rated(flow.name, "sends", self._window(flow.rate_limits["sends"][1]))
+            run.cadence_until = now + flow.cadence_min
             run.last_message = node.id
             if run.messages:
                 run.messages += 1
@@ -86,35 +88,30 @@ class _Delivery(_Shared):
                 run.messages = 1
                 if now - run.entered_at > self.p.first_touch:
                     late = True
-                    self.tally.late_first_touch(run.flow.name)
-        content, kind = data.get("content"), data.get("give_or_ask")
-        self.tally.touch(
-            run.flow.name,
-            channel,
-            "way_out" if kind == "ask" and content in self.p.way_outs else kind,
-            node.id,
-            self._week(),
-        )
+                    tally.late_first_touch(flow.name)
+        touch = node.touch
+        tally.touch(flow.name, channel, node.tally_kind, node.id, self._week())
         if self.tracing:
             self._trace(
                 "touch",
-                flow=run.flow.name,
+                flow=flow.name,
                 step=node.id,
                 channel=channel,
-                content=content,
-                give_or_ask=kind,
-                action=data.get("action"),
+                content=touch.content,
+                give_or_ask=touch.kind,
+                action=touch.action,
                 late_first_touch=late,
             )
         if self.p.channel_filters:  # what a later event about this step or its content was about
             s.sent_channel[node.id] = channel
-            if content is not None:
-                s.sent_channel[content] = channel
-        self._record("sent", node.id, s.now)
-        if self.r.responder is not None:
-            touch = Touch(run.flow.name, node.id, channel, content, kind, data.get("action"))
-            for event in self.r.responder(self.contact, touch, s.now, self.rng, self._in_segment):
-                if event.at <= self.r.until:
+            if touch.content is not None:
+                s.sent_channel[touch.content] = channel
+        self._record("sent", node.id, now)
+        responder = self.r.responder
+        if responder is not None:
+            until = self.r.until
+            for event in responder(self.contact, touch, now, self.rng, self._in_segment):
+                if event.at <= until:
                     self._push(event.at, EVENT, event)
         return True
 

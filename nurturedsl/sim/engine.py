@@ -38,7 +38,6 @@ from .nodes import chosen_arm, stable_fraction
 from .programme import (
     TOUCH_CHANNELS,
     TOUCH_EVENTS,
-    Deps,
     IRError,
     Programme,
     _Flow,
@@ -74,6 +73,8 @@ __all__ = [
 ]
 
 _PASSIVE = ("sent", "bounced")  # events that are not the contact's own activity
+_PASSIVE_SET = frozenset(_PASSIVE)
+_NOTHING: frozenset[str] = frozenset()  # no event changed this round
 MAX_PATH = 20  # choices kept per run: a loop through a branch must not grow the report without bound
 MAX_STEPS_AT_ONCE = 10_000  # a loop without a wait must not hang the run
 
@@ -106,6 +107,7 @@ class State:
         self.data_version = 0  # bumped by changes of attributes or tags only
         self._scores: dict[str, tuple[int, float, float]] = {}  # name -> (version, now, score)
         self._fit: dict[str, tuple[int, float]] = {}  # name -> (data_version, static fit points)
+        self._segments: dict[str, tuple[int, bool]] = {}  # static segment -> (data_version, value)
         # Score changes (docs/ir.md, "Score changes"), for scores that had one:
         # adjustments since the last reset minus the fit points at that reset,
         # and per event name how many events were recorded before the reset.
@@ -157,6 +159,13 @@ class State:
         return count
 
     def segment(self, name: str) -> bool:
+        if name in self.programme.static_segments:
+            cached = self._segments.get(name)
+            if cached is not None and cached[0] == self.data_version:
+                return cached[1]
+            value = bool(self.programme.segments[name](self))
+            self._segments[name] = (self.data_version, value)
+            return value
         return bool(self.programme.segments[name](self))
 
     def change_score(self, name: str, op: str, points: float) -> None:
@@ -206,11 +215,14 @@ class State:
         for condition, points in model.fit:
             if condition(self):
                 total += points
-        now = self.now
+        now, events = self.now, self.events
+        cuts = self.cuts.get(name) if self.cuts else None
         for rule in model.behaviour:
-            found = self._counted(name, rule.event)
+            found = events.get(rule.event)  # self._counted, inline: most scores were never reset
             if not found:
                 continue
+            if cuts and cuts.get(rule.event):
+                found = found[cuts[rule.event] :]
             counted = 0
             match = rule.arg
             for at, arg in reversed(found):
@@ -408,17 +420,22 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
         self.tally.contact(self.touches, self.first_entry is not None)
 
     def _record(self, name: str, arg: str | None, at: float, quiet: bool = False) -> None:
-        s = self.s
-        if self.holding and not quiet and name in self.p.threshold_deps.events:
+        s, p = self.s, self.p
+        if self.holding and not quiet and name in p.threshold_deps.events:
             self._release_thresholds()
-        s.events.setdefault(name, []).append((at, arg))
-        if self.p.channel_filters and name in TOUCH_EVENTS:
+        found = s.events.get(name)
+        if found is None:
+            s.events[name] = [(at, arg)]
+        else:
+            found.append((at, arg))
+        if p.channel_filters and name in TOUCH_EVENTS:
             channel = s.sent_channel.get(arg) if arg is not None else None
             if channel is None and arg is not None:
-                channel = self.p.node_channels.get(arg)
+                channel = p.node_channels.get(arg)
             s.event_channels.setdefault(name, []).append(channel)
         s.version += 1
-        if name not in _PASSIVE:
+        passive = name in _PASSIVE_SET
+        if not passive:
             s.last_activity = at
         if name == "unsubscribed" and not self.unsubscribed:
             self.unsubscribed = True  # also from history: no email to someone who opted out before the start
@@ -430,13 +447,16 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
                             self.tally.arm_unsubscribed(run.flow.name, node_id, index)
         if quiet:
             return
-        if name in self.p.reactive or self.p.any_activity and name not in _PASSIVE:
+        if name in p.reactive or p.any_activity and not passive:
             self.changed.add(name)
-        if name in self.p.wake_events or self.p.wake_activity and name not in _PASSIVE:
+        if name in p.wake_events or p.wake_activity and not passive:
             self.wake_stale = True
-            if not self.decay_seen and name in self.p.any_decay_event:
+            if not self.decay_seen and name in p.any_decay_event:
                 self.decay_seen = True
-        for flow, trigger in self.p.triggers.get(name, ()):
+        triggers = p.triggers.get(name)
+        if triggers is None:
+            return
+        for flow, trigger in triggers:
             if trigger.match is None or arg in trigger.match:
                 if trigger.delay:
                     self._push(at + trigger.delay, ENTRY, flow, trigger, at)
@@ -446,42 +466,65 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
     # -- reacting to a change
 
     def _react(self) -> None:
-        s = self.s
+        s, p, runs = self.s, self.p, self.runs
+        threshold_deps, goal_deps = p.threshold_deps, p.goal_deps
+        changed: set[str] | frozenset[str]
         for _ in range(100):
-            if not (self.changed or self.everything or self.pending):
+            changed, everything = self.changed, self.everything
+            if not (changed or everything or self.pending):
                 break
             # Conditions are re-read only when something they depend on has
             # changed since the last round; changes made while reacting
-            # (touches sent, tags set) are looked at in the next round.
-            changed, everything = self.changed, self.everything
-            self.changed, self.everything = set(), False
-            active = any(name not in _PASSIVE for name in changed)
-
-            def touched(deps: Deps) -> bool:
-                return everything or bool(deps.events & changed) or deps.activity and active
-
-            if touched(self.p.threshold_deps):
-                self._thresholds()
-            for run in list(self.runs.values()):
-                if run.active and touched(run.flow.exit_deps):
-                    reason = self._exit_reason(run)
-                    if reason:
-                        self._leave(run, reason)
-            for run in list(self.runs.values()):
-                node = run.waiting
-                if run.active and node is not None and touched(node.deps):
-                    edge = node.ready(self, run, node)
-                    if edge is not None:
-                        self._stop_waiting(run, node, edge)
-            if self.attributions and touched(self.p.goal_deps):
-                self._check_attributions()
-            pending, self.pending = self.pending, []
-            for flow, trigger, event_at in pending:
-                if trigger.condition is None or trigger.condition(s):
-                    self._enter(flow, trigger.text, since=event_at)
-            if not self.with_sales:
-                for flow in self.p.condition_flows:
-                    if flow.name not in self.runs and touched(flow.entry_deps) and self._may_enter(flow):
+            # (touches sent, tags set) are looked at in the next round. An
+            # empty `changed` is kept (no new set each round) and read as
+            # _NOTHING, so what this round adds to it waits for the next.
+            if changed:
+                self.changed = set()
+                active = not changed <= _PASSIVE_SET
+            else:
+                changed, active = _NOTHING, False
+            self.everything = False
+            if everything or changed:
+                # the same test for every group of conditions, inline: does
+                # this round's change touch what they read (`Deps`)?
+                deps = threshold_deps
+                if everything or deps.activity and active or not deps.events.isdisjoint(changed):
+                    self._thresholds()
+                if runs:
+                    for run in tuple(runs.values()):
+                        deps = run.flow.exit_deps
+                        if run.active and (
+                            everything or deps.activity and active or not deps.events.isdisjoint(changed)
+                        ):
+                            reason = self._exit_reason(run)
+                            if reason:
+                                self._leave(run, reason)
+                if runs:
+                    for run in tuple(runs.values()):
+                        node = run.waiting
+                        if run.active and node is not None:
+                            deps = node.deps
+                            if everything or deps.activity and active or not deps.events.isdisjoint(changed):
+                                edge = node.ready(self, run, node)
+                                if edge is not None:
+                                    self._stop_waiting(run, node, edge)
+                if self.attributions and (
+                    everything or goal_deps.activity and active or not goal_deps.events.isdisjoint(changed)
+                ):
+                    self._check_attributions()
+            if self.pending:
+                pending, self.pending = self.pending, []
+                for flow, trigger, event_at in pending:
+                    if trigger.condition is None or trigger.condition(s):
+                        self._enter(flow, trigger.text, since=event_at)
+            if (everything or changed) and not self.with_sales:
+                for flow in p.condition_flows:
+                    if flow.name in runs:
+                        continue
+                    deps = flow.entry_deps
+                    if (
+                        everything or deps.activity and active or not deps.events.isdisjoint(changed)
+                    ) and self._may_enter(flow):
                         for trigger in flow.on_condition:
                             if trigger.condition(s):  # type: ignore[misc]  # `entry when` always has one
                                 self._enter(flow, trigger.text)
@@ -621,7 +664,7 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
             edge = node.perform(self, run, node, came_from)
             if edge is None:  # it waits here, or it has left
                 return
-            tally.transition(flow.name, node_id, edge.index)
+            tally.transition(flow.name, node_id, edge.index)  # a call: the test runner's tally records walks by it
             if node.choice:
                 if len(run.path) < MAX_PATH:
                     run.path.append((node_id, edge.index))

@@ -18,6 +18,7 @@ periods running out, elapsed-time attributes passing a bound).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -146,6 +147,9 @@ class Compiler:
     # -- logic and comparison
 
     def _op_compare(self, op, args) -> Condition:
+        exists = self._event_exists(op, args)
+        if exists is not None:
+            return exists
         left, right = (self.compile(a) for a in args)
         compare = _COMPARE[op]
         literal = args[1]
@@ -176,6 +180,37 @@ class Compiler:
 
             return against_number
         return lambda s: compare(left(s), literal)
+
+    def _event_exists(self, op, args) -> Condition | None:
+        """`event_count(E, arg, within) > 0` (or `>= 1`), what every `exit on
+        E` and `goal E` compiles to, as one closure that stops at the first
+        matching event; None for any other comparison. The same answer as
+        counting them all, with two calls fewer and no full count."""
+        if len(args) != 2 or not isinstance(args[0], dict) or len(args[0]) != 1 or "event_count" not in args[0]:
+            return None
+        count, bound = args[0]["event_count"], args[1]
+        if not isinstance(count, list) or len(count) != 3 or type(bound) is not int:
+            return None
+        if not (op == ">" and bound == 0 or op == ">=" and bound == 1):
+            return None
+        name, arg, within = count
+        match = self.match(name, arg)
+
+        def has_event(s):
+            found = s.events.get(name)
+            if not found:
+                return False
+            if match is None and within is None:
+                return True
+            oldest = s.now - within if within is not None else -math.inf
+            for at, argument in reversed(found):
+                if at < oldest:
+                    return False
+                if match is None or argument in match:
+                    return True
+            return False
+
+        return has_event
 
     def _op_in(self, op, args) -> Condition:
         needle, haystack = (self.compile(a) for a in args)

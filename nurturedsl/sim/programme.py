@@ -96,6 +96,8 @@ class _Node:
         "arms",
         "choice",
         "counts_where",
+        "touch",
+        "tally_kind",
     )
 
     def __init__(self, node_id: str, data: Json, compile_: Compile):
@@ -124,6 +126,10 @@ class _Node:
         self.deps = Deps()
         self.timed: tuple[Source, ...] = ()
         self.pairs: frozenset[Pair] = frozenset()
+        # a touch node's delivery, prepared once (Programme sets them): what
+        # the responder is told, and the kind the report counts it under
+        self.touch: Any = None
+        self.tally_kind: str | None = None
 
 
 class _Trigger:
@@ -206,6 +212,9 @@ class _Score:
         self.thresholds: list[Threshold] = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
 
 
+_OPEN_CACHE_SIZE = 100_000  # (moment, zone) answers of next_open kept, at most
+
+
 class _Policy:
     def __init__(self, data: Json):
         self.timezone: str = data.get("timezone", "UTC")
@@ -218,6 +227,7 @@ class _Policy:
         self.channel_caps: dict[str, tuple[int, float]] = {
             c["channel"]: (c["count"], c["per"]["seconds"]) for c in data.get("frequency_caps", ())
         }
+        self._open_cache: dict[tuple[float, ZoneInfo], tuple[float, tuple[str, ...]]] = {}
 
     def quiet_at(self, minute: float) -> bool:
         assert self.quiet is not None  # asked only with quiet hours
@@ -233,6 +243,17 @@ class _Policy:
         weekend: both)."""
         if self.quiet is None and len(self.days) == 7:
             return when, ()
+        # Touches fall due at the same moments for many contacts (entered at
+        # the start, then fixed waits): nine calls in ten repeat an earlier
+        # (moment, zone), so the answer is kept; it depends on nothing else.
+        found = self._open_cache.get((when, zone))
+        if found is None:
+            if len(self._open_cache) >= _OPEN_CACHE_SIZE:
+                self._open_cache.clear()
+            found = self._open_cache[(when, zone)] = self._next_open(when, zone)
+        return found
+
+    def _next_open(self, when: float, zone: ZoneInfo) -> tuple[float, tuple[str, ...]]:
         local = local_time(when, zone)
         reasons: tuple[str, ...] = ()
         for _ in range(16):
@@ -283,10 +304,23 @@ class Programme:
         # asks that offer an honest way out: counted apart, as lint counts them
         self.way_outs = frozenset(name for name, content in ir["content"].items() if content.get("way_out"))
         self.segments = {name: compile_(seg["condition"]) for name, seg in ir["segments"].items()}
+        # segments that read only attributes and tags: a contact's answer is
+        # kept until those change (State.segment, by `data_version`)
+        self.static_segments = frozenset(
+            name for name, seg in ir["segments"].items() if _reads_only_data(seg["condition"], ir, self.durations)
+        )
         self.scores = {
             name: _Score(name, data, compile_, ir, self.durations, match_) for name, data in ir["scores"].items()
         }
         self.flows = {name: _Flow(name, data, compile_, describe_, match_) for name, data in ir["flows"].items()}
+        from .contact import Touch
+
+        for flow in self.flows.values():
+            for node in flow.nodes.values():
+                if node.type in TOUCH_CHANNELS:
+                    content, kind = node.data.get("content"), node.data.get("give_or_ask")
+                    node.touch = Touch(flow.name, node.id, node.type, content, kind, node.data.get("action"))
+                    node.tally_kind = "way_out" if kind == "ask" and content in self.way_outs else kind
         self.experiments = _experiments(ir, compile_, self.policy.timezone)
         self.match = match_
         self.first_touch: float = ir["policy"]["first_touch"]["seconds"] if "first_touch" in ir["policy"] else math.inf
@@ -499,6 +533,33 @@ def _split(sources: set[Source]) -> tuple[tuple[Source, ...], frozenset[Pair]]:
         tuple(source for source in sources if source[0] != "decay"),
         frozenset((source[1], source[3]) for source in sources if source[0] == "decay"),
     )
+
+
+# the operations whose value depends on nothing but the contact's attributes
+# and tags (and literals): not on events, the time, scores or flows
+_DATA_OPS = frozenset(("var", "==", "!=", "<", "<=", ">", ">=", "in", "and", "or", "!", "!!"))
+
+
+def _reads_only_data(rule: Rule, ir: Json, durations: dict[str, str], _seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a condition reads only attributes and tags, so that its value
+    can change only when they do (an elapsed-time attribute, `days_since_x`,
+    reads the clock too: not this)."""
+    if isinstance(rule, list):
+        return all(_reads_only_data(item, ir, durations, _seen) for item in rule)
+    if not isinstance(rule, dict):
+        return True
+    ((op, args),) = rule.items()
+    if op == "segment":
+        name = args[0] if isinstance(args, list) else args
+        if name in _seen:
+            return False
+        return _reads_only_data(ir["segments"][name]["condition"], ir, durations, _seen | {name})
+    if op not in _DATA_OPS:
+        return False
+    if op == "var":
+        path = args[0] if isinstance(args, list) else args
+        return isinstance(path, str) and path not in durations
+    return _reads_only_data(args, ir, durations, _seen)
 
 
 def _named(rule: Rule) -> set[tuple[str, str]]:
