@@ -212,7 +212,10 @@ class _Score:
         self.thresholds: list[Threshold] = [(t["name"], t["op"], t["value"], t["actions"]) for t in data["thresholds"]]
 
 
-_OPEN_CACHE_SIZE = 100_000  # (moment, zone) answers of next_open kept, at most
+# (moment, zone) answers of next_open kept, at most. 100k entries cost 10 MiB
+# of peak memory at 200k contacts and more, for no measurable speed
+# (200k contacts: 29.8 s against 28.8-30.2 s), and memory must stay flat.
+_OPEN_CACHE_SIZE = 10_000
 
 
 class _Policy:
