@@ -1,6 +1,6 @@
 """Simulator speed, memory and determinism: `nurturedsl simulate`.
 
-    python bench/simulate.py            # everything, full sizes (about 3 min on 2 cores)
+    python bench/simulate.py            # everything, full sizes (about 8 min on 2 cores)
     python bench/simulate.py --quick    # scaled down (about 45 s)
     python bench/simulate.py --skip-cli # only the engine-vs-SimPy comparison
 
