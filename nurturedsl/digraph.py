@@ -22,6 +22,7 @@ graphs (networkx is a test-only dependency).
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
 from typing import Any, Generic, Literal, TypeVar, overload
@@ -67,7 +68,7 @@ class NodeView(Generic[N]):
         return list(self._nodes)
 
 
-class _Graph(Generic[N]):
+class _Graph(ABC, Generic[N]):
     """What both kinds share: nodes, adjacency, the questions asked of it.
     `_succ[u][v]` and `_pred[v][u]` are the same object: an edge's
     attributes (`DiGraph`) or its parallel edges by key (`MultiDiGraph`)."""
@@ -102,6 +103,18 @@ class _Graph(Generic[N]):
         for node in nodes:
             self.add_node(node)
 
+    @abstractmethod
+    def add_edge(self, source: N, target: N, **attrs: Any) -> Any:
+        """Each kind says what a second edge between two nodes means."""
+
+    def add_edges_from(self, edges: Iterable[tuple[N, N] | tuple[N, N, Attrs]]) -> None:
+        """Each edge as (source, target) or (source, target, attrs)."""
+        for edge in edges:
+            if len(edge) == 3:
+                self.add_edge(edge[0], edge[1], **edge[2])
+            else:
+                self.add_edge(edge[0], edge[1])
+
     def _ensure(self, node: N) -> None:
         if node not in self._succ:
             self._succ[node] = {}
@@ -132,14 +145,6 @@ class DiGraph(_Graph[N]):
         if data is None:
             data = self._succ[source][target] = self._pred[target][source] = {}
         data.update(attrs)
-
-    def add_edges_from(self, edges: Iterable[tuple[N, N] | tuple[N, N, Attrs]]) -> None:
-        """Each edge as (source, target) or (source, target, attrs)."""
-        for edge in edges:
-            if len(edge) == 3:
-                self.add_edge(edge[0], edge[1], **edge[2])
-            else:
-                self.add_edge(edge[0], edge[1])
 
     @property
     def edges(self) -> EdgeView[N]:
@@ -207,14 +212,6 @@ class MultiDiGraph(_Graph[N]):
         key = len(parallel)  # edges are never removed, so the keys are 0..len-1
         parallel[key] = dict(attrs)
         return key
-
-    def add_edges_from(self, edges: Iterable[tuple[N, N] | tuple[N, N, Attrs]]) -> None:
-        """Each edge as (source, target) or (source, target, attrs)."""
-        for edge in edges:
-            if len(edge) == 3:
-                self.add_edge(edge[0], edge[1], **edge[2])
-            else:
-                self.add_edge(edge[0], edge[1])
 
     @property
     def edges(self) -> MultiEdgeView[N]:
