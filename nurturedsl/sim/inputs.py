@@ -609,6 +609,23 @@ def _load_preset(name: str) -> dict[str, Any]:
 # Files
 
 
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")  # byte-order marks of UTF-16, little and big endian
+
+
+def utf16_message(path: str) -> str:
+    return f"{path}: is UTF-16; save it as UTF-8 (in Excel: CSV UTF-8)"
+
+
+def unreadable(path: str, error: Exception) -> InputError:
+    """The input error for a path files.py refused to read (whole or
+    streamed): what is missing or wrong, in the user's terms."""
+    if not os.path.lexists(path):
+        return InputError(f"{path}: no such file")
+    if os.path.isdir(path):
+        return InputError(f"{path}: is a folder, not a file")
+    return InputError(str(error))
+
+
 def _read_text(path: str, what: str) -> str:
     from ..files import UnreadableInput, read_input
 
@@ -616,13 +633,9 @@ def _read_text(path: str, what: str) -> str:
         # never open() a FIFO (it blocks) or read a device (it never ends)
         data = read_input(path, MAX_ROWS_FILE_BYTES, what)
     except UnreadableInput as error:
-        if not os.path.lexists(path):
-            raise InputError(f"{path}: no such file") from None
-        if os.path.isdir(path):
-            raise InputError(f"{path}: is a folder, not a file") from None
-        raise InputError(str(error)) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(f"{path}: is UTF-16; save it as UTF-8 (in Excel: CSV UTF-8)")
+        raise unreadable(path, error) from None
+    if data.startswith(UTF16_MARKS):
+        raise InputError(utf16_message(path))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

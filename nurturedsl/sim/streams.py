@@ -36,7 +36,6 @@ bucket, read in turn (`SortedReplay.parts`); ids are sorted within a bucket.
 from __future__ import annotations
 
 import io
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -44,6 +43,7 @@ from typing import Any
 
 from .contact import Contact, Event
 from .inputs import (
+    UTF16_MARKS,
     BadRow,
     InputError,
     Records,
@@ -55,6 +55,8 @@ from .inputs import (
     _events_jsonl,
     _format,
     _rows,
+    unreadable,
+    utf16_message,
 )
 
 __all__ = ["SortedReplay", "Survey", "SORT_HINT"]
@@ -110,17 +112,13 @@ def _open(path: str, what: str, empty_ok: bool = False) -> tuple[str, Iterator[s
         check_input(path, 1 << 62, what)  # a regular file: never open() a FIFO or read a device
         handle = io.BufferedReader(io.FileIO(path, "rb"), buffer_size=1 << 20)
     except UnreadableInput as error:
-        if not os.path.lexists(path):
-            raise InputError(f"{path}: no such file") from None
-        if os.path.isdir(path):
-            raise InputError(f"{path}: is a folder, not a file") from None
-        raise InputError(str(error)) from None
+        raise unreadable(path, error) from None
     except OSError as error:
         raise InputError(f"cannot read {path}: {error.strerror}") from None
     head = handle.peek(_HEAD_BYTES)[:_HEAD_BYTES]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith(UTF16_MARKS):
         handle.close()
-        raise InputError(f"{path}: is UTF-16; save it as UTF-8 (in Excel: CSV UTF-8)")
+        raise InputError(utf16_message(path))
     try:
         kind = _format(path, head.decode("utf-8-sig", "ignore"))
     except InputError:
