@@ -443,3 +443,19 @@ def test_a_threshold_only_a_score_step_reaches_is_not_reported_unreachable(tmp_p
         for path in (with_step, without)
     }
     assert codes == {"a.nurture": set(), "b.nurture": {"NUR405"}}
+
+
+def test_a_run_changes_its_own_copy_of_the_contact_never_the_one_it_was_given(tmp_path):
+    # `tag` and `set` change what later conditions read; the Contact stays
+    # as read, so a second run of it (a decision's pass, a test's next
+    # expectation) starts from the same place as the first.
+    ir = playbook(tmp_path, flow('tag "vip"', "set deal.amount = 50k", "wait 1d"))
+    contact = Contact("c", {"tags": ["old"], "deal": {"amount": 10, "stage": "open"}})
+    download = Event(at("2026-01-05T09:00:00Z"), "downloaded", "guide")
+    first = Sim(ir, [contact], {"c": [download]})
+    assert contact.data == {"tags": ["old"], "deal": {"amount": 10, "stage": "open"}}
+    state = Sim(ir, [], {}).runner.run(contact, [download], first.tally)
+    assert state.data["tags"] == ["old", "vip"] and state.data["deal"] == {"amount": 50_000, "stage": "open"}
+    second = Sim(ir, [contact], {"c": [download]})
+    assert second.records == first.records
+    assert contact.data == {"tags": ["old"], "deal": {"amount": 10, "stage": "open"}}

@@ -230,6 +230,19 @@ def test_the_decision_is_the_same_on_every_number_of_workers(tmp_path):
     assert trace_one == trace_three
 
 
+def test_a_second_pass_starts_from_the_contacts_as_read(tmp_path):
+    # Each contact is tagged in the first pass; the decision's pass must see
+    # them untagged again, on one worker (the same Contact objects run
+    # twice in one process) as on three (copies in other processes).
+    text = flow('tag "seen"\n' + EXPERIMENT, entry='entry on registered("webinar") when not tagged "seen"')
+    one, trace_one, ids = _replay(tmp_path, text, lambda contact, arm: arm == "b", workers=1)
+    three, trace_three, _ = _replay(tmp_path, text, lambda contact, arm: arm == "b", workers=3)
+    assert one["winner"] == "b"
+    entered = {r["contact"] for r in trace_one if r["type"] == "enter"}
+    assert entered == set(ids)
+    assert one == three and trace_one == trace_three
+
+
 def test_an_undecided_experiment_says_so(tmp_path):
     text = flow(EXPERIMENT.replace("decide after 3 per arm", "decide after 500 per arm"))
     decision, records, _ = _replay(tmp_path, text, lambda contact, arm: False)

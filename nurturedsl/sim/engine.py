@@ -93,7 +93,14 @@ class State:
     def __init__(self, programme: Programme, contact: Contact, start: float):
         self.programme = programme
         self.contact = contact
-        self.data = contact.data
+        # The run's own data: `tag` and `set` change it, and the contact it
+        # was given stays as it was read, for the next pass over it (a
+        # decision's re-run, a test's next expectation). Nested objects are
+        # copied when a `set` writes into them (values.assign).
+        self.data = data = dict(contact.data)
+        tags = data.get("tags")
+        if tags is not None:
+            data["tags"] = list(tags)
         self.now = start
         self.events: dict[str, list[tuple[float, str | None]]] = {}  # name -> (at, argument), by time
         # With no activity, a contact is inactive since it was created (or

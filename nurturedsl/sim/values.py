@@ -73,7 +73,12 @@ def lookup(data: dict[str, Any], path: str) -> Any:
 
 
 def assign(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set the attribute at dotted `path`. The objects on the way are
+    copied, not changed: `data` is a run's own top level (engine.State),
+    the nested objects may still be the contact's as it was read."""
     keys = path.split(".")
     for key in keys[:-1]:
-        data = data.setdefault(key, {})
+        inner = data.get(key)
+        data[key] = inner = dict(inner) if isinstance(inner, dict) else {}
+        data = inner
     data[keys[-1]] = value
