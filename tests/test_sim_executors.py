@@ -89,8 +89,10 @@ def test_a_replay_on_a_cluster_is_byte_identical_to_one_worker(tmp_path, request
 
 @pytest.mark.parametrize("executor", ["dask", "ray"])
 def test_an_experiment_decides_the_same_on_a_cluster(tmp_path, request, executor):
-    """A decision makes a second pass over every contact: the cluster runs
-    both, and the decision line ends the trace as with one worker."""
+    """A decision makes a second pass: the cluster runs both, and the
+    decision line ends the trace as with one worker. Untraced, the second
+    pass runs only the contacts the decision can change, in buckets of
+    their own, and reports the same."""
     playbook = write(tmp_path, "x.nurture", flow(EXPERIMENT))
     ids = [f"c{i:02d}" for i in range(24)]
     write(tmp_path, "contacts.csv", "id,email\n" + "".join(f"{c},{c}@example.com\n" for c in ids))
@@ -108,6 +110,9 @@ def test_an_experiment_decides_the_same_on_a_cluster(tmp_path, request, executor
     assert json.loads(report)["experiments"]["welcome.subject_test"]["runs"][0]["winner"] is not None
     assert trace.splitlines()[-1].startswith(b'{"arms"') and b"experiment_decided" in trace.splitlines()[-1]
     assert outputs(tmp_path, executor, *args, *on_cluster(request, executor), "--buckets", "5") == (report, trace)
+    untraced = run(*args, *on_cluster(request, executor), "--buckets", "5", "--format", "json")
+    assert untraced.exit_code == 0, untraced.output
+    assert untraced.stdout == report
 
 
 def test_dask_without_a_scheduler_starts_a_local_cluster_and_says_nothing(tmp_path, monkeypatch):

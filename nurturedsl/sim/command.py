@@ -67,6 +67,9 @@ class Job:
     contacts: list = field(default_factory=list)  # replay: Contact objects
     events: dict = field(default_factory=dict)
     decisions: dict = field(default_factory=dict)  # run -> experiment -> Decision (experiments.py)
+    # a pass that re-runs only the contacts a decision can change: the
+    # decisions of the pass before, under which their figures are taken off
+    previous: dict | None = None
     attribution: float = DEFAULT_ATTRIBUTION  # seconds after a run ends its flow's goal still counts
     stream: Any = None  # replay --sorted: a streams.SortedReplay, read as the contacts are run
 
@@ -166,7 +169,15 @@ _stop = None  # in a worker process: the Event the parent sets on Ctrl-C
 def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) -> dict[int, Tally]:
     """Simulate the bucket's contacts; tallies by run; trace lines to
     `trace_path` as each contact finishes. Raises TraceFailed when the
-    trace cannot be written."""
+    trace cannot be written. Each tally's `undecided` holds the positions
+    in the bucket (0 for its first contact) of the contacts whose run drew
+    an arm of an undecided experiment (executors.merge makes them indices).
+
+    With `job.previous` (a re-run, never traced) each contact runs twice,
+    under the previous decisions and under `job.decisions`, and the
+    tallies are the difference: what the new decisions change."""
+    if job.previous is not None:
+        return _rerun_bucket(job, bucket, progress)
     runner, _model = _runner(job, trace_path is not None)
     tallies: dict[int, Tally] = {}
     try:
@@ -182,6 +193,8 @@ def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) 
                 tally = tallies[run] = Tally()
             runner.decisions = job.decisions.get(run, {})
             runner.run(contact, events, tally)
+            if runner.undecided:
+                tally.undecided.append(done)
             if out is not None:
                 for record in runner.trace_records:
                     out.write(json.dumps(record, sort_keys=True, ensure_ascii=False))
@@ -199,6 +212,33 @@ def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) 
                 out.close()
             except OSError:
                 pass  # already failing; the file is removed
+    return tallies
+
+
+def _rerun_bucket(job: Job, bucket: Bucket, progress=None) -> dict[int, Tally]:
+    assert job.previous is not None
+    runner, _model = _runner(job, False)
+    tallies: dict[int, Tally] = {}
+    undo: dict[int, Tally] = {}
+    for done, (run, contact, events) in enumerate(contacts_in(job, bucket)):
+        if _stop is not None and not done % _STOP_EVERY and _stop.is_set():
+            return {}
+        tally = tallies.get(run)
+        if tally is None:
+            tally = tallies[run] = Tally()
+            undo[run] = Tally()
+        # as the pass before ran it (a run changes neither the contact nor
+        # its events), then as this one does
+        runner.decisions = job.previous.get(run, {})
+        runner.run(contact, events, undo[run])
+        runner.decisions = job.decisions.get(run, {})
+        runner.run(contact, events, tally)
+        if runner.undecided:
+            tally.undecided.append(done)
+        if progress is not None:
+            progress(1)
+    for run, tally in tallies.items():
+        tally.subtract(undo[run])
     return tallies
 
 
@@ -221,30 +261,56 @@ def simulate(
 
 
 def _passes(job: Job, count: int, trace_path: str | None, progress: float | None, executor) -> dict[int, Tally]:
+    """The rounds of docs/simulation.md ("Experiments"). The first pass runs
+    every contact. A decision changes only the runs that drew an arm of an
+    experiment still undecided then (the engine says which), so the next
+    pass runs just those, under the old decisions and the new, and adds the
+    difference to the tallies; every other contact's figures stand. A trace
+    is written whole by each pass, so with one every pass runs everyone."""
     from .experiments import next_decisions
     from .programme import Programme as Prepared
 
     experiments = list(Prepared(job.ir).experiments.values()) if _has_experiments(job.ir) else []
     rounds = 1
+    tallies: dict[int, Tally] | None = None
+    previous: dict | None = None  # the decisions of the last pass, when this one re-runs only some contacts
     while True:
+        only = None
+        if tallies is not None and previous is not None:
+            only = [index for run in sorted(tallies) for index in tallies[run].undecided]
         bar = None
         if progress is not None:
             from .progress import Progress
 
-            # a decision makes a pass over every contact again: say which one
+            # a decision makes another pass: say which one
             label = f"simulating, pass {rounds}" if experiments else "simulating"
-            bar = Progress(sys.stderr, count, label, delay=progress)
+            bar = Progress(sys.stderr, count if only is None else len(only), label, delay=progress)
         try:
-            tallies = executor.run(job, count, trace_path, bar)
+            if only is None:
+                tallies = executor.run(job, count, trace_path, bar)
+            elif only:
+                job.previous = previous
+                try:
+                    changes = executor.run(job, count, None, bar, only=only)
+                finally:
+                    job.previous = None
+                assert tallies is not None
+                for tally in tallies.values():
+                    del tally.undecided[:]  # the re-run says again who drew an undecided arm
+                for run, change in changes.items():
+                    tallies[run].add(change)
+                    tallies[run].tidy()
         finally:
             if bar is not None:
                 bar.finish()
+        assert tallies is not None
         if not experiments:
             return tallies
         windows = {run: tally.experiment_windows for run, tally in tallies.items()}
         found = next_decisions(experiments, windows, job.decisions, job.until)
         if found is None:
             return tallies
+        previous = None if trace_path is not None else job.decisions
         job.decisions = found
         rounds += 1
 

@@ -299,6 +299,9 @@ class Runner:
         # the experiments decided so far in this run (experiments.py), set
         # by the caller before each contact
         self.decisions: dict[str, Decision] = {}
+        # whether the last contact run drew an arm of an experiment not in
+        # `decisions` (the rest run the same whatever is decided later)
+        self.undecided = False
 
     def zone(self, name: str | None) -> ZoneInfo:
         name = name or self.p.policy.timezone
@@ -312,6 +315,7 @@ class Runner:
         (scores, tags, attributes) is what a test reads at that moment."""
         run = _ContactRun(self, contact, events, tally)
         run.go()
+        self.undecided = run.undecided
         return run.s
 
 
@@ -327,6 +331,9 @@ class _ContactRun(_Clock, _Thresholds, _Membership, _Delivery):
     # (experiment, arm, window close)
     experimented: frozenset[str] | set[str] = frozenset()
     watches: list[tuple[_Experiment, int, float]] | None = None
+    # an arm of an experiment with no decision yet was drawn: a decision
+    # taken later can change this run, and only such a run (command.py)
+    undecided = False
 
     def __init__(self, runner: Runner, contact: Contact, events: list[Event], tally: Tally):
         self.r = runner

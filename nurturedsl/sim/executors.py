@@ -25,12 +25,13 @@ import os
 import socket
 import tempfile
 import zlib
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .sources import Bucket, slices
+from .sources import Bucket, picks, slices
 
 if TYPE_CHECKING:
     from .command import Job
@@ -150,12 +151,16 @@ def open_executor(chosen: Plan) -> Executor:
     return LocalExecutor(chosen)
 
 
-def merge(results: list[dict[int, Tally]]) -> dict[int, Tally]:
+def merge(results: list[dict[int, Tally]], buckets: list[Bucket]) -> dict[int, Tally]:
     """The buckets' tallies added up in bucket order: by run, each run's in
-    the order of its buckets, which is the order one worker counts them in."""
+    the order of its buckets, which is the order one worker counts them in.
+    `results[k]` is bucket k's: the positions in it of the contacts that
+    drew an undecided arm become their indices in the source."""
     merged: dict[int, Tally] = {}
-    for tallies in results:
+    for tallies, bucket in zip(results, buckets, strict=True):
         for run, tally in sorted(tallies.items()):
+            if tally.undecided:
+                tally.undecided = array("q", [bucket.index(position) for position in tally.undecided])
             if run in merged:
                 merged[run].add(tally)
             else:
@@ -179,27 +184,39 @@ class Executor:
     def close(self) -> None:
         pass
 
-    def buckets(self, count: int) -> list[Bucket]:
+    def shares(self) -> int:
+        """How many buckets a pass is cut into."""
         raise NotImplementedError
 
-    def run(self, job: Job, count: int, trace_path: str | None, bar: Progress | None) -> dict[int, Tally]:
-        """One pass over `count` contacts: tallies by run; the trace, in
-        contact order, to `trace_path`."""
+    def buckets(self, count: int, only: list[int] | None = None) -> list[Bucket]:
+        """`count` contacts, or just the indices `only` of them, in buckets."""
+        return slices(count, self.shares()) if only is None else picks(only, self.shares())
+
+    def run(
+        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: list[int] | None = None
+    ) -> dict[int, Tally]:
+        """One pass over `count` contacts, or over the indices `only` of
+        them (ascending): tallies by run; the trace, in contact order, to
+        `trace_path`."""
         raise NotImplementedError
 
 
 class LocalExecutor(Executor):
     """`--workers N` processes of this machine; one runs in this process."""
 
-    def buckets(self, count: int) -> list[Bucket]:
-        return slices(count, self.plan.buckets or self.plan.workers)
+    def shares(self) -> int:
+        return self.plan.buckets or self.plan.workers
 
-    def run(self, job: Job, count: int, trace_path: str | None, bar: Progress | None) -> dict[int, Tally]:
+    def run(
+        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: list[int] | None = None
+    ) -> dict[int, Tally]:
         from .command import run_bucket
 
         if self.plan.workers == 1:  # in this process: cutting finer would change nothing
-            return run_bucket(job, slices(count, 1)[0], trace_path, progress=bar.update if bar is not None else None)
-        return _local_pool(job, self.buckets(count), self.plan.workers, trace_path, bar)
+            [bucket] = slices(count, 1) if only is None else picks(only, 1)
+            found = run_bucket(job, bucket, trace_path, progress=bar.update if bar is not None else None)
+            return merge([found], [bucket])
+        return _local_pool(job, self.buckets(count, only), self.plan.workers, trace_path, bar)
 
 
 _done = None  # in a worker process: the shared count of contacts done, for the parent's progress bar
@@ -304,7 +321,7 @@ def _local_pool(
                     os.unlink(path)
                 except FileNotFoundError:
                     pass
-    return merge(results)
+    return merge(results, buckets)
 
 
 # -- clusters
@@ -346,7 +363,10 @@ def task_args(job: Job, bucket: Bucket) -> tuple[Job, Bucket]:
     is small (the IR and the model) and shared by every task."""
     if job.cohort is not None or not job.contacts:
         return job, bucket
-    contacts = job.contacts[bucket.first : bucket.last]
+    if bucket.only is not None:
+        contacts = [job.contacts[index] for index in bucket.only]
+    else:
+        contacts = job.contacts[bucket.first : bucket.last]
     events = {c.id: job.events[c.id] for c in contacts if c.id in job.events}
     return replace(job, contacts=contacts, events=events), Bucket(bucket.order, 0, len(contacts))
 
@@ -358,14 +378,16 @@ class ClusterExecutor(Executor):
     name = ""
     slots = 1  # tasks the cluster runs at once
 
-    def buckets(self, count: int) -> list[Bucket]:
-        return slices(count, self.plan.buckets or BUCKETS_PER_WORKER * self.slots)
+    def shares(self) -> int:
+        return self.plan.buckets or BUCKETS_PER_WORKER * self.slots
 
-    def run(self, job: Job, count: int, trace_path: str | None, bar: Progress | None) -> dict[int, Tally]:
+    def run(
+        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: list[int] | None = None
+    ) -> dict[int, Tally]:
         from .. import __version__
         from .command import TraceFailed
 
-        buckets = self.buckets(count)
+        buckets = self.buckets(count, only)
         tallies: list[dict[int, Tally] | None] = [None] * len(buckets)
         waiting_parts: dict[int, bytes | None] = {}  # finished out of order: their trace waits its turn
         written = 0  # buckets whose trace is in the file
@@ -390,7 +412,7 @@ class ClusterExecutor(Executor):
                     if out is not None and part:
                         out.write(zlib.decompress(part))
                     written += 1
-                done += buckets[order].last - buckets[order].first
+                done += buckets[order].size()
                 if bar is not None:
                     bar.show(done)
             if out is not None:
@@ -407,7 +429,8 @@ class ClusterExecutor(Executor):
                     out.close()
                 except OSError:
                     pass  # already failing; the caller removes the file
-        return merge([found for found in tallies if found is not None])
+        finished = [(found, bucket) for found, bucket in zip(tallies, buckets) if found is not None]
+        return merge([found for found, _ in finished], [bucket for _, bucket in finished])
 
     def submit(self, job: Job, buckets: list[Bucket], trace: bool) -> list[Any]:
         raise NotImplementedError

@@ -208,6 +208,8 @@ def _experiment(c: _ContactRun, run: _Run, node: _Node, came_from: str | None) -
     if decided is not None and c.s.now >= decided.at:
         edge = node.next[decided.winner]
     else:
+        if decided is None:
+            c.undecided = True
         point = stable_fraction(c.contact.id, run.flow.name, node.id) * 100
         for edge in node.next:
             point -= edge.weight

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections import Counter, defaultdict
 
 REPORT_FORMAT = "nurturedsl-simulation"
@@ -67,6 +68,11 @@ class Tally:
         self.arm_goals: Counter = Counter()  # (flow, step, arm index) -> runs through it whose goal counts
         self.arm_unsubscribes: Counter = Counter()  # (flow, step, arm index) -> contacts
         self.weekly: Counter = Counter()  # (what, week) -> count; what: entries, handoffs, goals, touch:CHANNEL
+        # Not a figure: the source indices of the contacts counted here whose
+        # run drew an arm of an experiment not yet decided, ascending. A
+        # decision can change only their runs (command.py's `_passes`).
+        # Eight bytes each: at worst every contact of the source.
+        self.undecided = array("q")
 
     # -- what the engine calls
 
@@ -201,11 +207,47 @@ class Tally:
             mine = getattr(self, name)
             if isinstance(value, int):
                 setattr(self, name, mine + value)
+            elif isinstance(value, array):
+                mine.extend(value)
             elif isinstance(value, defaultdict):
                 for key, counter in value.items():
                     mine[key].update(counter)
             else:
                 mine.update(value)
+
+    def subtract(self, other: Tally) -> None:
+        """Take off what `other` counted (`undecided` is left as it is):
+        the figures of some contacts counted here, so every count stays
+        whole and at least 0. Keys left at 0 stay until `tidy`."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            if isinstance(value, int):
+                setattr(self, name, mine - value)
+            elif isinstance(value, array):
+                continue
+            elif isinstance(value, defaultdict):
+                for key, counter in value.items():
+                    mine[key].subtract(counter)
+            else:
+                mine.subtract(value)
+
+    def tidy(self) -> None:
+        """Drop the keys whose count is 0 after a `subtract` (every count
+        the engine makes is 1 or more, so a key at 0 counts nothing and a
+        tally that never held those contacts would not have it)."""
+        for value in vars(self).values():
+            if isinstance(value, defaultdict):
+                for key in [key for key, counter in value.items() if not _tidy(counter)]:
+                    del value[key]
+            elif isinstance(value, Counter):
+                _tidy(value)
+
+
+def _tidy(counter: Counter) -> int:
+    """Drop the keys at 0; how many are left."""
+    for key in [key for key, count in counter.items() if not count]:
+        del counter[key]
+    return len(counter)
 
 
 def _quantile(histogram: Counter, q: float) -> float | None:

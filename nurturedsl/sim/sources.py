@@ -24,11 +24,20 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Bucket:
     """Contacts [first, last) of the source; `order` is the bucket's place
-    in the merge."""
+    in the merge. `only`: just these indices of [first, last), ascending (a
+    pass that re-runs the contacts a decision can change, command.py)."""
 
     order: int
     first: int
     last: int
+    only: tuple[int, ...] | None = None
+
+    def size(self) -> int:
+        return self.last - self.first if self.only is None else len(self.only)
+
+    def index(self, position: int) -> int:
+        """The source index of the bucket's `position`-th contact."""
+        return self.first + position if self.only is None else self.only[position]
 
 
 def slices(count: int, shares: int) -> list[Bucket]:
@@ -39,20 +48,46 @@ def slices(count: int, shares: int) -> list[Bucket]:
     return [Bucket(order, bounds[order], bounds[order + 1]) for order in range(shares)]
 
 
+def picks(indices: list[int], shares: int) -> list[Bucket]:
+    """Some of the contacts, by ascending index, in `shares` buckets of
+    nearly equal size."""
+    shares = max(1, min(shares, len(indices) or 1))
+    bounds = [len(indices) * share // shares for share in range(shares + 1)]
+    buckets = []
+    for order in range(shares):
+        chosen = tuple(indices[bounds[order] : bounds[order + 1]])
+        first = chosen[0] if chosen else 0
+        buckets.append(Bucket(order, first, chosen[-1] + 1 if chosen else 0, chosen))
+    return buckets
+
+
 def contacts_in(job: Job, bucket: Bucket) -> Iterator[tuple[int, Contact, list[Event]]]:
     """The bucket's contacts in order, each as (run, contact, its events by
     time). `run` is the cohort's run (0 for a replay)."""
+    indices = range(bucket.first, bucket.last) if bucket.only is None else bucket.only
     if job.cohort is not None:
         model, seed, start, runs, cohort = job.model, job.seed, job.start, job.runs, job.cohort
-        for index in range(bucket.first, bucket.last):
+        for index in indices:
             contact, events = model.contact(index, seed, start)
             yield index * runs // cohort, contact, events
         return
     if job.stream is not None:  # a contact range of the sorted files, read from their start (streams.py)
-        for contact, events in job.stream.contacts(bucket.first, bucket.last):
-            yield 0, contact, events
+        found = job.stream.contacts(bucket.first, bucket.last)
+        if bucket.only is None:
+            for contact, events in found:
+                yield 0, contact, events
+            return
+        # the sorted files hold no index: read the range, keep the chosen
+        wanted = iter(bucket.only)
+        want = next(wanted, None)
+        for index, (contact, events) in enumerate(found, bucket.first):
+            if want is None:
+                return
+            if index == want:
+                yield 0, contact, events
+                want = next(wanted, None)
         return
     contacts, events_of = job.contacts, job.events
-    for index in range(bucket.first, bucket.last):
+    for index in indices:
         contact = contacts[index]
         yield 0, contact, events_of.get(contact.id, [])
