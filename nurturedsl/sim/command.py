@@ -173,13 +173,13 @@ def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) 
     in the bucket (0 for its first contact) of the contacts whose run drew
     an arm of an undecided experiment (executors.merge makes them indices).
 
-    With `job.previous` (a re-run, never traced) each contact runs twice,
-    under the previous decisions and under `job.decisions`, and the
-    tallies are the difference: what the new decisions change."""
-    if job.previous is not None:
-        return _rerun_bucket(job, bucket, progress)
+    With `job.previous` (a pass that runs again the contacts a decision can
+    change) each contact runs twice, untraced under the previous decisions
+    and then under `job.decisions`, and the tallies are the difference."""
     runner, _model = _runner(job, trace_path is not None)
+    tracing, previous = runner.tracing, job.previous
     tallies: dict[int, Tally] = {}
+    undo: dict[int, Tally] = {}  # with `previous`: the contacts' figures under it, to take off
     try:
         out = open(trace_path, "w", encoding="utf-8") if trace_path else None
     except OSError as error:
@@ -191,6 +191,15 @@ def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) 
             tally = tallies.get(run)
             if tally is None:
                 tally = tallies[run] = Tally()
+                if previous is not None:
+                    undo[run] = Tally()
+            if previous is not None:
+                # as the pass before ran it: a run changes neither the
+                # contact nor its events
+                runner.tracing = False
+                runner.decisions = previous.get(run, {})
+                runner.run(contact, events, undo[run])
+                runner.tracing = tracing
             runner.decisions = job.decisions.get(run, {})
             runner.run(contact, events, tally)
             if runner.undecided:
@@ -212,33 +221,8 @@ def run_bucket(job: Job, bucket: Bucket, trace_path: str | None, progress=None) 
                 out.close()
             except OSError:
                 pass  # already failing; the file is removed
-    return tallies
-
-
-def _rerun_bucket(job: Job, bucket: Bucket, progress=None) -> dict[int, Tally]:
-    assert job.previous is not None
-    runner, _model = _runner(job, False)
-    tallies: dict[int, Tally] = {}
-    undo: dict[int, Tally] = {}
-    for done, (run, contact, events) in enumerate(contacts_in(job, bucket)):
-        if _stop is not None and not done % _STOP_EVERY and _stop.is_set():
-            return {}
-        tally = tallies.get(run)
-        if tally is None:
-            tally = tallies[run] = Tally()
-            undo[run] = Tally()
-        # as the pass before ran it (a run changes neither the contact nor
-        # its events), then as this one does
-        runner.decisions = job.previous.get(run, {})
-        runner.run(contact, events, undo[run])
-        runner.decisions = job.decisions.get(run, {})
-        runner.run(contact, events, tally)
-        if runner.undecided:
-            tally.undecided.append(done)
-        if progress is not None:
-            progress(1)
-    for run, tally in tallies.items():
-        tally.subtract(undo[run])
+    for run, taken in undo.items():
+        tallies[run].subtract(taken)
     return tallies
 
 
@@ -265,8 +249,8 @@ def _passes(job: Job, count: int, trace_path: str | None, progress: float | None
     every contact. A decision changes only the runs that drew an arm of an
     experiment still undecided then (the engine says which), so the next
     pass runs just those, under the old decisions and the new, and adds the
-    difference to the tallies; every other contact's figures stand. A trace
-    is written whole by each pass, so with one every pass runs everyone."""
+    difference to the tallies; every other contact's figures stand, and so
+    do their trace lines: those of the contacts run again replace theirs."""
     from .experiments import next_decisions
     from .programme import Programme as Prepared
 
@@ -289,11 +273,16 @@ def _passes(job: Job, count: int, trace_path: str | None, progress: float | None
             if only is None:
                 tallies = executor.run(job, count, trace_path, bar)
             elif only:
+                part = _beside(trace_path) if trace_path is not None else None
                 job.previous = previous
                 try:
-                    changes = executor.run(job, count, None, bar, only=only)
+                    changes = executor.run(job, count, part, bar, only=only)
+                    if trace_path is not None and part is not None:
+                        _splice_trace(trace_path, part, len(only))
                 finally:
                     job.previous = None
+                    if part is not None and os.path.exists(part):
+                        os.unlink(part)
                 assert tallies is not None
                 for tally in tallies.values():
                     del tally.undecided[:]  # the re-run says again who drew an undecided arm
@@ -310,9 +299,57 @@ def _passes(job: Job, count: int, trace_path: str | None, progress: float | None
         found = next_decisions(experiments, windows, job.decisions, job.until)
         if found is None:
             return tallies
-        previous = None if trace_path is not None else job.decisions
+        previous = job.decisions
         job.decisions = found
         rounds += 1
+
+
+def _beside(path: str) -> str:
+    """A new empty temporary file in the folder of `path`."""
+    try:
+        handle, part = tempfile.mkstemp(prefix=".trace-", suffix=".jsonl", dir=os.path.dirname(os.path.abspath(path)))
+    except OSError as error:
+        raise TraceFailed(error.strerror or str(error)) from None
+    os.close(handle)
+    return part
+
+
+def _splice_trace(trace_path: str, part: str, contacts: int) -> None:
+    """Each contact's lines in `part` (the `contacts` contacts run again,
+    each one's lines together, in the trace's order of contacts) in place
+    of that contact's lines in `trace_path`, through a new file."""
+    from itertools import groupby
+
+    def contact_of(line: str) -> str:
+        return json.loads(line)["contact"]
+
+    spliced = _beside(trace_path)
+    try:
+        with (
+            open(part, encoding="utf-8") as new,
+            open(trace_path, encoding="utf-8") as old,
+            open(spliced, "w", encoding="utf-8") as out,
+        ):
+            fresh = groupby(new, key=contact_of)
+            coming = next(fresh, None)
+            replaced = 0
+            for contact, lines in groupby(old, key=contact_of):
+                if coming is not None and contact == coming[0]:
+                    out.writelines(coming[1])
+                    replaced += 1
+                    coming = next(fresh, None)
+                else:
+                    out.writelines(lines)
+        # A contact run again drew an arm in the pass before, so it has lines
+        # in both: anything else is a bug, not a trace to write.
+        if coming is not None or replaced != contacts:
+            raise RuntimeError(f"a re-run's trace holds {replaced} of its {contacts} contacts in the trace's order")
+        os.replace(spliced, trace_path)
+    except OSError as error:
+        raise TraceFailed(error.strerror or str(error)) from None
+    finally:
+        if os.path.exists(spliced):
+            os.unlink(spliced)
 
 
 def _trace_decisions(job: Job, trace_path: str) -> None:
