@@ -9,6 +9,7 @@ why a text did not parse; this module only builds trees from texts that do.
 from __future__ import annotations
 
 import functools
+import io
 import re
 import threading
 from pathlib import Path
@@ -19,7 +20,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from lark.tree import Meta
 
 from . import nodes as n
-from . import units
+from . import parsercache, units
 from .diagnostics import Diagnostic, DiagnosticError
 from .source import SourceFile, Span
 from .syntax_errors import run_together, translate_error
@@ -51,9 +52,13 @@ def parser() -> Lark:
 
 def _open(**options: Any) -> Lark:
     """The grammar's LALR parser with the contextual lexer; `options` are what
-    a reader adds (callbacks, every token kept)."""
-    return Lark.open(
-        str(grammar_path()),
+    a reader adds (callbacks, every token kept). Loaded whole from
+    `parsercache` when it can be; else made by Lark, and stored there when
+    Lark made it from its own cache (a parser Lark has just built from the
+    grammar also holds the grammar, which a warm run never needed: the next
+    run, from Lark's cache, stores the one every later run loads)."""
+    path = grammar_path()
+    options = dict(
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
@@ -61,6 +66,19 @@ def _open(**options: Any) -> Lark:
         cache=True,
         **options,
     )
+    with open(str(path), encoding="utf8") as f:
+        grammar = f.read()
+    key = parsercache.key(grammar, options)
+    found = parsercache.load(key)
+    if found is not None:
+        return found
+    # What `Lark.open` would pass, from the text the key was made of.
+    source = io.StringIO(grammar)
+    source.name = f.name
+    made = Lark(source, **options)
+    if not hasattr(made, "grammar"):
+        parsercache.save(key, made)
+    return made
 
 
 @functools.cache
