@@ -5,6 +5,7 @@ foreign cache file is rebuilt, never trusted."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -150,3 +151,24 @@ def test_processes_writing_at_once_leave_one_whole_file(fresh_tmp):
     assert parsercache.load(key) is not None
     leftovers = [p.name for p in fresh_tmp.iterdir() if p.name.startswith(".nurturedsl_")]
     assert leftovers == [parsercache.path(key).rsplit("/", 1)[1]]
+
+
+def test_lexers_compile_from_recorded_code_to_the_same_patterns(fresh_tmp):
+    _parser()
+    _parser()
+    loaded = _parser()
+    lexer = loaded.parser.lexer
+    regex = lexer.root_lexer.re
+    assert isinstance(regex, parsercache._Regex)
+    assert {type(each.re) for each in lexer.lexers.values()} == {parsercache._Regex}
+    table = dict(regex._table)
+    assert len(table) > 100
+    for each in {*lexer.lexers.values(), lexer.root_lexer}:
+        for pattern in each.scanner._mres:
+            assert (pattern.pattern, 0) in table
+    for pattern, flags in table:
+        assert regex.compile(pattern, flags) == re.compile(pattern, flags)  # `==` compares the code too
+    # an expression it has no code for is compiled by `re`
+    assert regex.compile("[a-z]+x", 0) == re.compile("[a-z]+x")
+    assert regex.match("[a-z]+", "abc1").group() == "abc"
+    assert regex.error is re.error
