@@ -45,7 +45,45 @@ def make(cls: Callable[_Fields, _N], *args: _Fields.args, **fields: _Fields.kwar
     for name, default, factory in _defaults(node_class):
         if name not in fields:
             fields[name] = factory() if factory is not None else default
-    return node_class.model_construct(None, **fields)
+    names = _FIELD_NAMES.get(node_class)
+    if names is None:
+        names = _field_names(node_class)
+    if not names:
+        return node_class.model_construct(None, **fields)
+    # What `model_construct` makes of these fields (its loop over aliases,
+    # kept out: no node field has one), at half the cost: the parse makes
+    # a node per construct.
+    node = node_class.__new__(node_class)
+    values = {name: fields[name] for name in names if name in fields}
+    _set(node, "__dict__", values)
+    _set(node, "__pydantic_fields_set__", set(values))
+    _set(node, "__pydantic_extra__", None)
+    _set(node, "__pydantic_private__", None)
+    if node_class.__pydantic_post_init__:
+        node.model_post_init(None)
+        private = node.__pydantic_private__
+        if private is not None:
+            for name, value in fields.items():
+                if name not in values and name in node_class.__private_attributes__:
+                    private[name] = value
+    return node
+
+
+_set = object.__setattr__
+# A node class's field names in order, or () when `make` must leave it to
+# `model_construct` (a field with an alias, extra fields kept, a root model).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type[Node]) -> tuple[str, ...]:
+    fields = cls.__pydantic_fields__
+    plain = (
+        not cls.__pydantic_root_model__
+        and cls.model_config.get("extra") != "allow"
+        and all(info.alias is None and info.validation_alias is None for info in fields.values())
+    )
+    found = _FIELD_NAMES[cls] = tuple(fields) if plain else ()
+    return found
 
 
 _DEFAULTS: dict[type, tuple[tuple[str, object, Callable[[], object] | None], ...]] = {}
