@@ -14,7 +14,8 @@ Goals (from the issue), all measured in the same run:
 
 This checkout's bytecode is compiled first (`compile_bytecode`: with
 PYTHONDONTWRITEBYTECODE set nothing else would write it). Every command runs
-once to warm up (Lark's grammar cache, the OS file cache), then all commands run in N rounds, in a shuffled order
+once to warm up (Lark's grammar cache and nurturedsl's pickled parser, which
+the second run after a cold one writes; the OS file cache), then all commands run in N rounds, in a shuffled order
 each round, so drift in machine load hits them alike. Wall time and the
 child's CPU time (user+sys, from wait4) are both recorded; CPU time is the
 steadier of the two on a shared machine. Ratios are given for the minimum
@@ -23,8 +24,10 @@ the `nurturedsl` console script too when one is installed beside this
 interpreter (else on PATH), with a note on which copy of the package it
 imports: an installed wheel may not be the code in this checkout.
 
-"Cold" runs point TMPDIR at a fresh empty folder, so Lark finds no cached
-grammar (`cache=True` keeps it in the temp dir) and builds the LALR tables.
+"Cold" runs point TMPDIR at a fresh empty folder, so neither nurturedsl's
+pickled parser (nurturedsl/parsercache.py) nor Lark's cached grammar
+(`cache=True`; both live in the temp dir) is found and Lark builds the LALR
+tables.
 """
 
 from __future__ import annotations

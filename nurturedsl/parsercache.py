@@ -56,7 +56,7 @@ try:  # CPython's regular-expression engine, as `re` drives it (no stubs)
 except ImportError:  # pragma: no cover - another Python: `re` compiles as usual
     _sre = None
 
-FORMAT = b"nurturedsl-parser-2"
+FORMAT = b"nurturedsl-parser-2"  # change it whenever what is pickled changes (`_Regex`, the table)
 _CODE_TYPE = next((t for t in "ILQ" if array.array(t).itemsize == getattr(_sre, "CODESIZE", 0)), "")
 _FAST = _sre is not None and _CODE_TYPE != ""  # else `re` compiles everything, as without a cache
 
