@@ -19,6 +19,7 @@ import os
 import re
 import sys
 import tempfile
+from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,7 +262,9 @@ def _passes(job: Job, count: int, trace_path: str | None, progress: float | None
     while True:
         only = None
         if tallies is not None and previous is not None:
-            only = [index for run in sorted(tallies) for index in tallies[run].undecided]
+            only = array("q")  # eight bytes a contact: at worst, every one
+            for run in sorted(tallies):
+                only.extend(tallies[run].undecided)
         bar = None
         if progress is not None:
             from .progress import Progress

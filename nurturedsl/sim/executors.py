@@ -26,7 +26,7 @@ import socket
 import tempfile
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -188,12 +188,12 @@ class Executor:
         """How many buckets a pass is cut into."""
         raise NotImplementedError
 
-    def buckets(self, count: int, only: list[int] | None = None) -> list[Bucket]:
+    def buckets(self, count: int, only: Sequence[int] | None = None) -> list[Bucket]:
         """`count` contacts, or just the indices `only` of them, in buckets."""
         return slices(count, self.shares()) if only is None else picks(only, self.shares())
 
     def run(
-        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: list[int] | None = None
+        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: Sequence[int] | None = None
     ) -> dict[int, Tally]:
         """One pass over `count` contacts, or over the indices `only` of
         them (ascending): tallies by run; the trace, in contact order, to
@@ -208,7 +208,7 @@ class LocalExecutor(Executor):
         return self.plan.buckets or self.plan.workers
 
     def run(
-        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: list[int] | None = None
+        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: Sequence[int] | None = None
     ) -> dict[int, Tally]:
         from .command import run_bucket
 
@@ -382,7 +382,7 @@ class ClusterExecutor(Executor):
         return self.plan.buckets or BUCKETS_PER_WORKER * self.slots
 
     def run(
-        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: list[int] | None = None
+        self, job: Job, count: int, trace_path: str | None, bar: Progress | None, only: Sequence[int] | None = None
     ) -> dict[int, Tally]:
         from .. import __version__
         from .command import TraceFailed

@@ -12,7 +12,7 @@ streamed (`job.stream`, streams.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,7 +30,7 @@ class Bucket:
     order: int
     first: int
     last: int
-    only: tuple[int, ...] | None = None
+    only: Sequence[int] | None = None
 
     def size(self) -> int:
         return self.last - self.first if self.only is None else len(self.only)
@@ -48,14 +48,14 @@ def slices(count: int, shares: int) -> list[Bucket]:
     return [Bucket(order, bounds[order], bounds[order + 1]) for order in range(shares)]
 
 
-def picks(indices: list[int], shares: int) -> list[Bucket]:
+def picks(indices: Sequence[int], shares: int) -> list[Bucket]:
     """Some of the contacts, by ascending index, in `shares` buckets of
     nearly equal size."""
     shares = max(1, min(shares, len(indices) or 1))
     bounds = [len(indices) * share // shares for share in range(shares + 1)]
     buckets = []
     for order in range(shares):
-        chosen = tuple(indices[bounds[order] : bounds[order + 1]])
+        chosen = indices[bounds[order] : bounds[order + 1]]
         first = chosen[0] if chosen else 0
         buckets.append(Bucket(order, first, chosen[-1] + 1 if chosen else 0, chosen))
     return buckets
