@@ -30,13 +30,13 @@ from nurturedsl.sim.nodes import stable_fraction
 from nurturedsl.sim.report import Tally
 
 from .conftest import write
+from .test_experiment import CONTENT
 
 # Two experiments: the second is in a flow that only contacts the first one
 # tagged can enter, so its pass depends on what the first decision changed.
-PLAYBOOK = """\
-content roi_story  give "ROI calculator + customer success story"
-content case_study give "How a company in your industry cut onboarding time by 40%"
-
+PLAYBOOK = (
+    CONTENT
+    + """
 flow welcome {
   entry on registered("webinar")
   experiment subject_test {
@@ -63,6 +63,7 @@ flow again {
   email later: case_study
 }
 """
+)
 
 # Half the cohort registers over 60 days; the case study is opened more.
 RESPONSES = """\
@@ -173,10 +174,9 @@ def test_each_pass_after_the_first_runs_only_who_drew_an_undecided_arm(tmp_path)
 
 START = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
 
-REPLAYED = """\
-content roi_story  give "ROI calculator + customer success story"
-content case_study give "How a company in your industry cut onboarding time by 40%"
-
+REPLAYED = (
+    CONTENT
+    + """
 flow welcome {
   entry on registered("webinar")
   tag "seen"
@@ -201,6 +201,7 @@ flow again {
   }
 }
 """
+)
 
 
 def _replay_files(tmp_path, count: int = 40) -> list:
