@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 
 import pytest
@@ -300,3 +301,19 @@ def test_taking_off_what_some_contacts_counted_leaves_the_tally_of_the_others(ke
     both.subtract(_tally(taken))
     both.tidy()
     assert _state(both) == _state(_tally(kept))
+
+
+def test_a_trace_its_contacts_ran_again_in_has_the_mode_of_any_output(tmp_path):
+    # the re-run's lines go in through a new file; it must not keep mkstemp's 0600
+    write(tmp_path, "x.nurture", REPLAYED)
+    contacts, events = _replay_files(tmp_path)
+    trace = tmp_path / "t.jsonl"
+    old = os.umask(0o022)
+    try:
+        result = run("simulate", tmp_path / "x.nurture", "--contacts", contacts, "--events", events, *_span(),
+                     "--format", "json", "--trace", trace)  # fmt: skip
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert all(winner is not None for winners in decided(result.stdout.encode()).values() for winner in winners)
+    assert trace.stat().st_mode & 0o777 == 0o644

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 import sys
 import tempfile
 from array import array
@@ -328,6 +329,8 @@ def _splice_trace(trace_path: str, part: str, contacts: int) -> None:
 
     spliced = _beside(trace_path)
     try:
+        # it takes the trace's place: its mode too, not mkstemp's 0600
+        os.chmod(spliced, stat.S_IMODE(os.stat(trace_path).st_mode))
         with (
             open(part, encoding="utf-8") as new,
             open(trace_path, encoding="utf-8") as old,
