@@ -203,33 +203,27 @@ class Tally:
     # -- adding up
 
     def add(self, other: Tally) -> None:
-        for name, value in vars(other).items():
-            mine = getattr(self, name)
-            if isinstance(value, int):
-                setattr(self, name, mine + value)
-            elif isinstance(value, array):
-                mine.extend(value)
-            elif isinstance(value, defaultdict):
-                for key, counter in value.items():
-                    mine[key].update(counter)
-            else:
-                mine.update(value)
+        self._combine(other, 1)
 
     def subtract(self, other: Tally) -> None:
         """Take off what `other` counted (`undecided` is left as it is):
         the figures of some contacts counted here, so every count stays
         whole and at least 0. Keys left at 0 stay until `tidy`."""
+        self._combine(other, -1)
+
+    def _combine(self, other: Tally, sign: int) -> None:
         for name, value in vars(other).items():
             mine = getattr(self, name)
             if isinstance(value, int):
-                setattr(self, name, mine - value)
+                setattr(self, name, mine + sign * value)
             elif isinstance(value, array):
-                continue
+                if sign > 0:
+                    mine.extend(value)
             elif isinstance(value, defaultdict):
                 for key, counter in value.items():
-                    mine[key].subtract(counter)
+                    (mine[key].update if sign > 0 else mine[key].subtract)(counter)
             else:
-                mine.subtract(value)
+                (mine.update if sign > 0 else mine.subtract)(value)
 
     def tidy(self) -> None:
         """Drop the keys whose count is 0 after a `subtract` (every count
