@@ -45,6 +45,13 @@ def grammar_path() -> Path:
 
 
 @functools.cache
+def _grammar() -> str:
+    """The grammar's text, read once: the parsers' cache key and the
+    keywords both come from it."""
+    return grammar_path().read_text(encoding="utf-8")
+
+
+@functools.cache
 def parser() -> Lark:
     # Where only keywords can come (the start of a step, say), the contextual
     # lexer takes a keyword off the front of a longer word: `emailblog` would
@@ -60,7 +67,6 @@ def _open(**options: Any) -> Lark:
     Lark made it from its own cache (a parser Lark has just built from the
     grammar also holds the grammar, which a warm run never needed: the next
     run, from Lark's cache, stores the one every later run loads)."""
-    path = grammar_path()
     options = dict(
         parser="lalr",
         lexer="contextual",
@@ -69,15 +75,14 @@ def _open(**options: Any) -> Lark:
         cache=True,
         **options,
     )
-    with open(str(path), encoding="utf8") as f:
-        grammar = f.read()
+    grammar = _grammar()
     key = parsercache.key(grammar, options)
     found = parsercache.load(key)
     if found is not None:
         return found
     # What `Lark.open` would pass, from the text the key was made of.
     source = io.StringIO(grammar)
-    source.name = f.name
+    source.name = str(grammar_path())
     made = Lark(source, **options)
     if not hasattr(made, "grammar"):
         parsercache.save(key, made)
@@ -88,7 +93,7 @@ def _open(**options: Any) -> Lark:
 def _keywords() -> tuple[str, ...]:
     """The grammar's keywords: its quoted literals that are words (Lark names
     each terminal after its word in capitals)."""
-    return tuple(sorted(set(re.findall(r'"([a-z_][a-z0-9_]*)"', grammar_path().read_text(encoding="utf-8")))))
+    return tuple(sorted(set(re.findall(r'"([a-z_][a-z0-9_]*)"', _grammar()))))
 
 
 _lexing = threading.local()  # the text being lexed (per thread), for `_whole_word`
